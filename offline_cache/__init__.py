@@ -1,0 +1,1 @@
+"""The kiosk's local memory: outbox, catalog cache, receipt spool (SQLite)."""

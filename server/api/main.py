@@ -1,0 +1,89 @@
+"""The FastAPI application: routers, error handlers, request size limit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server import __version__
+from server.api.routes import admin, health
+from server.core.config import Settings, get_settings
+from server.core.db import make_engine
+from server.core.errors import error_response, install_error_handlers
+
+
+class BodyLimit:
+    """Refuse bodies over `limit` bytes with 413, by Content-Length or while streaming."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        too_large = error_response(413, "body_too_large", f"The request body exceeds {self.limit} bytes.")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await too_large(scope, receive, send)
+            return
+        # Read the whole body first (it is small by construction) so that a streamed body over the
+        # limit gets the same 413 as a declared one, before any route sees it.
+        chunks: list[bytes] = []
+        seen = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self.limit:
+                await too_large(scope, receive, send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="eMitra kiosk central server",
+        version=__version__,
+        description="Wallets, payments and the ledger for eMitra kiosks. Amounts are integer paise.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    install_error_handlers(app)
+    app.include_router(health.router, prefix="/api/v1")
+    app.include_router(admin.router, prefix="/api/v1/admin")
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+
+    @app.on_event("shutdown")
+    def _dispose() -> None:
+        app.state.engine.dispose()
+
+    return app
+
+
+def app_factory() -> Any:
+    """Entry point for `uvicorn --factory server.api.main:app_factory`."""
+    return create_app()

@@ -1,0 +1,112 @@
+"""Administrator endpoints: kiosks, wallet adjustments (single and batch), balances, ledger audit."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy import func, select
+
+from server.api.deps import AdminDep, EngineDep
+from server.core.errors import ApiError, NotFound
+from server.kiosks import create_kiosk, kiosk_id_by_code
+from server.ledger import (
+    LedgerTx,
+    OperationRequest,
+    audit,
+    credit_kiosk,
+    debit_kiosk,
+    entries_t,
+    in_transaction,
+    operations_t,
+    read_kiosk_balances,
+)
+from server.schemas import AdjustmentBatchIn, AdjustmentIn, BalancePublic, BatchAdjustmentIn, KioskIn
+
+router = APIRouter(tags=["admin"], dependencies=[AdminDep])
+
+ADMIN_SCOPE = "admin"
+ADJUSTMENT_ACCOUNT = "system:adjustments"
+
+
+def _adjust(tx: LedgerTx, kiosk_code: str, item: AdjustmentIn) -> tuple[dict[str, Any], bool]:
+    body = {"kiosk_code": kiosk_code, **item.model_dump()}
+    op = OperationRequest(ADMIN_SCOPE, item.operation_id, "adjustment", body)
+
+    def apply(tx: LedgerTx, op_pk: int) -> dict[str, Any]:
+        kiosk_id_by_code(tx.conn, kiosk_code)
+        move = credit_kiosk if item.direction == "credit" else debit_kiosk
+        posted = move(tx, op_pk, kiosk_code, item.amount_paise, ADJUSTMENT_ACCOUNT,
+                      f"adjustment_{item.direction}", item.memo)
+        return {"operation_id": item.operation_id, "kiosk_code": kiosk_code, "direction": item.direction,
+                "amount_paise": item.amount_paise, **posted}
+
+    result = tx.run(op, apply)
+    return result.response, result.replayed
+
+
+@router.post("/kiosks", status_code=201)
+def add_kiosk(data: KioskIn, engine: EngineDep) -> dict[str, Any]:
+    with engine.begin() as conn:
+        kiosk_id = create_kiosk(conn, data)
+    return {"id": kiosk_id, "code": data.code}
+
+
+@router.post("/kiosks/{kiosk_code}/adjustments")
+def adjust_wallet(kiosk_code: str, item: AdjustmentIn, engine: EngineDep) -> dict[str, Any]:
+    response, replayed = in_transaction(engine, lambda tx: _adjust(tx, kiosk_code, item))
+    return {**response, "replayed": replayed}
+
+
+@router.post("/adjustments/batch")
+def adjust_batch(batch: AdjustmentBatchIn, engine: EngineDep) -> dict[str, Any]:
+    """Each item is applied once (its own savepoint); refusals are per item, not for the batch."""
+    # Kiosk rows are locked in one global order (by kiosk, stable within a kiosk) so that concurrent
+    # batches cannot deadlock each other.
+    order = sorted(range(len(batch.items)), key=lambda i: batch.items[i].kiosk_code)
+
+    def work(tx: LedgerTx) -> list[dict[str, Any]]:
+        results: list[dict[str, Any]] = [{} for _ in batch.items]
+        for i in order:
+            item: BatchAdjustmentIn = batch.items[i]
+            try:
+                response, replayed = _adjust(tx, item.kiosk_code, item)
+                results[i] = {"operation_id": item.operation_id, "status": "replayed" if replayed else "applied",
+                              "response": response}
+            except ApiError as exc:
+                results[i] = {"operation_id": item.operation_id, "status": "refused", **exc.body()}
+        return results
+
+    return {"results": in_transaction(engine, work)}
+
+
+@router.get("/kiosks/{kiosk_code}/balance")
+def kiosk_balance(kiosk_code: str, engine: EngineDep) -> BalancePublic:
+    with engine.connect() as conn:
+        kiosk_id_by_code(conn, kiosk_code)
+        b = read_kiosk_balances(conn, kiosk_code)
+    return BalancePublic(kiosk_code=kiosk_code, wallet_balance_paise=b.wallet, credit_limit_paise=-b.credit_floor,
+                         credit_used_paise=b.credit_used, spendable_paise=b.spendable)
+
+
+@router.get("/operations/{operation_id}")
+def admin_operation(operation_id: str, engine: EngineDep) -> dict[str, Any]:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(operations_t.c.kind, operations_t.c.response, operations_t.c.created_at).where(
+                operations_t.c.scope == ADMIN_SCOPE, operations_t.c.operation_id == operation_id
+            )
+        ).first()
+    if row is None:
+        raise NotFound("no such operation", code="unknown_operation", operation_id=operation_id)
+    return {"operation_id": operation_id, "kind": row.kind, "status": "applied", "response": json.loads(row.response)}
+
+
+@router.get("/ledger/audit")
+def ledger_audit(engine: EngineDep) -> dict[str, Any]:
+    with engine.connect() as conn:
+        problems = audit(conn)
+        entries = conn.execute(select(func.count()).select_from(entries_t)).scalar_one()
+        operations = conn.execute(select(func.count()).select_from(operations_t)).scalar_one()
+    return {"balanced": not problems, "problems": problems, "entries": entries, "operations": operations}

@@ -1,0 +1,1 @@
+"""Configuration, database and error plumbing shared by the whole server."""

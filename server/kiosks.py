@@ -1,0 +1,40 @@
+"""Creating kiosks and finding them by code."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from server.core.errors import Conflict, NotFound
+from server.ledger import create_kiosk_accounts
+from server.models import Kiosk
+from server.schemas import KioskIn
+
+kiosks_t = Kiosk.__table__
+
+
+def create_kiosk(conn: Connection, data: KioskIn) -> int:
+    """Insert the kiosk and its wallet and credit-line accounts in the caller's transaction."""
+    try:
+        with conn.begin_nested():
+            kiosk_id = conn.execute(
+                insert(kiosks_t)
+                .values(
+                    code=data.code, name=data.name, holder_name=data.holder_name, district=data.district,
+                    old_emitra_id=data.old_emitra_id, sso_id=data.sso_id, mobile=data.mobile,
+                    email=data.email, status="active", credit_limit_paise=data.credit_limit_paise,
+                    security_deposit_paise=data.credit_limit_paise,
+                )
+                .returning(kiosks_t.c.id)
+            ).scalar_one()
+    except IntegrityError as exc:
+        raise Conflict("a kiosk with this code or SSO ID already exists", code="kiosk_exists") from exc
+    create_kiosk_accounts(conn, int(kiosk_id), data.code, data.credit_limit_paise)
+    return int(kiosk_id)
+
+
+def kiosk_id_by_code(conn: Connection, code: str) -> int:
+    kiosk_id = conn.execute(select(kiosks_t.c.id).where(kiosks_t.c.code == code)).scalar_one_or_none()
+    if kiosk_id is None:
+        raise NotFound(f"no kiosk with code {code}", code="unknown_kiosk", kiosk_code=code)
+    return int(kiosk_id)

@@ -1,0 +1,480 @@
+"""The ledger: idempotent, atomic, double-entry postings in integer paise.
+
+Every money-moving operation runs through `LedgerTx.run` inside one database transaction:
+
+1. the client's operation id is inserted first (unique per scope), so a replay is recognised before any
+   balance is looked at — a retry of an applied operation returns its first answer even if the wallet is
+   empty by now, and the same id with another body is refused (409);
+2. the kiosk's balance rows are locked in ascending id order (PostgreSQL ``FOR UPDATE``; SQLite holds its
+   single write lock from ``BEGIN IMMEDIATE``);
+3. kiosk rows are updated with a conditional UPDATE whose floor is also a CHECK constraint, so the
+   database — not Python — refuses to take spendable below zero;
+4. shared accounts (billers, clearing, adjustments) have several balance rows ("shards"); their deltas are
+   summed per transaction and written last, in ascending order, just before commit, so a hot biller row is
+   held for microseconds and never ahead of a kiosk row (no lock-order deadlocks).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from server.core.errors import ApiError, Conflict, NotFound, Unavailable
+from server.models import Account, AccountBalance, JournalEntry, JournalLine, Operation
+
+log = logging.getLogger("emitra.ledger")
+
+accounts_t = Account.__table__
+balances_t = AccountBalance.__table__
+operations_t = Operation.__table__
+entries_t = JournalEntry.__table__
+lines_t = JournalLine.__table__
+
+SYSTEM_ACCOUNTS: dict[str, str] = {
+    "system:adjustments": "adjustment",
+    "clearing:bank": "bank_clearing",
+    "clearing:gateway": "gateway_clearing",
+    "clearing:legacy": "legacy_clearing",
+    "system:suspense": "suspense",
+    "income:interest": "interest_income",
+}
+
+
+class InsufficientBalance(ApiError):
+    status = 422
+    code = "insufficient_balance"
+
+
+class OperationIdReused(Conflict):
+    code = "operation_id_reused"
+
+
+class UnbalancedEntry(Exception):
+    """Our bug: an entry whose lines do not sum to zero must never reach the database."""
+
+
+def wallet_code(kiosk_code: str) -> str:
+    return f"kiosk:{kiosk_code}:wallet"
+
+
+def credit_code(kiosk_code: str) -> str:
+    return f"kiosk:{kiosk_code}:credit"
+
+
+@dataclass(frozen=True)
+class OperationRequest:
+    """What a client asked for, keyed by its operation id within a scope (a kiosk code or "admin")."""
+
+    scope: str
+    operation_id: str
+    kind: str
+    body: Mapping[str, Any]
+
+    def request_hash(self) -> str:
+        canonical = json.dumps(
+            {"kind": self.kind, "body": self.body}, sort_keys=True, separators=(",", ":"), ensure_ascii=True
+        )
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class OperationResult:
+    response: dict[str, Any]
+    replayed: bool
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    id: int
+    code: str
+    kind: str
+    kiosk_id: int | None
+    shards: int
+
+
+@dataclass(frozen=True)
+class KioskBalances:
+    """A kiosk's two floored rows, read under lock."""
+
+    wallet_id: int
+    wallet: int
+    credit_id: int
+    credit: int
+    credit_floor: int
+
+    @property
+    def unused_credit(self) -> int:
+        return self.credit - self.credit_floor
+
+    @property
+    def spendable(self) -> int:
+        return self.wallet + self.unused_credit
+
+    @property
+    def credit_used(self) -> int:
+        return -self.credit
+
+
+class Accounts:
+    """Account lookups, cached per process: an account's id, kind and shard count never change."""
+
+    def __init__(self) -> None:
+        self._by_code: dict[str, AccountInfo] = {}
+
+    def get(self, conn: Connection, code: str) -> AccountInfo:
+        info = self._by_code.get(code)
+        if info is None:
+            row = conn.execute(
+                select(accounts_t.c.id, accounts_t.c.code, accounts_t.c.kind, accounts_t.c.kiosk_id,
+                       accounts_t.c.shards).where(accounts_t.c.code == code)
+            ).first()
+            if row is None:
+                raise NotFound(f"unknown account {code}", code="unknown_account", account=code)
+            info = AccountInfo(row.id, row.code, row.kind, row.kiosk_id, row.shards)
+            self._by_code[code] = info
+        return info
+
+    def clear(self) -> None:
+        self._by_code.clear()
+
+
+ACCOUNTS = Accounts()
+
+
+def create_account(
+    conn: Connection, code: str, kind: str, *, kiosk_id: int | None = None, shards: int = 1,
+    floor: int | None = None,
+) -> int:
+    """Create an account with its balance row(s); a floor applies only to single-row accounts."""
+    if floor is not None and shards != 1:
+        raise ValueError("a floored account has exactly one balance row")
+    account_id = conn.execute(
+        insert(accounts_t).values(code=code, kind=kind, kiosk_id=kiosk_id, shards=shards).returning(accounts_t.c.id)
+    ).scalar_one()
+    conn.execute(
+        insert(balances_t),
+        [{"account_id": account_id, "shard": s, "balance": 0, "floor": floor} for s in range(shards)],
+    )
+    return int(account_id)
+
+
+def ensure_system_accounts(conn: Connection, shards: int) -> None:
+    existing = set(conn.execute(select(accounts_t.c.code)).scalars())
+    for code, kind in SYSTEM_ACCOUNTS.items():
+        if code not in existing:
+            create_account(conn, code, kind, shards=shards)
+
+
+def create_kiosk_accounts(conn: Connection, kiosk_id: int, kiosk_code: str, credit_limit: int) -> None:
+    create_account(conn, wallet_code(kiosk_code), "kiosk_wallet", kiosk_id=kiosk_id, floor=0)
+    create_account(conn, credit_code(kiosk_code), "kiosk_credit", kiosk_id=kiosk_id, floor=-credit_limit)
+
+
+def set_credit_limit(conn: Connection, kiosk_code: str, credit_limit: int) -> None:
+    """Change a kiosk's credit limit; the CHECK refuses a limit below what is already drawn."""
+    credit = ACCOUNTS.get(conn, credit_code(kiosk_code))
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                update(balances_t).where(balances_t.c.account_id == credit.id).values(floor=-credit_limit)
+            )
+    except IntegrityError as exc:
+        raise ApiError("the new credit limit is below the credit already used",
+                       code="credit_limit_below_used") from exc
+
+
+@dataclass
+class LedgerTx:
+    """Posts operations inside one open transaction on `conn`; call `finish()` before commit."""
+
+    conn: Connection
+    is_postgres: bool
+    rng: random.Random = field(default_factory=random.Random)
+    _hot: dict[tuple[int, int], int] = field(default_factory=lambda: defaultdict(int))
+    _item_hot: list[tuple[int, int, int]] = field(default_factory=list)
+    _locked: set[int] = field(default_factory=set)
+
+    # -- operations -------------------------------------------------------------------------------------
+    def run(self, op: OperationRequest, apply: Callable[[LedgerTx, int], dict[str, Any]]) -> OperationResult:
+        """Apply `op` once. `apply(tx, operation_pk)` posts entries and returns the response to store."""
+        digest = op.request_hash()
+        self._item_hot = []
+        savepoint = self.conn.begin_nested()
+        try:
+            op_pk = self.conn.execute(
+                insert(operations_t)
+                .values(scope=op.scope, operation_id=op.operation_id, kind=op.kind, request_hash=digest,
+                        response="{}")
+                .returning(operations_t.c.id)
+            ).scalar_one()
+        except IntegrityError:
+            savepoint.rollback()
+            return self._replay(op, digest)
+        try:
+            response = apply(self, int(op_pk))
+            self.conn.execute(
+                update(operations_t).where(operations_t.c.id == op_pk).values(response=json.dumps(response))
+            )
+        except BaseException:
+            savepoint.rollback()
+            self._item_hot = []
+            raise
+        savepoint.commit()
+        for account_id, shard, amount in self._item_hot:
+            self._hot[(account_id, shard)] += amount
+        self._item_hot = []
+        return OperationResult(response, replayed=False)
+
+    def _replay(self, op: OperationRequest, digest: str) -> OperationResult:
+        row = self.conn.execute(
+            select(operations_t.c.request_hash, operations_t.c.response).where(
+                operations_t.c.scope == op.scope, operations_t.c.operation_id == op.operation_id
+            )
+        ).one()
+        if row.request_hash != digest:
+            raise OperationIdReused(
+                "this operation id was already used for a different request",
+                operation_id=op.operation_id,
+            )
+        return OperationResult(json.loads(row.response), replayed=True)
+
+    # -- balances ---------------------------------------------------------------------------------------
+    def lock_kiosk(self, kiosk_code: str) -> KioskBalances:
+        wallet = ACCOUNTS.get(self.conn, wallet_code(kiosk_code))
+        credit = ACCOUNTS.get(self.conn, credit_code(kiosk_code))
+        query = (
+            select(balances_t.c.account_id, balances_t.c.balance, balances_t.c.floor)
+            .where(balances_t.c.account_id.in_([wallet.id, credit.id]))
+            .order_by(balances_t.c.account_id)
+        )
+        if self.is_postgres:
+            query = query.with_for_update()
+        rows = {r.account_id: r for r in self.conn.execute(query)}
+        self._locked.update(rows)
+        return KioskBalances(
+            wallet_id=wallet.id,
+            wallet=rows[wallet.id].balance,
+            credit_id=credit.id,
+            credit=rows[credit.id].balance,
+            credit_floor=rows[credit.id].floor or 0,
+        )
+
+    def post_entry(
+        self, operation_pk: int, kind: str, lines: Iterable[tuple[int, int]], *, memo: str = "",
+        reverses_entry_id: int | None = None,
+    ) -> int:
+        """Write one balanced entry; `lines` are (account id, signed paise). Returns the entry id."""
+        merged: dict[int, int] = defaultdict(int)
+        for account_id, amount in lines:
+            if not isinstance(amount, int) or isinstance(amount, bool):
+                raise UnbalancedEntry(f"amount {amount!r} is not integer paise")
+            merged[account_id] += amount
+        legs = sorted((a, amt) for a, amt in merged.items() if amt != 0)
+        if sum(amt for _, amt in legs) != 0 or len(legs) < 2:
+            raise UnbalancedEntry(f"entry {kind} does not balance: {legs}")
+        entry_id = self.conn.execute(
+            insert(entries_t)
+            .values(operation_pk=operation_pk, kind=kind, memo=memo[:500], reverses_entry_id=reverses_entry_id)
+            .returning(entries_t.c.id)
+        ).scalar_one()
+        self.conn.execute(insert(lines_t), [{"entry_id": entry_id, "account_id": a, "amount": amt} for a, amt in legs])
+        for account_id, amount in legs:
+            if account_id in self._locked:
+                self._apply_floored(account_id, amount)
+            else:
+                info = self._info_by_id(account_id)
+                if info.kiosk_id is not None:
+                    raise UnbalancedEntry(f"kiosk account {info.code} posted without lock_kiosk")
+                self._item_hot.append((account_id, self.rng.randrange(info.shards), amount))
+        return int(entry_id)
+
+    def _apply_floored(self, account_id: int, amount: int) -> None:
+        result = self.conn.execute(
+            update(balances_t)
+            .where(
+                and_(
+                    balances_t.c.account_id == account_id,
+                    balances_t.c.shard == 0,
+                    or_(balances_t.c.floor.is_(None), balances_t.c.balance + amount >= balances_t.c.floor),
+                )
+            )
+            .values(balance=balances_t.c.balance + amount)
+        )
+        if result.rowcount != 1:
+            raise InsufficientBalance("not enough balance in the kiosk wallet and credit line")
+
+    def _info_by_id(self, account_id: int) -> AccountInfo:
+        for info in ACCOUNTS._by_code.values():
+            if info.id == account_id:
+                return info
+        code = self.conn.execute(select(accounts_t.c.code).where(accounts_t.c.id == account_id)).scalar_one()
+        return ACCOUNTS.get(self.conn, code)
+
+    def finish(self) -> None:
+        """Write the summed deltas of shared accounts, in a fixed order, just before commit."""
+        for (account_id, shard), amount in sorted(self._hot.items()):
+            if amount:
+                self.conn.execute(
+                    update(balances_t)
+                    .where(balances_t.c.account_id == account_id, balances_t.c.shard == shard)
+                    .values(balance=balances_t.c.balance + amount)
+                )
+        self._hot.clear()
+        self._locked.clear()
+
+
+# -- kiosk money movements used by the routes ---------------------------------------------------------
+
+
+def debit_kiosk(
+    tx: LedgerTx, operation_pk: int, kiosk_code: str, amount: int, counter_code: str, kind: str, memo: str = ""
+) -> dict[str, Any]:
+    """Take `amount` from the kiosk's spendable: the wallet first, then the unused credit line."""
+    before = tx.lock_kiosk(kiosk_code)
+    if amount > before.spendable:
+        raise InsufficientBalance(
+            "not enough balance in the kiosk wallet and credit line",
+            spendable_paise=before.spendable,
+            requested_paise=amount,
+        )
+    from_wallet = min(max(before.wallet, 0), amount)
+    from_credit = amount - from_wallet
+    counter = ACCOUNTS.get(tx.conn, counter_code)
+    entry_id = tx.post_entry(
+        operation_pk,
+        kind,
+        [(before.wallet_id, -from_wallet), (before.credit_id, -from_credit), (counter.id, amount)],
+        memo=memo,
+    )
+    return {
+        "entry_id": entry_id,
+        "from_wallet_paise": from_wallet,
+        "from_credit_paise": from_credit,
+        **_balances_after(before, -from_wallet, -from_credit),
+    }
+
+
+def credit_kiosk(
+    tx: LedgerTx, operation_pk: int, kiosk_code: str, amount: int, counter_code: str, kind: str, memo: str = ""
+) -> dict[str, Any]:
+    before = tx.lock_kiosk(kiosk_code)
+    counter = ACCOUNTS.get(tx.conn, counter_code)
+    entry_id = tx.post_entry(operation_pk, kind, [(before.wallet_id, amount), (counter.id, -amount)], memo=memo)
+    return {"entry_id": entry_id, **_balances_after(before, amount, 0)}
+
+
+def _balances_after(before: KioskBalances, wallet_delta: int, credit_delta: int) -> dict[str, int]:
+    wallet = before.wallet + wallet_delta
+    credit = before.credit + credit_delta
+    return {
+        "wallet_balance_paise": wallet,
+        "credit_used_paise": -credit,
+        "spendable_paise": wallet + credit - before.credit_floor,
+    }
+
+
+def read_kiosk_balances(conn: Connection, kiosk_code: str) -> KioskBalances:
+    wallet = ACCOUNTS.get(conn, wallet_code(kiosk_code))
+    credit = ACCOUNTS.get(conn, credit_code(kiosk_code))
+    rows = {
+        r.account_id: r
+        for r in conn.execute(
+            select(balances_t.c.account_id, balances_t.c.balance, balances_t.c.floor).where(
+                balances_t.c.account_id.in_([wallet.id, credit.id])
+            )
+        )
+    }
+    return KioskBalances(wallet.id, rows[wallet.id].balance, credit.id, rows[credit.id].balance,
+                         rows[credit.id].floor or 0)
+
+
+def account_balance(conn: Connection, code: str) -> int:
+    info = ACCOUNTS.get(conn, code)
+    total = conn.execute(
+        select(func.coalesce(func.sum(balances_t.c.balance), 0)).where(balances_t.c.account_id == info.id)
+    ).scalar_one()
+    return int(total)
+
+
+# -- transactions with retry --------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+_RETRYABLE_PG = {"40001", "40P01"}  # serialization failure, deadlock detected
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate in _RETRYABLE_PG:
+        return True
+    return isinstance(exc, OperationalError) and "database is locked" in str(orig)
+
+
+def in_transaction(engine: Engine, work: Callable[[LedgerTx], T], *, attempts: int = 6) -> T:
+    """Run `work` in one transaction, retrying whole on deadlock/serialization/lock timeouts."""
+    is_postgres = engine.dialect.name == "postgresql"
+    for attempt in range(attempts):
+        try:
+            with engine.begin() as conn:
+                tx = LedgerTx(conn, is_postgres)
+                result = work(tx)
+                tx.finish()
+                return result
+        except DBAPIError as exc:
+            if not _retryable(exc) or attempt == attempts - 1:
+                if _retryable(exc):
+                    raise Unavailable("the ledger is busy; send the same operation again") from exc
+                raise
+            log.info("retrying transaction after %s (attempt %d)", type(exc.orig).__name__, attempt + 1)
+            time.sleep(0.005 * (2**attempt) * random.random())
+    raise AssertionError("unreachable")
+
+
+# -- audit --------------------------------------------------------------------------------------------
+
+
+def audit(conn: Connection) -> list[str]:
+    """Every way the books could be wrong; an empty list means they are right."""
+    problems: list[str] = []
+    unbalanced = conn.execute(
+        select(lines_t.c.entry_id, func.sum(lines_t.c.amount))
+        .group_by(lines_t.c.entry_id)
+        .having(or_(func.sum(lines_t.c.amount) != 0, func.count() < 2))
+    ).all()
+    problems += [f"entry {e} does not balance (sum {s})" for e, s in unbalanced]
+    journal = dict(
+        conn.execute(select(lines_t.c.account_id, func.sum(lines_t.c.amount)).group_by(lines_t.c.account_id)).all()
+    )
+    stored = dict(
+        conn.execute(
+            select(balances_t.c.account_id, func.sum(balances_t.c.balance)).group_by(balances_t.c.account_id)
+        ).all()
+    )
+    for account_id in sorted(set(journal) | set(stored)):
+        if int(journal.get(account_id, 0) or 0) != int(stored.get(account_id, 0) or 0):
+            problems.append(
+                f"account {account_id}: balance {stored.get(account_id)} != journal {journal.get(account_id)}"
+            )
+    below = conn.execute(
+        select(balances_t.c.account_id).where(balances_t.c.floor.is_not(None), balances_t.c.balance < balances_t.c.floor)
+    ).scalars().all()
+    problems += [f"account {a} is below its floor" for a in below]
+    orphan_ops = conn.execute(
+        select(func.count()).select_from(entries_t).where(
+            ~entries_t.c.operation_pk.in_(select(operations_t.c.id))
+        )
+    ).scalar_one()
+    if orphan_ops:
+        problems.append(f"{orphan_ops} entries without an operation")
+    return problems

@@ -1,0 +1,28 @@
+"""A kiosk (one eMitra centre) and its holder's identity."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.models.base import Base, BigId, UtcDateTime, utcnow
+
+
+class Kiosk(Base):
+    __tablename__ = "kiosks"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    holder_name: Mapped[str] = mapped_column(String(200))
+    district: Mapped[str] = mapped_column(String(100))
+    old_emitra_id: Mapped[str | None] = mapped_column(String(64))
+    sso_id: Mapped[str] = mapped_column(String(64), unique=True)
+    mobile: Mapped[str] = mapped_column(String(10))
+    email: Mapped[str] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    security_deposit_paise: Mapped[int] = mapped_column(BigInteger, default=0)
+    credit_limit_paise: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

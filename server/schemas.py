@@ -1,0 +1,52 @@
+"""Request and response shapes at the HTTP edge; amounts are strict integers (paise)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+OperationId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{7,63}$")]
+KioskCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{2,31}$")]
+# 1 paisa up to ₹10 crore in one operation; StrictInt refuses 1.5, "100" and true.
+Paise = Annotated[int, Field(strict=True, gt=0, le=10_000_000_000)]
+Memo = Annotated[str, StringConstraints(max_length=200)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AdjustmentIn(Strict):
+    operation_id: OperationId
+    direction: Literal["credit", "debit"]
+    amount_paise: Paise
+    memo: Memo = ""
+
+
+class BatchAdjustmentIn(AdjustmentIn):
+    kiosk_code: KioskCode
+
+
+class AdjustmentBatchIn(Strict):
+    items: list[BatchAdjustmentIn] = Field(min_length=1, max_length=500)
+
+
+class KioskIn(Strict):
+    code: KioskCode
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+    holder_name: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+    district: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
+    sso_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._]{4,64}$")]
+    mobile: Annotated[str, StringConstraints(pattern=r"^[6-9][0-9]{9}$")]
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$", max_length=254)]
+    old_emitra_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    credit_limit_paise: Annotated[int, Field(strict=True, ge=0, le=10_000_000_000)] = 0
+
+
+class BalancePublic(BaseModel):
+    kiosk_code: str
+    wallet_balance_paise: int
+    credit_limit_paise: int
+    credit_used_paise: int
+    spendable_paise: int
