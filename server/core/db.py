@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -18,9 +18,15 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """Create the engine with the settings money needs on each backend."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        # One connection per checkout; SQLite serialises writers itself.  NullPool avoids sharing a
-        # pysqlite connection between threads.
-        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30, "check_same_thread": False})
+        # A pool of connections handed to one thread at a time (check_same_thread=False is safe for
+        # that).  Opening and closing per request would checkpoint the WAL on every close.
+        engine = create_engine(
+            url,
+            poolclass=QueuePool,
+            pool_size=pool_size,
+            max_overflow=4 * pool_size,
+            connect_args={"timeout": 30, "check_same_thread": False},
+        )
         _configure_sqlite(engine)
         return engine
     return create_engine(

@@ -20,17 +20,20 @@ import hashlib
 import json
 import logging
 import random
+import re
+import sqlite3
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy import Connection, Engine, func, insert, or_, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from server.core.errors import ApiError, Conflict, NotFound, Unavailable
 from server.models import Account, AccountBalance, JournalEntry, JournalLine, Operation
+from server.models.base import utcnow
 
 log = logging.getLogger("emitra.ledger")
 
@@ -39,6 +42,54 @@ balances_t = AccountBalance.__table__
 operations_t = Operation.__table__
 entries_t = JournalEntry.__table__
 lines_t = JournalLine.__table__
+
+
+
+@dataclass(frozen=True)
+class Sql:
+    """One hot-path statement in both paramstyles, run on the raw DB-API cursor.
+
+    A posting is about ten statements; through SQLAlchemy's execution layer each costs more Python time
+    than SQLite spends on it, so the ledger's hot path talks to the driver directly, inside the very
+    transaction SQLAlchemy opened on the same connection.
+    """
+
+    sqlite: str
+    postgres: str
+
+    @classmethod
+    def of(cls, statement: str) -> Sql:
+        return cls(statement, re.sub(r"(?<!:):(\w+)", r"%(\1)s", statement))
+
+
+INSERT_OPERATION = Sql.of(
+    "INSERT INTO operations (scope, operation_id, kind, request_hash, response, created_at) "
+    "VALUES (:scope, :operation_id, :kind, :request_hash, '{}', :now) "
+    "ON CONFLICT (scope, operation_id) DO NOTHING RETURNING id"
+)
+STORE_RESPONSE = Sql.of("UPDATE operations SET response = :response WHERE id = :id")
+SELECT_OPERATION = Sql.of(
+    "SELECT request_hash, response FROM operations WHERE scope = :scope AND operation_id = :operation_id"
+)
+_LOCK_ROWS = (
+    "SELECT account_id, balance, floor FROM account_balances WHERE account_id IN (:a, :b) ORDER BY account_id"
+)
+# SQLite needs no row lock: BEGIN IMMEDIATE already holds the database's only write lock.
+LOCK_KIOSK = Sql(_LOCK_ROWS, Sql.of(_LOCK_ROWS + " FOR UPDATE").postgres)
+INSERT_ENTRY = Sql.of(
+    "INSERT INTO journal_entries (operation_pk, kind, memo, reverses_entry_id, created_at) "
+    "VALUES (:operation_pk, :kind, :memo, :reverses_entry_id, :now) RETURNING id"
+)
+INSERT_LINE = Sql.of(
+    "INSERT INTO journal_lines (entry_id, account_id, amount) VALUES (:entry_id, :account_id, :amount)"
+)
+UPDATE_FLOORED = Sql.of(
+    "UPDATE account_balances SET balance = balance + :amount "
+    "WHERE account_id = :account_id AND shard = 0 AND (floor IS NULL OR balance + :amount >= floor)"
+)
+UPDATE_SHARD = Sql.of(
+    "UPDATE account_balances SET balance = balance + :amount WHERE account_id = :account_id AND shard = :shard"
+)
 
 SYSTEM_ACCOUNTS: dict[str, str] = {
     "system:adjustments": "adjustment",
@@ -130,29 +181,45 @@ class Accounts:
 
     def __init__(self) -> None:
         self._by_code: dict[str, AccountInfo] = {}
+        self._by_id: dict[int, AccountInfo] = {}
 
     def get(self, conn: Connection, code: str) -> AccountInfo:
         info = self._by_code.get(code)
         if info is None:
             row = conn.execute(
-                select(accounts_t.c.id, accounts_t.c.code, accounts_t.c.kind, accounts_t.c.kiosk_id,
-                       accounts_t.c.shards).where(accounts_t.c.code == code)
+                select(
+                    accounts_t.c.id, accounts_t.c.code, accounts_t.c.kind, accounts_t.c.kiosk_id, accounts_t.c.shards
+                ).where(accounts_t.c.code == code)
             ).first()
             if row is None:
                 raise NotFound(f"unknown account {code}", code="unknown_account", account=code)
             info = AccountInfo(row.id, row.code, row.kind, row.kiosk_id, row.shards)
             self._by_code[code] = info
+            self._by_id[info.id] = info
+        return info
+
+    def by_id(self, conn: Connection, account_id: int) -> AccountInfo:
+        info = self._by_id.get(account_id)
+        if info is None:
+            code = conn.execute(select(accounts_t.c.code).where(accounts_t.c.id == account_id)).scalar_one()
+            info = self.get(conn, code)
         return info
 
     def clear(self) -> None:
         self._by_code.clear()
+        self._by_id.clear()
 
 
 ACCOUNTS = Accounts()
 
 
 def create_account(
-    conn: Connection, code: str, kind: str, *, kiosk_id: int | None = None, shards: int = 1,
+    conn: Connection,
+    code: str,
+    kind: str,
+    *,
+    kiosk_id: int | None = None,
+    shards: int = 1,
     floor: int | None = None,
 ) -> int:
     """Create an account with its balance row(s); a floor applies only to single-row accounts."""
@@ -185,12 +252,9 @@ def set_credit_limit(conn: Connection, kiosk_code: str, credit_limit: int) -> No
     credit = ACCOUNTS.get(conn, credit_code(kiosk_code))
     try:
         with conn.begin_nested():
-            conn.execute(
-                update(balances_t).where(balances_t.c.account_id == credit.id).values(floor=-credit_limit)
-            )
+            conn.execute(update(balances_t).where(balances_t.c.account_id == credit.id).values(floor=-credit_limit))
     except IntegrityError as exc:
-        raise ApiError("the new credit limit is below the credit already used",
-                       code="credit_limit_below_used") from exc
+        raise ApiError("the new credit limit is below the credit already used", code="credit_limit_below_used") from exc
 
 
 @dataclass
@@ -199,78 +263,101 @@ class LedgerTx:
 
     conn: Connection
     is_postgres: bool
-    rng: random.Random = field(default_factory=random.Random)
+    savepoints: bool = False
     _hot: dict[tuple[int, int], int] = field(default_factory=lambda: defaultdict(int))
     _item_hot: list[tuple[int, int, int]] = field(default_factory=list)
     _locked: set[int] = field(default_factory=set)
+    _cursor: Any = None
+
+    def _execute(self, statement: Sql, params: dict[str, Any]) -> Any:
+        if self._cursor is None:
+            self._cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        if self.is_postgres:
+            return self._cursor.execute(statement.postgres, params)
+        return self._cursor.execute(statement.sqlite, params)
+
+    def _executemany(self, statement: Sql, rows: list[dict[str, Any]]) -> None:
+        if self._cursor is None:
+            self._cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        self._cursor.executemany(statement.postgres if self.is_postgres else statement.sqlite, rows)
+
+    def _now(self) -> Any:
+        now = utcnow()
+        # SQLAlchemy stores SQLite datetimes as this text; PostgreSQL takes the aware datetime.
+        return now if self.is_postgres else now.strftime("%Y-%m-%d %H:%M:%S.%f")
 
     # -- operations -------------------------------------------------------------------------------------
     def run(self, op: OperationRequest, apply: Callable[[LedgerTx, int], dict[str, Any]]) -> OperationResult:
-        """Apply `op` once. `apply(tx, operation_pk)` posts entries and returns the response to store."""
+        """Apply `op` once. `apply(tx, operation_pk)` posts entries and returns the response to store.
+
+        In a batch (`savepoints=True`) a refused item rolls back to its savepoint and the others stay;
+        alone, a refusal rolls back the whole transaction, which is cheaper than a savepoint.
+        """
         digest = op.request_hash()
         self._item_hot = []
-        savepoint = self.conn.begin_nested()
+        savepoint = self.conn.begin_nested() if self.savepoints else None
         try:
-            op_pk = self.conn.execute(
-                insert(operations_t)
-                .values(scope=op.scope, operation_id=op.operation_id, kind=op.kind, request_hash=digest,
-                        response="{}")
-                .returning(operations_t.c.id)
-            ).scalar_one()
-        except IntegrityError:
-            savepoint.rollback()
-            return self._replay(op, digest)
-        try:
+            found = self._execute(
+                INSERT_OPERATION,
+                {
+                    "scope": op.scope,
+                    "operation_id": op.operation_id,
+                    "kind": op.kind,
+                    "request_hash": digest,
+                    "now": self._now(),
+                },
+            ).fetchone()
+            op_pk = found[0] if found else None
+            if op_pk is None:  # already applied (by us earlier, or by a concurrent request just committed)
+                if savepoint is not None:
+                    savepoint.commit()
+                return self._replay(op, digest)
             response = apply(self, int(op_pk))
-            self.conn.execute(
-                update(operations_t).where(operations_t.c.id == op_pk).values(response=json.dumps(response))
-            )
+            self._execute(STORE_RESPONSE, {"response": json.dumps(response), "id": op_pk})
         except BaseException:
-            savepoint.rollback()
+            if savepoint is not None:
+                savepoint.rollback()
             self._item_hot = []
             raise
-        savepoint.commit()
+        if savepoint is not None:
+            savepoint.commit()
         for account_id, shard, amount in self._item_hot:
             self._hot[(account_id, shard)] += amount
         self._item_hot = []
         return OperationResult(response, replayed=False)
 
     def _replay(self, op: OperationRequest, digest: str) -> OperationResult:
-        row = self.conn.execute(
-            select(operations_t.c.request_hash, operations_t.c.response).where(
-                operations_t.c.scope == op.scope, operations_t.c.operation_id == op.operation_id
-            )
-        ).one()
-        if row.request_hash != digest:
+        request_hash, stored = self._execute(
+            SELECT_OPERATION, {"scope": op.scope, "operation_id": op.operation_id}
+        ).fetchone()
+        if request_hash != digest:
             raise OperationIdReused(
                 "this operation id was already used for a different request",
                 operation_id=op.operation_id,
             )
-        return OperationResult(json.loads(row.response), replayed=True)
+        return OperationResult(json.loads(stored), replayed=True)
 
     # -- balances ---------------------------------------------------------------------------------------
     def lock_kiosk(self, kiosk_code: str) -> KioskBalances:
         wallet = ACCOUNTS.get(self.conn, wallet_code(kiosk_code))
         credit = ACCOUNTS.get(self.conn, credit_code(kiosk_code))
-        query = (
-            select(balances_t.c.account_id, balances_t.c.balance, balances_t.c.floor)
-            .where(balances_t.c.account_id.in_([wallet.id, credit.id]))
-            .order_by(balances_t.c.account_id)
-        )
-        if self.is_postgres:
-            query = query.with_for_update()
-        rows = {r.account_id: r for r in self.conn.execute(query)}
+        rows = {r[0]: r for r in self._execute(LOCK_KIOSK, {"a": wallet.id, "b": credit.id}).fetchall()}
         self._locked.update(rows)
         return KioskBalances(
             wallet_id=wallet.id,
-            wallet=rows[wallet.id].balance,
+            wallet=rows[wallet.id][1],
             credit_id=credit.id,
-            credit=rows[credit.id].balance,
-            credit_floor=rows[credit.id].floor or 0,
+            credit=rows[credit.id][1],
+            credit_floor=rows[credit.id][2] or 0,
         )
 
     def post_entry(
-        self, operation_pk: int, kind: str, lines: Iterable[tuple[int, int]], *, memo: str = "",
+        self,
+        operation_pk: int,
+        kind: str,
+        lines: Iterable[tuple[int, int]],
+        *,
+        memo: str = "",
         reverses_entry_id: int | None = None,
     ) -> int:
         """Write one balanced entry; `lines` are (account id, signed paise). Returns the entry id."""
@@ -282,53 +369,37 @@ class LedgerTx:
         legs = sorted((a, amt) for a, amt in merged.items() if amt != 0)
         if sum(amt for _, amt in legs) != 0 or len(legs) < 2:
             raise UnbalancedEntry(f"entry {kind} does not balance: {legs}")
-        entry_id = self.conn.execute(
-            insert(entries_t)
-            .values(operation_pk=operation_pk, kind=kind, memo=memo[:500], reverses_entry_id=reverses_entry_id)
-            .returning(entries_t.c.id)
-        ).scalar_one()
-        self.conn.execute(insert(lines_t), [{"entry_id": entry_id, "account_id": a, "amount": amt} for a, amt in legs])
+        entry_id = self._execute(
+            INSERT_ENTRY,
+            {
+                "operation_pk": operation_pk,
+                "kind": kind,
+                "memo": memo[:500],
+                "reverses_entry_id": reverses_entry_id,
+                "now": self._now(),
+            },
+        ).fetchone()[0]
+        self._executemany(INSERT_LINE, [{"entry_id": entry_id, "account_id": a, "amount": amt} for a, amt in legs])
         for account_id, amount in legs:
             if account_id in self._locked:
                 self._apply_floored(account_id, amount)
             else:
-                info = self._info_by_id(account_id)
+                info = ACCOUNTS.by_id(self.conn, account_id)
                 if info.kiosk_id is not None:
                     raise UnbalancedEntry(f"kiosk account {info.code} posted without lock_kiosk")
-                self._item_hot.append((account_id, self.rng.randrange(info.shards), amount))
+                self._item_hot.append((account_id, random.randrange(info.shards), amount))
         return int(entry_id)
 
     def _apply_floored(self, account_id: int, amount: int) -> None:
-        result = self.conn.execute(
-            update(balances_t)
-            .where(
-                and_(
-                    balances_t.c.account_id == account_id,
-                    balances_t.c.shard == 0,
-                    or_(balances_t.c.floor.is_(None), balances_t.c.balance + amount >= balances_t.c.floor),
-                )
-            )
-            .values(balance=balances_t.c.balance + amount)
-        )
+        result = self._execute(UPDATE_FLOORED, {"amount": amount, "account_id": account_id})
         if result.rowcount != 1:
             raise InsufficientBalance("not enough balance in the kiosk wallet and credit line")
-
-    def _info_by_id(self, account_id: int) -> AccountInfo:
-        for info in ACCOUNTS._by_code.values():
-            if info.id == account_id:
-                return info
-        code = self.conn.execute(select(accounts_t.c.code).where(accounts_t.c.id == account_id)).scalar_one()
-        return ACCOUNTS.get(self.conn, code)
 
     def finish(self) -> None:
         """Write the summed deltas of shared accounts, in a fixed order, just before commit."""
         for (account_id, shard), amount in sorted(self._hot.items()):
             if amount:
-                self.conn.execute(
-                    update(balances_t)
-                    .where(balances_t.c.account_id == account_id, balances_t.c.shard == shard)
-                    .values(balance=balances_t.c.balance + amount)
-                )
+                self._execute(UPDATE_SHARD, {"amount": amount, "account_id": account_id, "shard": shard})
         self._hot.clear()
         self._locked.clear()
 
@@ -394,8 +465,9 @@ def read_kiosk_balances(conn: Connection, kiosk_code: str) -> KioskBalances:
             )
         )
     }
-    return KioskBalances(wallet.id, rows[wallet.id].balance, credit.id, rows[credit.id].balance,
-                         rows[credit.id].floor or 0)
+    return KioskBalances(
+        wallet.id, rows[wallet.id].balance, credit.id, rows[credit.id].balance, rows[credit.id].floor or 0
+    )
 
 
 def account_balance(conn: Connection, code: str) -> int:
@@ -413,30 +485,30 @@ T = TypeVar("T")
 _RETRYABLE_PG = {"40001", "40P01"}  # serialization failure, deadlock detected
 
 
-def _retryable(exc: DBAPIError) -> bool:
-    orig = exc.orig
-    sqlstate = getattr(orig, "sqlstate", None)
-    if sqlstate in _RETRYABLE_PG:
+def _retryable(exc: BaseException) -> bool:
+    """Lock conflicts that a fresh attempt of the whole transaction resolves."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    if getattr(orig, "sqlstate", None) in _RETRYABLE_PG:
         return True
-    return isinstance(exc, OperationalError) and "database is locked" in str(orig)
+    return isinstance(orig, sqlite3.OperationalError) and "database is locked" in str(orig)
 
 
-def in_transaction(engine: Engine, work: Callable[[LedgerTx], T], *, attempts: int = 6) -> T:
+def in_transaction(engine: Engine, work: Callable[[LedgerTx], T], *, savepoints: bool = False, attempts: int = 6) -> T:
     """Run `work` in one transaction, retrying whole on deadlock/serialization/lock timeouts."""
     is_postgres = engine.dialect.name == "postgresql"
     for attempt in range(attempts):
         try:
             with engine.begin() as conn:
-                tx = LedgerTx(conn, is_postgres)
+                tx = LedgerTx(conn, is_postgres, savepoints)
                 result = work(tx)
                 tx.finish()
                 return result
-        except DBAPIError as exc:
-            if not _retryable(exc) or attempt == attempts - 1:
-                if _retryable(exc):
-                    raise Unavailable("the ledger is busy; send the same operation again") from exc
+        except Exception as exc:
+            if not _retryable(exc):
                 raise
-            log.info("retrying transaction after %s (attempt %d)", type(exc.orig).__name__, attempt + 1)
+            if attempt == attempts - 1:
+                raise Unavailable("the ledger is busy; send the same operation again") from exc
+            log.info("retrying transaction after %s (attempt %d)", exc, attempt + 1)
             time.sleep(0.005 * (2**attempt) * random.random())
     raise AssertionError("unreachable")
 
@@ -466,14 +538,18 @@ def audit(conn: Connection) -> list[str]:
             problems.append(
                 f"account {account_id}: balance {stored.get(account_id)} != journal {journal.get(account_id)}"
             )
-    below = conn.execute(
-        select(balances_t.c.account_id).where(balances_t.c.floor.is_not(None), balances_t.c.balance < balances_t.c.floor)
-    ).scalars().all()
+    below = (
+        conn.execute(
+            select(balances_t.c.account_id).where(
+                balances_t.c.floor.is_not(None), balances_t.c.balance < balances_t.c.floor
+            )
+        )
+        .scalars()
+        .all()
+    )
     problems += [f"account {a} is below its floor" for a in below]
     orphan_ops = conn.execute(
-        select(func.count()).select_from(entries_t).where(
-            ~entries_t.c.operation_pk.in_(select(operations_t.c.id))
-        )
+        select(func.count()).select_from(entries_t).where(~entries_t.c.operation_pk.in_(select(operations_t.c.id)))
     ).scalar_one()
     if orphan_ops:
         problems.append(f"{orphan_ops} entries without an operation")

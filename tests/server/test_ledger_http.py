@@ -26,8 +26,11 @@ def test_fifty_workers_two_hundred_debits_exactly_what_the_wallet_affords(server
         session.headers.update(server.http.headers)
         barrier.wait()
         for i in range(4):
-            r = session.post(f"{server.url}/api/v1/admin/kiosks/{KIOSK}/adjustments", timeout=60,
-                             json={"operation_id": f"debit-{n:03d}-{i}", "direction": "debit", "amount_paise": 250})
+            r = session.post(
+                f"{server.url}/api/v1/admin/kiosks/{KIOSK}/adjustments",
+                timeout=60,
+                json={"operation_id": f"debit-{n:03d}-{i}", "direction": "debit", "amount_paise": 250},
+            )
             with lock:
                 outcomes.append((r.status_code, r.json()))
 
@@ -65,10 +68,19 @@ def test_credit_line_is_spent_after_the_wallet_and_never_beyond(server: ServerPr
     body = server.adjust(KIOSK, "spend-00000001", "debit", 7000).json()
     assert (body["from_wallet_paise"], body["from_credit_paise"], body["spendable_paise"]) == (3000, 4000, 1000)
     refused = server.adjust(KIOSK, "spend-00000002", "debit", 1001).json()
-    assert refused["error"] == {"code": "insufficient_balance", "spendable_paise": 1000, "requested_paise": 1001,
-                                "message": "not enough balance in the kiosk wallet and credit line"}
-    assert server.balance(KIOSK) == {"kiosk_code": KIOSK, "wallet_balance_paise": 0, "credit_limit_paise": 5000,
-                                     "credit_used_paise": 4000, "spendable_paise": 1000}
+    assert refused["error"] == {
+        "code": "insufficient_balance",
+        "spendable_paise": 1000,
+        "requested_paise": 1001,
+        "message": "not enough balance in the kiosk wallet and credit line",
+    }
+    assert server.balance(KIOSK) == {
+        "kiosk_code": KIOSK,
+        "wallet_balance_paise": 0,
+        "credit_limit_paise": 5000,
+        "credit_used_paise": 4000,
+        "spendable_paise": 1000,
+    }
 
 
 def test_batch_applies_each_item_once_and_refuses_per_item(server: ServerProcess) -> None:
@@ -114,8 +126,11 @@ def test_bad_requests_get_4xx_with_a_code_and_change_nothing(server: ServerProce
         ({"json": [good]}, 422, "invalid_request"),
         ({"json": {k: v for k, v in good.items() if k != "amount_paise"}}, 422, "invalid_request"),
         ({"data": b"\xff\xfe", "headers": {"content-type": "application/json"}}, 400, "malformed_json"),
-        ({"data": b'{"a":"' + b"x" * 2_000_000 + b'"}', "headers": {"content-type": "application/json"}},
-         413, "body_too_large"),
+        (
+            {"data": b'{"a":"' + b"x" * 2_000_000 + b'"}', "headers": {"content-type": "application/json"}},
+            413,
+            "body_too_large",
+        ),
     ]
     for kwargs, status, code in cases:
         r = server.admin("POST", url, **kwargs)
@@ -126,8 +141,9 @@ def test_bad_requests_get_4xx_with_a_code_and_change_nothing(server: ServerProce
     assert (no_admin.status_code, no_admin.json()["error"]["code"]) == (401, "admin_unauthorized")
     missing = requests.get(server.url + "/api/v1/nothing-here", timeout=10)
     assert (missing.status_code, missing.json()["error"]["code"]) == (404, "not_found")
-    chunked = server.admin("POST", url, data=iter([b'{"a":"', b"x" * 1_100_000, b'"}']),
-                           headers={"content-type": "application/json"})
+    chunked = server.admin(
+        "POST", url, data=iter([b'{"a":"', b"x" * 1_100_000, b'"}']), headers={"content-type": "application/json"}
+    )
     assert chunked.status_code == 413
     assert server.admin("GET", "/ledger/audit").json() == before
     assert server.balance(KIOSK)["wallet_balance_paise"] == 1000

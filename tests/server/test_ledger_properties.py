@@ -74,9 +74,19 @@ class LedgerMachine(RuleBasedStateMachine):
     def make_kiosks(self, limits: list[int]) -> None:
         with self.engine.begin() as conn:
             for i, (code, limit) in enumerate(zip(KIOSKS, limits, strict=True)):
-                create_kiosk(conn, KioskIn(code=code, name=code, holder_name="H", district="Jaipur",
-                                           sso_id=f"SSO{i}XX", mobile=f"98765432{i}0", email=f"k{i}@example.in",
-                                           credit_limit_paise=limit))
+                create_kiosk(
+                    conn,
+                    KioskIn(
+                        code=code,
+                        name=code,
+                        holder_name="H",
+                        district="Jaipur",
+                        sso_id=f"SSO{i}XX",
+                        mobile=f"98765432{i}0",
+                        email=f"k{i}@example.in",
+                        credit_limit_paise=limit,
+                    ),
+                )
                 self.wallet[code], self.credit_used[code], self.limit[code] = 0, 0, limit
 
     def spendable(self, code: str) -> int:
@@ -136,7 +146,10 @@ class LedgerMachine(RuleBasedStateMachine):
             for code in KIOSKS:
                 b = read_kiosk_balances(conn, code)
                 assert (b.wallet, b.credit_used, -b.credit_floor) == (
-                    self.wallet[code], self.credit_used[code], self.limit[code])
+                    self.wallet[code],
+                    self.credit_used[code],
+                    self.limit[code],
+                )
                 assert b.spendable >= 0
 
     def teardown(self) -> None:
@@ -146,8 +159,9 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 TestLedgerMachine = LedgerMachine.TestCase
-TestLedgerMachine.settings = settings(max_examples=30, stateful_step_count=25, deadline=None,
-                                      suppress_health_check=[HealthCheck.too_slow])
+TestLedgerMachine.settings = settings(
+    max_examples=30, stateful_step_count=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def test_unbalanced_entry_never_reaches_the_database(tmp_path: Path) -> None:
@@ -156,8 +170,18 @@ def test_unbalanced_entry_never_reaches_the_database(tmp_path: Path) -> None:
     migrate(Settings(database_url=url))
     engine = make_engine(url)
     with engine.begin() as conn:
-        create_kiosk(conn, KioskIn(code="RJ-X-01", name="x", holder_name="h", district="d", sso_id="SSOX1",
-                                   mobile="9876543210", email="x@example.in"))
+        create_kiosk(
+            conn,
+            KioskIn(
+                code="RJ-X-01",
+                name="x",
+                holder_name="h",
+                district="d",
+                sso_id="SSOX1",
+                mobile="9876543210",
+                email="x@example.in",
+            ),
+        )
     op = OperationRequest("admin", "unbalanced-1", "test", {})
 
     def work(tx: LedgerTx) -> object:

@@ -49,17 +49,20 @@ class PgCluster:
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def start(self) -> PgCluster:
-        self._run(self.bin / "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                  "--no-sync")
-        options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c max_connections=300 "
-                   "-c shared_buffers=128MB")
-        self._run(self.bin / "pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w",
-                  "start")
+        self._run(
+            self.bin / "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"
+        )
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c max_connections=300 "
+            "-c shared_buffers=128MB"
+        )
+        self._run(self.bin / "pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
         return self
 
     def restart(self) -> None:
-        self._run(self.bin / "pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w", "-m", "fast",
-                  "restart")
+        self._run(
+            self.bin / "pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w", "-m", "fast", "restart"
+        )
 
     def stop(self) -> None:
         try:
@@ -74,12 +77,10 @@ class PgCluster:
         import psycopg
 
         name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
     def pgbench(self, *args: str, database: str = "postgres") -> str:
-        cmd = [str(self.bin / "pgbench"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", *args,
-               database]
+        cmd = [str(self.bin / "pgbench"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", *args, database]
         return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout

@@ -36,7 +36,10 @@ class ServerProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port), "--log-level", "warning"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         log.close()
         deadline = time.monotonic() + timeout
@@ -71,16 +74,28 @@ class ServerProcess:
 
     def create_kiosk(self, code: str, credit_limit_paise: int = 0) -> None:
         digits = "".join(c for c in code if c.isdigit())[-9:].rjust(9, "0")
-        r = self.admin("POST", "/kiosks", json={
-            "code": code, "name": f"Kiosk {code}", "holder_name": "Test Holder", "district": "Jaipur",
-            "sso_id": f"SSO.{code.replace('-', '')}", "mobile": "9" + digits, "email": f"{code.lower()}@example.in",
-            "credit_limit_paise": credit_limit_paise,
-        })
+        r = self.admin(
+            "POST",
+            "/kiosks",
+            json={
+                "code": code,
+                "name": f"Kiosk {code}",
+                "holder_name": "Test Holder",
+                "district": "Jaipur",
+                "sso_id": f"SSO.{code.replace('-', '')}",
+                "mobile": "9" + digits,
+                "email": f"{code.lower()}@example.in",
+                "credit_limit_paise": credit_limit_paise,
+            },
+        )
         assert r.status_code == 201, r.text
 
     def adjust(self, code: str, operation_id: str, direction: str, amount: int) -> requests.Response:
-        return self.admin("POST", f"/kiosks/{code}/adjustments",
-                          json={"operation_id": operation_id, "direction": direction, "amount_paise": amount})
+        return self.admin(
+            "POST",
+            f"/kiosks/{code}/adjustments",
+            json={"operation_id": operation_id, "direction": direction, "amount_paise": amount},
+        )
 
     def balance(self, code: str) -> dict[str, Any]:
         r = self.admin("GET", f"/kiosks/{code}/balance")

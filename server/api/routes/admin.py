@@ -37,10 +37,16 @@ def _adjust(tx: LedgerTx, kiosk_code: str, item: AdjustmentIn) -> tuple[dict[str
     def apply(tx: LedgerTx, op_pk: int) -> dict[str, Any]:
         kiosk_id_by_code(tx.conn, kiosk_code)
         move = credit_kiosk if item.direction == "credit" else debit_kiosk
-        posted = move(tx, op_pk, kiosk_code, item.amount_paise, ADJUSTMENT_ACCOUNT,
-                      f"adjustment_{item.direction}", item.memo)
-        return {"operation_id": item.operation_id, "kiosk_code": kiosk_code, "direction": item.direction,
-                "amount_paise": item.amount_paise, **posted}
+        posted = move(
+            tx, op_pk, kiosk_code, item.amount_paise, ADJUSTMENT_ACCOUNT, f"adjustment_{item.direction}", item.memo
+        )
+        return {
+            "operation_id": item.operation_id,
+            "kiosk_code": kiosk_code,
+            "direction": item.direction,
+            "amount_paise": item.amount_paise,
+            **posted,
+        }
 
     result = tx.run(op, apply)
     return result.response, result.replayed
@@ -72,13 +78,16 @@ def adjust_batch(batch: AdjustmentBatchIn, engine: EngineDep) -> dict[str, Any]:
             item: BatchAdjustmentIn = batch.items[i]
             try:
                 response, replayed = _adjust(tx, item.kiosk_code, item)
-                results[i] = {"operation_id": item.operation_id, "status": "replayed" if replayed else "applied",
-                              "response": response}
+                results[i] = {
+                    "operation_id": item.operation_id,
+                    "status": "replayed" if replayed else "applied",
+                    "response": response,
+                }
             except ApiError as exc:
                 results[i] = {"operation_id": item.operation_id, "status": "refused", **exc.body()}
         return results
 
-    return {"results": in_transaction(engine, work)}
+    return {"results": in_transaction(engine, work, savepoints=True)}
 
 
 @router.get("/kiosks/{kiosk_code}/balance")
@@ -86,8 +95,13 @@ def kiosk_balance(kiosk_code: str, engine: EngineDep) -> BalancePublic:
     with engine.connect() as conn:
         kiosk_id_by_code(conn, kiosk_code)
         b = read_kiosk_balances(conn, kiosk_code)
-    return BalancePublic(kiosk_code=kiosk_code, wallet_balance_paise=b.wallet, credit_limit_paise=-b.credit_floor,
-                         credit_used_paise=b.credit_used, spendable_paise=b.spendable)
+    return BalancePublic(
+        kiosk_code=kiosk_code,
+        wallet_balance_paise=b.wallet,
+        credit_limit_paise=-b.credit_floor,
+        credit_used_paise=b.credit_used,
+        spendable_paise=b.spendable,
+    )
 
 
 @router.get("/operations/{operation_id}")

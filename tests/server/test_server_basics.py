@@ -1,0 +1,87 @@
+"""Settings, migrations and the database's own guards."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from server.core.config import InsecureSettingsError, Settings
+from server.core.db import make_engine
+from server.migrate import migrate
+from server.models import Base
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_production_mode_refuses_demo_secrets() -> None:
+    with pytest.raises(InsecureSettingsError, match="EMITRA_ADMIN_TOKEN"):
+        Settings(mode="production")
+    strong = {"admin_token": "a" * 32, "secret_key": "b" * 32, "gateway_secret": "c" * 32}
+    assert Settings(mode="production", **strong).mode == "production"
+
+
+def test_the_cli_says_why_it_will_not_start_in_production(tmp_path: Path) -> None:
+    env = {**os.environ, "EMITRA_MODE": "production", "EMITRA_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"}
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", "serve"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert "refusing to start in production mode" in done.stderr
+
+
+def test_migrations_match_the_models(database_url: str) -> None:
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_the_database_refuses_to_edit_the_journal_or_overdraw(database_url: str) -> None:
+    from server.kiosks import create_kiosk
+    from server.ledger import OperationRequest, credit_kiosk, in_transaction
+    from server.schemas import KioskIn
+
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        create_kiosk(
+            conn,
+            KioskIn(
+                code="RJ-G-01",
+                name="g",
+                holder_name="h",
+                district="d",
+                sso_id="SSOG1",
+                mobile="9876543210",
+                email="g@example.in",
+            ),
+        )
+    op = OperationRequest("admin", "guard-0001", "adjustment", {})
+    in_transaction(
+        engine, lambda tx: tx.run(op, lambda t, pk: credit_kiosk(t, pk, "RJ-G-01", 100, "system:adjustments", "test"))
+    )
+    for statement in ("UPDATE journal_lines SET amount = amount * 2", "DELETE FROM journal_entries"):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(statement))
+    # Even a direct UPDATE that bypasses the ledger code cannot take a wallet below its floor.
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text("UPDATE account_balances SET balance = -1 WHERE floor IS NOT NULL"))
+    engine.dispose()
+
+
+def test_migrate_is_repeatable(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    migrate(settings)
+    migrate(settings)
+    engine = make_engine(settings.database_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM accounts WHERE code LIKE 'system:%'")).scalar_one() == 2
+    engine.dispose()
