@@ -1,0 +1,315 @@
+"""Finds receipt printers and talks to them: USB (pyusb), device file, network port 9100, Windows queue."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from escpos.constants import RT_STATUS_ONLINE, RT_STATUS_PAPER
+from escpos.escpos import Escpos
+from escpos.printer import File, Network, Usb
+
+from printing.errors import (
+    PrinterNotFound,
+    PrinterProblem,
+    UsbBackendMissing,
+    WindowsQueueUnavailable,
+    explain,
+)
+from printing.thermal import Paper, use_paper
+
+log = logging.getLogger("printer")
+
+USB_PRINTER_CLASS = 7
+
+# Thermal receipt printers sold to Indian kiosks, by USB vendor (and product, where the vendor id is a
+# chip maker's that other devices share). Many enumerate as vendor-specific (class 255), so class 7
+# alone would miss them.
+KNOWN_THERMAL_PRINTERS: dict[tuple[int, int | None], str] = {
+    (0x04B8, None): "Epson TM series",
+    (0x0416, 0x5011): "Xprinter / POS-58 (Winbond)",
+    (0x0483, 0x5743): "POS-58 / POS-80 (STM32)",
+    (0x0483, 0x5720): "POS-58 (STM32)",
+    (0x28E9, None): "POS-58 / POS-80 (GD32)",
+    (0x1FC9, None): "POS-80 (NXP)",
+    (0x0FE6, 0x811E): "POS-80 (ICS)",
+    (0x0DD4, None): "Rongta / Custom",
+    (0x0519, None): "Star Micronics",
+    (0x1504, None): "Bixolon",
+    (0x154F, None): "SNBC",
+    (0x1D90, None): "Citizen",
+}
+
+
+def known_model(vendor_id: int, product_id: int) -> str | None:
+    return KNOWN_THERMAL_PRINTERS.get((vendor_id, product_id)) or KNOWN_THERMAL_PRINTERS.get((vendor_id, None))
+
+
+@dataclass(frozen=True)
+class UsbPrinterAddress:
+    vendor_id: int
+    product_id: int
+    # Bulk endpoints; None = take them from the device's printer interface.
+    out_endpoint: int | None = None
+    in_endpoint: int | None = None
+    timeout_ms: int = 5000
+
+    def describe(self) -> str:
+        return f"USB {self.vendor_id:04x}:{self.product_id:04x}"
+
+
+@dataclass(frozen=True)
+class DeviceFileAddress:
+    path: str  # /dev/usb/lp0 on Linux (the kernel's usblp driver)
+
+    def describe(self) -> str:
+        return self.path
+
+
+@dataclass(frozen=True)
+class NetworkAddress:
+    host: str
+    port: int = 9100
+    timeout_s: float = 10.0
+    status_timeout_s: float = 2.0
+
+    def describe(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class WindowsQueueAddress:
+    name: str  # a queue with the "Generic / Text Only" driver or the vendor's, printed RAW
+
+    def describe(self) -> str:
+        return f"Windows printer '{self.name}'"
+
+
+PrinterAddress = UsbPrinterAddress | DeviceFileAddress | NetworkAddress | WindowsQueueAddress
+
+
+@dataclass(frozen=True)
+class FoundUsbPrinter:
+    vendor_id: int
+    product_id: int
+    bus: int | None
+    device_address: int | None
+    model: str | None
+    printer_class: bool
+    out_endpoint: int | None
+    in_endpoint: int | None
+
+    @property
+    def address(self) -> UsbPrinterAddress:
+        return UsbPrinterAddress(self.vendor_id, self.product_id, self.out_endpoint, self.in_endpoint)
+
+    def describe(self) -> str:
+        name = self.model or "USB printer"
+        return f"{name} ({self.vendor_id:04x}:{self.product_id:04x})"
+
+
+def _bulk_endpoints(device: Any) -> tuple[bool, int | None, int | None]:
+    """(has a printer-class interface, bulk OUT, bulk IN) from descriptors only: no open needed."""
+    import usb.util
+
+    printer_class = device.bDeviceClass == USB_PRINTER_CLASS
+    out_ep = in_ep = None
+    for configuration in device:
+        for interface in configuration:
+            is_printer = interface.bInterfaceClass == USB_PRINTER_CLASS
+            printer_class = printer_class or is_printer
+            for endpoint in interface:
+                if usb.util.endpoint_type(endpoint.bmAttributes) != usb.util.ENDPOINT_TYPE_BULK:
+                    continue
+                if usb.util.endpoint_direction(endpoint.bEndpointAddress) == usb.util.ENDPOINT_OUT:
+                    out_ep = out_ep if out_ep is not None and not is_printer else endpoint.bEndpointAddress
+                else:
+                    in_ep = in_ep if in_ep is not None and not is_printer else endpoint.bEndpointAddress
+        break  # printers have one configuration; the first is the one set_configuration() picks
+    return printer_class, out_ep, in_ep
+
+
+def discover_usb_printers(*, backend: Any = None) -> list[FoundUsbPrinter]:
+    """USB devices that are printers (class 7) or known thermal models; raises UsbBackendMissing."""
+    import usb.core
+
+    try:
+        devices = list(usb.core.find(find_all=True, backend=backend) or [])
+    except usb.core.NoBackendError as exc:
+        raise UsbBackendMissing(str(exc)) from exc
+    found: list[FoundUsbPrinter] = []
+    for device in devices:
+        printer_class, out_ep, in_ep = _bulk_endpoints(device)
+        model = known_model(device.idVendor, device.idProduct)
+        if printer_class or model:
+            found.append(FoundUsbPrinter(device.idVendor, device.idProduct, getattr(device, "bus", None),
+                                         getattr(device, "address", None), model, printer_class, out_ep, in_ep))
+    return found
+
+
+class PaperState(StrEnum):
+    OK = "ok"
+    NEAR_END = "near_end"
+    OUT = "out"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class PrinterStatus:
+    """What the printer said about itself; None / UNKNOWN where it did not answer."""
+
+    online: bool | None
+    paper: PaperState
+
+    @property
+    def readable(self) -> bool:
+        return self.online is not None or self.paper is not PaperState.UNKNOWN
+
+
+UNKNOWN_STATUS = PrinterStatus(None, PaperState.UNKNOWN)
+
+
+def _status_byte(answer: bytes | Any) -> int | None:
+    """A valid DLE EOT answer has bits 1 and 4 set and bits 0 and 7 clear (ESC/POS spec)."""
+    if answer is None or len(answer) == 0:
+        return None
+    value = int(answer[-1])
+    return value if value & 0x93 == 0x12 else None
+
+
+class PrinterConnection:
+    """One open printer: sends bytes, reads real-time status, turns failures into PrinterProblems."""
+
+    CHUNK = 4096
+
+    def __init__(self, printer: Escpos, address: PrinterAddress) -> None:
+        self.printer = printer
+        self.address = address
+        # Once a printer has ignored a status request, asking again only costs another timeout.
+        self._answers_status = True
+
+    def _explain(self, exc: BaseException, *, during_print: bool) -> PrinterProblem | None:
+        if isinstance(self.address, UsbPrinterAddress):
+            return explain(exc, during_print=during_print, vendor_id=self.address.vendor_id,
+                           product_id=self.address.product_id)
+        return explain(exc, during_print=during_print)
+
+    def send(self, data: bytes) -> None:
+        """Write everything or raise a PrinterProblem; chunked so a pulled cable surfaces promptly."""
+        sent = 0
+        try:
+            while sent < len(data):
+                chunk = data[sent:sent + self.CHUNK]
+                self.printer._raw(chunk)
+                sent += len(chunk)
+        except Exception as exc:
+            problem = self._explain(exc, during_print=sent > 0)
+            if problem is None:
+                raise
+            log.warning("printing to %s failed after %d of %d bytes: %s", self.address.describe(), sent,
+                        len(data), exc)
+            raise problem from exc
+
+    def status(self) -> PrinterStatus:
+        """Ask with DLE EOT 1 and 4; a printer (or connection) that cannot answer gives UNKNOWN."""
+        if isinstance(self.printer, File) or not hasattr(self.printer, "_read"):
+            return UNKNOWN_STATUS
+        device = getattr(self.printer, "_device", None)
+        old_timeout = None
+        if isinstance(device, socket.socket):
+            old_timeout = device.gettimeout()
+            # A network printer that ignores DLE EOT must not stall the kiosk.
+            device.settimeout(getattr(self.address, "status_timeout_s", 2.0))
+        try:
+            online_byte = self._query(RT_STATUS_ONLINE)
+            paper_byte = self._query(RT_STATUS_PAPER)
+        finally:
+            if isinstance(device, socket.socket):
+                device.settimeout(old_timeout)
+        online = None if online_byte is None else not online_byte & 0x08
+        if paper_byte is None:
+            paper = PaperState.UNKNOWN
+        elif paper_byte & 0x60:
+            paper = PaperState.OUT
+        elif paper_byte & 0x0C:
+            paper = PaperState.NEAR_END
+        else:
+            paper = PaperState.OK
+        return PrinterStatus(online, paper)
+
+    def _query(self, request: bytes) -> int | None:
+        if not self._answers_status:
+            return None
+        try:
+            return _status_byte(self.printer.query_status(request))
+        except NotImplementedError:
+            return None
+        except Exception as exc:
+            problem = self._explain(exc, during_print=False)
+            if problem is None:
+                raise
+            # Many cheap printers never answer DLE EOT: that is "unknown", not a fault.
+            log.info("printer %s gave no status: %s", self.address.describe(), exc)
+            self._answers_status = False
+            return None
+
+    def close(self) -> None:
+        try:
+            self.printer.close()
+        except Exception as exc:  # closing a vanished device must not hide the real problem
+            log.info("closing %s: %s", self.address.describe(), exc)
+
+
+def connect(address: PrinterAddress, paper: Paper, *, usb_backend: Any = None) -> PrinterConnection:
+    """Open a printer; raises a PrinterProblem the operator can act on."""
+    printer: Escpos
+    if isinstance(address, UsbPrinterAddress):
+        out_ep, in_ep = address.out_endpoint, address.in_endpoint
+        if out_ep is None or in_ep is None:
+            matches = [p for p in discover_usb_printers(backend=usb_backend)
+                       if (p.vendor_id, p.product_id) == (address.vendor_id, address.product_id)]
+            if not matches:
+                raise PrinterNotFound(address.describe())
+            out_ep = out_ep if out_ep is not None else matches[0].out_endpoint or 0x01
+            in_ep = in_ep if in_ep is not None else matches[0].in_endpoint or 0x82
+        usb_args: dict[str, Any] = {"backend": usb_backend} if usb_backend is not None else {}
+        printer = Usb(address.vendor_id, address.product_id, usb_args=usb_args, timeout=address.timeout_ms,
+                      in_ep=in_ep, out_ep=out_ep)
+    elif isinstance(address, DeviceFileAddress):
+        printer = File(address.path)
+    elif isinstance(address, NetworkAddress):
+        printer = Network(address.host, address.port, timeout=address.timeout_s)
+    else:
+        from escpos.printer import Win32Raw
+
+        if not Win32Raw.is_usable():
+            raise WindowsQueueUnavailable(address.describe())
+        printer = Win32Raw(address.name)
+    use_paper(printer, paper)
+    connection = PrinterConnection(printer, address)
+    try:
+        if isinstance(address, NetworkAddress):
+            # python-escpos 3.1 Network.open() leaves the socket unclosed when connect() fails;
+            # create_connection() closes it, and the printer object then uses ours.
+            printer.device = socket.create_connection((address.host, address.port), address.timeout_s)
+        else:
+            printer.open()
+    except Exception as exc:
+        problem = connection._explain(exc, during_print=False)
+        if problem is None:
+            raise
+        raise problem from exc
+    return connection
+
+
+def windows_queues() -> list[str]:
+    """Names of the Windows printer queues, or [] where win32print does not exist."""
+    try:
+        import win32print
+    except ImportError:
+        return []
+    flags = win32print.PRINTER_ENUM_LOCAL | win32print.PRINTER_ENUM_CONNECTIONS
+    return [entry[2] for entry in win32print.EnumPrinters(flags)]

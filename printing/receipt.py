@@ -1,0 +1,326 @@
+"""The receipt and report models that every renderer prints (frozen values, amounts in integer paise)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta, timezone
+from enum import StrEnum
+from typing import Any
+
+# India has had one offset and no daylight saving since 1945; a fixed offset avoids needing the
+# tz database, which Windows kiosk PCs do not have without the tzdata package.
+IST = timezone(timedelta(hours=5, minutes=30), "IST")
+
+
+@dataclass(frozen=True)
+class Bilingual:
+    """One label or name in English and Hindi."""
+
+    en: str
+    hi: str
+
+    def joined(self, separator: str = " / ") -> str:
+        if not self.hi:
+            return self.en
+        if not self.en:
+            return self.hi
+        return f"{self.hi}{separator}{self.en}"
+
+
+class Labels:
+    """The printed field labels, kept in one place so the thermal and the PDF receipt agree."""
+
+    TITLE = Bilingual("Payment Receipt", "भुगतान रसीद")
+    RECEIPT_NO = Bilingual("Receipt No.", "रसीद सं.")
+    TRANSACTION_ID = Bilingual("Transaction ID", "लेन-देन आईडी")
+    BILLER_REFERENCE = Bilingual("Biller Ref.", "विभागीय संदर्भ")
+    DATE_TIME = Bilingual("Date/Time", "दिनांक/समय")
+    KIOSK = Bilingual("Kiosk", "कियोस्क")
+    SERVICE = Bilingual("Service", "सेवा")
+    DEPARTMENT = Bilingual("Department", "विभाग")
+    CONSUMER_NAME = Bilingual("Consumer", "उपभोक्ता")
+    BILL_NO = Bilingual("Bill No.", "बिल सं.")
+    DUE_DATE = Bilingual("Due date", "देय तिथि")
+    AMOUNT = Bilingual("Amount", "राशि")
+    TOTAL = Bilingual("Total", "कुल राशि")
+    PAYMENT_METHOD = Bilingual("Paid by", "भुगतान माध्यम")
+    CHEQUE_NO = Bilingual("Cheque No.", "चेक सं.")
+    BANK = Bilingual("Bank", "बैंक")
+    CHEQUE_DATE = Bilingual("Cheque date", "चेक दिनांक")
+    STATUS = Bilingual("Status", "स्थिति")
+    PROVISIONAL = Bilingual("PROVISIONAL", "अनंतिम रसीद")
+    PROVISIONAL_NOTE = Bilingual(
+        "Paid offline; confirmed when the kiosk syncs.", "ऑफ़लाइन भुगतान; सिंक होने पर पुष्टि होगी।"
+    )
+    OPERATION_ID = Bilingual("Op. ID", "ऑपरेशन आईडी")
+    DUPLICATE = Bilingual("DUPLICATE", "प्रतिलिपि")
+    COPY = Bilingual("Copy", "प्रति")
+    HELP_DESK = Bilingual("Help desk", "सहायता केंद्र")
+    THANKS = Bilingual("Thank you", "धन्यवाद")
+    SCAN = Bilingual("Scan for transaction ID", "लेन-देन आईडी के लिए स्कैन करें")
+
+
+class PaymentMethod(StrEnum):
+    """The portal's "Select Payment Method" choices."""
+
+    WALLET = "wallet"
+    DEPARTMENTAL_CHEQUE = "departmental_cheque"
+
+    @property
+    def label(self) -> Bilingual:
+        return {
+            PaymentMethod.WALLET: Bilingual("Wallet", "वॉलेट"),
+            PaymentMethod.DEPARTMENTAL_CHEQUE: Bilingual("Departmental Cheque", "विभागीय चेक"),
+        }[self]
+
+
+class ReceiptStatus(StrEnum):
+    """Where the payment stands when the receipt is printed."""
+
+    SUCCESS = "success"
+    PENDING = "pending"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> Bilingual:
+        return {
+            ReceiptStatus.SUCCESS: Bilingual("SUCCESS", "सफल"),
+            ReceiptStatus.PENDING: Bilingual("PENDING", "लंबित"),
+            ReceiptStatus.FAILED: Bilingual("FAILED", "असफल"),
+        }[self]
+
+
+@dataclass(frozen=True)
+class Kiosk:
+    code: str
+    name: str
+    district: str = ""
+
+
+@dataclass(frozen=True)
+class HelpDesk:
+    """The support contacts printed on every receipt, as the portal circular asks."""
+
+    phones: tuple[str, ...]
+    email: str
+
+
+@dataclass(frozen=True)
+class Cheque:
+    number: str
+    bank: str
+    dated: date
+
+
+@dataclass(frozen=True)
+class Payment:
+    method: PaymentMethod
+    cheque: Cheque | None = None
+
+    def __post_init__(self) -> None:
+        if (self.method is PaymentMethod.DEPARTMENTAL_CHEQUE) != (self.cheque is not None):
+            raise ValueError("a departmental cheque payment needs cheque details, a wallet payment none")
+
+
+@dataclass(frozen=True)
+class Bill:
+    bill_number: str
+    amount_paise: int
+    due_date: date | None = None
+    period: str = ""
+
+    def __post_init__(self) -> None:
+        _require_paise(self.amount_paise, "bill amount")
+
+
+@dataclass(frozen=True)
+class Provisional:
+    """Marks a receipt for a payment taken offline; the operation id ties it to the outbox."""
+
+    operation_id: str
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """Marks a reprint; the original is copy 1."""
+
+    copy_number: int
+
+    def __post_init__(self) -> None:
+        if self.copy_number < 2:
+            raise ValueError("a duplicate is copy 2 or later")
+
+
+@dataclass(frozen=True)
+class Receipt:
+    receipt_number: str
+    transaction_id: str
+    biller_reference: str
+    paid_at: datetime
+    kiosk: Kiosk
+    service: Bilingual
+    department: Bilingual
+    consumer_name: str
+    consumer_number_label: Bilingual
+    consumer_number: str
+    bills: tuple[Bill, ...]
+    payment: Payment
+    status: ReceiptStatus
+    help_desk: HelpDesk
+    provisional: Provisional | None = None
+    duplicate: Duplicate | None = None
+
+    def __post_init__(self) -> None:
+        if self.paid_at.tzinfo is None:
+            raise ValueError("paid_at must carry its time zone (store UTC, print IST)")
+        if not self.bills:
+            raise ValueError("a receipt needs at least one bill")
+        if not self.transaction_id:
+            raise ValueError("a receipt needs a transaction id (it goes into the QR code)")
+
+    @property
+    def total_paise(self) -> int:
+        return sum(bill.amount_paise for bill in self.bills)
+
+    @property
+    def paid_at_ist(self) -> datetime:
+        return self.paid_at.astimezone(IST)
+
+    def as_duplicate(self, copy_number: int) -> Receipt:
+        return replace(self, duplicate=Duplicate(copy_number))
+
+    def to_json(self) -> str:
+        return json.dumps(_receipt_to_dict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Receipt:
+        return _receipt_from_dict(json.loads(text))
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One label/value line of a report (values are already formatted, e.g. with format_rupees)."""
+
+    label: Bilingual
+    value: str
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    columns: tuple[Bilingual, ...]
+    rows: tuple[tuple[str, ...], ...]
+    # Column indexes printed right-aligned (amounts, counts).
+    right_aligned: frozenset[int] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        for row in self.rows:
+            if len(row) != len(self.columns):
+                raise ValueError(f"row {row!r} has {len(row)} cells for {len(self.columns)} columns")
+
+
+@dataclass(frozen=True)
+class Report:
+    """A printable report: day-end summary, wallet statement or reconcile report."""
+
+    title: Bilingual
+    kiosk: Kiosk
+    generated_at: datetime
+    subtitle: str = ""
+    rows: tuple[ReportRow, ...] = ()
+    table: ReportTable | None = None
+    footer: tuple[Bilingual, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.generated_at.tzinfo is None:
+            raise ValueError("generated_at must carry its time zone")
+
+
+def _require_paise(value: object, what: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{what} must be integer paise, got {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"{what} cannot be negative")
+
+
+def _bi(b: Bilingual) -> dict[str, str]:
+    return {"en": b.en, "hi": b.hi}
+
+
+def _unbi(d: dict[str, str]) -> Bilingual:
+    return Bilingual(d["en"], d["hi"])
+
+
+def _receipt_to_dict(r: Receipt) -> dict[str, Any]:
+    cheque = r.payment.cheque
+    return {
+        "version": 1,
+        "receipt_number": r.receipt_number,
+        "transaction_id": r.transaction_id,
+        "biller_reference": r.biller_reference,
+        "paid_at": r.paid_at.astimezone(UTC).isoformat(),
+        "kiosk": {"code": r.kiosk.code, "name": r.kiosk.name, "district": r.kiosk.district},
+        "service": _bi(r.service),
+        "department": _bi(r.department),
+        "consumer_name": r.consumer_name,
+        "consumer_number_label": _bi(r.consumer_number_label),
+        "consumer_number": r.consumer_number,
+        "bills": [
+            {
+                "bill_number": b.bill_number,
+                "amount_paise": b.amount_paise,
+                "due_date": b.due_date.isoformat() if b.due_date else None,
+                "period": b.period,
+            }
+            for b in r.bills
+        ],
+        "payment": {
+            "method": r.payment.method.value,
+            "cheque": (
+                {"number": cheque.number, "bank": cheque.bank, "dated": cheque.dated.isoformat()}
+                if cheque
+                else None
+            ),
+        },
+        "status": r.status.value,
+        "help_desk": {"phones": list(r.help_desk.phones), "email": r.help_desk.email},
+        "provisional": {"operation_id": r.provisional.operation_id} if r.provisional else None,
+        "duplicate": {"copy_number": r.duplicate.copy_number} if r.duplicate else None,
+    }
+
+
+def _receipt_from_dict(d: dict[str, Any]) -> Receipt:
+    if d.get("version") != 1:
+        raise ValueError(f"unknown receipt format version {d.get('version')!r}")
+    cheque = d["payment"]["cheque"]
+    return Receipt(
+        receipt_number=d["receipt_number"],
+        transaction_id=d["transaction_id"],
+        biller_reference=d["biller_reference"],
+        paid_at=datetime.fromisoformat(d["paid_at"]),
+        kiosk=Kiosk(**d["kiosk"]),
+        service=_unbi(d["service"]),
+        department=_unbi(d["department"]),
+        consumer_name=d["consumer_name"],
+        consumer_number_label=_unbi(d["consumer_number_label"]),
+        consumer_number=d["consumer_number"],
+        bills=tuple(
+            Bill(
+                bill_number=b["bill_number"],
+                amount_paise=b["amount_paise"],
+                due_date=date.fromisoformat(b["due_date"]) if b["due_date"] else None,
+                period=b["period"],
+            )
+            for b in d["bills"]
+        ),
+        payment=Payment(
+            method=PaymentMethod(d["payment"]["method"]),
+            cheque=(
+                Cheque(cheque["number"], cheque["bank"], date.fromisoformat(cheque["dated"])) if cheque else None
+            ),
+        ),
+        status=ReceiptStatus(d["status"]),
+        help_desk=HelpDesk(tuple(d["help_desk"]["phones"]), d["help_desk"]["email"]),
+        provisional=Provisional(**d["provisional"]) if d["provisional"] else None,
+        duplicate=Duplicate(**d["duplicate"]) if d["duplicate"] else None,
+    )

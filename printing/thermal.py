@@ -1,0 +1,313 @@
+"""Renders receipts and reports as ESC/POS for 58 mm and 80 mm thermal printers (python-escpos)."""
+
+from __future__ import annotations
+
+import copy
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from escpos.constants import QR_ECLEVEL_M
+from escpos.escpos import Escpos
+from escpos.printer import Dummy
+from PIL import Image, ImageChops
+
+from printing.money import format_rupees
+from printing.raster import Align, TextStyle, render_line
+from printing.receipt import IST, Bilingual, Labels, PaymentMethod, Receipt, Report, ReportTable
+
+# Font A on every common thermal printer is 12 x 24 dots.
+CHAR_WIDTH = 12
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A roll width: the printable dots and the characters per line of font A."""
+
+    name: str
+    dots: int
+    columns: int
+    qr_module: int
+
+
+PAPER_58MM = Paper("58mm", dots=384, columns=32, qr_module=5)
+PAPER_80MM = Paper("80mm", dots=576, columns=48, qr_module=6)
+PAPERS = {PAPER_58MM.name: PAPER_58MM, PAPER_80MM.name: PAPER_80MM}
+
+
+def escpos_profile(paper: Paper) -> object:
+    """A python-escpos profile for a generic printer of this width that can cut and print native QR.
+
+    The stock 58 mm profiles (POS-5890, ZJ-5870) claim no cutter and no QR, which would make
+    python-escpos drop the cut; most kiosk printers ignore commands they lack, so we send them.
+    """
+    from escpos.capabilities import get_profile
+
+    profile = get_profile("default")
+    data = copy.deepcopy(profile.profile_data)
+    data["media"]["width"] = {"mm": int(paper.name.removesuffix("mm")) - 10, "pixels": paper.dots}
+    data["features"].update({"paperFullCut": True, "paperPartCut": True, "qrCode": True,
+                             "bitImageRaster": True})
+    data["fonts"]["0"]["columns"] = paper.columns
+    profile.profile_data = data
+    return profile
+
+
+def is_printer_text(text: str) -> bool:
+    """Printable ASCII goes to the printer as characters; anything else (Hindi, ₹) as a raster."""
+    return all(" " <= ch <= "~" for ch in text)
+
+
+class ThermalWriter:
+    """Writes one document to any python-escpos printer: text as characters, the rest as rasters."""
+
+    HINDI_SIZE = 24
+    HINDI_HEADING_SIZE = 30
+
+    def __init__(self, printer: Escpos, paper: Paper) -> None:
+        self.printer = printer
+        self.paper = paper
+
+    def begin(self) -> None:
+        self.printer.hw("INIT")
+
+    def text(self, text: str, *, align: Align = Align.LEFT, bold: bool = False, double: bool = False) -> None:
+        if not is_printer_text(text):
+            size = self.HINDI_HEADING_SIZE if double else self.HINDI_SIZE
+            self.raster(text, TextStyle(size, bold, align))
+            return
+        # Size first: ESC ! (which python-escpos uses for sizes) also resets emphasis on real printers.
+        if double:
+            self.printer.set(double_width=True, double_height=True)
+        self.printer.set(align=align.value, bold=bold)
+        # Wrap here rather than let the printer wrap: alignment then holds for every line.
+        width = self.paper.columns // 2 if double else self.paper.columns
+        lines = textwrap.wrap(text, width, drop_whitespace=True) or [""]
+        # Printable ASCII is the same in every code page, so it goes out as is: python-escpos'
+        # MagicEncode would test each character against every code page (most of the render time).
+        self.printer._raw("".join(f"{line}\n" for line in lines).encode("ascii"))
+        if double:
+            self.printer.set(normal_textsize=True)
+
+    def raster(self, text: str, style: TextStyle) -> None:
+        image = render_line(text, self.paper.dots, style)
+        self.image(image)
+
+    def image(self, image: Image.Image) -> None:
+        self.printer.set(align="left")
+        self.printer.image(image, impl="bitImageRaster", center=False)
+
+    def pair(self, label: str, value: str, *, bold: bool = False) -> None:
+        """`label ........ value` on one line; a long value moves to its own right-aligned line."""
+        columns = self.paper.columns
+        if not is_printer_text(label + value):
+            self.raster(f"{label}  {value}", TextStyle(self.HINDI_SIZE, bold, Align.LEFT))
+            return
+        if len(label) + 1 + len(value) <= columns:
+            self.text(label + " " * (columns - len(label) - len(value)) + value, bold=bold)
+        else:
+            self.text(label, bold=bold)
+            for start in range(0, len(value), columns):
+                self.text(value[start:start + columns], align=Align.RIGHT, bold=bold)
+
+    def amount(self, label: Bilingual, paise: int, *, bold: bool = False) -> None:
+        # ₹ is not in the printers' code pages, so the amount line goes as one raster.
+        text_style = TextStyle(self.HINDI_SIZE, bold, Align.LEFT)
+        image = _amount_line(label.joined(), format_rupees(paise), self.paper.dots, text_style)
+        self.image(image)
+
+    def rule(self, char: str = "-") -> None:
+        self.text(char * self.paper.columns)
+
+    def qr(self, data: str) -> None:
+        self.printer.set(align="center")
+        self.printer.qr(data, ec=QR_ECLEVEL_M, size=self.paper.qr_module, native=True)
+        self.printer.set(align="left")
+
+    def feed(self, lines: int = 1) -> None:
+        self.printer.ln(lines)
+
+    def cut(self) -> None:
+        self.printer.cut()
+
+
+def _amount_line(label: str, amount: str, width: int, style: TextStyle) -> Image.Image:
+    """Label on the left, amount on the right, in one raster line."""
+    left = render_line(label, width, TextStyle(style.pixel_size, style.bold, Align.LEFT))
+    right = render_line(amount, width, TextStyle(style.pixel_size, style.bold, Align.RIGHT))
+    height = max(left.height, right.height)
+    line = Image.new("1", (width, height), 1)
+    # Each part is white where it has no ink, so a logical AND keeps the ink of both.
+    line.paste(left, (0, height - left.height))
+    line = ImageChops.logical_and(line, _pad_to(right, width, height))
+    return line
+
+
+def _pad_to(image: Image.Image, width: int, height: int) -> Image.Image:
+    if image.size == (width, height):
+        return image
+    padded = Image.new("1", (width, height), 1)
+    padded.paste(image, (0, height - image.height))
+    return padded
+
+
+def write_receipt(printer: Escpos, receipt: Receipt, paper: Paper) -> None:
+    """Send one receipt to a python-escpos printer object (Usb, File, Network, Win32Raw or Dummy)."""
+    w = ThermalWriter(printer, paper)
+    w.begin()
+    w.text("eMitra", align=Align.CENTER, bold=True, double=True)
+    w.text("ई-मित्र, राजस्थान सरकार", align=Align.CENTER, bold=True)
+    w.text(f"{receipt.kiosk.code}  {receipt.kiosk.name}"[: paper.columns], align=Align.CENTER)
+    if receipt.kiosk.district:
+        w.text(receipt.kiosk.district, align=Align.CENTER)
+    w.rule("=")
+    if receipt.provisional is not None:
+        w.text(f"*** {Labels.PROVISIONAL.en} ***", align=Align.CENTER, bold=True, double=paper.columns >= 48)
+        w.raster(f"{Labels.PROVISIONAL.hi} — {Labels.PROVISIONAL_NOTE.hi}",
+                 TextStyle(ThermalWriter.HINDI_SIZE, True, Align.CENTER))
+        w.text(Labels.PROVISIONAL_NOTE.en, align=Align.CENTER)
+        w.pair(Labels.OPERATION_ID.en, receipt.provisional.operation_id)
+    if receipt.duplicate is not None:
+        w.text(f"*** {Labels.DUPLICATE.en} - {Labels.COPY.en} {receipt.duplicate.copy_number} ***",
+               align=Align.CENTER, bold=True)
+        w.raster(f"{Labels.DUPLICATE.hi} — {Labels.COPY.hi} {receipt.duplicate.copy_number}",
+                 TextStyle(ThermalWriter.HINDI_SIZE, True, Align.CENTER))
+    if receipt.provisional is not None or receipt.duplicate is not None:
+        w.rule("=")
+    w.text(Labels.TITLE.en.upper(), align=Align.CENTER, bold=True)
+    w.raster(Labels.TITLE.hi, TextStyle(ThermalWriter.HINDI_HEADING_SIZE, True, Align.CENTER))
+    w.rule()
+    w.pair(Labels.RECEIPT_NO.en, receipt.receipt_number)
+    w.pair(Labels.TRANSACTION_ID.en, receipt.transaction_id)
+    w.pair(Labels.BILLER_REFERENCE.en, receipt.biller_reference)
+    w.pair(Labels.DATE_TIME.en, receipt.paid_at_ist.strftime("%d-%m-%Y %H:%M IST"))
+    w.rule()
+    w.text(f"{Labels.SERVICE.en}: {receipt.service.en}")
+    w.raster(f"{Labels.SERVICE.hi}: {receipt.service.hi}", TextStyle(ThermalWriter.HINDI_SIZE))
+    w.text(f"{Labels.DEPARTMENT.en}: {receipt.department.en}")
+    w.raster(f"{Labels.DEPARTMENT.hi}: {receipt.department.hi}", TextStyle(ThermalWriter.HINDI_SIZE))
+    w.pair(Labels.CONSUMER_NAME.en, receipt.consumer_name)
+    w.pair(receipt.consumer_number_label.en, receipt.consumer_number)
+    w.rule()
+    for bill in receipt.bills:
+        w.pair(Labels.BILL_NO.en, bill.bill_number)
+        if bill.period:
+            w.pair("Period", bill.period)
+        if bill.due_date:
+            w.pair(Labels.DUE_DATE.en, bill.due_date.strftime("%d-%m-%Y"))
+        w.amount(Labels.AMOUNT, bill.amount_paise)
+    w.rule()
+    w.amount(Labels.TOTAL, receipt.total_paise, bold=True)
+    w.rule()
+    w.pair(Labels.PAYMENT_METHOD.en, receipt.payment.method.label.en)
+    if receipt.payment.method is PaymentMethod.DEPARTMENTAL_CHEQUE and receipt.payment.cheque is not None:
+        cheque = receipt.payment.cheque
+        w.pair(Labels.CHEQUE_NO.en, cheque.number)
+        w.pair(Labels.BANK.en, cheque.bank)
+        w.pair(Labels.CHEQUE_DATE.en, cheque.dated.strftime("%d-%m-%Y"))
+    w.pair(Labels.STATUS.en, receipt.status.label.en, bold=True)
+    w.raster(f"{Labels.STATUS.hi}: {receipt.status.label.hi}", TextStyle(ThermalWriter.HINDI_SIZE, True))
+    w.feed()
+    w.qr(receipt.transaction_id)
+    w.text(receipt.transaction_id, align=Align.CENTER)
+    w.rule()
+    w.raster(f"{Labels.HELP_DESK.hi} / {Labels.HELP_DESK.en}", TextStyle(ThermalWriter.HINDI_SIZE, False,
+                                                                          Align.CENTER))
+    for phone in receipt.help_desk.phones:
+        w.text(phone, align=Align.CENTER)
+    w.text(receipt.help_desk.email, align=Align.CENTER)
+    w.raster(Labels.THANKS.joined(), TextStyle(ThermalWriter.HINDI_SIZE, False, Align.CENTER))
+    w.cut()
+
+
+def _table_fits(table: ReportTable, columns: int) -> list[int] | None:
+    widths = [max([len(c.en), *(len(row[i]) for row in table.rows)]) for i, c in enumerate(table.columns)]
+    if sum(widths) + len(widths) - 1 <= columns and all(is_printer_text(c.en) for c in table.columns):
+        return widths
+    return None
+
+
+def _table_line(cells: Sequence[str], widths: list[int], right: frozenset[int], columns: int) -> str:
+    parts = [cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(cells, widths,
+                                                                                                strict=True))]
+    return " ".join(parts)[:columns]
+
+
+def write_report(printer: Escpos, report: Report, paper: Paper) -> None:
+    """Send a day-end, statement or reconcile report to a python-escpos printer object."""
+    w = ThermalWriter(printer, paper)
+    w.begin()
+    w.text(report.title.en, align=Align.CENTER, bold=True)
+    w.raster(report.title.hi, TextStyle(ThermalWriter.HINDI_HEADING_SIZE, True, Align.CENTER))
+    w.text(f"{report.kiosk.code}  {report.kiosk.name}"[: paper.columns], align=Align.CENTER)
+    if report.subtitle:
+        w.text(report.subtitle, align=Align.CENTER)
+    w.text(report.generated_at.astimezone(IST).strftime("%d-%m-%Y %H:%M IST"), align=Align.CENTER)
+    w.rule("=")
+    for row in report.rows:
+        w.pair(row.label.en, row.value)
+    if report.table is not None:
+        table = report.table
+        w.rule()
+        widths = _table_fits(table, paper.columns)
+        if widths is not None:
+            w.text(_table_line([c.en for c in table.columns], widths, table.right_aligned, paper.columns),
+                   bold=True)
+            w.rule()
+            for cells in table.rows:
+                w.text(_table_line(cells, widths, table.right_aligned, paper.columns))
+        else:
+            # Too wide for the roll: one block per row, a "column: value" line per cell.
+            for cells in table.rows:
+                for column, cell in zip(table.columns, cells, strict=True):
+                    w.pair(column.en, cell)
+                w.rule()
+    w.rule("=")
+    for line in report.footer:
+        w.raster(line.joined(), TextStyle(ThermalWriter.HINDI_SIZE, False, Align.CENTER))
+    w.cut()
+
+
+def write_check_page(printer: Escpos, paper: Paper) -> None:
+    """A short page that proves text, Hindi rasters, QR and the cutter all work."""
+    w = ThermalWriter(printer, paper)
+    w.begin()
+    w.text("TEST PRINT", align=Align.CENTER, bold=True, double=True)
+    w.raster("परीक्षण प्रिंट — क्षत्रिय श्री कुर्सी ₹1,23,456.50",
+             TextStyle(ThermalWriter.HINDI_SIZE, False, Align.CENTER))
+    w.text(f"Paper {paper.name}, {paper.columns} columns", align=Align.CENTER)
+    w.rule()
+    w.text("0123456789" * (paper.columns // 10))
+    w.qr("EMITRA-TEST-PRINT")
+    w.cut()
+
+
+def use_paper(printer: Escpos, paper: Paper) -> Escpos:
+    """Give a python-escpos printer our profile for this roll (its constructor takes only stock names)."""
+    printer.profile = escpos_profile(paper)
+    return printer
+
+
+def new_buffer_printer(paper: Paper) -> Dummy:
+    printer = Dummy()
+    use_paper(printer, paper)
+    return printer
+
+
+def receipt_bytes(receipt: Receipt, paper: Paper) -> bytes:
+    """The ESC/POS byte stream of a receipt, rendered once and then sent to any connection."""
+    buffer = new_buffer_printer(paper)
+    write_receipt(buffer, receipt, paper)
+    return bytes(buffer.output)
+
+
+def report_bytes(report: Report, paper: Paper) -> bytes:
+    buffer = new_buffer_printer(paper)
+    write_report(buffer, report, paper)
+    return bytes(buffer.output)
+
+
+def check_page_bytes(paper: Paper) -> bytes:
+    buffer = new_buffer_printer(paper)
+    write_check_page(buffer, paper)
+    return bytes(buffer.output)
