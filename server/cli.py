@@ -8,10 +8,17 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from server.core.config import InsecureSettingsError, Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from server.auth.accounts import KioskAccounts
+    from server.auth.audit import RequestContext
 
 
 def _settings() -> Settings:
@@ -38,16 +45,102 @@ def cmd_create_kiosk(args: argparse.Namespace) -> int:
 
     settings = _settings()
     try:
-        data = KioskIn(code=args.code, name=args.name, holder_name=args.holder, district=args.district,
-                       sso_id=args.sso_id, mobile=args.mobile, email=args.email,
-                       old_emitra_id=args.old_emitra_id, credit_limit_paise=args.credit_limit_paise)
+        data = KioskIn(
+            code=args.code,
+            name=args.name,
+            holder_name=args.holder,
+            district=args.district,
+            sso_id=args.sso_id,
+            mobile=args.mobile,
+            email=args.email,
+            old_emitra_id=args.old_emitra_id,
+            credit_limit_paise=args.credit_limit_paise,
+        )
     except ValidationError as exc:
         print(f"emitra-server: invalid kiosk: {exc}", file=sys.stderr)
         return 2
+    from server.auth.accounts import holder_by_id
+    from server.auth.messages import mask
+
     engine = make_engine(settings.database_url)
+    accounts = _accounts(settings, engine)
     with engine.begin() as conn:
         kiosk_id = create_kiosk(conn, data)
-    print(f"kiosk {data.code} created (id {kiosk_id})")
+        holder = holder_by_id(conn, kiosk_id)
+        accounts.issue(conn, _cli_context(settings), holder, reason="first_password")
+    print(f"kiosk {data.code} created (id {kiosk_id}); first password sent by SMS to {mask(holder.mobile)} "
+          f"and e-mail to {mask(holder.email)}")
+    return 0
+
+
+def _accounts(settings: Settings, engine: Engine) -> KioskAccounts:
+    from server.auth.accounts import KioskAccounts
+    from server.auth.messages import SimulatedGateway
+    from server.auth.passwords import Passwords
+
+    passwords = Passwords(settings.argon2_profile if settings.mode == "demo" else "default")
+    return KioskAccounts(engine, settings, passwords, SimulatedGateway(log_bodies=settings.mode == "demo"))
+
+
+def _cli_context(settings: Settings) -> RequestContext:
+    from server.auth.audit import RequestContext
+    from server.auth.clock import AuthClock
+
+    return RequestContext(machine_id="emitra-server-cli", client_ip=None, now=AuthClock.for_settings(settings).now())
+
+
+def issue_demo_passwords(settings: Settings) -> list[str]:
+    """First passwords for the demo kiosks that have none yet; the SMS texts of those still unchanged."""
+    from sqlalchemy import select
+
+    from server.auth.accounts import holder_by_code
+    from server.auth.messages import messages_t
+    from server.auth.sessions import credentials_t
+    from server.core.db import make_engine
+    from server.demo import DEMO_KIOSKS
+
+    engine = make_engine(settings.database_url)
+    accounts = _accounts(settings, engine)
+    texts = []
+    try:
+        with engine.begin() as conn:
+            for kiosk in DEMO_KIOSKS:
+                holder = holder_by_code(conn, kiosk.code)
+                cred = conn.execute(
+                    select(credentials_t.c.must_change).where(credentials_t.c.kiosk_id == holder.kiosk_id)
+                ).first()
+                if cred is None:
+                    accounts.issue(conn, _cli_context(settings), holder, reason="first_password")
+                elif not cred.must_change:
+                    texts.append(f"{kiosk.code}: password already changed by the operator")
+                    continue
+                body = conn.execute(
+                    select(messages_t.c.body)
+                    .where(messages_t.c.kiosk_id == holder.kiosk_id, messages_t.c.channel == "sms",
+                           messages_t.c.kind.in_(["first_password", "reset_password"]))
+                    .order_by(messages_t.c.id.desc()).limit(1)
+                ).scalar_one()
+                texts.append(f"{kiosk.code}: SMS to {holder.mobile}: {body}")
+    finally:
+        engine.dispose()
+    return texts
+
+
+def cmd_messages(args: argparse.Namespace) -> int:
+    """Print the simulated gateway's messages (OTPs, passwords), newest first."""
+    from sqlalchemy import select
+
+    from server.auth.messages import messages_t
+    from server.core.db import make_engine
+
+    engine = make_engine(_settings().database_url)
+    query = select(messages_t).order_by(messages_t.c.id.desc()).limit(args.limit)
+    if args.to:
+        query = query.where(messages_t.c.to_address == args.to)
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    for r in rows:
+        print(f"{r.created_at} {r.channel:5} to {r.to_address} [{r.kind}]: {r.body}")
     return 0
 
 
@@ -81,8 +174,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings()
     app = create_app(settings)
-    print(f"eMitra server ({settings.mode} mode) listening on http://{args.host}:{args.port}/api/v1 "
-          f"— database {_safe_url(settings.database_url)}", flush=True)
+    print(
+        f"eMitra server ({settings.mode} mode) listening on http://{args.host}:{args.port}/api/v1 "
+        f"— database {_safe_url(settings.database_url)}",
+        flush=True,
+    )
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     return 0
 
@@ -99,6 +195,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     for kiosk in DEMO_KIOSKS:
         print(f"  demo kiosk {kiosk.code}: {kiosk.name}, SSO ID {kiosk.sso_id}")
+    print("  first passwords, as the simulated SMS gateway sent them:")
+    for text in issue_demo_passwords(_settings()):
+        print(f"    {text}")
+    print("  OTPs and other messages: `emitra-server messages` or GET /api/v1/admin/messages (admin token)")
     print(f"  administrator token: {_settings().admin_token}")
     return cmd_serve(args)
 
@@ -126,10 +226,17 @@ def main(argv: list[str] | None = None) -> int:
     kiosk.add_argument("--credit-limit-paise", type=int, default=0)
     kiosk.set_defaults(func=cmd_create_kiosk)
     sub.add_parser("demo-data", help="load the demo kiosks").set_defaults(func=cmd_demo_data)
+    messages = sub.add_parser("messages", help="print the simulated SMS / e-mail gateway's messages")
+    messages.add_argument("--to", help="only messages to this mobile number or e-mail address")
+    messages.add_argument("--limit", type=int, default=20)
+    messages.set_defaults(func=cmd_messages)
     sub.add_parser("check-ledger", help="verify every entry balances and balances equal the journal").set_defaults(
-        func=cmd_check_ledger)
-    for name, func, helptext in (("serve", cmd_serve, "serve the API"),
-                                 ("demo", cmd_demo, "fresh demo database + demo data + serve")):
+        func=cmd_check_ledger
+    )
+    for name, func, helptext in (
+        ("serve", cmd_serve, "serve the API"),
+        ("demo", cmd_demo, "fresh demo database + demo data + serve"),
+    ):
         p = sub.add_parser(name, help=helptext)
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=int, default=8765)

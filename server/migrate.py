@@ -9,7 +9,8 @@ from alembic.config import Config
 
 from server.core.config import Settings
 from server.core.db import make_engine
-from server.ledger import ensure_system_accounts
+from server.catalog import load_catalog
+from server.ledger import ensure_biller_accounts, ensure_system_accounts
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -28,5 +29,6 @@ def migrate(settings: Settings) -> None:
     try:
         with engine.begin() as conn:
             ensure_system_accounts(conn, settings.hot_account_shards)
+            ensure_biller_accounts(conn, (s.biller for s in load_catalog().services.values()), settings.hot_account_shards)
     finally:
         engine.dispose()

@@ -6,14 +6,17 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import keyring
 import pytest
+from keyrings.alt.file import PlaintextKeyring
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from server.core.config import Settings  # noqa: E402
-from server.migrate import migrate  # noqa: E402
-from tests.support.pgcluster import PgCluster, find_pg_bin  # noqa: E402
-from tests.support.server import ServerProcess  # noqa: E402
+from server.core.config import Settings
+from server.migrate import migrate
+from tests.support.auth import ShiftedClock
+from tests.support.pgcluster import PgCluster, find_pg_bin
+from tests.support.server import ServerProcess
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -62,3 +65,31 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
 @pytest.fixture
 def server(database_url: str, start_server: Callable[..., ServerProcess]) -> ServerProcess:
     return start_server(database_url)
+
+
+# -- sign-in: a fast-hashing server with a shiftable clock, and a file keyring chosen explicitly -----------
+
+
+@pytest.fixture
+def auth_clock(tmp_path: Path) -> ShiftedClock:
+    return ShiftedClock(tmp_path / "clock-offset")
+
+
+@pytest.fixture
+def auth_server(
+    database_url: str, start_server: Callable[..., ServerProcess], auth_clock: ShiftedClock
+) -> ServerProcess:
+    """A server whose argon2 is cheap and whose auth clock the test moves (both demo mode only)."""
+    return start_server(database_url, EMITRA_ARGON2_PROFILE="fast", EMITRA_CLOCK_OFFSET_FILE=str(auth_clock.path))
+
+
+@pytest.fixture
+def kiosk_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[PlaintextKeyring]:
+    """The tests choose a file keyring explicitly, as a headless kiosk would with PYTHON_KEYRING_BACKEND."""
+    backend = PlaintextKeyring()
+    backend.file_path = str(tmp_path / "keyring" / "keyring_pass.cfg")
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    yield backend
+    keyring.set_keyring(previous)

@@ -1,13 +1,23 @@
-"""Dependencies shared by the routes: settings, engine, admin credential."""
+"""Dependencies shared by the routes: settings, engine, admin credential, the kiosk session."""
 
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
+from server.auth import sessions
+from server.auth.accounts import KioskAccounts
+from server.auth.audit import RequestContext
+from server.auth.clock import AuthClock
+from server.auth.errors import KioskSuspended, PasswordChangeRequired, ProfileIncomplete
+from server.auth.messages import MessageGateway
+from server.auth.passwords import Passwords
+from server.auth.sessions import SessionInfo
 from server.core.config import Settings
 from server.core.errors import ApiError
 
@@ -34,3 +44,104 @@ def require_admin(
 
 
 AdminDep = Depends(require_admin)
+
+
+# -- sign-in machinery ----------------------------------------------------------------------------------
+
+
+def get_clock(request: Request) -> AuthClock:
+    clock: AuthClock = request.app.state.clock
+    return clock
+
+
+def get_passwords(request: Request) -> Passwords:
+    passwords: Passwords = request.app.state.passwords
+    return passwords
+
+
+def get_gateway(request: Request) -> MessageGateway:
+    gateway: MessageGateway = request.app.state.gateway
+    return gateway
+
+
+ClockDep = Annotated[AuthClock, Depends(get_clock)]
+PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
+GatewayDep = Annotated[MessageGateway, Depends(get_gateway)]
+
+
+def _printable(value: str | None, limit: int = 64) -> str | None:
+    if value is None:
+        return None
+    cleaned = "".join(ch for ch in value if ch.isprintable())[:limit].strip()
+    return cleaned or None
+
+
+def get_request_context(
+    request: Request,
+    clock: ClockDep,
+    x_machine_id: Annotated[
+        str | None, Header(description="the kiosk PC's stable id, recorded in the auth audit log")
+    ] = None,
+) -> RequestContext:
+    client_ip = request.client.host if request.client else None
+    return RequestContext(machine_id=_printable(x_machine_id), client_ip=_printable(client_ip), now=clock.now())
+
+
+RequestContextDep = Annotated[RequestContext, Depends(get_request_context)]
+
+_bearer = HTTPBearer(auto_error=False, description="the session token from POST /api/v1/auth/login")
+
+
+def current_session(
+    engine: EngineDep,
+    settings: SettingsDep,
+    ctx: RequestContextDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> SessionInfo:
+    """Any valid session, even one that may only change its issued password."""
+    token = credentials.credentials if credentials is not None else None
+    with engine.begin() as conn:
+        return sessions.resolve(conn, token, ctx.now, settings)
+
+
+CurrentSession = Annotated[SessionInfo, Depends(current_session)]
+
+
+def current_account(session: CurrentSession) -> SessionInfo:
+    """A session whose issued password has been replaced (the profile may still be incomplete)."""
+    if session.must_change_password:
+        raise PasswordChangeRequired("set a new password first; the issued password only allows that")
+    return session
+
+
+CurrentAccount = Annotated[SessionInfo, Depends(current_account)]
+
+
+@dataclass(frozen=True)
+class KioskPrincipal:
+    """The kiosk a request acts for: taken from its session token, never from the URL or body."""
+
+    kiosk_id: int
+    kiosk_code: str
+    sso_id: str
+    session_id: int
+
+
+def current_kiosk(session: CurrentAccount) -> KioskPrincipal:
+    """A session allowed to use services and the wallet: password changed, profile done, kiosk active."""
+    if not session.profile_completed:
+        raise ProfileIncomplete("complete and confirm the profile page before using services")
+    if session.kiosk_status != "active":
+        raise KioskSuspended("this kiosk is suspended; contact the eMitra help desk", status_now=session.kiosk_status)
+    return KioskPrincipal(session.kiosk_id, session.kiosk_code, session.sso_id, session.session_id)
+
+
+CurrentKiosk = Annotated[KioskPrincipal, Depends(current_kiosk)]
+
+
+def get_accounts(request: Request) -> KioskAccounts:
+    accounts: KioskAccounts = request.app.state.accounts
+    return accounts
+
+
+AccountsDep = Annotated[KioskAccounts, Depends(get_accounts)]

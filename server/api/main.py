@@ -8,10 +8,16 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import __version__
-from server.api.routes import admin, health
+from server.api.routes import accounts, admin, auth, billers_admin, health, payments, profile, services, wallet
+from server.auth.accounts import KioskAccounts
+from server.auth.clock import AuthClock
+from server.auth.messages import SimulatedGateway
+from server.auth.passwords import Passwords
+from server.catalog import load_catalog
 from server.core.config import Settings, get_settings
 from server.core.db import make_engine
 from server.core.errors import error_response, install_error_handlers
+from server.payments import Payments
 
 
 class BodyLimit:
@@ -72,9 +78,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    app.state.clock = AuthClock.for_settings(settings)
+    app.state.passwords = Passwords(settings.argon2_profile if settings.mode == "demo" else "default")
+    app.state.gateway = SimulatedGateway(log_bodies=settings.mode == "demo")
+    app.state.accounts = KioskAccounts(app.state.engine, settings, app.state.passwords, app.state.gateway)
+    app.state.catalog = load_catalog()
+    app.state.payments = Payments(app.state.engine, app.state.catalog, app.state.clock.now)
     install_error_handlers(app)
     app.include_router(health.router, prefix="/api/v1")
     app.include_router(admin.router, prefix="/api/v1/admin")
+    app.include_router(accounts.router, prefix="/api/v1/admin")
+    app.include_router(auth.router, prefix="/api/v1/auth")
+    app.include_router(profile.router, prefix="/api/v1/profile")
+    app.include_router(wallet.router, prefix="/api/v1/wallet")
+    app.include_router(services.router, prefix="/api/v1")
+    app.include_router(payments.router, prefix="/api/v1/payments")
+    app.include_router(billers_admin.router, prefix="/api/v1/admin")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
 
     @app.on_event("shutdown")

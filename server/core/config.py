@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -32,13 +33,28 @@ class Settings(BaseSettings):
     gateway_secret: str = Field(DEFAULT_GATEWAY_SECRET, description="HMAC key for gateway callbacks")
     max_body_bytes: int = Field(1_048_576, description="requests larger than this are refused (413)")
     max_batch_items: int = Field(500, description="largest batch of operations in one request")
-    max_operation_paise: int = Field(
-        10_000_000_000, description="largest amount one operation may move (₹10 crore)"
-    )
+    max_operation_paise: int = Field(10_000_000_000, description="largest amount one operation may move (₹10 crore)")
     hot_account_shards: int = Field(
         16, description="balance rows per shared account (billers, clearing) to avoid one hot row"
     )
     db_pool_size: int = Field(10, description="connections per server process (PostgreSQL)")
+    # -- accounts, passwords, sessions, OTP (docs/SECURITY.md states the rules) --------------------------
+    argon2_profile: Literal["default", "fast"] = Field(
+        "default", description="argon2id cost: the library's defaults, or cheap parameters (demo mode only)"
+    )
+    clock_offset_file: Path | None = Field(
+        None, description="demo mode only: a file holding seconds to add to the auth clock (tests of expiry)"
+    )
+    session_idle_minutes: int = Field(30, ge=1, description="a session unused this long expires")
+    session_absolute_hours: int = Field(12, ge=1, description="a session expires this long after login")
+    login_lock_after: int = Field(5, ge=1, description="wrong passwords in a row that lock the account")
+    login_lock_minutes: int = Field(15, ge=1, description="how long a locked account stays locked")
+    login_failures_per_hour: int = Field(100, ge=1, description="wrong passwords accepted per hour, at most")
+    otp_ttl_seconds: int = Field(300, ge=30, description="an OTP expires this long after it is sent")
+    otp_max_attempts: int = Field(5, ge=1, description="wrong OTPs that end a challenge")
+    otp_resend_limit: int = Field(3, ge=0, description="resends allowed per challenge")
+    otp_resend_interval_seconds: int = Field(30, ge=0, description="wait before an OTP may be resent")
+    otp_challenges_per_hour: int = Field(5, ge=1, description="OTP challenges per SSO ID / mobile / e-mail")
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
@@ -53,6 +69,11 @@ class Settings(BaseSettings):
                 raise InsecureSettingsError(
                     "refusing to start in production mode with demo or short secrets: " + ", ".join(weak)
                 )
+            # Test conveniences must never weaken a production server.
+            if self.argon2_profile != "default":
+                raise InsecureSettingsError("EMITRA_ARGON2_PROFILE=fast is only allowed in demo mode")
+            if self.clock_offset_file is not None:
+                raise InsecureSettingsError("EMITRA_CLOCK_OFFSET_FILE is only allowed in demo mode")
         return self
 
 

@@ -24,7 +24,7 @@ import re
 import sqlite3
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -242,6 +242,18 @@ def ensure_system_accounts(conn: Connection, shards: int) -> None:
             create_account(conn, code, kind, shards=shards)
 
 
+def biller_code(biller: str) -> str:
+    return f"biller:{biller}"
+
+
+def ensure_biller_accounts(conn: Connection, billers: Iterable[str], shards: int) -> None:
+    """One settlement account per department (biller); shared by every kiosk, so sharded."""
+    existing = set(conn.execute(select(accounts_t.c.code)).scalars())
+    for biller in sorted(set(billers)):
+        if biller_code(biller) not in existing:
+            create_account(conn, biller_code(biller), "biller_settlement", shards=shards)
+
+
 def create_kiosk_accounts(conn: Connection, kiosk_id: int, kiosk_code: str, credit_limit: int) -> None:
     create_account(conn, wallet_code(kiosk_code), "kiosk_wallet", kiosk_id=kiosk_id, floor=0)
     create_account(conn, credit_code(kiosk_code), "kiosk_credit", kiosk_id=kiosk_id, floor=-credit_limit)
@@ -408,9 +420,22 @@ class LedgerTx:
 
 
 def debit_kiosk(
-    tx: LedgerTx, operation_pk: int, kiosk_code: str, amount: int, counter_code: str, kind: str, memo: str = ""
+    tx: LedgerTx,
+    operation_pk: int,
+    kiosk_code: str,
+    amount: int,
+    counter_code: str | Sequence[tuple[str, int]],
+    kind: str,
+    memo: str = "",
 ) -> dict[str, Any]:
-    """Take `amount` from the kiosk's spendable: the wallet first, then the unused credit line."""
+    """Take `amount` from the kiosk's spendable: the wallet first, then the unused credit line.
+
+    `counter_code` is the account credited, or (account, amount) pairs summing to `amount` when one
+    payment goes to several departments.
+    """
+    counters = [(counter_code, amount)] if isinstance(counter_code, str) else list(counter_code)
+    if sum(a for _, a in counters) != amount:
+        raise UnbalancedEntry("counter amounts do not add up to the debit")
     before = tx.lock_kiosk(kiosk_code)
     if amount > before.spendable:
         raise InsufficientBalance(
@@ -420,13 +445,9 @@ def debit_kiosk(
         )
     from_wallet = min(max(before.wallet, 0), amount)
     from_credit = amount - from_wallet
-    counter = ACCOUNTS.get(tx.conn, counter_code)
-    entry_id = tx.post_entry(
-        operation_pk,
-        kind,
-        [(before.wallet_id, -from_wallet), (before.credit_id, -from_credit), (counter.id, amount)],
-        memo=memo,
-    )
+    lines = [(before.wallet_id, -from_wallet), (before.credit_id, -from_credit)]
+    lines += [(ACCOUNTS.get(tx.conn, code).id, part) for code, part in counters]
+    entry_id = tx.post_entry(operation_pk, kind, lines, memo=memo)
     return {
         "entry_id": entry_id,
         "from_wallet_paise": from_wallet,

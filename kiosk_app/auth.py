@@ -1,0 +1,179 @@
+"""Sign-in use-cases: login, change password, "Forget User name/SSO ID?", "Forget Password?", profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from kiosk_app.api import ApiClient
+from kiosk_app.errors import InvalidInput, NotSignedIn, SessionExpired
+from kiosk_app.session import LocalSettings, TokenStore
+
+NextStep = Literal["change_password", "complete_profile", "ready"]
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who is signed in, and what the operator must do next before services open."""
+
+    kiosk_code: str
+    sso_id: str
+    kiosk_status: str
+    next_step: NextStep
+    must_change_password: bool
+    profile_completed: bool
+    expires_at: str
+    idle_timeout_seconds: int
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> SignedIn:
+        return cls(body["kiosk_code"], body["sso_id"], body["kiosk_status"], body["next_step"],
+                   body["must_change_password"], body["profile_completed"], body["expires_at"],
+                   body["idle_timeout_seconds"])
+
+
+@dataclass(frozen=True)
+class OtpSent:
+    """An OTP request: the answer is the same whether or not the account exists."""
+
+    challenge_id: str
+    message: str
+    expires_in_seconds: int
+    resend_after_seconds: int
+    resends_left: int
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> OtpSent:
+        return cls(body["challenge_id"], body["message"], body["expires_in_seconds"],
+                   body["resend_after_seconds"], body["resends_left"])
+
+
+@dataclass(frozen=True)
+class Profile:
+    kiosk_code: str
+    kiosk_name: str
+    holder_name: str
+    district: str
+    old_emitra_id: str | None
+    sso_id: str
+    mobile: str
+    email: str
+    kiosk_status: str
+    address: str | None
+    pincode: str | None
+    alternate_mobile: str | None
+    profile_completed: bool
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> Profile:
+        return cls(body["kiosk_code"], body["kiosk_name"], body["holder_name"], body["district"],
+                   body.get("old_emitra_id"), body["sso_id"], body["mobile"], body["email"], body["kiosk_status"],
+                   body.get("address"), body.get("pincode"), body.get("alternate_mobile"),
+                   bool(body["profile_completed"]))
+
+
+@dataclass(frozen=True)
+class ProfileUpdate:
+    address: str
+    pincode: str
+    confirm: bool
+    alternate_mobile: str | None = None
+
+
+def _required(value: str, what: str, *, spaces_count: bool = False) -> str:
+    """Refuse an empty field before sending; a password of spaces is the server's rule to explain."""
+    if not value or (not spaces_count and not value.strip()):
+        raise InvalidInput(f"enter the {what}", code="missing_field", details={"field": what})
+    return value
+
+
+class KioskAccount:
+    """The operator's account on this PC: one server, one token in the keyring, one settings file."""
+
+    def __init__(self, api: ApiClient, tokens: TokenStore, settings: LocalSettings) -> None:
+        self.api = api
+        self.tokens = tokens
+        self.settings = settings
+        api.on_session_lost = self._forget_token
+
+    def _forget_token(self) -> None:
+        self.api.token = None
+        self.tokens.clear()
+
+    @property
+    def remembered_sso_id(self) -> str | None:
+        return self.settings.remembered_sso_id
+
+    # -- session ------------------------------------------------------------------------------------------
+    def resume(self) -> SignedIn | None:
+        """The session kept in the keyring, if the server still honours it."""
+        token = self.tokens.load()
+        if token is None:
+            return None
+        self.api.token = token
+        try:
+            return SignedIn.from_body(self.api.get("/auth/session"))
+        except (NotSignedIn, SessionExpired):
+            return None
+
+    def login(self, sso_id: str, password: str, *, remember_sso_id: bool = True) -> SignedIn:
+        _required(sso_id, "SSO ID")
+        _required(password, "password", spaces_count=True)
+        body = self.api.post("/auth/login", {"sso_id": sso_id.strip(), "password": password}, auth=False)
+        self.api.token = body["token"]
+        self.tokens.save(body["token"])
+        if remember_sso_id:
+            self.settings.remember_sso_id(body["sso_id"])
+        return SignedIn.from_body(body)
+
+    def logout(self) -> None:
+        try:
+            if self.api.token is not None:
+                self.api.post("/auth/logout")
+        finally:
+            self._forget_token()
+
+    def change_password(self, current_password: str, new_password: str) -> None:
+        """Set a new password; the server ends every session, so the operator signs in again."""
+        _required(current_password, "current password", spaces_count=True)
+        _required(new_password, "new password", spaces_count=True)
+        self.api.post("/auth/password", {"current_password": current_password, "new_password": new_password})
+        self._forget_token()
+
+    # -- "Forget User name/SSO ID?" -----------------------------------------------------------------------
+    def forgot_sso_id(self, mobile_or_email: str) -> OtpSent:
+        _required(mobile_or_email, "registered mobile number or e-mail")
+        return OtpSent.from_body(self.api.post("/auth/forgot-sso-id", {"contact": mobile_or_email}, auth=False))
+
+    def confirm_sso_id(self, otp: OtpSent, code: str) -> list[str]:
+        _required(code, "OTP")
+        body = self.api.post("/auth/forgot-sso-id/verify", {"challenge_id": otp.challenge_id, "otp": code.strip()},
+                             auth=False)
+        ids: list[str] = body["sso_ids"]
+        return ids
+
+    # -- "Forget Password?" -------------------------------------------------------------------------------
+    def forgot_password(self, sso_id: str) -> OtpSent:
+        _required(sso_id, "SSO ID")
+        return OtpSent.from_body(self.api.post("/auth/forgot-password", {"sso_id": sso_id.strip()}, auth=False))
+
+    def reset_password(self, otp: OtpSent, code: str, new_password: str) -> None:
+        _required(code, "OTP")
+        _required(new_password, "new password", spaces_count=True)
+        self.api.post("/auth/forgot-password/reset",
+                      {"challenge_id": otp.challenge_id, "otp": code.strip(), "new_password": new_password},
+                      auth=False)
+
+    def resend_otp(self, otp: OtpSent) -> OtpSent:
+        return OtpSent.from_body(self.api.post("/auth/otp/resend", {"challenge_id": otp.challenge_id}, auth=False))
+
+    # -- profile ------------------------------------------------------------------------------------------
+    def profile(self) -> Profile:
+        return Profile.from_body(self.api.get("/profile"))
+
+    def complete_profile(self, update: ProfileUpdate) -> Profile:
+        body: dict[str, Any] = {"address": update.address, "pincode": update.pincode.strip(),
+                                "confirm": update.confirm}
+        if update.alternate_mobile:
+            body["alternate_mobile"] = update.alternate_mobile
+        return Profile.from_body(self.api.put("/profile", body))

@@ -1,0 +1,204 @@
+"""Typed failures an operator can read (English + Hindi), kept apart from our own bugs."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class KioskError(Exception):
+    """A failure with a stable code and a message in English and Hindi."""
+
+    code: ClassVar[str] = "error"
+    hindi: ClassVar[str] = "कुछ गलत हो गया। फिर से प्रयास करें।"
+
+    def __init__(self, message_en: str, *, message_hi: str | None = None, status: int | None = None,
+                 details: dict[str, Any] | None = None, code: str | None = None) -> None:
+        super().__init__(message_en)
+        self.message_en = message_en
+        self.message_hi = message_hi or self.hindi
+        self.status = status
+        self.details = details or {}
+        self.error_code = code or self.code
+
+    def __str__(self) -> str:
+        return self.message_en
+
+    @property
+    def operator_message(self) -> str:
+        return f"{self.message_en}\n{self.message_hi}"
+
+
+# -- the environment's fault: show a message and a way forward ----------------------------------------
+
+
+class EnvironmentFault(KioskError):
+    """Not our bug: the network, the server, the PC's configuration."""
+
+
+class ServerUnreachable(EnvironmentFault):
+    code = "server_unreachable"
+    hindi = "सर्वर से संपर्क नहीं हो पाया। इंटरनेट कनेक्शन जाँचें और फिर प्रयास करें।"
+
+
+class TlsFailure(EnvironmentFault):
+    code = "tls_failure"
+    hindi = "सर्वर की सुरक्षा (TLS) जाँच विफल रही। हेल्प डेस्क से संपर्क करें।"
+
+
+class ServerFault(EnvironmentFault):
+    code = "server_fault"
+    hindi = "सर्वर में समस्या है। कुछ देर बाद फिर प्रयास करें।"
+
+
+class ConfigurationError(EnvironmentFault):
+    code = "configuration_error"
+    hindi = "इस कंप्यूटर की सेटिंग सही नहीं है। हेल्प डेस्क से संपर्क करें।"
+
+
+class KeyringUnavailable(EnvironmentFault):
+    code = "keyring_unavailable"
+    hindi = "इस कंप्यूटर पर सुरक्षित पासवर्ड भंडार (keyring) उपलब्ध नहीं है। हेल्प डेस्क से संपर्क करें।"
+
+
+# -- the server refused: a code the screens can act on ------------------------------------------------
+
+
+class Refused(KioskError):
+    """The server (or a check before sending) refused the request; `error_code` says why."""
+
+    code = "refused"
+    hindi = "अनुरोध स्वीकार नहीं हुआ।"
+
+
+class InvalidInput(Refused):
+    code = "invalid_request"
+    hindi = "दर्ज की गई जानकारी सही नहीं है। जाँच कर फिर से भरें।"
+
+
+class NotSignedIn(Refused):
+    code = "not_authenticated"
+    hindi = "कृपया पहले लॉग इन करें।"
+
+
+class SessionExpired(Refused):
+    code = "session_expired"
+    hindi = "आपका सत्र समाप्त हो गया है। कृपया फिर से लॉग इन करें।"
+
+
+class InvalidCredentials(Refused):
+    code = "invalid_credentials"
+    hindi = "SSO ID या पासवर्ड गलत है।"
+
+
+class AccountLocked(Refused):
+    code = "account_locked"
+    hindi = "बहुत अधिक गलत पासवर्ड के कारण खाता कुछ समय के लिए लॉक है। बाद में प्रयास करें या OTP से पासवर्ड रीसेट करें।"
+
+    @property
+    def retry_after_seconds(self) -> int:
+        return int(self.details.get("retry_after_seconds", 0))
+
+
+class TooManyAttempts(Refused):
+    code = "too_many_attempts"
+    hindi = "बहुत अधिक प्रयास हुए हैं। कुछ समय बाद फिर से प्रयास करें।"
+
+
+class WrongCurrentPassword(Refused):
+    code = "wrong_current_password"
+    hindi = "वर्तमान पासवर्ड गलत है।"
+
+
+PASSWORD_RULES_HI = {
+    "blank": "पासवर्ड खाली नहीं हो सकता।",
+    "too_short": "पासवर्ड में कम से कम 8 अक्षर होने चाहिए; वाक्यांश (passphrase) सबसे अच्छा है।",
+    "too_long": "पासवर्ड बहुत लंबा है।",
+    "common": "यह पासवर्ड बहुत आम है; कोई दूसरा चुनें।",
+    "contains_sso_id": "पासवर्ड में आपकी SSO ID नहीं होनी चाहिए।",
+    "same_as_previous": "पहले उपयोग किया गया पासवर्ड दोबारा नहीं चुन सकते।",
+}
+
+
+class PasswordRejected(Refused):
+    code = "password_rejected"
+    hindi = "यह पासवर्ड स्वीकार्य नहीं है।"
+
+    @property
+    def rules(self) -> list[str]:
+        return [str(p.get("rule")) for p in self.details.get("problems", [])]
+
+
+class PasswordChangeRequired(Refused):
+    code = "password_change_required"
+    hindi = "आगे बढ़ने से पहले नया पासवर्ड सेट करें।"
+
+
+class ProfileIncomplete(Refused):
+    code = "profile_incomplete"
+    hindi = "सेवाएँ शुरू करने के लिए प्रोफ़ाइल पूरी करें और उसकी पुष्टि करें।"
+
+
+class KioskSuspended(Refused):
+    code = "kiosk_suspended"
+    hindi = "यह कियोस्क निलंबित है। eMitra हेल्प डेस्क से संपर्क करें।"
+
+
+class OtpInvalid(Refused):
+    code = "otp_invalid"
+    hindi = "OTP गलत है।"
+
+    @property
+    def attempts_left(self) -> int:
+        return int(self.details.get("attempts_left", 0))
+
+
+class OtpExpired(Refused):
+    code = "otp_expired"
+    hindi = "OTP की समय-सीमा समाप्त हो गई है। नया OTP मँगाएँ।"
+
+
+class OtpUsed(Refused):
+    code = "otp_used"
+    hindi = "यह OTP पहले ही उपयोग हो चुका है। नया OTP मँगाएँ।"
+
+
+class OtpAttemptsExhausted(Refused):
+    code = "otp_attempts_exhausted"
+    hindi = "बहुत अधिक बार गलत OTP दर्ज हुआ। नया OTP मँगाएँ।"
+
+
+class OtpRateLimited(Refused):
+    code = "otp_rate_limited"
+    hindi = "बहुत अधिक OTP अनुरोध। कुछ समय बाद फिर प्रयास करें।"
+
+
+class InvalidContact(InvalidInput):
+    code = "invalid_contact"
+    hindi = "पंजीकृत 10 अंकों का मोबाइल नंबर या ई-मेल दर्ज करें।"
+
+
+class ProfileNotConfirmed(InvalidInput):
+    code = "profile_not_confirmed"
+    hindi = "कृपया पुष्टि करें कि दिखाया गया विवरण सही है।"
+
+
+_BY_CODE: dict[str, type[Refused]] = {
+    cls.code: cls
+    for cls in (InvalidInput, NotSignedIn, SessionExpired, InvalidCredentials, AccountLocked, TooManyAttempts,
+                WrongCurrentPassword, PasswordRejected, PasswordChangeRequired, ProfileIncomplete,
+                KioskSuspended, OtpInvalid, OtpExpired, OtpUsed, OtpAttemptsExhausted, OtpRateLimited,
+                InvalidContact, ProfileNotConfirmed)
+}
+_BY_CODE["malformed_json"] = InvalidInput
+
+
+def refusal(status: int, code: str, message: str, details: dict[str, Any]) -> Refused:
+    """The typed refusal for a server error body {"error": {"code", "message", ...}}."""
+    cls = _BY_CODE.get(code, Refused)
+    message_hi = None
+    if cls is PasswordRejected:
+        rules = [str(p.get("rule")) for p in details.get("problems", []) if isinstance(p, dict)]
+        message_hi = " ".join(PASSWORD_RULES_HI.get(r, PasswordRejected.hindi) for r in rules) or None
+    elif cls is OtpInvalid and "attempts_left" in details:
+        message_hi = f"OTP गलत है। शेष प्रयास: {details['attempts_left']}"
+    return cls(message, message_hi=message_hi, status=status, details=details, code=code)

@@ -1,0 +1,90 @@
+"""Administrator endpoints for kiosk accounts: issue a password, suspend, read messages and the auth log."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+
+from server.api.deps import AccountsDep, AdminDep, EngineDep, RequestContextDep
+from server.auth import audit, sessions
+from server.auth.accounts import holder_by_code
+from server.auth.audit import events_t
+from server.auth.clock import aware
+from server.auth.messages import mask, messages_t
+
+router = APIRouter(tags=["admin"], dependencies=[AdminDep])
+
+credentials_t = sessions.credentials_t
+kiosks_t = sessions.kiosks_t
+
+
+class KioskStatusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["active", "suspended"]
+
+
+@router.post("/kiosks/{kiosk_code}/password")
+def issue_password(kiosk_code: str, accounts: AccountsDep, engine: EngineDep,
+                   ctx: RequestContextDep) -> dict[str, Any]:
+    """Send a first (or reset) password by SMS and e-mail; it only allows setting a new one."""
+    with engine.begin() as conn:
+        holder = holder_by_code(conn, kiosk_code)
+        had = conn.execute(select(credentials_t.c.kiosk_id).where(credentials_t.c.kiosk_id == holder.kiosk_id)).first()
+        reason = "reset_password" if had else "first_password"
+        accounts.issue(conn, ctx, holder, reason=reason)
+    return {"kiosk_code": kiosk_code, "status": "issued", "kind": reason,
+            "sent_to": [mask(holder.mobile), mask(holder.email)]}
+
+
+@router.put("/kiosks/{kiosk_code}/status")
+def set_kiosk_status(kiosk_code: str, data: KioskStatusIn, engine: EngineDep,
+                     ctx: RequestContextDep) -> dict[str, Any]:
+    with engine.begin() as conn:
+        holder = holder_by_code(conn, kiosk_code)
+        conn.execute(kiosks_t.update().where(kiosks_t.c.id == holder.kiosk_id).values(status=data.status))
+        audit.record(conn, ctx, "kiosk_status", data.status, kiosk_id=holder.kiosk_id, sso_id=holder.sso_id)
+    return {"kiosk_code": kiosk_code, "status": data.status}
+
+
+@router.get("/messages")
+def outbound_messages(
+    engine: EngineDep,
+    to: Annotated[str | None, Query(max_length=254)] = None,
+    kiosk_code: Annotated[str | None, Query(max_length=32)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    """The simulated SMS / e-mail gateway's messages, newest first (the demo reads OTPs here)."""
+    query = select(messages_t).order_by(messages_t.c.id.desc()).limit(limit)
+    if to is not None:
+        query = query.where(messages_t.c.to_address == to.strip().lower() if "@" in to else
+                            messages_t.c.to_address == to.strip())
+    with engine.connect() as conn:
+        if kiosk_code is not None:
+            query = query.where(messages_t.c.kiosk_id == holder_by_code(conn, kiosk_code).kiosk_id)
+        rows = conn.execute(query).all()
+    return {"messages": [
+        {"id": r.id, "created_at": aware(r.created_at).isoformat(), "channel": r.channel, "to": r.to_address,
+         "kind": r.kind, "subject": r.subject, "body": r.body} for r in rows
+    ]}
+
+
+@router.get("/auth-events")
+def auth_events(
+    engine: EngineDep,
+    kiosk_code: Annotated[str | None, Query(max_length=32)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    """The auth audit log, newest first."""
+    query = select(events_t).order_by(events_t.c.id.desc()).limit(limit)
+    with engine.connect() as conn:
+        if kiosk_code is not None:
+            query = query.where(events_t.c.kiosk_id == holder_by_code(conn, kiosk_code).kiosk_id)
+        rows = conn.execute(query).all()
+    return {"events": [
+        {"id": r.id, "at": aware(r.created_at).isoformat(), "event": r.event, "outcome": r.outcome,
+         "kiosk_id": r.kiosk_id, "sso_id": r.sso_id, "machine_id": r.machine_id, "client_ip": r.client_ip,
+         "session_id": r.session_id, "detail": r.detail} for r in rows
+    ]}

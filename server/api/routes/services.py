@@ -1,0 +1,71 @@
+"""Services → Avail Service: the catalog, its search, and Get Bill Details."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response
+
+from server.api.deps import CurrentKiosk
+from server.catalog import Catalog
+from server.core.errors import NotFound
+from server.payments import Payments
+from server.payments.schemas import FetchIn
+
+router = APIRouter(tags=["services"])
+
+
+def _catalog(request: Request) -> Catalog:
+    catalog: Catalog = request.app.state.catalog
+    return catalog
+
+
+def _payments(request: Request) -> Payments:
+    payments: Payments = request.app.state.payments
+    return payments
+
+
+@router.get("/catalog")
+def catalog(
+    request: Request,
+    response: Response,
+    _kiosk: CurrentKiosk,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Any:
+    """The whole catalog for the client's offline cache; send If-None-Match to get 304 when unchanged."""
+    cat = _catalog(request)
+    etag = f'"{cat.version}"'
+    if if_none_match == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    response.headers["ETag"] = etag
+    return cat.public()
+
+
+@router.get("/catalog/search")
+def search(
+    request: Request,
+    _kiosk: CurrentKiosk,
+    q: Annotated[str, Query(max_length=100)] = "",
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    department: Annotated[str | None, Query(max_length=40)] = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+) -> dict[str, Any]:
+    cat = _catalog(request)
+    hits = cat.index.search(q, limit=limit, category=category, department=department)
+    return {"version": cat.version, "results": [{**h.service.public(), "score": h.score} for h in hits]}
+
+
+@router.get("/catalog/services/{code}")
+def service(code: str, request: Request, _kiosk: CurrentKiosk) -> dict[str, Any]:
+    found = _catalog(request).services.get(code)
+    if found is None:
+        raise NotFound("no such service in the catalog", code="unknown_service")
+    return found.public()
+
+
+@router.post("/bills/fetch")
+def fetch_bill(body: FetchIn, request: Request, _kiosk: CurrentKiosk) -> dict[str, Any]:
+    """Get Bill Details: what the department says is due, for the operator to match with the paper bill."""
+    payments = _payments(request)
+    service, _consumer, _values, bill = payments.fetch(body.service_code, body.fields)
+    return payments.bill_public(service, bill)

@@ -1,0 +1,288 @@
+"""The service catalog (categories → departments → services) and its as-you-type search.
+
+The catalog is data (server/data/catalog.json): adding a service is an entry there plus, where its
+department is new, one biller adapter.  It is read once per process and is the same on every instance;
+its version is a hash of its content, used as the ETag clients cache against.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+CATALOG_FILE = Path(__file__).resolve().parents[1] / "data" / "catalog.json"
+
+
+@dataclass(frozen=True)
+class InputField:
+    name: str
+    label_en: str
+    label_hi: str
+    pattern: str
+    min_length: int
+    max_length: int
+    example: str
+    help_en: str
+    help_hi: str
+
+    def problem(self, value: str | None) -> str | None:
+        """Why `value` is not acceptable, as an error code, or None."""
+        if value is None or not value.strip():
+            return "required"
+        value = value.strip()
+        if not self.min_length <= len(value) <= self.max_length:
+            return "wrong_length"
+        if not re.fullmatch(self.pattern, value):
+            return "wrong_format"
+        return None
+
+
+@dataclass(frozen=True)
+class Service:
+    code: str
+    department: str
+    category: str
+    kind: str  # bill | recharge | fee | micro_atm
+    biller: str
+    name_en: str
+    name_hi: str
+    keywords: tuple[str, ...]
+    fields: tuple[InputField, ...]
+    offline_capable: bool
+    min_paise: int | None = None
+    max_paise: int | None = None
+    fee_paise: int | None = None
+    requires_field_message_en: str | None = None
+    requires_field_message_hi: str | None = None
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "department": self.department,
+            "category": self.category,
+            "kind": self.kind,
+            "name_en": self.name_en,
+            "name_hi": self.name_hi,
+            "keywords": list(self.keywords),
+            "offline_capable": self.offline_capable,
+            "min_paise": self.min_paise,
+            "max_paise": self.max_paise,
+            "fee_paise": self.fee_paise,
+            "fields": [f.__dict__ for f in self.fields],
+        }
+
+
+@dataclass(frozen=True)
+class Department:
+    code: str
+    category: str
+    name_en: str
+    name_hi: str
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    name_en: str
+    name_hi: str
+
+
+@dataclass
+class Catalog:
+    categories: dict[str, Category]
+    departments: dict[str, Department]
+    services: dict[str, Service]
+    version: str
+    index: SearchIndex = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.index = SearchIndex(self)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Catalog:
+        categories = {c["code"]: Category(c["code"], c["name_en"], c["name_hi"]) for c in data["categories"]}
+        departments = {
+            d["code"]: Department(d["code"], d["category"], d["name_en"], d["name_hi"]) for d in data["departments"]
+        }
+        types = data["field_types"]
+        services: dict[str, Service] = {}
+        for s in data["services"]:
+            dept = departments[s["department"]]
+            services[s["code"]] = Service(
+                code=s["code"],
+                department=dept.code,
+                category=dept.category,
+                kind=s["kind"],
+                biller=s["biller"],
+                name_en=s["name_en"],
+                name_hi=s["name_hi"],
+                keywords=tuple(s.get("keywords", ())),
+                fields=tuple(InputField(name=name, **types[name]) for name in s["fields"]),
+                offline_capable=bool(s.get("offline_capable", False)),
+                min_paise=s.get("min_paise"),
+                max_paise=s.get("max_paise"),
+                fee_paise=s.get("fee_paise"),
+                requires_field_message_en=s.get("requires_field_message_en"),
+                requires_field_message_hi=s.get("requires_field_message_hi"),
+            )
+        canonical = json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
+        return cls(categories, departments, services, hashlib.sha256(canonical).hexdigest()[:16])
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "categories": [c.__dict__ for c in self.categories.values()],
+            "departments": [d.__dict__ for d in self.departments.values()],
+            "services": [s.public() for s in self.services.values()],
+        }
+
+
+@lru_cache(maxsize=4)
+def load_catalog(path: Path = CATALOG_FILE) -> Catalog:
+    return Catalog.from_data(json.loads(path.read_text(encoding="utf-8")))
+
+
+# -- search -------------------------------------------------------------------------------------------
+
+_PUNCT = re.compile(r"[^\w\u0900-\u097f]+")
+
+
+def normalise(text: str) -> str:
+    """Case-fold, NFC (Devanagari typed in different orders compares equal), punctuation to spaces."""
+    return " ".join(_PUNCT.sub(" ", unicodedata.normalize("NFC", text).casefold()).split())
+
+
+def trigrams(word: str) -> set[str]:
+    padded = f" {word} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """Damerau–Levenshtein distance ≤ 1 (one typo: wrong, missing, extra or swapped letter)."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diff = [i for i in range(la) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    if la > lb:
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1 :]
+
+
+@dataclass(frozen=True)
+class Hit:
+    service: Service
+    score: int
+
+
+class SearchIndex:
+    """Prefix, substring and one-typo search over English and Hindi names and keywords.
+
+    Substring matching runs over one pre-joined string per service (a C-level `in`); the typo pass only
+    looks at services that share trigrams with the query, so a keystroke costs well under a millisecond
+    per thousand services.
+    """
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.services: list[Service] = list(catalog.services.values())
+        self.names: list[str] = []
+        self.blobs: list[str] = []
+        self.words: list[set[str]] = []
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        for i, s in enumerate(self.services):
+            dept = catalog.departments[s.department]
+            names = normalise(f"{s.name_en} | {s.name_hi}")
+            rest = normalise(" | ".join([*s.keywords, dept.name_en, dept.name_hi, dept.code, s.code]))
+            self.names.append(names)
+            self.blobs.append(f"{names} | {rest}")
+            words = set((names + " " + rest).split())
+            self.words.append(words)
+            for gram in set().union(*(trigrams(w) for w in words)) if words else set():
+                self.postings[gram].append(i)
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 20,
+        category: str | None = None,
+        department: str | None = None,
+    ) -> list[Hit]:
+        q = normalise(query)
+        allowed = self._filter(category, department)
+        if not q:
+            if category is None and department is None:
+                return []
+            return [Hit(self.services[i], 1) for i in sorted(allowed or ())][:limit]
+        tokens = q.split()
+        scores: dict[int, int] = {}
+        for i, blob in enumerate(self.blobs):
+            if allowed is not None and i not in allowed:
+                continue
+            if q in blob:
+                scores[i] = self._exact_score(i, q)
+            elif len(tokens) > 1 and all(t in blob for t in tokens):
+                scores[i] = 50
+        if len(scores) < limit:
+            for i, score in self._typo_candidates(tokens, allowed, exclude=scores.keys()):
+                scores[i] = score
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], self.services[kv[0]].name_en))
+        return [Hit(self.services[i], s) for i, s in ranked[:limit]]
+
+    def _exact_score(self, i: int, q: str) -> int:
+        names = self.names[i]
+        if names.startswith(q) or f"| {q}" in names:
+            return 100
+        if f" {q}" in f" {names}":
+            return 90
+        if q in names:
+            return 75
+        if any(w.startswith(q) for w in self.words[i]):
+            return 70
+        return 60
+
+    def _typo_candidates(
+        self, tokens: Sequence[str], allowed: set[int] | None, exclude: Iterable[int]
+    ) -> list[tuple[int, int]]:
+        useful = [t for t in tokens if len(t) >= 4]
+        if not useful:
+            return []
+        skip = set(exclude)
+        counts: Counter[int] = Counter()
+        grams = set().union(*(trigrams(t) for t in useful))
+        for gram in grams:
+            counts.update(self.postings.get(gram, ()))
+        need = max(1, len(grams) // 2)
+        found: list[tuple[int, int]] = []
+        for i, shared in counts.items():
+            if shared < need or i in skip or (allowed is not None and i not in allowed):
+                continue
+            words = self.words[i]
+            if all(any(within_one_edit(t, w[: len(t)]) or within_one_edit(t, w) for w in words) for t in useful):
+                found.append((i, 30 + min(shared, 9)))
+        return found
+
+    def _filter(self, category: str | None, department: str | None) -> set[int] | None:
+        if category is None and department is None:
+            return None
+        return {
+            i
+            for i, s in enumerate(self.services)
+            if (category is None or s.category == category) and (department is None or s.department == department)
+        }

@@ -1,0 +1,643 @@
+"""Bill payments: Get Bill Details, Add Bill For Payment, pay by wallet or departmental cheque.
+
+A payment's money moves in the ledger in one transaction with its operation id (so a retry is
+recognised before the balance is looked at); the departments are called after that commit, outside any
+database transaction, and their answers move each bill from pending to success or failed.  A failed bill
+is reversed to the kiosk exactly once: the state change and the reversal entry share one transaction,
+and the reversal carries its own operation id.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from server.billers import Bill, Biller, BillerDeclined, BillerError, BillerTimeout
+from server.billers.simulated import SimulatedBiller
+from server.catalog import Catalog, Service
+from server.core.errors import ApiError, Conflict, NotFound
+from server.ledger import (
+    ACCOUNTS,
+    LedgerTx,
+    OperationRequest,
+    biller_code,
+    credit_kiosk,
+    debit_kiosk,
+    in_transaction,
+    read_kiosk_balances,
+)
+from server.models import Kiosk, MicroAtmEntry, Payment, PaymentBill
+from server.models.base import utcnow
+
+log = logging.getLogger("emitra.payments")
+
+IST = ZoneInfo("Asia/Kolkata")
+payments_t = Payment.__table__
+bills_t = PaymentBill.__table__
+kiosks_t = Kiosk.__table__
+micro_atm_t = MicroAtmEntry.__table__
+
+MOBILE = re.compile(r"^[6-9][0-9]{9}$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+CHEQUE_NO = re.compile(r"^[0-9]{6}$")
+MICRO_ATM_CLEARING = "clearing:bank"
+UNFINISHED = ("initiated", "pending")
+
+
+class InvalidField(ApiError):
+    status = 422
+    code = "invalid_field"
+
+
+def ist_today(now: datetime) -> date:
+    return now.astimezone(IST).date()
+
+
+def normalise_mobile(raw: str) -> str:
+    """Accept what people type (+91, 0 prefix, spaces, dashes) and keep the 10 digits."""
+    digits = re.sub(r"[\s-]", "", raw)
+    if digits.startswith("+91"):
+        digits = digits[3:]
+    elif digits.startswith("91") and len(digits) == 12:
+        digits = digits[2:]
+    elif digits.startswith("0") and len(digits) == 11:
+        digits = digits[1:]
+    return digits
+
+
+@dataclass(frozen=True)
+class BillRequest:
+    service_code: str
+    fields: dict[str, str]
+    amount_paise: int
+
+
+@dataclass(frozen=True)
+class PayRequest:
+    operation_id: str
+    bills: list[BillRequest]
+    mobile: str | None
+    email: str | None
+    method: str
+    cheque_no: str | None = None
+    cheque_bank: str | None = None
+    cheque_date: date | None = None
+    offline: bool = False
+
+    def body(self) -> dict[str, Any]:
+        """What the idempotency hash covers: everything the client asked for."""
+        return {
+            "bills": [
+                {"service_code": b.service_code, "fields": b.fields, "amount_paise": b.amount_paise} for b in self.bills
+            ],
+            "mobile": self.mobile,
+            "email": self.email,
+            "method": self.method,
+            "cheque_no": self.cheque_no,
+            "cheque_bank": self.cheque_bank,
+            "cheque_date": self.cheque_date.isoformat() if self.cheque_date else None,
+            "offline": self.offline,
+        }
+
+
+@dataclass(frozen=True)
+class PricedBill:
+    """A bill the department confirmed, with the amount this payment pays on it."""
+
+    service: Service
+    consumer_no: str
+    fields: dict[str, str]
+    bill: Bill
+    amount_paise: int
+
+
+class Payments:
+    def __init__(
+        self, engine: Engine, catalog: Catalog, now: Callable[[], datetime], billers: dict[str, Biller] | None = None
+    ) -> None:
+        self.engine = engine
+        self.catalog = catalog
+        self.now = now
+        self.billers: dict[str, Biller] = billers or {
+            code: SimulatedBiller(code, engine) for code in {s.biller for s in catalog.services.values()}
+        }
+
+    # -- Get Bill Details -------------------------------------------------------------------------------
+    def service(self, code: str, where: str = "service_code") -> Service:
+        service = self.catalog.services.get(code)
+        if service is None:
+            raise NotFound("no such service in the catalog", code="unknown_service", field=where)
+        return service
+
+    def check_fields(
+        self, service: Service, values: dict[str, str], where: str = "fields"
+    ) -> tuple[str, dict[str, str]]:
+        """The consumer number and the cleaned values, or the first problem with its field."""
+        unknown = sorted(set(values) - {f.name for f in service.fields})
+        if unknown:
+            raise InvalidField(
+                f"{service.name_en} has no field {unknown[0]}", code="unknown_field", field=f"{where}.{unknown[0]}"
+            )
+        cleaned: dict[str, str] = {}
+        for f in service.fields:
+            value = values.get(f.name)
+            if f.name == "mobile" and value:
+                value = normalise_mobile(value)
+            problem = f.problem(value)
+            if problem == "required" and service.requires_field_message_en:
+                raise InvalidField(
+                    service.requires_field_message_en,
+                    code=f"{f.name}_required",
+                    field=f"{where}.{f.name}",
+                    message_hi=service.requires_field_message_hi,
+                )
+            if problem is not None:
+                raise InvalidField(
+                    f"{f.label_en}: {'is required' if problem == 'required' else 'must look like ' + f.example}",
+                    code="field_required" if problem == "required" else "invalid_field",
+                    field=f"{where}.{f.name}",
+                    label_hi=f.label_hi,
+                    example=f.example,
+                )
+            cleaned[f.name] = (value or "").strip()
+        return cleaned[service.fields[0].name], cleaned
+
+    def fetch(self, service_code: str, values: dict[str, str]) -> tuple[Service, str, dict[str, str], Bill]:
+        service = self.service(service_code)
+        consumer_no, cleaned = self.check_fields(service, values)
+        try:
+            bill = self.billers[service.biller].fetch(service, consumer_no, cleaned, ist_today(self.now()))
+        except BillerError as exc:
+            raise _biller_refusal(exc) from exc
+        return service, consumer_no, cleaned, bill
+
+    def bill_public(self, service: Service, bill: Bill) -> dict[str, Any]:
+        dept = self.catalog.departments[service.department]
+        return {
+            "service_code": service.code,
+            "service_name_en": service.name_en,
+            "service_name_hi": service.name_hi,
+            "department": dept.code,
+            "department_name_en": dept.name_en,
+            "department_name_hi": dept.name_hi,
+            "kind": service.kind,
+            "consumer_no": bill.consumer_no,
+            "consumer_name": bill.consumer_name,
+            "bill_no": bill.bill_no,
+            "bill_date": _iso(bill.bill_date),
+            "due_date": _iso(bill.due_date),
+            "amount_due_paise": bill.amount_due_paise,
+            "amount_after_due_paise": bill.amount_after_due_paise,
+            "payable_now_paise": bill.payable_now(ist_today(self.now())),
+            "partial_allowed": bill.partial_allowed,
+            "min_paise": bill.min_paise,
+            "max_paise": bill.max_paise,
+        }
+
+    # -- Pay --------------------------------------------------------------------------------------------
+    def validate(self, request: PayRequest) -> list[PricedBill]:
+        """Every check that needs no money to move: contact, method, fields, amounts, the bills themselves."""
+        if not request.mobile and not request.email:
+            raise InvalidField(
+                "enter the consumer's mobile number or e-mail (at least one)", code="contact_required", field="contact"
+            )
+        if request.mobile and not MOBILE.fullmatch(request.mobile):
+            raise InvalidField(
+                "mobile number must be 10 digits starting with 6, 7, 8 or 9",
+                code="invalid_mobile",
+                field="contact.mobile",
+            )
+        if request.email and not EMAIL.fullmatch(request.email):
+            raise InvalidField("e-mail address is not valid", code="invalid_email", field="contact.email")
+        if request.method == "cheque":
+            self._check_cheque(request)
+        priced: list[PricedBill] = []
+        seen: set[tuple[str, str]] = set()
+        for i, item in enumerate(request.bills):
+            where = f"bills[{i}]"
+            service = self.service(item.service_code, f"{where}.service_code")
+            if request.method == "cheque" and service.kind != "bill":
+                raise InvalidField(
+                    "a departmental cheque pays only department bills", code="cheque_not_allowed", field="method"
+                )
+            if service.kind == "micro_atm" and len(request.bills) > 1:
+                raise InvalidField("a micro-ATM entry is submitted on its own", code="micro_atm_alone", field=where)
+            consumer_no, cleaned = self.check_fields(service, item.fields, f"{where}.fields")
+            if (service.code, consumer_no) in seen:
+                raise InvalidField("the same bill is in this payment twice", code="duplicate_bill", field=where)
+            seen.add((service.code, consumer_no))
+            try:
+                bill = self.billers[service.biller].fetch(service, consumer_no, cleaned, ist_today(self.now()))
+            except BillerError as exc:
+                raise _biller_refusal(exc, field=where) from exc
+            self._check_amount(service, bill, item.amount_paise, f"{where}.amount_paise")
+            priced.append(PricedBill(service, consumer_no, cleaned, bill, item.amount_paise))
+        return priced
+
+    def _check_cheque(self, request: PayRequest) -> None:
+        if not request.cheque_no or not CHEQUE_NO.fullmatch(request.cheque_no):
+            raise InvalidField("cheque number must be 6 digits", code="invalid_cheque_no", field="method.cheque_no")
+        if not request.cheque_bank or not 2 <= len(request.cheque_bank.strip()) <= 100:
+            raise InvalidField("enter the bank the cheque is drawn on", code="invalid_cheque_bank", field="method.bank")
+        today = ist_today(self.now())
+        if request.cheque_date is None or request.cheque_date > today:
+            raise InvalidField(
+                "a post-dated cheque cannot be accepted", code="invalid_cheque_date", field="method.date"
+            )
+        if request.cheque_date < today - timedelta(days=90):
+            raise InvalidField(
+                "the cheque is older than three months (stale)", code="stale_cheque", field="method.date"
+            )
+
+    def _check_amount(self, service: Service, bill: Bill, amount: int, where: str) -> None:
+        payable = bill.payable_now(ist_today(self.now()))
+        if payable is None:  # recharge: the operator chooses within the department's range
+            if not bill.min_paise <= amount <= bill.max_paise:
+                raise InvalidField(
+                    "amount is outside what the department accepts",
+                    code="amount_out_of_range",
+                    field=where,
+                    min_paise=bill.min_paise,
+                    max_paise=bill.max_paise,
+                )
+            return
+        if bill.partial_allowed:
+            if not min(bill.min_paise, payable) <= amount <= payable:
+                raise InvalidField(
+                    "amount must be between the minimum part payment and the amount due",
+                    code="amount_out_of_range",
+                    field=where,
+                    min_paise=min(bill.min_paise, payable),
+                    max_paise=payable,
+                )
+        elif amount != payable:
+            raise InvalidField(
+                "this bill must be paid in full", code="amount_must_equal_due", field=where, payable_paise=payable
+            )
+
+    def pay(self, kiosk_id: int, kiosk_code: str, request: PayRequest) -> dict[str, Any]:
+        scope = f"kiosk:{kiosk_code}"
+        op = OperationRequest(scope, request.operation_id, "payment", request.body())
+        existing = self._payment_id(kiosk_id, request.operation_id)
+        if existing is not None:
+            # A retry: the ledger answers it (same body → the payment; another body → 409) before any
+            # department is asked again.
+            in_transaction(self.engine, lambda tx: tx.run(op, _never))
+            self.resolve(existing)
+            return self.view(existing)
+        priced = self.validate(request)
+        total = sum(p.amount_paise for p in priced)
+        txn_id = f"EMT{secrets.token_hex(6).upper()}"
+
+        def apply(tx: LedgerTx, op_pk: int) -> dict[str, Any]:
+            return {"payment_id": self._record(tx, op_pk, kiosk_id, kiosk_code, request, priced, total, txn_id)}
+
+        result = in_transaction(self.engine, lambda tx: tx.run(op, apply))
+        payment_id = int(result.response["payment_id"])
+        if not result.replayed:
+            self._send(payment_id)
+        else:
+            self.resolve(payment_id)
+        return self.view(payment_id)
+
+    def _record(
+        self,
+        tx: LedgerTx,
+        op_pk: int,
+        kiosk_id: int,
+        kiosk_code: str,
+        request: PayRequest,
+        priced: list[PricedBill],
+        total: int,
+        txn_id: str,
+    ) -> int:
+        conn = tx.conn
+        now = utcnow()
+        payment_id = int(
+            conn.execute(
+                insert(payments_t)
+                .values(
+                    kiosk_id=kiosk_id,
+                    operation_pk=op_pk,
+                    operation_id=request.operation_id,
+                    status="initiated",
+                    method=request.method,
+                    total_paise=total,
+                    contact_mobile=request.mobile,
+                    contact_email=request.email,
+                    txn_id=txn_id,
+                    cheque_no=request.cheque_no,
+                    cheque_bank=request.cheque_bank.strip() if request.cheque_bank else None,
+                    cheque_date=request.cheque_date,
+                    cheque_status="received" if request.method == "cheque" else None,
+                    offline=int(request.offline),
+                    created_at=now,
+                    updated_at=now,
+                )
+                .returning(payments_t.c.id)
+            ).scalar_one()
+        )
+        receipt_no = f"RJ{ist_today(now):%y%m%d}{payment_id:09d}"
+        micro_atm = priced[0].service.kind == "micro_atm"
+        for pos, p in enumerate(priced):
+            conn.execute(
+                insert(bills_t).values(
+                    payment_id=payment_id,
+                    position=pos,
+                    service_code=p.service.code,
+                    department=p.service.department,
+                    biller=p.service.biller,
+                    consumer_no=p.consumer_no,
+                    consumer_name=p.bill.consumer_name,
+                    bill_no=p.bill.bill_no,
+                    bill_date=p.bill.bill_date,
+                    due_date=p.bill.due_date,
+                    amount_due_paise=p.bill.payable_now(ist_today(now)),
+                    amount_paise=p.amount_paise,
+                    fields_json=json.dumps(p.fields, sort_keys=True),
+                    reference=f"{txn_id}-{pos + 1}",
+                    status="success" if micro_atm else "pending",
+                    biller_ref=p.bill.bill_no if micro_atm else None,
+                )
+            )
+        moved: dict[str, Any] = {}
+        if micro_atm:
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(micro_atm_t).values(rrn=priced[0].consumer_no, payment_id=payment_id))
+            except IntegrityError as exc:
+                raise Conflict(
+                    "this RRN was already entered; a withdrawal is credited once",
+                    code="rrn_already_entered",
+                    field="bills[0].fields.rrn",
+                ) from exc
+            moved = credit_kiosk(
+                tx, op_pk, kiosk_code, total, MICRO_ATM_CLEARING, "micro_atm_entry", f"RRN {priced[0].consumer_no}"
+            )
+        elif request.method == "wallet":
+            per_biller: dict[str, int] = defaultdict(int)
+            for p in priced:
+                per_biller[biller_code(p.service.biller)] += p.amount_paise
+            moved = debit_kiosk(
+                tx, op_pk, kiosk_code, total, sorted(per_biller.items()), "bill_payment", f"payment {txn_id}"
+            )
+        conn.execute(
+            update(payments_t)
+            .where(payments_t.c.id == payment_id)
+            .values(
+                status="success" if micro_atm else "pending",
+                receipt_no=receipt_no,
+                debit_entry_id=moved.get("entry_id"),
+                from_wallet_paise=moved.get("from_wallet_paise", 0),
+                from_credit_paise=moved.get("from_credit_paise", 0),
+            )
+        )
+        return payment_id
+
+    # -- the departments' answers ------------------------------------------------------------------------
+    def _send(self, payment_id: int) -> None:
+        for bill in self._unfinished(payment_id):
+            self._settle(
+                payment_id,
+                bill,
+                lambda b=bill: self.billers[b.biller].pay(
+                    self.catalog.services[b.service_code], b.reference, b.consumer_no, b.bill_no, b.amount_paise
+                ),
+            )
+        self._finish(payment_id)
+
+    def resolve(self, payment_id: int) -> None:
+        """Drive unfinished bills to an end: the department is asked (it is idempotent on our reference)."""
+        self._send(payment_id)
+
+    def _settle(self, payment_id: int, bill: Any, ask: Callable[[], Any]) -> None:
+        try:
+            answer = ask()
+        except BillerTimeout as exc:
+            log.warning("payment %s bill %s: %s — status unknown, stays pending", payment_id, bill.reference, exc)
+            return
+        except BillerDeclined as exc:
+            self.fail_bill(payment_id, bill.id, exc.message)
+            return
+        except BillerError as exc:
+            self.fail_bill(payment_id, bill.id, exc.message)
+            return
+        if answer.status == "success":
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update(bills_t)
+                    .where(bills_t.c.id == bill.id, bills_t.c.status.in_(UNFINISHED))
+                    .values(status="success", biller_ref=answer.biller_ref)
+                )
+        else:
+            self.fail_bill(payment_id, bill.id, "the department reports the payment failed")
+
+    def fail_bill(self, payment_id: int, bill_id: int, reason: str) -> None:
+        """Mark one bill failed and give its money back, exactly once however often this is called."""
+
+        def work(tx: LedgerTx) -> None:
+            conn = tx.conn
+            changed = conn.execute(
+                update(bills_t)
+                .where(bills_t.c.id == bill_id, bills_t.c.status.in_(UNFINISHED))
+                .values(status="failed", failure_reason=reason[:300])
+            ).rowcount
+            if changed != 1:
+                return
+            payment = conn.execute(select(payments_t).where(payments_t.c.id == payment_id)).one()
+            bill = conn.execute(select(bills_t).where(bills_t.c.id == bill_id)).one()
+            if payment.method != "wallet":
+                return
+            kiosk_code = conn.execute(select(kiosks_t.c.code).where(kiosks_t.c.id == payment.kiosk_id)).scalar_one()
+            op = OperationRequest("system", f"reversal-{bill.reference}", "reversal", {"bill": bill.reference})
+
+            def reverse(tx: LedgerTx, op_pk: int) -> dict[str, Any]:
+                before = tx.lock_kiosk(kiosk_code)
+                to_credit_already = min(payment.reversed_paise, payment.from_credit_paise)
+                to_credit = max(
+                    0, min(bill.amount_paise, payment.from_credit_paise - to_credit_already, before.credit_used)
+                )
+                to_wallet = bill.amount_paise - to_credit
+                settlement = ACCOUNTS.get(conn, biller_code(bill.biller)).id
+                entry_id = tx.post_entry(
+                    op_pk,
+                    "reversal",
+                    [(before.wallet_id, to_wallet), (before.credit_id, to_credit), (settlement, -bill.amount_paise)],
+                    memo=f"reversal of {bill.reference}",
+                    reverses_entry_id=payment.debit_entry_id,
+                )
+                conn.execute(update(bills_t).where(bills_t.c.id == bill_id).values(reversal_entry_id=entry_id))
+                conn.execute(
+                    update(payments_t)
+                    .where(payments_t.c.id == payment_id)
+                    .values(reversed_paise=payments_t.c.reversed_paise + bill.amount_paise)
+                )
+                return {"entry_id": entry_id}
+
+            tx.run(op, reverse)
+
+        in_transaction(self.engine, work)
+        self._finish(payment_id)
+
+    def _finish(self, payment_id: int) -> None:
+        with self.engine.begin() as conn:
+            statuses = [
+                r.status for r in conn.execute(select(bills_t.c.status).where(bills_t.c.payment_id == payment_id))
+            ]
+            if any(s in UNFINISHED for s in statuses):
+                status = "pending"
+            elif all(s == "success" for s in statuses):
+                status = "success"
+            elif all(s == "failed" for s in statuses):
+                status = "failed"
+            else:
+                status = "partial"
+            reasons = [
+                r.failure_reason
+                for r in conn.execute(
+                    select(bills_t.c.failure_reason).where(
+                        bills_t.c.payment_id == payment_id, bills_t.c.failure_reason.is_not(None)
+                    )
+                )
+            ]
+            conn.execute(
+                update(payments_t)
+                .where(payments_t.c.id == payment_id)
+                .values(status=status, updated_at=utcnow(), failure_reason="; ".join(reasons)[:300] or None)
+            )
+
+    def _unfinished(self, payment_id: int) -> list[Any]:
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(bills_t)
+                    .where(bills_t.c.payment_id == payment_id, bills_t.c.status.in_(UNFINISHED))
+                    .order_by(bills_t.c.position)
+                )
+            )
+
+    # -- reading ----------------------------------------------------------------------------------------
+    def _payment_id(self, kiosk_id: int, operation_id: str) -> int | None:
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(payments_t.c.id).where(
+                    payments_t.c.kiosk_id == kiosk_id, payments_t.c.operation_id == operation_id
+                )
+            ).scalar()
+        return int(found) if found is not None else None
+
+    def by_operation(self, kiosk_id: int, operation_id: str, *, resolve: bool = True) -> dict[str, Any]:
+        payment_id = self._payment_id(kiosk_id, operation_id)
+        if payment_id is None:
+            raise NotFound("no payment with this operation id at this kiosk", code="unknown_payment")
+        if resolve:
+            self.resolve(payment_id)
+        return self.view(payment_id)
+
+    def view(self, payment_id: int) -> dict[str, Any]:
+        """Everything a receipt needs, in one answer."""
+        with self.engine.connect() as conn:
+            p = conn.execute(select(payments_t).where(payments_t.c.id == payment_id)).one()
+            kiosk = conn.execute(select(kiosks_t.c.code, kiosks_t.c.name).where(kiosks_t.c.id == p.kiosk_id)).one()
+            bills = conn.execute(
+                select(bills_t).where(bills_t.c.payment_id == payment_id).order_by(bills_t.c.position)
+            ).all()
+            balances = read_kiosk_balances(conn, kiosk.code)
+        created = p.created_at if p.created_at.tzinfo else p.created_at.replace(tzinfo=ZoneInfo("UTC"))
+        return {
+            "operation_id": p.operation_id,
+            "payment_id": p.id,
+            "status": p.status,
+            "method": p.method,
+            "total_paise": p.total_paise,
+            "receipt_no": p.receipt_no,
+            "txn_id": p.txn_id,
+            "created_at": created.isoformat(),
+            "created_at_ist": created.astimezone(IST).strftime("%d-%m-%Y %H:%M:%S"),
+            "kiosk_code": kiosk.code,
+            "kiosk_name": kiosk.name,
+            "contact": {"mobile": p.contact_mobile, "email": p.contact_email},
+            "cheque": None
+            if p.method != "cheque"
+            else {
+                "cheque_no": p.cheque_no,
+                "bank": p.cheque_bank,
+                "date": _iso(p.cheque_date),
+                "status": p.cheque_status,
+            },
+            "from_wallet_paise": p.from_wallet_paise,
+            "from_credit_paise": p.from_credit_paise,
+            "reversed_paise": p.reversed_paise,
+            "failure_reason": p.failure_reason,
+            "offline": bool(p.offline),
+            "bills": [self._bill_view(b) for b in bills],
+            "wallet": {"wallet_balance_paise": balances.wallet, "spendable_paise": balances.spendable},
+        }
+
+    def _bill_view(self, b: Any) -> dict[str, Any]:
+        service = self.catalog.services.get(b.service_code)
+        dept = self.catalog.departments.get(b.department)
+        return {
+            "service_code": b.service_code,
+            "service_name_en": service.name_en if service else b.service_code,
+            "service_name_hi": service.name_hi if service else b.service_code,
+            "department": b.department,
+            "department_name_en": dept.name_en if dept else b.department,
+            "department_name_hi": dept.name_hi if dept else b.department,
+            "consumer_no": b.consumer_no,
+            "consumer_name": b.consumer_name,
+            "bill_no": b.bill_no,
+            "bill_date": _iso(b.bill_date),
+            "due_date": _iso(b.due_date),
+            "amount_due_paise": b.amount_due_paise,
+            "amount_paise": b.amount_paise,
+            "reference": b.reference,
+            "biller_ref": b.biller_ref,
+            "status": b.status,
+            "failure_reason": b.failure_reason,
+        }
+
+    def set_cheque_status(self, txn_id: str, status: str) -> dict[str, Any]:
+        with self.engine.begin() as conn:
+            payment_id = conn.execute(
+                select(payments_t.c.id).where(payments_t.c.txn_id == txn_id, payments_t.c.method == "cheque")
+            ).scalar()
+            if payment_id is None:
+                raise NotFound("no cheque payment with this transaction id", code="unknown_cheque_payment")
+            changed = conn.execute(
+                update(payments_t)
+                .where(payments_t.c.id == payment_id, payments_t.c.cheque_status == "received")
+                .values(cheque_status=status, updated_at=utcnow())
+            ).rowcount
+            if not changed:
+                raise Conflict("this cheque was already cleared or bounced", code="cheque_already_settled")
+        return self.view(int(payment_id))
+
+
+def _never(_tx: LedgerTx, _pk: int) -> dict[str, Any]:
+    raise AssertionError("a known operation id is never applied twice")
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _biller_refusal(exc: BillerError, field: str | None = None) -> ApiError:
+    status = {"consumer_not_found": 404, "bill_already_paid": 409, "biller_timeout": 504}.get(exc.code, 502)
+    details = {"field": field} if field else {}
+    return ApiError(exc.message, code=exc.code, status=status, **details)
+
+
+def load_kiosk_id(conn: Connection, kiosk_code: str) -> int:
+    return int(conn.execute(select(kiosks_t.c.id).where(kiosks_t.c.code == kiosk_code)).scalar_one())

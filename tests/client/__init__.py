@@ -1,0 +1,1 @@
+"""Tests of the kiosk client core (kiosk_app) against a real server process."""
