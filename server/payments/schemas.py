@@ -55,3 +55,7 @@ class FaultIn(Strict):
 
 class ChequeStatusIn(Strict):
     status: Literal["cleared", "bounced"]
+
+
+class PayBatchIn(Strict):
+    items: list[PayIn] = Field(min_length=1, max_length=100)

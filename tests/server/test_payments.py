@@ -358,3 +358,20 @@ def test_insufficient_spendable_uses_credit_line_and_never_overdraws(pay_server:
     balance = kiosk.call("GET", "/wallet/balance").json()
     assert balance["credit_used_paise"] == bill["amount_paise"] - 10_000
     assert balance["spendable_paise"] == 200_000 - (bill["amount_paise"] - 10_000)
+
+
+def test_day_end_batch_pays_each_item_once_and_lists_refusals(kiosk: Kiosk) -> None:
+    good = [kiosk.bill_for("ELEC-JVVNL", {"k_no": f"21043333{i:02d}11"}) for i in range(3)]
+    typed_off_paper = {"service_code": "ELEC-AVVNL", "fields": {"k_no": "310433330001"}, "amount_paise": 100}
+    items = [
+        {"operation_id": f"sync-{kiosk.code}-{i}", "bills": [b], "contact": {"mobile": "9876543210"},
+         "method": {"type": "wallet"}, "offline": True}
+        for i, b in enumerate([*good, typed_off_paper])
+    ]
+    first = kiosk.call("POST", "/payments/batch", json={"items": items}).json()["results"]
+    assert [r["result"] for r in first] == ["done", "done", "done", "refused"]
+    assert first[3]["error"]["code"] == "amount_must_equal_due" and first[3]["status_code"] == 422
+    assert all(r["payment"]["offline"] and r["payment"]["status"] == "success" for r in first[:3])
+    again = kiosk.call("POST", "/payments/batch", json={"items": items}).json()["results"]
+    assert [r["payment"]["payment_id"] for r in again[:3]] == [r["payment"]["payment_id"] for r in first[:3]]
+    assert kiosk.wallet == FUNDS - sum(b["amount_paise"] for b in good)

@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from server.api.deps import CurrentKiosk
+from server.core.errors import ApiError
 from server.payments import BillRequest, Payments, PayRequest, normalise_mobile
-from server.payments.schemas import PayIn
+from server.payments.schemas import PayBatchIn, PayIn
 
 router = APIRouter(tags=["payments"])
 
@@ -18,12 +19,10 @@ def _payments(request: Request) -> Payments:
     return payments
 
 
-@router.post("")
-def pay(body: PayIn, request: Request, kiosk: CurrentKiosk) -> dict[str, Any]:
-    """Idempotent on operation_id: the same id and body answer with the same payment, never a second one."""
+def _pay_request(body: PayIn) -> PayRequest:
     mobile = normalise_mobile(body.contact.mobile) if body.contact.mobile and body.contact.mobile.strip() else None
     email = body.contact.email.strip() if body.contact.email and body.contact.email.strip() else None
-    pay_request = PayRequest(
+    return PayRequest(
         operation_id=body.operation_id,
         bills=[BillRequest(b.service_code, dict(b.fields), b.amount_paise) for b in body.bills],
         mobile=mobile,
@@ -34,7 +33,32 @@ def pay(body: PayIn, request: Request, kiosk: CurrentKiosk) -> dict[str, Any]:
         cheque_date=body.method.date,
         offline=body.offline,
     )
-    return _payments(request).pay(kiosk.kiosk_id, kiosk.kiosk_code, pay_request)
+
+
+@router.post("")
+def pay(body: PayIn, request: Request, kiosk: CurrentKiosk) -> dict[str, Any]:
+    """Idempotent on operation_id: the same id and body answer with the same payment, never a second one."""
+    return _payments(request).pay(kiosk.kiosk_id, kiosk.kiosk_code, _pay_request(body))
+
+
+@router.post("/batch")
+def pay_batch(body: PayBatchIn, request: Request, kiosk: CurrentKiosk) -> dict[str, Any]:
+    """Day-end sync: each item is paid at most once (its operation id), refusals are per item.
+
+    An item's answer is "done" (with the payment, whatever its state) or "refused" (with the error,
+    for Reconcile); a refused item changed nothing and may be corrected and sent with a new id.
+    """
+    payments = _payments(request)
+    results: list[dict[str, Any]] = []
+    for item in body.items:
+        try:
+            view = payments.pay(kiosk.kiosk_id, kiosk.kiosk_code, _pay_request(item))
+            results.append({"operation_id": item.operation_id, "result": "done", "payment": view})
+        except ApiError as exc:
+            results.append(
+                {"operation_id": item.operation_id, "result": "refused", "status_code": exc.status, **exc.body()}
+            )
+    return {"results": results}
 
 
 @router.get("/{operation_id}")
