@@ -291,7 +291,9 @@ def run(quick: bool, log: Callable[[str], None] = print) -> list[Figure]:
     finally:
         server.stop()
     figures.append(Figure("SQLite ledger over HTTP, 1 op/request", single, "hand-written sqlite3, same writes", bare))
-    figures.append(Figure("SQLite ledger over HTTP, 100 ops/request", batched, "hand-written sqlite3, same writes", bare, 0.25))
+    figures.append(
+        Figure("SQLite ledger over HTTP, 100 ops/request", batched, "hand-written sqlite3, same writes", bare, 0.25)
+    )
     figures.append(Figure("SQLite batch of 100 vs single op (HTTP)", batched, "1 op/request", single, 3.0))
     check_books(sqlite_url)
 

@@ -8,9 +8,10 @@ from sqlalchemy.exc import IntegrityError
 from server.core.errors import Conflict, NotFound
 from server.ledger import create_kiosk_accounts
 from server.models import Kiosk
+from server.models.base import table_of
 from server.schemas import KioskIn
 
-kiosks_t = Kiosk.__table__
+kiosks_t = table_of(Kiosk)
 
 
 def create_kiosk(conn: Connection, data: KioskIn) -> int:
@@ -20,9 +21,16 @@ def create_kiosk(conn: Connection, data: KioskIn) -> int:
             kiosk_id = conn.execute(
                 insert(kiosks_t)
                 .values(
-                    code=data.code, name=data.name, holder_name=data.holder_name, district=data.district,
-                    old_emitra_id=data.old_emitra_id, sso_id=data.sso_id, mobile=data.mobile,
-                    email=data.email, status="active", credit_limit_paise=data.credit_limit_paise,
+                    code=data.code,
+                    name=data.name,
+                    holder_name=data.holder_name,
+                    district=data.district,
+                    old_emitra_id=data.old_emitra_id,
+                    sso_id=data.sso_id,
+                    mobile=data.mobile,
+                    email=data.email,
+                    status="active",
+                    credit_limit_paise=data.credit_limit_paise,
                     security_deposit_paise=data.credit_limit_paise,
                 )
                 .returning(kiosks_t.c.id)

@@ -7,9 +7,9 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from server.catalog import load_catalog
 from server.core.config import Settings
 from server.core.db import make_engine
-from server.catalog import load_catalog
 from server.ledger import ensure_biller_accounts, ensure_system_accounts
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -29,6 +29,7 @@ def migrate(settings: Settings) -> None:
     try:
         with engine.begin() as conn:
             ensure_system_accounts(conn, settings.hot_account_shards)
-            ensure_biller_accounts(conn, (s.biller for s in load_catalog().services.values()), settings.hot_account_shards)
+            billers = {s.biller for s in load_catalog().services.values()}
+            ensure_biller_accounts(conn, billers, settings.hot_account_shards)
     finally:
         engine.dispose()

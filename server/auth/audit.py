@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, insert
 
 from server.models import AuthEvent
+from server.models.base import table_of
 
-events_t = cast(Table, AuthEvent.__table__)
+events_t = table_of(AuthEvent)
 
 
 @dataclass(frozen=True)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol, cast
+from typing import Literal, Protocol
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, insert
 
 from server.models import OutboundMessage
+from server.models.base import table_of
 
 log = logging.getLogger("emitra.messages")
 
-messages_t = cast(Table, OutboundMessage.__table__)
+messages_t = table_of(OutboundMessage)
 
 Channel = Literal["sms", "email"]
 

@@ -7,9 +7,9 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, Row, Table, func, insert, select, update
+from sqlalchemy import Connection, Row, func, insert, select, update
 
 from server.auth.clock import aware
 from server.auth.errors import (
@@ -22,8 +22,9 @@ from server.auth.errors import (
 )
 from server.core.config import Settings
 from server.models import OtpChallenge
+from server.models.base import table_of
 
-challenges_t = cast(Table, OtpChallenge.__table__)
+challenges_t = table_of(OtpChallenge)
 
 MAX_CHALLENGE_ID_LENGTH = 64
 

@@ -6,19 +6,19 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from server.auth.clock import aware
 from server.auth.errors import NotAuthenticated, SessionExpired
 from server.core.config import Settings
 from server.models import AuthSession, Kiosk, KioskCredential, KioskProfile
+from server.models.base import table_of
 
-sessions_t = cast(Table, AuthSession.__table__)
-kiosks_t = cast(Table, Kiosk.__table__)
-credentials_t = cast(Table, KioskCredential.__table__)
-profiles_t = cast(Table, KioskProfile.__table__)
+sessions_t = table_of(AuthSession)
+kiosks_t = table_of(Kiosk)
+credentials_t = table_of(KioskCredential)
+profiles_t = table_of(KioskProfile)
 
 # last_seen_at is written at most this often: an idle expiry of minutes does not need a write per request.
 TOUCH_EVERY = timedelta(seconds=60)

@@ -28,9 +28,10 @@ from server.billers import (
 )
 from server.catalog import Service
 from server.models import BillerFault, SimBillerPayment
+from server.models.base import table_of
 
-faults_t = BillerFault.__table__
-sim_t = SimBillerPayment.__table__
+faults_t = table_of(BillerFault)
+sim_t = table_of(SimBillerPayment)
 
 NAMES = [
     "Ramesh Kumar Sharma",

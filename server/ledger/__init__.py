@@ -33,16 +33,15 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from server.core.errors import ApiError, Conflict, NotFound, Unavailable
 from server.models import Account, AccountBalance, JournalEntry, JournalLine, Operation
-from server.models.base import utcnow
+from server.models.base import table_of, utcnow
 
 log = logging.getLogger("emitra.ledger")
 
-accounts_t = Account.__table__
-balances_t = AccountBalance.__table__
-operations_t = Operation.__table__
-entries_t = JournalEntry.__table__
-lines_t = JournalLine.__table__
-
+accounts_t = table_of(Account)
+balances_t = table_of(AccountBalance)
+operations_t = table_of(Operation)
+entries_t = table_of(JournalEntry)
+lines_t = table_of(JournalLine)
 
 
 @dataclass(frozen=True)
@@ -71,9 +70,7 @@ STORE_RESPONSE = Sql.of("UPDATE operations SET response = :response WHERE id = :
 SELECT_OPERATION = Sql.of(
     "SELECT request_hash, response FROM operations WHERE scope = :scope AND operation_id = :operation_id"
 )
-_LOCK_ROWS = (
-    "SELECT account_id, balance, floor FROM account_balances WHERE account_id IN (:a, :b) ORDER BY account_id"
-)
+_LOCK_ROWS = "SELECT account_id, balance, floor FROM account_balances WHERE account_id IN (:a, :b) ORDER BY account_id"
 # SQLite needs no row lock: BEGIN IMMEDIATE already holds the database's only write lock.
 LOCK_KIOSK = Sql(_LOCK_ROWS, Sql.of(_LOCK_ROWS + " FOR UPDATE").postgres)
 INSERT_ENTRY = Sql.of(
@@ -546,14 +543,18 @@ def audit(conn: Connection) -> list[str]:
         .having(or_(func.sum(lines_t.c.amount) != 0, func.count() < 2))
     ).all()
     problems += [f"entry {e} does not balance (sum {s})" for e, s in unbalanced]
-    journal = dict(
-        conn.execute(select(lines_t.c.account_id, func.sum(lines_t.c.amount)).group_by(lines_t.c.account_id)).all()
-    )
-    stored = dict(
-        conn.execute(
+    journal: dict[int, int] = {
+        int(a): int(total)
+        for a, total in conn.execute(
+            select(lines_t.c.account_id, func.sum(lines_t.c.amount)).group_by(lines_t.c.account_id)
+        )
+    }
+    stored: dict[int, int] = {
+        int(a): int(total)
+        for a, total in conn.execute(
             select(balances_t.c.account_id, func.sum(balances_t.c.balance)).group_by(balances_t.c.account_id)
-        ).all()
-    )
+        )
+    }
     for account_id in sorted(set(journal) | set(stored)):
         if int(journal.get(account_id, 0) or 0) != int(stored.get(account_id, 0) or 0):
             problems.append(

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.models.base import Base, BigId, UtcDateTime, utcnow
+from server.models.base import Base, BigId, UtcDateTime, table_of, utcnow
 from server.models.kiosk import Kiosk
 
 
@@ -114,7 +114,7 @@ class OutboundMessage(Base):
 
 
 # Sign-in and recovery look kiosks up by SSO ID (case-insensitive), mobile and e-mail.
-_kiosks = Kiosk.__table__
+_kiosks = table_of(Kiosk)
 Index("ix_kiosks_sso_id_lower", func.lower(_kiosks.c.sso_id))
 Index("ix_kiosks_mobile", _kiosks.c.mobile)
 Index("ix_kiosks_email_lower", func.lower(_kiosks.c.email))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 # SQLite only auto-increments INTEGER PRIMARY KEY, so ids are BIGINT on PostgreSQL and INTEGER on SQLite.
@@ -28,3 +28,10 @@ def utcnow() -> datetime:
 
 
 UtcDateTime = DateTime(timezone=True)
+
+
+def table_of(model: type[Base]) -> Table:
+    """A mapped class's Table, typed as one (mypy sees `__table__` as a bare FromClause)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from server.billers import Bill, Biller, BillerDeclined, BillerError, BillerTimeout
+from server.billers import Bill, Biller, BillerDeclined, BillerError, BillerPayment, BillerTimeout
 from server.billers.simulated import SimulatedBiller
 from server.catalog import Catalog, Service
 from server.core.errors import ApiError, Conflict, NotFound
@@ -38,15 +38,15 @@ from server.ledger import (
     read_kiosk_balances,
 )
 from server.models import Kiosk, MicroAtmEntry, Payment, PaymentBill
-from server.models.base import utcnow
+from server.models.base import table_of, utcnow
 
 log = logging.getLogger("emitra.payments")
 
 IST = ZoneInfo("Asia/Kolkata")
-payments_t = Payment.__table__
-bills_t = PaymentBill.__table__
-kiosks_t = Kiosk.__table__
-micro_atm_t = MicroAtmEntry.__table__
+payments_t = table_of(Payment)
+bills_t = table_of(PaymentBill)
+kiosks_t = table_of(Kiosk)
+micro_atm_t = table_of(MicroAtmEntry)
 
 MOBILE = re.compile(r"^[6-9][0-9]{9}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
@@ -408,20 +408,20 @@ class Payments:
     # -- the departments' answers ------------------------------------------------------------------------
     def _send(self, payment_id: int) -> None:
         for bill in self._unfinished(payment_id):
-            self._settle(
-                payment_id,
-                bill,
-                lambda b=bill: self.billers[b.biller].pay(
-                    self.catalog.services[b.service_code], b.reference, b.consumer_no, b.bill_no, b.amount_paise
-                ),
-            )
+            service = self.catalog.services[bill.service_code]
+            biller = self.billers[bill.biller]
+
+            def ask(bill: Any = bill, service: Service = service, biller: Biller = biller) -> BillerPayment:
+                return biller.pay(service, bill.reference, bill.consumer_no, bill.bill_no, bill.amount_paise)
+
+            self._settle(payment_id, bill, ask)
         self._finish(payment_id)
 
     def resolve(self, payment_id: int) -> None:
         """Drive unfinished bills to an end: the department is asked (it is idempotent on our reference)."""
         self._send(payment_id)
 
-    def _settle(self, payment_id: int, bill: Any, ask: Callable[[], Any]) -> None:
+    def _settle(self, payment_id: int, bill: Any, ask: Callable[[], BillerPayment]) -> None:
         try:
             answer = ask()
         except BillerTimeout as exc:

@@ -64,13 +64,24 @@ class Kiosk:
     def fetch(self, service: str, fields: dict[str, str]) -> requests.Response:
         return self.call("POST", "/bills/fetch", json={"service_code": service, "fields": fields})
 
-    def pay(self, bills: list[dict[str, Any]], *, op: str | None = None, contact: dict[str, Any] | None = None,
-            method: dict[str, Any] | None = None) -> requests.Response:
-        return self.call("POST", "/payments", json={
-            "operation_id": op or uuid.uuid4().hex, "bills": bills,
-            "contact": contact if contact is not None else {"mobile": "9876543210"},
-            "method": method or {"type": "wallet"},
-        })
+    def pay(
+        self,
+        bills: list[dict[str, Any]],
+        *,
+        op: str | None = None,
+        contact: dict[str, Any] | None = None,
+        method: dict[str, Any] | None = None,
+    ) -> requests.Response:
+        return self.call(
+            "POST",
+            "/payments",
+            json={
+                "operation_id": op or uuid.uuid4().hex,
+                "bills": bills,
+                "contact": contact if contact is not None else {"mobile": "9876543210"},
+                "method": method or {"type": "wallet"},
+            },
+        )
 
     def bill_for(self, service: str, fields: dict[str, str]) -> dict[str, Any]:
         r = self.fetch(service, fields)
@@ -104,8 +115,15 @@ def test_every_bill_service_pays_end_to_end_with_a_full_receipt(kiosk: Kiosk) ->
         for key in ("receipt_no", "txn_id", "created_at_ist", "kiosk_code", "kiosk_name"):
             assert receipt[key], key
         line = receipt["bills"][0]
-        for key in ("service_name_en", "service_name_hi", "department_name_en", "consumer_name", "consumer_no",
-                    "bill_no", "biller_ref"):
+        for key in (
+            "service_name_en",
+            "service_name_hi",
+            "department_name_en",
+            "consumer_name",
+            "consumer_no",
+            "bill_no",
+            "biller_ref",
+        ):
             assert line[key], (service, key)
         assert line["amount_paise"] == receipt["total_paise"] == bill["amount_paise"]
         assert receipt["kiosk_code"] == kiosk.code
@@ -244,10 +262,18 @@ def test_bad_inputs_get_specific_errors_and_debit_nothing(kiosk: Kiosk, pay_serv
         ({"bills": [{**good, "fields": {}}]}, 422, "k_no_required", "bills[0].fields.k_no"),
         ({"bills": [{**good, "fields": {"k_no": "21041234"}}]}, 422, "invalid_field", "bills[0].fields.k_no"),
         ({"bills": [{**good, "fields": {"k_no": "21041234567X"}}]}, 422, "invalid_field", "bills[0].fields.k_no"),
-        ({"bills": [{**good, "amount_paise": good["amount_paise"] - 1}]}, 422, "amount_must_equal_due",
-         "bills[0].amount_paise"),
-        ({"bills": [{**good, "amount_paise": good["amount_paise"] + 1}]}, 422, "amount_must_equal_due",
-         "bills[0].amount_paise"),
+        (
+            {"bills": [{**good, "amount_paise": good["amount_paise"] - 1}]},
+            422,
+            "amount_must_equal_due",
+            "bills[0].amount_paise",
+        ),
+        (
+            {"bills": [{**good, "amount_paise": good["amount_paise"] + 1}]},
+            422,
+            "amount_must_equal_due",
+            "bills[0].amount_paise",
+        ),
         ({"contact": {}}, 422, "contact_required", "contact"),
         ({"contact": {"mobile": "12345"}}, 422, "invalid_mobile", "contact.mobile"),
         ({"contact": {"mobile": "5876543210"}}, 422, "invalid_mobile", "contact.mobile"),
@@ -256,18 +282,35 @@ def test_bad_inputs_get_specific_errors_and_debit_nothing(kiosk: Kiosk, pay_serv
         ({"bills": [{**good, "service_code": "NO-SUCH"}]}, 404, "unknown_service", "bills[0].service_code"),
         ({"bills": [{**good, "fields": {"k_no": "210411110000"}}]}, 404, "consumer_not_found", "bills[0]"),
         ({"bills": [{**good, "fields": {"k_no": "210411119999"}}]}, 409, "bill_already_paid", "bills[0]"),
-        ({"bills": [{**good, "fields": {"k_no": "210412345678", "name": "x"}}]}, 422, "unknown_field",
-         "bills[0].fields.name"),
+        (
+            {"bills": [{**good, "fields": {"k_no": "210412345678", "name": "x"}}]},
+            422,
+            "unknown_field",
+            "bills[0].fields.name",
+        ),
     ]
     for change, status, code, field in cases:
         args = {"bills": [good], "contact": {"mobile": "9876543210"}, **change}
         r = kiosk.pay(args["bills"], contact=args["contact"])
         assert (r.status_code, r.json()["error"]["code"], r.json()["error"].get("field")) == (status, code, field), (
-            change, r.text)
-    for body in ({"operation_id": "x", "bills": [good]}, {"operation_id": uuid.uuid4().hex, "bills": [],
-                 "contact": {"mobile": "9876543210"}, "method": {"type": "wallet"}},
-                 {"operation_id": uuid.uuid4().hex, "bills": [{**good, "amount_paise": 10.5}],
-                  "contact": {"mobile": "9876543210"}, "method": {"type": "wallet"}}):
+            change,
+            r.text,
+        )
+    for body in (
+        {"operation_id": "x", "bills": [good]},
+        {
+            "operation_id": uuid.uuid4().hex,
+            "bills": [],
+            "contact": {"mobile": "9876543210"},
+            "method": {"type": "wallet"},
+        },
+        {
+            "operation_id": uuid.uuid4().hex,
+            "bills": [{**good, "amount_paise": 10.5}],
+            "contact": {"mobile": "9876543210"},
+            "method": {"type": "wallet"},
+        },
+    ):
         r = kiosk.call("POST", "/payments", json=body)
         assert (r.status_code, r.json()["error"]["code"]) == (422, "invalid_request")
     assert kiosk.wallet == FUNDS
@@ -277,8 +320,9 @@ def test_bad_inputs_get_specific_errors_and_debit_nothing(kiosk: Kiosk, pay_serv
 def test_partial_payment_where_the_department_allows_it(kiosk: Kiosk) -> None:
     info = kiosk.fetch("WATER-PHED", {"phed_consumer": "1105550001"}).json()
     assert info["partial_allowed"]
-    part = kiosk.pay([{"service_code": "WATER-PHED", "fields": {"phed_consumer": "1105550001"},
-                       "amount_paise": info["min_paise"]}]).json()
+    part = kiosk.pay(
+        [{"service_code": "WATER-PHED", "fields": {"phed_consumer": "1105550001"}, "amount_paise": info["min_paise"]}]
+    ).json()
     assert part["status"] == "success" and part["total_paise"] == info["min_paise"]
 
 
@@ -334,8 +378,12 @@ def test_search_in_hindi_and_english_with_a_typo_and_filters(kiosk: Kiosk) -> No
     assert "MOBILE-PREPAID" in codes(q="rechareg")  # two letters swapped
     assert codes(q="jvv")[0] == "ELEC-JVVNL"  # prefix of the department
     assert codes(q="xyzzy") == []
-    assert set(codes(category="TELECOM")) == {"TEL-BSNL-LANDLINE", "TEL-MOBILE-POSTPAID", "MOBILE-PREPAID",
-                                             "IPTV-RECHARGE"}
+    assert set(codes(category="TELECOM")) == {
+        "TEL-BSNL-LANDLINE",
+        "TEL-MOBILE-POSTPAID",
+        "MOBILE-PREPAID",
+        "IPTV-RECHARGE",
+    }
     assert codes(category="UTILITY", department="PHED") == ["WATER-PHED"]
     assert codes(q="bill", department="BSNL") == ["TEL-BSNL-LANDLINE"]
 
@@ -364,8 +412,13 @@ def test_day_end_batch_pays_each_item_once_and_lists_refusals(kiosk: Kiosk) -> N
     good = [kiosk.bill_for("ELEC-JVVNL", {"k_no": f"21043333{i:02d}11"}) for i in range(3)]
     typed_off_paper = {"service_code": "ELEC-AVVNL", "fields": {"k_no": "310433330001"}, "amount_paise": 100}
     items = [
-        {"operation_id": f"sync-{kiosk.code}-{i}", "bills": [b], "contact": {"mobile": "9876543210"},
-         "method": {"type": "wallet"}, "offline": True}
+        {
+            "operation_id": f"sync-{kiosk.code}-{i}",
+            "bills": [b],
+            "contact": {"mobile": "9876543210"},
+            "method": {"type": "wallet"},
+            "offline": True,
+        }
         for i, b in enumerate([*good, typed_off_paper])
     ]
     first = kiosk.call("POST", "/payments/batch", json={"items": items}).json()["results"]
