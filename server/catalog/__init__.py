@@ -7,7 +7,9 @@ its version is a hash of its content, used as the ETag clients cache against.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import heapq
 import json
 import re
 import unicodedata
@@ -194,27 +196,46 @@ class Hit:
 class SearchIndex:
     """Prefix, substring and one-typo search over English and Hindi names and keywords.
 
-    Substring matching runs over one pre-joined string per service (a C-level `in`); the typo pass only
-    looks at services that share trigrams with the query, so a keystroke costs well under a millisecond
-    per thousand services.
+    Three passes, each only when the one before found too little: word prefixes (a bisect in a sorted
+    vocabulary), substrings (a C-level `in` over one pre-joined string per service), and one-typo matches
+    among services that share the query's rarer trigrams.
     """
+
+    NAME, OTHER = 2, 1  # where a word was found: the service's own name, or its keywords/department
 
     def __init__(self, catalog: Catalog) -> None:
         self.services: list[Service] = list(catalog.services.values())
         self.names: list[str] = []
         self.blobs: list[str] = []
         self.words: list[set[str]] = []
-        self.postings: dict[str, list[int]] = defaultdict(list)
+        postings: dict[str, dict[int, int]] = defaultdict(dict)
+        grams: dict[str, list[int]] = defaultdict(list)
         for i, s in enumerate(self.services):
             dept = catalog.departments[s.department]
             names = normalise(f"{s.name_en} | {s.name_hi}")
             rest = normalise(" | ".join([*s.keywords, dept.name_en, dept.name_hi, dept.code, s.code]))
             self.names.append(names)
             self.blobs.append(f"{names} | {rest}")
-            words = set((names + " " + rest).split())
-            self.words.append(words)
-            for gram in set().union(*(trigrams(w) for w in words)) if words else set():
-                self.postings[gram].append(i)
+            name_words, other_words = set(names.split()) - {"|"}, set(rest.split()) - {"|"}
+            self.words.append(name_words | other_words)
+            for w in other_words:
+                postings[w][i] = self.OTHER
+            for w in name_words:
+                postings[w][i] = self.NAME
+            for gram in set().union(*(trigrams(w) for w in name_words | other_words)):
+                grams[gram].append(i)
+        # One letter typed: the services whose name (English or Hindi) starts with it, in name order.
+        initials: dict[str, list[int]] = defaultdict(list)
+        for i, names in enumerate(self.names):
+            for part in names.split(" | "):
+                if part and i not in initials[part[0]][-1:]:
+                    initials[part[0]].append(i)
+        self.initials = {c: sorted(ids, key=lambda i: self.services[i].name_en) for c, ids in initials.items()}
+        self.vocabulary = sorted(postings)
+        self.postings = {w: list(found.items()) for w, found in postings.items()}
+        common = max(20, len(self.services) // 10)
+        # Trigrams found in a tenth of the catalog tell nothing about a typo; leave them out.
+        self.grams = {g: ids for g, ids in grams.items() if len(ids) <= common}
 
     def search(
         self,
@@ -227,37 +248,48 @@ class SearchIndex:
         q = normalise(query)
         allowed = self._filter(category, department)
         if not q:
-            if category is None and department is None:
+            if allowed is None:
                 return []
-            return [Hit(self.services[i], 1) for i in sorted(allowed or ())][:limit]
+            return [Hit(self.services[i], 1) for i in sorted(allowed)][:limit]
+        if len(q) == 1:
+            first = [i for i in self.initials.get(q, ()) if allowed is None or i in allowed][:limit]
+            if len(first) == limit:
+                return [Hit(self.services[i], 100) for i in first]
         tokens = q.split()
+        scores = self._prefix_pass(q, tokens, allowed)
+        if len(scores) < limit:
+            for i, blob in enumerate(self.blobs):
+                if i not in scores and (allowed is None or i in allowed) and q in blob:
+                    scores[i] = 60 if q in self.names[i] else 50
+        if len(scores) < 5:
+            for i, score in self._typo_pass(tokens, allowed, exclude=scores.keys()):
+                scores[i] = score
+        best = heapq.nsmallest(limit, scores.items(), key=lambda kv: (-kv[1], self.services[kv[0]].name_en))
+        return [Hit(self.services[i], s) for i, s in best]
+
+    def _prefix_pass(self, q: str, tokens: Sequence[str], allowed: set[int] | None) -> dict[int, int]:
+        """Services where every query word starts a word of theirs; the name counts more."""
+        found: dict[int, int] | None = None
+        for token in tokens:
+            weights: dict[int, int] = {}
+            lo = bisect.bisect_left(self.vocabulary, token)
+            hi = bisect.bisect_left(self.vocabulary, token + "\U0010ffff")
+            for word in self.vocabulary[lo:hi]:
+                for i, weight in self.postings[word]:
+                    if weights.get(i, 0) < weight:
+                        weights[i] = weight
+            found = weights if found is None else {i: min(w, weights[i]) for i, w in found.items() if i in weights}
+            if not found:
+                return {}
         scores: dict[int, int] = {}
-        for i, blob in enumerate(self.blobs):
+        for i, weight in (found or {}).items():
             if allowed is not None and i not in allowed:
                 continue
-            if q in blob:
-                scores[i] = self._exact_score(i, q)
-            elif len(tokens) > 1 and all(t in blob for t in tokens):
-                scores[i] = 50
-        if len(scores) < limit:
-            for i, score in self._typo_candidates(tokens, allowed, exclude=scores.keys()):
-                scores[i] = score
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], self.services[kv[0]].name_en))
-        return [Hit(self.services[i], s) for i, s in ranked[:limit]]
+            name = self.names[i]
+            scores[i] = 100 if name.startswith(q) or f"| {q}" in name else (90 if weight == self.NAME else 70)
+        return scores
 
-    def _exact_score(self, i: int, q: str) -> int:
-        names = self.names[i]
-        if names.startswith(q) or f"| {q}" in names:
-            return 100
-        if f" {q}" in f" {names}":
-            return 90
-        if q in names:
-            return 75
-        if any(w.startswith(q) for w in self.words[i]):
-            return 70
-        return 60
-
-    def _typo_candidates(
+    def _typo_pass(
         self, tokens: Sequence[str], allowed: set[int] | None, exclude: Iterable[int]
     ) -> list[tuple[int, int]]:
         useful = [t for t in tokens if len(t) >= 4]
@@ -265,13 +297,12 @@ class SearchIndex:
             return []
         skip = set(exclude)
         counts: Counter[int] = Counter()
-        grams = set().union(*(trigrams(t) for t in useful))
-        for gram in grams:
-            counts.update(self.postings.get(gram, ()))
-        need = max(1, len(grams) // 2)
+        query_grams = set().union(*(trigrams(t) for t in useful))
+        for gram in query_grams:
+            counts.update(self.grams.get(gram, ()))
         found: list[tuple[int, int]] = []
-        for i, shared in counts.items():
-            if shared < need or i in skip or (allowed is not None and i not in allowed):
+        for i, shared in counts.most_common(200):
+            if i in skip or (allowed is not None and i not in allowed):
                 continue
             words = self.words[i]
             if all(any(within_one_edit(t, w[: len(t)]) or within_one_edit(t, w) for w in words) for t in useful):

@@ -1,0 +1,25 @@
+"""The benchmarks' quick modes, so they keep working; figures are printed, never asserted on time."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import bench_catalog, bench_ledger
+
+
+@pytest.mark.slow
+def test_ledger_benchmark_runs_and_reports_every_figure(capsys: pytest.CaptureFixture[str]) -> None:
+    figures = bench_ledger.run(quick=True)
+    print(bench_ledger.table(figures))
+    names = " ".join(f.name for f in figures)
+    assert "SQLite ledger, in-process" in names and "100 ops/request" in names
+    if bench_ledger.find_pg_bin() is not None:
+        assert "PostgreSQL ledger, in-process" in names
+    assert all(f.ops_per_s > 0 and f.baseline_ops_per_s > 0 for f in figures)
+    assert "ratio" in capsys.readouterr().out
+
+
+def test_catalog_benchmark_runs_and_reports_search_and_payments() -> None:
+    figures = bench_catalog.run(quick=True)
+    assert figures["search"]["services"] == 500 and figures["search"]["keystrokes"] > 0
+    assert figures["payments"]["payments_per_s"] > 0 and figures["payments"]["ledger_postings_per_s"] > 0
