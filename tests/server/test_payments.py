@@ -36,10 +36,13 @@ SERVICES: dict[str, dict[str, str]] = {
 RECHARGES = {"MOBILE-PREPAID": {"mobile": "9876501234"}, "IPTV-RECHARGE": {"iptv_subscriber": "30012345"}}
 
 
-@pytest.fixture(scope="module")
-def pay_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def pay_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     tmp = tmp_path_factory.mktemp("payments")
-    url = f"sqlite:///{tmp / 'server.sqlite3'}"
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp / 'server.sqlite3'}"
+    else:
+        url = request.getfixturevalue("pg_cluster").create_database()
     migrate(Settings(database_url=url))
     server = ServerProcess(url, log_path=tmp / "server.log", env={"EMITRA_ARGON2_PROFILE": "fast"}).start()
     yield server
