@@ -1,0 +1,380 @@
+"""The main window: the portal's menus, a home page with the spendable balance, and the status bar.
+
+Menu entries whose kiosk_app use-case does not exist yet open a page that says so plainly; a screen for one of
+them is plugged in through `FEATURE_PAGES` (see `Feature`), without touching this window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+
+from kiosk_app import __version__
+from kiosk_app.auth import Profile, SignedIn
+from kiosk_app.errors import EnvironmentFault, NotSignedIn, SessionExpired
+from printing.money import format_rupees
+from ui.core import Core, KioskObservers, WalletBalance, read_balance, server_reachable
+from ui.dialogs import messages
+from ui.forms import Translated, explain, shortcut
+from ui.ops import Op
+from ui.strings import t
+
+HEALTH_INTERVAL_MS = 30_000
+
+
+class Feature(StrEnum):
+    """The portal's menu entries that open a page in the main window."""
+
+    AVAIL_SERVICE = "avail_service"
+    REFILL = "refill"
+    FUND_PAYOUT = "fund_payout"
+    STATEMENT = "statement"
+    RECONCILE = "reconcile"
+    DAY_END = "day_end"
+
+    @property
+    def label_key(self) -> str:
+        return f"menu.{self.value}"
+
+
+# Seam: a screen for a feature registers a factory here (e.g. FEATURE_PAGES[Feature.AVAIL_SERVICE] =
+# AvailServicePage); until then the menu entry opens the "coming in a later update" page.
+FEATURE_PAGES: dict[Feature, Callable[[Core], QWidget]] = {}
+
+
+def menu_text(key: str) -> str:
+    """A menu label without its mnemonic marker, for titles."""
+    return t(key).replace("&", "").rstrip("…")
+
+
+class PrinterState(StrEnum):
+    NOT_SET = "not_set"
+    SET = "set"
+    READY = "ready"
+    PROBLEM = "problem"
+
+
+class StatusBarView:
+    """The status bar: online/offline, spendable balance, queued operations, printer state."""
+
+    def __init__(self, window: QMainWindow, tr_: Translated) -> None:
+        bar = window.statusBar()
+        self.online_label = QLabel()
+        self.online_label.setObjectName("status_online")
+        self.balance_label = QLabel()
+        self.balance_label.setObjectName("status_balance")
+        self.queue_label = QLabel()
+        self.queue_label.setObjectName("status_queue")
+        self.printer_label = QLabel()
+        self.printer_label.setObjectName("status_printer")
+        for label in (self.online_label, self.balance_label, self.queue_label, self.printer_label):
+            bar.addPermanentWidget(label)
+        self.online: bool | None = None
+        self.spendable_paise: int | None = None
+        self.queued: int | None = None
+        self.printer: tuple[PrinterState, str] = (PrinterState.NOT_SET, "")
+        tr_.dynamic(self.refresh)
+
+    def set_online(self, online: bool | None) -> None:
+        self.online = online
+        self.refresh()
+
+    def set_balance(self, spendable_paise: int | None) -> None:
+        self.spendable_paise = spendable_paise
+        self.refresh()
+
+    def set_queue(self, count: int | None) -> None:
+        self.queued = count
+        self.refresh()
+
+    def set_printer(self, state: PrinterState, description: str = "") -> None:
+        self.printer = (state, description)
+        self.refresh()
+
+    def refresh(self) -> None:
+        if self.online is None:
+            self.online_label.setText(t("status.checking"))
+            self.online_label.setStyleSheet("color: #666;")
+        else:
+            self.online_label.setText(t("status.online" if self.online else "status.offline"))
+            self.online_label.setStyleSheet("color: #1e7b34;" if self.online else "color: #b00020;")
+        self.balance_label.setText(t("status.balance_unknown") if self.spendable_paise is None
+                                   else t("status.balance", amount=format_rupees(self.spendable_paise)))
+        self.queue_label.setText(t("status.queue_unknown") if self.queued is None
+                                 else t("status.queue", count=self.queued))
+        state, description = self.printer
+        key = {PrinterState.NOT_SET: "status.printer_none", PrinterState.SET: "status.printer_set",
+               PrinterState.READY: "status.printer_ok", PrinterState.PROBLEM: "status.printer_problem"}[state]
+        self.printer_label.setText(t(key, printer=description) if description else t(key))
+
+
+class HomePage(QWidget):
+    def __init__(self, tr_: Translated) -> None:
+        super().__init__()
+        self.setObjectName("home")
+        self.welcome = QLabel()
+        self.welcome.setStyleSheet("font-size: 18pt; font-weight: bold;")
+        self.kiosk = QLabel()
+        caption = QLabel()
+        tr_.text(caption.setText, "home.spendable")
+        self.spendable = QLabel()
+        self.spendable.setObjectName("home_spendable")
+        self.spendable.setStyleSheet("font-size: 28pt; font-weight: bold; color: #0b5394;")
+        self.detail = QLabel()
+        self.detail.setObjectName("home_balance_detail")
+        keys = QLabel()
+        keys.setWordWrap(True)
+        keys.setStyleSheet("color: #555;")
+        tr_.text(keys.setText, "home.keys")
+        layout = QVBoxLayout(self)
+        for w in (self.welcome, self.kiosk, caption, self.spendable, self.detail):
+            layout.addWidget(w)
+        layout.addStretch()
+        layout.addWidget(keys)
+        self.profile: Profile | None = None
+        self.balance: WalletBalance | None = None
+        tr_.dynamic(self.refresh)
+
+    def refresh(self) -> None:
+        p = self.profile
+        self.welcome.setText(t("home.welcome", holder=p.holder_name) if p else "")
+        self.kiosk.setText(t("home.kiosk", code=p.kiosk_code, name=p.kiosk_name, district=p.district) if p else "")
+        b = self.balance
+        self.spendable.setText(format_rupees(b.spendable_paise) if b else t("home.not_loaded"))
+        self.detail.setText(t("home.balance_detail", wallet=format_rupees(b.wallet_balance_paise),
+                              limit=format_rupees(b.credit_limit_paise), used=format_rupees(b.credit_used_paise))
+                            if b else "")
+
+
+class ComingSoonPage(QWidget):
+    """A menu entry whose use-case does not exist yet: says so, shows no data."""
+
+    home_requested = Signal()
+
+    def __init__(self, tr_: Translated) -> None:
+        super().__init__()
+        self.setObjectName("coming_soon")
+        self.title = QLabel()
+        self.title.setObjectName("coming_title")
+        self.title.setStyleSheet("font-size: 18pt; font-weight: bold;")
+        self.text = QLabel()
+        self.text.setObjectName("coming_text")
+        self.text.setWordWrap(True)
+        self.home = QPushButton()
+        self.home.setObjectName("coming_home")
+        tr_.text(self.home.setText, "coming.home")
+        self.home.clicked.connect(self.home_requested.emit)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.text)
+        layout.addWidget(self.home, alignment=Qt.AlignmentFlag.AlignLeft)
+        layout.addStretch()
+        shortcut(self, "Esc", self.home_requested.emit)
+        self.feature: Feature | None = None
+        tr_.dynamic(self.refresh)
+
+    def show_feature(self, feature: Feature) -> None:
+        self.feature = feature
+        self.refresh()
+        self.home.setFocus()
+
+    def refresh(self) -> None:
+        if self.feature is None:
+            return
+        name = menu_text(self.feature.label_key)
+        self.title.setText(t("coming.title", feature=name))
+        self.text.setText(t("coming.text", feature=name))
+
+
+class StatusFeed(QObject):
+    """Re-posts kiosk_app's event callbacks (any thread) to the GUI thread as Qt signals."""
+
+    online_changed = Signal(bool)
+    queue_changed = Signal(int)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._disconnect: list[Callable[[], Any]] = []
+
+    def attach(self, observers: KioskObservers) -> None:
+        self._disconnect.append(observers.online_changed.connect(self.online_changed.emit))
+        self._disconnect.append(observers.queue_changed.connect(self.queue_changed.emit))
+
+    def detach(self) -> None:
+        for disconnect in self._disconnect:
+            if callable(disconnect):
+                disconnect()
+        self._disconnect.clear()
+
+
+class MainWindow(QMainWindow):
+    lock_requested = Signal()
+    logout_requested = Signal()
+    settings_requested = Signal(str)  # the tab: printer, language, server
+    session_lost = Signal()
+
+    def __init__(self, core: Core, signed: SignedIn) -> None:
+        super().__init__()
+        self.core = core
+        self.signed = signed
+        self.setObjectName("main_window")
+        self.tr_ = Translated(self)
+        self.tr_.dynamic(self.refresh_title)
+        self.stack = QStackedWidget()
+        self.home = HomePage(self.tr_)
+        self.coming = ComingSoonPage(self.tr_)
+        self.coming.home_requested.connect(self.show_home)
+        self.stack.addWidget(self.home)
+        self.stack.addWidget(self.coming)
+        self.setCentralWidget(self.stack)
+        self.status = StatusBarView(self, self.tr_)
+        self.feature_pages: dict[Feature, QWidget] = {}
+        self.actions_: dict[str, QAction] = {}
+        self._build_menus()
+        self.feed = StatusFeed()
+        self.feed.online_changed.connect(self.status.set_online)
+        self.feed.queue_changed.connect(self.status.set_queue)
+        self.health_timer = QTimer(self)
+        self.health_timer.setInterval(HEALTH_INTERVAL_MS)
+        self.health_timer.timeout.connect(self.on_health_timer_timeout)
+        self.show_printer_setting()
+        self.resize(1000, 680)
+
+    # -- menus -----------------------------------------------------------------------------------------
+    def _action(self, menu: QMenu, key: str, slot: Callable[[], None], keys: str | None = None) -> QAction:
+        action = QAction(self)
+        action.setObjectName(f"action_{key.split('.')[-1]}")
+        self.tr_.text(action.setText, key)
+        if keys:
+            action.setShortcut(QKeySequence(keys))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.actions_[key.split(".")[-1]] = action
+        return action
+
+    def _menu(self, parent: QMenu | None, key: str) -> QMenu:
+        menu = QMenu(self)
+        menu.setObjectName(f"menu_{key.split('.')[-1]}")
+        self.tr_.text(menu.setTitle, key)
+        if parent is None:
+            self.menuBar().addMenu(menu)
+        else:
+            parent.addMenu(menu)
+        return menu
+
+    def _feature_slot(self, feature: Feature) -> Callable[[], None]:
+        return lambda: self.open_feature(feature)
+
+    def _build_menus(self) -> None:
+        kiosk = self._menu(None, "menu.kiosk")
+        self._action(kiosk, "menu.refresh", self.refresh_balance, "F5")
+        kiosk.addSeparator()
+        self._action(kiosk, "menu.lock", self.lock_requested.emit, "Ctrl+L")
+        self._action(kiosk, "menu.logout", self.logout_requested.emit, "Ctrl+Shift+Q")
+        services = self._menu(None, "menu.services")
+        self._action(services, "menu.avail_service", self._feature_slot(Feature.AVAIL_SERVICE), "F4")
+        financial = self._menu(None, "menu.financial")
+        wallet = self._menu(financial, "menu.wallet")
+        self._action(wallet, "menu.refill", self._feature_slot(Feature.REFILL))
+        self._action(wallet, "menu.fund_payout", self._feature_slot(Feature.FUND_PAYOUT))
+        self._action(wallet, "menu.statement", self._feature_slot(Feature.STATEMENT))
+        self._action(financial, "menu.reconcile", self._feature_slot(Feature.RECONCILE))
+        reports = self._menu(None, "menu.reports")
+        self._action(reports, "menu.day_end", self._feature_slot(Feature.DAY_END))
+        settings = self._menu(None, "menu.settings")
+        self._action(settings, "menu.printer", lambda: self.settings_requested.emit("printer"), "F9")
+        self._action(settings, "menu.language", lambda: self.settings_requested.emit("language"))
+        self._action(settings, "menu.server", lambda: self.settings_requested.emit("server"))
+        help_menu = self._menu(None, "menu.help")
+        self._action(help_menu, "menu.help_desk", self.on_help_desk_triggered, "F1")
+        self._action(help_menu, "menu.about", self.on_about_triggered)
+
+    # -- pages -----------------------------------------------------------------------------------------
+    def refresh_title(self) -> None:
+        self.setWindowTitle(t("main.title", kiosk=self.signed.kiosk_code))
+
+    def show_home(self) -> None:
+        self.stack.setCurrentWidget(self.home)
+
+    def open_feature(self, feature: Feature) -> None:
+        factory = FEATURE_PAGES.get(feature)
+        if factory is None:
+            self.coming.show_feature(feature)
+            self.stack.setCurrentWidget(self.coming)
+            return
+        if feature not in self.feature_pages:
+            page = factory(self.core)
+            self.feature_pages[feature] = page
+            self.stack.addWidget(page)
+        self.stack.setCurrentWidget(self.feature_pages[feature])
+
+    # -- data ------------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Load what the home page and the status bar show; start the health checks."""
+        account = self.core.account
+        Op(self, account.profile).success(self.on_profile_loaded).failure(self.on_load_failed).run()
+        self.refresh_balance()
+        self.check_health()
+        self.health_timer.start()
+
+    def refresh_balance(self) -> None:
+        account = self.core.account
+        (Op(self, lambda: read_balance(account)).success(self.on_balance_loaded)
+         .failure(self.on_load_failed).run())
+
+    def check_health(self) -> None:
+        api = self.core.account.api
+        Op(self, lambda: server_reachable(api)).success(self.status.set_online).run()
+
+    def on_health_timer_timeout(self) -> None:
+        self.check_health()
+
+    def on_profile_loaded(self, profile: Profile) -> None:
+        self.home.profile = profile
+        self.home.refresh()
+
+    def on_balance_loaded(self, balance: WalletBalance) -> None:
+        self.status.set_online(True)
+        self.home.balance = balance
+        self.home.refresh()
+        self.status.set_balance(balance.spendable_paise)
+
+    def on_load_failed(self, exc: Exception) -> None:
+        if isinstance(exc, SessionExpired | NotSignedIn):
+            self.session_lost.emit()
+            return
+        if isinstance(exc, EnvironmentFault):
+            self.status.set_online(False)
+        self.statusBar().showMessage(explain(exc)(), 15_000)
+
+    def show_printer_setting(self) -> None:
+        address = self.core.preferences.printer_address
+        if address is None:
+            self.status.set_printer(PrinterState.NOT_SET)
+        else:
+            self.status.set_printer(PrinterState.SET, f"{self.core.preferences.paper}, {address.describe()}")
+
+    def attach_events(self, observers: KioskObservers) -> None:
+        """Seam for kiosk_app.events.KioskEvents: live online/queue updates instead of polling."""
+        self.feed.attach(observers)
+        self.health_timer.stop()
+
+    # -- help ------------------------------------------------------------------------------------------
+    def on_help_desk_triggered(self) -> None:
+        desk = self.core.help_desk
+        messages().inform(self, t("common.help_desk"),
+                          t("common.help_desk_lines", phones=", ".join(desk.phones), email=desk.email))
+
+    def on_about_triggered(self) -> None:
+        messages().inform(self, t("app.title"), t("about.text", version=__version__))
+
+    def closeEvent(self, event: Any) -> None:  # Qt override
+        self.health_timer.stop()
+        self.feed.detach()
+        super().closeEvent(event)
+

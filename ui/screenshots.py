@@ -1,0 +1,193 @@
+"""`python -m ui.screenshots OUTDIR`: renders every kiosk screen in English and Hindi offscreen and saves PNGs.
+
+No server is needed: the screens are filled with the sample values below (docs only, never shown by the product).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from keyring.backend import KeyringBackend
+from PySide6.QtWidgets import QApplication, QWidget
+
+from kiosk_app.auth import OtpSent, Profile, SignedIn
+from kiosk_app.errors import InvalidCredentials, OtpInvalid, PasswordRejected, ServerUnreachable
+from printing.connections import FoundUsbPrinter
+from printing.samples import sample_receipt
+from printing.spool_runner import PrintOutcome, PrintResult
+from printing.thermal import PAPER_80MM
+from ui import ops
+from ui.app import make_application
+from ui.core import Core, WalletBalance
+from ui.dialogs import RecordedMessages, use_messages
+from ui.forms import explain, say
+from ui.main_window import Feature, MainWindow, PrinterState
+from ui.receipt_window import ReceiptWindow
+from ui.settings_dialog import SettingsDialog
+from ui.shell import Shell
+from ui.strings import Language, language_switch
+
+SIGNED = SignedIn("RJ-JPR-0142", "SSO.RJJPR0142", "active", "ready", False, True, "2025-11-25T20:00:00Z", 1800)
+PROFILE = Profile("RJ-JPR-0142", "Sharma eMitra Kendra", "Ramesh Kumar Sharma", "Jaipur", "EM-JPR-88123",
+                  "SSO.RJJPR0142", "9876543210", "sharma.kendra@example.in", "active", "Shop 4, Station Road",
+                  "302017", None, True)
+BALANCE = WalletBalance(wallet_balance_paise=98_456_50, credit_limit_paise=50_000_00, credit_used_paise=25_000_00,
+                        spendable_paise=1_23_456_50)
+OTP = OtpSent("sample", "sent", expires_in_seconds=300, resend_after_seconds=30, resends_left=3)
+
+
+class _NoKeyring(KeyringBackend):
+    """Screenshots never sign in; the account still needs a keyring object."""
+
+    priority = 0
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return None
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        pass
+
+    def delete_password(self, service: str, username: str) -> None:
+        pass
+
+
+def _save(widget: QWidget, path: Path) -> None:
+    widget.show()
+    QApplication.processEvents()
+    widget.grab().save(str(path))
+    print(path)
+
+
+def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
+    sign_in = shell.sign_in
+
+    def login() -> QWidget:
+        sign_in.show_login("SSO.RJJPR0142")
+        return sign_in
+
+    def login_error() -> QWidget:
+        sign_in.show_login("SSO.RJJPR0142")
+        sign_in.login.password.line_edit.setText("wrong password")
+        sign_in.login.password.set_error(explain(InvalidCredentials("the SSO ID or password is wrong")))
+        return sign_in
+
+    def login_offline() -> QWidget:
+        sign_in.show_login("SSO.RJJPR0142")
+        sign_in.login.show_problem(ServerUnreachable("the server at http://127.0.0.1:8765 cannot be reached"))
+        return sign_in
+
+    def change_password() -> QWidget:
+        sign_in.stack.setCurrentWidget(sign_in.change)
+        sign_in.change.begin("issued")
+        sign_in.change.new.line_edit.setText("short1")
+        sign_in.change.new.set_error(explain(PasswordRejected(
+            "the password is too short", message_hi="पासवर्ड में कम से कम 8 अक्षर होने चाहिए; वाक्यांश "
+            "(passphrase) सबसे अच्छा है।")))
+        return sign_in
+
+    def profile() -> QWidget:
+        sign_in.stack.setCurrentWidget(sign_in.profile)
+        sign_in.profile.show_profile(PROFILE)
+        sign_in.profile.pincode.set_error(say("profile.pincode_invalid"))
+        return sign_in
+
+    def forgot_sso() -> QWidget:
+        sign_in.stack.setCurrentWidget(sign_in.forgot_sso)
+        page = sign_in.forgot_sso
+        page.begin("9876543210")
+        page.panel.start(OTP)
+        page.panel.code.line_edit.setText("000000")
+        page.panel.code.set_error(explain(OtpInvalid("the OTP is wrong", message_hi="OTP गलत है। शेष प्रयास: 4")))
+        return sign_in
+
+    def forgot_sso_found() -> QWidget:
+        sign_in.stack.setCurrentWidget(sign_in.forgot_sso)
+        page = sign_in.forgot_sso
+        page.begin("9876543210")
+        page.panel.start(OTP)
+        page.on_ids_found(["SSO.RJJPR0142"])
+        return sign_in
+
+    def forgot_password() -> QWidget:
+        sign_in.stack.setCurrentWidget(sign_in.forgot_password)
+        page = sign_in.forgot_password
+        page.begin("SSO.RJJPR0142")
+        page.on_otp_sent(OTP)
+        return sign_in
+
+    def main_window() -> QWidget:
+        main = _main(core)
+        return main
+
+    def coming_soon() -> QWidget:
+        main = _main(core)
+        main.open_feature(Feature.AVAIL_SERVICE)
+        return main
+
+    def settings_printer() -> QWidget:
+        dialog = SettingsDialog(core, None, "printer")
+        dialog.kind_combo.setCurrentIndex(1)
+        dialog.on_printers_found([FoundUsbPrinter(0x0416, 0x5011, 1, 4, "Xprinter / POS-58 (Winbond)", True,
+                                                  0x03, 0x81)])
+        dialog.on_test_printed(PrintResult(PrintOutcome.PRINTED, None), "USB 0416:5011")
+        return dialog
+
+    def settings_language() -> QWidget:
+        return SettingsDialog(core, None, "language")
+
+    def settings_server() -> QWidget:
+        return SettingsDialog(core, None, "server")
+
+    def receipt() -> QWidget:
+        window = ReceiptWindow(sample_receipt(), PAPER_80MM)
+        window.load_preview()  # the inline runner renders it at once
+        return window
+
+    return {"01-login": login, "02-login-wrong-password": login_error, "03-login-offline": login_offline,
+            "04-first-login-new-password": change_password, "05-profile": profile,
+            "06-forgot-sso-id-otp": forgot_sso, "07-forgot-sso-id-found": forgot_sso_found,
+            "08-forgot-password": forgot_password, "09-main-window": main_window, "10-coming-soon": coming_soon,
+            "11-settings-printer": settings_printer, "12-settings-language": settings_language,
+            "13-settings-server": settings_server, "14-receipt": receipt}
+
+
+def _main(core: Core) -> MainWindow:
+    main = MainWindow(core, SIGNED)
+    main.on_profile_loaded(PROFILE)
+    main.on_balance_loaded(BALANCE)
+    main.status.set_queue(None)
+    main.status.set_printer(PrinterState.READY, "80mm, USB 0416:5011")
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ui.screenshots")
+    parser.add_argument("outdir", type=Path)
+    args = parser.parse_args(argv)
+    args.outdir.mkdir(parents=True, exist_ok=True)
+    make_application()
+    ops.use_runner(ops.InlineRunner())
+    use_messages(RecordedMessages())
+    with tempfile.TemporaryDirectory() as config:
+        core = Core.open(config_dir=Path(config), keyring_backend=_NoKeyring())  # type: ignore[no-untyped-call]
+        shell = Shell(core)
+        for language in (Language.ENGLISH, Language.HINDI):
+            language_switch().set_language(language)
+            for name, make in shots(core, shell).items():
+                widget = make()
+                _save(widget, args.outdir / f"{name}-{language.value}.png")
+                widget.hide()
+        shell.close()
+        core.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,288 @@
+"""Every visible string of the kiosk screens, in English and Hindi, and the runtime language switch.
+
+Why a Python catalogue and not Qt's .ts/.qm files:
+- Both languages are written side by side, so a reviewer checks the Hindi against the English in one place and a
+  test proves that no entry lacks either (a missing .qm entry silently falls back to English).
+- No lupdate/lrelease build step (PySide6-Essentials ships no Linguist), nothing generated to keep in sync, and
+  nothing extra for the PyInstaller bundle to collect.
+- kiosk_app's errors and printing's labels already carry English + Hindi pairs; the screens use the same model.
+- Switching language is a plain signal: widgets re-read their strings in `retranslate()`; no QTranslator reload.
+
+Hindi keeps the portal's English label in brackets where operators were trained on it (e.g. "Avail Service").
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from PySide6.QtCore import QObject, Signal
+
+
+class Language(StrEnum):
+    ENGLISH = "en"
+    HINDI = "hi"
+
+    @property
+    def other(self) -> Language:
+        return Language.HINDI if self is Language.ENGLISH else Language.ENGLISH
+
+
+# key: (English, Hindi). Placeholders use str.format names and must match in both languages.
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # -- application ----------------------------------------------------------------------------------
+    "app.title": ("eMitra Kiosk", "ई-मित्र कियोस्क"),
+    "app.already_running": (
+        "eMitra Kiosk is already running on this computer. Use the window that is open.",
+        "ई-मित्र कियोस्क इस कंप्यूटर पर पहले से चल रहा है। खुली हुई विंडो का उपयोग करें।"),
+    "app.crash.title": ("The kiosk program has a fault", "कियोस्क प्रोग्राम में त्रुटि"),
+    "app.crash.text": (
+        "Something went wrong inside the kiosk program. This is not your mistake. Your work on the server is "
+        "safe. Please tell the help desk and mention the log file:\n{log}",
+        "कियोस्क प्रोग्राम के अंदर कोई त्रुटि हुई। यह आपकी गलती नहीं है। सर्वर पर आपका काम सुरक्षित है। "
+        "कृपया हेल्प डेस्क को बताएँ और इस लॉग फ़ाइल का उल्लेख करें:\n{log}"),
+    "app.problem.title": ("Cannot continue", "आगे नहीं बढ़ सकते"),
+    "app.locked": ("The kiosk was locked because it was not used for {minutes} min. Log in again.",
+                   "{minutes} मिनट तक उपयोग न होने पर कियोस्क लॉक हो गया। फिर से लॉगिन करें।"),
+    "app.session_ended": ("Your session has ended. Log in again.", "आपका सत्र समाप्त हो गया है। फिर से लॉगिन करें।"),
+    "common.close": ("Close (Esc)", "बंद करें (Esc)"),
+    "common.back": ("Back to login (Esc)", "लॉगिन पर वापस (Esc)"),
+    "common.working": ("Please wait…", "कृपया प्रतीक्षा करें…"),
+    "common.language_toggle": ("हिन्दी (F12)", "English (F12)"),
+    "common.help_desk": ("Help desk", "हेल्प डेस्क"),
+    "common.help_desk_lines": ("Phone: {phones}\nE-mail: {email}", "फ़ोन: {phones}\nई-मेल: {email}"),
+    "common.required": ("This field is required.", "यह जानकारी भरना आवश्यक है।"),
+    # -- login ----------------------------------------------------------------------------------------
+    "login.title": ("eMitra — Kiosk Login", "ई-मित्र — कियोस्क लॉगिन"),
+    "login.heading": ("Log in with your SSO ID", "अपनी SSO आईडी से लॉगिन करें"),
+    "login.sso_id": ("SSO &ID", "SSO आईडी"),
+    "login.password": ("&Password", "पासवर्ड"),
+    "login.remember": ("&Remember SSO ID on this computer", "इस कंप्यूटर पर SSO आईडी याद रखें"),
+    "login.submit": ("Login (Enter)", "लॉगिन (Enter)"),
+    "login.forgot_sso": ("Forget User name/SSO ID? (F2)", "यूज़र नेम/SSO आईडी भूल गए? (F2)"),
+    "login.forgot_password": ("Forget Password? (F3)", "पासवर्ड भूल गए? (F3)"),
+    "login.settings": ("Settings (F10)", "सेटिंग्स (F10)"),
+    "login.password_changed": ("Password changed. Log in again with the new password.",
+                               "पासवर्ड बदल गया। नए पासवर्ड से फिर से लॉगिन करें।"),
+    "login.password_reset": ("Password reset. Log in with the new password.",
+                             "पासवर्ड रीसेट हो गया। नए पासवर्ड से लॉगिन करें।"),
+    "login.server": ("Server: {url}", "सर्वर: {url}"),
+    # -- first login: new password --------------------------------------------------------------------
+    "change.title": ("Set a new password", "नया पासवर्ड सेट करें"),
+    "change.intro": (
+        "This is your first login with the issued password. Set your own password of at least 8 characters "
+        "(a passphrase of a few words is best). You will then log in again with it.",
+        "जारी किए गए पासवर्ड से यह आपका पहला लॉगिन है। कम से कम 8 अक्षरों का अपना पासवर्ड सेट करें "
+        "(कुछ शब्दों का वाक्यांश सबसे अच्छा है)। इसके बाद नए पासवर्ड से फिर से लॉगिन करना होगा।"),
+    "change.new": ("&New password", "नया पासवर्ड"),
+    "change.confirm": ("&Confirm new password", "नए पासवर्ड की पुष्टि करें"),
+    "change.submit": ("Change password (Enter)", "पासवर्ड बदलें (Enter)"),
+    "change.mismatch": ("The two passwords do not match.", "दोनों पासवर्ड मेल नहीं खाते।"),
+    # -- profile --------------------------------------------------------------------------------------
+    "profile.title": ("Update profile", "प्रोफ़ाइल अपडेट करें"),
+    "profile.intro": ("Check your registered details, fill in the address and confirm. Services open after this.",
+                      "अपना पंजीकृत विवरण जाँचें, पता भरें और पुष्टि करें। इसके बाद सेवाएँ शुरू होंगी।"),
+    "profile.kiosk": ("Kiosk", "कियोस्क"),
+    "profile.holder": ("Name of Kiosk Holder", "कियोस्क धारक का नाम"),
+    "profile.district": ("District", "ज़िला"),
+    "profile.old_id": ("Old eMitra ID", "पुरानी ई-मित्र आईडी"),
+    "profile.sso_id": ("SSO ID", "SSO आईडी"),
+    "profile.mobile": ("Registered mobile", "पंजीकृत मोबाइल"),
+    "profile.email": ("Registered e-mail", "पंजीकृत ई-मेल"),
+    "profile.address": ("&Address", "पता"),
+    "profile.pincode": ("Pin&code", "पिनकोड"),
+    "profile.alternate": ("Alternate &mobile (optional)", "वैकल्पिक मोबाइल (वैकल्पिक)"),
+    "profile.confirm": ("I &confirm that the registered details above are correct",
+                        "मैं पुष्टि करता/करती हूँ कि ऊपर दिया गया पंजीकृत विवरण सही है"),
+    "profile.submit": ("Submit (Enter)", "सबमिट करें (Enter)"),
+    "profile.pincode_invalid": ("Enter the 6-digit pincode (it does not start with 0).",
+                                "6 अंकों का पिनकोड दर्ज करें (यह 0 से शुरू नहीं होता)।"),
+    "profile.address_short": ("Enter the full address (at least 5 characters).",
+                              "पूरा पता दर्ज करें (कम से कम 5 अक्षर)।"),
+    "profile.loading": ("Loading the profile…", "प्रोफ़ाइल लोड हो रही है…"),
+    # -- OTP recovery ---------------------------------------------------------------------------------
+    "forgot_sso.title": ("Forget User name/SSO ID?", "यूज़र नेम/SSO आईडी भूल गए?"),
+    "forgot_sso.intro": ("Enter your registered mobile number or e-mail. An OTP will be sent to it.",
+                         "अपना पंजीकृत मोबाइल नंबर या ई-मेल दर्ज करें। उस पर OTP भेजा जाएगा।"),
+    "forgot_sso.contact": ("Registered &mobile or e-mail", "पंजीकृत मोबाइल या ई-मेल"),
+    "forgot_sso.verify": ("Show my SSO ID (Enter)", "मेरी SSO आईडी दिखाएँ (Enter)"),
+    "forgot_sso.found": ("Your SSO ID: {ids}", "आपकी SSO आईडी: {ids}"),
+    "forgot_sso.none": ("No SSO ID is registered with this mobile or e-mail.",
+                        "इस मोबाइल या ई-मेल से कोई SSO आईडी पंजीकृत नहीं है।"),
+    "forgot_sso.use": ("Log in with this SSO ID (F5)", "इस SSO आईडी से लॉगिन करें (F5)"),
+    "forgot_password.title": ("Forget Password?", "पासवर्ड भूल गए?"),
+    "forgot_password.intro": ("Enter your SSO ID. An OTP will be sent to the registered mobile and e-mail.",
+                              "अपनी SSO आईडी दर्ज करें। पंजीकृत मोबाइल और ई-मेल पर OTP भेजा जाएगा।"),
+    "forgot_password.submit": ("Reset password (Enter)", "पासवर्ड रीसेट करें (Enter)"),
+    "otp.send": ("Send OTP (Enter)", "OTP भेजें (Enter)"),
+    "otp.code": ("&OTP", "&OTP"),
+    "otp.resend": ("Resend OTP (F4)", "OTP दोबारा भेजें (F4)"),
+    "otp.resend_in": ("Resend OTP in {seconds} s", "{seconds} सेकंड बाद OTP दोबारा भेजें"),
+    "otp.sent": ("An OTP was sent to the registered mobile / e-mail (if the details are registered). "
+                 "It is valid for {minutes} minutes. Resends left: {resends}.",
+                 "पंजीकृत मोबाइल / ई-मेल पर OTP भेजा गया है (यदि विवरण पंजीकृत है)। "
+                 "यह {minutes} मिनट तक मान्य है। शेष दोबारा भेजने के अवसर: {resends}।"),
+    "otp.expires_in": ("The OTP expires in {time}.", "OTP {time} में समाप्त होगा।"),
+    "otp.wrong": ("The OTP is wrong. Attempts left: {left}.", "OTP गलत है। शेष प्रयास: {left}।"),
+    "otp.expired": ("The OTP has expired. Ask for a new one.", "OTP की समय-सीमा समाप्त हो गई है। नया OTP मँगाएँ।"),
+    "otp.no_resends": ("No resends left: start again later.", "दोबारा भेजने का कोई अवसर शेष नहीं: बाद में फिर शुरू करें।"),
+    # -- main window ----------------------------------------------------------------------------------
+    "main.title": ("eMitra Kiosk — {kiosk}", "ई-मित्र कियोस्क — {kiosk}"),
+    "menu.kiosk": ("&Kiosk", "कियोस्क"),
+    "menu.lock": ("&Lock screen", "स्क्रीन लॉक करें"),
+    "menu.logout": ("Log &out", "लॉग आउट"),
+    "menu.services": ("&Services", "सेवाएँ (&Services)"),
+    "menu.avail_service": ("&Avail Service", "सेवा प्राप्त करें (&Avail Service)"),
+    "menu.financial": ("&Financial", "वित्तीय (&Financial)"),
+    "menu.wallet": ("&Wallet", "वॉलेट (&Wallet)"),
+    "menu.refill": ("&Refill", "रिफिल (&Refill)"),
+    "menu.fund_payout": ("&Fund Payout", "फंड पेआउट (&Fund Payout)"),
+    "menu.statement": ("&Statement", "विवरण (&Statement)"),
+    "menu.reconcile": ("Re&concile Finance Transaction", "वित्तीय लेन-देन मिलान (Re&concile Finance Transaction)"),
+    "menu.reports": ("&Reports", "रिपोर्ट (&Reports)"),
+    "menu.day_end": ("&Day End", "दिवस समाप्ति (&Day End)"),
+    "menu.settings": ("Se&ttings", "सेटिंग्स (Se&ttings)"),
+    "menu.printer": ("&Printer…", "प्रिंटर…"),
+    "menu.language": ("&Language…", "भाषा (&Language)…"),
+    "menu.server": ("Ser&ver…", "सर्वर…"),
+    "menu.help": ("&Help", "सहायता (&Help)"),
+    "menu.help_desk": ("Help &desk contacts", "हेल्प डेस्क संपर्क"),
+    "menu.about": ("&About", "परिचय"),
+    "menu.refresh": ("Refresh &balance", "राशि ताज़ा करें"),
+    "home.welcome": ("Welcome, {holder}", "स्वागत है, {holder}"),
+    "home.kiosk": ("Kiosk {code} — {name}, {district}", "कियोस्क {code} — {name}, {district}"),
+    "home.spendable": ("Spendable balance", "उपलब्ध राशि"),
+    "home.balance_detail": ("Wallet {wallet} · credit limit {limit} · credit used {used}",
+                            "वॉलेट {wallet} · क्रेडिट सीमा {limit} · उपयोग की गई क्रेडिट {used}"),
+    "home.keys": ("Keys: F4 Avail Service · F5 refresh balance · F9 printer · F12 हिन्दी/English · Ctrl+L lock",
+                  "कुंजियाँ: F4 सेवा प्राप्त करें · F5 राशि ताज़ा करें · F9 प्रिंटर · F12 हिन्दी/English · "
+                  "Ctrl+L लॉक"),
+    "home.not_loaded": ("—", "—"),
+    "coming.title": ("{feature}", "{feature}"),
+    "coming.text": (
+        "“{feature}” is coming in a later update of the kiosk program. It is not available yet, so nothing here "
+        "is shown or changed. Use the eMitra portal for it until then.",
+        "“{feature}” कियोस्क प्रोग्राम के आगामी अपडेट में आएगा। यह अभी उपलब्ध नहीं है, इसलिए यहाँ कुछ दिखाया या "
+        "बदला नहीं जाता। तब तक इसके लिए ई-मित्र पोर्टल का उपयोग करें।"),
+    "coming.home": ("Home (Esc)", "मुख्य पृष्ठ (Esc)"),
+    "about.text": ("eMitra Kiosk {version}\nDesktop client for eMitra kiosks, Rajasthan.",
+                   "ई-मित्र कियोस्क {version}\nराजस्थान के ई-मित्र कियोस्क के लिए डेस्कटॉप प्रोग्राम।"),
+    # -- status bar -----------------------------------------------------------------------------------
+    "status.online": ("● Online", "● ऑनलाइन"),
+    "status.offline": ("● Offline", "● ऑफ़लाइन"),
+    "status.checking": ("● Checking…", "● जाँच हो रही है…"),
+    "status.balance": ("Spendable: {amount}", "उपलब्ध राशि: {amount}"),
+    "status.balance_unknown": ("Spendable: —", "उपलब्ध राशि: —"),
+    "status.queue": ("Queued: {count}", "कतार में: {count}"),
+    "status.queue_unknown": ("Queued: —", "कतार में: —"),
+    "status.printer_none": ("Printer: not set", "प्रिंटर: सेट नहीं"),
+    "status.printer_set": ("Printer: {printer}", "प्रिंटर: {printer}"),
+    "status.printer_ok": ("Printer: ready ({printer})", "प्रिंटर: तैयार ({printer})"),
+    "status.printer_problem": ("Printer: problem ({printer})", "प्रिंटर: समस्या ({printer})"),
+    # -- settings -------------------------------------------------------------------------------------
+    "settings.title": ("Settings", "सेटिंग्स"),
+    "settings.tab_printer": ("&Printer", "प्रिंटर"),
+    "settings.tab_language": ("&Language", "भाषा"),
+    "settings.tab_server": ("Ser&ver", "सर्वर"),
+    "settings.connection": ("C&onnection", "कनेक्शन"),
+    "settings.kind_none": ("No printer", "कोई प्रिंटर नहीं"),
+    "settings.kind_usb": ("USB printer", "USB प्रिंटर"),
+    "settings.kind_file": ("Device file", "डिवाइस फ़ाइल"),
+    "settings.kind_network": ("Network printer", "नेटवर्क प्रिंटर"),
+    "settings.usb_printer": ("&USB printer", "&USB प्रिंटर"),
+    "settings.find": ("Find printers (F5)", "प्रिंटर खोजें (F5)"),
+    "settings.found": ("{count} USB printer(s) found.", "{count} USB प्रिंटर मिले।"),
+    "settings.none_found": ("No USB printer found. Check that it is switched on and plugged in.",
+                            "कोई USB प्रिंटर नहीं मिला। जाँचें कि प्रिंटर चालू है और केबल लगी है।"),
+    "settings.device": ("&Device file", "डिवाइस फ़ाइल"),
+    "settings.host": ("&Host", "होस्ट"),
+    "settings.port": ("P&ort", "पोर्ट"),
+    "settings.paper": ("Paper &width", "कागज़ की चौड़ाई"),
+    "settings.auto_print": ("Print receipts &automatically", "रसीद स्वतः प्रिंट करें"),
+    "settings.test_print": ("&Test print (F6)", "परीक्षण प्रिंट (F6)"),
+    "settings.choose_printer": ("Choose a printer first.", "पहले प्रिंटर चुनें।"),
+    "settings.host_required": ("Enter the printer's network address.", "प्रिंटर का नेटवर्क पता दर्ज करें।"),
+    "settings.language": ("Language of the screens", "स्क्रीन की भाषा"),
+    "settings.english": ("&English", "&English"),
+    "settings.hindi": ("हिन्दी", "हिन्दी"),
+    "settings.server_url": ("Server &address", "सर्वर का पता"),
+    "settings.server_note": ("A new server address applies at the next login.",
+                             "नया सर्वर पता अगले लॉगिन से लागू होगा।"),
+    "settings.idle_lock": ("Lock after &idle minutes", "इतने मिनट निष्क्रिय रहने पर लॉक करें"),
+    "settings.save": ("Save (Ctrl+S)", "सहेजें (Ctrl+S)"),
+    "settings.cancel": ("Cancel (Esc)", "रद्द करें (Esc)"),
+    # -- printing results -----------------------------------------------------------------------------
+    "print.printed": ("Printed.", "प्रिंट हो गया।"),
+    "print.sent_unknown": ("Sent to the printer; it cannot report its status — check that it printed.",
+                           "प्रिंटर को भेजा गया; प्रिंटर अपनी स्थिति नहीं बताता — जाँचें कि प्रिंट हुआ है।"),
+    "print.paper_near_end": ("The paper roll is nearly finished: keep a new roll ready.",
+                             "कागज़ का रोल लगभग खत्म है: नया रोल तैयार रखें।"),
+    "print.not_configured": ("No printer is set. Choose one in Settings → Printer (F9).",
+                             "कोई प्रिंटर सेट नहीं है। सेटिंग्स → प्रिंटर (F9) में चुनें।"),
+    # -- receipt window -------------------------------------------------------------------------------
+    "receipt.title": ("Receipt {number}", "रसीद {number}"),
+    "receipt.print": ("&Print (Ctrl+P)", "प्रिंट करें (Ctrl+P)"),
+    "receipt.reprint_note": ("A reprint is marked DUPLICATE.",
+                             "दोबारा प्रिंट की गई रसीद पर 'प्रतिलिपि' (DUPLICATE) छपता है।"),
+    "receipt.no_spool": ("This receipt is not in the receipt spool, so it cannot be printed from here.",
+                         "यह रसीद स्पूल में नहीं है, इसलिए यहाँ से प्रिंट नहीं हो सकती।"),
+}
+
+
+def _placeholders(text: str) -> set[str]:
+    import string
+
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def check_catalogue() -> list[str]:
+    """Problems in the catalogue: an empty language or placeholders that differ between languages."""
+    problems = []
+    for key, (en, hi) in CATALOGUE.items():
+        if not en.strip() or not hi.strip():
+            problems.append(f"{key}: a language is empty")
+        elif _placeholders(en) != _placeholders(hi):
+            problems.append(f"{key}: placeholders differ ({_placeholders(en)} vs {_placeholders(hi)})")
+    return problems
+
+
+class LanguageSwitch(QObject):
+    """The current language; `changed` tells every open screen to re-read its strings."""
+
+    changed = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.language = Language.ENGLISH
+
+    def set_language(self, language: Language) -> None:
+        if language is self.language:
+            return
+        self.language = language
+        self.changed.emit(language.value)
+
+
+_switch: LanguageSwitch | None = None
+
+
+def language_switch() -> LanguageSwitch:
+    """The one switch of the process (made on first use, after the QApplication exists)."""
+    global _switch
+    if _switch is None:
+        _switch = LanguageSwitch()
+    return _switch
+
+
+def current_language() -> Language:
+    return language_switch().language
+
+
+def t(key: str, **values: object) -> str:
+    """The string for `key` in the current language, with `values` filled in."""
+    en, hi = CATALOGUE[key]
+    text = hi if current_language() is Language.HINDI else en
+    return text.format(**values) if values else text
+
+
+def both(en: str, hi: str) -> str:
+    """Pick one of a pair that lives outside the catalogue (kiosk_app errors, printing labels)."""
+    return hi if current_language() is Language.HINDI else en
