@@ -167,6 +167,46 @@ def cmd_check_ledger(_args: argparse.Namespace) -> int:
     return 0 if not problems else 1
 
 
+def cmd_import_bank_statement(args: argparse.Namespace) -> int:
+    """Book a bank statement file (CSV) of credits to virtual accounts; each UTR lands once."""
+    from server.auth.clock import AuthClock
+    from server.core.db import make_engine
+    from server.core.errors import ApiError
+    from server.wallet.neft import BankCredits
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        text = Path(args.file).read_text(encoding="utf-8-sig")
+        result = BankCredits(engine, settings, AuthClock.for_settings(settings).now).import_statement(text)
+    except (OSError, UnicodeDecodeError, ApiError) as exc:
+        print(f"emitra-server: cannot import {args.file}: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    for line in result["results"]:
+        if line["result"] not in ("credited", "duplicate"):
+            detail = line.get("reason") or line.get("utr", "")
+            print(f"  line {line['line']}: {line['result']} {detail}".rstrip())
+    counts = ", ".join(f"{n} {what}" for what, n in sorted(result["counts"].items()))
+    print(f"{args.file}: {result['lines']} line(s): {counts or 'nothing to book'}")
+    return 0
+
+
+def cmd_run_wallet_scheduler(_args: argparse.Namespace) -> int:
+    """One pass of the wallet scheduler's due work (for cron, or a server run without the thread)."""
+    from server.api.main import create_app
+
+    settings = _settings()
+    app = create_app(settings)
+    try:
+        done = app.state.wallet.scheduler.tick()
+    finally:
+        app.state.engine.dispose()
+    print(f"wallet scheduler: {done} item(s) done")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -199,6 +239,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for text in issue_demo_passwords(_settings()):
         print(f"    {text}")
     print("  OTPs and other messages: `emitra-server messages` or GET /api/v1/admin/messages (admin token)")
+    from server.demo import DEMO_LEGACY_LIMITS
+
+    for old_id, limit, code, _admin in DEMO_LEGACY_LIMITS:
+        print(f"  old portal: {old_id} has {limit} paise left; CUG code {code} (Fund Receive Request, works once)")
     print(f"  administrator token: {_settings().admin_token}")
     return cmd_serve(args)
 
@@ -233,6 +277,13 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("check-ledger", help="verify every entry balances and balances equal the journal").set_defaults(
         func=cmd_check_ledger
     )
+    statement = sub.add_parser("import-bank-statement", help="book a bank statement (CSV) of NEFT/RTGS credits")
+    statement.add_argument("file", help="CSV with columns utr, account_no, amount (rupees); optional value_date, "
+                           "mode, remitter_name, ifsc, type")
+    statement.set_defaults(func=cmd_import_bank_statement)
+    sub.add_parser(
+        "run-wallet-scheduler", help="credit due legacy transfers and expire abandoned orders, once"
+    ).set_defaults(func=cmd_run_wallet_scheduler)
     for name, func, helptext in (
         ("serve", cmd_serve, "serve the API"),
         ("demo", cmd_demo, "fresh demo database + demo data + serve"),

@@ -19,6 +19,11 @@ DEMO_KIOSKS = [
             old_emitra_id="AJM-K-2002", credit_limit_paise=0),
 ]
 DEMO_OPENING_PAISE = 5_000_00
+# The simulated old eMitra portal: limit left per old eMitra ID, and the CUG code its administrator gave.
+DEMO_LEGACY_LIMITS = [
+    ("JPR-K-1001", 12_500_00, "CUG-JPR-1001-7731", "Jaipur district eMitra administrator"),
+    ("AJM-K-2002", 7_350_50, "CUG-AJM-2002-4415", "Ajmer district eMitra administrator"),
+]
 
 
 def load_demo_data(engine: Engine) -> list[str]:
@@ -39,4 +44,18 @@ def load_demo_data(engine: Engine) -> list[str]:
                                                           "system:adjustments", "opening_balance", "demo"))
 
         in_transaction(engine, seed)
+    load_demo_legacy_limits(engine)
     return created
+
+
+def load_demo_legacy_limits(engine: Engine) -> None:
+    """Give the simulated old portal its limits and CUG codes, once (a used code stays used)."""
+    from server.wallet.books import sim_limits_t
+    from server.wallet.legacy import SimulatedLegacyPortal
+
+    portal = SimulatedLegacyPortal()
+    with engine.begin() as conn:
+        known = set(conn.execute(select(sim_limits_t.c.old_emitra_id)).scalars())
+        for old_id, limit, code, admin in DEMO_LEGACY_LIMITS:
+            if old_id not in known:
+                portal.set_limit(conn, old_id, limit, admin, code)

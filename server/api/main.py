@@ -8,7 +8,18 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import __version__
-from server.api.routes import accounts, admin, auth, billers_admin, health, payments, profile, services, wallet
+from server.api.routes import (
+    accounts,
+    admin,
+    auth,
+    billers_admin,
+    health,
+    payments,
+    profile,
+    services,
+    wallet,
+    wallet_admin,
+)
 from server.auth.accounts import KioskAccounts
 from server.auth.clock import AuthClock
 from server.auth.messages import SimulatedGateway
@@ -18,6 +29,7 @@ from server.core.config import Settings, get_settings
 from server.core.db import make_engine
 from server.core.errors import error_response, install_error_handlers
 from server.payments import Payments
+from server.wallet import Wallet
 
 
 class BodyLimit:
@@ -84,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.accounts = KioskAccounts(app.state.engine, settings, app.state.passwords, app.state.gateway)
     app.state.catalog = load_catalog()
     app.state.payments = Payments(app.state.engine, app.state.catalog, app.state.clock.now)
+    app.state.wallet = Wallet(app.state.engine, settings, app.state.clock.now, app.state.payments, app.state.catalog)
     install_error_handlers(app)
     app.include_router(health.router, prefix="/api/v1")
     app.include_router(admin.router, prefix="/api/v1/admin")
@@ -94,10 +107,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(services.router, prefix="/api/v1")
     app.include_router(payments.router, prefix="/api/v1/payments")
     app.include_router(billers_admin.router, prefix="/api/v1/admin")
+    app.include_router(wallet_admin.router, prefix="/api/v1/admin")
+    app.include_router(wallet.callbacks, prefix="/api/v1/callbacks")
+    app.include_router(wallet.simulator, prefix="/sim/gateway")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+
+    @app.on_event("startup")
+    def _start_scheduler() -> None:
+        if settings.scheduler_enabled:
+            app.state.wallet.scheduler.start()
 
     @app.on_event("shutdown")
     def _dispose() -> None:
+        app.state.wallet.scheduler.stop()
         app.state.engine.dispose()
 
     return app

@@ -55,6 +55,40 @@ class Settings(BaseSettings):
     otp_resend_limit: int = Field(3, ge=0, description="resends allowed per challenge")
     otp_resend_interval_seconds: int = Field(30, ge=0, description="wait before an OTP may be resent")
     otp_challenges_per_hour: int = Field(5, ge=1, description="OTP challenges per SSO ID / mobile / e-mail")
+    # -- wallet: refill channels, credit line, reconcile (docs/WALLET.md states the rules) ----------------
+    bank_secret: str | None = Field(
+        None,
+        description="HMAC key for the collecting bank's credit notifications; unset: derived from gateway_secret",
+    )
+    refill_min_paise: int = Field(100_00, ge=1, description="smallest net banking / aggregator refill (₹100)")
+    refill_max_paise: int = Field(10_00_000_00, ge=1, description="largest net banking / aggregator refill (₹10 lakh)")
+    refill_order_ttl_minutes: int = Field(
+        30, ge=1, description="an order the gateway has not completed by then is expired (the page was closed)"
+    )
+    legacy_credit_delay_minutes: float = Field(
+        60, ge=0, description="a Fund Receive Request from Existing Emitra is credited this long after acceptance"
+    )
+    scheduler_enabled: bool = Field(
+        True, description="run the background thread that credits due legacy transfers and expires orders"
+    )
+    scheduler_poll_seconds: float = Field(30, gt=0, description="how often the scheduler looks for due work")
+    virtual_account_prefix: str = Field(
+        "2244", pattern=r"^[0-9]{2,8}$", description="NEFT/RTGS virtual account = this prefix + the kiosk id (8 digits)"
+    )
+    virtual_account_ifsc: str = Field(
+        "RJIT0EMITRA", pattern=r"^[A-Z]{4}0[A-Z0-9]{6}$", description="IFSC of the bank that collects NEFT/RTGS"
+    )
+    virtual_account_bank: str = Field("eMitra Collection Bank (demo)", description="shown on the Refill page")
+    virtual_account_beneficiary: str = Field(
+        "RajCOMP Info Services Ltd (eMitra)", description="beneficiary name the operator adds as payee"
+    )
+    holidays_file: Path | None = Field(None, description="bank holiday list (JSON); default server/data/holidays.json")
+    credit_interest_percent: int = Field(18, ge=0, le=100, description="simple interest per year on overdue credit")
+    reconcile_unknown_after_minutes: int = Field(
+        120,
+        ge=1,
+        description="Verify fails and reverses a payment the department has no record of after this long",
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
@@ -65,6 +99,8 @@ class Settings(BaseSettings):
                 "EMITRA_GATEWAY_SECRET": (self.gateway_secret, DEFAULT_GATEWAY_SECRET),
             }
             weak = [name for name, (value, default) in defaults.items() if value == default or len(value) < 16]
+            if self.bank_secret is not None and len(self.bank_secret) < 16:
+                weak.append("EMITRA_BANK_SECRET")
             if weak:
                 raise InsecureSettingsError(
                     "refusing to start in production mode with demo or short secrets: " + ", ".join(weak)

@@ -12,24 +12,38 @@ from server.models.base import Base
 from server.models.kiosk import Kiosk
 from server.models.ledger import Account, AccountBalance, JournalEntry, JournalLine, Operation
 from server.models.payments import BillerFault, MicroAtmEntry, Payment, PaymentBill, SimBillerPayment
+from server.models.wallet import (
+    BankCredit,
+    CreditPayout,
+    LegacyTransfer,
+    RefillOrder,
+    SimLegacyCode,
+    SimLegacyLimit,
+)
 
 __all__ = [
     "Account",
     "AccountBalance",
     "AuthEvent",
     "AuthSession",
+    "BankCredit",
     "Base",
     "BillerFault",
+    "CreditPayout",
     "JournalEntry",
     "JournalLine",
     "Kiosk",
     "KioskCredential",
     "KioskProfile",
+    "LegacyTransfer",
     "MicroAtmEntry",
     "Operation",
     "OtpChallenge",
     "OutboundMessage",
     "Payment",
     "PaymentBill",
+    "RefillOrder",
     "SimBillerPayment",
+    "SimLegacyCode",
+    "SimLegacyLimit",
 ]

@@ -1,20 +1,236 @@
-"""The kiosk's own wallet, as its session sees it: balance (more wallet routes join later)."""
+"""The kiosk's own wallet: balance, Refill, Fund Payout, statement, Reconcile and day end — plus the signed
+notifications of the gateway and the bank, and the demo payment gateway's page."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date
+from typing import Annotated, Any, Literal
+from urllib.parse import parse_qs
 
-from server.api.deps import CurrentKiosk, EngineDep
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from server.api.deps import CurrentKiosk, EngineDep, SettingsDep
+from server.core.errors import ApiError
 from server.ledger import read_kiosk_balances
 from server.schemas import BalancePublic
+from server.wallet import Wallet
+from server.wallet.calendar import business_date
+from server.wallet.gateway import ensure_demo
+from server.wallet.schemas import LegacyTransferIn, PayoutIn, RefillOrderIn, SimCompleteIn
+from server.wallet.signatures import BANK_HEADER, GATEWAY_HEADER
+from server.wallet.statement import statement, statement_csv
 
 router = APIRouter(tags=["wallet"])
+
+
+def _wallet(request: Request) -> Wallet:
+    wallet: Wallet = request.app.state.wallet
+    return wallet
+
+
+def _today(request: Request, day: date | None) -> date:
+    return day or business_date(_wallet(request).now())
 
 
 @router.get("/balance")
 def wallet_balance(kiosk: CurrentKiosk, engine: EngineDep) -> BalancePublic:
     with engine.connect() as conn:
         b = read_kiosk_balances(conn, kiosk.kiosk_code)
-    return BalancePublic(kiosk_code=kiosk.kiosk_code, wallet_balance_paise=b.wallet,
-                         credit_limit_paise=-b.credit_floor, credit_used_paise=b.credit_used,
-                         spendable_paise=b.spendable)
+    return BalancePublic(
+        kiosk_code=kiosk.kiosk_code,
+        wallet_balance_paise=b.wallet,
+        credit_limit_paise=-b.credit_floor,
+        credit_used_paise=b.credit_used,
+        spendable_paise=b.spendable,
+    )
+
+
+# -- Financial → Wallet → Refill ------------------------------------------------------------------------
+
+
+@router.get("/refill")
+def refill_page(kiosk: CurrentKiosk, request: Request, settings: SettingsDep) -> dict[str, Any]:
+    """Everything the Refill page shows: the kiosk's own NEFT/RTGS account, limits, recent refills."""
+    wallet = _wallet(request)
+    return {
+        "virtual_account": wallet.bank.account_details(kiosk.kiosk_id),
+        "channels": [
+            {"code": "net_banking", "label_en": "Net banking"},
+            {"code": "aggregator", "label_en": "Payment aggregator"},
+            {"code": "existing_emitra", "label_en": "Fund Receive Request from Existing Emitra"},
+            {"code": "neft_rtgs", "label_en": "Pay Via NEFT/RTGS"},
+        ],
+        "gateway": {
+            "min_paise": settings.refill_min_paise,
+            "max_paise": settings.refill_max_paise,
+            "order_ttl_minutes": settings.refill_order_ttl_minutes,
+        },
+        "existing_emitra": {"credit_delay_minutes": settings.legacy_credit_delay_minutes},
+        "orders": wallet.refills.orders(kiosk.kiosk_id, 10),
+        "legacy_transfers": wallet.legacy.transfers(kiosk.kiosk_id, 10),
+        "bank_credits": wallet.bank.for_kiosk(kiosk.kiosk_id, 10),
+    }
+
+
+@router.post("/refill/orders")
+def create_refill_order(body: RefillOrderIn, kiosk: CurrentKiosk, request: Request) -> dict[str, Any]:
+    """Net banking / aggregator: an order to pay at the gateway; the wallet is credited when the gateway confirms.
+
+    Idempotent on operation_id (same body → the same order; another body → 409 operation_id_reused).
+    """
+    return _wallet(request).refills.create_order(
+        kiosk.kiosk_id, kiosk.kiosk_code, body.operation_id, body.amount_paise, body.channel
+    )
+
+
+@router.get("/refill/orders/{order_id}")
+def refill_order(order_id: str, kiosk: CurrentKiosk, request: Request) -> dict[str, Any]:
+    return _wallet(request).refills.order(kiosk.kiosk_id, order_id)
+
+
+@router.post("/refill/existing-emitra")
+def fund_receive_request(body: LegacyTransferIn, kiosk: CurrentKiosk, request: Request) -> dict[str, Any]:
+    """ "Fund Receive Request from Existing Emitra": accepted now, credited after the configured delay."""
+    return _wallet(request).legacy.request(kiosk.kiosk_id, kiosk.kiosk_code, body.operation_id, body.cug_code)
+
+
+@router.get("/refill/existing-emitra")
+def fund_receive_requests(kiosk: CurrentKiosk, request: Request) -> dict[str, Any]:
+    return {"transfers": _wallet(request).legacy.transfers(kiosk.kiosk_id, 50)}
+
+
+# -- Financial → Wallet → Fund Payout -------------------------------------------------------------------
+
+
+@router.get("/payout")
+def payout_page(kiosk: CurrentKiosk, request: Request) -> dict[str, Any]:
+    """Outstanding on the credit line, its due dates and the interest so far."""
+    return _wallet(request).credit.view(kiosk.kiosk_id, kiosk.kiosk_code)
+
+
+@router.post("/payout")
+def fund_payout(body: PayoutIn, kiosk: CurrentKiosk, request: Request) -> dict[str, Any]:
+    """Pay interest then outstanding: from the wallet at once, or by net banking (an order at the gateway)."""
+    wallet = _wallet(request)
+    if body.method == "wallet":
+        return {
+            "method": "wallet",
+            "payout": wallet.credit.pay_from_wallet(
+                kiosk.kiosk_id, kiosk.kiosk_code, body.operation_id, body.amount_paise
+            ),
+        }
+    order = wallet.refills.create_order(
+        kiosk.kiosk_id, kiosk.kiosk_code, body.operation_id, body.amount_paise, "net_banking", purpose="payout"
+    )
+    return {"method": "net_banking", "order": order}
+
+
+# -- statement, Reconcile Finance Transaction, day end ------------------------------------------------------
+
+
+@router.get("/statement", response_model=None)
+def wallet_statement(
+    kiosk: CurrentKiosk,
+    request: Request,
+    engine: EngineDep,
+    from_date: Annotated[
+        date | None, Query(alias="from", description="first IST business date (default today)")
+    ] = None,
+    to_date: Annotated[date | None, Query(alias="to", description="last IST business date (default today)")] = None,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> dict[str, Any] | Response:
+    """Every line on the wallet and the credit line with running balances; `format=csv` downloads it."""
+    start, end = _today(request, from_date), _today(request, to_date)
+    data = statement(engine, kiosk.kiosk_code, start, end)
+    if format == "csv":
+        return Response(
+            statement_csv(data),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="wallet-statement-{start}-{end}.csv"'},
+        )
+    return data
+
+
+@router.get("/reconcile")
+def reconcile_report(
+    kiosk: CurrentKiosk,
+    request: Request,
+    day: Annotated[date | None, Query(alias="date", description="IST business date (default today)")] = None,
+) -> dict[str, Any]:
+    """The day's payments, failed and pending first; select one and Verify it."""
+    return _wallet(request).reconcile.report(kiosk.kiosk_id, _today(request, day))
+
+
+@router.post("/reconcile/payments/{payment_id}/verify")
+def reconcile_verify(payment_id: int, kiosk: CurrentKiosk, request: Request) -> dict[str, Any]:
+    """Ask the department for the final status; a failed bill is reversed to the wallet once. Idempotent."""
+    return _wallet(request).reconcile.verify(kiosk.kiosk_id, payment_id)
+
+
+@router.get("/day-end")
+def day_end_report(
+    kiosk: CurrentKiosk,
+    request: Request,
+    day: Annotated[date | None, Query(alias="date", description="IST business date (default today)")] = None,
+) -> dict[str, Any]:
+    """Collections by service and method, reversals, refills, balances and outstanding, for printing."""
+    return _wallet(request).day_end.report(kiosk.kiosk_id, kiosk.kiosk_code, _today(request, day))
+
+
+# -- notifications from outside (signed; not kiosk routes, so not in the kiosk API schema) ------------------
+
+callbacks = APIRouter(tags=["callbacks"], include_in_schema=False)
+
+
+@callbacks.post("/gateway")
+async def gateway_notification(request: Request) -> dict[str, Any]:
+    """The payment gateway's result for an order; X-Gateway-Signature = hex HMAC-SHA256 of the body."""
+    raw = await request.body()
+    result: dict[str, Any] = await run_in_threadpool(
+        _wallet(request).refills.notify, raw, request.headers.get(GATEWAY_HEADER)
+    )
+    return result
+
+
+@callbacks.post("/bank")
+async def bank_notification(request: Request) -> dict[str, Any]:
+    """A credit to a virtual account; X-Bank-Signature = hex HMAC-SHA256 of the body."""
+    raw = await request.body()
+    result: dict[str, Any] = await run_in_threadpool(
+        _wallet(request).bank.notify, raw, request.headers.get(BANK_HEADER)
+    )
+    return result
+
+
+# -- the simulated payment gateway (demo mode only) --------------------------------------------------------
+
+simulator = APIRouter(tags=["simulator"], include_in_schema=False)
+
+
+@simulator.get("/orders/{order_id}", response_class=HTMLResponse)
+def gateway_page(order_id: str, request: Request, settings: SettingsDep) -> HTMLResponse:
+    ensure_demo(settings)
+    return HTMLResponse(_wallet(request).gateway.page(order_id))
+
+
+@simulator.post("/orders/{order_id}", response_class=HTMLResponse)
+async def gateway_page_submit(order_id: str, request: Request) -> HTMLResponse:
+    wallet = _wallet(request)
+    ensure_demo(wallet.settings)
+    outcome = parse_qs((await request.body()).decode("utf-8", "replace")).get("outcome", [""])[0]
+    if outcome not in ("success", "failed"):
+        raise ApiError("choose Pay or Cancel", code="invalid_outcome", status=422, field="outcome")
+    await run_in_threadpool(wallet.gateway.complete, order_id, outcome)
+    page = await run_in_threadpool(wallet.gateway.page, order_id, "successful" if outcome == "success" else "cancelled")
+    return HTMLResponse(page)
+
+
+@simulator.post("/orders/{order_id}/complete")
+def gateway_complete(order_id: str, body: SimCompleteIn, request: Request) -> dict[str, Any]:
+    """For tests and demos: pay or fail an order (optionally confirming another amount); returns the signed
+    notification and what delivering it did, so it can be replayed or tampered with."""
+    wallet = _wallet(request)
+    ensure_demo(wallet.settings)
+    return wallet.gateway.complete(order_id, body.outcome, body.amount_paise, deliver=body.deliver)

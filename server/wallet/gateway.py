@@ -1,0 +1,318 @@
+"""Net banking / aggregator refills: orders, the gateway's signed notifications, and the simulated gateway.
+
+An order moves no money.  Money moves only when a notification with a valid signature says the gateway
+captured it, and then exactly once per order (operation id ``gateway-<order id>``), for the amount the
+gateway confirms.  A failed notification ends a pending order; a page the operator closed leaves the
+order pending until it expires.  A valid success for a failed or expired order still credits it: the
+gateway holds the kiosk's money, so the kiosk must get it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import logging
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from sqlalchemy import Engine, insert, select, update
+
+from server.auth.clock import aware
+from server.core.config import Settings
+from server.core.errors import ApiError, Conflict, NotFound
+from server.ledger import LedgerTx, OperationRequest, credit_kiosk, in_transaction
+from server.wallet.books import (
+    SYSTEM_SCOPE,
+    InvalidInput,
+    iso,
+    kiosk_code_of,
+    kiosk_scope,
+    kiosks_t,
+    orders_t,
+)
+from server.wallet.credit import CreditLine
+from server.wallet.signatures import GATEWAY_HEADER, sign, verify
+
+log = logging.getLogger("emitra.wallet")
+
+GATEWAY_CLEARING = "clearing:gateway"
+REOPENABLE = ("created", "failed", "expired")
+
+
+class GatewayNotification(BaseModel):
+    """What the gateway posts to /api/v1/callbacks/gateway (signed: X-Gateway-Signature)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    order_id: Annotated[str, StringConstraints(pattern=r"^RO[0-9A-F]{16}$")]
+    status: Literal["success", "failed"]
+    amount_paise: Annotated[int, Field(strict=True, gt=0, le=10_000_000_000)]
+    gateway_ref: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    reason: Annotated[str, StringConstraints(max_length=300)] | None = None
+
+
+class Refills:
+    def __init__(self, engine: Engine, settings: Settings, now: Callable[[], datetime], credit: CreditLine) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.now = now
+        self.credit = credit
+
+    # -- orders ---------------------------------------------------------------------------------------
+    def create_order(
+        self, kiosk_id: int, kiosk_code: str, operation_id: str, amount: int, channel: str, purpose: str = "refill"
+    ) -> dict[str, Any]:
+        if purpose == "refill" and not self.settings.refill_min_paise <= amount <= self.settings.refill_max_paise:
+            raise InvalidInput(
+                "the refill amount is outside the allowed range",
+                code="amount_out_of_range",
+                field="amount_paise",
+                min_paise=self.settings.refill_min_paise,
+                max_paise=self.settings.refill_max_paise,
+            )
+        body = {"amount_paise": amount, "channel": channel, "purpose": purpose}
+        op = OperationRequest(kiosk_scope(kiosk_code), operation_id, f"{purpose}_order", body)
+        if purpose == "payout":
+            with self.engine.connect() as conn:
+                known = conn.execute(
+                    select(orders_t.c.order_id).where(
+                        orders_t.c.kiosk_id == kiosk_id, orders_t.c.operation_id == operation_id
+                    )
+                ).first()
+            if known is None:  # a replay is answered by the ledger even when nothing is due any more
+                self.credit.check_payable(kiosk_id, kiosk_code, amount)
+
+        def apply(tx: LedgerTx, op_pk: int) -> dict[str, Any]:
+            now = self.now()
+            order_id = f"RO{secrets.token_hex(8).upper()}"
+            tx.conn.execute(
+                insert(orders_t).values(
+                    order_id=order_id,
+                    kiosk_id=kiosk_id,
+                    operation_pk=op_pk,
+                    operation_id=operation_id,
+                    purpose=purpose,
+                    channel=channel,
+                    amount_paise=amount,
+                    status="created",
+                    created_at=now,
+                    expires_at=now + timedelta(minutes=self.settings.refill_order_ttl_minutes),
+                )
+            )
+            return {"order_id": order_id}
+
+        result = in_transaction(self.engine, lambda tx: tx.run(op, apply))
+        return self.order(kiosk_id, str(result.response["order_id"]))
+
+    def order(self, kiosk_id: int, order_id: str) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(orders_t).where(orders_t.c.order_id == order_id, orders_t.c.kiosk_id == kiosk_id)
+            ).first()
+        if row is None:
+            raise NotFound("no such refill order at this kiosk", code="unknown_order", field="order_id")
+        return self._view(row)
+
+    def orders(self, kiosk_id: int, limit: int = 20) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(orders_t).where(orders_t.c.kiosk_id == kiosk_id).order_by(orders_t.c.id.desc()).limit(limit)
+            ).all()
+        return [self._view(r) for r in rows]
+
+    def _view(self, row: Any) -> dict[str, Any]:
+        status = row.status
+        if status == "created" and aware(row.expires_at) <= self.now():
+            status = "expired"  # the scheduler will record it; the kiosk sees it at once
+        return {
+            "order_id": row.order_id,
+            "operation_id": row.operation_id,
+            "purpose": row.purpose,
+            "channel": row.channel,
+            "amount_paise": row.amount_paise,
+            "status": status,
+            "confirmed_paise": row.confirmed_paise,
+            "gateway_ref": row.gateway_ref,
+            "failure_reason": row.failure_reason,
+            "created_at": iso(row.created_at),
+            "expires_at": iso(row.expires_at),
+            "completed_at": iso(row.completed_at),
+            "payment_path": f"/sim/gateway/orders/{row.order_id}" if self.settings.mode == "demo" else None,
+        }
+
+    def expire_due(self) -> int:
+        """Orders nobody completed in time (the page was closed): pending → expired."""
+        now = self.now()
+        with self.engine.connect() as conn:
+            due = (
+                conn.execute(
+                    select(orders_t.c.id).where(orders_t.c.status == "created", orders_t.c.expires_at <= now).limit(500)
+                )
+                .scalars()
+                .all()
+            )
+            conn.rollback()
+        if not due:
+            return 0
+        with self.engine.begin() as conn:
+            return int(
+                conn.execute(
+                    update(orders_t)
+                    .where(orders_t.c.id.in_(due), orders_t.c.status == "created")
+                    .values(status="expired", failure_reason="the payment page was not completed in time")
+                ).rowcount
+            )
+
+    # -- the gateway's notifications --------------------------------------------------------------------
+    def notify(self, raw: bytes, signature: str | None) -> dict[str, Any]:
+        verify(self.settings.gateway_secret, raw, signature, GATEWAY_HEADER)
+        try:
+            notification = GatewayNotification.model_validate_json(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise InvalidInput(
+                "the notification is not a valid gateway notification",
+                code="invalid_notification",
+                field=".".join(str(p) for p in first.get("loc", ())),
+            ) from exc
+        return self.apply(notification)
+
+    def apply(self, n: GatewayNotification) -> dict[str, Any]:
+        def work(tx: LedgerTx) -> dict[str, Any]:
+            conn = tx.conn
+            order = conn.execute(select(orders_t).where(orders_t.c.order_id == n.order_id)).first()
+            if order is None:
+                raise NotFound("no such order", code="unknown_order", field="order_id")
+            now = self.now()
+            if n.status == "failed":
+                changed = conn.execute(
+                    update(orders_t)
+                    .where(orders_t.c.id == order.id, orders_t.c.status == "created")
+                    .values(
+                        status="failed",
+                        gateway_ref=n.gateway_ref,
+                        failure_reason=(n.reason or "the gateway reports the payment failed")[:300],
+                        completed_at=now,
+                    )
+                ).rowcount
+                return {"order_id": n.order_id, "result": "failed" if changed else "ignored"}
+            changed = conn.execute(
+                update(orders_t)
+                .where(orders_t.c.id == order.id, orders_t.c.status.in_(REOPENABLE))
+                .values(
+                    status="success",
+                    gateway_ref=n.gateway_ref,
+                    confirmed_paise=n.amount_paise,
+                    failure_reason=None,
+                    completed_at=now,
+                )
+            ).rowcount
+            if not changed:
+                return {"order_id": n.order_id, "result": "duplicate"}
+            if n.amount_paise != order.amount_paise:
+                log.warning(
+                    "gateway confirmed %d paise for order %s of %d paise; crediting the confirmed amount",
+                    n.amount_paise,
+                    n.order_id,
+                    order.amount_paise,
+                )
+            op = OperationRequest(
+                SYSTEM_SCOPE,
+                f"gateway-{n.order_id}",
+                "gateway_credit",
+                {"order_id": n.order_id, "amount_paise": n.amount_paise},
+            )
+            kiosk_code = kiosk_code_of(conn, order.kiosk_id)
+
+            def credit(tx: LedgerTx, op_pk: int) -> dict[str, Any]:
+                if order.purpose == "payout":
+                    return self.credit.post(tx, op_pk, order.kiosk_id, kiosk_code, n.amount_paise, GATEWAY_CLEARING)
+                return credit_kiosk(
+                    tx, op_pk, kiosk_code, n.amount_paise, GATEWAY_CLEARING, "refill_gateway", f"order {n.order_id}"
+                )
+
+            posted = tx.run(op, credit).response
+            conn.execute(update(orders_t).where(orders_t.c.id == order.id).values(entry_id=posted["entry_id"]))
+            return {"order_id": n.order_id, "result": "credited", "credited_paise": n.amount_paise}
+
+        return in_transaction(self.engine, work)
+
+
+class SimulatedPaymentGateway:
+    """Plays the payment gateway in demo mode: a page to pay or fail an order, then a signed notification.
+
+    It reads the order from our own table (the simulation's only shortcut) and delivers its notification
+    through the same code path as a real one: the exact bytes, the same signature check.
+    """
+
+    def __init__(self, engine: Engine, secret: str, now: Callable[[], datetime], deliver: Callable[[bytes, str], Any]):
+        self.engine = engine
+        self.secret = secret
+        self.now = now
+        self.deliver = deliver
+
+    def _order(self, order_id: str) -> Any:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(orders_t, kiosks_t.c.name.label("kiosk_name"))
+                .join(kiosks_t, kiosks_t.c.id == orders_t.c.kiosk_id)
+                .where(orders_t.c.order_id == order_id)
+            ).first()
+        if row is None:
+            raise NotFound("the gateway has no such order", code="unknown_order")
+        return row
+
+    def _payable(self, row: Any) -> bool:
+        return bool(row.status == "created" and aware(row.expires_at) > self.now())
+
+    def page(self, order_id: str, done: str | None = None) -> str:
+        row = self._order(order_id)
+        amount = f"₹{row.amount_paise // 100:,}.{row.amount_paise % 100:02d}"
+        what = "Fund Payout" if row.purpose == "payout" else "Wallet refill"
+        if done:
+            body = f"<p>Payment {html.escape(done)}. You may close this page and return to the kiosk.</p>"
+        elif not self._payable(row):
+            body = "<p>This payment session has ended. Start a new refill from the kiosk.</p>"
+        else:
+            body = (
+                f'<form method="post"><input type="hidden" name="outcome" value="success">'
+                f'<button type="submit">Pay {amount}</button></form>'
+                f'<form method="post"><input type="hidden" name="outcome" value="failed">'
+                f'<button type="submit">Cancel / fail payment</button></form>'
+            )
+        return (
+            "<!doctype html><html><head><meta charset='utf-8'><title>Simulated payment gateway</title></head>"
+            f"<body><h1>Simulated payment gateway (demo)</h1><p>{html.escape(what)} for "
+            f"{html.escape(row.kiosk_name)}: <b>{amount}</b> by {html.escape(row.channel.replace('_', ' '))}, "
+            f"order {html.escape(row.order_id)}</p>{body}</body></html>"
+        )
+
+    def complete(
+        self, order_id: str, outcome: str, amount: int | None = None, *, deliver: bool = True
+    ) -> dict[str, Any]:
+        """The customer paid (or gave up); returns the signed notification and what delivering it did."""
+        row = self._order(order_id)
+        if not self._payable(row):
+            raise Conflict("this payment session has ended", code="gateway_session_ended")
+        gateway_ref = "SIMPG" + hashlib.sha256(order_id.encode()).hexdigest()[:12].upper()
+        notification: dict[str, Any] = {
+            "order_id": order_id,
+            "status": outcome,
+            "amount_paise": row.amount_paise if amount is None else amount,
+            "gateway_ref": gateway_ref,
+        }
+        if outcome == "failed":
+            notification["reason"] = "the customer cancelled at the bank (simulated)"
+        raw = json.dumps(notification, separators=(",", ":")).encode()
+        signature = sign(self.secret, raw)
+        delivered = self.deliver(raw, signature) if deliver else None
+        return {"body": raw.decode(), "signature": signature, "delivery": delivered}
+
+
+def ensure_demo(settings: Settings) -> None:
+    if settings.mode != "demo":
+        raise ApiError("the simulated gateway runs only on a demo server", code="demo_only", status=404)

@@ -1,0 +1,317 @@
+""" "Pay Via NEFT/RTGS": each kiosk's virtual account, the bank's credit notifications and statement files.
+
+A credit lands once: the UTR is unique in `bank_credits`, and the posting's operation id is
+``bank-<UTR>``.  A credit to an account that is no kiosk's goes to system:suspense until an administrator
+assigns it to a kiosk (once: ``suspense-<UTR>``).  The same UTR arriving again — a replayed
+notification, the statement file after the notification — is a duplicate and moves nothing; the same
+UTR with another account or amount is a conflict for a person to look at.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from server.core.config import Settings
+from server.core.errors import Conflict, NotFound
+from server.kiosks import kiosk_id_by_code
+from server.ledger import ACCOUNTS, LedgerTx, OperationRequest, credit_kiosk, in_transaction
+from server.wallet.books import SYSTEM_SCOPE, InvalidInput, bank_credits_t, iso, kiosks_t
+from server.wallet.signatures import BANK_HEADER, bank_key, verify
+
+log = logging.getLogger("emitra.wallet")
+
+BANK_CLEARING = "clearing:bank"
+SUSPENSE = "system:suspense"
+MAX_STATEMENT_LINES = 20_000
+
+
+class BankCreditNotice(BaseModel):
+    """One credit to a virtual account, as the bank notifies it or as a statement line says."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    utr: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{12,22}$")]
+    account_no: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{6,34}$")]
+    amount_paise: Annotated[int, Field(strict=True, gt=0, le=10_000_000_000)]
+    ifsc: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{4}0[A-Za-z0-9]{6}$")] | None = None
+    mode: Literal["NEFT", "RTGS", "IMPS"] = "NEFT"
+    remitter_name: Annotated[str, StringConstraints(max_length=140, strip_whitespace=True)] | None = None
+    value_date: date | None = None
+
+    @field_validator("utr", "ifsc")
+    @classmethod
+    def _upper(cls, value: str | None) -> str | None:
+        return value.upper() if value else value
+
+
+def virtual_account(settings: Settings, kiosk_id: int) -> str:
+    """A kiosk's own account number at the collecting bank: the prefix and its id in 8 digits."""
+    return f"{settings.virtual_account_prefix}{kiosk_id:08d}"
+
+
+def kiosk_of_account(conn: Connection, settings: Settings, account_no: str) -> tuple[int, str] | None:
+    prefix = settings.virtual_account_prefix
+    rest = account_no[len(prefix) :]
+    if not account_no.startswith(prefix) or len(rest) != 8 or not rest.isdigit():
+        return None
+    row = conn.execute(select(kiosks_t.c.id, kiosks_t.c.code).where(kiosks_t.c.id == int(rest))).first()
+    return (int(row.id), str(row.code)) if row else None
+
+
+class BankCredits:
+    def __init__(self, engine: Engine, settings: Settings, now: Callable[[], datetime]) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.now = now
+
+    def account_details(self, kiosk_id: int) -> dict[str, str]:
+        return {
+            "account_no": virtual_account(self.settings, kiosk_id),
+            "ifsc": self.settings.virtual_account_ifsc,
+            "bank_name": self.settings.virtual_account_bank,
+            "beneficiary_name": self.settings.virtual_account_beneficiary,
+            "account_type": "Current (virtual account)",
+        }
+
+    # -- arrival ----------------------------------------------------------------------------------------
+    def notify(self, raw: bytes, signature: str | None) -> dict[str, Any]:
+        verify(bank_key(self.settings.gateway_secret, self.settings.bank_secret), raw, signature, BANK_HEADER)
+        try:
+            notice = BankCreditNotice.model_validate_json(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise InvalidInput(
+                "the notification is not a valid bank credit",
+                code="invalid_notification",
+                field=".".join(str(p) for p in first.get("loc", ())),
+            ) from exc
+        result = self.receive(notice, "notification")
+        if result["result"] == "conflict":
+            raise Conflict(
+                "this UTR was already received with another account or amount", code="utr_conflict", utr=notice.utr
+            )
+        return result
+
+    def receive(self, notice: BankCreditNotice, source: str) -> dict[str, Any]:
+        """Book one credit: to its kiosk, or to suspense; a known UTR is a duplicate (or a conflict)."""
+
+        def work(tx: LedgerTx) -> dict[str, Any]:
+            conn = tx.conn
+            known = _known(conn, notice)
+            if known is not None:
+                return known
+            target = kiosk_of_account(conn, self.settings, notice.account_no)
+            try:
+                with conn.begin_nested():
+                    credit_id = conn.execute(
+                        insert(bank_credits_t)
+                        .values(
+                            utr=notice.utr,
+                            account_no=notice.account_no,
+                            ifsc=notice.ifsc,
+                            amount_paise=notice.amount_paise,
+                            mode=notice.mode,
+                            remitter_name=notice.remitter_name,
+                            value_date=notice.value_date,
+                            source=source,
+                            kiosk_id=target[0] if target else None,
+                            status="credited" if target else "suspense",
+                            received_at=self.now(),
+                        )
+                        .returning(bank_credits_t.c.id)
+                    ).scalar_one()
+            except IntegrityError:  # the same UTR committed a moment ago by a concurrent request
+                again = _known(conn, notice)
+                assert again is not None
+                return again
+            op = OperationRequest(
+                SYSTEM_SCOPE,
+                f"bank-{notice.utr}",
+                "bank_credit",
+                {"utr": notice.utr, "account_no": notice.account_no, "amount_paise": notice.amount_paise},
+            )
+            memo = f"{notice.mode} UTR {notice.utr}" + (f" from {notice.remitter_name}" if notice.remitter_name else "")
+
+            def post(tx: LedgerTx, op_pk: int) -> dict[str, Any]:
+                if target:
+                    return credit_kiosk(tx, op_pk, target[1], notice.amount_paise, BANK_CLEARING, "refill_bank", memo)
+                lines = [
+                    (ACCOUNTS.get(conn, BANK_CLEARING).id, -notice.amount_paise),
+                    (ACCOUNTS.get(conn, SUSPENSE).id, notice.amount_paise),
+                ]
+                return {"entry_id": tx.post_entry(op_pk, "suspense_in", lines, memo=f"{memo} to unknown account")}
+
+            posted = tx.run(op, post).response
+            conn.execute(
+                update(bank_credits_t).where(bank_credits_t.c.id == credit_id).values(entry_id=posted["entry_id"])
+            )
+            return {
+                "utr": notice.utr,
+                "result": "credited" if target else "suspense",
+                "amount_paise": notice.amount_paise,
+            }
+
+        return in_transaction(self.engine, work)
+
+    # -- suspense ---------------------------------------------------------------------------------------
+    def suspense(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(bank_credits_t).where(bank_credits_t.c.status == "suspense").order_by(bank_credits_t.c.id)
+            ).all()
+        return [_view(r) for r in rows]
+
+    def assign(self, utr: str, kiosk_code: str) -> dict[str, Any]:
+        """Move a suspense credit to a kiosk's wallet, once."""
+        utr = utr.upper()
+
+        def work(tx: LedgerTx) -> dict[str, Any]:
+            conn = tx.conn
+            kiosk_id = kiosk_id_by_code(conn, kiosk_code)
+            row = conn.execute(select(bank_credits_t).where(bank_credits_t.c.utr == utr)).first()
+            if row is None:
+                raise NotFound("no bank credit with this UTR", code="unknown_utr", field="utr")
+            moved = conn.execute(
+                update(bank_credits_t)
+                .where(bank_credits_t.c.id == row.id, bank_credits_t.c.status == "suspense")
+                .values(status="assigned", kiosk_id=kiosk_id, assigned_at=self.now())
+            ).rowcount
+            if moved != 1:
+                raise Conflict(
+                    "this credit is not in suspense (already credited or assigned)", code="not_in_suspense", field="utr"
+                )
+            op = OperationRequest("admin", f"suspense-{utr}", "suspense_assign", {"utr": utr})
+            posted = tx.run(
+                op,
+                lambda tx, pk: credit_kiosk(
+                    tx,
+                    pk,
+                    kiosk_code,
+                    row.amount_paise,
+                    SUSPENSE,
+                    "suspense_assign",
+                    f"{row.mode} UTR {utr} (assigned)",
+                ),
+            ).response
+            conn.execute(
+                update(bank_credits_t).where(bank_credits_t.c.id == row.id).values(assigned_entry_id=posted["entry_id"])
+            )
+            return {"utr": utr, "kiosk_code": kiosk_code, "amount_paise": row.amount_paise, "status": "assigned"}
+
+        return in_transaction(self.engine, work)
+
+    def for_kiosk(self, kiosk_id: int, limit: int = 20) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(bank_credits_t)
+                .where(bank_credits_t.c.kiosk_id == kiosk_id)
+                .order_by(bank_credits_t.c.id.desc())
+                .limit(limit)
+            ).all()
+        return [{k: v for k, v in _view(r).items() if k not in ("account_no", "kiosk_id")} for r in rows]
+
+    # -- statement files --------------------------------------------------------------------------------
+    def import_statement(self, text: str) -> dict[str, Any]:
+        """Book every credit line of a bank statement (CSV); each line's outcome is reported.
+
+        Columns (header row, any order, case-insensitive): utr, account_no, amount (rupees, e.g. 1234.50);
+        optional: value_date (YYYY-MM-DD or DD-MM-YYYY or DD/MM/YYYY), mode, remitter_name, ifsc, type
+        (lines whose type is DR/debit are skipped).
+        """
+        reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+        columns = {(c or "").strip().lower() for c in reader.fieldnames or []}
+        missing = sorted({"utr", "account_no", "amount"} - columns)
+        if missing:
+            raise InvalidInput(
+                "the statement lacks required columns: " + ", ".join(missing),
+                code="statement_columns_missing",
+                field="statement",
+                missing=missing,
+            )
+        results: list[dict[str, Any]] = []
+        for number, raw in enumerate(reader, start=2):
+            if number - 1 > MAX_STATEMENT_LINES:
+                raise InvalidInput("the statement has too many lines", code="statement_too_long", field="statement")
+            row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if isinstance(v, str)}
+            if not any(row.values()):
+                continue
+            if row.get("type", "").upper() in ("DR", "D", "DEBIT"):
+                results.append({"line": number, "result": "skipped", "reason": "debit line"})
+                continue
+            try:
+                notice = BankCreditNotice(
+                    utr=row["utr"],
+                    account_no=row["account_no"],
+                    amount_paise=_paise(row["amount"]),
+                    ifsc=row.get("ifsc") or None,
+                    mode=(row.get("mode") or "NEFT").upper(),
+                    remitter_name=row.get("remitter_name") or None,
+                    value_date=_date(row.get("value_date", "")),
+                )
+            except (ValueError, ValidationError) as exc:
+                reason = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+                results.append({"line": number, "result": "invalid", "reason": reason})
+                continue
+            results.append({"line": number, **self.receive(notice, "statement")})
+        counts: dict[str, int] = {}
+        for r in results:
+            counts[r["result"]] = counts.get(r["result"], 0) + 1
+        return {"lines": len(results), "counts": counts, "results": results}
+
+
+def _known(conn: Connection, notice: BankCreditNotice) -> dict[str, Any] | None:
+    row = conn.execute(select(bank_credits_t).where(bank_credits_t.c.utr == notice.utr)).first()
+    if row is None:
+        return None
+    same = (row.account_no, row.amount_paise) == (notice.account_no, notice.amount_paise)
+    if not same:
+        log.warning("UTR %s arrived again with another account or amount; left for a person", notice.utr)
+    return {"utr": notice.utr, "result": "duplicate" if same else "conflict", "amount_paise": row.amount_paise}
+
+
+def _paise(text: str) -> int:
+    cleaned = text.replace(",", "").replace("₹", "").strip()
+    if not re.fullmatch(r"[0-9]+(\.[0-9]{1,2})?", cleaned):
+        raise ValueError("amount must be rupees with at most two decimals, e.g. 1234.50")
+    try:
+        return int(Decimal(cleaned) * 100)
+    except InvalidOperation as exc:
+        raise ValueError("amount is not a number") from exc
+
+
+def _date(text: str) -> date | None:
+    if not text:
+        return None
+    for pattern in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError("value_date must look like 2026-11-25 or 25-11-2026")
+
+
+def _view(row: Any) -> dict[str, Any]:
+    return {
+        "utr": row.utr,
+        "account_no": row.account_no,
+        "amount_paise": row.amount_paise,
+        "mode": row.mode,
+        "remitter_name": row.remitter_name,
+        "value_date": row.value_date.isoformat() if row.value_date else None,
+        "source": row.source,
+        "status": row.status,
+        "kiosk_id": row.kiosk_id,
+        "received_at": iso(row.received_at),
+        "assigned_at": iso(row.assigned_at),
+    }

@@ -1,0 +1,46 @@
+"""HTTP shapes of the wallet routes; amounts are strict integer paise."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from server.schemas import KioskCode, OperationId, Paise
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RefillOrderIn(Strict):
+    operation_id: OperationId
+    amount_paise: Paise
+    channel: Literal["net_banking", "aggregator"]
+
+
+class LegacyTransferIn(Strict):
+    operation_id: OperationId
+    cug_code: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class PayoutIn(Strict):
+    operation_id: OperationId
+    amount_paise: Paise
+    method: Literal["wallet", "net_banking"]
+
+
+class SimCompleteIn(Strict):
+    outcome: Literal["success", "failed"]
+    amount_paise: Annotated[int, Field(strict=True, gt=0, le=10_000_000_000)] | None = None
+    deliver: bool = True
+
+
+class SuspenseAssignIn(Strict):
+    kiosk_code: KioskCode
+
+
+class LegacyLimitIn(Strict):
+    limit_paise: Annotated[int, Field(strict=True, ge=0, le=10_000_000_000)]
+    cug_code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{3,31}$")]
+    admin_name: Annotated[str, StringConstraints(min_length=1, max_length=100)] = "Old portal administrator"
