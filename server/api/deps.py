@@ -1,4 +1,8 @@
-"""Dependencies shared by the routes: settings, engine, admin credential, the kiosk session."""
+"""Dependencies shared by the routes: settings, engine, admin credential, the kiosk session.
+
+Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency on a worker thread,
+and one hop per dependency cost more than the request's database work.  Only `current_session` (a
+database read) stays a plain function."""
 
 from __future__ import annotations
 
@@ -22,12 +26,12 @@ from server.core.config import Settings
 from server.core.errors import ApiError
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
@@ -36,7 +40,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
-def require_admin(
+async def require_admin(
     settings: SettingsDep, x_admin_token: Annotated[str | None, Header()] = None
 ) -> None:
     if x_admin_token is None or not hmac.compare_digest(x_admin_token.encode(), settings.admin_token.encode()):
@@ -49,17 +53,17 @@ AdminDep = Depends(require_admin)
 # -- sign-in machinery ----------------------------------------------------------------------------------
 
 
-def get_clock(request: Request) -> AuthClock:
+async def get_clock(request: Request) -> AuthClock:
     clock: AuthClock = request.app.state.clock
     return clock
 
 
-def get_passwords(request: Request) -> Passwords:
+async def get_passwords(request: Request) -> Passwords:
     passwords: Passwords = request.app.state.passwords
     return passwords
 
 
-def get_gateway(request: Request) -> MessageGateway:
+async def get_gateway(request: Request) -> MessageGateway:
     gateway: MessageGateway = request.app.state.gateway
     return gateway
 
@@ -76,7 +80,7 @@ def _printable(value: str | None, limit: int = 64) -> str | None:
     return cleaned or None
 
 
-def get_request_context(
+async def get_request_context(
     request: Request,
     clock: ClockDep,
     x_machine_id: Annotated[
@@ -107,7 +111,7 @@ def current_session(
 CurrentSession = Annotated[SessionInfo, Depends(current_session)]
 
 
-def current_account(session: CurrentSession) -> SessionInfo:
+async def current_account(session: CurrentSession) -> SessionInfo:
     """A session whose issued password has been replaced (the profile may still be incomplete)."""
     if session.must_change_password:
         raise PasswordChangeRequired("set a new password first; the issued password only allows that")
@@ -127,7 +131,7 @@ class KioskPrincipal:
     session_id: int
 
 
-def current_kiosk(session: CurrentAccount) -> KioskPrincipal:
+async def current_kiosk(session: CurrentAccount) -> KioskPrincipal:
     """A session allowed to use services and the wallet: password changed, profile done, kiosk active."""
     if not session.profile_completed:
         raise ProfileIncomplete("complete and confirm the profile page before using services")
@@ -139,7 +143,7 @@ def current_kiosk(session: CurrentAccount) -> KioskPrincipal:
 CurrentKiosk = Annotated[KioskPrincipal, Depends(current_kiosk)]
 
 
-def get_accounts(request: Request) -> KioskAccounts:
+async def get_accounts(request: Request) -> KioskAccounts:
     accounts: KioskAccounts = request.app.state.accounts
     return accounts
 

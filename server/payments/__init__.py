@@ -440,6 +440,7 @@ class Payments:
                     .where(bills_t.c.id == bill.id, bills_t.c.status.in_(UNFINISHED))
                     .values(status="success", biller_ref=answer.biller_ref)
                 )
+                self._refresh_status(conn, payment_id)
         else:
             self.fail_bill(payment_id, bill.id, "the department reports the payment failed")
 
@@ -454,7 +455,8 @@ class Payments:
                 .values(status="failed", failure_reason=reason[:300])
             ).rowcount
             if changed != 1:
-                return
+                return  # another caller failed it, in a transaction that also reversed it
+            self._refresh_status(conn, payment_id)
             payment = conn.execute(select(payments_t).where(payments_t.c.id == payment_id)).one()
             bill = conn.execute(select(bills_t).where(bills_t.c.id == bill_id)).one()
             if payment.method != "wallet":
@@ -488,34 +490,36 @@ class Payments:
             tx.run(op, reverse)
 
         in_transaction(self.engine, work)
-        self._finish(payment_id)
 
     def _finish(self, payment_id: int) -> None:
         with self.engine.begin() as conn:
-            statuses = [
-                r.status for r in conn.execute(select(bills_t.c.status).where(bills_t.c.payment_id == payment_id))
-            ]
-            if any(s in UNFINISHED for s in statuses):
-                status = "pending"
-            elif all(s == "success" for s in statuses):
-                status = "success"
-            elif all(s == "failed" for s in statuses):
-                status = "failed"
-            else:
-                status = "partial"
-            reasons = [
-                r.failure_reason
-                for r in conn.execute(
-                    select(bills_t.c.failure_reason).where(
-                        bills_t.c.payment_id == payment_id, bills_t.c.failure_reason.is_not(None)
-                    )
+            self._refresh_status(conn, payment_id)
+
+    @staticmethod
+    def _refresh_status(conn: Connection, payment_id: int) -> None:
+        """The payment's status from its bills', written in the transaction that changed a bill."""
+        statuses = [r.status for r in conn.execute(select(bills_t.c.status).where(bills_t.c.payment_id == payment_id))]
+        if any(s in UNFINISHED for s in statuses):
+            status = "pending"
+        elif all(s == "success" for s in statuses):
+            status = "success"
+        elif all(s == "failed" for s in statuses):
+            status = "failed"
+        else:
+            status = "partial"
+        reasons = [
+            r.failure_reason
+            for r in conn.execute(
+                select(bills_t.c.failure_reason).where(
+                    bills_t.c.payment_id == payment_id, bills_t.c.failure_reason.is_not(None)
                 )
-            ]
-            conn.execute(
-                update(payments_t)
-                .where(payments_t.c.id == payment_id)
-                .values(status=status, updated_at=utcnow(), failure_reason="; ".join(reasons)[:300] or None)
             )
+        ]
+        conn.execute(
+            update(payments_t)
+            .where(payments_t.c.id == payment_id)
+            .values(status=status, updated_at=utcnow(), failure_reason="; ".join(reasons)[:300] or None)
+        )
 
     def _unfinished(self, payment_id: int) -> list[Any]:
         with self.engine.connect() as conn:
