@@ -92,7 +92,8 @@ class ApiClient:
                                          timeout=self.timeout)
         except requests.exceptions.SSLError as exc:
             raise TlsFailure(f"the server's certificate could not be verified: {exc}") from exc
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+            # A body cut short (ChunkedEncodingError) is an answer lost on the way, like a reset.
             raise ServerUnreachable(f"the server at {self.base_url} cannot be reached: {type(exc).__name__}") from exc
         return self._decode(response)
 
@@ -116,6 +117,36 @@ class ApiClient:
                 self.on_session_lost()
             raise exc
         return body
+
+    def health(self, *, timeout: float = 3.0) -> Any:
+        """GET /health once, without retries and with a short timeout (connectivity checks)."""
+        url = self.base_url + API_PREFIX + "/health"
+        try:
+            response = requests.get(url, timeout=timeout, verify=self.http.verify,
+                                    headers={"User-Agent": str(self.http.headers["User-Agent"])})
+        except requests.exceptions.SSLError as exc:
+            raise TlsFailure(f"the server's certificate could not be verified: {exc}") from exc
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+            raise ServerUnreachable(f"the server at {self.base_url} cannot be reached: {type(exc).__name__}") from exc
+        return self._decode(response)
+
+    def get_if_changed(self, path: str, etag: str | None) -> tuple[Any, str | None]:
+        """GET with If-None-Match: (None, etag) when the server says 304 Not Modified, else (body, new etag)."""
+        if self.token is None:
+            raise NotSignedIn("sign in first")
+        headers = {"Authorization": f"Bearer {self.token}"}
+        if etag:
+            headers["If-None-Match"] = etag
+        try:
+            response = self.http.request("GET", self.base_url + API_PREFIX + path, headers=headers,
+                                         timeout=self.timeout)
+        except requests.exceptions.SSLError as exc:
+            raise TlsFailure(f"the server's certificate could not be verified: {exc}") from exc
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+            raise ServerUnreachable(f"the server at {self.base_url} cannot be reached: {type(exc).__name__}") from exc
+        if response.status_code == 304:
+            return None, response.headers.get("ETag", etag)
+        return self._decode(response), response.headers.get("ETag")
 
     def get(self, path: str, *, params: dict[str, Any] | None = None, auth: bool = True) -> Any:
         return self.request("GET", path, params=params, auth=auth)

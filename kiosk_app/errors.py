@@ -60,6 +60,22 @@ class KeyringUnavailable(EnvironmentFault):
     hindi = "इस कंप्यूटर पर सुरक्षित पासवर्ड भंडार (keyring) उपलब्ध नहीं है। हेल्प डेस्क से संपर्क करें।"
 
 
+class NeedsConnection(EnvironmentFault):
+    """The service cannot be done offline (only offline-capable services are)."""
+
+    code = "needs_connection"
+    hindi = ("यह सेवा केवल ऑनलाइन उपलब्ध है: इसके लिए सर्वर से कनेक्शन आवश्यक है। "
+             "कनेक्शन लौटने पर फिर प्रयास करें। ऑफ़लाइन केवल के. नं. वाले बिजली बिल जमा हो सकते हैं।")
+
+
+class AnswerLost(EnvironmentFault):
+    """A request went out and no answer came back; the outbox keeps it and the server is asked later."""
+
+    code = "answer_lost"
+    hindi = ("सर्वर का उत्तर नहीं मिला। भुगतान सुरक्षित रूप से कतार में है; कनेक्शन लौटने पर स्थिति जाँची जाएगी। "
+             "दोबारा भुगतान न लें।")
+
+
 # -- the server refused: a code the screens can act on ------------------------------------------------
 
 
@@ -182,12 +198,68 @@ class ProfileNotConfirmed(InvalidInput):
     hindi = "कृपया पुष्टि करें कि दिखाया गया विवरण सही है।"
 
 
+class OfflineLimitExceeded(Refused):
+    code = "offline_limit_exceeded"
+    hindi = "ऑफ़लाइन सीमा पार हो जाएगी: कतार में रखे भुगतान घटाकर उपलब्ध राशि पर्याप्त नहीं है।"
+
+    @property
+    def limit_paise(self) -> int:
+        return int(self.details.get("limit_paise", 0))
+
+
+class UnknownService(Refused):
+    code = "unknown_service"
+    hindi = "यह सेवा सूची में नहीं है। सेवा सूची ताज़ा करें।"
+
+
+class InvalidField(InvalidInput):
+    code = "invalid_field"
+    hindi = "दर्ज की गई जानकारी सही प्रारूप में नहीं है। बिल से मिलाकर फिर से भरें।"
+
+
+class ContactRequired(InvalidInput):
+    code = "contact_required"
+    hindi = "उपभोक्ता का मोबाइल नंबर या ई-मेल दर्ज करें (कम से कम एक आवश्यक है)।"
+
+
+class InsufficientBalance(Refused):
+    code = "insufficient_balance"
+    hindi = "वॉलेट और क्रेडिट सीमा में पर्याप्त राशि नहीं है। वॉलेट रिफिल करें।"
+
+
+class BillAlreadyPaid(Refused):
+    code = "bill_already_paid"
+    hindi = "यह बिल पहले ही जमा हो चुका है; कोई राशि देय नहीं है।"
+
+
+class ConsumerNotFound(Refused):
+    code = "consumer_not_found"
+    hindi = "विभाग में इस नंबर का कोई उपभोक्ता नहीं है। बिल पर छपा नंबर जाँचें।"
+
+
+class AmountMismatch(InvalidInput):
+    code = "amount_must_equal_due"
+    hindi = "राशि बिल की देय राशि के बराबर होनी चाहिए। बिल से राशि मिलाएँ।"
+
+
+class UnknownPayment(Refused):
+    code = "unknown_payment"
+    hindi = "सर्वर पर इस ऑपरेशन आईडी का कोई भुगतान नहीं मिला।"
+
+
+class OperationIdReused(Refused):
+    code = "operation_id_reused"
+    hindi = "यह ऑपरेशन आईडी किसी दूसरे अनुरोध में उपयोग हो चुकी है।"
+
+
 _BY_CODE: dict[str, type[Refused]] = {
     cls.code: cls
     for cls in (InvalidInput, NotSignedIn, SessionExpired, InvalidCredentials, AccountLocked, TooManyAttempts,
                 WrongCurrentPassword, PasswordRejected, PasswordChangeRequired, ProfileIncomplete,
                 KioskSuspended, OtpInvalid, OtpExpired, OtpUsed, OtpAttemptsExhausted, OtpRateLimited,
-                InvalidContact, ProfileNotConfirmed)
+                InvalidContact, ProfileNotConfirmed, OfflineLimitExceeded, UnknownService, InvalidField,
+                ContactRequired, InsufficientBalance, BillAlreadyPaid, ConsumerNotFound, AmountMismatch,
+                UnknownPayment, OperationIdReused)
 }
 _BY_CODE["malformed_json"] = InvalidInput
 
@@ -201,4 +273,6 @@ def refusal(status: int, code: str, message: str, details: dict[str, Any]) -> Re
         message_hi = " ".join(PASSWORD_RULES_HI.get(r, PasswordRejected.hindi) for r in rules) or None
     elif cls is OtpInvalid and "attempts_left" in details:
         message_hi = f"OTP गलत है। शेष प्रयास: {details['attempts_left']}"
+    elif isinstance(details.get("message_hi"), str) and details["message_hi"]:
+        message_hi = str(details["message_hi"])  # the server's own Hindi (e.g. "without the K No.")
     return cls(message, message_hi=message_hi, status=status, details=details, code=code)

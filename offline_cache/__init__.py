@@ -1,1 +1,1 @@
-"""The kiosk's local memory: outbox, catalog cache, receipt spool (SQLite)."""
+"""The kiosk's local memory: outbox, catalog cache, receipt spool, wallet snapshot, settings (SQLite)."""

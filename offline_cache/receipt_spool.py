@@ -24,6 +24,31 @@ class SpooledReceipt:
     copies_printed: int
 
 
+# One receipt per operation (the unique index): spooling the same operation again (a retry after a crash)
+# must not print the customer a second original.  The kiosk database's migrations create the same table.
+DDL = (
+    f"""CREATE TABLE IF NOT EXISTS [{TABLE}] (
+   [id] INTEGER PRIMARY KEY,
+   [operation_id] TEXT NOT NULL,
+   [receipt] TEXT NOT NULL,
+   [created_at] TEXT NOT NULL,
+   [printed] INTEGER NOT NULL DEFAULT 0,
+   [printed_at] TEXT,
+   [attempts] INTEGER NOT NULL DEFAULT 0,
+   [last_error] TEXT,
+   [copies_printed] INTEGER NOT NULL DEFAULT 0
+)""",
+    f"CREATE UNIQUE INDEX IF NOT EXISTS [idx_{TABLE}_operation_id] ON [{TABLE}] ([operation_id])",
+    f"CREATE INDEX IF NOT EXISTS [idx_{TABLE}_printed] ON [{TABLE}] ([printed])",
+)
+
+
+def create_table(db: Database) -> None:
+    """Create the spool table and its indexes inside the caller's transaction."""
+    for statement in DDL:
+        db.execute(statement)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -37,27 +62,8 @@ class ReceiptSpool:
 
     def _ensure_table(self) -> None:
         if TABLE not in self.db.table_names():
-            self.db[TABLE].create(  # type: ignore[union-attr]
-                {
-                    "id": int,
-                    "operation_id": str,
-                    "receipt": str,
-                    "created_at": str,
-                    "printed": int,
-                    "printed_at": str,
-                    "attempts": int,
-                    "last_error": str,
-                    "copies_printed": int,
-                },
-                pk="id",
-                not_null={"operation_id", "receipt", "created_at", "printed", "attempts", "copies_printed"},
-                defaults={"printed": 0, "attempts": 0, "copies_printed": 0},
-                if_not_exists=True,
-            )
-            # One receipt per operation: spooling the same operation again (a retry after a crash)
-            # must not print the customer a second original.
-            self.db[TABLE].create_index(["operation_id"], unique=True, if_not_exists=True)  # type: ignore[union-attr]
-            self.db[TABLE].create_index(["printed"], if_not_exists=True)  # type: ignore[union-attr]
+            with self.db.conn:
+                create_table(self.db)
 
     def add(self, operation_id: str, receipt_json: str) -> int:
         """Spool a receipt before anything is sent to a printer; idempotent per operation id."""

@@ -291,12 +291,16 @@ class Payments:
         op = OperationRequest(scope, request.operation_id, "payment", request.body())
         existing = self._payment_id(kiosk_id, request.operation_id)
         if existing is not None:
-            # A retry: the ledger answers it (same body → the payment; another body → 409) before any
-            # department is asked again.
-            in_transaction(self.engine, lambda tx: tx.run(op, _never))
-            self.resolve(existing)
-            return self.view(existing)
-        priced = self.validate(request)
+            return self._retry(op, existing)
+        try:
+            priced = self.validate(request)
+        except ApiError:
+            # A copy of this very operation may have paid the bill while we were checking it ("already
+            # paid"): if so, answer as a retry rather than refuse what was done.
+            existing = self._payment_id(kiosk_id, request.operation_id)
+            if existing is not None:
+                return self._retry(op, existing)
+            raise
         total = sum(p.amount_paise for p in priced)
         txn_id = f"EMT{secrets.token_hex(6).upper()}"
 
@@ -309,6 +313,12 @@ class Payments:
             self._send(payment_id)
         else:
             self.resolve(payment_id)
+        return self.view(payment_id)
+
+    def _retry(self, op: OperationRequest, payment_id: int) -> dict[str, Any]:
+        """A known operation id: the ledger answers it (same body → the payment; another → 409) first."""
+        in_transaction(self.engine, lambda tx: tx.run(op, _never))
+        self.resolve(payment_id)
         return self.view(payment_id)
 
     def _record(

@@ -1,0 +1,63 @@
+"""The kiosk's settings, each declared once (name, environment variable, default, description)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from offline_cache.database import default_path
+from printing.receipt import HelpDesk
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    default: str
+    description: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("server_url", "EMITRA_KIOSK_SERVER", "http://127.0.0.1:8765",
+            "the central server (https:// except on this PC)"),
+    Setting("profile", "EMITRA_KIOSK_PROFILE", "default", "the kiosk profile: one local database each"),
+    Setting("data_dir", "EMITRA_KIOSK_DATA_DIR", "", "where profiles live (empty: the platform's user data dir)"),
+    Setting("database", "EMITRA_KIOSK_DATABASE", "", "an explicit database file (overrides profile and data_dir)"),
+    Setting("batch_size", "EMITRA_KIOSK_SYNC_BATCH", "100", "operations per day-end sync request (1–100)"),
+)
+
+DEFAULT_HELP_DESK = HelpDesk(phones=("0141-2220000", "1800-180-6127"), email="helpdesk.emitra@rajasthan.gov.in")
+MAX_BATCH = 100  # the server's /payments/batch limit
+
+
+@dataclass(frozen=True)
+class KioskConfig:
+    server_url: str = "http://127.0.0.1:8765"
+    profile: str = "default"
+    data_dir: Path | None = None
+    database: Path | None = None
+    batch_size: int = MAX_BATCH
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.batch_size <= MAX_BATCH:
+            raise ValueError(f"batch size must be 1 to {MAX_BATCH}")
+
+    @property
+    def database_path(self) -> Path:
+        return self.database if self.database is not None else default_path(self.profile, self.data_dir)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: str | None) -> KioskConfig:
+        """Defaults, then environment variables, then explicit overrides (command-line options)."""
+        env = os.environ if environ is None else environ
+        values = {s.name: env.get(s.env) or s.default for s in SETTINGS}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(
+            server_url=values["server_url"],
+            profile=values["profile"],
+            data_dir=Path(values["data_dir"]) if values["data_dir"] else None,
+            database=Path(values["database"]) if values["database"] else None,
+            batch_size=int(values["batch_size"]),
+        )

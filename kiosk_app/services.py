@@ -1,0 +1,552 @@
+"""Services → Avail Service: the cached catalog and its search, Get Bill Details, and paying through the outbox."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from kiosk_app.api import ApiClient
+from kiosk_app.connectivity import Connectivity
+from kiosk_app.errors import (
+    AnswerLost,
+    ContactRequired,
+    InvalidField,
+    InvalidInput,
+    KioskError,
+    KioskSuspended,
+    NeedsConnection,
+    NotSignedIn,
+    OfflineLimitExceeded,
+    PasswordChangeRequired,
+    ProfileIncomplete,
+    Refused,
+    ServerFault,
+    ServerUnreachable,
+    SessionExpired,
+    UnknownPayment,
+    UnknownService,
+)
+from kiosk_app.events import KioskEvents
+from kiosk_app.receipts import from_payment, provisional
+from kiosk_app.worker import Worker
+from offline_cache.outbox import NewOperation, OutboxState, Outcome
+from offline_cache.state import WalletSnapshot
+from offline_cache.store import LocalStore
+from printing.receipt import Bilingual, HelpDesk, Kiosk, Receipt
+
+log = logging.getLogger("emitra.pay")
+
+# Refusals about the session, not the payment: nothing was applied, and the operator must sign in again.
+SESSION_REFUSALS = (NotSignedIn, SessionExpired, PasswordChangeRequired, ProfileIncomplete, KioskSuspended)
+MOBILE = re.compile(r"^[6-9][0-9]{9}$")
+
+
+def new_operation_id() -> str:
+    return uuid.uuid4().hex
+
+
+def normalise_mobile(raw: str) -> str:
+    """What people type (+91, a leading 0, spaces, dashes) → the 10 digits."""
+    digits = re.sub(r"[\s-]", "", raw)
+    if digits.startswith("+91"):
+        digits = digits[3:]
+    elif digits.startswith("91") and len(digits) == 12:
+        digits = digits[2:]
+    elif digits.startswith("0") and len(digits) == 11:
+        digits = digits[1:]
+    return digits
+
+
+# -- the catalog ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One input of a service (e.g. K No.), with the pattern the department's numbers follow."""
+
+    name: str
+    label_en: str
+    label_hi: str
+    pattern: str
+    min_length: int
+    max_length: int
+    example: str
+    help_en: str = ""
+    help_hi: str = ""
+
+    @property
+    def label(self) -> Bilingual:
+        return Bilingual(self.label_en, self.label_hi)
+
+    def check(self, value: str | None, where: str) -> str:
+        """The cleaned value, or InvalidField with the label in both languages."""
+        value = (value or "").strip()
+        if not value:
+            raise InvalidField(f"{self.label_en} is required", message_hi=f"{self.label_hi} दर्ज करें।",
+                               code="field_required", details={"field": where})
+        if not (self.min_length <= len(value) <= self.max_length and re.fullmatch(self.pattern, value)):
+            raise InvalidField(f"{self.label_en} must look like {self.example}",
+                               message_hi=f"{self.label_hi} इस तरह होना चाहिए: {self.example}",
+                               details={"field": where, "example": self.example})
+        return value
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    code: str
+    department: str
+    category: str
+    kind: str
+    name_en: str
+    name_hi: str
+    offline_capable: bool
+    fields: tuple[FieldSpec, ...]
+    department_name_en: str = ""
+    department_name_hi: str = ""
+
+    @property
+    def name(self) -> Bilingual:
+        return Bilingual(self.name_en, self.name_hi)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any], department: Mapping[str, Any] | None = None) -> ServiceInfo:
+        return cls(
+            code=data["code"], department=data["department"], category=data.get("category", ""),
+            kind=data["kind"], name_en=data["name_en"], name_hi=data["name_hi"],
+            offline_capable=bool(data.get("offline_capable")),
+            fields=tuple(FieldSpec(**{k: f[k] for k in FieldSpec.__dataclass_fields__ if k in f})
+                         for f in data.get("fields", [])),
+            department_name_en=(department or {}).get("name_en", data["department"]),
+            department_name_hi=(department or {}).get("name_hi", ""),
+        )
+
+
+class ServiceCatalog:
+    """The catalog kept locally: search works offline; refresh fetches it only when its version changed."""
+
+    def __init__(self, api: ApiClient, store: LocalStore, worker: Worker, connectivity: Connectivity) -> None:
+        self.api = api
+        self.store = store
+        self.worker = worker
+        self.connectivity = connectivity
+        self._departments_cache: tuple[str | None, dict[str, dict[str, Any]]] | None = None
+
+    def refresh(self) -> bool:
+        """Bring the cache up to the server's version (ETag); True when it changed."""
+        etag = self.worker.call(lambda: self.store.catalog.etag)
+        try:
+            body, new_etag = self.api.get_if_changed("/catalog", etag)
+        except ServerUnreachable:
+            self.connectivity.report(False)
+            raise
+        self.connectivity.report(True)
+        if body is None:
+            return False
+        self.worker.call(self.store.catalog.replace, body, new_etag)
+        log.info("catalog updated to version %s", body.get("version"))
+        return True
+
+    @property
+    def version(self) -> str | None:
+        return self.worker.call(lambda: self.store.catalog.version)
+
+    def _departments(self) -> dict[str, dict[str, Any]]:
+        def read() -> tuple[str | None, dict[str, dict[str, Any]]]:
+            version = self.store.catalog.version
+            if self._departments_cache is not None and self._departments_cache[0] == version:
+                return self._departments_cache
+            return version, {d["code"]: d for d in self.store.catalog.groups("department")}
+
+        self._departments_cache = self.worker.call(read)
+        return self._departments_cache[1]
+
+    def search(self, text: str, *, limit: int = 20, category: str | None = None,
+               department: str | None = None) -> list[ServiceInfo]:
+        """As-you-type search on the local cache (English or Hindi, any part of a word)."""
+        found = self.worker.call(self.store.catalog.search, text, limit=limit, category=category,
+                                 department=department)
+        departments = self._departments()
+        return [ServiceInfo.from_data(s, departments.get(s["department"])) for s in found]
+
+    def service(self, code: str) -> ServiceInfo:
+        data = self.worker.call(self.store.catalog.service, code)
+        if data is None:
+            raise UnknownService(f"no service {code} in the catalog on this PC; refresh the catalog",
+                                 details={"field": "service_code"})
+        return ServiceInfo.from_data(data, self._departments().get(data["department"]))
+
+    def categories(self) -> list[dict[str, Any]]:
+        return self.worker.call(self.store.catalog.groups, "category")
+
+    def departments(self, category: str | None = None) -> list[dict[str, Any]]:
+        return [d for d in self.worker.call(self.store.catalog.groups, "department")
+                if category is None or d.get("category") == category]
+
+    def services(self, *, category: str | None = None, department: str | None = None) -> list[ServiceInfo]:
+        departments = self._departments()
+        return [ServiceInfo.from_data(s, departments.get(s["department"]))
+                for s in self.worker.call(self.store.catalog.services, category=category, department=department)]
+
+
+# -- paying --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BillDetails:
+    """Get Bill Details: what the department says is due, to match with the paper bill."""
+
+    service_code: str
+    consumer_no: str
+    consumer_name: str
+    bill_no: str | None
+    due_date: str | None
+    amount_due_paise: int | None
+    payable_now_paise: int | None
+    partial_allowed: bool
+    min_paise: int
+    max_paise: int
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any]) -> BillDetails:
+        return cls(body["service_code"], body["consumer_no"], body["consumer_name"], body.get("bill_no"),
+                   body.get("due_date"), body.get("amount_due_paise"), body.get("payable_now_paise"),
+                   bool(body["partial_allowed"]), int(body["min_paise"]), int(body["max_paise"]))
+
+
+@dataclass(frozen=True)
+class BillLine:
+    """One bill of a payment. consumer_name and bill_no only go on a provisional receipt (typed off paper)."""
+
+    service_code: str
+    fields: Mapping[str, str]
+    amount_paise: int
+    consumer_name: str = ""
+    bill_no: str = ""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.amount_paise, bool) or not isinstance(self.amount_paise, int) or self.amount_paise <= 0:
+            raise InvalidInput("the amount must be a positive number of paise", code="invalid_amount",
+                               message_hi="राशि शून्य से अधिक होनी चाहिए।", details={"field": "amount_paise"})
+
+
+@dataclass(frozen=True)
+class Contact:
+    mobile: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class PayMethod:
+    type: Literal["wallet", "cheque"] = "wallet"
+    cheque_no: str | None = None
+    bank: str | None = None
+    date: date | None = None
+
+
+@dataclass(frozen=True)
+class PaymentOrder:
+    bills: tuple[BillLine, ...]
+    contact: Contact
+    method: PayMethod = field(default_factory=PayMethod)
+
+
+class OutcomeStatus(StrEnum):
+    PAID = "paid"  # the department confirmed it
+    PENDING = "pending"  # the server has it; the department's answer is still awaited
+    FAILED = "failed"  # the department refused it; the server gave the money back
+    PROVISIONAL = "provisional"  # taken offline: in the outbox, confirmed at the next sync
+    UNKNOWN = "unknown"  # the answer was lost and the server could not be asked yet: do not take it again
+
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    operation_id: str
+    status: OutcomeStatus
+    receipt: Receipt | None
+    spool_id: int | None
+    payment: Mapping[str, Any] | None = None
+
+    @property
+    def provisional(self) -> bool:
+        return self.status is OutcomeStatus.PROVISIONAL
+
+
+class InFlight:
+    """Operations this process is sending right now: a day-end sync leaves them to the payment that owns them."""
+
+    def __init__(self) -> None:
+        self._ids: set[str] = set()
+        self._lock = threading.Lock()
+
+    def add(self, operation_id: str) -> None:
+        with self._lock:
+            self._ids.add(operation_id)
+
+    def discard(self, operation_id: str) -> None:
+        with self._lock:
+            self._ids.discard(operation_id)
+
+    def __contains__(self, operation_id: object) -> bool:
+        with self._lock:
+            return operation_id in self._ids
+
+
+def wallet_snapshot(body: Mapping[str, Any], source: str) -> WalletSnapshot:
+    return WalletSnapshot(
+        wallet_balance_paise=int(body["wallet_balance_paise"]), spendable_paise=int(body["spendable_paise"]),
+        credit_limit_paise=body.get("credit_limit_paise"), credit_used_paise=body.get("credit_used_paise"),
+        taken_at=datetime.now(UTC).isoformat(timespec="seconds"), source=source,
+    )
+
+
+def error_body(exc: KioskError) -> dict[str, Any]:
+    return {"code": exc.error_code, "message": exc.message_en, "message_hi": exc.message_hi,
+            "status_code": exc.status, **{k: v for k, v in exc.details.items() if k in ("field",)}}
+
+
+class BillPayment:
+    """Get Bill Details and Pay: every payment goes into the outbox first, then to the server (or waits there)."""
+
+    def __init__(self, api: ApiClient, store: LocalStore, worker: Worker, connectivity: Connectivity,
+                 events: KioskEvents, catalog: ServiceCatalog, *, help_desk: HelpDesk,
+                 status_checks: int = 3, status_wait: float = 0.3, in_flight: InFlight | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.api = api
+        self.in_flight = in_flight if in_flight is not None else InFlight()
+        self.store = store
+        self.worker = worker
+        self.connectivity = connectivity
+        self.events = events
+        self.catalog = catalog
+        self.help_desk = help_desk
+        self.status_checks = status_checks
+        self.status_wait = status_wait
+        self.clock = clock
+
+    # -- Get Bill Details -----------------------------------------------------------------------------
+    def get_bill(self, service_code: str, fields: Mapping[str, str]) -> BillDetails:
+        service = self.catalog.service(service_code)
+        if self.connectivity.online is False:
+            raise self._needs_connection(service, "Get Bill Details")
+        cleaned = self._clean_fields(service, fields, "fields")
+        try:
+            body = self.api.post("/bills/fetch", {"service_code": service.code, "fields": cleaned})
+        except ServerUnreachable:
+            self.connectivity.report(False)
+            raise
+        self.connectivity.report(True)
+        return BillDetails.from_body(body)
+
+    # -- wallet ---------------------------------------------------------------------------------------
+    def refresh_wallet(self) -> WalletSnapshot:
+        try:
+            body = self.api.get("/wallet/balance")
+        except ServerUnreachable:
+            self.connectivity.report(False)
+            raise
+        self.connectivity.report(True)
+        snapshot = wallet_snapshot(body, "balance")
+        self.worker.call(self.store.state.save_wallet, snapshot)
+        return snapshot
+
+    def offline_limit(self) -> int:
+        """What may still be paid from the wallet offline: last known spendable − what is already queued."""
+        return self.worker.call(self._offline_limit)
+
+    def _offline_limit(self) -> int:
+        snapshot = self.store.state.wallet()
+        spendable = snapshot.spendable_paise if snapshot else 0
+        return max(0, spendable - self.store.outbox.unconfirmed_wallet_paise())
+
+    def queue_length(self) -> int:
+        return self.worker.call(self.store.outbox.queue_length)
+
+    # -- Pay ------------------------------------------------------------------------------------------
+    def pay(self, order: PaymentOrder) -> PaymentOutcome:
+        """Pay By Wallet / Departmental Cheque. Online when the server is reachable, else provisional."""
+        services, payload = self._prepare(order)
+        op_id = str(payload["operation_id"])
+        if self.connectivity.online is False:
+            return self._pay_offline(order, services, payload)
+        total = sum(b.amount_paise for b in order.bills)
+        op = NewOperation(op_id, "payment", payload, total, total if order.method.type == "wallet" else 0, False)
+        self.in_flight.add(op_id)
+        try:
+            self.worker.call(self.store.outbox.add, op, state=OutboxState.SENDING)
+            return self._send(order, services, payload)
+        finally:
+            self.in_flight.discard(op_id)
+
+    def _send(self, order: PaymentOrder, services: list[ServiceInfo], payload: dict[str, Any]) -> PaymentOutcome:
+        op_id = str(payload["operation_id"])
+        try:
+            view = self.api.post("/payments", payload)
+        except SESSION_REFUSALS as exc:
+            self._record_refused(op_id, exc)
+            raise
+        except Refused as exc:
+            self._record_refused(op_id, exc)
+            self.connectivity.report(True)
+            raise
+        except (ServerUnreachable, ServerFault) as exc:
+            log.warning("payment %s: no answer (%s); asking the server before anything is sent again", op_id, exc)
+            if isinstance(exc, ServerUnreachable):
+                self.connectivity.report(False)
+            return self._resolve_lost(order, services, payload, str(exc))
+        self.connectivity.report(True)
+        return self._finish(order, services, op_id, view)
+
+    def _prepare(self, order: PaymentOrder) -> tuple[list[ServiceInfo], dict[str, Any]]:
+        """Check what can be checked on this PC, and build the request body sent (every time) for it."""
+        if not order.bills:
+            raise InvalidInput("add a bill for payment first", code="no_bills", message_hi="पहले बिल जोड़ें।")
+        services = [self.catalog.service(b.service_code) for b in order.bills]
+        bills = [{"service_code": s.code, "fields": self._clean_fields(s, b.fields, f"bills[{i}].fields"),
+                  "amount_paise": b.amount_paise} for i, (s, b) in enumerate(zip(services, order.bills, strict=True))]
+        mobile = normalise_mobile(order.contact.mobile) if order.contact.mobile and order.contact.mobile.strip() \
+            else None
+        email = order.contact.email.strip() if order.contact.email and order.contact.email.strip() else None
+        if not mobile and not email:
+            raise ContactRequired("enter the consumer's mobile number or e-mail (at least one)",
+                                  details={"field": "contact"})
+        if mobile and not MOBILE.fullmatch(mobile):
+            raise InvalidField("mobile number must be 10 digits starting with 6, 7, 8 or 9",
+                               message_hi="मोबाइल नंबर 6, 7, 8 या 9 से शुरू होने वाले 10 अंकों का होना चाहिए।",
+                               code="invalid_mobile", details={"field": "contact.mobile"})
+        method: dict[str, Any] = {"type": order.method.type}
+        if order.method.type == "cheque":
+            method.update(cheque_no=order.method.cheque_no, bank=order.method.bank,
+                          date=order.method.date.isoformat() if order.method.date else None)
+        payload = {"operation_id": new_operation_id(), "bills": bills,
+                   "contact": {"mobile": mobile, "email": email}, "method": method, "offline": False}
+        return services, payload
+
+    @staticmethod
+    def _clean_fields(service: ServiceInfo, fields: Mapping[str, str], where: str) -> dict[str, str]:
+        unknown = sorted(set(fields) - {f.name for f in service.fields})
+        if unknown:
+            raise InvalidField(f"{service.name_en} has no field {unknown[0]}", code="unknown_field",
+                               details={"field": f"{where}.{unknown[0]}"})
+        return {f.name: f.check(fields.get(f.name), f"{where}.{f.name}") for f in service.fields}
+
+    @staticmethod
+    def _needs_connection(service: ServiceInfo, what: str = "This service") -> NeedsConnection:
+        return NeedsConnection(
+            f"{what} for {service.name_en} needs the connection to the central server; only offline-capable "
+            "services (electricity bills with the K No.) can be paid offline. Try again when the kiosk is online.",
+            details={"service_code": service.code},
+        )
+
+    def _pay_offline(self, order: PaymentOrder, services: list[ServiceInfo],
+                     payload: dict[str, Any]) -> PaymentOutcome:
+        for service in services:
+            if not service.offline_capable:
+                raise self._needs_connection(service)
+        payload = {**payload, "offline": True}
+        op_id = str(payload["operation_id"])
+        total = sum(b.amount_paise for b in order.bills)
+        from_wallet = total if order.method.type == "wallet" else 0
+        op = NewOperation(op_id, "payment", payload, total, from_wallet, True)
+
+        def queue() -> None:
+            # Checked and written in one worker task, so two quick payments cannot both use the last rupees.
+            limit = self._offline_limit()
+            if from_wallet > limit:
+                raise OfflineLimitExceeded(
+                    f"the offline limit is ₹{limit / 100:,.2f}; this payment needs ₹{from_wallet / 100:,.2f}. "
+                    "Sync with the server or refill the wallet.",
+                    details={"limit_paise": limit, "requested_paise": from_wallet})
+            self.store.outbox.add(op)
+
+        self.worker.call(queue)
+        return self._provisional(order, services, payload, OutcomeStatus.PROVISIONAL)
+
+    def _provisional(self, order: PaymentOrder, services: list[ServiceInfo], payload: dict[str, Any],
+                     status: OutcomeStatus) -> PaymentOutcome:
+        op_id = str(payload["operation_id"])
+        first, line = services[0], order.bills[0]
+        kiosk = self.worker.call(self.store.state.get, "kiosk", None) or {}
+        cheque = payload["method"] if order.method.type == "cheque" else None
+        receipt = provisional(
+            operation_id=op_id, taken_at=self.clock(), kiosk=Kiosk(kiosk.get("code", ""), kiosk.get("name", "")),
+            service=first.name, department=Bilingual(first.department_name_en, first.department_name_hi),
+            label=first.fields[0].label, consumer_number=payload["bills"][0]["fields"][first.fields[0].name],
+            consumer_name=line.consumer_name, bills=[(b.bill_no, b.amount_paise) for b in order.bills],
+            method=order.method.type, cheque=cheque, help_desk=self.help_desk,
+        )
+        spool_id = self.worker.call(self.store.spool.add, op_id, receipt.to_json())
+        self.events.queue_changed.emit(self.queue_length())
+        return PaymentOutcome(op_id, status, receipt, spool_id)
+
+    def _resolve_lost(self, order: PaymentOrder, services: list[ServiceInfo], payload: dict[str, Any],
+                      reason: str) -> PaymentOutcome:
+        """The answer was lost: ask the server for the operation first; send again (same id) only if it has none."""
+        op_id = str(payload["operation_id"])
+        self.worker.call(self.store.outbox.note_failure, [op_id], reason)
+        try:
+            try:
+                view = self.api.get(f"/payments/{op_id}")
+            except UnknownPayment:
+                # It never arrived: sending again is safe, the id makes a late copy of the first one harmless.
+                view = self.api.post("/payments", payload)
+        except (ServerUnreachable, ServerFault) as exc:
+            self.worker.call(self.store.outbox.note_failure, [op_id], str(exc))
+            if all(s.offline_capable for s in services):
+                # It stays in the outbox (in doubt); the next sync asks the server about it.
+                return self._provisional(order, services, payload, OutcomeStatus.PROVISIONAL)
+            self.events.queue_changed.emit(self.queue_length())
+            raise AnswerLost(
+                "The server's answer was lost. The payment is kept in the outbox and its status will be asked "
+                "when the connection returns; do not take the payment again.",
+                details={"operation_id": op_id}) from exc
+        except Refused as exc:
+            # The first copy may still be at work at the server (and have paid the bill meanwhile):
+            # the operation's own status decides.
+            try:
+                view = self.api.get(f"/payments/{op_id}")
+            except KioskError:
+                self._record_refused(op_id, exc)
+                raise exc from None
+        self.connectivity.report(True)
+        return self._finish(order, services, op_id, view)
+
+    def _finish(self, order: PaymentOrder, services: list[ServiceInfo], op_id: str,
+                view: dict[str, Any]) -> PaymentOutcome:
+        self.worker.call(self._record_view, op_id, view)
+        checks = 0
+        while view.get("status") == "pending" and checks < self.status_checks:
+            # The department's answer was lost or late: its status is asked through the server.
+            time.sleep(self.status_wait * (checks + 1))
+            checks += 1
+            try:
+                view = self.api.get(f"/payments/{op_id}")
+            except (ServerUnreachable, ServerFault):
+                break
+            self.worker.call(self._record_view, op_id, view)
+        receipt = from_payment(view, services[0].fields[0].label, self.help_desk)
+        spool_id = self.worker.call(self.store.spool.add, op_id, receipt.to_json())
+        status = {"success": OutcomeStatus.PAID, "failed": OutcomeStatus.FAILED}.get(
+            str(view.get("status")), OutcomeStatus.PENDING)
+        self.events.queue_changed.emit(self.queue_length())
+        return PaymentOutcome(op_id, status, receipt, spool_id, view)
+
+    def _record_view(self, op_id: str, view: dict[str, Any]) -> None:
+        self.store.outbox.record([Outcome(op_id, True, result=view)])
+        if isinstance(view.get("wallet"), dict):
+            self.store.state.save_wallet(wallet_snapshot(view["wallet"], f"payment {op_id}"))
+        if view.get("kiosk_code"):
+            self.store.state.set("kiosk", {"code": view["kiosk_code"], "name": view.get("kiosk_name", "")})
+
+    def _record_refused(self, op_id: str, exc: KioskError) -> None:
+        # Shown at the counter (operator_informed): it does not go to Reconcile.
+        self.worker.call(self.store.outbox.record, [Outcome(op_id, False, error=error_body(exc))],
+                         operator_informed=True)
+

@@ -1,0 +1,233 @@
+"""Day-end sync: push the whole outbox in batches, each operation exactly once, and list refusals for Reconcile."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from kiosk_app.api import ApiClient
+from kiosk_app.connectivity import Connectivity
+from kiosk_app.errors import KioskError, Refused, ServerFault, ServerUnreachable, UnknownPayment
+from kiosk_app.events import KioskEvents, SyncProgress
+from kiosk_app.services import SESSION_REFUSALS, InFlight, error_body, wallet_snapshot
+from kiosk_app.worker import Worker
+from offline_cache.outbox import OutboxEntry, OutboxState, Outcome
+from offline_cache.store import LocalStore
+
+log = logging.getLogger("emitra.sync")
+
+
+@dataclass(frozen=True)
+class ReconcileItem:
+    """An operation the operator must look at: refused by the server, or failed at the department."""
+
+    operation_id: str
+    created_at: str
+    amount_paise: int
+    service_code: str
+    consumer_no: str
+    offline: bool
+    code: str
+    reason: str
+    field: str | None = None
+
+    @classmethod
+    def from_entry(cls, entry: OutboxEntry) -> ReconcileItem:
+        payload = entry.payload
+        bill = payload["bills"][0]
+        consumer = next(iter(bill["fields"].values()), "")
+        if entry.state is OutboxState.REFUSED:
+            error = entry.error or {}
+            code, reason, field = str(error.get("code", "refused")), str(error.get("message", "")), error.get("field")
+        else:
+            result = entry.result or {}
+            code = f"department_{result.get('status', 'failed')}"
+            reason = str(result.get("failure_reason") or "the department did not accept the payment")
+            field = None
+        return cls(entry.operation_id, entry.created_at, entry.amount_paise, str(bill["service_code"]),
+                   str(consumer), entry.offline, code, reason, None if field is None else str(field))
+
+
+@dataclass(frozen=True)
+class SyncSummary:
+    total: int  # operations waiting when the sync started
+    done: int  # confirmed by the server in this run
+    refused: int  # refused by the server in this run (see `reconcile`)
+    remaining: int  # still waiting (stopped, or the server went away)
+    pending_at_department: int
+    stopped: bool
+    interrupted: str | None  # why the run ended early, when it did
+    seconds: float
+    reconcile: tuple[ReconcileItem, ...]
+
+    @property
+    def complete(self) -> bool:
+        return self.remaining == 0 and self.interrupted is None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["reconcile"] = [asdict(r) for r in self.reconcile]
+        return data
+
+
+class DayEndSync:
+    """Push the outbox; stop() makes the run end after the batch in flight, and run() again resumes."""
+
+    def __init__(self, api: ApiClient, store: LocalStore, worker: Worker, events: KioskEvents, *,
+                 connectivity: Connectivity | None = None, batch_size: int = 100,
+                 settle_pending: bool = True, in_flight: InFlight | None = None) -> None:
+        self.api = api
+        self.in_flight = in_flight if in_flight is not None else InFlight()
+        self.store = store
+        self.worker = worker
+        self.events = events
+        self.connectivity = connectivity
+        self.batch_size = batch_size
+        self.settle_pending = settle_pending
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def reconcile(self) -> list[ReconcileItem]:
+        """Reconcile: what the server refused (that nobody saw at the counter) and what the department failed."""
+        return [ReconcileItem.from_entry(e) for e in self.worker.call(self.store.outbox.for_reconcile)]
+
+    def run(self) -> SyncSummary:
+        if not self._lock.acquire(blocking=False):
+            raise RuntimeError("a day-end sync is already running")
+        try:
+            return self._run()
+        finally:
+            self._stop.clear()
+            self._lock.release()
+
+    def _run(self) -> SyncSummary:
+        started = time.monotonic()
+        run_id = self.worker.call(self.store.state.sync_started)
+        total = self.worker.call(self.store.outbox.queue_length)
+        self._total, self._sent, self._done, self._refused = total, 0, 0, 0
+        interrupted: str | None = None
+        self._progress()
+        try:
+            self._resolve_in_doubt()
+            while not self._stop.is_set():
+                batch = self.worker.call(self.store.outbox.claim, self.batch_size)
+                if not batch:
+                    break
+                self._send(batch)
+            if self.settle_pending and not self._stop.is_set():
+                self._settle_pending()
+        except (ServerUnreachable, ServerFault) as exc:
+            interrupted = str(exc)
+            if self.connectivity is not None and isinstance(exc, ServerUnreachable):
+                self.connectivity.report(False)
+        except SESSION_REFUSALS as exc:
+            interrupted = exc.message_en
+        else:
+            if self.connectivity is not None:
+                self.connectivity.report(True)
+        remaining = self.worker.call(self.store.outbox.queue_length)
+        pending = len(self.worker.call(self.store.outbox.awaiting_department))
+        summary = SyncSummary(total, self._done, self._refused, remaining, pending, self._stop.is_set(),
+                              interrupted, round(time.monotonic() - started, 3), tuple(self.reconcile()))
+        outcome = "complete" if summary.complete else ("stopped" if summary.stopped else "interrupted")
+        self.worker.call(self.store.state.sync_finished, run_id, outcome, summary.to_dict())
+        self._progress(finished=True)
+        self.events.queue_changed.emit(remaining)
+        log.info("day-end sync %s: %d done, %d refused, %d remaining in %.1f s", outcome, summary.done,
+                 summary.refused, remaining, summary.seconds)
+        return summary
+
+    def _progress(self, *, finished: bool = False) -> None:
+        self.events.sync_progress.emit(SyncProgress(self._total, self._sent, self._done, self._refused, finished))
+
+    def _resolve_in_doubt(self) -> None:
+        """Operations whose request went out without an answer: ask the server before anything is re-sent."""
+        for entry in self.worker.call(self.store.outbox.in_state, OutboxState.SENDING):
+            if self._stop.is_set():
+                return
+            if entry.operation_id in self.in_flight:
+                continue  # a payment at the counter is sending it now and will record its answer
+            try:
+                view = self.api.get(f"/payments/{entry.operation_id}")
+            except UnknownPayment:
+                self.worker.call(self.store.outbox.requeue, [entry.operation_id])  # never arrived: send it
+                continue
+            self._record([Outcome(entry.operation_id, True, result=view)])
+
+    def _send(self, batch: list[OutboxEntry]) -> None:
+        ids = [e.operation_id for e in batch]
+        try:
+            body = self.api.post("/payments/batch", {"items": [e.payload for e in batch]})
+        except (ServerUnreachable, ServerFault) as exc:
+            # In doubt: they stay 'sending' and the next run asks about each before sending again.
+            self.worker.call(self.store.outbox.note_failure, ids, str(exc))
+            raise
+        except SESSION_REFUSALS:
+            self.worker.call(self.store.outbox.requeue, ids)  # refused before any item was looked at
+            raise
+        except Refused as exc:
+            # The whole request was refused (a malformed item): nothing was applied. Find the culprit by halves.
+            if len(batch) == 1:
+                self._record([Outcome(ids[0], False, error=error_body(exc))])
+                return
+            middle = len(batch) // 2
+            self._send(batch[:middle])
+            self._send(batch[middle:])
+            return
+        retried = {e.operation_id for e in batch if e.attempts > 1}
+        outcomes = []
+        for item in body.get("results", []):
+            if item.get("result") == "done":
+                outcomes.append(Outcome(item["operation_id"], True, result=item["payment"]))
+                continue
+            error = dict(item.get("error") or {})
+            error["status_code"] = item.get("status_code")
+            if item["operation_id"] in retried:
+                # Sent before without an answer: a copy still being worked on at the server may have paid the
+                # bill ("bill_already_paid"). The operation's own status is the truth.
+                try:
+                    view = self.api.get(f"/payments/{item['operation_id']}")
+                except UnknownPayment:
+                    pass
+                else:
+                    outcomes.append(Outcome(item["operation_id"], True, result=view))
+                    continue
+            outcomes.append(Outcome(item["operation_id"], False, error=error))
+        self._record(outcomes)
+
+    def _record(self, outcomes: list[Outcome]) -> None:
+        def write() -> None:
+            self.store.outbox.record(outcomes)
+            views = [o.result for o in outcomes if o.done and o.result and isinstance(o.result.get("wallet"), dict)]
+            if views:
+                self.store.state.save_wallet(wallet_snapshot(views[-1]["wallet"], "day-end sync"))
+
+        self.worker.call(write)
+        self._sent += len(outcomes)
+        self._done += sum(1 for o in outcomes if o.done)
+        self._refused += sum(1 for o in outcomes if not o.done)
+        self._progress()
+
+    def _settle_pending(self) -> None:
+        """Payments the server took whose department answer is still out: ask once more each."""
+        for entry in self.worker.call(self.store.outbox.awaiting_department):
+            if self._stop.is_set():
+                return
+            try:
+                view = self.api.get(f"/payments/{entry.operation_id}")
+            except (ServerUnreachable, ServerFault):
+                raise
+            except KioskError as exc:
+                log.info("status of %s not available: %s", entry.operation_id, exc)
+                continue
+            self.worker.call(self.store.outbox.record, [Outcome(entry.operation_id, True, result=view)])

@@ -1,0 +1,156 @@
+"""The real kiosk client core wired to a real server process, paper bills, and checks on the server's books."""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from kiosk_app.api import ApiClient
+from kiosk_app.config import KioskConfig
+from kiosk_app.core import KioskCore
+from kiosk_app.services import BillLine, Contact, PaymentOrder, new_operation_id
+from kiosk_app.worker import InlineWorker, Worker
+from offline_cache.outbox import NewOperation
+from tests.support.auth import ready_token
+from tests.support.server import ServerProcess
+
+
+@dataclass(frozen=True)
+class PaperBill:
+    """What a customer's paper electricity bill says: the K No. and the amount due today."""
+
+    service_code: str
+    k_no: str
+    amount_paise: int
+
+    def line(self) -> BillLine:
+        return BillLine(self.service_code, {"k_no": self.k_no}, self.amount_paise)
+
+    def order(self, mobile: str = "9876543210") -> PaymentOrder:
+        return PaymentOrder((self.line(),), Contact(mobile=mobile))
+
+
+_BILL_CACHE: dict[tuple[str, int, int], list[PaperBill]] = {}
+
+
+def paper_bills(count: int, *, series: int = 1, service_code: str = "ELEC-JVVNL") -> list[PaperBill]:
+    """Distinct electricity bills as the simulated department prints them (fetched from its own code).
+
+    A throwaway server database stands in for the department's records, so a thousand bills cost
+    milliseconds instead of a thousand Get Bill Details round trips.
+    """
+    key = (service_code, count, series)
+    if key in _BILL_CACHE:
+        return _BILL_CACHE[key]
+    from sqlalchemy import create_engine
+
+    from server.billers.simulated import SimulatedBiller
+    from server.catalog import load_catalog
+    from server.core.config import Settings
+    from server.migrate import migrate
+
+    work = Path(tempfile.mkdtemp(prefix="paper-bills-"))
+    url = f"sqlite:///{work / 'dept.sqlite3'}"
+    migrate(Settings(database_url=url))
+    engine = create_engine(url)
+    service = load_catalog().services[service_code]
+    biller = SimulatedBiller(service.biller, engine)
+    today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Kolkata")).date()
+    prefix = {"ELEC-JVVNL": "21", "ELEC-AVVNL": "31", "ELEC-JDVVNL": "41"}[service_code]
+    bills = []
+    for i in range(count):
+        k_no = f"{prefix}{series:02d}{i:06d}35"
+        bill = biller.fetch(service, k_no, {"k_no": k_no}, today)
+        amount = bill.payable_now(today)
+        assert amount is not None
+        bills.append(PaperBill(service_code, k_no, amount))
+    engine.dispose()
+    _BILL_CACHE[key] = bills
+    return bills
+
+
+class KioskPc:
+    """A kiosk PC: its own database file, the real client core, signed in to the server as `code`."""
+
+    def __init__(self, server: ServerProcess, tmp: Path, code: str, *, funds: int = 10_000_000,
+                 url: str | None = None, worker: Worker | None = None, timeout: tuple[float, float] = (2.0, 10.0),
+                 token: str | None = None, auto_flush: bool = False) -> None:
+        self.server = server
+        self.code = code
+        self.token = token or ready_token(server, code)
+        if funds:
+            assert server.adjust(code, uuid.uuid4().hex, "credit", funds).status_code == 200
+        self.db_path = tmp / code / "kiosk.sqlite3"
+        self.url = url or server.url
+        self.timeout = timeout
+        self.core = self.open(worker, auto_flush=auto_flush)
+
+    def open(self, worker: Worker | None = None, *, auto_flush: bool = False) -> KioskCore:
+        api = ApiClient(self.url, machine_id=f"pc-{self.code}", timeout=self.timeout, retries=1)
+        api.token = self.token
+        return KioskCore(KioskConfig(server_url=self.url, database=self.db_path), worker=worker or InlineWorker(),
+                         api=api, auto_flush=auto_flush)
+
+    def queue_offline(self, bills: list[PaperBill], mobile: str = "9876543210") -> list[str]:
+        """Prepare a day of offline payments straight into the outbox (as the pay use-case writes them)."""
+        ids = []
+        ops = []
+        for bill in bills:
+            op_id = new_operation_id()
+            ids.append(op_id)
+            ops.append(NewOperation(op_id, "payment", {
+                "operation_id": op_id, "offline": True, "method": {"type": "wallet"},
+                "contact": {"mobile": mobile, "email": None},
+                "bills": [{"service_code": bill.service_code, "fields": {"k_no": bill.k_no},
+                           "amount_paise": bill.amount_paise}]}, bill.amount_paise, bill.amount_paise, True))
+        self.core.worker.call(self.core.store.outbox.add_many, ops)
+        return ids
+
+    def close(self) -> None:
+        self.core.close()
+
+
+def server_db(server: ServerProcess) -> Path:
+    assert server.database_url.startswith("sqlite:///")
+    return Path(server.database_url.removeprefix("sqlite:///"))
+
+
+def server_payments(server: ServerProcess, kiosk_code: str) -> dict[str, list[dict[str, Any]]]:
+    """Every payment the server holds for the kiosk, by operation id (a list: exactly once means length 1)."""
+    db = sqlite3.connect(f"file:{server_db(server)}?mode=ro", uri=True, timeout=30)
+    try:
+        rows = db.execute(
+            "SELECT p.operation_id, p.status, p.total_paise, p.reversed_paise, p.txn_id FROM payments p "
+            "JOIN kiosks k ON k.id = p.kiosk_id WHERE k.code = ?", (kiosk_code,)).fetchall()
+        paid_at_department = dict(db.execute(
+            "SELECT b.payment_id, count(s.id) FROM payment_bills b JOIN payments p ON p.id = b.payment_id "
+            "JOIN kiosks k ON k.id = p.kiosk_id LEFT JOIN sim_biller_payments s ON s.reference = b.reference "
+            "WHERE k.code = ? GROUP BY b.payment_id", (kiosk_code,)).fetchall())
+        ids = dict(db.execute("SELECT p.operation_id, p.id FROM payments p JOIN kiosks k ON k.id = p.kiosk_id "
+                              "WHERE k.code = ?", (kiosk_code,)).fetchall())
+    finally:
+        db.close()
+    found: dict[str, list[dict[str, Any]]] = {}
+    for op_id, status, total, reversed_, txn in rows:
+        found.setdefault(op_id, []).append({"status": status, "total_paise": total, "reversed_paise": reversed_,
+                                            "txn_id": txn, "department_records": paid_at_department.get(ids[op_id])})
+    return found
+
+
+def assert_exactly_once(server: ServerProcess, kiosk_code: str, expected: dict[str, int], funds: int) -> None:
+    """Each expected operation is one payment at the server, paid once at the department; the wallet agrees."""
+    found = server_payments(server, kiosk_code)
+    assert set(found) == set(expected), (len(found), len(expected), sorted(set(expected) - set(found))[:5])
+    assert all(len(v) == 1 for v in found.values())
+    assert all(v[0]["department_records"] == 1 for v in found.values()), [
+        (k, v) for k, v in found.items() if v[0]["department_records"] != 1][:3]
+    assert all(v[0]["total_paise"] == expected[k] for k, v in found.items())
+    spent = sum(v[0]["total_paise"] - v[0]["reversed_paise"] for v in found.values())
+    assert server.balance(kiosk_code)["wallet_balance_paise"] == funds - spent
+    assert server.audit() == []
