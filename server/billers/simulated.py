@@ -65,20 +65,23 @@ class SimulatedBiller:
     # -- faults -----------------------------------------------------------------------------------------
     def _fault(self, call: str) -> tuple[str, int]:
         """The fault in force for this call ("pay" or "fetch"); a pay consumes one of a counted fault."""
-        consume = call == "pay"
-        with self.engine.begin() as conn:
-            row = conn.execute(
-                select(faults_t.c.fault, faults_t.c.remaining, faults_t.c.delay_ms, faults_t.c.applies_to).where(
-                    faults_t.c.biller == self.code
-                )
-            ).first()
-            if row is None or row.fault == "none" or row.remaining == 0 or row.applies_to not in (call, "both"):
+        query = select(faults_t.c.fault, faults_t.c.remaining, faults_t.c.delay_ms, faults_t.c.applies_to).where(
+            faults_t.c.biller == self.code
+        )
+        with self.engine.connect() as conn:  # a read: no write lock unless there is a count to take
+            row = conn.execute(query).first()
+        if row is None or row.fault == "none" or row.remaining == 0 or row.applies_to not in (call, "both"):
+            return "none", 0
+        if call == "pay" and row.remaining > 0:
+            with self.engine.begin() as conn:
+                taken = conn.execute(
+                    update(faults_t)
+                    .where(faults_t.c.biller == self.code, faults_t.c.remaining > 0)
+                    .values(remaining=faults_t.c.remaining - 1)
+                ).rowcount
+            if not taken:  # a concurrent call took the last one
                 return "none", 0
-            if consume and row.remaining > 0:
-                conn.execute(
-                    update(faults_t).where(faults_t.c.biller == self.code).values(remaining=faults_t.c.remaining - 1)
-                )
-            return row.fault, row.delay_ms
+        return row.fault, row.delay_ms
 
     def _slow(self, delay_ms: int) -> None:
         delay = delay_ms / 1000
@@ -177,13 +180,13 @@ class SimulatedBiller:
                         status="success",
                     )
                 )
-        except IntegrityError:
-            pass  # a concurrent attempt with the same reference recorded it first
+        except IntegrityError:  # a concurrent attempt with the same reference recorded it first
+            found = self.status(reference)
+            assert found is not None
+            return found
         if fault == "lost_answer":
             raise BillerTimeout(f"{self.code} did not answer (the payment was recorded there)")
-        found = self.status(reference)
-        assert found is not None
-        return found
+        return BillerPayment(reference, biller_ref, "success")
 
     def status(self, reference: str) -> BillerPayment | None:
         with self.engine.connect() as conn:

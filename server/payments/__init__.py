@@ -425,7 +425,6 @@ class Payments:
                 return biller.pay(service, bill.reference, bill.consumer_no, bill.bill_no, bill.amount_paise)
 
             self._settle(payment_id, bill, ask)
-        self._finish(payment_id)
 
     def resolve(self, payment_id: int) -> None:
         """Drive unfinished bills to an end: the department is asked (it is idempotent on our reference)."""
@@ -500,10 +499,6 @@ class Payments:
             tx.run(op, reverse)
 
         in_transaction(self.engine, work)
-
-    def _finish(self, payment_id: int) -> None:
-        with self.engine.begin() as conn:
-            self._refresh_status(conn, payment_id)
 
     @staticmethod
     def _refresh_status(conn: Connection, payment_id: int) -> None:
