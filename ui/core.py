@@ -7,6 +7,7 @@ the screens call these functions, and when kiosk_app grows the use-case the func
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, cast
@@ -15,10 +16,13 @@ from keyring.backend import KeyringBackend
 
 from kiosk_app.api import ApiClient
 from kiosk_app.auth import KioskAccount
+from kiosk_app.config import KioskConfig
+from kiosk_app.core import KioskCore
 from kiosk_app.session import LocalSettings, TokenStore
 from printing.connections import FoundUsbPrinter, PrinterAddress, connect, discover_usb_printers
+from printing.errors import PrinterProblem
 from printing.receipt import HelpDesk
-from printing.spool_runner import PrintResult, ReceiptPrinting
+from printing.spool_runner import PrintOutcome, PrintResult, ReceiptPrinting
 from printing.thermal import Paper
 from ui.settings import Preferences, PreferencesFile
 
@@ -41,6 +45,8 @@ class Core:
     keyring_backend: KeyringBackend | None = None
     usb_backend: Any = None  # a pyusb backend; None = libusb (tests pass a simulated bus)
     help_desk: HelpDesk = field(default=HELP_DESK)
+    _kiosk: KioskCore | None = field(default=None, init=False, repr=False)
+    _kiosk_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
     def open(cls, *, config_dir: Path | None = None, server_url: str | None = None,
@@ -66,10 +72,48 @@ class Core:
         if url.rstrip("/") == self.server_url:
             return
         account = _make_account(url, self.local, self.keyring_backend)
+        self.close_kiosk()
         self.account.api.close()
         self.account = account
 
+    @property
+    def database_path(self) -> Path:
+        """The kiosk's local database (catalog cache, outbox, receipt spool): next to the settings file."""
+        if self.config_dir is not None:
+            return self.config_dir / "kiosk.sqlite3"
+        return KioskConfig.from_env().database_path
+
+    def kiosk(self) -> KioskCore:
+        """The client core (catalog, payments, day-end sync, events), opened on first use.
+
+        Opening touches SQLite (on kiosk_app's database worker, but the caller waits): call it from an op.
+        It shares the account's API client, so it works with the session of whoever is signed in.
+        """
+        with self._kiosk_lock:
+            if self._kiosk is None:
+                config = KioskConfig(server_url=self.server_url, database=self.database_path)
+                self._kiosk = KioskCore(config, api=self.account.api, help_desk=self.help_desk,
+                                        settings=self.local)
+            return self._kiosk
+
+    @property
+    def kiosk_if_open(self) -> KioskCore | None:
+        """The client core when an op has opened it already (safe on the GUI thread: touches nothing)."""
+        return self._kiosk
+
+    def receipt_desk(self, kiosk: KioskCore) -> SpoolDesk:
+        return SpoolDesk(kiosk, self.preferences.printer_address, self.preferences.paper_roll, self.usb_backend)
+
+    def close_kiosk(self) -> None:
+        with self._kiosk_lock:
+            kiosk, self._kiosk = self._kiosk, None
+        if kiosk is not None:
+            kiosk.connectivity.stop()
+            kiosk.worker.call(kiosk.store.close)
+            kiosk.worker.close()  # its API client is the account's: closed below, not here
+
     def close(self) -> None:
+        self.close_kiosk()
         self.account.api.close()
 
 
@@ -137,6 +181,46 @@ class ReceiptDesk(Protocol):
     def print_spooled(self, spool_id: int) -> PrintResult: ...
 
     def reprint(self, spool_id: int) -> PrintResult: ...
+
+
+class SpoolDesk:
+    """The receipt desk over the kiosk's receipt spool: each print runs on kiosk_app's database worker, since the
+    spool is SQLite (the printer I/O waits there too, which keeps a receipt's print and its record in order)."""
+
+    def __init__(self, kiosk: KioskCore, address: PrinterAddress | None, paper: Paper, usb_backend: Any = None) -> None:
+        self.kiosk = kiosk
+        self.address = address
+        self.paper = paper
+        self.usb_backend = usb_backend
+
+    @property
+    def printer_set(self) -> bool:
+        return self.address is not None
+
+    def _printing(self) -> ReceiptPrinting:
+        address, paper, backend = self.address, self.paper, self.usb_backend
+        assert address is not None
+        return ReceiptPrinting(self.kiosk.store.spool, lambda: connect(address, paper, usb_backend=backend), paper)
+
+    def print_spooled(self, spool_id: int) -> PrintResult:
+        if self.address is None:
+            return PrintResult(PrintOutcome.FAILED, spool_id, PrinterNotSet())
+        return self.kiosk.worker.call(lambda: self._printing().print_spooled(spool_id))
+
+    def reprint(self, spool_id: int) -> PrintResult:
+        if self.address is None:
+            return PrintResult(PrintOutcome.FAILED, spool_id, PrinterNotSet())
+        return self.kiosk.worker.call(lambda: self._printing().reprint(spool_id))
+
+
+class PrinterNotSet(PrinterProblem):
+    """No printer chosen in the settings yet: the receipt stays in the spool."""
+
+    code = "not_set"
+    message_en = "No receipt printer is chosen on this PC; the receipt is kept and can be printed later."
+    message_hi = "इस पीसी पर कोई रसीद प्रिंटर नहीं चुना गया है; रसीद सुरक्षित है और बाद में प्रिंट की जा सकती है।"
+    next_step_en = "Choose the printer in Settings → Printer (F9), then press Print."
+    next_step_hi = "सेटिंग्स → प्रिंटर (F9) में प्रिंटर चुनें, फिर प्रिंट दबाएँ।"
 
 
 def find_usb_printers(usb_backend: Any = None) -> list[FoundUsbPrinter]:

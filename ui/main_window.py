@@ -7,6 +7,7 @@ them is plugged in through `FEATURE_PAGES` (see `Feature`), without touching thi
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QPushButton, QStackedW
 
 from kiosk_app import __version__
 from kiosk_app.auth import Profile, SignedIn
+from kiosk_app.core import KioskCore
 from kiosk_app.errors import EnvironmentFault, NotSignedIn, SessionExpired
 from printing.money import format_rupees
 from ui.core import Core, KioskObservers, WalletBalance, read_balance, server_reachable
@@ -45,6 +47,12 @@ class Feature(StrEnum):
 # Seam: a screen for a feature registers a factory here (e.g. FEATURE_PAGES[Feature.AVAIL_SERVICE] =
 # AvailServicePage); until then the menu entry opens the "coming in a later update" page.
 FEATURE_PAGES: dict[Feature, Callable[[Core], QWidget]] = {}
+
+
+class FeaturePage(QWidget):
+    """A feature's page; `wallet_changed` asks the window to load the balance again (after a payment)."""
+
+    wallet_changed = Signal()
 
 
 def menu_text(key: str) -> str:
@@ -212,6 +220,20 @@ class StatusFeed(QObject):
         self._disconnect.clear()
 
 
+@dataclass(frozen=True)
+class KioskOpened:
+    kiosk: KioskCore
+    online: bool
+    queue_length: int
+
+
+def open_kiosk(core: Core) -> KioskOpened:
+    """On a worker: the client core (its database opened once), one health check, the outbox length."""
+    kiosk = core.kiosk()
+    online = kiosk.connectivity.check()
+    return KioskOpened(kiosk, online, kiosk.payments.queue_length())
+
+
 class MainWindow(QMainWindow):
     lock_requested = Signal()
     logout_requested = Signal()
@@ -309,6 +331,8 @@ class MainWindow(QMainWindow):
             return
         if feature not in self.feature_pages:
             page = factory(self.core)
+            if isinstance(page, FeaturePage):
+                page.wallet_changed.connect(self.refresh_balance)
             self.feature_pages[feature] = page
             self.stack.addWidget(page)
         self.stack.setCurrentWidget(self.feature_pages[feature])
@@ -321,6 +345,15 @@ class MainWindow(QMainWindow):
         self.refresh_balance()
         self.check_health()
         self.health_timer.start()
+        core = self.core
+        Op(self, lambda: open_kiosk(core)).success(self.on_kiosk_opened).failure(self.on_load_failed).run()
+
+    def on_kiosk_opened(self, opened: KioskOpened) -> None:
+        """kiosk_app's events take over from the polling health check: live online/offline and queue length."""
+        self.attach_events(opened.kiosk.events)
+        self.status.set_online(opened.online)
+        self.status.set_queue(opened.queue_length)
+        opened.kiosk.connectivity.start()
 
     def refresh_balance(self) -> None:
         account = self.core.account

@@ -19,13 +19,17 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from kiosk_app.auth import OtpSent, Profile, SignedIn
 from kiosk_app.errors import InvalidCredentials, OtpInvalid, PasswordRejected, ServerUnreachable
+from kiosk_app.services import BillDetails, FieldSpec, ServiceInfo
+from kiosk_app.sync import ReconcileItem, SyncSummary
 from printing.connections import FoundUsbPrinter
 from printing.samples import sample_receipt
 from printing.spool_runner import PrintOutcome, PrintResult
 from printing.thermal import PAPER_80MM
 from ui import ops
 from ui.app import make_application
+from ui.avail_service import AvailServicePage
 from ui.core import Core, WalletBalance
+from ui.day_end import DayEndPage
 from ui.dialogs import RecordedMessages, use_messages
 from ui.forms import explain, say
 from ui.main_window import Feature, MainWindow, PrinterState
@@ -40,6 +44,17 @@ PROFILE = Profile("RJ-JPR-0142", "Sharma eMitra Kendra", "Ramesh Kumar Sharma", 
                   "302017", None, True)
 BALANCE = WalletBalance(wallet_balance_paise=98_456_50, credit_limit_paise=50_000_00, credit_used_paise=25_000_00,
                         spendable_paise=1_23_456_50)
+K_NO = FieldSpec("k_no", "K No.", "के. नं.", r"[0-9]{12,13}", 12, 13, "210412345678")
+ELECTRICITY = tuple(
+    ServiceInfo(f"ELEC-{code}", code, "UTILITY", "bill", f"{code} Electricity Bill", f"{hi} बिजली बिल", True, (K_NO,),
+                f"{city} Vidyut Vitran Nigam Ltd", f"{city_hi} विद्युत वितरण निगम लि.")
+    for code, hi, city, city_hi in (("JVVNL", "जेवीवीएनएल", "Jaipur", "जयपुर"), ("AVVNL", "एवीवीएनएल", "Ajmer", "अजमेर"),
+                                    ("JDVVNL", "जेडीवीवीएनएल", "Jodhpur", "जोधपुर")))
+BILL = BillDetails("ELEC-JVVNL", "210412345678", "Ramesh Chand", "JV/2511/88123", "2025-12-05", 1_845_50, 1_845_50,
+                   False, 1_845_50, 1_845_50)
+SUMMARY = SyncSummary(14, 13, 1, 0, 0, False, None, 2.4, (
+    ReconcileItem("5f1c0a", "2025-11-25T14:02:11", 2_310_00, "ELEC-AVVNL", "310212345635", True,
+                  "bill_already_paid", "this bill was already paid at another counter"),))
 OTP = OtpSent("sample", "sent", expires_in_seconds=300, resend_after_seconds=30, resends_left=3)
 
 
@@ -128,7 +143,49 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
 
     def coming_soon() -> QWidget:
         main = _main(core)
+        main.open_feature(Feature.REFILL)
+        return main
+
+    def avail_service() -> QWidget:
+        main = _main(core)
         main.open_feature(Feature.AVAIL_SERVICE)
+        page = main.feature_pages[Feature.AVAIL_SERVICE]
+        assert isinstance(page, AvailServicePage)
+        page.tr_.banner.show_message(None)
+        page.search.line_edit.setText("bijli")
+        page.on_search_found(page._search_generation, "bijli", list(ELECTRICITY))
+        page.online = True
+        page.show_service(ELECTRICITY[0])
+        page.spec_fields[0].line_edit.setText("210412345678")
+        page.on_bill_loaded(BILL)
+        page.mobile.line_edit.setText("98765 43210")
+        return main
+
+    def avail_offline() -> QWidget:
+        main = _main(core)
+        main.status.set_online(False)
+        main.status.set_queue(2)
+        main.open_feature(Feature.AVAIL_SERVICE)
+        page = main.feature_pages[Feature.AVAIL_SERVICE]
+        assert isinstance(page, AvailServicePage)
+        page.tr_.banner.show_message(say("avail.catalog_cached"))
+        page.search.line_edit.setText("बिजली")
+        page.on_search_found(page._search_generation, "बिजली", list(ELECTRICITY))
+        page.online = False
+        page.offline_limit_paise = 96_120_00
+        page.show_service(ELECTRICITY[0])
+        page.spec_fields[0].line_edit.setText("210412345678")
+        page.consumer_name.line_edit.setText("Ramesh Chand")
+        page.amount.line_edit.setText("12x")
+        page.amount.set_error(say("avail.amount_invalid"))
+        return main
+
+    def day_end() -> QWidget:
+        main = _main(core)
+        main.open_feature(Feature.DAY_END)
+        page = main.feature_pages[Feature.DAY_END]
+        assert isinstance(page, DayEndPage)
+        page.on_sync_finished(SUMMARY)
         return main
 
     def settings_printer() -> QWidget:
@@ -155,7 +212,8 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
             "06-forgot-sso-id-otp": forgot_sso, "07-forgot-sso-id-found": forgot_sso_found,
             "08-forgot-password": forgot_password, "09-main-window": main_window, "10-coming-soon": coming_soon,
             "11-settings-printer": settings_printer, "12-settings-language": settings_language,
-            "13-settings-server": settings_server, "14-receipt": receipt}
+            "13-settings-server": settings_server, "14-receipt": receipt, "15-avail-service": avail_service,
+            "16-avail-service-offline": avail_offline, "17-day-end": day_end}
 
 
 def _main(core: Core) -> MainWindow:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from kiosk_app.auth import SignedIn
 from kiosk_app.errors import ConfigurationError
 from printing.spool_runner import PrintOutcome, PrintResult
+from ui import features
 from ui.core import Core
 from ui.dialogs import messages
 from ui.forms import Message, error_text, say, shortcut
@@ -69,6 +70,7 @@ class Shell(QObject):
 
     def __init__(self, core: Core, *, idle_interval_ms: int | None = None) -> None:
         super().__init__()
+        features.install()
         self.core = core
         self.idle = IdleWatch()
         self.idle.expired.connect(self.on_idle_expired)

@@ -225,6 +225,116 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                              "दोबारा प्रिंट की गई रसीद पर 'प्रतिलिपि' (DUPLICATE) छपता है।"),
     "receipt.no_spool": ("This receipt is not in the receipt spool, so it cannot be printed from here.",
                          "यह रसीद स्पूल में नहीं है, इसलिए यहाँ से प्रिंट नहीं हो सकती।"),
+    # -- Services → Avail Service --------------------------------------------------------------------
+    "avail.title": ("Avail Service", "सेवा प्राप्त करें (Avail Service)"),
+    "avail.search": ("Avail &Service (type the service name, English or Hindi; ↓ to the list, Enter to pick)",
+                     "सेवा का नाम लिखें, हिन्दी या English (Avail Service; ↓ सूची पर, Enter चुनें)"),
+    "avail.search_hint": ("e.g. bijli, electricity, पानी, recharge", "जैसे बिजली, bijli, पानी, recharge"),
+    "avail.no_match": ("No service matches “{text}”.", "“{text}” से मेल खाती कोई सेवा नहीं मिली।"),
+    "avail.advance": ("Advance Search (F3)", "विस्तृत खोज (Advance Search, F3)"),
+    "avail.utility": ("&Utility", "उपयोगिता (&Utility)"),
+    "avail.department": ("&Department", "विभाग (&Department)"),
+    "avail.service": ("Ser&vice", "सेवा (Ser&vice)"),
+    "avail.choose": ("— choose —", "— चुनें —"),
+    "avail.catalog_loading": ("Loading the service list…", "सेवा सूची लोड हो रही है…"),
+    "avail.catalog_cached": (
+        "The server cannot be reached: the service list saved on this PC is used.",
+        "सर्वर से संपर्क नहीं हो पा रहा: इस पीसी पर सहेजी गई सेवा सूची का उपयोग हो रहा है।"),
+    "avail.catalog_empty": (
+        "The service list has not been downloaded to this PC yet. Connect to the server once, then open "
+        "Avail Service again.",
+        "सेवा सूची अभी इस पीसी पर डाउनलोड नहीं हुई है। एक बार सर्वर से जुड़ें, फिर सेवा प्राप्त करें दोबारा खोलें।"),
+    "avail.selected": ("{service} — {department}", "{service} — {department}"),
+    "avail.offline_mode": (
+        "OFFLINE: type the details off the paper bill. The receipt will be PROVISIONAL and the payment is "
+        "confirmed at the Day End sync. Offline limit left: {limit}.",
+        "ऑफ़लाइन: कागज़ी बिल से विवरण भरें। रसीद अस्थायी (PROVISIONAL) होगी और भुगतान दिवस समाप्ति सिंक पर पक्का "
+        "होगा। शेष ऑफ़लाइन सीमा: {limit}।"),
+    "avail.needs_connection": (
+        "OFFLINE: {service} needs the connection to the central server and cannot be paid now. Only "
+        "electricity bills with the K No. can be taken offline. Try again when the status bar shows Online.",
+        "ऑफ़लाइन: {service} के लिए केंद्रीय सर्वर से कनेक्शन आवश्यक है, अभी भुगतान नहीं हो सकता। ऑफ़लाइन केवल "
+        "के. नं. वाले बिजली बिल लिए जा सकते हैं। स्टेटस बार में ऑनलाइन दिखे तब फिर प्रयास करें।"),
+    "avail.get_bill": ("&Get Bill Details (Enter)", "बिल विवरण प्राप्त करें (Get Bill Details, Enter)"),
+    "avail.consumer_name": ("Consumer &name (from the paper bill)", "उपभोक्ता का नाम (कागज़ी बिल से)"),
+    "avail.bill_no": ("&Bill No. (from the paper bill)", "बिल नं. (कागज़ी बिल से)"),
+    "avail.amount": ("&Amount to pay (₹)", "भुगतान राशि (₹)"),
+    "avail.amount_invalid": ("Enter the amount in rupees, e.g. 1234.50.", "राशि रुपयों में लिखें, जैसे 1234.50।"),
+    "avail.amount_range": ("The amount must be between {min} and {max}.", "राशि {min} और {max} के बीच होनी चाहिए।"),
+    "avail.bill_details": (
+        "Consumer: {name}\nBill No.: {bill_no}\nDue date: {due}\nAmount due: {due_amount}\n"
+        "Payable now: {payable}",
+        "उपभोक्ता: {name}\nबिल नं.: {bill_no}\nअंतिम तिथि: {due}\nदेय राशि: {due_amount}\n"
+        "अभी देय: {payable}"),
+    "avail.match_paper": ("Match these details with the paper bill before adding it.",
+                          "जोड़ने से पहले इन विवरणों का कागज़ी बिल से मिलान करें।"),
+    "avail.add_bill": ("Add Bill For &Payment (F6)", "भुगतान हेतु बिल जोड़ें (Add Bill For Payment, F6)"),
+    "avail.already_added": ("This bill is already in the list.", "यह बिल पहले से सूची में है।"),
+    "avail.bills": ("Bills for payment (Delete removes the selected one)",
+                    "भुगतान हेतु बिल (Delete चुना हुआ हटाता है)"),
+    "avail.col_service": ("Service", "सेवा"),
+    "avail.col_consumer": ("Consumer No.", "उपभोक्ता नं."),
+    "avail.col_name": ("Name", "नाम"),
+    "avail.col_amount": ("Amount", "राशि"),
+    "avail.total": ("Total: {amount}", "कुल: {amount}"),
+    "avail.mobile": ("Consumer &mobile", "उपभोक्ता का मोबाइल"),
+    "avail.email": ("Consumer &e-mail", "उपभोक्ता का ई-मेल"),
+    "avail.contact_required": ("Enter the consumer's mobile number or e-mail (at least one).",
+                               "उपभोक्ता का मोबाइल नंबर या ई-मेल दर्ज करें (कम से कम एक)।"),
+    "avail.mobile_invalid": ("A mobile number is 10 digits starting with 6, 7, 8 or 9 (+91 or 0 before it is fine).",
+                             "मोबाइल नंबर 6, 7, 8 या 9 से शुरू होने वाले 10 अंकों का होता है (+91 या 0 लगाना ठीक है)।"),
+    "avail.email_invalid": ("This does not look like an e-mail address.", "यह ई-मेल पता सही नहीं लगता।"),
+    "avail.method": ("Select Payment Method", "भुगतान का तरीका चुनें (Select Payment Method)"),
+    "avail.wallet": ("&Wallet", "वॉलेट (&Wallet)"),
+    "avail.cheque": ("Departmental &Cheque", "विभागीय चेक (Departmental &Cheque)"),
+    "avail.cheque_no": ("Cheque &No.", "चेक नं."),
+    "avail.cheque_no_invalid": ("A cheque number is 6 digits.", "चेक नंबर 6 अंकों का होता है।"),
+    "avail.bank": ("Ban&k", "बैंक"),
+    "avail.cheque_date": ("Cheque da&te", "चेक की तिथि"),
+    "avail.pay_wallet": ("Pay By &Wallet (F8)", "वॉलेट से भुगतान करें (Pay By Wallet, F8)"),
+    "avail.pay_cheque": ("Pay By &Cheque (F8)", "चेक से भुगतान करें (Pay By Cheque, F8)"),
+    "avail.no_bills": ("Add a bill for payment first (F6).", "पहले भुगतान हेतु बिल जोड़ें (F6)।"),
+    "avail.paid": ("Paid: receipt {number}. Wallet balance now {balance}.",
+                   "भुगतान हो गया: रसीद {number}। वॉलेट शेष अब {balance}।"),
+    "avail.paid_no_balance": ("Paid: receipt {number}.", "भुगतान हो गया: रसीद {number}।"),
+    "avail.provisional": (
+        "Taken OFFLINE: PROVISIONAL receipt {number}. It is confirmed at the Day End sync.",
+        "ऑफ़लाइन लिया गया: अस्थायी (PROVISIONAL) रसीद {number}। दिवस समाप्ति सिंक पर पक्का होगा।"),
+    "avail.pending": ("The department has not answered yet: receipt {number} shows PENDING. Do not take the "
+                      "payment again.",
+                      "विभाग का उत्तर अभी नहीं आया: रसीद {number} पर लंबित (PENDING) है। भुगतान दोबारा न लें।"),
+    "avail.failed": ("The department refused the payment; the money went back to the wallet (receipt {number}).",
+                     "विभाग ने भुगतान अस्वीकार किया; राशि वॉलेट में वापस आ गई (रसीद {number})।"),
+    "avail.new": ("New customer (Ctrl+N)", "नया ग्राहक (Ctrl+N)"),
+    # -- Reports → Day End ------------------------------------------------------------------------------
+    "dayend.title": ("Day End", "दिवस समाप्ति (Day End)"),
+    "dayend.intro": (
+        "Sync sends the payments taken offline (and any waiting for an answer) to the central server. "
+        "Waiting now: {count}.",
+        "सिंक ऑफ़लाइन लिए गए (और उत्तर की प्रतीक्षा वाले) भुगतान केंद्रीय सर्वर को भेजता है। अभी प्रतीक्षा में: {count}।"),
+    "dayend.sync": ("&Sync (Enter)", "सिंक करें (&Sync, Enter)"),
+    "dayend.cancel": ("&Cancel (Esc)", "रोकें (&Cancel, Esc)"),
+    "dayend.progress": ("{sent} of {total} answered", "{total} में से {sent} का उत्तर आया"),
+    "dayend.summary": (
+        "Sync finished in {seconds} s: {done} confirmed, {refused} refused, {remaining} still waiting, "
+        "{pending} awaiting the department.",
+        "सिंक {seconds} सेकंड में पूरा: {done} पक्के, {refused} अस्वीकृत, {remaining} अभी प्रतीक्षा में, "
+        "{pending} विभाग के उत्तर की प्रतीक्षा में।"),
+    "dayend.stopped": ("Sync was cancelled; press Sync to continue where it stopped.",
+                       "सिंक रोका गया; जहाँ रुका था वहीं से जारी रखने के लिए सिंक दबाएँ।"),
+    "dayend.interrupted": ("Sync stopped early: {reason}. Press Sync again when the connection is back.",
+                           "सिंक बीच में रुक गया: {reason}। कनेक्शन लौटने पर फिर से सिंक दबाएँ।"),
+    "dayend.complete": ("Everything is synced.", "सब कुछ सिंक हो गया।"),
+    "dayend.reconcile": ("For Reconcile: refused or failed payments ({count}) — check each with the consumer",
+                         "मिलान हेतु (Reconcile): अस्वीकृत या विफल भुगतान ({count}) — हर एक की उपभोक्ता से जाँच करें"),
+    "dayend.col_date": ("Taken at", "समय"),
+    "dayend.col_service": ("Service", "सेवा"),
+    "dayend.col_consumer": ("Consumer No.", "उपभोक्ता नं."),
+    "dayend.col_amount": ("Amount", "राशि"),
+    "dayend.col_offline": ("Offline", "ऑफ़लाइन"),
+    "dayend.col_reason": ("Reason", "कारण"),
+    "dayend.yes": ("yes", "हाँ"),
+    "dayend.no": ("no", "नहीं"),
 }
 
 

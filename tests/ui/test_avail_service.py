@@ -1,0 +1,225 @@
+"""Avail Service and Day End through the real windows against a real server: online pay by wallet, and an
+offline payment with a PROVISIONAL receipt that the Day End sync confirms. Keyboard first, as at the counter."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from tests.support.auth import contacts, new_kiosk, ready_token
+from tests.support.faultproxy import FaultProxy
+from tests.support.kiosk_client import paper_bills, server_payments
+from tests.support.server import ServerProcess
+from tests.ui.conftest import focused, press, type_text
+from ui.avail_service import AvailServicePage
+from ui.core import Core
+from ui.day_end import DayEndPage
+from ui.main_window import Feature, MainWindow
+from ui.receipt_window import ReceiptWindow
+from ui.shell import Shell
+
+NEW_PASSWORD = "camels rest near the stepwell"
+READY_PASSWORD = "a quiet kiosk by the fort"
+FUNDS = 50_000_00
+TIMEOUT = 20_000
+
+
+def _sign_in_first_time(qtbot: QtBot, shell: Shell, sso_id: str, issued: str) -> MainWindow:
+    """Issued password → new password → log in again → profile → the main window."""
+    sign_in = shell.sign_in
+    type_text(qtbot, sso_id)
+    press(qtbot, Qt.Key.Key_Tab)
+    type_text(qtbot, issued)
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: sign_in.stack.currentWidget() is sign_in.change, timeout=TIMEOUT)
+    type_text(qtbot, NEW_PASSWORD)
+    press(qtbot, Qt.Key.Key_Tab)
+    type_text(qtbot, NEW_PASSWORD)
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: sign_in.stack.currentWidget() is sign_in.login, timeout=TIMEOUT)
+    assert sign_in.login.password.editor.hasFocus()
+    type_text(qtbot, NEW_PASSWORD)
+    press(qtbot, Qt.Key.Key_Return)
+    profile = sign_in.profile
+    qtbot.waitUntil(lambda: sign_in.stack.currentWidget() is profile, timeout=TIMEOUT)
+    qtbot.waitUntil(profile.submit.isEnabled, timeout=TIMEOUT)
+    type_text(qtbot, "Shop 4, Station Road, Malviya Nagar")
+    press(qtbot, Qt.Key.Key_Tab)
+    type_text(qtbot, "302017")
+    profile.confirm_box.setFocus()
+    press(qtbot, Qt.Key.Key_Space)
+    profile.pincode.editor.setFocus()
+    press(qtbot, Qt.Key.Key_Return)
+    return _wait_main(qtbot, shell)
+
+
+def _sign_in(qtbot: QtBot, shell: Shell, sso_id: str) -> MainWindow:
+    type_text(qtbot, sso_id)
+    press(qtbot, Qt.Key.Key_Tab)
+    type_text(qtbot, READY_PASSWORD)
+    press(qtbot, Qt.Key.Key_Return)
+    return _wait_main(qtbot, shell)
+
+
+def _wait_main(qtbot: QtBot, shell: Shell) -> MainWindow:
+    qtbot.waitUntil(lambda: shell.main is not None and shell.main.isVisible(), timeout=TIMEOUT)
+    assert shell.main is not None
+    return shell.main
+
+
+def _open_avail_service(qtbot: QtBot, main: MainWindow) -> AvailServicePage:
+    main.activateWindow()
+    main.setFocus()
+    press(qtbot, Qt.Key.Key_F4)
+    page = main.feature_pages.get(Feature.AVAIL_SERVICE)
+    assert isinstance(page, AvailServicePage) and main.stack.currentWidget() is page
+    qtbot.waitUntil(lambda: page.kiosk is not None, timeout=TIMEOUT)
+    return page
+
+
+def _pick_jvvnl(qtbot: QtBot, page: AvailServicePage, typed: str) -> None:
+    page.search.line_edit.setFocus()
+    type_text(qtbot, typed)
+    qtbot.waitUntil(lambda: page.results.count() == 3, timeout=TIMEOUT)
+    codes = [page.results.item(i).data(Qt.ItemDataRole.UserRole) for i in range(page.results.count())]
+    assert set(codes) == {"ELEC-JVVNL", "ELEC-AVVNL", "ELEC-JDVVNL"}
+    press(qtbot, Qt.Key.Key_Down)  # into the list
+    assert focused() is page.results
+    page.results.setCurrentRow(codes.index("ELEC-JVVNL"))
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.service is not None and page.service.code == "ELEC-JVVNL", timeout=TIMEOUT)
+    assert focused() is page.spec_fields[0].editor
+    assert page.spec_fields[0].label.text() == "K No."
+
+
+def _receipt_window(qtbot: QtBot, page: AvailServicePage) -> ReceiptWindow:
+    qtbot.waitUntil(lambda: getattr(page, "receipt_window", None) is not None, timeout=TIMEOUT)
+    window = page.receipt_window
+    qtbot.waitUntil(lambda: window.pixmap is not None, timeout=TIMEOUT)
+    return window
+
+
+def test_first_login_then_pay_an_electricity_bill_by_wallet_and_see_the_receipt(
+        qtbot: QtBot, auth_server: ServerProcess, shell_on: Callable[..., Shell]) -> None:
+    code = "RJ-JPR-0801"
+    sso_id, issued = new_kiosk(auth_server, code)
+    assert auth_server.adjust(code, uuid.uuid4().hex, "credit", FUNDS).status_code == 200
+    shell = shell_on(auth_server)
+    main = _sign_in_first_time(qtbot, shell, sso_id, issued)
+    qtbot.waitUntil(lambda: main.status.balance_label.text() == "Spendable: ₹50,000.00", timeout=TIMEOUT)
+
+    page = _open_avail_service(qtbot, main)
+    _pick_jvvnl(qtbot, page, "bijli")
+    type_text(qtbot, "2104")  # too short: the catalog's pattern says so under the field, nothing is sent
+    press(qtbot, Qt.Key.Key_Return)
+    assert page.spec_fields[0].error.isVisible() and "210" in page.spec_fields[0].error.text()
+    page.spec_fields[0].line_edit.clear()
+    type_text(qtbot, "210412345678")
+    press(qtbot, Qt.Key.Key_Return)  # Get Bill Details
+    qtbot.waitUntil(page.bill_view.isVisible, timeout=TIMEOUT)
+    assert not page.spec_fields[0].error.isVisible()
+    details = page.details
+    assert details is not None and details.consumer_name in page.bill_view.text()
+    assert details.payable_now_paise is not None
+    press(qtbot, Qt.Key.Key_F6)  # Add Bill For Payment
+    assert len(page.bills) == 1 and page.bills[0].amount_paise == details.payable_now_paise
+    assert page.table.rowCount() == 1 and "Total:" in page.total.text()
+    assert focused() is page.mobile.editor
+    press(qtbot, Qt.Key.Key_Return)  # no contact yet
+    assert page.mobile.error.text().startswith("Enter the consumer's mobile number or e-mail")
+    type_text(qtbot, "12345")
+    press(qtbot, Qt.Key.Key_Return)
+    assert "10 digits" in page.mobile.error.text()
+    page.mobile.line_edit.clear()
+    type_text(qtbot, "+91 98765 43210")
+    assert page.pay.text() == "Pay By &Wallet (F8)"
+    press(qtbot, Qt.Key.Key_Return)  # Pay By Wallet
+
+    window = _receipt_window(qtbot, page)
+    receipt = window.receipt
+    assert receipt.provisional is None and receipt.consumer_number == "210412345678"
+    assert receipt.bills[0].amount_paise == details.payable_now_paise
+    assert window.spool_id is not None and window.isVisible()
+    assert receipt.receipt_number in page.outcome.text() and "Wallet balance now" in page.outcome.text()
+    left = FUNDS - details.payable_now_paise
+    assert auth_server.balance(code)["wallet_balance_paise"] == left
+    qtbot.waitUntil(lambda: main.home.balance is not None and main.home.balance.wallet_balance_paise == left,
+                    timeout=TIMEOUT)
+    press(qtbot, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=TIMEOUT)
+
+
+@pytest.fixture
+def proxy(auth_server: ServerProcess) -> Iterator[FaultProxy]:
+    p = FaultProxy(auth_server.port).start()
+    yield p
+    p.stop()
+
+
+def test_offline_payment_gives_a_provisional_receipt_and_day_end_sync_confirms_it(
+        qtbot: QtBot, auth_server: ServerProcess, proxy: FaultProxy, make_core: Callable[..., Core],
+        make_shell: Callable[..., Shell]) -> None:
+    code = "RJ-JPR-0802"
+    ready_token(auth_server, code)
+    assert auth_server.adjust(code, uuid.uuid4().hex, "credit", FUNDS).status_code == 200
+    shell = make_shell(make_core(proxy.url))
+    main = _sign_in(qtbot, shell, contacts(code)[0])
+    page = _open_avail_service(qtbot, main)  # the catalog and the wallet snapshot are kept on this PC
+    qtbot.waitUntil(lambda: main.status.queue_label.text() == "Queued: 0", timeout=TIMEOUT)
+
+    proxy.set_offline(True)
+    bill = paper_bills(1, series=80)[0]
+    _pick_jvvnl(qtbot, page, "bijli")
+    type_text(qtbot, bill.k_no)
+    press(qtbot, Qt.Key.Key_Return)  # Get Bill Details cannot reach the server: the paper bill is typed
+    qtbot.waitUntil(lambda: page.consumer_name.editor.hasFocus(), timeout=TIMEOUT)
+    assert page.mode.isVisible() and "PROVISIONAL" in page.mode.text()
+    assert not page.get_bill.isVisible()
+    type_text(qtbot, "Ramesh Chand")
+    press(qtbot, Qt.Key.Key_Return)
+    type_text(qtbot, "B-88123")
+    press(qtbot, Qt.Key.Key_Return)
+    assert focused() is page.amount.editor
+    type_text(qtbot, "12x")
+    press(qtbot, Qt.Key.Key_Return)
+    assert page.amount.error.isVisible()
+    page.amount.line_edit.clear()
+    type_text(qtbot, f"{bill.amount_paise / 100:.2f}")
+    press(qtbot, Qt.Key.Key_Return)  # Add Bill For Payment
+    assert [b.amount_paise for b in page.bills] == [bill.amount_paise]
+    type_text(qtbot, "9876543210")
+    press(qtbot, Qt.Key.Key_F8)
+
+    window = _receipt_window(qtbot, page)
+    assert window.receipt.provisional is not None
+    assert window.receipt.receipt_number.startswith("PRV-") and "PROVISIONAL" in page.outcome.text()
+    assert window.receipt.consumer_name == "Ramesh Chand"
+    qtbot.waitUntil(lambda: main.status.queue_label.text() == "Queued: 1", timeout=TIMEOUT)
+    assert main.status.online_label.text() == "● Offline"
+    assert server_payments(auth_server, code) == {}
+    press(qtbot, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is main, timeout=TIMEOUT)
+
+    proxy.set_offline(False)
+    main.actions_["day_end"].trigger()
+    day_end = main.feature_pages.get(Feature.DAY_END)
+    assert isinstance(day_end, DayEndPage) and main.stack.currentWidget() is day_end
+    qtbot.waitUntil(lambda: "Waiting now: 1" in day_end.intro.text(), timeout=TIMEOUT)
+    day_end.sync.setFocus()
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: day_end.result is not None, timeout=TIMEOUT)
+    assert day_end.result is not None and day_end.result.done == 1 and day_end.result.complete
+    assert "1 confirmed" in day_end.summary.text() and "Everything is synced" in day_end.summary.text()
+    assert day_end.bar.value() == day_end.bar.maximum() == 1
+    assert day_end.table.rowCount() == 0
+    payments = server_payments(auth_server, code)
+    assert [v[0]["total_paise"] for v in payments.values()] == [bill.amount_paise]
+    qtbot.waitUntil(lambda: main.status.queue_label.text() == "Queued: 0", timeout=TIMEOUT)
+    left = FUNDS - bill.amount_paise
+    qtbot.waitUntil(lambda: main.home.balance is not None and main.home.balance.wallet_balance_paise == left,
+                    timeout=TIMEOUT)

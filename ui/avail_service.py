@@ -1,0 +1,767 @@
+"""Services → Avail Service: find a service, Get Bill Details, Add Bill For Payment, contact, method, Pay, receipt."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from PySide6.QtCore import QDate, QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk_app.core import KioskCore
+from kiosk_app.errors import InvalidField, KioskError, NeedsConnection, ServerUnreachable
+from kiosk_app.services import (
+    MOBILE,
+    BillDetails,
+    BillLine,
+    Contact,
+    FieldSpec,
+    OutcomeStatus,
+    PaymentOrder,
+    PaymentOutcome,
+    PayMethod,
+    ServiceInfo,
+    normalise_mobile,
+)
+from printing.money import format_rupees
+from ui.core import Core
+from ui.forms import Field, Message, Translated, error_text, explain, say, shortcut
+from ui.main_window import FeaturePage, StatusFeed
+from ui.ops import Op
+from ui.receipt_window import ReceiptWindow
+from ui.strings import both, t
+
+RUPEES = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+CHEQUE_NO = re.compile(r"^\d{6}$")
+SERVICE_CODE = Qt.ItemDataRole.UserRole
+
+
+def parse_rupees(text: str) -> int | None:
+    """'1,234.5' → 123450 paise; None when it is not an amount."""
+    cleaned = text.replace(",", "").replace("₹", "").strip()
+    if not RUPEES.fullmatch(cleaned):
+        return None
+    try:
+        return int(Decimal(cleaned) * 100)
+    except InvalidOperation:
+        return None
+
+
+@dataclass(frozen=True)
+class CatalogOpened:
+    kiosk: KioskCore
+    refreshed: bool  # False: the server could not be reached, the cached list is used
+    empty: bool
+    online: bool | None
+    offline_limit_paise: int
+    categories: list[tuple[str, str, str]]  # code, English, Hindi
+
+
+def open_catalog(core: Core) -> CatalogOpened:
+    """On a worker: the client core, the catalog brought up to date (or the cache), the wallet snapshot."""
+    kiosk = core.kiosk()
+    refreshed = True
+    try:
+        kiosk.catalog.refresh()
+        kiosk.payments.refresh_wallet()  # the offline limit starts from the last known spendable balance
+    except ServerUnreachable:
+        refreshed = False
+    empty = kiosk.catalog.version is None
+    categories = [(c["code"], c["name_en"], c.get("name_hi", "")) for c in kiosk.catalog.categories()]
+    return CatalogOpened(kiosk, refreshed, empty, kiosk.connectivity.online, kiosk.payments.offline_limit(),
+                         categories)
+
+
+class SpecField(Field):
+    """A service's input (e.g. K No.): its label comes from the catalog's field spec, in both languages."""
+
+    def __init__(self, spec: FieldSpec) -> None:
+        super().__init__(f"field_{spec.name}", "", QLineEdit())
+        self.spec = spec
+        self.line_edit.setMaxLength(spec.max_length)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.label.setText(both(self.spec.label_en, self.spec.label_hi))
+        self.line_edit.setPlaceholderText(self.spec.example)
+        if self._message is not None:
+            self.error.setText(self._message())
+
+
+class AvailServicePage(FeaturePage):
+    """The portal's Avail Service screen; every step works from the keyboard."""
+
+    def __init__(self, core: Core) -> None:
+        super().__init__()
+        self.core = core
+        self.setObjectName("avail_service")
+        self.tr_ = Translated(self)
+        self.kiosk: KioskCore | None = None
+        self.service: ServiceInfo | None = None
+        self.details: BillDetails | None = None
+        self.bills: list[BillLine] = []
+        self.online: bool | None = None
+        self.offline_limit_paise = 0
+        self._search_generation = 0
+        self.feed = StatusFeed()
+        self.feed.online_changed.connect(self.on_kiosk_online_changed)
+        self.destroyed.connect(self.feed.detach)
+        self._build()
+        self.begin()
+
+    # -- layout ----------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        tr_ = self.tr_
+        title = QLabel()
+        title.setStyleSheet("font-size: 16pt; font-weight: bold;")
+        tr_.text(title.setText, "avail.title")
+
+        # Left: the search box, its list, and Advance Search.
+        self.search = tr_.field("service_search", "avail.search", QLineEdit())
+        self.search.line_edit.setClearButtonEnabled(True)
+        self.search.label.setWordWrap(True)
+        tr_.text(self.search.line_edit.setPlaceholderText, "avail.search_hint")
+        self.search.line_edit.textChanged.connect(self.on_search_text_changed)
+        self.search.line_edit.returnPressed.connect(self.on_search_return_pressed)
+        self.search.line_edit.installEventFilter(self)
+        self.results = QListWidget()
+        self.results.setObjectName("service_results")
+        self.results.itemActivated.connect(self.on_results_item_activated)
+        self.advance_button = QPushButton()
+        self.advance_button.setObjectName("advance_search")
+        self.advance_button.setCheckable(True)
+        tr_.text(self.advance_button.setText, "avail.advance")
+        self.advance_button.toggled.connect(self.on_advance_toggled)
+        self.advance = QGroupBox()
+        self.advance.setVisible(False)
+        self.utility = tr_.field("utility", "avail.utility", QComboBox())
+        self.department = tr_.field("department", "avail.department", QComboBox())
+        self.service_combo = tr_.field("service_combo", "avail.service", QComboBox())
+        form = QFormLayout(self.advance)
+        for f in (self.utility, self.department, self.service_combo):
+            form.addRow(f.label, f.editor)
+        self._combo(self.utility).activated.connect(self.on_utility_activated)
+        self._combo(self.department).activated.connect(self.on_department_activated)
+        self._combo(self.service_combo).activated.connect(self.on_service_combo_activated)
+        left = QVBoxLayout()
+        left.addWidget(self.search.label)
+        left.addWidget(self.search.editor)
+        left.addWidget(self.results, 1)
+        left.addWidget(self.advance_button)
+        left.addWidget(self.advance)
+
+        # Right: the chosen service's form, the bill, the bills added, contact, method, Pay.
+        self.selected = QLabel()
+        self.selected.setObjectName("selected_service")
+        self.selected.setStyleSheet("font-size: 13pt; font-weight: bold;")
+        self.selected.setWordWrap(True)
+        self.mode = QLabel()
+        self.mode.setObjectName("avail_mode")
+        self.mode.setWordWrap(True)
+        self.mode.setVisible(False)
+        self.fields_box = QWidget()
+        self.fields_form = QFormLayout(self.fields_box)
+        self.spec_fields: list[SpecField] = []
+        self.get_bill = QPushButton()
+        self.get_bill.setObjectName("get_bill")
+        tr_.text(self.get_bill.setText, "avail.get_bill")
+        self.get_bill.clicked.connect(self.on_get_bill_clicked)
+        self.bill_view = QLabel()
+        self.bill_view.setObjectName("bill_details")
+        self.bill_view.setStyleSheet("background: #f4f8fc; border: 1px solid #c9d8e8; padding: 6px;")
+        self.bill_view.setVisible(False)
+        self.bill_view.setWordWrap(True)
+        self.consumer_name = tr_.field("consumer_name", "avail.consumer_name", QLineEdit())
+        self.bill_no = tr_.field("bill_no", "avail.bill_no", QLineEdit())
+        self.amount = tr_.field("amount", "avail.amount", QLineEdit())
+        self.add_bill = QPushButton()
+        self.add_bill.setObjectName("add_bill")
+        tr_.text(self.add_bill.setText, "avail.add_bill")
+        self.add_bill.clicked.connect(self.on_add_bill_clicked)
+        self.bill_form = QFormLayout()
+        for f in (self.consumer_name, self.bill_no, self.amount):
+            self._row(self.bill_form, f)
+        bills_caption = QLabel()
+        tr_.text(bills_caption.setText, "avail.bills")
+        self.table = QTableWidget(0, 4)
+        self.table.setObjectName("bills_table")
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setMaximumHeight(130)
+        shortcut(self.table, "Delete", self.on_table_delete_pressed)
+        self.total = QLabel()
+        self.total.setObjectName("bills_total")
+        self.total.setStyleSheet("font-weight: bold;")
+        self.mobile = tr_.field("mobile", "avail.mobile", QLineEdit())
+        self.email = tr_.field("email", "avail.email", QLineEdit())
+        method_box = QGroupBox()
+        tr_.text(method_box.setTitle, "avail.method")
+        self.wallet = QRadioButton()
+        self.wallet.setObjectName("method_wallet")
+        tr_.text(self.wallet.setText, "avail.wallet")
+        self.cheque = QRadioButton()
+        self.cheque.setObjectName("method_cheque")
+        tr_.text(self.cheque.setText, "avail.cheque")
+        self.wallet.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.wallet)
+        group.addButton(self.cheque)
+        self.wallet.toggled.connect(self.on_method_toggled)
+        self.cheque_no = tr_.field("cheque_no", "avail.cheque_no", QLineEdit())
+        self.bank = tr_.field("bank", "avail.bank", QLineEdit())
+        date_edit = QDateEdit(QDate.currentDate())
+        date_edit.setCalendarPopup(True)
+        date_edit.setDisplayFormat("dd-MM-yyyy")
+        self.cheque_date = tr_.field("cheque_date", "avail.cheque_date", date_edit)
+        self.cheque_form = QFormLayout()
+        for f in (self.cheque_no, self.bank, self.cheque_date):
+            self._row(self.cheque_form, f)
+        method_layout = QVBoxLayout(method_box)
+        radios = QHBoxLayout()
+        radios.addWidget(self.wallet)
+        radios.addWidget(self.cheque)
+        radios.addStretch()
+        method_layout.addLayout(radios)
+        method_layout.addLayout(self.cheque_form)
+        self.pay = QPushButton()
+        self.pay.setObjectName("pay")
+        self.pay.setStyleSheet("font-weight: bold;")
+        self.pay.clicked.connect(self.on_pay_clicked)
+        self.new_customer = QPushButton()
+        self.new_customer.setObjectName("new_customer")
+        tr_.text(self.new_customer.setText, "avail.new")
+        self.new_customer.clicked.connect(self.on_new_customer_clicked)
+        self.outcome = QLabel()
+        self.outcome.setObjectName("pay_outcome")
+        self.outcome.setWordWrap(True)
+        self._outcome: Message | None = None
+        contact_form = QFormLayout()
+        self._row(contact_form, self.mobile)
+        self._row(contact_form, self.email)
+
+        self.flow = QWidget()
+        right = QVBoxLayout(self.flow)
+        right.addWidget(self.selected)
+        right.addWidget(self.mode)
+        right.addWidget(self.fields_box)
+        right.addWidget(self.get_bill, alignment=Qt.AlignmentFlag.AlignLeft)
+        right.addWidget(self.bill_view)
+        right.addLayout(self.bill_form)
+        right.addWidget(self.add_bill, alignment=Qt.AlignmentFlag.AlignLeft)
+        right.addWidget(bills_caption)
+        right.addWidget(self.table)
+        right.addWidget(self.total)
+        right.addLayout(contact_form)
+        right.addWidget(method_box)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.pay)
+        buttons.addStretch()
+        buttons.addWidget(self.new_customer)
+        right.addLayout(buttons)
+        right.addWidget(self.outcome)
+        right.addStretch()
+        scroll = QScrollArea()
+        scroll.setWidget(self.flow)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        columns = QHBoxLayout()
+        columns.addLayout(left, 2)
+        columns.addWidget(scroll, 3)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(tr_.banner)
+        layout.addLayout(columns, 1)
+
+        self.amount.line_edit.returnPressed.connect(self.on_add_bill_clicked)
+        self.bill_no.line_edit.returnPressed.connect(self.amount.line_edit.setFocus)
+        self.consumer_name.line_edit.returnPressed.connect(self.bill_no.line_edit.setFocus)
+        for edit in (self.mobile.line_edit, self.email.line_edit, self.cheque_no.line_edit, self.bank.line_edit):
+            edit.returnPressed.connect(self.on_pay_clicked)
+        shortcut(self, "F3", self.on_advance_key)
+        shortcut(self, "F6", self.on_add_bill_clicked)
+        shortcut(self, "F8", self.on_pay_clicked)
+        shortcut(self, "Ctrl+N", self.on_new_customer_clicked)
+        shortcut(self, "Ctrl+F", self.search.line_edit.setFocus)
+        tr_.dynamic(self.refresh)
+        self.show_service(None)
+
+    @staticmethod
+    def _combo(f: Field) -> QComboBox:
+        assert isinstance(f.editor, QComboBox)
+        return f.editor
+
+    @staticmethod
+    def _row(form: QFormLayout, f: Field) -> None:
+        column = QVBoxLayout()
+        column.setSpacing(1)
+        column.addWidget(f.editor)
+        column.addWidget(f.error)
+        form.addRow(f.label, column)
+
+    # -- opening ---------------------------------------------------------------------------------------
+    def begin(self) -> None:
+        self.tr_.banner.show_message(say("avail.catalog_loading"))
+        core = self.core
+        Op(self, lambda: open_catalog(core)).success(self.on_catalog_opened).failure(self.on_op_failed).run()
+
+    def on_catalog_opened(self, opened: CatalogOpened) -> None:
+        self.kiosk = opened.kiosk
+        self.feed.detach()
+        self.feed.attach(opened.kiosk.events)
+        self.online = opened.online
+        self.offline_limit_paise = opened.offline_limit_paise
+        if opened.empty:
+            self.tr_.banner.show_message(say("avail.catalog_empty"), "error")
+        elif not opened.refreshed:
+            self.tr_.banner.show_message(say("avail.catalog_cached"), "info")
+        else:
+            self.tr_.banner.show_message(None)
+        combo = self._combo(self.utility)
+        combo.clear()
+        combo.addItem(t("avail.choose"), None)
+        for code, en, hi in opened.categories:
+            combo.addItem(both(en, hi), code)
+        self.refresh()
+        if self.search.text():
+            self.on_search_text_changed(self.search.text())
+
+    def showEvent(self, event: object) -> None:  # Qt override
+        self.search.line_edit.setFocus()
+
+    # -- search ----------------------------------------------------------------------------------------
+    def on_search_text_changed(self, text: str) -> None:
+        # Each keystroke starts a search on the local catalog (SQLite, on kiosk_app's worker); an answer to an
+        # older keystroke is dropped.
+        self._search_generation += 1
+        generation = self._search_generation
+        core = self.core
+        if self.kiosk is None:
+            return
+        (Op(self, lambda: core.kiosk().catalog.search(text, limit=20))
+         .success(lambda found: self.on_search_found(generation, text, found)).failure(self.on_op_failed).run())
+
+    def on_search_found(self, generation: int, text: str, found: list[ServiceInfo]) -> None:
+        if generation != self._search_generation:
+            return
+        self.results.clear()
+        for service in found:
+            item = QListWidgetItem(f"{both(service.name_en, service.name_hi)} — "
+                                   f"{both(service.department_name_en, service.department_name_hi)}")
+            item.setData(SERVICE_CODE, service.code)
+            self.results.addItem(item)
+        if found:
+            self.results.setCurrentRow(0)
+        elif text.strip():
+            item = QListWidgetItem(t("avail.no_match", text=text.strip()))
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.results.addItem(item)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override
+        if (watched is self.search.line_edit and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Down and self.results.count()):
+            self.results.setFocus()
+            return True
+        return False
+
+    def on_search_return_pressed(self) -> None:
+        item = self.results.currentItem()
+        if item is not None and item.data(SERVICE_CODE):
+            self.on_results_item_activated(item)
+
+    def on_results_item_activated(self, item: QListWidgetItem) -> None:
+        code = item.data(SERVICE_CODE)
+        if code:
+            self.choose(str(code))
+
+    # -- Advance Search ----------------------------------------------------------------------------------
+    def on_advance_key(self) -> None:
+        self.advance_button.setChecked(not self.advance_button.isChecked())
+
+    def on_advance_toggled(self, on: bool) -> None:
+        self.advance.setVisible(on)
+        if on:
+            self.utility.editor.setFocus()
+
+    def on_utility_activated(self, _index: int) -> None:
+        category = self._combo(self.utility).currentData()
+        core = self.core
+        (Op(self, lambda: core.kiosk().catalog.departments(category) if category else [])
+         .success(self.on_departments_loaded).failure(self.on_op_failed).run())
+
+    def on_departments_loaded(self, departments: list[dict[str, str]]) -> None:
+        combo = self._combo(self.department)
+        combo.clear()
+        combo.addItem(t("avail.choose"), None)
+        for d in departments:
+            combo.addItem(both(d["name_en"], d.get("name_hi", "")), d["code"])
+        self._combo(self.service_combo).clear()
+        if departments:
+            combo.setFocus()
+
+    def on_department_activated(self, _index: int) -> None:
+        department = self._combo(self.department).currentData()
+        core = self.core
+        (Op(self, lambda: core.kiosk().catalog.services(department=department) if department else [])
+         .success(self.on_services_loaded).failure(self.on_op_failed).run())
+
+    def on_services_loaded(self, services: list[ServiceInfo]) -> None:
+        combo = self._combo(self.service_combo)
+        combo.clear()
+        combo.addItem(t("avail.choose"), None)
+        for s in services:
+            combo.addItem(both(s.name_en, s.name_hi), s.code)
+        if services:
+            combo.setFocus()
+
+    def on_service_combo_activated(self, _index: int) -> None:
+        code = self._combo(self.service_combo).currentData()
+        if code:
+            self.choose(str(code))
+
+    # -- the chosen service --------------------------------------------------------------------------------
+    def choose(self, code: str) -> None:
+        core = self.core
+        (Op(self, lambda: core.kiosk().catalog.service(code)).success(self.show_service)
+         .failure(self.on_op_failed).run())
+
+    def show_service(self, service: ServiceInfo | None) -> None:
+        self.service = service
+        self.details = None
+        for old in self.spec_fields:
+            self.fields_form.removeRow(old.label)
+        self.spec_fields = []
+        for spec in service.fields if service else ():
+            f = SpecField(spec)
+            self.spec_fields.append(f)
+            column = QVBoxLayout()
+            column.setSpacing(1)
+            column.addWidget(f.editor)
+            column.addWidget(f.error)
+            self.fields_form.addRow(f.label, column)
+            f.line_edit.returnPressed.connect(self.on_spec_return_pressed)
+        self.consumer_name.line_edit.clear()
+        self.bill_no.line_edit.clear()
+        self.amount.line_edit.clear()
+        for paper in (self.consumer_name, self.bill_no, self.amount):
+            paper.set_error(None)
+        self.outcome.clear()
+        self._outcome = None
+        self.refresh()
+        if self.spec_fields:
+            self.spec_fields[0].line_edit.setFocus()
+
+    @property
+    def offline(self) -> bool:
+        return self.online is False
+
+    def refresh(self) -> None:
+        """Show what fits the chosen service, the bill and the connection (also on a language change)."""
+        service = self.service
+        chosen = service is not None
+        for spec_field in self.spec_fields:
+            spec_field.retranslate()
+        self.flow.setEnabled(chosen or bool(self.bills))
+        self.selected.setText(t("avail.selected", service=both(service.name_en, service.name_hi),
+                                department=both(service.department_name_en, service.department_name_hi))
+                              if service else "")
+        blocked = chosen and self.offline and not (service.offline_capable if service else False)
+        if chosen and self.offline and service is not None:
+            self.mode.setText(t("avail.needs_connection", service=both(service.name_en, service.name_hi))
+                              if blocked else t("avail.offline_mode", limit=format_rupees(self.offline_limit_paise)))
+            self.mode.setStyleSheet("background: #fdecea; color: #8a1c1c; padding: 6px;" if blocked else
+                                    "background: #fff4e5; color: #663c00; padding: 6px; font-weight: bold;")
+            self.mode.setVisible(True)
+        else:
+            self.mode.setVisible(False)
+        typing_paper = chosen and self.offline and not blocked
+        self.fields_box.setVisible(chosen and not blocked)
+        self.get_bill.setVisible(chosen and not self.offline)
+        details = self.details
+        self.bill_view.setVisible(details is not None and not self.offline)
+        if details is not None:
+            self.bill_view.setText(t("avail.bill_details", name=details.consumer_name, bill_no=details.bill_no or "—",
+                                     due=details.due_date or "—",
+                                     due_amount=self._rupees(details.amount_due_paise),
+                                     payable=self._rupees(details.payable_now_paise)) + "\n" + t("avail.match_paper"))
+        for f in (self.consumer_name, self.bill_no):
+            f.label.setVisible(typing_paper)
+            f.editor.setVisible(typing_paper)
+        show_amount = typing_paper or (details is not None and not self.offline)
+        self.amount.label.setVisible(show_amount)
+        self.amount.editor.setVisible(show_amount)
+        self.amount.line_edit.setReadOnly(details is not None and not details.partial_allowed
+                                          and details.payable_now_paise is not None and not self.offline)
+        self.add_bill.setVisible(show_amount)
+        self._show_bills()
+        cheque = self.cheque.isChecked()
+        for f in (self.cheque_no, self.bank, self.cheque_date):
+            f.label.setVisible(cheque)
+            f.editor.setVisible(cheque)
+            if not cheque:
+                f.set_error(None)
+        self.pay.setText(t("avail.pay_cheque" if cheque else "avail.pay_wallet"))
+        if self._outcome is not None:
+            self.outcome.setText(self._outcome())
+
+    @staticmethod
+    def _rupees(paise: int | None) -> str:
+        return "—" if paise is None else format_rupees(paise)
+
+    def _show_bills(self) -> None:
+        self.table.setHorizontalHeaderLabels([t("avail.col_service"), t("avail.col_consumer"), t("avail.col_name"),
+                                              t("avail.col_amount")])
+        self.table.setRowCount(len(self.bills))
+        for row, line in enumerate(self.bills):
+            values = [line.service_code, next(iter(line.fields.values()), ""), line.consumer_name,
+                      format_rupees(line.amount_paise)]
+            for column, value in enumerate(values):
+                self.table.setItem(row, column, QTableWidgetItem(value))
+        self.total.setText(t("avail.total", amount=format_rupees(sum(b.amount_paise for b in self.bills))))
+
+    def on_kiosk_online_changed(self, online: bool) -> None:
+        self.online = online
+        if not online and self.kiosk is not None:
+            kiosk = self.kiosk
+            Op(self, kiosk.payments.offline_limit).success(self.on_offline_limit_loaded).run()
+        self.refresh()
+
+    def on_offline_limit_loaded(self, limit: int) -> None:
+        self.offline_limit_paise = limit
+        self.refresh()
+
+    def on_method_toggled(self, _checked: bool) -> None:
+        self.refresh()
+
+    # -- Get Bill Details --------------------------------------------------------------------------------
+    def _typed_fields(self) -> dict[str, str] | None:
+        """The service's fields checked against the catalog's patterns; None (errors shown) when one is wrong."""
+        values: dict[str, str] = {}
+        first_bad: SpecField | None = None
+        for f in self.spec_fields:
+            try:
+                values[f.spec.name] = f.spec.check(f.text(), f"fields.{f.spec.name}")
+                f.set_error(None)
+            except InvalidField as exc:
+                f.set_error(explain(exc))
+                first_bad = first_bad or f
+        if first_bad is not None:
+            first_bad.line_edit.setFocus()
+            return None
+        return values
+
+    def on_spec_return_pressed(self) -> None:
+        if self.offline:
+            self.consumer_name.line_edit.setFocus()
+        else:
+            self.on_get_bill_clicked()
+
+    def on_get_bill_clicked(self) -> None:
+        service = self.service
+        if service is None or not self.get_bill.isEnabled() or not self.get_bill.isVisible():
+            return
+        values = self._typed_fields()
+        if values is None:
+            return
+        self.details = None
+        self.refresh()
+        core = self.core
+        (Op(self, lambda: core.kiosk().payments.get_bill(service.code, values)).busy(self.get_bill)
+         .success(self.on_bill_loaded).failure(self.on_get_bill_failed).run())
+
+    def on_bill_loaded(self, details: BillDetails) -> None:
+        self.details = details
+        amount = details.payable_now_paise if details.payable_now_paise is not None else details.amount_due_paise
+        self.amount.line_edit.setText("" if amount is None else f"{amount / 100:.2f}")
+        self.amount.set_error(None)
+        self.refresh()
+        self.add_bill.setFocus() if self.amount.line_edit.isReadOnly() else self.amount.line_edit.setFocus()
+
+    def on_get_bill_failed(self, exc: Exception) -> None:
+        if isinstance(exc, ServerUnreachable | NeedsConnection):
+            self.online = False  # kiosk_app reported it too; the event may still be on its way
+            self.tr_.banner.show_message(explain(exc), "error")
+            self.refresh()
+            if self.service is not None and self.service.offline_capable:
+                self.consumer_name.line_edit.setFocus()
+            return
+        self.on_op_failed(exc)
+
+    # -- Add Bill For Payment ------------------------------------------------------------------------------
+    def on_add_bill_clicked(self) -> None:
+        service = self.service
+        if service is None or not self.add_bill.isVisible():
+            return
+        values = self._typed_fields()
+        if values is None:
+            return
+        amount = parse_rupees(self.amount.text())
+        if amount is None or amount <= 0:
+            self.amount.set_error(say("avail.amount_invalid"))
+            self.amount.line_edit.setFocus()
+            return
+        details = None if self.offline else self.details
+        if details is not None and not details.min_paise <= amount <= details.max_paise:
+            self.amount.set_error(say("avail.amount_range", min=format_rupees(details.min_paise),
+                                      max=format_rupees(details.max_paise)))
+            self.amount.line_edit.setFocus()
+            return
+        line = BillLine(service.code, values, amount,
+                        consumer_name=details.consumer_name if details else self.consumer_name.text().strip(),
+                        bill_no=(details.bill_no or "") if details else self.bill_no.text().strip())
+        if any(b.service_code == line.service_code and dict(b.fields) == values for b in self.bills):
+            self.amount.set_error(say("avail.already_added"))
+            return
+        self.amount.set_error(None)
+        self.bills.append(line)
+        self.details = None
+        for f in self.spec_fields:
+            f.line_edit.clear()
+        for paper in (self.consumer_name, self.bill_no, self.amount):
+            paper.line_edit.clear()
+        self.refresh()
+        self.mobile.line_edit.setFocus()
+
+    def on_table_delete_pressed(self) -> None:
+        row = self.table.currentRow()
+        if 0 <= row < len(self.bills):
+            del self.bills[row]
+            self.refresh()
+
+    # -- Pay ------------------------------------------------------------------------------------------------
+    def _order(self) -> PaymentOrder | None:
+        for f in (self.mobile, self.email, self.cheque_no, self.bank):
+            f.set_error(None)
+        mobile, email = self.mobile.text().strip(), self.email.text().strip()
+        bad: Field | None = None
+        if not mobile and not email:
+            self.mobile.set_error(say("avail.contact_required"))
+            bad = self.mobile
+        if mobile and not MOBILE.fullmatch(normalise_mobile(mobile)):
+            self.mobile.set_error(say("avail.mobile_invalid"))
+            bad = bad or self.mobile
+        if email and not EMAIL.fullmatch(email):
+            self.email.set_error(say("avail.email_invalid"))
+            bad = bad or self.email
+        method = PayMethod("wallet")
+        if self.cheque.isChecked():
+            if not CHEQUE_NO.fullmatch(self.cheque_no.text().strip()):
+                self.cheque_no.set_error(say("avail.cheque_no_invalid"))
+                bad = bad or self.cheque_no
+            if not self.bank.text().strip():
+                self.bank.set_error(say("common.required"))
+                bad = bad or self.bank
+            date_edit = self.cheque_date.editor
+            assert isinstance(date_edit, QDateEdit)
+            method = PayMethod("cheque", self.cheque_no.text().strip(), self.bank.text().strip(),
+                               date_edit.date().toPython())  # type: ignore[arg-type]
+        if bad is not None:
+            bad.editor.setFocus()
+            return None
+        return PaymentOrder(tuple(self.bills), Contact(mobile or None, email or None), method)
+
+    def on_pay_clicked(self) -> None:
+        if not self.pay.isEnabled():
+            return
+        if not self.bills:
+            self._show_outcome(say("avail.no_bills"), error=True)
+            return
+        order = self._order()
+        if order is None:
+            return
+        core = self.core
+        self._show_outcome(say("common.working"))
+        (Op(self, lambda: core.kiosk().payments.pay(order)).busy(self.pay, self.add_bill, self.get_bill)
+         .success(self.on_paid).failure(self.on_pay_failed).run())
+
+    def on_paid(self, outcome: PaymentOutcome) -> None:
+        self.bills = []
+        number = outcome.receipt.receipt_number if outcome.receipt else outcome.operation_id
+        wallet = (outcome.payment or {}).get("wallet")
+        if outcome.status is OutcomeStatus.PROVISIONAL:
+            message = say("avail.provisional", number=number)
+        elif outcome.status is OutcomeStatus.FAILED:
+            message = say("avail.failed", number=number)
+        elif outcome.status is not OutcomeStatus.PAID:
+            message = say("avail.pending", number=number)
+        elif isinstance(wallet, dict) and "wallet_balance_paise" in wallet:
+            message = say("avail.paid", number=number, balance=format_rupees(int(wallet["wallet_balance_paise"])))
+        else:
+            message = say("avail.paid_no_balance", number=number)
+        self._show_outcome(message, error=outcome.status is OutcomeStatus.FAILED)
+        self.mobile.line_edit.clear()
+        self.email.line_edit.clear()
+        self.cheque_no.line_edit.clear()
+        self.refresh()
+        self.wallet_changed.emit()
+        if outcome.receipt is not None:
+            self.show_receipt(outcome)
+
+    def show_receipt(self, outcome: PaymentOutcome) -> None:
+        assert outcome.receipt is not None and self.kiosk is not None
+        desk = self.core.receipt_desk(self.kiosk)
+        window = ReceiptWindow(outcome.receipt, self.core.preferences.paper_roll, desk=desk,
+                               spool_id=outcome.spool_id, parent=self)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.receipt_window = window
+        window.finished.connect(self.on_receipt_window_finished)
+        window.load_preview()
+        window.open()
+        spool_id = outcome.spool_id
+        if self.core.preferences.auto_print and desk.printer_set and spool_id is not None:
+            Op(window, lambda: desk.print_spooled(spool_id)).busy(window.print_button) \
+                .success(window.on_receipt_printed).run()
+
+    def on_receipt_window_finished(self, _result: int) -> None:
+        self.window().activateWindow()  # the next customer starts at the search box
+        self.search.line_edit.setFocus()
+
+    def on_pay_failed(self, exc: Exception) -> None:
+        field = str(exc.details.get("field", "")) if isinstance(exc, KioskError) else ""
+        target = {"contact": self.mobile, "contact.mobile": self.mobile, "contact.email": self.email}.get(field)
+        if target is not None:
+            target.set_error(explain(exc))
+            target.editor.setFocus()
+            self._show_outcome(None)
+            return
+        self._show_outcome(explain(exc), error=True)
+
+    def _show_outcome(self, message: Message | None, *, error: bool = False) -> None:
+        self._outcome = message
+        self.outcome.setText(message() if message else "")
+        self.outcome.setStyleSheet("color: #b00020;" if error else "color: #1e4620; font-weight: bold;")
+
+    def on_new_customer_clicked(self) -> None:
+        self.bills = []
+        self.mobile.line_edit.clear()
+        self.email.line_edit.clear()
+        self.show_service(None)
+        self.search.line_edit.selectAll()
+        self.search.line_edit.setFocus()
+
+    def on_op_failed(self, exc: Exception) -> None:
+        self.tr_.banner.show_message(lambda: error_text(exc), "error")

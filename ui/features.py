@@ -1,0 +1,12 @@
+"""The menu entries that have a screen: registered in the main window's FEATURE_PAGES seam."""
+
+from __future__ import annotations
+
+from ui.avail_service import AvailServicePage
+from ui.day_end import DayEndPage
+from ui.main_window import FEATURE_PAGES, Feature
+
+
+def install() -> None:
+    FEATURE_PAGES[Feature.AVAIL_SERVICE] = AvailServicePage
+    FEATURE_PAGES[Feature.DAY_END] = DayEndPage
