@@ -188,6 +188,61 @@ class SimulatedBiller:
             raise BillerTimeout(f"{self.code} did not answer (the payment was recorded there)")
         return BillerPayment(reference, biller_ref, "success")
 
+    def pay_many(self, items: list[tuple[Service, str, str, str | None, int]]) -> dict[str, BillerPayment]:
+        """Record many payments in one transaction (a department's bulk file).
+
+        Only when no fault is switched on for this department: with one, the caller pays item by item so
+        every fault behaves exactly as for a single payment.  Items left out of the answer were not paid.
+        """
+        if self._fault_switched_on():
+            return {}
+        references = [reference for _, reference, _, _, _ in items]
+        with self.engine.connect() as conn:
+            known = {
+                str(r.reference): BillerPayment(str(r.reference), str(r.biller_ref), str(r.status))
+                for r in conn.execute(
+                    select(sim_t.c.reference, sim_t.c.biller_ref, sim_t.c.status).where(
+                        sim_t.c.biller == self.code, sim_t.c.reference.in_(references)
+                    )
+                )
+            }
+        fresh = [
+            BillerPayment(reference, f"{self.code.upper()}-{_digest(reference) % 10**10:010d}", "success")
+            for _, reference, _, _, _ in items
+            if reference not in known
+        ]
+        if fresh:
+            details = {
+                reference: (service, consumer_no, bill_no, amount)
+                for service, reference, consumer_no, bill_no, amount in items
+            }
+            rows = [
+                {
+                    "biller": self.code,
+                    "reference": f.reference,
+                    "service_code": details[f.reference][0].code,
+                    "consumer_no": details[f.reference][1],
+                    "bill_no": details[f.reference][2],
+                    "amount_paise": details[f.reference][3],
+                    "biller_ref": f.biller_ref,
+                    "status": f.status,
+                }
+                for f in fresh
+            ]
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(insert(sim_t), rows)
+            except IntegrityError:
+                return known  # a concurrent attempt recorded some of them: the rest go one by one
+        return {**known, **{f.reference: f for f in fresh}}
+
+    def _fault_switched_on(self) -> bool:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(faults_t.c.fault, faults_t.c.remaining).where(faults_t.c.biller == self.code)
+            ).first()
+        return row is not None and row.fault != "none" and row.remaining != 0
+
     def status(self, reference: str) -> BillerPayment | None:
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -218,6 +273,8 @@ def set_fault(
     with engine.begin() as conn:
         conn.execute(faults_t.delete().where(faults_t.c.biller == biller))
         if fault != "none":
-            conn.execute(insert(faults_t).values(
+            conn.execute(
+                insert(faults_t).values(
                     biller=biller, fault=fault, remaining=times, delay_ms=delay_ms, applies_to=applies_to
-                ))
+                )
+            )

@@ -431,3 +431,40 @@ def test_day_end_batch_pays_each_item_once_and_lists_refusals(kiosk: Kiosk) -> N
     again = kiosk.call("POST", "/payments/batch", json={"items": items}).json()["results"]
     assert [r["payment"]["payment_id"] for r in again[:3]] == [r["payment"]["payment_id"] for r in first[:3]]
     assert kiosk.wallet == FUNDS - sum(b["amount_paise"] for b in good)
+
+
+def test_batch_refuses_a_second_item_for_the_same_bill_and_pays_recharges_twice(kiosk: Kiosk) -> None:
+    bill = kiosk.bill_for("ELEC-JVVNL", {"k_no": "210466660011"})
+    recharge = {"service_code": "MOBILE-PREPAID", "fields": {"mobile": "9876500011"}, "amount_paise": 19_900}
+    items = [
+        {
+            "operation_id": uuid.uuid4().hex,
+            "bills": [b],
+            "contact": {"mobile": "9876543210"},
+            "method": {"type": "wallet"},
+        }
+        for b in (bill, bill, recharge, recharge)
+    ]
+    results = kiosk.call("POST", "/payments/batch", json={"items": items}).json()["results"]
+    assert [r["result"] for r in results] == ["done", "refused", "done", "done"]
+    assert results[1]["error"]["code"] == "bill_already_paid"
+    assert kiosk.wallet == FUNDS - bill["amount_paise"] - 2 * 19_900
+
+
+def test_batch_with_a_department_fault_settles_each_item_like_a_single_payment(kiosk: Kiosk) -> None:
+    kiosk.server.admin("PUT", "/billers/discom/fault", json={"fault": "decline", "times": 1})
+    bills = [kiosk.bill_for("ELEC-AVVNL", {"k_no": f"31047777{i:02d}11"}) for i in range(3)]
+    items = [
+        {
+            "operation_id": uuid.uuid4().hex,
+            "bills": [b],
+            "contact": {"mobile": "9876543210"},
+            "method": {"type": "wallet"},
+        }
+        for b in bills
+    ]
+    results = kiosk.call("POST", "/payments/batch", json={"items": items}).json()["results"]
+    statuses = [r["payment"]["status"] for r in results]
+    assert sorted(statuses) == ["failed", "success", "success"]
+    paid = sum(b["amount_paise"] for b, st in zip(bills, statuses, strict=True) if st == "success")
+    assert kiosk.wallet == FUNDS - paid

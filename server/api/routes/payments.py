@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from server.api.deps import CurrentKiosk
-from server.core.errors import ApiError
 from server.payments import BillRequest, Payments, PayRequest, normalise_mobile
 from server.payments.schemas import PayBatchIn, PayIn
 
@@ -48,16 +47,8 @@ def pay_batch(body: PayBatchIn, request: Request, kiosk: CurrentKiosk) -> dict[s
     An item's answer is "done" (with the payment, whatever its state) or "refused" (with the error,
     for Reconcile); a refused item changed nothing and may be corrected and sent with a new id.
     """
-    payments = _payments(request)
-    results: list[dict[str, Any]] = []
-    for item in body.items:
-        try:
-            view = payments.pay(kiosk.kiosk_id, kiosk.kiosk_code, _pay_request(item))
-            results.append({"operation_id": item.operation_id, "result": "done", "payment": view})
-        except ApiError as exc:
-            results.append(
-                {"operation_id": item.operation_id, "result": "refused", "status_code": exc.status, **exc.body()}
-            )
+    answers = _payments(request).pay_batch(kiosk.kiosk_id, kiosk.kiosk_code, [_pay_request(i) for i in body.items])
+    results = [{"operation_id": item.operation_id, **answer} for item, answer in zip(body.items, answers, strict=True)]
     return {"results": results}
 
 
