@@ -151,6 +151,22 @@ class ApiClient:
     def get(self, path: str, *, params: dict[str, Any] | None = None, auth: bool = True) -> Any:
         return self.request("GET", path, params=params, auth=auth)
 
+    def get_bytes(self, path: str, *, params: dict[str, Any] | None = None) -> bytes:
+        """GET a download (e.g. a CSV statement): the raw body on 2xx, a typed KioskError otherwise."""
+        if self.token is None:
+            raise NotSignedIn("sign in first")
+        try:
+            response = self.http.request("GET", self.base_url + API_PREFIX + path, params=params,
+                                         headers={"Authorization": f"Bearer {self.token}", "Accept": "*/*"},
+                                         timeout=self.timeout)
+        except requests.exceptions.SSLError as exc:
+            raise TlsFailure(f"the server's certificate could not be verified: {exc}") from exc
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+            raise ServerUnreachable(f"the server at {self.base_url} cannot be reached: {type(exc).__name__}") from exc
+        if response.status_code >= 400:
+            self._decode(response)  # raises the typed error
+        return response.content
+
     def post(self, path: str, json: Any = None, *, auth: bool = True) -> Any:
         return self.request("POST", path, json=json, auth=auth)
 

@@ -14,6 +14,7 @@ from kiosk_app.events import KioskEvents
 from kiosk_app.services import BillPayment, InFlight, ServiceCatalog
 from kiosk_app.session import LocalSettings, TokenStore
 from kiosk_app.sync import DayEndSync
+from kiosk_app.wallet import Wallet
 from kiosk_app.worker import DbWorker, Worker
 from offline_cache.outbox import OutboxState
 from offline_cache.store import LocalStore
@@ -38,7 +39,7 @@ class KioskStatus:
 
 
 class KioskCore:
-    """Owns the parts; the UI gets `catalog`, `payments`, `sync`, `connectivity` and `events` from it."""
+    """Owns the parts; the UI gets `catalog`, `payments`, `sync`, `wallet`, `connectivity` and `events` from it."""
 
     def __init__(self, config: KioskConfig, *, worker: Worker | None = None, api: ApiClient | None = None,
                  help_desk: HelpDesk = DEFAULT_HELP_DESK, settings: LocalSettings | None = None,
@@ -58,6 +59,7 @@ class KioskCore:
                                     help_desk=help_desk, in_flight=in_flight)
         self.sync = DayEndSync(api, self.store, self.worker, self.events, connectivity=self.connectivity,
                                batch_size=config.batch_size, in_flight=in_flight)
+        self.wallet = Wallet(api, self.connectivity)
         self._flusher: threading.Thread | None = None
         if auto_flush:
             self.events.online_changed.connect(self._on_online_changed)

@@ -68,6 +68,13 @@ class NeedsConnection(EnvironmentFault):
              "कनेक्शन लौटने पर फिर प्रयास करें। ऑफ़लाइन केवल के. नं. वाले बिजली बिल जमा हो सकते हैं।")
 
 
+class FileNotSaved(EnvironmentFault):
+    """A file the operator asked for (an exported statement) could not be written: disk, folder, permission."""
+
+    code = "file_not_saved"
+    hindi = "फ़ाइल सहेजी नहीं जा सकी। कोई दूसरा फ़ोल्डर चुनें या डिस्क में जगह जाँचें।"
+
+
 class AnswerLost(EnvironmentFault):
     """A request went out and no answer came back; the outbox keeps it and the server is asked later."""
 
@@ -252,6 +259,82 @@ class OperationIdReused(Refused):
     hindi = "यह ऑपरेशन आईडी किसी दूसरे अनुरोध में उपयोग हो चुकी है।"
 
 
+# -- Financial → Wallet, Fund Payout, statement ------------------------------------------------------------
+
+
+class AmountOutOfRange(InvalidInput):
+    code = "amount_out_of_range"
+    hindi = "रिफिल राशि अनुमत सीमा से बाहर है।"
+
+    @property
+    def min_paise(self) -> int:
+        return int(self.details.get("min_paise", 0))
+
+    @property
+    def max_paise(self) -> int:
+        return int(self.details.get("max_paise", 0))
+
+
+class InvalidAmount(InvalidInput):
+    code = "invalid_amount"
+    hindi = "शून्य से अधिक राशि (रुपये में) दर्ज करें।"
+
+
+class UnknownOrder(Refused):
+    code = "unknown_order"
+    hindi = "इस कियोस्क का ऐसा कोई रिफिल ऑर्डर नहीं मिला।"
+
+
+class CugCodeRequired(InvalidInput):
+    code = "cug_code_required"
+    hindi = "पुराने पोर्टल के व्यवस्थापक से मिला CUG कोड दर्ज करें।"
+
+
+class InvalidCugCode(InvalidInput):
+    code = "invalid_cug_code"
+    hindi = "CUG कोड 4 से 32 अक्षरों, अंकों या डैश (-) का होता है।"
+
+
+class WrongCugCode(InvalidInput):
+    code = "wrong_cug_code"
+    hindi = "पुराना पोर्टल आपकी पुरानी ई-मित्र आईडी के लिए यह CUG कोड नहीं पहचानता; पुराने पोर्टल के व्यवस्थापक से कोड जाँचें।"
+
+
+class CugCodeUsed(Refused):
+    code = "cug_code_used"
+    hindi = "यह CUG कोड पहले ही उपयोग हो चुका है; एक कोड केवल एक बार चलता है।"
+
+
+class NoOldEmitraId(Refused):
+    code = "no_old_emitra_id"
+    hindi = "इस कियोस्क की कोई पुरानी ई-मित्र आईडी दर्ज नहीं है। हेल्प डेस्क से संपर्क करें।"
+
+
+class NoLegacyLimit(Refused):
+    code = "no_legacy_limit"
+    hindi = "पुराने पोर्टल पर आपकी कोई शेष सीमा (limit) नहीं बची है।"
+
+
+class NothingDue(Refused):
+    code = "nothing_due"
+    hindi = "क्रेडिट लाइन पर कोई बकाया नहीं है।"
+
+
+class AmountExceedsDue(InvalidInput):
+    code = "amount_exceeds_due"
+    hindi = "राशि कुल देय राशि (ब्याज + बकाया) से अधिक है।"
+
+
+class InvalidRange(InvalidInput):
+    code = "invalid_range"
+    hindi = "आरंभ तिथि अंतिम तिथि के बाद है।"
+
+
+class RangeTooLong(InvalidInput):
+    code = "range_too_long"
+    hindi = "विवरण अधिकतम 93 दिनों का ही निकाला जा सकता है; छोटी अवधि चुनें।"
+
+
 _BY_CODE: dict[str, type[Refused]] = {
     cls.code: cls
     for cls in (InvalidInput, NotSignedIn, SessionExpired, InvalidCredentials, AccountLocked, TooManyAttempts,
@@ -259,7 +342,9 @@ _BY_CODE: dict[str, type[Refused]] = {
                 KioskSuspended, OtpInvalid, OtpExpired, OtpUsed, OtpAttemptsExhausted, OtpRateLimited,
                 InvalidContact, ProfileNotConfirmed, OfflineLimitExceeded, UnknownService, InvalidField,
                 ContactRequired, InsufficientBalance, BillAlreadyPaid, ConsumerNotFound, AmountMismatch,
-                UnknownPayment, OperationIdReused)
+                UnknownPayment, OperationIdReused, AmountOutOfRange, InvalidAmount, UnknownOrder, CugCodeRequired,
+                InvalidCugCode, WrongCugCode, CugCodeUsed, NoOldEmitraId, NoLegacyLimit, NothingDue,
+                AmountExceedsDue, InvalidRange, RangeTooLong)
 }
 _BY_CODE["malformed_json"] = InvalidInput
 

@@ -1,18 +1,41 @@
-"""`python -m ui [--server URL]`: the kiosk's windows, starting at the login."""
+"""`python -m ui [--server URL]`: the kiosk's windows, starting at the login; `--self-check` tests the installation."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
+
+SELF_CHECK_TEMPORARY = Path()  # `--self-check` without a folder: the database goes to a temporary folder
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ui", description="eMitra kiosk desktop client")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from kiosk_app.__main__ import COMMANDS
+
+    if COMMANDS & set(argv):
+        # `emitra-kiosk sync` / `status`: the headless day-end commands, so a bundle needs one program only.
+        from kiosk_app.__main__ import main as headless_main
+
+        return headless_main(argv)
+
+    parser = argparse.ArgumentParser(
+        prog=None if getattr(sys, "frozen", False) else "python -m ui", description="eMitra kiosk desktop client",
+        epilog="Headless commands (day-end sync): 'sync' and 'status', see 'sync --help'.")
     parser.add_argument("--server", help="the central server's address (default: the saved setting, "
                                          "http://127.0.0.1:8765 on a new PC)")
     parser.add_argument("--config-dir", type=Path, help="settings folder (default: the user's config folder)")
     parser.add_argument("--log-dir", type=Path, help="log folder (default: the user's log folder)")
+    parser.add_argument("--self-check", nargs="?", type=Path, const=SELF_CHECK_TEMPORARY, metavar="DATA_DIR",
+                        help="check this installation without a screen (Qt, fonts, local database, receipt "
+                             "printing, USB printers, keyring), print a report and exit; the test database "
+                             "goes to DATA_DIR or a temporary folder")
     args = parser.parse_args(argv)
+
+    if args.self_check is not None:
+        from ui.self_check import self_check
+
+        return self_check(None if args.self_check == SELF_CHECK_TEMPORARY else args.self_check)
 
     from ui.app import run
 

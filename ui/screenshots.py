@@ -10,6 +10,8 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -21,6 +23,21 @@ from kiosk_app.auth import OtpSent, Profile, SignedIn
 from kiosk_app.errors import InvalidCredentials, OtpInvalid, PasswordRejected, ServerUnreachable
 from kiosk_app.services import BillDetails, FieldSpec, ServiceInfo
 from kiosk_app.sync import ReconcileItem, SyncSummary
+from kiosk_app.wallet import (
+    AccountTotals,
+    Balance,
+    Drawdown,
+    FundTransfer,
+    PayoutInfo,
+    ReconcilePayment,
+    ReconcileReport,
+    RefillInfo,
+    RefillOrder,
+    Statement,
+    StatementLine,
+    VerifyResult,
+    VirtualAccount,
+)
 from printing.connections import FoundUsbPrinter
 from printing.samples import sample_receipt
 from printing.spool_runner import PrintOutcome, PrintResult
@@ -34,9 +51,11 @@ from ui.dialogs import RecordedMessages, use_messages
 from ui.forms import explain, say
 from ui.main_window import Feature, MainWindow, PrinterState
 from ui.receipt_window import ReceiptWindow
+from ui.reconcile import ReconcilePage
 from ui.settings_dialog import SettingsDialog
 from ui.shell import Shell
 from ui.strings import Language, language_switch
+from ui.wallet_pages import FundPayoutPage, RefillPage, StatementPage
 
 SIGNED = SignedIn("RJ-JPR-0142", "SSO.RJJPR0142", "active", "ready", False, True, "2025-11-25T20:00:00Z", 1800)
 PROFILE = Profile("RJ-JPR-0142", "Sharma eMitra Kendra", "Ramesh Kumar Sharma", "Jaipur", "EM-JPR-88123",
@@ -55,6 +74,42 @@ BILL = BillDetails("ELEC-JVVNL", "210412345678", "Ramesh Chand", "JV/2511/88123"
 SUMMARY = SyncSummary(14, 13, 1, 0, 0, False, None, 2.4, (
     ReconcileItem("5f1c0a", "2025-11-25T14:02:11", 2_310_00, "ELEC-AVVNL", "310212345635", True,
                   "bill_already_paid", "this bill was already paid at another counter"),))
+WALLET = Balance(98_456_50, 50_000_00, 25_000_00, 1_23_456_50)
+REFILL_INFO = RefillInfo(
+    VirtualAccount("224400000142", "RJIT0EMITRA", "eMitra Collection Bank (demo)", "RajCOMP Info Services Ltd (eMitra)",
+                   "Current (virtual account)"), 100_00, 10_00_000_00, 30, 60,
+    ("net_banking", "aggregator", "existing_emitra", "neft_rtgs"), (), (), ())
+ORDER = RefillOrder("RO5F1C0A77E2B91D", "sample", "refill", "net_banking", 5_000_00, "created", None, None,
+                    "2025-11-25T08:30:00+00:00", "2025-11-25T09:00:00+00:00",
+                    "https://emitra.example.in/sim/gateway/orders/RO5F1C0A77E2B91D")
+TRANSFER = FundTransfer(7, "LT0000000007", 12_750_00, "scheduled", "2025-11-25T09:31:00+00:00", "25-11-2025 15:01:00",
+                        None, "")
+PAYOUT = PayoutInfo("2025-11-25", 50_000_00, 25_000_00, 98_456_50, 25_000_00, 10_000_00, "2025-11-26",
+                    (Drawdown("2025-11-21", "2025-11-22", 10_000_00, 3, "overdue"),
+                     Drawdown("2025-11-25", "2025-11-26", 15_000_00, 0, "due")),
+                    18, 14_79, 0, 14_79, 25_014_79, "")
+STATEMENT = Statement(date(2025, 11, 25), date(2025, 11, 25), (
+    StatementLine(1, "25-11-2025 09:02:11", "2025-11-25", "wallet", "refill_bank", "NEFT credit",
+                  "UTR SBINN52025112577001", 50_000_00, 1_00_456_50),
+    StatementLine(2, "25-11-2025 10:14:52", "2025-11-25", "wallet", "bill_payment", "Bill payment",
+                  "payment EMT5F1C0A77E2B", -1_845_50, 98_611_00),
+    StatementLine(3, "25-11-2025 11:40:03", "2025-11-25", "wallet", "bill_payment", "Bill payment",
+                  "payment EMT8A21D004C19", -2_310_00, 96_301_00),
+    StatementLine(4, "25-11-2025 12:05:47", "2025-11-25", "wallet", "reversal", "Reversal of a failed bill",
+                  "reversal EMT8A21D004C19-1", 2_310_00, 98_611_00),
+    StatementLine(5, "25-11-2025 13:20:19", "2025-11-25", "wallet", "bill_payment", "Bill payment",
+                  "payment EMT0B7E19C2F61", -154_50, 98_456_50)),
+    {"wallet": AccountTotals(50_456_50, 98_456_50, 52_310_00, 4_310_00)})
+RECONCILE = ReconcileReport(date(2025, 11, 25), {"failed": 1, "pending": 1, "success": 2}, (
+    ReconcilePayment(12, "a1", "RJ251125000000012", "EMT8A21D004C19", "pending", 2_310_00, 0, "25-11-2025 11:40:03",
+                     "AVVNL Electricity Bill", "एवीवीएनएल बिजली बिल", "310212345635", None, True),
+    ReconcilePayment(14, "a2", "RJ251125000000014", "EMT77C0DE91A02", "failed", 3_574_08, 3_574_08,
+                     "25-11-2025 12:58:40", "Mobile Postpaid Bill", "मोबाइल पोस्टपेड बिल", "9829012399",
+                     "the operator declined the payment; amount reversed", False),
+    ReconcilePayment(11, "a3", "RJ251125000000011", "EMT5F1C0A77E2B", "success", 1_845_50, 0, "25-11-2025 10:14:52",
+                     "JVVNL Electricity Bill", "जेवीवीएनएल बिजली बिल", "210412345678", None, False),
+    ReconcilePayment(15, "a4", "RJ251125000000015", "EMT0B7E19C2F61", "success", 154_50, 0, "25-11-2025 13:20:19",
+                     "PHED Water Bill", "पीएचईडी पानी बिल", "1101234004", None, False)))
 OTP = OtpSent("sample", "sent", expires_in_seconds=300, resend_after_seconds=30, resends_left=3)
 
 
@@ -143,7 +198,8 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
 
     def coming_soon() -> QWidget:
         main = _main(core)
-        main.open_feature(Feature.REFILL)
+        main.coming.show_feature(Feature.REFILL)  # what an entry without a screen shows (every entry has one now)
+        main.stack.setCurrentWidget(main.coming)
         return main
 
     def avail_service() -> QWidget:
@@ -207,13 +263,58 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
         window.load_preview()  # the inline runner renders it at once
         return window
 
+    def refill() -> QWidget:
+        main = _main(core)
+        main.open_feature(Feature.REFILL)
+        page = main.feature_pages[Feature.REFILL]
+        assert isinstance(page, RefillPage)
+        page.tr_.banner.show_message(None)
+        page.on_info_loaded((REFILL_INFO, WALLET))
+        page.on_copy_clicked("account_no")
+        page.amount.line_edit.setText("5,000")
+        page.on_order_created(ORDER)
+        page.poll.stop()
+        page.on_cug_accepted(TRANSFER)
+        return main
+
+    def fund_payout() -> QWidget:
+        main = _main(core)
+        main.open_feature(Feature.FUND_PAYOUT)
+        page = main.feature_pages[Feature.FUND_PAYOUT]
+        assert isinstance(page, FundPayoutPage)
+        page.on_info_loaded(PAYOUT)
+        return main
+
+    def statement() -> QWidget:
+        main = _main(core)
+        main.open_feature(Feature.STATEMENT)
+        page = main.feature_pages[Feature.STATEMENT]
+        assert isinstance(page, StatementPage)
+        page.tr_.banner.show_message(None)
+        page.set_range(STATEMENT.start, STATEMENT.end)
+        page.on_statement_loaded(STATEMENT)
+        return main
+
+    def reconcile() -> QWidget:
+        main = _main(core)
+        main.open_feature(Feature.RECONCILE)
+        page = main.feature_pages[Feature.RECONCILE]
+        assert isinstance(page, ReconcilePage)
+        page.on_report_loaded(RECONCILE)
+        page.on_verified(VerifyResult(RECONCILE.payments[0].payment_id, "reversed", (),
+                                      replace(RECONCILE.payments[0], status="failed", reversed_paise=2_310_00,
+                                              verify_needed=False)))
+        page.table.selectRow(1)
+        return main
+
     return {"01-login": login, "02-login-wrong-password": login_error, "03-login-offline": login_offline,
             "04-first-login-new-password": change_password, "05-profile": profile,
             "06-forgot-sso-id-otp": forgot_sso, "07-forgot-sso-id-found": forgot_sso_found,
             "08-forgot-password": forgot_password, "09-main-window": main_window, "10-coming-soon": coming_soon,
             "11-settings-printer": settings_printer, "12-settings-language": settings_language,
             "13-settings-server": settings_server, "14-receipt": receipt, "15-avail-service": avail_service,
-            "16-avail-service-offline": avail_offline, "17-day-end": day_end}
+            "16-avail-service-offline": avail_offline, "17-day-end": day_end,
+            "18-refill": refill, "19-fund-payout": fund_payout, "20-statement": statement, "21-reconcile": reconcile}
 
 
 def _main(core: Core) -> MainWindow:

@@ -335,6 +335,131 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "dayend.col_reason": ("Reason", "कारण"),
     "dayend.yes": ("yes", "हाँ"),
     "dayend.no": ("no", "नहीं"),
+    # -- Financial → Wallet (shared) ------------------------------------------------------------------------
+    "wallet.balance": ("Wallet balance: {wallet}   Spendable (with credit line): {spendable}",
+                       "वॉलेट शेष: {wallet}   खर्च योग्य (क्रेडिट सीमा सहित): {spendable}"),
+    "wallet.loading": ("Loading from the central server…", "केंद्रीय सर्वर से लाया जा रहा है…"),
+    "wallet.amount_invalid": ("Enter the amount in rupees, e.g. 5000 or 5,000.50.",
+                              "राशि रुपये में दर्ज करें, जैसे 5000 या 5,000.50।"),
+    "wallet.amount_range": ("Enter an amount from {min} to {max}.", "{min} से {max} तक की राशि दर्ज करें।"),
+    # -- Financial → Wallet → Refill ------------------------------------------------------------------------
+    "refill.title": ("Refill", "रिफिल (Refill)"),
+    "refill.neft": ("Pay Via NEFT/RTGS", "NEFT/RTGS से भुगतान (Pay Via NEFT/RTGS)"),
+    "refill.neft_intro": (
+        "Add this account as a payee in your own net banking and transfer by NEFT/RTGS; the credit appears "
+        "in your wallet when the bank reports it. This account belongs to this kiosk only.",
+        "इस खाते को अपनी नेट बैंकिंग में लाभार्थी (payee) के रूप में जोड़ें और NEFT/RTGS से राशि भेजें; बैंक की "
+        "सूचना आने पर राशि आपके वॉलेट में दिखेगी। यह खाता केवल इसी कियोस्क का है।"),
+    "refill.beneficiary": ("Beneficiary", "लाभार्थी"),
+    "refill.account_no": ("Account number", "खाता संख्या"),
+    "refill.ifsc": ("IFSC", "IFSC कोड"),
+    "refill.bank": ("Bank", "बैंक"),
+    "refill.account_type": ("Account type", "खाते का प्रकार"),
+    "refill.copy_account": ("Copy &account no.", "खाता संख्या कॉपी करें (&A)"),
+    "refill.copy_ifsc": ("Copy &IFSC", "IFSC कॉपी करें (&I)"),
+    "refill.copied": ("Copied: {value}", "कॉपी हो गया: {value}"),
+    "refill.gateway": ("Net banking / Payment aggregator", "नेट बैंकिंग / पेमेंट एग्रीगेटर"),
+    "refill.gateway_intro": ("Pay in advance on the payment page; the limit appears when the payment is confirmed. "
+                             "From {min} to {max}.",
+                             "भुगतान पेज पर अग्रिम भुगतान करें; भुगतान की पुष्टि होते ही सीमा (limit) दिखेगी। "
+                             "{min} से {max} तक।"),
+    "refill.amount": ("A&mount (₹)", "राशि (₹)"),
+    "refill.channel": ("C&hannel", "माध्यम"),
+    "refill.net_banking": ("Net banking", "नेट बैंकिंग"),
+    "refill.aggregator": ("Payment aggregator", "पेमेंट एग्रीगेटर"),
+    "refill.create_order": ("Create &order (Enter)", "ऑर्डर बनाएँ (&order, Enter)"),
+    "refill.open_page": ("O&pen payment page", "भुगतान पेज खोलें (&p)"),
+    "refill.order": ("Order {order} for {amount}: pay on the page below. Status: {status}.\n{url}",
+                     "ऑर्डर {order}, राशि {amount}: नीचे दिए पेज पर भुगतान करें। स्थिति: {status}।\n{url}"),
+    "refill.status_created": ("waiting for the payment", "भुगतान की प्रतीक्षा"),
+    "refill.status_success": ("paid — the wallet is credited", "भुगतान हो गया — वॉलेट में राशि जुड़ गई"),
+    "refill.status_failed": ("failed or cancelled — no money moved", "विफल या रद्द — कोई राशि नहीं कटी"),
+    "refill.status_expired": ("expired — the page was not completed in time", "समाप्त — पेज समय पर पूरा नहीं हुआ"),
+    "refill.existing": ("Fund Receive Request from Existing Emitra", "पुराने ई-मित्र से राशि प्राप्ति अनुरोध "
+                        "(Fund Receive Request from Existing Emitra)"),
+    "refill.existing_intro": ("Enter the CUG code given by the old portal's administrator. The limit left there "
+                              "arrives in this wallet about {minutes} minutes after the request is accepted.",
+                              "पुराने पोर्टल के व्यवस्थापक द्वारा दिया गया CUG कोड दर्ज करें। अनुरोध स्वीकार होने के लगभग "
+                              "{minutes} मिनट बाद वहाँ बची सीमा इस वॉलेट में आ जाएगी।"),
+    "refill.cug_code": ("&CUG code", "CUG कोड"),
+    "refill.submit_cug": ("&Submit request", "अनुरोध भेजें (&Submit)"),
+    "refill.cug_accepted": ("Request accepted (ref. {ref}). {amount} will be added to your wallet at about {due} "
+                            "IST — in about an hour.",
+                            "अनुरोध स्वीकार हुआ (संदर्भ {ref})। {amount} लगभग {due} IST पर — करीब एक घंटे में — "
+                            "आपके वॉलेट में जुड़ जाएगा।"),
+    # -- Financial → Wallet → Fund Payout --------------------------------------------------------------------
+    "payout.title": ("Fund Payout", "फंड पेआउट (Fund Payout)"),
+    "payout.intro": (
+        "Limit given against your security deposit must be paid back on the next bank working day; after that "
+        "{rate}% a year interest is charged for each day. A payout pays the interest first, then the oldest "
+        "outstanding.",
+        "सुरक्षा राशि के विरुद्ध दी गई सीमा का उपयोग अगले बैंक कार्य दिवस तक लौटाना होता है; उसके बाद प्रतिदिन "
+        "{rate}% वार्षिक ब्याज लगता है। पेआउट पहले ब्याज, फिर सबसे पुराना बकाया चुकाता है।"),
+    "payout.summary": (
+        "Outstanding: {outstanding}   (overdue: {overdue})\nDue date: {due}\nInterest so far: {accrued}   "
+        "(paid: {paid}, due now: {interest_due})\nTotal payable now: {total}\nWallet balance: {wallet}",
+        "बकाया: {outstanding}   (अवधि पार: {overdue})\nदेय तिथि: {due}\nअब तक का ब्याज: {accrued}   "
+        "(चुकाया: {paid}, अभी देय: {interest_due})\nअभी कुल देय: {total}\nवॉलेट शेष: {wallet}"),
+    "payout.no_due_date": ("—", "—"),
+    "payout.nothing_due": ("Nothing is outstanding on the credit line.", "क्रेडिट सीमा पर कोई बकाया नहीं है।"),
+    "payout.col_drawn": ("Used on", "उपयोग तिथि"),
+    "payout.col_due": ("Due on", "देय तिथि"),
+    "payout.col_remaining": ("Remaining", "शेष"),
+    "payout.col_overdue": ("Days overdue", "देरी के दिन"),
+    "payout.amount": ("A&mount to pay (₹)", "भुगतान राशि (₹)"),
+    "payout.pay": ("&Pay from wallet (Enter)", "वॉलेट से भुगतान करें (&Pay, Enter)"),
+    "payout.paid": ("Paid {amount} from the wallet (interest {interest}, outstanding {principal}).",
+                    "वॉलेट से {amount} का भुगतान हुआ (ब्याज {interest}, बकाया {principal})।"),
+    # -- Financial → Wallet → Statement -----------------------------------------------------------------------
+    "statement.title": ("Wallet statement", "वॉलेट विवरण (Statement)"),
+    "statement.from": ("&From", "से (&From)"),
+    "statement.to": ("&To", "तक (&To)"),
+    "statement.show": ("&Show (Enter)", "दिखाएँ (&Show, Enter)"),
+    "statement.export": ("&Export CSV…", "CSV निर्यात करें (&Export)…"),
+    "statement.export_title": ("Save the statement as CSV", "विवरण CSV फ़ाइल में सहेजें"),
+    "statement.exported": ("Saved {path}", "सहेजा गया: {path}"),
+    "statement.totals": (
+        "Wallet: opening {opening}, credits {credits}, debits {debits}, closing {closing}. Lines: {count}.",
+        "वॉलेट: प्रारंभिक {opening}, जमा {credits}, नामे {debits}, अंतिम {closing}। प्रविष्टियाँ: {count}।"),
+    "statement.col_time": ("Date & time (IST)", "दिनांक व समय (IST)"),
+    "statement.col_account": ("Account", "खाता"),
+    "statement.col_description": ("Description", "विवरण"),
+    "statement.col_reference": ("Reference", "संदर्भ"),
+    "statement.col_debit": ("Debit", "नामे"),
+    "statement.col_credit": ("Credit", "जमा"),
+    "statement.col_balance": ("Balance", "शेष"),
+    "statement.account_wallet": ("Wallet", "वॉलेट"),
+    "statement.account_credit": ("Credit line", "क्रेडिट सीमा"),
+    # -- Financial → Reconcile Finance Transaction ------------------------------------------------------------
+    "reconcile.title": ("Reconcile Finance Transaction", "वित्तीय लेन-देन मिलान (Reconcile Finance Transaction)"),
+    "reconcile.intro": ("Choose a date and Submit. Failed and pending payments are listed first: select each and "
+                        "Verify to get the department's final status (a failed bill is refunded once).",
+                        "तिथि चुनें और सबमिट करें। विफल और लंबित भुगतान पहले दिखते हैं: हर एक को चुनकर सत्यापित "
+                        "(Verify) करें ताकि विभाग की अंतिम स्थिति मिले (विफल बिल की राशि एक बार लौटती है)।"),
+    "reconcile.date": ("&Date", "तिथि (&Date)"),
+    "reconcile.submit": ("&Submit (Enter)", "सबमिट करें (&Submit, Enter)"),
+    "reconcile.verify": ("&Verify selected (F7)", "चुने हुए सत्यापित करें (&Verify, F7)"),
+    "reconcile.counts": ("{total} payments: {counts}", "{total} भुगतान: {counts}"),
+    "reconcile.none": ("No payments on this date.", "इस तिथि का कोई भुगतान नहीं है।"),
+    "reconcile.select_first": ("Select a payment in the list first.", "पहले सूची में कोई भुगतान चुनें।"),
+    "reconcile.col_status": ("Status", "स्थिति"),
+    "reconcile.col_time": ("Time (IST)", "समय (IST)"),
+    "reconcile.col_receipt": ("Receipt", "रसीद"),
+    "reconcile.col_service": ("Service", "सेवा"),
+    "reconcile.col_consumer": ("Consumer No.", "उपभोक्ता नं."),
+    "reconcile.col_amount": ("Amount", "राशि"),
+    "reconcile.col_result": ("Verify result", "सत्यापन परिणाम"),
+    "reconcile.status_failed": ("FAILED", "विफल"),
+    "reconcile.status_pending": ("PENDING", "लंबित"),
+    "reconcile.status_initiated": ("PENDING", "लंबित"),
+    "reconcile.status_partial": ("PARTIAL", "आंशिक"),
+    "reconcile.status_success": ("Success", "सफल"),
+    "reconcile.verifying": ("Verifying…", "सत्यापन हो रहा है…"),
+    "reconcile.result_confirmed": ("Confirmed by the department", "विभाग ने पुष्टि की"),
+    "reconcile.result_reversed": ("Failed: {amount} refunded to the wallet", "विफल: {amount} वॉलेट में लौटाया गया"),
+    "reconcile.result_partly_reversed": ("Partly failed: {amount} refunded", "आंशिक विफल: {amount} लौटाया गया"),
+    "reconcile.result_still_pending": ("Still pending: try Verify again later",
+                                       "अभी भी लंबित: बाद में फिर सत्यापित करें"),
 }
 
 

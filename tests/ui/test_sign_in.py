@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -12,6 +13,7 @@ from kiosk_app.errors import InvalidCredentials
 from tests.support.auth import ShiftedClock, contacts, latest_otp, new_kiosk, ready_token
 from tests.support.server import ServerProcess
 from tests.ui.conftest import focused, press, type_text
+from ui.main_window import FEATURE_PAGES, Feature
 from ui.shell import Shell
 from ui.strings import CATALOGUE, Language, language_switch
 
@@ -223,7 +225,7 @@ def test_forget_password_by_otp_with_expiry_then_log_in_with_the_new_one(
 
 
 def test_keyboard_only_login_lock_and_idle_lock(
-    qtbot: QtBot, auth_server: ServerProcess, shell_on: Callable[..., Shell]
+    qtbot: QtBot, auth_server: ServerProcess, shell_on: Callable[..., Shell], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     code = "RJ-JPR-0305"
     ready_token(auth_server, code, credit_limit_paise=5_000_00)
@@ -252,8 +254,11 @@ def test_keyboard_only_login_lock_and_idle_lock(
     qtbot.keyClick(main, Qt.Key.Key_F4)
     assert main.stack.currentWidget().objectName() == "avail_service"
     main.actions_["refill"].trigger()
+    assert main.stack.currentWidget().objectName() == "refill"
+    monkeypatch.delitem(FEATURE_PAGES, Feature.FUND_PAYOUT)  # as if its screen were not built yet
+    main.actions_["fund_payout"].trigger()
     assert main.stack.currentWidget() is main.coming
-    assert "Refill" in main.coming.text.text() and "not available yet" in main.coming.text.text()
+    assert "Fund Payout" in main.coming.text.text() and "not available yet" in main.coming.text.text()
     main.coming.home.setFocus()
     press(qtbot, Qt.Key.Key_Escape)
     assert main.stack.currentWidget() is main.home

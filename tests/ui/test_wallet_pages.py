@@ -1,0 +1,235 @@
+"""Refill, Fund Payout, Statement and Reconcile through the real windows against a real server, from the keyboard."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton
+from pytestqt.qtbot import QtBot
+
+from kiosk_app.wallet import business_today
+from printing.money import format_rupees
+from server.core.config import Settings
+from server.migrate import migrate
+from tests.support.auth import contacts
+from tests.support.server import ServerProcess
+from tests.support.wallet import LONG_SESSIONS, PASSWORD, WalletKiosk, op
+from tests.ui.conftest import focused, press, type_text
+from ui.main_window import Feature, MainWindow
+from ui.reconcile import ReconcilePage
+from ui.shell import Shell
+from ui.strings import Language, language_switch
+from ui.wallet_pages import FundPayoutPage, RefillPage, StatementPage
+
+TIMEOUT = 20_000
+ENV = {"EMITRA_ARGON2_PROFILE": "fast", **LONG_SESSIONS}
+
+
+@pytest.fixture(scope="module")
+def wallet_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """One server for the module (SQLite); each test has its own kiosk."""
+    tmp = tmp_path_factory.mktemp("wallet-ui")
+    url = f"sqlite:///{tmp / 'server.sqlite3'}"
+    migrate(Settings(database_url=url))
+    server = ServerProcess(url, log_path=tmp / "server.log", env=ENV).start()
+    yield server
+    assert server.audit() == []
+    server.stop()
+
+
+@pytest.fixture
+def no_faults(wallet_server: ServerProcess) -> Iterator[None]:
+    yield
+    for biller in ("discom", "phed", "telecom"):
+        wallet_server.admin("PUT", f"/billers/{biller}/fault", json={"fault": "none"})
+
+
+def _open(qtbot: QtBot, shell: Shell, kiosk: WalletKiosk, feature: Feature) -> tuple[MainWindow, Any]:
+    type_text(qtbot, contacts(kiosk.code)[0])
+    press(qtbot, Qt.Key.Key_Tab)
+    type_text(qtbot, PASSWORD)
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: shell.main is not None and shell.main.isVisible(), timeout=TIMEOUT)
+    main = shell.main
+    assert main is not None
+    main.activateWindow()
+    main.actions_[feature.value].trigger()
+    page = main.feature_pages[feature]
+    assert main.stack.currentWidget() is page
+    return main, page
+
+
+def _shown(label: QLabel) -> str:
+    return label.text() if label.isVisible() else ""
+
+
+def _pay(kiosk: WalletKiosk, service: str, fields: dict[str, str]) -> dict[str, Any]:
+    bill = kiosk.ok("POST", "/bills/fetch", json={"service_code": service, "fields": fields})
+    return dict(kiosk.ok("POST", "/payments", json={
+        "operation_id": op(), "contact": {"mobile": "9876543210"}, "method": {"type": "wallet"},
+        "bills": [{"service_code": service, "fields": fields, "amount_paise": bill["payable_now_paise"]}]}))
+
+
+def test_refill_shows_the_neft_account_pays_a_gateway_order_and_accepts_a_cug_code(
+        qtbot: QtBot, wallet_server: ServerProcess, shell_on: Callable[..., Shell]) -> None:
+    old_id = f"JPR-OLD-{uuid.uuid4().hex[:6].upper()}"
+    kiosk = WalletKiosk(wallet_server, "RJ-UIR", old_emitra_id=old_id)
+    kiosk.fund(1_000_00)
+    r = wallet_server.admin("PUT", f"/wallet/legacy-portal/{old_id}",
+                            json={"limit_paise": 2_500_00, "cug_code": "CUG-7731-0042"})
+    assert r.status_code == 200, r.text
+    account = kiosk.ok("GET", "/wallet/refill")["virtual_account"]
+    main, page = _open(qtbot, shell_on(wallet_server), kiosk, Feature.REFILL)
+    assert isinstance(page, RefillPage)
+    qtbot.waitUntil(lambda: page.info is not None, timeout=TIMEOUT)
+
+    # Pay Via NEFT/RTGS: the kiosk's own account, copied with one key.
+    assert page.account_values["account_no"].text() == account["account_no"]
+    assert page.account_values["ifsc"].text() == "RJIT0EMITRA"
+    assert page.account_values["beneficiary"].text() == account["beneficiary_name"]
+    assert "₹1,000.00" in page.balance.text()
+    page.findChild(QPushButton, "copy_ifsc").click()
+    assert QApplication.clipboard().text() == "RJIT0EMITRA" and "RJIT0EMITRA" in page.copied.text()
+
+    # Net banking: an amount below the minimum is refused next to the field; then an order, paid at the gateway.
+    assert focused() is page.amount.editor
+    type_text(qtbot, "50")
+    press(qtbot, Qt.Key.Key_Return)
+    assert page.amount.error.isVisible() and "₹100.00" in page.amount.error.text()
+    page.amount.line_edit.clear()
+    type_text(qtbot, "1,500")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.order is not None, timeout=TIMEOUT)
+    order = page.order
+    assert order is not None and order.amount_paise == 1_500_00 and not order.finished
+    assert order.payment_url in _shown(page.order_view) and "waiting for the payment" in page.order_view.text()
+    done = requests.post(order.payment_url + "/complete", json={"outcome": "success"}, timeout=30)
+    assert done.status_code == 200, done.text
+    page.poll.setInterval(200)
+    qtbot.waitUntil(lambda: page.order is not None and page.order.credited, timeout=TIMEOUT)
+    assert "the wallet is credited" in page.order_view.text()
+    qtbot.waitUntil(lambda: "₹2,500.00" in page.balance.text(), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: main.home.balance is not None and main.home.balance.wallet_balance_paise == 2_500_00,
+                    timeout=TIMEOUT)
+
+    # Fund Receive Request from Existing Emitra: a wrong code is refused under the field, the right one accepted.
+    page.cug_code.line_edit.setFocus()
+    type_text(qtbot, "CUG-0000-0000")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(page.cug_code.error.isVisible, timeout=TIMEOUT)
+    assert "does not recognise this CUG code" in page.cug_code.error.text()
+    language_switch().set_language(Language.HINDI)
+    assert "CUG कोड नहीं पहचानता" in page.cug_code.error.text()
+    language_switch().set_language(Language.ENGLISH)
+    page.cug_code.line_edit.clear()
+    type_text(qtbot, " cug-7731-0042 ")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(page.cug_result.isVisible, timeout=TIMEOUT)
+    assert not page.cug_code.error.isVisible()
+    assert "Request accepted" in page.cug_result.text() and "₹2,500.00" in page.cug_result.text()
+    assert "about an hour" in page.cug_result.text()
+    language_switch().set_language(Language.HINDI)
+    assert "अनुरोध स्वीकार हुआ" in page.cug_result.text()
+    language_switch().set_language(Language.ENGLISH)
+    transfers = kiosk.ok("GET", "/wallet/refill/existing-emitra")["transfers"]
+    assert [(t["status"], t["amount_paise"]) for t in transfers] == [("scheduled", 2_500_00)]
+
+
+def test_statement_lists_funded_adjustments_with_running_balance_and_exports_csv(
+        qtbot: QtBot, wallet_server: ServerProcess, shell_on: Callable[..., Shell], tmp_path: Path) -> None:
+    kiosk = WalletKiosk(wallet_server, "RJ-UIS")
+    kiosk.fund(10_000_00)
+    kiosk.fund(2_500_50)
+    main, page = _open(qtbot, shell_on(wallet_server), kiosk, Feature.STATEMENT)
+    assert isinstance(page, StatementPage)
+    qtbot.waitUntil(lambda: page.statement is not None, timeout=TIMEOUT)
+    assert page.table.rowCount() == 2
+    balances = [page.table.item(row, 6).text() for row in range(2)]
+    credits = [page.table.item(row, 5).text() for row in range(2)]
+    assert balances == ["₹10,000.00", "₹12,500.50"] and credits == ["₹10,000.00", "₹2,500.50"]
+    assert "closing ₹12,500.50" in page.totals.text()
+
+    # A range that ends before it starts is refused under "From".
+    today = business_today()
+    page.set_range(today, today.replace(year=today.year - 1))
+    page.start.editor.setFocus()
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(page.start.error.isVisible, timeout=TIMEOUT)
+    assert "start date is after the end date" in page.start.error.text()
+    page.set_range(today, today)
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not page.start.error.isVisible(), timeout=TIMEOUT)
+
+    # Export CSV: the file dialog is replaced by the test's path; the same bytes come through the use-case.
+    target = tmp_path / "statement.csv"
+    page.ask_path = lambda _suggested: str(target)
+    qtbot.keyClick(page, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(page.saved.isVisible, timeout=TIMEOUT)
+    assert str(target) in page.saved.text()
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))
+    assert [r["balance_paise"] for r in rows] == ["1000000", "1250050"]
+    assert [r["credit_rupees"] for r in rows] == ["10000.00", "2500.50"]
+    wallet = main.core.kiosk().wallet
+    direct = tmp_path / "direct.csv"
+    assert wallet.export_statement(today, today, str(direct)) == direct.stat().st_size
+    assert direct.read_bytes() == target.read_bytes()
+
+
+def test_reconcile_lists_a_pending_payment_first_and_verify_confirms_it_then_fund_payout(
+        qtbot: QtBot, wallet_server: ServerProcess, shell_on: Callable[..., Shell], no_faults: None) -> None:
+    kiosk = WalletKiosk(wallet_server, "RJ-UIC", credit_limit=50_000_00)
+    kiosk.fund(1_000_00)
+    paid = _pay(kiosk, "ELEC-AVVNL", {"k_no": "310412340077"})
+    assert paid["status"] == "success"
+    r = wallet_server.admin("PUT", "/billers/telecom/fault", json={"fault": "timeout"})
+    assert r.status_code == 200, r.text
+    pending = _pay(kiosk, "TEL-MOBILE-POSTPAID", {"mobile": "9829012377"})
+    assert pending["status"] == "pending" and pending["from_credit_paise"] > 0
+
+    main, page = _open(qtbot, shell_on(wallet_server), kiosk, Feature.RECONCILE)
+    assert isinstance(page, ReconcilePage)
+    page.day.editor.setFocus()
+    press(qtbot, Qt.Key.Key_Return)  # Submit
+    qtbot.waitUntil(lambda: page.report is not None, timeout=TIMEOUT)
+    assert page.table.rowCount() == 2
+    assert [page.table.item(row, 2).text() for row in range(2)] == [pending["receipt_no"], paid["receipt_no"]]
+    assert page.table.item(0, 0).text() == "PENDING" and page.table.item(1, 0).text() == "Success"
+    assert "1 PENDING" in page.counts.text()
+    assert page.selected_ids() == [pending["payment_id"]] and focused() is page.table
+
+    r = wallet_server.admin("PUT", "/billers/telecom/fault", json={"fault": "none"})
+    assert r.status_code == 200, r.text
+    press(qtbot, Qt.Key.Key_F7)  # Verify the selected payment
+    qtbot.waitUntil(lambda: pending["payment_id"] in page.results, timeout=TIMEOUT)
+    assert page.table.item(0, 6).text() == "Confirmed by the department"
+    assert page.table.item(0, 0).text() == "Success"
+    assert kiosk.ok("GET", f"/payments/{pending['operation_id']}")["status"] == "success"
+
+    # The credit line used by that bill is now outstanding: Fund Payout shows it and pays it from the wallet.
+    used = kiosk.balance["credit_used_paise"]
+    assert used >= pending["from_credit_paise"] > 0
+    kiosk.fund(10_000_00)
+    main.actions_["fund_payout"].trigger()
+    payout = main.feature_pages[Feature.FUND_PAYOUT]
+    assert isinstance(payout, FundPayoutPage)
+    qtbot.waitUntil(lambda: payout.info is not None, timeout=TIMEOUT)
+    assert payout.info is not None and payout.info.outstanding_paise == used
+    outstanding = format_rupees(used)
+    assert f"Outstanding: {outstanding}" in payout.summary.text() and "Due date:" in payout.summary.text()
+    assert payout.table.rowCount() >= 1
+    payout.amount.line_edit.setFocus()
+    press(qtbot, Qt.Key.Key_Return)  # the amount is filled with the total payable
+    qtbot.waitUntil(payout.result.isVisible, timeout=TIMEOUT)
+    assert f"Paid {outstanding} from the wallet" in payout.result.text()
+    qtbot.waitUntil(lambda: payout.info is not None and payout.info.nothing_due, timeout=TIMEOUT)
+    assert kiosk.balance["credit_used_paise"] == 0
+    press(qtbot, Qt.Key.Key_Return)
+    assert not payout.pay.isEnabled()
