@@ -319,6 +319,93 @@ class VerifyResult:
     payment: ReconcilePayment
 
 
+@dataclass(frozen=True)
+class CountAmount:
+    count: int
+    amount_paise: int
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any] | None) -> CountAmount:
+        body = body or {}
+        return cls(int(body.get("count") or 0), int(body.get("amount_paise") or 0))
+
+
+@dataclass(frozen=True)
+class ServiceCollection:
+    service_code: str
+    name_en: str
+    name_hi: str
+    count: int
+    amount_paise: int
+
+
+@dataclass(frozen=True)
+class KeyedTotal:
+    """A count and amount under one key: a payment method or a refill channel."""
+
+    key: str
+    count: int
+    amount_paise: int
+
+
+@dataclass(frozen=True)
+class DayEndReport:
+    """The server's day-end report of one business date (GET /wallet/day-end); amounts in integer paise."""
+
+    day: date
+    kiosk_code: str
+    kiosk_name: str
+    generated_at: str
+    payments_count: int
+    payments_by_status: Mapping[str, int]
+    payments_amount_paise: int
+    collections: CountAmount
+    by_service: tuple[ServiceCollection, ...]
+    by_method: tuple[KeyedTotal, ...]
+    reversals: CountAmount
+    refills: CountAmount
+    refills_by_channel: tuple[KeyedTotal, ...]
+    payouts: CountAmount
+    wallet_opening_paise: int
+    wallet_closing_paise: int
+    credit_opening_used_paise: int
+    credit_closing_used_paise: int
+    outstanding_paise: int
+    overdue_paise: int
+    interest_due_paise: int
+    next_due_on: str | None
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any]) -> DayEndReport:
+        payments = body.get("payments") or {}
+        collections = body.get("collections") or {}
+        refills = body.get("refills") or {}
+        wallet = body.get("wallet") or {}
+        credit = body.get("credit_line") or {}
+        outstanding = body.get("outstanding") or {}
+        return cls(
+            date.fromisoformat(str(body["date"])), str(body.get("kiosk_code", "")), str(body.get("kiosk_name", "")),
+            str(body.get("generated_at", "")), int(payments.get("count") or 0),
+            {str(k): int(v) for k, v in (payments.get("by_status") or {}).items()},
+            int(payments.get("amount_paise") or 0), CountAmount.from_body(collections),
+            tuple(ServiceCollection(str(s["service_code"]), str(s.get("service_name_en") or s["service_code"]),
+                                    str(s.get("service_name_hi") or s.get("service_name_en") or s["service_code"]),
+                                    int(s["count"]), int(s["amount_paise"]))
+                  for s in collections.get("by_service", [])),
+            tuple(KeyedTotal(str(m["method"]), int(m["count"]), int(m["amount_paise"]))
+                  for m in collections.get("by_method", [])),
+            CountAmount.from_body(body.get("reversals")), CountAmount.from_body(refills),
+            tuple(KeyedTotal(str(c["channel"]), int(c["count"]), int(c["amount_paise"]))
+                  for c in refills.get("by_channel", [])),
+            CountAmount.from_body(body.get("payouts")),
+            int(wallet.get("opening_paise") or 0), int(wallet.get("closing_paise") or 0),
+            int(credit.get("opening_used_paise") or 0), int(credit.get("closing_used_paise") or 0),
+            int(outstanding.get("outstanding_paise") or 0), int(outstanding.get("overdue_paise") or 0),
+            int(outstanding.get("interest_due_paise") or 0),
+            None if outstanding.get("next_due_on") is None else str(outstanding["next_due_on"]),
+        )
+
+
 # -- the use-cases -------------------------------------------------------------------------------------
 
 
@@ -446,6 +533,12 @@ class Wallet:
         view = {**body["payment"], "verify_needed": body["payment"]["status"] in UNFINISHED}
         return VerifyResult(payment_id, str(body["result"]), tuple(str(r) for r in body.get("deemed_failed", [])),
                             ReconcilePayment.from_body(view))
+
+    # -- Day End report -----------------------------------------------------------------------------------
+    def day_end_report(self, day: date) -> DayEndReport:
+        """Collections by service and method, reversals, refills, balances and outstanding of one business date."""
+        body = self._online(lambda: self.api.get("/wallet/day-end", params={"date": day.isoformat()}))
+        return DayEndReport.from_body(body)
 
 
 def _check_amount(amount_paise: int) -> None:

@@ -6,11 +6,12 @@ import logging
 import socket
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from escpos.constants import RT_STATUS_ONLINE, RT_STATUS_PAPER
 from escpos.escpos import Escpos
-from escpos.printer import File, Network, Usb
+from escpos.printer import Dummy, File, Network, Usb
 
 from printing.errors import (
     PrinterNotFound,
@@ -88,7 +89,17 @@ class WindowsQueueAddress:
         return f"Windows printer '{self.name}'"
 
 
-PrinterAddress = UsbPrinterAddress | DeviceFileAddress | NetworkAddress | WindowsQueueAddress
+@dataclass(frozen=True)
+class VirtualPrinterAddress:
+    """No paper: each job's ESC/POS bytes go to a numbered .bin file in `folder` (demo and tests)."""
+
+    folder: str
+
+    def describe(self) -> str:
+        return f"Virtual printer ({self.folder})"
+
+
+PrinterAddress = UsbPrinterAddress | DeviceFileAddress | NetworkAddress | WindowsQueueAddress | VirtualPrinterAddress
 
 
 @dataclass(frozen=True)
@@ -263,9 +274,60 @@ class PrinterConnection:
             log.info("closing %s: %s", self.address.describe(), exc)
 
 
+VIRTUAL_JOB_PREFIX = "receipt-"
+
+
+def virtual_jobs(folder: str | Path) -> list[Path]:
+    """The jobs a virtual printer has kept in `folder`, oldest first."""
+    return sorted(Path(folder).glob(f"{VIRTUAL_JOB_PREFIX}*.bin"), key=_job_number)
+
+
+def _job_number(path: Path) -> int:
+    number = path.stem.removeprefix(VIRTUAL_JOB_PREFIX)
+    return int(number) if number.isdigit() else 0
+
+
+class VirtualPrinterConnection(PrinterConnection):
+    """A printer that is always online with paper: every job is appended to its own numbered .bin file."""
+
+    def __init__(self, printer: Escpos, address: VirtualPrinterAddress) -> None:
+        super().__init__(printer, address)
+        self.folder = Path(address.folder)
+        self.job_path: Path | None = None
+
+    def _new_job(self) -> Path:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        number = max((_job_number(job) for job in virtual_jobs(self.folder)), default=0) + 1
+        while True:
+            path = self.folder / f"{VIRTUAL_JOB_PREFIX}{number:04d}.bin"
+            try:
+                with path.open("xb"):  # claims the number even when two programs print at once
+                    return path
+            except FileExistsError:
+                number += 1
+
+    def send(self, data: bytes) -> None:
+        try:
+            if self.job_path is None:
+                self.job_path = self._new_job()
+            with self.job_path.open("ab") as job:
+                job.write(data)
+        except OSError as exc:
+            log.warning("virtual printer %s: %s", self.folder, exc)
+            raise PrinterNotFound(self.address.describe()) from exc
+
+    def status(self) -> PrinterStatus:
+        return PrinterStatus(True, PaperState.OK)
+
+    def close(self) -> None:
+        return None
+
+
 def connect(address: PrinterAddress, paper: Paper, *, usb_backend: Any = None) -> PrinterConnection:
     """Open a printer; raises a PrinterProblem the operator can act on."""
     printer: Escpos
+    if isinstance(address, VirtualPrinterAddress):
+        return VirtualPrinterConnection(use_paper(Dummy(), paper), address)
     if isinstance(address, UsbPrinterAddress):
         out_ep, in_ep = address.out_endpoint, address.in_endpoint
         if out_ep is None or in_ep is None:

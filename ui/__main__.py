@@ -30,6 +30,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="check this installation without a screen (Qt, fonts, local database, receipt "
                              "printing, USB printers, keyring), print a report and exit; the test database "
                              "goes to DATA_DIR or a temporary folder")
+    parser.add_argument("--demo", action="store_true",
+                        help="demo kiosk: show the demo server's SSO IDs, first passwords and OTPs on the login "
+                             "window; without a printer setting, print to a USB printer found at start-up or "
+                             "else to a virtual printer (.bin files next to the settings)")
     args = parser.parse_args(argv)
 
     if args.self_check is not None:
@@ -38,6 +42,11 @@ def main(argv: list[str] | None = None) -> int:
         return self_check(None if args.self_check == SELF_CHECK_TEMPORARY else args.self_check)
 
     from ui.app import run
+
+    if args.demo:
+        from ui.core import enable_demo_mode
+
+        enable_demo_mode()
 
     return run(server_url=args.server, config_dir=args.config_dir, log_dir=args.log_dir,
                lock_dir=args.config_dir)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, cast
 
@@ -24,13 +24,25 @@ from printing.errors import PrinterProblem
 from printing.receipt import HelpDesk
 from printing.spool_runner import PrintOutcome, PrintResult, ReceiptPrinting
 from printing.thermal import Paper
-from ui.settings import Preferences, PreferencesFile
+from ui.settings import Preferences, PreferencesFile, usb_text
 
 log = logging.getLogger("emitra.ui")
 
 # The help desk of the portal circular. kiosk_app.config.DEFAULT_HELP_DESK (being added) holds the same
 # contacts; use it from here once it is committed, so receipts and screens cannot disagree.
 HELP_DESK = HelpDesk(phones=("0141-2220000", "1800-180-6127"), email="helpdesk.emitra@rajasthan.gov.in")
+
+# `python -m ui --demo` (the demo server's stock administrator token; used in demo mode only, to show the
+# simulated SMS gateway's passwords and OTPs on the login window).
+DEMO_ADMIN_TOKEN = "demo-admin-token-change-me"
+VIRTUAL_PRINTER_FOLDER = "virtual-printer"
+_demo_mode = False
+
+
+def enable_demo_mode() -> None:
+    """Every Core opened from now on is a demo kiosk (`python -m ui --demo`)."""
+    global _demo_mode
+    _demo_mode = True
 
 
 @dataclass
@@ -45,19 +57,34 @@ class Core:
     keyring_backend: KeyringBackend | None = None
     usb_backend: Any = None  # a pyusb backend; None = libusb (tests pass a simulated bus)
     help_desk: HelpDesk = field(default=HELP_DESK)
+    demo: bool = False
     _kiosk: KioskCore | None = field(default=None, init=False, repr=False)
     _kiosk_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
     def open(cls, *, config_dir: Path | None = None, server_url: str | None = None,
-             keyring_backend: KeyringBackend | None = None, usb_backend: Any = None) -> Core:
-        """Read the settings and make the account; raises ConfigurationError / KeyringUnavailable (operator's)."""
+             keyring_backend: KeyringBackend | None = None, usb_backend: Any = None,
+             demo: bool | None = None) -> Core:
+        """Read the settings and make the account; raises ConfigurationError / KeyringUnavailable (operator's).
+
+        A demo kiosk without a printer setting prints to a USB printer found now, else to the virtual printer.
+        """
         preferences_file = PreferencesFile(config_dir)
         preferences = preferences_file.load()
         local = LocalSettings(config_dir)
         url = server_url or preferences.server_url
         account = _make_account(url, local, keyring_backend)
-        return cls(config_dir, preferences_file, preferences, local, account, keyring_backend, usb_backend)
+        demo = _demo_mode if demo is None else demo
+        core = cls(config_dir, preferences_file, preferences, local, account, keyring_backend, usb_backend,
+                   demo=demo)
+        if demo and preferences.printer_address is None:
+            core.preferences = demo_printer(preferences, core.virtual_printer_folder, usb_backend)
+        return core
+
+    @property
+    def virtual_printer_folder(self) -> Path:
+        """Where the virtual printer keeps its .bin jobs: next to the settings file."""
+        return self.database_path.parent / VIRTUAL_PRINTER_FOLDER
 
     @property
     def server_url(self) -> str:
@@ -221,6 +248,20 @@ class PrinterNotSet(PrinterProblem):
     message_hi = "इस पीसी पर कोई रसीद प्रिंटर नहीं चुना गया है; रसीद सुरक्षित है और बाद में प्रिंट की जा सकती है।"
     next_step_en = "Choose the printer in Settings → Printer (F9), then press Print."
     next_step_hi = "सेटिंग्स → प्रिंटर (F9) में प्रिंटर चुनें, फिर प्रिंट दबाएँ।"
+
+
+def demo_printer(preferences: Preferences, folder: Path, usb_backend: Any = None) -> Preferences:
+    """The demo's printer (not saved): the first USB printer attached, or the virtual printer in `folder`."""
+    try:
+        found = discover_usb_printers(backend=usb_backend)
+    except (PrinterProblem, OSError) as exc:  # no libusb, no access: the virtual printer still works
+        log.info("demo: no USB printer search (%s)", exc)
+        found = []
+    if found:
+        log.info("demo: printing to %s", found[0].describe())
+        return replace(preferences, printer_kind="usb", printer_usb=usb_text(found[0].address))
+    log.info("demo: no USB printer attached; receipts go to the virtual printer in %s", folder)
+    return replace(preferences, printer_kind="virtual", printer_virtual_folder=str(folder))
 
 
 def find_usb_printers(usb_backend: Any = None) -> list[FoundUsbPrinter]:

@@ -1,11 +1,19 @@
-"""Reports → Day End: sync the outbox with a progress bar and Cancel, then the summary and what needs Reconcile."""
+"""Reports → Day End: sync the outbox with a progress bar and Cancel, then the summary and what needs Reconcile;
+then the server's day-end report of a date (also on its own with Report), printed on the receipt printer or saved
+as a PDF."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDateEdit,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -16,13 +24,21 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from kiosk_app.errors import FileNotSaved
 from kiosk_app.sync import ReconcileItem, SyncSummary
-from printing.money import format_rupees
+from kiosk_app.wallet import DayEndReport, business_today
+from printing.connections import connect
+from printing.errors import PrinterProblem
+from printing.money import format_rupees, format_rupees_plain
+from printing.receipt import Bilingual, Kiosk, Report, ReportRow, ReportTable
+from printing.spool_runner import PrintOutcome, PrintResult, ReceiptPrinting
+from printing.thermal import report_bytes
 from ui.core import Core
-from ui.forms import Message, Translated, error_text, say, shortcut
+from ui.forms import ERROR_STYLE, Message, Translated, error_text, print_result_text, say, shortcut
 from ui.main_window import FeaturePage
 from ui.ops import Op, OpContext
-from ui.strings import t
+from ui.strings import CATALOGUE, Language, current_language, t
+from ui.wallet_pages import date_edit, field_column, show_error, to_date, to_qdate, wallet_of
 
 
 @dataclass(frozen=True)
@@ -45,6 +61,128 @@ def run_sync(core: Core, context: OpContext) -> SyncSummary:
         return kiosk.sync.run()
     finally:
         disconnect()
+
+
+# -- the day-end report --------------------------------------------------------------------------------------
+
+Money = Callable[[int], str]
+
+
+def _bi(key: str, **values: object) -> Bilingual:
+    en, hi = CATALOGUE[key]
+    return Bilingual(en.format(**values), hi.format(**values))
+
+
+def method_label(method: str) -> Bilingual:
+    key = f"dayend.method_{method}"
+    return _bi(key) if key in CATALOGUE else Bilingual(method, method)
+
+
+def _count_amount(count: int, paise: int, money: Money) -> str:
+    return f"{count} / {money(paise)}"
+
+
+def report_rows(data: DayEndReport, money: Money = format_rupees) -> tuple[ReportRow, ...]:
+    """The report's label/value lines, in the order the screen, the printer and the PDF show them."""
+    rows = [
+        ReportRow(_bi("dayend.r_payments"), _count_amount(data.payments_count, data.payments_amount_paise, money)),
+        ReportRow(_bi("dayend.r_collected"),
+                  _count_amount(data.collections.count, data.collections.amount_paise, money)),
+    ]
+    en, hi = CATALOGUE["dayend.r_method"]
+    for m in data.by_method:
+        label = method_label(m.key)
+        rows.append(ReportRow(Bilingual(en.format(method=label.en), hi.format(method=label.hi)),
+                              _count_amount(m.count, m.amount_paise, money)))
+    rows += [
+        ReportRow(_bi("dayend.r_reversals"), _count_amount(data.reversals.count, data.reversals.amount_paise, money)),
+        ReportRow(_bi("dayend.r_refills"), _count_amount(data.refills.count, data.refills.amount_paise, money)),
+        ReportRow(_bi("dayend.r_payouts"), _count_amount(data.payouts.count, data.payouts.amount_paise, money)),
+        ReportRow(_bi("dayend.r_opening"), money(data.wallet_opening_paise)),
+        ReportRow(_bi("dayend.r_closing"), money(data.wallet_closing_paise)),
+        ReportRow(_bi("dayend.r_credit_used"), money(data.credit_closing_used_paise)),
+        ReportRow(_bi("dayend.r_outstanding"), money(data.outstanding_paise)),
+        ReportRow(_bi("dayend.r_overdue"), money(data.overdue_paise)),
+        ReportRow(_bi("dayend.r_interest"), money(data.interest_due_paise)),
+    ]
+    if data.next_due_on:
+        rows.append(ReportRow(_bi("dayend.r_next_due"), data.next_due_on))
+    return tuple(rows)
+
+
+def _generated_at(data: DayEndReport) -> datetime:
+    try:
+        when = datetime.fromisoformat(data.generated_at)
+    except ValueError:
+        return datetime.now(UTC)
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def build_report(data: DayEndReport, money: Money = format_rupees) -> Report:
+    """The printable day-end report (printing.receipt.Report): collections by service in the table.
+
+    The thermal printer gets `format_rupees_plain` ("Rs."), so amounts go out as text: ₹ is in no code page."""
+    table = ReportTable(
+        (_bi("dayend.col_service"), _bi("dayend.col_count"), _bi("dayend.col_amount")),
+        tuple((s.name_en, str(s.count), money(s.amount_paise)) for s in data.by_service),
+        frozenset({1, 2}),
+    )
+    return Report(
+        title=_bi("dayend.report_title"),
+        kiosk=Kiosk(data.kiosk_code, data.kiosk_name),
+        generated_at=_generated_at(data),
+        subtitle=CATALOGUE["dayend.report_for"][0].format(day=data.day.strftime("%d-%m-%Y")),
+        rows=report_rows(data, money),
+        table=table if table.rows else None,
+    )
+
+
+class ReportPrinterNotSet(PrinterProblem):
+    """No printer chosen in the settings: the report is not printed (it can be saved as a PDF)."""
+
+    code = "not_set"
+    message_en = CATALOGUE["dayend.no_printer"][0]
+    message_hi = CATALOGUE["dayend.no_printer"][1]
+    next_step_en = "Choose the printer in Settings → Printer (F9), then press Print."
+    next_step_hi = "सेटिंग्स → प्रिंटर (F9) में प्रिंटर चुनें, फिर प्रिंट दबाएँ।"
+
+
+class ReportPrinting(ReceiptPrinting):
+    """The receipt desk's delivery (status check, send, status check, close) for a report; nothing is spooled."""
+
+    def print_report(self, report: Report) -> PrintResult:
+        try:
+            outcome, near_end = self._deliver(report_bytes(report, self.paper))
+        except PrinterProblem as problem:
+            return PrintResult(PrintOutcome.FAILED, None, problem)
+        return PrintResult(outcome, None, paper_near_end=near_end)
+
+
+def print_day_end_report(core: Core, data: DayEndReport) -> PrintResult:
+    """On a worker: print the report on the configured receipt printer, through the same connection and the same
+    kiosk_app database worker that receipts print on (so a report never interleaves with a receipt)."""
+    prefs = core.preferences
+    address, paper, backend = prefs.printer_address, prefs.paper_roll, core.usb_backend
+    if address is None:
+        return PrintResult(PrintOutcome.FAILED, None, ReportPrinterNotSet())
+    report = build_report(data, format_rupees_plain)
+    kiosk = core.kiosk()
+    desk = ReportPrinting(kiosk.store.spool, lambda: connect(address, paper, usb_backend=backend), paper)
+    return kiosk.worker.call(lambda: desk.print_report(report))
+
+
+def save_report_pdf(data: DayEndReport, path: str | Path) -> int:
+    """Write the report as an A4 PDF; the number of bytes written (FileNotSaved when the file cannot be written)."""
+    from printing.pdf import report_pdf  # reportlab: loaded when a PDF is first asked for, not at start-up
+
+    pdf = report_pdf(build_report(data))
+    try:
+        with open(path, "wb") as f:
+            f.write(pdf)
+    except OSError as exc:
+        raise FileNotSaved(f"the report could not be saved to {path}: {exc.strerror or exc}",
+                           details={"path": str(path)}) from exc
+    return len(pdf)
 
 
 class DayEndPage(FeaturePage):
@@ -89,6 +227,43 @@ class DayEndPage(FeaturePage):
         buttons.addWidget(self.sync)
         buttons.addWidget(self.cancel)
         buttons.addStretch()
+        # The day-end report: after a sync for the date in the field, or on its own with Report.
+        self.report_caption = QLabel()
+        self.report_caption.setObjectName("report_caption")
+        self.report_caption.setStyleSheet("font-weight: bold;")
+        self.tr_.text(self.report_caption.setText, "dayend.report_caption")
+        self.day = self.tr_.field("dayend_date", "dayend.report_date", date_edit(business_today()))
+        self.report_button = QPushButton()
+        self.report_button.setObjectName("load_report")
+        self.tr_.text(self.report_button.setText, "dayend.report")
+        self.report_button.clicked.connect(self.on_report_clicked)
+        self.print_button = QPushButton()
+        self.print_button.setObjectName("print_report")
+        self.print_button.setEnabled(False)
+        self.tr_.text(self.print_button.setText, "dayend.print")
+        self.print_button.clicked.connect(self.on_print_clicked)
+        self.save_button = QPushButton()
+        self.save_button.setObjectName("save_report_pdf")
+        self.save_button.setEnabled(False)
+        self.tr_.text(self.save_button.setText, "dayend.save_pdf")
+        self.save_button.clicked.connect(self.on_save_clicked)
+        report_bar = QHBoxLayout()
+        report_bar.addWidget(self.day.label)
+        report_bar.addLayout(field_column(self.day))
+        report_bar.addWidget(self.report_button)
+        report_bar.addWidget(self.print_button)
+        report_bar.addWidget(self.save_button)
+        report_bar.addStretch()
+        self.report_view = QLabel()
+        self.report_view.setObjectName("report_view")
+        self.report_view.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.report_table = QTableWidget(0, 3)
+        self.report_table.setObjectName("report_services")
+        self.report_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.report_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.report_note = QLabel()
+        self.report_note.setObjectName("report_note")
+        self.report_note.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(self.tr_.banner)
@@ -99,6 +274,16 @@ class DayEndPage(FeaturePage):
         layout.addWidget(self.summary)
         layout.addWidget(self.reconcile_caption)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.report_caption)
+        layout.addLayout(report_bar)
+        report_body = QHBoxLayout()
+        report_body.addWidget(self.report_view)
+        report_body.addWidget(self.report_table, 1)
+        layout.addLayout(report_body, 1)
+        layout.addWidget(self.report_note)
+        shortcut(self, "F7", self.on_report_clicked)
+        shortcut(self, "Ctrl+P", self.on_print_clicked)
+        shortcut(self, "Ctrl+S", self.on_save_clicked)
         shortcut(self, "Return", self.on_sync_clicked)
         shortcut(self, "Enter", self.on_sync_clicked)
         shortcut(self, "Esc", self.on_cancel_clicked)
@@ -108,6 +293,11 @@ class DayEndPage(FeaturePage):
         self._summary: Message | None = None
         self._progress: tuple[int, int] | None = None
         self.op: Op[SyncSummary] | None = None
+        self.report: DayEndReport | None = None
+        self._report_note: Message | None = None
+        self._report_note_error = False
+        self.last_print: PrintResult | None = None
+        self.ask_path: Callable[[str], str | None] = self._ask_path
         self.tr_.dynamic(self.refresh)
         self.load()
 
@@ -143,7 +333,94 @@ class DayEndPage(FeaturePage):
             for column, value in enumerate(values):
                 self.table.setItem(row, column, QTableWidgetItem(value))
         self.table.resizeColumnsToContents()
+        self.refresh_report()
 
+    def refresh_report(self) -> None:
+        self.report_table.setHorizontalHeaderLabels([t(f"dayend.col_{c}") for c in ("service", "count", "amount")])
+        if self._report_note is not None:
+            self.report_note.setText(self._report_note())
+            self.report_note.setStyleSheet(ERROR_STYLE if self._report_note_error else "")
+        data = self.report
+        if data is None:
+            self.report_view.clear()
+            self.report_table.setRowCount(0)
+            return
+        hindi = current_language() is Language.HINDI
+        lines = [t("dayend.report_for", day=data.day.strftime("%d-%m-%Y"))]
+        lines += [f"{row.label.hi if hindi else row.label.en}: {row.value}" for row in report_rows(data)]
+        self.report_view.setText("\n".join(lines))
+        self.report_table.setRowCount(len(data.by_service))
+        for row, service in enumerate(data.by_service):
+            values = (service.name_hi if hindi else service.name_en, str(service.count),
+                      format_rupees(service.amount_paise))
+            for column, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                if column:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.report_table.setItem(row, column, item)
+
+    # -- the report --------------------------------------------------------------------------------------------
+    def report_day(self) -> date:
+        assert isinstance(self.day.editor, QDateEdit)
+        return to_date(self.day.editor.date())
+
+    def _note(self, message: Message | None, *, error: bool = False) -> None:
+        self._report_note = message
+        self._report_note_error = error
+        if message is None:
+            self.report_note.clear()
+        self.refresh_report()
+
+    def on_report_clicked(self) -> None:
+        if not self.report_button.isEnabled():
+            return
+        self.tr_.clear_errors()
+        day = self.report_day()
+        core = self.core
+        self._note(say("dayend.loading", day=day.strftime("%d-%m-%Y")))
+        (Op(self, lambda: wallet_of(core).day_end_report(day)).busy(self.report_button)
+         .success(self.on_report_loaded).failure(self.on_report_failed).run())
+
+    def on_report_loaded(self, data: DayEndReport) -> None:
+        assert isinstance(self.day.editor, QDateEdit)
+        self.day.editor.setDate(to_qdate(data.day))
+        self.report = data
+        self.print_button.setEnabled(True)
+        self.save_button.setEnabled(True)
+        self._note(None)
+
+    def on_report_failed(self, exc: Exception) -> None:
+        self._note(None)
+        show_error(self.tr_, exc, {"date": self.day}, self.day)
+
+    def on_print_clicked(self) -> None:
+        data = self.report
+        if data is None or not self.print_button.isEnabled():
+            return
+        core = self.core
+        (Op(self, lambda: print_day_end_report(core, data)).busy(self.print_button)
+         .success(self.on_report_printed).failure(self.on_report_failed).run())
+
+    def on_report_printed(self, result: PrintResult) -> None:
+        self.last_print = result
+        self._note(lambda: print_result_text(result), error=result.outcome is PrintOutcome.FAILED)
+
+    def _ask_path(self, suggested: str) -> str | None:
+        path, _filter = QFileDialog.getSaveFileName(self, t("dayend.save_title"), suggested, "PDF (*.pdf)")
+        return path or None
+
+    def on_save_clicked(self) -> None:
+        data = self.report
+        if data is None or not self.save_button.isEnabled():
+            return
+        path = self.ask_path(str(Path.home() / f"day-end-{data.kiosk_code}-{data.day.isoformat()}.pdf"))
+        if not path:
+            return
+        (Op(self, lambda: save_report_pdf(data, path)).busy(self.save_button)
+         .success(lambda _size: self._note(say("dayend.saved", path=path)))
+         .failure(lambda exc: self._note(lambda: error_text(exc), error=True)).run())
+
+    # -- the sync ----------------------------------------------------------------------------------------------
     def on_sync_clicked(self) -> None:
         if self.op is not None:
             return
@@ -198,6 +475,7 @@ class DayEndPage(FeaturePage):
         self._summary = lambda: f"{main()}\n{tail()}"
         self.refresh()
         self.wallet_changed.emit()
+        self.on_report_clicked()  # the day's report, now with what the sync confirmed
 
     def on_sync_failed(self, exc: Exception) -> None:
         self._ended()

@@ -16,14 +16,20 @@ from typing import Any
 import platformdirs
 
 from kiosk_app.session import APP_NAME
-from printing.connections import DeviceFileAddress, NetworkAddress, PrinterAddress, UsbPrinterAddress
+from printing.connections import (
+    DeviceFileAddress,
+    NetworkAddress,
+    PrinterAddress,
+    UsbPrinterAddress,
+    VirtualPrinterAddress,
+)
 from printing.thermal import PAPERS, Paper
 
 log = logging.getLogger("emitra.ui")
 
 VERSION = 1
 DEFAULT_SERVER_URL = "http://127.0.0.1:8765"
-PRINTER_KINDS = ("none", "usb", "file", "network")
+PRINTER_KINDS = ("none", "usb", "file", "network", "virtual")
 
 
 def _doc(text: str) -> dict[str, str]:
@@ -39,11 +45,14 @@ class Preferences:
     language: str = field(default="hi", metadata=_doc("language of the screens: 'hi' (Hindi) or 'en' (English)"))
     idle_lock_minutes: int = field(default=10, metadata=_doc(
         "lock back to the login after this many minutes without a key press or click (1–120)"))
-    printer_kind: str = field(default="none", metadata=_doc("receipt printer connection: none, usb, file, network"))
+    printer_kind: str = field(default="none", metadata=_doc(
+        "receipt printer connection: none, usb, file, network, virtual (demo: .bin files, no paper)"))
     printer_usb: str = field(default="", metadata=_doc("USB printer as vendor:product in hex, e.g. 0416:5011"))
     printer_device: str = field(default="/dev/usb/lp0", metadata=_doc("device file of a printer (Linux usblp)"))
     printer_host: str = field(default="", metadata=_doc("network printer host name or IP address"))
     printer_port: int = field(default=9100, metadata=_doc("network printer TCP port (raw printing, 9100)"))
+    printer_virtual_folder: str = field(default="", metadata=_doc(
+        "folder where the virtual printer keeps each receipt's ESC/POS bytes (.bin files)"))
     paper: str = field(default="80mm", metadata=_doc("receipt roll width: 58mm or 80mm"))
     auto_print: bool = field(default=True, metadata=_doc("print each receipt as soon as the payment is done"))
 
@@ -72,6 +81,8 @@ class Preferences:
             return DeviceFileAddress(self.printer_device.strip())
         if self.printer_kind == "network" and self.printer_host.strip():
             return NetworkAddress(self.printer_host.strip(), self.printer_port)
+        if self.printer_kind == "virtual" and self.printer_virtual_folder.strip():
+            return VirtualPrinterAddress(self.printer_virtual_folder.strip())
         return None
 
 

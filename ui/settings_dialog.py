@@ -26,7 +26,13 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk_app.errors import ConfigurationError
-from printing.connections import DeviceFileAddress, FoundUsbPrinter, NetworkAddress, PrinterAddress
+from printing.connections import (
+    DeviceFileAddress,
+    FoundUsbPrinter,
+    NetworkAddress,
+    PrinterAddress,
+    VirtualPrinterAddress,
+)
 from printing.spool_runner import PrintOutcome, PrintResult
 from printing.thermal import PAPERS
 from ui.core import Core, check_server_url, find_usb_printers, print_check_page
@@ -37,7 +43,7 @@ from ui.strings import t
 
 TABS = ("printer", "language", "server")
 KIND_KEYS = {"none": "settings.kind_none", "usb": "settings.kind_usb", "file": "settings.kind_file",
-             "network": "settings.kind_network"}
+             "network": "settings.kind_network", "virtual": "settings.kind_virtual"}
 
 
 def _column(f: Field) -> QVBoxLayout:
@@ -112,6 +118,17 @@ class SettingsDialog(QDialog):
         net_form.addRow(self.host.label, _column(self.host))
         net_form.addRow(self.port.label, _column(self.port))
         self.kind_pages.addWidget(net_page)
+        virtual_page = QWidget()
+        virtual_form = QVBoxLayout(virtual_page)
+        virtual_form.setContentsMargins(0, 0, 0, 0)
+        self.virtual_folder = prefs.printer_virtual_folder or str(core.virtual_printer_folder)
+        self.virtual_note = QLabel()
+        self.virtual_note.setObjectName("virtual_note")
+        self.virtual_note.setWordWrap(True)
+        self.virtual_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.tr_.text(self.virtual_note.setText, "settings.virtual_note", folder=self.virtual_folder)
+        virtual_form.addWidget(self.virtual_note)
+        self.kind_pages.addWidget(virtual_page)
         form.addRow("", self.kind_pages)
         paper_row = QHBoxLayout()
         self.paper_group = QButtonGroup(self)
@@ -262,6 +279,8 @@ class SettingsDialog(QDialog):
             spin = self.port.editor
             assert isinstance(spin, QSpinBox)
             return NetworkAddress(host, spin.value())
+        if kind == "virtual":
+            return VirtualPrinterAddress(self.virtual_folder)
         self.kind.set_error(say("settings.choose_printer"))
         return None
 
@@ -331,7 +350,9 @@ class SettingsDialog(QDialog):
         new = replace(prefs, server_url=url, language="hi" if self.hindi.isChecked() else "en",
                       idle_lock_minutes=spin_idle.value(), printer_kind=kind, printer_usb=usb,
                       printer_device=self.device.text().strip() or prefs.printer_device,
-                      printer_host=self.host.text().strip(), printer_port=spin_port.value(), paper=self.paper,
+                      printer_host=self.host.text().strip(), printer_port=spin_port.value(),
+                      printer_virtual_folder=self.virtual_folder if kind == "virtual" else
+                      prefs.printer_virtual_folder, paper=self.paper,
                       auto_print=self.auto_print.isChecked())
         if kind != "none" and new.printer_address is None:
             self.tabs.setCurrentIndex(TABS.index("printer"))

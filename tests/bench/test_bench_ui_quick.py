@@ -1,0 +1,30 @@
+"""The screens benchmark's quick mode, so it keeps working: figures are printed, never asserted on time."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_ui_benchmark_quick_mode_runs_and_prints_every_figure() -> None:
+    # A process of its own: the benchmark makes its own QApplication and spawns the cold starts it times.
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-m", "bench.bench_ui", "--quick"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=280)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    cold = re.search(r"cold start to the login window \(median of 2\)\s+(\d+\.\d+) s", out)
+    bare = re.search(r"baseline: import PySide6 \+ show an empty QWidget\s+(\d+\.\d+) s", out)
+    page = re.search(r"Avail Service keystroke to results, 1,000 cached services\s+median (\d+\.\d+) ms", out)
+    raw = re.search(r"baseline: raw catalog cache search\s+median (\d+\.\d+) ms", out)
+    assert cold and bare and page and raw, out
+    assert all(float(m.group(1)) > 0 for m in (cold, bare, page, raw))
+    assert "client memory after 200 payments" in out and "not measured" in out
