@@ -14,7 +14,7 @@ from server.core.config import Settings
 from server.migrate import migrate
 from tests.support.auth import ShiftedClock
 from tests.support.server import ServerProcess
-from tests.support.wallet import LONG_SESSIONS, WalletKiosk, error, op, wait_for
+from tests.support.wallet import LONG_SESSIONS, WalletKiosk, around_today, error, op, wait_for
 
 FAST = {"EMITRA_ARGON2_PROFILE": "fast", **LONG_SESSIONS}
 
@@ -82,7 +82,7 @@ def test_a_request_is_accepted_at_once_and_credited_after_the_delay(
     assert done["status"] == "credited" and datetime.fromisoformat(done["credited_at"]) >= due
     time.sleep(0.5)
     assert kiosk.wallet == 12_500_50 and neighbour.wallet == 0
-    assert kiosk.ok("GET", "/wallet/statement")["lines"][-1]["kind"] == "refill_legacy"
+    assert kiosk.ok("GET", "/wallet/statement", params=around_today())["lines"][-1]["kind"] == "refill_legacy"
     assert server.audit() == []
 
 

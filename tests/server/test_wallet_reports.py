@@ -18,7 +18,7 @@ from server.core.config import Settings
 from server.migrate import migrate
 from tests.support.auth import ShiftedClock
 from tests.support.server import ServerProcess
-from tests.support.wallet import BANK_SECRET, LONG_SESSIONS, WalletKiosk, bank_notify, error, op
+from tests.support.wallet import BANK_SECRET, LONG_SESSIONS, WalletKiosk, around_today, bank_notify, error, op
 
 IST = ZoneInfo("Asia/Kolkata")
 ENV = {"EMITRA_ARGON2_PROFILE": "fast", "EMITRA_BANK_SECRET": BANK_SECRET, **LONG_SESSIONS}
@@ -197,7 +197,7 @@ def test_verify_from_many_threads_at_once_reverses_once(
     assert {a["result"] for a in answers} == {"reversed"}
     assert {a["payment"]["reversed_paise"] for a in answers} == {pending["total_paise"]}
     assert kiosk.wallet == 10_000_00
-    lines = kiosk.ok("GET", "/wallet/statement")["lines"]
+    lines = kiosk.ok("GET", "/wallet/statement", params=around_today())["lines"]
     assert [line["kind"] for line in lines].count("reversal") == 1
     assert "no record" in answers[0]["payment"]["failure_reason"]
     fault(server, "telecom", "none")

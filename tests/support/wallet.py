@@ -143,3 +143,13 @@ def wait_for(condition: Callable[[], bool], timeout: float = 15, every: float = 
 
 def op() -> str:
     return uuid.uuid4().hex
+
+
+def around_today() -> dict[str, str]:
+    """A statement range from yesterday to tomorrow (IST): entries carry the real date while a test's
+    shifted clock may already be past midnight in India."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    today = datetime.now(ZoneInfo("Asia/Kolkata")).date()
+    return {"from": (today - timedelta(days=1)).isoformat(), "to": (today + timedelta(days=1)).isoformat()}
