@@ -17,6 +17,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from keyring.backend import KeyringBackend
+from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication, QWidget
 
 from kiosk_app.auth import OtpSent, Profile, SignedIn
@@ -26,6 +27,7 @@ from kiosk_app.sync import ReconcileItem, SyncSummary
 from kiosk_app.wallet import (
     AccountTotals,
     Balance,
+    DayEndReport,
     Drawdown,
     FundTransfer,
     PayoutInfo,
@@ -74,6 +76,28 @@ BILL = BillDetails("ELEC-JVVNL", "210412345678", "Ramesh Chand", "JV/2511/88123"
 SUMMARY = SyncSummary(14, 13, 1, 0, 0, False, None, 2.4, (
     ReconcileItem("5f1c0a", "2025-11-25T14:02:11", 2_310_00, "ELEC-AVVNL", "310212345635", True,
                   "bill_already_paid", "this bill was already paid at another counter"),))
+DAY_END_REPORT = DayEndReport.from_body({
+    "date": "2025-11-25", "kiosk_code": "RJ-JPR-0142", "kiosk_name": "Sharma eMitra Kendra, Jaipur",
+    "generated_at": "2025-11-25T20:05:00+05:30",
+    "payments": {"count": 14, "by_status": {"success": 13, "failed": 1}, "amount_paise": 31_845_50},
+    "collections": {"count": 13, "amount_paise": 29_535_50, "by_service": [
+        {"service_code": "ELEC-JVVNL", "service_name_en": "JVVNL Electricity Bill",
+         "service_name_hi": "जेवीवीएनएल बिजली बिल", "count": 9, "amount_paise": 21_220_00},
+        {"service_code": "WATER-PHED", "service_name_en": "PHED Water Bill", "service_name_hi": "पीएचईडी पानी बिल",
+         "count": 3, "amount_paise": 4_741_42},
+        {"service_code": "TEL-MOBILE-POSTPAID", "service_name_en": "Mobile Postpaid Bill",
+         "service_name_hi": "मोबाइल पोस्टपेड बिल", "count": 1, "amount_paise": 3_574_08}],
+        "by_method": [{"method": "wallet", "count": 12, "amount_paise": 27_690_00},
+                      {"method": "cheque", "count": 1, "amount_paise": 1_845_50}]},
+    "reversals": {"count": 1, "amount_paise": 2_310_00},
+    "refills": {"count": 1, "amount_paise": 12_750_00, "by_channel": [
+        {"channel": "existing_emitra", "count": 1, "amount_paise": 12_750_00}]},
+    "payouts": {"count": 0, "amount_paise": 0},
+    "wallet": {"opening_paise": 1_15_006_00, "closing_paise": 98_456_50},
+    "credit_line": {"opening_used_paise": 25_000_00, "closing_used_paise": 25_000_00},
+    "outstanding": {"outstanding_paise": 25_000_00, "overdue_paise": 0, "interest_due_paise": 0,
+                    "next_due_on": "2025-11-26"},
+})
 WALLET = Balance(98_456_50, 50_000_00, 25_000_00, 1_23_456_50)
 REFILL_INFO = RefillInfo(
     VirtualAccount("224400000142", "RJIT0EMITRA", "eMitra Collection Bank (demo)", "RajCOMP Info Services Ltd (eMitra)",
@@ -242,6 +266,12 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
         page = main.feature_pages[Feature.DAY_END]
         assert isinstance(page, DayEndPage)
         page.on_sync_finished(SUMMARY)
+        # The page asks the server for the day's report after a sync; there is none here, so wait for that
+        # answer to land, then show the sample report in its place.
+        QThreadPool.globalInstance().waitForDone(10_000)
+        QApplication.processEvents()
+        page.on_report_loaded(DAY_END_REPORT)
+        page.tr_.banner.show_message(None)
         return main
 
     def settings_printer() -> QWidget:
