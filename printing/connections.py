@@ -7,11 +7,7 @@ import socket
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
-
-from escpos.constants import RT_STATUS_ONLINE, RT_STATUS_PAPER
-from escpos.escpos import Escpos
-from escpos.printer import Dummy, File, Network, Usb
+from typing import TYPE_CHECKING, Any
 
 from printing.errors import (
     PrinterNotFound,
@@ -21,6 +17,13 @@ from printing.errors import (
     explain,
 )
 from printing.thermal import Paper, use_paper
+
+if TYPE_CHECKING:
+    from escpos.escpos import Escpos
+
+# python-escpos loads its printer capabilities database when escpos.escpos is first imported (about half a
+# second): the escpos imports below sit inside the functions that talk to a printer, so starting the kiosk
+# program does not pay for them.
 
 log = logging.getLogger("printer")
 
@@ -226,6 +229,9 @@ class PrinterConnection:
 
     def status(self) -> PrinterStatus:
         """Ask with DLE EOT 1 and 4; a printer (or connection) that cannot answer gives UNKNOWN."""
+        from escpos.constants import RT_STATUS_ONLINE, RT_STATUS_PAPER
+        from escpos.printer import File
+
         if isinstance(self.printer, File) or not hasattr(self.printer, "_read"):
             return UNKNOWN_STATUS
         device = getattr(self.printer, "_device", None)
@@ -325,6 +331,8 @@ class VirtualPrinterConnection(PrinterConnection):
 
 def connect(address: PrinterAddress, paper: Paper, *, usb_backend: Any = None) -> PrinterConnection:
     """Open a printer; raises a PrinterProblem the operator can act on."""
+    from escpos.printer import Dummy, File, Network, Usb
+
     printer: Escpos
     if isinstance(address, VirtualPrinterAddress):
         return VirtualPrinterConnection(use_paper(Dummy(), paper), address)

@@ -6,15 +6,20 @@ import copy
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from escpos.constants import QR_ECLEVEL_M
-from escpos.escpos import Escpos
-from escpos.printer import Dummy
 from PIL import Image, ImageChops
 
 from printing.money import format_rupees
 from printing.raster import Align, TextStyle, render_line
 from printing.receipt import IST, Bilingual, Labels, PaymentMethod, Receipt, Report, ReportTable
+
+if TYPE_CHECKING:
+    from escpos.escpos import Escpos
+    from escpos.printer import Dummy
+
+# python-escpos loads its printer capabilities database when escpos.escpos is first imported (about half a
+# second): it is imported where a document is rendered, not when this module is, so start-up does not pay for it.
 
 # Font A on every common thermal printer is 12 x 24 dots.
 CHAR_WIDTH = 12
@@ -120,6 +125,8 @@ class ThermalWriter:
         self.text(char * self.paper.columns)
 
     def qr(self, data: str) -> None:
+        from escpos.constants import QR_ECLEVEL_M
+
         self.printer.set(align="center")
         self.printer.qr(data, ec=QR_ECLEVEL_M, size=self.paper.qr_module, native=True)
         self.printer.set(align="left")
@@ -289,6 +296,8 @@ def use_paper(printer: Escpos, paper: Paper) -> Escpos:
 
 
 def new_buffer_printer(paper: Paper) -> Dummy:
+    from escpos.printer import Dummy
+
     printer = Dummy()
     use_paper(printer, paper)
     return printer
