@@ -1,18 +1,44 @@
-"""The menu entries that have a screen: registered in the main window's FEATURE_PAGES seam."""
+"""The menu entries that have a screen: registered in the main window's FEATURE_PAGES seam.
+
+The pages' modules (and what they pull in: the receipt preview's decoder, QR codes) load when a page is first
+opened or when `preload` runs after sign-in, not at start-up: the login window comes up sooner.
+"""
 
 from __future__ import annotations
 
-from ui.avail_service import AvailServicePage
-from ui.day_end import DayEndPage
+import importlib
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QWidget
+
+from ui.core import Core
 from ui.main_window import FEATURE_PAGES, Feature
-from ui.reconcile import ReconcilePage
-from ui.wallet_pages import FundPayoutPage, RefillPage, StatementPage
+
+PAGES: dict[Feature, tuple[str, str]] = {
+    Feature.AVAIL_SERVICE: ("ui.avail_service", "AvailServicePage"),
+    Feature.DAY_END: ("ui.day_end", "DayEndPage"),
+    Feature.REFILL: ("ui.wallet_pages", "RefillPage"),
+    Feature.FUND_PAYOUT: ("ui.wallet_pages", "FundPayoutPage"),
+    Feature.STATEMENT: ("ui.wallet_pages", "StatementPage"),
+    Feature.RECONCILE: ("ui.reconcile", "ReconcilePage"),
+}
+
+
+def page_factory(module: str, name: str) -> Callable[[Core], QWidget]:
+    def make(core: Core) -> QWidget:
+        page_class: Callable[[Core], QWidget] = getattr(importlib.import_module(module), name)
+        return page_class(core)
+
+    make.__qualname__ = make.__name__ = name
+    return make
 
 
 def install() -> None:
-    FEATURE_PAGES[Feature.AVAIL_SERVICE] = AvailServicePage
-    FEATURE_PAGES[Feature.DAY_END] = DayEndPage
-    FEATURE_PAGES[Feature.REFILL] = RefillPage
-    FEATURE_PAGES[Feature.FUND_PAYOUT] = FundPayoutPage
-    FEATURE_PAGES[Feature.STATEMENT] = StatementPage
-    FEATURE_PAGES[Feature.RECONCILE] = ReconcilePage
+    for feature, (module, name) in PAGES.items():
+        FEATURE_PAGES[feature] = page_factory(module, name)
+
+
+def preload() -> None:
+    """Import every page's module now (on the GUI thread, while the operator reads the home page)."""
+    for module in sorted({module for module, _name in PAGES.values()}):
+        importlib.import_module(module)

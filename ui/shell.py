@@ -128,6 +128,7 @@ class Shell(QObject):
         self.sign_in.hide()
         self.idle.arm(self.idle_interval_ms)
         self.main_opened.emit(main)
+        QTimer.singleShot(0, features.preload)  # the pages' code, so the first menu entry opens at once
 
     def lock(self, notice: Message | None, kind: str = "info") -> None:
         """Back to the login: the session is ended (on the server too when it answers) and the windows closed."""
