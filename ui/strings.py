@@ -437,9 +437,37 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "payout.col_remaining": ("Remaining", "शेष"),
     "payout.col_overdue": ("Days overdue", "देरी के दिन"),
     "payout.amount": ("A&mount to pay (₹)", "भुगतान राशि (₹)"),
+    "payout.method": ("Pay &by", "भुगतान का माध्यम"),
+    "payout.method_wallet": ("Wallet", "वॉलेट"),
+    "payout.method_net_banking": ("Net banking", "नेट बैंकिंग"),
+    "payout.method_hint_wallet": ("The amount is taken from the wallet at once.",
+                                  "राशि तुरंत वॉलेट से ली जाएगी।"),
+    "payout.method_hint_net_banking": (
+        "An order is made for the amount; pay it on the bank's payment page. The outstanding goes down when the "
+        "bank confirms the payment (anything above the total payable is added to the wallet).",
+        "राशि का एक ऑर्डर बनेगा; उसे बैंक के भुगतान पेज पर चुकाएँ। बैंक द्वारा भुगतान की पुष्टि होने पर बकाया कम "
+        "हो जाएगा (कुल देय से अधिक राशि वॉलेट में जुड़ जाएगी)।"),
     "payout.pay": ("&Pay from wallet (Enter)", "वॉलेट से भुगतान करें (&Pay, Enter)"),
+    "payout.pay_net_banking": ("&Pay by net banking (Enter)", "नेट बैंकिंग से भुगतान करें (&Pay, Enter)"),
+    "payout.amount_exceeds": ("Enter at most {total}: that is the total payable now (interest + outstanding).",
+                              "अधिकतम {total} दर्ज करें: यही अभी कुल देय राशि (ब्याज + बकाया) है।"),
+    "payout.wallet_short": ("The wallet has only {wallet}. Choose net banking in \"Pay by\", or refill the "
+                            "wallet first.",
+                            "वॉलेट में केवल {wallet} हैं। \"भुगतान का माध्यम\" में नेट बैंकिंग चुनें, या पहले "
+                            "वॉलेट रिफिल करें।"),
     "payout.paid": ("Paid {amount} from the wallet (interest {interest}, outstanding {principal}).",
                     "वॉलेट से {amount} का भुगतान हुआ (ब्याज {interest}, बकाया {principal})।"),
+    "payout.order": ("Net banking order {order} for {amount}: pay it on the payment page. Status: {status}.\n{url}",
+                     "नेट बैंकिंग ऑर्डर {order}, राशि {amount}: भुगतान पेज पर चुकाएँ। स्थिति: {status}।\n{url}"),
+    "payout.status_created": ("waiting for the payment", "भुगतान की प्रतीक्षा"),
+    "payout.status_success": ("paid — the outstanding is reduced", "भुगतान हो गया — बकाया कम हो गया"),
+    "payout.status_failed": ("failed or cancelled — no money moved; you may pay again",
+                             "विफल या रद्द — कोई राशि नहीं कटी; आप फिर से भुगतान कर सकते हैं"),
+    "payout.status_expired": ("expired — the page was not completed in time; make a new order",
+                              "समाप्त — पेज समय पर पूरा नहीं हुआ; नया ऑर्डर बनाएँ"),
+    "payout.paid_net_banking": (
+        "Paid {amount} by net banking (order {order}): the interest first, then the oldest outstanding.",
+        "नेट बैंकिंग से {amount} का भुगतान हुआ (ऑर्डर {order}): पहले ब्याज, फिर सबसे पुराना बकाया।"),
     # -- Financial → Wallet → Statement -----------------------------------------------------------------------
     "statement.title": ("Wallet statement", "वॉलेट विवरण (Statement)"),
     "statement.from": ("&From", "से (&From)"),

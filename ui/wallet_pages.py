@@ -34,6 +34,7 @@ from kiosk_app.wallet import (
     FundTransfer,
     GatewayChannel,
     PayoutInfo,
+    PayoutMethod,
     PayoutResult,
     RefillInfo,
     RefillOrder,
@@ -433,11 +434,13 @@ class RefillPage(MoneyPage):
 
 
 class FundPayoutPage(MoneyPage):
-    """Fund Payout: outstanding on the credit line, due date, interest so far; pay it from the wallet."""
+    """Fund Payout: outstanding on the credit line, due date, interest so far; pay it from the wallet at once, or
+    by net banking (an order paid on the bank's page, followed here until the bank confirms it)."""
 
     def __init__(self, core: Core) -> None:
         super().__init__(core, "fund_payout", "payout.title")
         self.info: PayoutInfo | None = None
+        self.order: RefillOrder | None = None
         self.action = ActionId()
         self.intro = QLabel()
         self.intro.setWordWrap(True)
@@ -448,16 +451,36 @@ class FundPayoutPage(MoneyPage):
         self.table = QTableWidget(0, 4)
         self.table.setObjectName("drawdowns")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # to read, not to work in: Tab goes amount → method → pay
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.amount = self.tr_.field("payout_amount", "payout.amount", QLineEdit())
         self.amount.line_edit.returnPressed.connect(self.on_pay_clicked)
+        self.method = self.tr_.field("payout_method", "payout.method", QComboBox())
+        self._method_combo.currentIndexChanged.connect(self.on_method_changed)
+        shortcut(self.method.editor, "Return", self.on_pay_clicked, Qt.ShortcutContext.WidgetShortcut)
+        shortcut(self.method.editor, "Enter", self.on_pay_clicked, Qt.ShortcutContext.WidgetShortcut)
+        self.method_hint = QLabel()
+        self.method_hint.setObjectName("payout_method_hint")
+        self.method_hint.setWordWrap(True)
         self.pay = QPushButton()
         self.pay.setObjectName("pay_payout")
-        self.tr_.text(self.pay.setText, "payout.pay")
         self.pay.clicked.connect(self.on_pay_clicked)
+        self.open_page = QPushButton()
+        self.open_page.setObjectName("open_payout_page")
+        self.tr_.text(self.open_page.setText, "refill.open_page")
+        self.open_page.clicked.connect(self.on_open_page_clicked)
+        self.open_page.setVisible(False)
+        self.order_view = result_label("payout_order")
         self.result = result_label("payout_result")
         form = QFormLayout()
         form.addRow(self.amount.label, field_column(self.amount))
+        method_column = field_column(self.method)
+        method_column.addWidget(self.method_hint)
+        form.addRow(self.method.label, method_column)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.pay)
+        buttons.addWidget(self.open_page)
+        buttons.addStretch()
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.tr_.banner)
@@ -465,17 +488,41 @@ class FundPayoutPage(MoneyPage):
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         layout.addLayout(form)
-        layout.addWidget(self.pay, alignment=Qt.AlignmentFlag.AlignLeft)
+        layout.addLayout(buttons)
+        layout.addWidget(self.order_view)
         layout.addWidget(self.result)
+        self.setTabOrder(self.amount.editor, self.method.editor)
+        self.setTabOrder(self.method.editor, self.pay)
+        self.setTabOrder(self.pay, self.open_page)
         shortcut(self, "F5", self.load)
+        self.poll = QTimer(self)
+        self.poll.setInterval(ORDER_POLL_MS)
+        self.poll.timeout.connect(self.on_poll_timeout)
+        self._polling = False
+        self._shown_before = False
         self.tr_.dynamic(self.refresh)
         self.load()
+
+    @property
+    def _method_combo(self) -> QComboBox:
+        assert isinstance(self.method.editor, QComboBox)
+        return self.method.editor
+
+    @property
+    def chosen_method(self) -> PayoutMethod:
+        return "net_banking" if self._method_combo.currentData() == "net_banking" else "wallet"
+
+    def set_method(self, method: PayoutMethod) -> None:
+        self._method_combo.setCurrentIndex(max(0, self._method_combo.findData(method)))
 
     def load(self) -> None:
         core = self.core
         Op(self, lambda: wallet_of(core).payout_info()).success(self.on_info_loaded).failure(self.on_op_failed).run()
 
     def showEvent(self, event: object) -> None:  # Qt override
+        if self._shown_before and not self.poll.isActive():
+            self.load()  # back from Refill or a payment: the figures may have changed
+        self._shown_before = True
         self.amount.line_edit.setFocus()
 
     def on_info_loaded(self, info: PayoutInfo) -> None:
@@ -484,8 +531,28 @@ class FundPayoutPage(MoneyPage):
         self.amount.line_edit.setText(f"{info.total_payable_paise / 100:.2f}" if not info.nothing_due else "")
         self.refresh()
 
+    def on_method_changed(self, _index: int) -> None:
+        self.method.set_error(None)
+        self.amount.set_error(None)  # "the wallet has only …" no longer applies
+        self._show_method()
+
+    def _show_method(self) -> None:
+        net_banking = self.chosen_method == "net_banking"
+        self.pay.setText(t("payout.pay_net_banking" if net_banking else "payout.pay"))
+        self.method_hint.setText(t("payout.method_hint_net_banking" if net_banking else "payout.method_hint_wallet"))
+
     def refresh(self) -> None:
         info = self.info
+        combo = self._method_combo
+        current = combo.currentData()
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem(t("payout.method_wallet"), "wallet")
+        combo.addItem(t("payout.method_net_banking"), "net_banking")
+        combo.setCurrentIndex(max(0, combo.findData(current)) if current else 0)
+        combo.blockSignals(False)
+        self._show_method()
+        self._show_order()
         self.intro.setText(t("payout.intro", rate=f"{info.interest_rate_percent:g}" if info else "18"))
         if info is None:
             self.summary.setText(t("wallet.loading"))
@@ -507,20 +574,41 @@ class FundPayoutPage(MoneyPage):
                 self.table.setItem(row, column, QTableWidgetItem(value))
         self.pay.setEnabled(not info.nothing_due)
 
+    # -- pay -----------------------------------------------------------------------------------------------
     def on_pay_clicked(self) -> None:
+        if not self.pay.isEnabled():
+            return  # nothing due, or a payment is on its way
         self.tr_.clear_errors()
         paise = parse_rupees(self.amount.text())
         if paise is None or paise <= 0:
             self.amount.set_error(say("wallet.amount_invalid"))
             self.amount.line_edit.setFocus()
             return
-        operation_id = self.action.for_request(paise, "wallet")
+        method = self.chosen_method
+        info = self.info
+        if info is not None and paise > info.total_payable_paise:
+            self.amount.set_error(say("payout.amount_exceeds", total=format_rupees(info.total_payable_paise)))
+            self.amount.line_edit.setFocus()
+            return
+        if info is not None and method == "wallet" and paise > info.wallet_balance_paise:
+            self.amount.set_error(say("payout.wallet_short", wallet=format_rupees(info.wallet_balance_paise)))
+            self.amount.line_edit.setFocus()
+            return
+        operation_id = self.action.for_request(paise, method)
         core = self.core
-        (Op(self, lambda: wallet_of(core).pay_payout(paise, "wallet", operation_id)).busy(self.pay)
+        self.show_text(self.result, None)
+        (Op(self, lambda: wallet_of(core).pay_payout(paise, method, operation_id)).busy(self.pay)
          .success(self.on_paid).failure(self.on_pay_failed).run())
 
     def on_paid(self, result: PayoutResult) -> None:
         self.action.answered()
+        if result.order is not None:  # net banking: paid on the bank's page, confirmed later
+            self.order = result.order
+            self._show_order()
+            self.open_page.setVisible(True)
+            self.open_page.setFocus()
+            self.poll.start()
+            return
         interest = int(result.details.get("interest_paise", 0))
         principal = int(result.details.get("principal_paise", result.paid_paise - interest))
         self.show_text(self.result, say("payout.paid", amount=format_rupees(result.paid_paise),
@@ -531,7 +619,56 @@ class FundPayoutPage(MoneyPage):
     def on_pay_failed(self, exc: Exception) -> None:
         if isinstance(exc, KioskError) and exc.status is not None and exc.status < 500:
             self.action.answered()
-        show_error(self.tr_, exc, {"amount_paise": self.amount}, self.amount)
+        show_error(self.tr_, exc, {"amount_paise": self.amount, "method": self.method}, self.amount)
+
+    # -- the net banking order ----------------------------------------------------------------------------
+    def on_open_page_clicked(self) -> None:
+        if self.order is not None:
+            QDesktopServices.openUrl(QUrl(self.order.payment_url))
+
+    def on_poll_timeout(self) -> None:
+        order = self.order
+        if order is None or order.finished:
+            self.poll.stop()
+            return
+        if self._polling:
+            return
+        self._polling = True
+        core = self.core
+        (Op(self, lambda: wallet_of(core).order_status(order.order_id))
+         .success(self.on_order_status).failure(self.on_poll_failed).run())
+
+    def on_order_status(self, order: RefillOrder) -> None:
+        self._polling = False
+        if self.order is None or order.order_id != self.order.order_id:
+            return
+        self.order = order
+        self._show_order()
+        if not order.finished:
+            return
+        self.poll.stop()
+        self.open_page.setVisible(False)
+        if order.credited:
+            paid = order.confirmed_paise if order.confirmed_paise is not None else order.amount_paise
+            self.show_text(self.result, say("payout.paid_net_banking", amount=format_rupees(paid),
+                                            order=order.order_id))
+            self.wallet_changed.emit()
+            self.load()
+        self.amount.line_edit.setFocus()
+
+    def on_poll_failed(self, _exc: Exception) -> None:
+        self._polling = False  # the next tick asks again; a short outage must not end the wait
+
+    def _show_order(self) -> None:
+        order = self.order
+        if order is None:
+            self.order_view.setVisible(False)
+            return
+        status_key = f"payout.status_{order.status}"
+        status = t(status_key) if status_key in CATALOGUE else order.status
+        self.order_view.setText(t("payout.order", order=order.order_id, amount=format_rupees(order.amount_paise),
+                                  status=status, url=order.payment_url))
+        self.order_view.setVisible(True)
 
 
 def _dmy(iso: str) -> str:

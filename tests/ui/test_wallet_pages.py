@@ -233,3 +233,87 @@ def test_reconcile_lists_a_pending_payment_first_and_verify_confirms_it_then_fun
     assert kiosk.balance["credit_used_paise"] == 0
     press(qtbot, Qt.Key.Key_Return)
     assert not payout.pay.isEnabled()
+
+
+def test_fund_payout_by_net_banking_checks_the_amount_beside_the_field_then_follows_the_order_until_paid(
+        qtbot: QtBot, wallet_server: ServerProcess, shell_on: Callable[..., Shell], no_faults: None) -> None:
+    kiosk = WalletKiosk(wallet_server, "RJ-UIP", credit_limit=50_000_00)
+    kiosk.fund(100_00)
+    paid = _pay(kiosk, "ELEC-JVVNL", {"k_no": "210412340091"})
+    assert paid["status"] == "success" and paid["from_credit_paise"] > 0
+    used = kiosk.balance["credit_used_paise"]
+    assert used == paid["from_credit_paise"] and kiosk.wallet == 0
+
+    main, page = _open(qtbot, shell_on(wallet_server), kiosk, Feature.FUND_PAYOUT)
+    assert isinstance(page, FundPayoutPage)
+    qtbot.waitUntil(lambda: page.info is not None, timeout=TIMEOUT)
+    assert page.info is not None and page.info.total_payable_paise == used  # not overdue yet: no interest
+    total = format_rupees(used)
+    assert focused() is page.amount.editor and page.amount.text() == f"{used / 100:.2f}"
+    assert page.chosen_method == "wallet" and page.pay.text() == "&Pay from wallet (Enter)"
+
+    # From the wallet: it is empty, so the amount is refused beside the field and net banking is suggested.
+    press(qtbot, Qt.Key.Key_Return)
+    assert page.amount.error.isVisible() and "The wallet has only ₹0.00" in page.amount.error.text()
+    assert "net banking" in page.amount.error.text()
+    language_switch().set_language(Language.HINDI)
+    assert "वॉलेट में केवल ₹0.00 हैं" in page.amount.error.text()
+    assert page.pay.text() == "वॉलेट से भुगतान करें (&Pay, Enter)"
+    language_switch().set_language(Language.ENGLISH)
+
+    # More than the total payable is refused beside the field, whichever the method; so is a word.
+    page.amount.line_edit.selectAll()
+    type_text(qtbot, f"{used // 100 + 10}")
+    press(qtbot, Qt.Key.Key_Tab)
+    assert focused() is page.method.editor
+    press(qtbot, Qt.Key.Key_Down)  # Pay by: Net banking
+    assert page.chosen_method == "net_banking" and page.pay.text() == "&Pay by net banking (Enter)"
+    assert not page.amount.error.isVisible() and "bank's payment page" in page.method_hint.text()
+    press(qtbot, Qt.Key.Key_Return)
+    assert page.amount.error.isVisible() and f"Enter at most {total}" in page.amount.error.text()
+    assert focused() is page.amount.editor
+    language_switch().set_language(Language.HINDI)
+    assert f"अधिकतम {total} दर्ज करें" in page.amount.error.text()
+    language_switch().set_language(Language.ENGLISH)
+    page.amount.line_edit.selectAll()
+    type_text(qtbot, "all of it")
+    press(qtbot, Qt.Key.Key_Return)
+    assert "Enter the amount in rupees" in page.amount.error.text()
+    assert kiosk.ok("GET", "/wallet/refill")["orders"] == []  # nothing reached the server
+
+    # Net banking: an order for the amount; the operator cancels on the bank's page; nothing moves.
+    page.amount.line_edit.selectAll()
+    type_text(qtbot, f"{used / 100:.2f}")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.order is not None, timeout=TIMEOUT)
+    first = page.order
+    assert first is not None and first.purpose == "payout" and first.amount_paise == used
+    assert not page.amount.error.isVisible() and page.open_page.isVisible() and focused() is page.open_page
+    assert "waiting for the payment" in page.order_view.text() and first.payment_url in page.order_view.text()
+    page.poll.setInterval(200)
+    cancelled = requests.post(first.payment_url + "/complete", json={"outcome": "failed"}, timeout=30)
+    assert cancelled.status_code == 200, cancelled.text
+    qtbot.waitUntil(lambda: page.order is not None and page.order.status == "failed", timeout=TIMEOUT)
+    assert "no money moved" in page.order_view.text() and not page.open_page.isVisible()
+    assert focused() is page.amount.editor and kiosk.balance["credit_used_paise"] == used
+
+    # A new order (a new operation id: the first was answered), paid at the bank: the outstanding is cleared.
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.order is not None and page.order.order_id != first.order_id, timeout=TIMEOUT)
+    second = page.order
+    assert second is not None and second.operation_id != first.operation_id
+    language_switch().set_language(Language.HINDI)
+    assert "भुगतान की प्रतीक्षा" in page.order_view.text()
+    language_switch().set_language(Language.ENGLISH)
+    done = requests.post(second.payment_url + "/complete", json={"outcome": "success"}, timeout=30)
+    assert done.status_code == 200, done.text
+    qtbot.waitUntil(lambda: page.order is not None and page.order.credited, timeout=TIMEOUT)
+    assert "the outstanding is reduced" in page.order_view.text()
+    assert f"Paid {total} by net banking" in page.result.text() and second.order_id in page.result.text()
+    qtbot.waitUntil(lambda: page.info is not None and page.info.nothing_due, timeout=TIMEOUT)
+    assert kiosk.balance["credit_used_paise"] == 0 and kiosk.wallet == 0
+    assert not page.pay.isEnabled() and "Nothing is outstanding" in page.summary.text()
+    qtbot.waitUntil(lambda: main.home.balance is not None and main.home.balance.credit_used_paise == 0,
+                    timeout=TIMEOUT)
+    orders = kiosk.ok("GET", "/wallet/refill")["orders"]
+    assert sorted((o["purpose"], o["status"]) for o in orders) == [("payout", "failed"), ("payout", "success")]
