@@ -6,9 +6,11 @@ import json
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
-from server.api.deps import AdminDep, EngineDep
+from server.api.deps import AccountsDep, AdminDep, EngineDep, RequestContextDep
+from server.auth.accounts import holder_by_id
 from server.core.errors import ApiError, NotFound
 from server.kiosks import create_kiosk, kiosk_id_by_code
 from server.ledger import (
@@ -57,6 +59,35 @@ def add_kiosk(data: KioskIn, engine: EngineDep) -> dict[str, Any]:
     with engine.begin() as conn:
         kiosk_id = create_kiosk(conn, data)
     return {"id": kiosk_id, "code": data.code}
+
+
+class KioskBatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    items: list[KioskIn] = Field(min_length=1, max_length=500)
+    issue_passwords: bool = False
+
+
+@router.post("/kiosks/batch")
+def add_kiosks(batch: KioskBatchIn, engine: EngineDep, accounts: AccountsDep, ctx: RequestContextDep) -> dict[str, Any]:
+    """Onboard many kiosks in one transaction (a district's list); refusals are per item.
+
+    With issue_passwords, each new kiosk also gets its first password by SMS and e-mail, as
+    POST /kiosks/{code}/password would send it. A kiosk that already exists is answered "exists" and left
+    as it is, so a list can be sent again after a lost answer.
+    """
+    results: list[dict[str, Any]] = []
+    with engine.begin() as conn:
+        for item in batch.items:
+            try:
+                kiosk_id = create_kiosk(conn, item)
+            except ApiError as exc:
+                results.append({"code": item.code, "status": "exists" if exc.code == "kiosk_exists" else "refused",
+                                **exc.body()})
+                continue
+            if batch.issue_passwords:
+                accounts.issue(conn, ctx, holder_by_id(conn, kiosk_id), reason="first_password")
+            results.append({"code": item.code, "status": "created", "id": kiosk_id})
+    return {"results": results}
 
 
 @router.post("/kiosks/{kiosk_code}/adjustments")
