@@ -22,6 +22,7 @@ from server.billers import (
     Bill,
     BillAlreadyPaid,
     BillerDeclined,
+    BillerError,
     BillerPayment,
     BillerTimeout,
     ConsumerNotFound,
@@ -97,6 +98,57 @@ class SimulatedBiller:
             raise BillerTimeout(f"{self.code} did not answer; try Get Bill Details again")
         if fault == "slow":
             self._slow(delay)
+        bill = self._bill(service, consumer_no, values, today)
+        if bill.bill_no is not None and service.kind == "bill" and self._paid(consumer_no, bill.bill_no):
+            raise BillAlreadyPaid("this bill is already paid; nothing is due")
+        return bill
+
+    def fetch_many(self, items: list[tuple[Service, str, dict[str, str]]], today: date) -> list[Bill | BillerError]:
+        """Many bills at once (a department's bulk enquiry): one look at its records for all of them.
+
+        With a fetch fault switched on, each item goes through `fetch`, so faults behave as for one bill.
+        """
+        if self._fault("fetch")[0] != "none":
+            answers: list[Bill | BillerError] = []
+            for service, consumer_no, values in items:
+                try:
+                    answers.append(self.fetch(service, consumer_no, values, today))
+                except BillerError as exc:
+                    answers.append(exc)
+            return answers
+        bills: list[Bill | BillerError] = []
+        for service, consumer_no, values in items:
+            try:
+                bills.append(self._bill(service, consumer_no, values, today))
+            except BillerError as exc:
+                bills.append(exc)
+        wanted = [
+            b.bill_no
+            for b, (s, _, _) in zip(bills, items, strict=True)
+            if isinstance(b, Bill) and b.bill_no is not None and s.kind == "bill"
+        ]
+        paid: set[tuple[str, str]] = set()
+        for start in range(0, len(wanted), 500):
+            with self.engine.connect() as conn:
+                paid |= {
+                    (str(r.consumer_no), str(r.bill_no))
+                    for r in conn.execute(
+                        select(sim_t.c.consumer_no, sim_t.c.bill_no).where(
+                            sim_t.c.biller == self.code,
+                            sim_t.c.bill_no.in_(wanted[start : start + 500]),
+                            sim_t.c.status == "success",
+                        )
+                    )
+                }
+        return [
+            BillAlreadyPaid("this bill is already paid; nothing is due")
+            if isinstance(b, Bill) and s.kind == "bill" and (b.consumer_no, b.bill_no) in paid
+            else b
+            for b, (s, _, _) in zip(bills, items, strict=True)
+        ]
+
+    def _bill(self, service: Service, consumer_no: str, values: dict[str, str], today: date) -> Bill:
+        """The department's bill for this consumer today, before looking at what it was already paid."""
         if consumer_no.endswith("0000"):
             raise ConsumerNotFound("no consumer with this number at the department; check the number on the bill")
         h = _digest(service.code, consumer_no)
@@ -132,7 +184,7 @@ class SimulatedBiller:
                 amount,
             )
         bill_no = f"{service.department[:3]}{(h >> 8) % 10**7:07d}"
-        if consumer_no.endswith("9999") or self._paid(consumer_no, bill_no):
+        if consumer_no.endswith("9999"):
             raise BillAlreadyPaid("this bill is already paid; nothing is due")
         amount = 10_000 + (h % 4_990) * 100  # ₹100 to ₹5,089
         bill_date = today - timedelta(days=12 + h % 10)
@@ -278,3 +330,19 @@ def set_fault(
                     biller=biller, fault=fault, remaining=times, delay_ms=delay_ms, applies_to=applies_to
                 )
             )
+
+
+def list_faults(engine: Engine) -> dict[str, dict[str, int | str]]:
+    """The faults switched on, per biller: fault, remaining (-1 until switched off, 0 used up), delay_ms, applies_to."""
+    columns = (faults_t.c.biller, faults_t.c.fault, faults_t.c.remaining, faults_t.c.delay_ms, faults_t.c.applies_to)
+    with engine.connect() as conn:
+        rows = conn.execute(select(*columns)).all()
+    return {
+        str(r.biller): {
+            "fault": str(r.fault),
+            "remaining": int(r.remaining),
+            "delay_ms": int(r.delay_ms),
+            "applies_to": str(r.applies_to),
+        }
+        for r in rows
+    }

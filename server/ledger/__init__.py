@@ -26,6 +26,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, func, insert, or_, select, update
@@ -87,6 +88,10 @@ UPDATE_FLOORED = Sql.of(
 UPDATE_SHARD = Sql.of(
     "UPDATE account_balances SET balance = balance + :amount WHERE account_id = :account_id AND shard = :shard"
 )
+
+SAVEPOINT = Sql.of("SAVEPOINT ledger_item")
+ROLLBACK_TO_SAVEPOINT = Sql.of("ROLLBACK TO SAVEPOINT ledger_item")
+RELEASE_SAVEPOINT = Sql.of("RELEASE SAVEPOINT ledger_item")
 
 SYSTEM_ACCOUNTS: dict[str, str] = {
     "system:adjustments": "adjustment",
@@ -278,22 +283,31 @@ class LedgerTx:
     _locked: set[int] = field(default_factory=set)
     _cursor: Any = None
 
-    def _execute(self, statement: Sql, params: dict[str, Any]) -> Any:
+    def execute(self, statement: Sql, params: dict[str, Any] | None = None) -> Any:
+        """Run a hot-path statement on the raw driver cursor, inside this transaction."""
         if self._cursor is None:
             self._cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         if self.is_postgres:
-            return self._cursor.execute(statement.postgres, params)
-        return self._cursor.execute(statement.sqlite, params)
+            return self._cursor.execute(statement.postgres, params or {})
+        return self._cursor.execute(statement.sqlite, params or {})
 
-    def _executemany(self, statement: Sql, rows: list[dict[str, Any]]) -> None:
+    def executemany(self, statement: Sql, rows: list[dict[str, Any]]) -> None:
         if self._cursor is None:
             self._cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         self._cursor.executemany(statement.postgres if self.is_postgres else statement.sqlite, rows)
 
+    _execute = execute
+    _executemany = executemany
+
+    def sql_time(self, value: datetime) -> Any:
+        """A datetime as the column stores it: SQLAlchemy's text on SQLite, the aware value on PostgreSQL."""
+        return value if self.is_postgres else value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    def sql_date(self, value: date | None) -> Any:
+        return value if self.is_postgres or value is None else value.isoformat()
+
     def _now(self) -> Any:
-        now = utcnow()
-        # SQLAlchemy stores SQLite datetimes as this text; PostgreSQL takes the aware datetime.
-        return now if self.is_postgres else now.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return self.sql_time(utcnow())
 
     # -- operations -------------------------------------------------------------------------------------
     def run(self, op: OperationRequest, apply: Callable[[LedgerTx, int], dict[str, Any]]) -> OperationResult:
@@ -304,7 +318,10 @@ class LedgerTx:
         """
         digest = op.request_hash()
         self._item_hot = []
-        savepoint = self.conn.begin_nested() if self.savepoints else None
+        # A raw savepoint: SQLAlchemy's begin_nested() costs more Python time than the item's own statements.
+        savepoint = self.savepoints
+        if savepoint:
+            self.execute(SAVEPOINT)
         try:
             found = self._execute(
                 INSERT_OPERATION,
@@ -318,18 +335,19 @@ class LedgerTx:
             ).fetchone()
             op_pk = found[0] if found else None
             if op_pk is None:  # already applied (by us earlier, or by a concurrent request just committed)
-                if savepoint is not None:
-                    savepoint.commit()
+                if savepoint:
+                    self.execute(RELEASE_SAVEPOINT)
                 return self._replay(op, digest)
             response = apply(self, int(op_pk))
             self._execute(STORE_RESPONSE, {"response": json.dumps(response), "id": op_pk})
         except BaseException:
-            if savepoint is not None:
-                savepoint.rollback()
+            if savepoint:
+                self.execute(ROLLBACK_TO_SAVEPOINT)
+                self.execute(RELEASE_SAVEPOINT)
             self._item_hot = []
             raise
-        if savepoint is not None:
-            savepoint.commit()
+        if savepoint:
+            self.execute(RELEASE_SAVEPOINT)
         for account_id, shard, amount in self._item_hot:
             self._hot[(account_id, shard)] += amount
         self._item_hot = []

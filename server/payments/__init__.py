@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from server.billers import Bill, Biller, BillerDeclined, BillerError, BillerPayment, BillerTimeout
@@ -29,8 +29,10 @@ from server.catalog import Catalog, Service
 from server.core.errors import ApiError, Conflict, NotFound
 from server.ledger import (
     ACCOUNTS,
+    KioskBalances,
     LedgerTx,
     OperationRequest,
+    Sql,
     biller_code,
     credit_kiosk,
     debit_kiosk,
@@ -53,6 +55,25 @@ EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}
 CHEQUE_NO = re.compile(r"^[0-9]{6}$")
 MICRO_ATM_CLEARING = "clearing:bank"
 UNFINISHED = ("initiated", "pending")
+
+INSERT_PAYMENT = Sql.of(
+    "INSERT INTO payments (kiosk_id, operation_pk, operation_id, status, method, total_paise, contact_mobile, "
+    "contact_email, txn_id, from_wallet_paise, from_credit_paise, reversed_paise, cheque_no, cheque_bank, "
+    "cheque_date, cheque_status, offline, created_at, updated_at) VALUES (:kiosk_id, :operation_pk, "
+    ":operation_id, 'initiated', :method, :total_paise, :contact_mobile, :contact_email, :txn_id, 0, 0, 0, "
+    ":cheque_no, :cheque_bank, :cheque_date, :cheque_status, :offline, :now, :now) RETURNING id"
+)
+INSERT_BILL = Sql.of(
+    "INSERT INTO payment_bills (payment_id, position, service_code, department, biller, consumer_no, "
+    "consumer_name, bill_no, bill_date, due_date, amount_due_paise, amount_paise, fields_json, reference, "
+    "status, biller_ref) VALUES (:payment_id, :position, :service_code, :department, :biller, :consumer_no, "
+    ":consumer_name, :bill_no, :bill_date, :due_date, :amount_due_paise, :amount_paise, :fields_json, "
+    ":reference, :status, :biller_ref)"
+)
+FINISH_PAYMENT = Sql.of(
+    "UPDATE payments SET status = :status, receipt_no = :receipt_no, debit_entry_id = :debit_entry_id, "
+    "from_wallet_paise = :from_wallet_paise, from_credit_paise = :from_credit_paise WHERE id = :id"
+)
 
 
 class InvalidField(ApiError):
@@ -120,6 +141,17 @@ class PricedBill:
     fields: dict[str, str]
     bill: Bill
     amount_paise: int
+
+
+@dataclass(frozen=True, eq=False)
+class WantedBill:
+    """One bill of a request, checked and cleaned, before the department is asked for it."""
+
+    service: Service
+    consumer_no: str
+    fields: dict[str, str]
+    amount_paise: int
+    where: str
 
 
 class Payments:
@@ -208,6 +240,65 @@ class Payments:
     # -- Pay --------------------------------------------------------------------------------------------
     def validate(self, request: PayRequest) -> list[PricedBill]:
         """Every check that needs no money to move: contact, method, fields, amounts, the bills themselves."""
+        wanted = self._precheck(request)
+        priced = []
+        for want in wanted:
+            try:
+                bill = self.billers[want.service.biller].fetch(
+                    want.service, want.consumer_no, want.fields, ist_today(self.now())
+                )
+            except BillerError as exc:
+                raise _biller_refusal(exc, field=want.where) from exc
+            priced.append(self._priced(want, bill))
+        return priced
+
+    def validate_many(self, requests: list[PayRequest]) -> list[list[PricedBill] | ApiError]:
+        """`validate` for a day-end batch: each department is asked once for all the bills it holds."""
+        checked: list[list[WantedBill] | ApiError] = []
+        for request in requests:
+            try:
+                checked.append(self._precheck(request))
+            except ApiError as exc:
+                checked.append(exc)
+        by_biller: dict[str, list[WantedBill]] = defaultdict(list)
+        for wanted in checked:
+            if not isinstance(wanted, ApiError):
+                for want in wanted:
+                    by_biller[want.service.biller].append(want)
+        today = ist_today(self.now())
+        bills: dict[int, Bill | BillerError] = {}
+        for code, group in by_biller.items():
+            biller = self.billers[code]
+            fetch_many = getattr(biller, "fetch_many", None)
+            if fetch_many is not None:
+                answers = fetch_many([(w.service, w.consumer_no, w.fields) for w in group], today)
+            else:
+                answers = []
+                for w in group:
+                    try:
+                        answers.append(biller.fetch(w.service, w.consumer_no, w.fields, today))
+                    except BillerError as exc:
+                        answers.append(exc)
+            bills.update({id(w): answer for w, answer in zip(group, answers, strict=True)})
+        results: list[list[PricedBill] | ApiError] = []
+        for wanted in checked:
+            if isinstance(wanted, ApiError):
+                results.append(wanted)
+                continue
+            try:
+                priced = []
+                for want in wanted:
+                    answer = bills[id(want)]
+                    if isinstance(answer, BillerError):
+                        raise _biller_refusal(answer, field=want.where)
+                    priced.append(self._priced(want, answer))
+                results.append(priced)
+            except ApiError as exc:
+                results.append(exc)
+        return results
+
+    def _precheck(self, request: PayRequest) -> list[WantedBill]:
+        """The checks before the department is asked: contact, method, services, fields."""
         if not request.mobile and not request.email:
             raise InvalidField(
                 "enter the consumer's mobile number or e-mail (at least one)", code="contact_required", field="contact"
@@ -222,7 +313,7 @@ class Payments:
             raise InvalidField("e-mail address is not valid", code="invalid_email", field="contact.email")
         if request.method == "cheque":
             self._check_cheque(request)
-        priced: list[PricedBill] = []
+        wanted: list[WantedBill] = []
         seen: set[tuple[str, str]] = set()
         for i, item in enumerate(request.bills):
             where = f"bills[{i}]"
@@ -237,13 +328,12 @@ class Payments:
             if (service.code, consumer_no) in seen:
                 raise InvalidField("the same bill is in this payment twice", code="duplicate_bill", field=where)
             seen.add((service.code, consumer_no))
-            try:
-                bill = self.billers[service.biller].fetch(service, consumer_no, cleaned, ist_today(self.now()))
-            except BillerError as exc:
-                raise _biller_refusal(exc, field=where) from exc
-            self._check_amount(service, bill, item.amount_paise, f"{where}.amount_paise")
-            priced.append(PricedBill(service, consumer_no, cleaned, bill, item.amount_paise))
-        return priced
+            wanted.append(WantedBill(service, consumer_no, cleaned, item.amount_paise, where))
+        return wanted
+
+    def _priced(self, want: WantedBill, bill: Bill) -> PricedBill:
+        self._check_amount(want.service, bill, want.amount_paise, f"{want.where}.amount_paise")
+        return PricedBill(want.service, want.consumer_no, want.fields, bill, want.amount_paise)
 
     def _check_cheque(self, request: PayRequest) -> None:
         if not request.cheque_no or not CHEQUE_NO.fullmatch(request.cheque_no):
@@ -329,11 +419,14 @@ class Payments:
         outcome: list[dict[str, Any] | None] = [None] * len(requests)
         priced: dict[int, list[PricedBill]] = {}
         in_batch: set[tuple[str, str, str | None]] = set()
-        for i, request in enumerate(requests):
-            if request.operation_id in known:
-                continue
+        fresh = [i for i, request in enumerate(requests) if request.operation_id not in known]
+        checked = dict(zip(fresh, self.validate_many([requests[i] for i in fresh]), strict=True))
+        for i in fresh:
             try:
-                priced[i] = self.validate(request)
+                answer = checked[i]
+                if isinstance(answer, ApiError):
+                    raise answer
+                priced[i] = answer
                 # Checked one by one, two items for the same bill would both look unpaid: the second is
                 # refused as the department would refuse it after the first.
                 bills = {(p.service.code, p.consumer_no, p.bill.bill_no) for p in priced[i] if p.service.kind == "bill"}
@@ -392,9 +485,10 @@ class Payments:
                 outcome[i] = value
         payment_ids = [v[0] for v in posted.values() if isinstance(v, tuple)]
         self._send_many(payment_ids)
+        views = dict(zip(payment_ids, self.views(payment_ids), strict=True))
         for i, value in posted.items():
             if isinstance(value, tuple):
-                outcome[i] = {"result": "done", "payment": self.view(value[0])}
+                outcome[i] = {"result": "done", "payment": views[value[0]]}
         return [o if o is not None else {"result": "refused"} for o in outcome]
 
     def _send_many(self, payment_ids: list[int]) -> None:
@@ -435,14 +529,13 @@ class Payments:
                     self._settle(bill.payment_id, bill, self._asker(biller, bill))
         if successes:
             with self.engine.begin() as conn:
-                for bill, answer in successes:
-                    conn.execute(
-                        update(bills_t)
-                        .where(bills_t.c.id == bill.id, bills_t.c.status.in_(UNFINISHED))
-                        .values(status="success", biller_ref=answer.biller_ref)
-                    )
-                for payment_id in sorted({bill.payment_id for bill, _ in successes}):
-                    self._refresh_status(conn, payment_id)
+                conn.execute(
+                    update(bills_t)
+                    .where(bills_t.c.id == bindparam("bill_id"), or_(*(bills_t.c.status == s for s in UNFINISHED)))
+                    .values(status="success", biller_ref=bindparam("ref")),
+                    [{"bill_id": bill.id, "ref": answer.biller_ref} for bill, answer in successes],
+                )
+                self._refresh_statuses(conn, sorted({bill.payment_id for bill, _ in successes}))
 
     def _retry(self, op: OperationRequest, payment_id: int) -> dict[str, Any]:
         """A known operation id: the ledger answers it (same body → the payment; another → 409) first."""
@@ -461,55 +554,56 @@ class Payments:
         total: int,
         txn_id: str,
     ) -> int:
+        # Raw statements on the ledger's cursor: a day-end batch writes thousands of these.
         conn = tx.conn
         now = utcnow()
         payment_id = int(
-            conn.execute(
-                insert(payments_t)
-                .values(
-                    kiosk_id=kiosk_id,
-                    operation_pk=op_pk,
-                    operation_id=request.operation_id,
-                    status="initiated",
-                    method=request.method,
-                    total_paise=total,
-                    contact_mobile=request.mobile,
-                    contact_email=request.email,
-                    txn_id=txn_id,
-                    cheque_no=request.cheque_no,
-                    cheque_bank=request.cheque_bank.strip() if request.cheque_bank else None,
-                    cheque_date=request.cheque_date,
-                    cheque_status="received" if request.method == "cheque" else None,
-                    offline=int(request.offline),
-                    created_at=now,
-                    updated_at=now,
-                )
-                .returning(payments_t.c.id)
-            ).scalar_one()
+            tx.execute(
+                INSERT_PAYMENT,
+                {
+                    "kiosk_id": kiosk_id,
+                    "operation_pk": op_pk,
+                    "operation_id": request.operation_id,
+                    "method": request.method,
+                    "total_paise": total,
+                    "contact_mobile": request.mobile,
+                    "contact_email": request.email,
+                    "txn_id": txn_id,
+                    "cheque_no": request.cheque_no,
+                    "cheque_bank": request.cheque_bank.strip() if request.cheque_bank else None,
+                    "cheque_date": tx.sql_date(request.cheque_date),
+                    "cheque_status": "received" if request.method == "cheque" else None,
+                    "offline": int(request.offline),
+                    "now": tx.sql_time(now),
+                },
+            ).fetchone()[0]
         )
         receipt_no = f"RJ{ist_today(now):%y%m%d}{payment_id:09d}"
         micro_atm = priced[0].service.kind == "micro_atm"
-        for pos, p in enumerate(priced):
-            conn.execute(
-                insert(bills_t).values(
-                    payment_id=payment_id,
-                    position=pos,
-                    service_code=p.service.code,
-                    department=p.service.department,
-                    biller=p.service.biller,
-                    consumer_no=p.consumer_no,
-                    consumer_name=p.bill.consumer_name,
-                    bill_no=p.bill.bill_no,
-                    bill_date=p.bill.bill_date,
-                    due_date=p.bill.due_date,
-                    amount_due_paise=p.bill.payable_now(ist_today(now)),
-                    amount_paise=p.amount_paise,
-                    fields_json=json.dumps(p.fields, sort_keys=True),
-                    reference=f"{txn_id}-{pos + 1}",
-                    status="success" if micro_atm else "pending",
-                    biller_ref=p.bill.bill_no if micro_atm else None,
-                )
-            )
+        tx.executemany(
+            INSERT_BILL,
+            [
+                {
+                    "payment_id": payment_id,
+                    "position": pos,
+                    "service_code": p.service.code,
+                    "department": p.service.department,
+                    "biller": p.service.biller,
+                    "consumer_no": p.consumer_no,
+                    "consumer_name": p.bill.consumer_name,
+                    "bill_no": p.bill.bill_no,
+                    "bill_date": tx.sql_date(p.bill.bill_date),
+                    "due_date": tx.sql_date(p.bill.due_date),
+                    "amount_due_paise": p.bill.payable_now(ist_today(now)),
+                    "amount_paise": p.amount_paise,
+                    "fields_json": json.dumps(p.fields, sort_keys=True),
+                    "reference": f"{txn_id}-{pos + 1}",
+                    "status": "success" if micro_atm else "pending",
+                    "biller_ref": p.bill.bill_no if micro_atm else None,
+                }
+                for pos, p in enumerate(priced)
+            ],
+        )
         moved: dict[str, Any] = {}
         if micro_atm:
             try:
@@ -531,16 +625,16 @@ class Payments:
             moved = debit_kiosk(
                 tx, op_pk, kiosk_code, total, sorted(per_biller.items()), "bill_payment", f"payment {txn_id}"
             )
-        conn.execute(
-            update(payments_t)
-            .where(payments_t.c.id == payment_id)
-            .values(
-                status="success" if micro_atm else "pending",
-                receipt_no=receipt_no,
-                debit_entry_id=moved.get("entry_id"),
-                from_wallet_paise=moved.get("from_wallet_paise", 0),
-                from_credit_paise=moved.get("from_credit_paise", 0),
-            )
+        tx.execute(
+            FINISH_PAYMENT,
+            {
+                "id": payment_id,
+                "status": "success" if micro_atm else "pending",
+                "receipt_no": receipt_no,
+                "debit_entry_id": moved.get("entry_id"),
+                "from_wallet_paise": moved.get("from_wallet_paise", 0),
+                "from_credit_paise": moved.get("from_credit_paise", 0),
+            },
         )
         return payment_id
 
@@ -634,28 +728,38 @@ class Payments:
     @staticmethod
     def _refresh_status(conn: Connection, payment_id: int) -> None:
         """The payment's status from its bills', written in the transaction that changed a bill."""
-        statuses = [r.status for r in conn.execute(select(bills_t.c.status).where(bills_t.c.payment_id == payment_id))]
-        if any(s in UNFINISHED for s in statuses):
-            status = "pending"
-        elif all(s == "success" for s in statuses):
-            status = "success"
-        elif all(s == "failed" for s in statuses):
-            status = "failed"
-        else:
-            status = "partial"
-        reasons = [
-            r.failure_reason
+        Payments._refresh_statuses(conn, [payment_id])
+
+    @staticmethod
+    def _refresh_statuses(conn: Connection, payment_ids: list[int]) -> None:
+        bills: dict[int, list[Any]] = defaultdict(list)
+        for start in range(0, len(payment_ids), 500):
             for r in conn.execute(
-                select(bills_t.c.failure_reason).where(
-                    bills_t.c.payment_id == payment_id, bills_t.c.failure_reason.is_not(None)
-                )
+                select(bills_t.c.payment_id, bills_t.c.status, bills_t.c.failure_reason)
+                .where(bills_t.c.payment_id.in_(payment_ids[start : start + 500]))
+                .order_by(bills_t.c.payment_id, bills_t.c.id)
+            ):
+                bills[r.payment_id].append(r)
+        rows = []
+        for payment_id in payment_ids:
+            statuses = [b.status for b in bills[payment_id]]
+            if any(s in UNFINISHED for s in statuses):
+                status = "pending"
+            elif all(s == "success" for s in statuses):
+                status = "success"
+            elif all(s == "failed" for s in statuses):
+                status = "failed"
+            else:
+                status = "partial"
+            reasons = "; ".join(b.failure_reason for b in bills[payment_id] if b.failure_reason is not None)
+            rows.append({"pid": payment_id, "status": status, "reason": reasons[:300] or None})
+        if rows:
+            conn.execute(
+                update(payments_t)
+                .where(payments_t.c.id == bindparam("pid"))
+                .values(status=bindparam("status"), updated_at=utcnow(), failure_reason=bindparam("reason")),
+                rows,
             )
-        ]
-        conn.execute(
-            update(payments_t)
-            .where(payments_t.c.id == payment_id)
-            .values(status=status, updated_at=utcnow(), failure_reason="; ".join(reasons)[:300] or None)
-        )
 
     def _unfinished(self, payment_id: int) -> list[Any]:
         with self.engine.connect() as conn:
@@ -698,13 +802,35 @@ class Payments:
 
     def view(self, payment_id: int) -> dict[str, Any]:
         """Everything a receipt needs, in one answer."""
+        return self.views([payment_id])[0]
+
+    def views(self, payment_ids: list[int]) -> list[dict[str, Any]]:
+        """`view` of many payments (of any kiosks) with a few queries for all of them, in the order asked."""
+        payments: dict[int, Any] = {}
+        bills: dict[int, list[Any]] = defaultdict(list)
         with self.engine.connect() as conn:
-            p = conn.execute(select(payments_t).where(payments_t.c.id == payment_id)).one()
-            kiosk = conn.execute(select(kiosks_t.c.code, kiosks_t.c.name).where(kiosks_t.c.id == p.kiosk_id)).one()
-            bills = conn.execute(
-                select(bills_t).where(bills_t.c.payment_id == payment_id).order_by(bills_t.c.position)
-            ).all()
-            balances = read_kiosk_balances(conn, kiosk.code)
+            for start in range(0, len(payment_ids), 500):
+                chunk = payment_ids[start : start + 500]
+                payments.update((r.id, r) for r in conn.execute(select(payments_t).where(payments_t.c.id.in_(chunk))))
+                for b in conn.execute(
+                    select(bills_t).where(bills_t.c.payment_id.in_(chunk)).order_by(bills_t.c.position)
+                ):
+                    bills[b.payment_id].append(b)
+            kiosks = {
+                r.id: r
+                for r in conn.execute(
+                    select(kiosks_t.c.id, kiosks_t.c.code, kiosks_t.c.name).where(
+                        kiosks_t.c.id.in_({p.kiosk_id for p in payments.values()})
+                    )
+                )
+            }
+            balances = {k.id: read_kiosk_balances(conn, k.code) for k in kiosks.values()}
+        return [
+            self._view(payments[pid], kiosks[payments[pid].kiosk_id], bills[pid], balances[payments[pid].kiosk_id])
+            for pid in payment_ids
+        ]
+
+    def _view(self, p: Any, kiosk: Any, bills: list[Any], balances: KioskBalances) -> dict[str, Any]:
         created = p.created_at if p.created_at.tzinfo else p.created_at.replace(tzinfo=ZoneInfo("UTC"))
         return {
             "operation_id": p.operation_id,
