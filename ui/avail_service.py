@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from PySide6.QtCore import QDate, QEvent, QObject, Qt
+from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -45,6 +46,7 @@ from kiosk_app.services import (
     ServiceInfo,
     normalise_mobile,
 )
+from kiosk_app.wallet import business_today
 from printing.money import format_rupees
 from ui.core import Core
 from ui.forms import Field, Message, Translated, error_text, explain, say, shortcut
@@ -56,6 +58,7 @@ from ui.strings import both, t
 RUPEES = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CHEQUE_NO = re.compile(r"^\d{6}$")
+CHEQUE_VALID_FOR = timedelta(days=90)  # a cheque older than three months is stale (the server checks the same)
 SERVICE_CODE = Qt.ItemDataRole.UserRole
 
 
@@ -93,6 +96,46 @@ def open_catalog(core: Core) -> CatalogOpened:
     categories = [(c["code"], c["name_en"], c.get("name_hi", "")) for c in kiosk.catalog.categories()]
     return CatalogOpened(kiosk, refreshed, empty, kiosk.connectivity.online, kiosk.payments.offline_limit(),
                          categories)
+
+
+class ChoiceCombo(QComboBox):
+    """A list to pick from, keyboard first: the arrow keys and typing only move the selection (`currentIndexChanged`);
+    Enter, or a pick in the opened list (mouse or keyboard), emits `chosen` — the operator's "this one, go on".
+
+    A plain QComboBox emits `activated` on every arrow key, so moving on at `activated` would jump to the next
+    list after the first key press."""
+
+    chosen = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._popup_open = False
+        self.activated.connect(self.on_activated)
+
+    def showPopup(self) -> None:  # Qt override
+        self._popup_open = True
+        super().showPopup()
+
+    def hidePopup(self) -> None:  # Qt override
+        super().hidePopup()
+        # A pick in the list emits `activated` right after this; Esc emits nothing, so forget the popup then.
+        QTimer.singleShot(0, self._forget_popup)
+
+    def _forget_popup(self) -> None:
+        self._popup_open = False
+
+    def on_activated(self, _index: int) -> None:
+        if self._popup_open:
+            self._popup_open = False
+            self.chosen.emit()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # Qt override
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and event.modifiers() in (
+                Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier):
+            event.accept()
+            self.chosen.emit()
+            return
+        super().keyPressEvent(event)
 
 
 class SpecField(Field):
@@ -157,15 +200,20 @@ class AvailServicePage(FeaturePage):
         self.advance_button.toggled.connect(self.on_advance_toggled)
         self.advance = QGroupBox()
         self.advance.setVisible(False)
-        self.utility = tr_.field("utility", "avail.utility", QComboBox())
-        self.department = tr_.field("department", "avail.department", QComboBox())
-        self.service_combo = tr_.field("service_combo", "avail.service", QComboBox())
+        self.utility = tr_.field("utility", "avail.utility", ChoiceCombo())
+        self.department = tr_.field("department", "avail.department", ChoiceCombo())
+        self.service_combo = tr_.field("service_combo", "avail.service", ChoiceCombo())
         form = QFormLayout(self.advance)
         for f in (self.utility, self.department, self.service_combo):
             form.addRow(f.label, f.editor)
-        self._combo(self.utility).activated.connect(self.on_utility_activated)
-        self._combo(self.department).activated.connect(self.on_department_activated)
-        self._combo(self.service_combo).activated.connect(self.on_service_combo_activated)
+        # Moving through a list loads the next one; Enter (or a pick in the opened list) goes on to it.
+        self._combo(self.utility).currentIndexChanged.connect(self.on_utility_changed)
+        self._combo(self.department).currentIndexChanged.connect(self.on_department_changed)
+        self._choice(self.utility).chosen.connect(self.on_utility_chosen)
+        self._choice(self.department).chosen.connect(self.on_department_chosen)
+        self._choice(self.service_combo).chosen.connect(self.on_service_combo_chosen)
+        self._advance_generation = 0
+        self._focus_when_loaded: Field | None = None
         left = QVBoxLayout()
         left.addWidget(self.search.label)
         left.addWidget(self.search.editor)
@@ -316,6 +364,11 @@ class AvailServicePage(FeaturePage):
         return f.editor
 
     @staticmethod
+    def _choice(f: Field) -> ChoiceCombo:
+        assert isinstance(f.editor, ChoiceCombo)
+        return f.editor
+
+    @staticmethod
     def _row(form: QFormLayout, f: Field) -> None:
         column = QVBoxLayout()
         column.setSpacing(1)
@@ -341,11 +394,7 @@ class AvailServicePage(FeaturePage):
             self.tr_.banner.show_message(say("avail.catalog_cached"), "info")
         else:
             self.tr_.banner.show_message(None)
-        combo = self._combo(self.utility)
-        combo.clear()
-        combo.addItem(t("avail.choose"), None)
-        for code, en, hi in opened.categories:
-            combo.addItem(both(en, hi), code)
+        self._fill(self.utility, [(code, both(en, hi)) for code, en, hi in opened.categories])
         self.refresh()
         if self.search.text():
             self.on_search_text_changed(self.search.text())
@@ -407,38 +456,69 @@ class AvailServicePage(FeaturePage):
         if on:
             self.utility.editor.setFocus()
 
-    def on_utility_activated(self, _index: int) -> None:
+    def _fill(self, f: Field, items: list[tuple[str, str]]) -> None:
+        """Put "— choose —" and the items in a list without loading the next list for the first entry."""
+        combo = self._combo(f)
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem(t("avail.choose"), None)
+        for code, text in items:
+            combo.addItem(text, code)
+        combo.blockSignals(False)
+
+    def on_utility_changed(self, _index: int) -> None:
+        self._advance_generation += 1
+        generation = self._advance_generation
         category = self._combo(self.utility).currentData()
+        self._fill(self.department, [])
+        self._fill(self.service_combo, [])
         core = self.core
         (Op(self, lambda: core.kiosk().catalog.departments(category) if category else [])
-         .success(self.on_departments_loaded).failure(self.on_op_failed).run())
+         .success(lambda found: self.on_departments_loaded(generation, found)).failure(self.on_op_failed).run())
 
-    def on_departments_loaded(self, departments: list[dict[str, str]]) -> None:
-        combo = self._combo(self.department)
-        combo.clear()
-        combo.addItem(t("avail.choose"), None)
-        for d in departments:
-            combo.addItem(both(d["name_en"], d.get("name_hi", "")), d["code"])
-        self._combo(self.service_combo).clear()
-        if departments:
-            combo.setFocus()
+    def on_departments_loaded(self, generation: int, departments: list[dict[str, str]]) -> None:
+        if generation != self._advance_generation:
+            return  # the operator has moved on to another utility
+        self._fill(self.department, [(d["code"], both(d["name_en"], d.get("name_hi", ""))) for d in departments])
+        self._focus_loaded(self.department)
 
-    def on_department_activated(self, _index: int) -> None:
+    def on_department_changed(self, _index: int) -> None:
+        self._advance_generation += 1
+        generation = self._advance_generation
         department = self._combo(self.department).currentData()
+        self._fill(self.service_combo, [])
         core = self.core
         (Op(self, lambda: core.kiosk().catalog.services(department=department) if department else [])
-         .success(self.on_services_loaded).failure(self.on_op_failed).run())
+         .success(lambda found: self.on_services_loaded(generation, found)).failure(self.on_op_failed).run())
 
-    def on_services_loaded(self, services: list[ServiceInfo]) -> None:
-        combo = self._combo(self.service_combo)
-        combo.clear()
-        combo.addItem(t("avail.choose"), None)
-        for s in services:
-            combo.addItem(both(s.name_en, s.name_hi), s.code)
-        if services:
-            combo.setFocus()
+    def on_services_loaded(self, generation: int, services: list[ServiceInfo]) -> None:
+        if generation != self._advance_generation:
+            return
+        self._fill(self.service_combo, [(s.code, both(s.name_en, s.name_hi)) for s in services])
+        self._focus_loaded(self.service_combo)
 
-    def on_service_combo_activated(self, _index: int) -> None:
+    def _go_on_to(self, f: Field) -> None:
+        """Focus the next list now if it is filled, else as soon as it is."""
+        if self._combo(f).count() > 1:
+            self._focus_when_loaded = None
+            f.editor.setFocus()
+        else:
+            self._focus_when_loaded = f
+
+    def _focus_loaded(self, f: Field) -> None:
+        if self._focus_when_loaded is f and self._combo(f).count() > 1:
+            self._focus_when_loaded = None
+            f.editor.setFocus()
+
+    def on_utility_chosen(self) -> None:
+        if self._combo(self.utility).currentData():
+            self._go_on_to(self.department)
+
+    def on_department_chosen(self) -> None:
+        if self._combo(self.department).currentData():
+            self._go_on_to(self.service_combo)
+
+    def on_service_combo_chosen(self) -> None:
         code = self._combo(self.service_combo).currentData()
         if code:
             self.choose(str(code))
@@ -654,7 +734,7 @@ class AvailServicePage(FeaturePage):
 
     # -- Pay ------------------------------------------------------------------------------------------------
     def _order(self) -> PaymentOrder | None:
-        for f in (self.mobile, self.email, self.cheque_no, self.bank):
+        for f in (self.mobile, self.email, self.cheque_no, self.bank, self.cheque_date):
             f.set_error(None)
         mobile, email = self.mobile.text().strip(), self.email.text().strip()
         bad: Field | None = None
@@ -672,13 +752,18 @@ class AvailServicePage(FeaturePage):
             if not CHEQUE_NO.fullmatch(self.cheque_no.text().strip()):
                 self.cheque_no.set_error(say("avail.cheque_no_invalid"))
                 bad = bad or self.cheque_no
-            if not self.bank.text().strip():
-                self.bank.set_error(say("common.required"))
+            if len(self.bank.text().strip()) < 2:
+                self.bank.set_error(say("common.required" if not self.bank.text().strip() else "avail.bank_invalid"))
                 bad = bad or self.bank
             date_edit = self.cheque_date.editor
             assert isinstance(date_edit, QDateEdit)
-            method = PayMethod("cheque", self.cheque_no.text().strip(), self.bank.text().strip(),
-                               date_edit.date().toPython())  # type: ignore[arg-type]
+            dated = date_edit.date().toPython()
+            assert isinstance(dated, date)
+            today = business_today()  # the server judges the cheque by the Indian calendar day
+            if dated > today or dated < today - CHEQUE_VALID_FOR:
+                self.cheque_date.set_error(say("avail.cheque_postdated" if dated > today else "avail.cheque_stale"))
+                bad = bad or self.cheque_date
+            method = PayMethod("cheque", self.cheque_no.text().strip(), self.bank.text().strip(), dated)
         if bad is not None:
             bad.editor.setFocus()
             return None
@@ -742,7 +827,9 @@ class AvailServicePage(FeaturePage):
 
     def on_pay_failed(self, exc: Exception) -> None:
         field = str(exc.details.get("field", "")) if isinstance(exc, KioskError) else ""
-        target = {"contact": self.mobile, "contact.mobile": self.mobile, "contact.email": self.email}.get(field)
+        target = {"contact": self.mobile, "contact.mobile": self.mobile, "contact.email": self.email,
+                  "method.cheque_no": self.cheque_no, "method.bank": self.bank,
+                  "method.date": self.cheque_date}.get(field)
         if target is not None:
             target.set_error(explain(exc))
             target.editor.setFocus()

@@ -3,17 +3,24 @@ offline payment with a PROVISIONAL receipt that the Day End sync confirms. Keybo
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QApplication, QDateEdit
 from pytestqt.qtbot import QtBot
 
+from kiosk_app.wallet import business_today
+from printing.escpos_decode import decode, text_lines
+from printing.receipt import PaymentMethod
+from tests.printing.escpos_usb_sim import KEYBOARD, PRINTER_58, SimBackend, SimPrinter
 from tests.support.auth import contacts, new_kiosk, ready_token
 from tests.support.faultproxy import FaultProxy
-from tests.support.kiosk_client import paper_bills, server_payments
+from tests.support.kiosk_client import paper_bills, server_db, server_payments
 from tests.support.server import ServerProcess
 from tests.ui.conftest import focused, press, type_text
 from ui.avail_service import AvailServicePage
@@ -22,6 +29,7 @@ from ui.day_end import DayEndPage
 from ui.main_window import Feature, MainWindow
 from ui.receipt_window import ReceiptWindow
 from ui.shell import Shell
+from ui.strings import Language, language_switch
 
 NEW_PASSWORD = "camels rest near the stepwell"
 READY_PASSWORD = "a quiet kiosk by the fort"
@@ -137,7 +145,7 @@ def test_first_login_then_pay_an_electricity_bill_by_wallet_and_see_the_receipt(
     assert "10 digits" in page.mobile.error.text()
     page.mobile.line_edit.clear()
     type_text(qtbot, "+91 98765 43210")
-    assert page.pay.text() == "Pay By &Wallet (F8)"
+    assert page.pay.text() == "Pay By Wallet (F8)"
     press(qtbot, Qt.Key.Key_Return)  # Pay By Wallet
 
     window = _receipt_window(qtbot, page)
@@ -223,3 +231,163 @@ def test_offline_payment_gives_a_provisional_receipt_and_day_end_sync_confirms_i
     left = FUNDS - bill.amount_paise
     qtbot.waitUntil(lambda: main.home.balance is not None and main.home.balance.wallet_balance_paise == left,
                     timeout=TIMEOUT)
+
+
+def _wait_focus(qtbot: QtBot, widget: object) -> None:
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is widget, timeout=TIMEOUT)
+
+
+def _set_cheque_date(page: AvailServicePage, days_from_today: int) -> None:
+    """The cheque date as the day/month/year sections would be typed; IST is the server's calendar."""
+    editor = page.cheque_date.editor
+    assert isinstance(editor, QDateEdit)
+    day = business_today() + timedelta(days=days_from_today)
+    editor.setDate(QDate(day.year, day.month, day.day))
+
+
+def test_departmental_cheque_pays_two_bills_checks_the_cheque_beside_its_fields_and_prints_it(
+        qtbot: QtBot, auth_server: ServerProcess, make_core: Callable[..., Core],
+        make_shell: Callable[..., Shell]) -> None:
+    code = "RJ-JPR-0803"
+    ready_token(auth_server, code)
+    assert auth_server.adjust(code, uuid.uuid4().hex, "credit", FUNDS).status_code == 200
+    printer = SimPrinter()
+    core = make_core(auth_server.url, usb_backend=SimBackend(printer, [KEYBOARD, PRINTER_58]))
+    core.save_preferences(replace(core.preferences, printer_kind="usb", printer_usb="0416:5011", paper="58mm",
+                                  auto_print=True))
+    shell = make_shell(core)
+    main = _sign_in(qtbot, shell, contacts(code)[0])
+    page = _open_avail_service(qtbot, main)
+
+    # Two bills in the list: electricity, then water (Ctrl+F back to the search box).
+    _pick_jvvnl(qtbot, page, "bijli")
+    type_text(qtbot, "210412340555")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(page.bill_view.isVisible, timeout=TIMEOUT)
+    press(qtbot, Qt.Key.Key_F6)
+    assert focused() is page.mobile.editor
+    press(qtbot, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert focused() is page.search.line_edit
+    page.search.line_edit.selectAll()
+    type_text(qtbot, "pani")
+    qtbot.waitUntil(lambda: page.results.count() == 1 and page.results.item(0).data(Qt.ItemDataRole.UserRole)
+                    == "WATER-PHED", timeout=TIMEOUT)
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.service is not None and page.service.code == "WATER-PHED", timeout=TIMEOUT)
+    assert focused() is page.spec_fields[0].editor
+    type_text(qtbot, "1102345678")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(page.bill_view.isVisible, timeout=TIMEOUT)
+    press(qtbot, Qt.Key.Key_F6)
+    assert [b.service_code for b in page.bills] == ["ELEC-JVVNL", "WATER-PHED"]
+    total = sum(b.amount_paise for b in page.bills)
+    type_text(qtbot, "9829012345")
+
+    # Departmental Cheque with Alt+C: the cheque's fields appear; nothing typed → said beside each field.
+    press(qtbot, Qt.Key.Key_C, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(page.cheque.isChecked, timeout=TIMEOUT)
+    assert page.pay.text() == "Pay By Cheque (F8)" and page.cheque_no.editor.isVisible()
+    press(qtbot, Qt.Key.Key_F8)
+    assert page.cheque_no.error.text() == "A cheque number is 6 digits."
+    assert page.bank.error.text() == "This field is required."
+    _wait_focus(qtbot, page.cheque_no.editor)
+    language_switch().set_language(Language.HINDI)
+    assert page.cheque_no.error.text() == "चेक नंबर 6 अंकों का होता है।"
+    assert page.pay.text() == "चेक से भुगतान करें (Pay By Cheque, F8)"
+    language_switch().set_language(Language.ENGLISH)
+    type_text(qtbot, "4512")
+    press(qtbot, Qt.Key.Key_Return)  # Enter in a cheque field pays, so it checks again
+    assert page.cheque_no.error.isVisible()
+    page.cheque_no.line_edit.clear()
+    type_text(qtbot, "004512")
+    press(qtbot, Qt.Key.Key_Tab)
+    assert focused() is page.bank.editor
+    type_text(qtbot, "State Bank of India, MI Road")
+
+    # A post-dated cheque and a stale one are refused beside the date; nothing reaches the server.
+    _set_cheque_date(page, 2)
+    press(qtbot, Qt.Key.Key_F8)
+    assert not page.cheque_no.error.isVisible() and not page.bank.error.isVisible()
+    assert "post-dated cheque cannot be accepted" in page.cheque_date.error.text()
+    _wait_focus(qtbot, page.cheque_date.editor)
+    _set_cheque_date(page, -95)
+    press(qtbot, Qt.Key.Key_F8)
+    assert "more than three months old" in page.cheque_date.error.text()
+    language_switch().set_language(Language.HINDI)
+    assert "तीन महीने से अधिक पुराना" in page.cheque_date.error.text()
+    language_switch().set_language(Language.ENGLISH)
+    assert server_payments(auth_server, code) == {}
+
+    # Dated today: paid by cheque, the wallet untouched; the receipt names the cheque and is printed at once.
+    _set_cheque_date(page, 0)
+    press(qtbot, Qt.Key.Key_F8)
+    window = _receipt_window(qtbot, page)
+    assert not page.cheque_date.error.isVisible()
+    receipt = window.receipt
+    assert receipt.payment.method is PaymentMethod.DEPARTMENTAL_CHEQUE and receipt.payment.cheque is not None
+    assert receipt.payment.cheque.number == "004512" and receipt.payment.cheque.bank == "State Bank of India, MI Road"
+    assert receipt.total_paise == total and len(receipt.bills) == 2
+    qtbot.waitUntil(lambda: window.spool_id is not None and b"004512" in bytes(printer.received), timeout=TIMEOUT)
+    printed = "\n".join(text_lines(decode(bytes(printer.received))))
+    assert "Departmental Cheque" in printed and "State Bank of India, MI Road" in printed
+    assert receipt.receipt_number in printed
+    db = sqlite3.connect(f"file:{server_db(auth_server)}?mode=ro", uri=True, timeout=30)
+    try:
+        rows = db.execute("SELECT p.method, p.cheque_no, p.cheque_bank, p.cheque_status, p.total_paise, "
+                          "p.from_wallet_paise FROM payments p JOIN kiosks k ON k.id = p.kiosk_id WHERE k.code = ?",
+                          (code,)).fetchall()
+    finally:
+        db.close()
+    assert rows == [("cheque", "004512", "State Bank of India, MI Road", "received", total, 0)]
+    assert auth_server.balance(code)["wallet_balance_paise"] == FUNDS
+    press(qtbot, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=TIMEOUT)
+    _wait_focus(qtbot, page.search.line_edit)  # the next customer starts at the search box
+
+
+def test_advance_search_utility_department_service_by_keyboard_alone(
+        qtbot: QtBot, auth_server: ServerProcess, shell_on: Callable[..., Shell]) -> None:
+    code = "RJ-JPR-0804"
+    ready_token(auth_server, code)
+    shell = shell_on(auth_server)
+    main = _sign_in(qtbot, shell, contacts(code)[0])
+    page = _open_avail_service(qtbot, main)
+    utility, department, service = (page._combo(f) for f in (page.utility, page.department, page.service_combo))
+    assert not page.advance.isVisible()
+
+    press(qtbot, Qt.Key.Key_F3)  # Advance Search
+    assert page.advance.isVisible() and focused() is utility
+    assert [utility.itemText(i) for i in range(utility.count())] == [
+        "— choose —", "Utility", "Telecom", "Citizen Services", "Banking"]
+    press(qtbot, Qt.Key.Key_Down)  # Utility: its departments load, the focus stays to move on or choose
+    qtbot.waitUntil(lambda: department.count() == 5, timeout=TIMEOUT)
+    press(qtbot, Qt.Key.Key_Down)  # Telecom
+    qtbot.waitUntil(lambda: department.count() == 4, timeout=TIMEOUT)
+    assert focused() is utility and department.itemText(1) == "BSNL"
+    press(qtbot, Qt.Key.Key_Up)  # back to Utility
+    qtbot.waitUntil(lambda: department.count() == 5, timeout=TIMEOUT)
+    assert focused() is utility and utility.currentData() == "UTILITY"
+    press(qtbot, Qt.Key.Key_Return)  # go on to Department
+    assert focused() is department
+    assert department.itemText(4) == "Public Health Engineering Department"
+
+    press(qtbot, Qt.Key.Key_Down)
+    press(qtbot, Qt.Key.Key_Down)  # Ajmer Vidyut Vitran Nigam Ltd
+    qtbot.waitUntil(lambda: service.count() == 2 and service.itemData(1) == "ELEC-AVVNL", timeout=TIMEOUT)
+    assert focused() is department and department.currentData() == "AVVNL"
+    press(qtbot, Qt.Key.Key_Return)
+    assert focused() is service and page.service is None
+    press(qtbot, Qt.Key.Key_Down)  # moving onto the service does not open it yet
+    assert service.currentData() == "ELEC-AVVNL" and page.service is None
+    press(qtbot, Qt.Key.Key_Return)  # open it: the K No. field takes the keys
+    qtbot.waitUntil(lambda: page.service is not None and page.service.code == "ELEC-AVVNL", timeout=TIMEOUT)
+    assert focused() is page.spec_fields[0].editor and page.spec_fields[0].label.text() == "K No."
+    assert "Ajmer Vidyut Vitran Nigam Ltd" in page.selected.text()
+    type_text(qtbot, "310412340123")
+    press(qtbot, Qt.Key.Key_Return)  # Get Bill Details
+    qtbot.waitUntil(page.bill_view.isVisible, timeout=TIMEOUT)
+    assert page.details is not None and page.details.consumer_name in page.bill_view.text()
+
+    # F3 again closes Advance Search; the search box still works as before.
+    press(qtbot, Qt.Key.Key_F3)
+    assert not page.advance.isVisible()
