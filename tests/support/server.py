@@ -49,8 +49,8 @@ class ServerProcess:
             try:
                 if requests.get(self.url + "/api/v1/health", timeout=1).status_code == 200:
                     return self
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or a loaded machine: ask again until the deadline
             time.sleep(0.05)
         raise RuntimeError("server did not become healthy")
 
