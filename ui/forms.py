@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
@@ -119,6 +120,10 @@ class Translated:
         self._setters: list[Callable[[], None]] = []
         self.fields: list[Field] = []
         self.banner = Banner()
+        # Owned by the screen, so it goes with it (a screen places it in its layout; one that does not keeps it
+        # hidden). Left without a parent, every receipt window left one stray top-level label behind.
+        self.banner.setParent(owner)
+        self.banner.setVisible(False)
         self._after: list[Callable[[], None]] = []
         language_switch().changed.connect(owner_slot(owner, self.retranslate))
 
@@ -156,14 +161,21 @@ class Translated:
 
 
 def owner_slot(owner: QWidget, fn: Callable[[], None]) -> Callable[[str], None]:
-    """A slot that stops running once the owner widget is gone (the language switch outlives screens)."""
+    """A slot for the language switch that goes with its owner widget: the switch outlives every screen, and a
+    connection left behind would keep the closed screen's Python side alive (a receipt window's preview image is
+    megabytes) — so it is disconnected when the owner is destroyed, and never runs after that."""
     alive = [True]
-    owner.destroyed.connect(lambda: alive.__setitem__(0, False))
 
     def slot(_code: str) -> None:
         if alive[0]:
             fn()
 
+    def on_owner_destroyed() -> None:
+        alive[0] = False
+        with contextlib.suppress(RuntimeError, TypeError):  # already disconnected, or the switch is gone
+            language_switch().changed.disconnect(slot)
+
+    owner.destroyed.connect(on_owner_destroyed)
     return slot
 
 

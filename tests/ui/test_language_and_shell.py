@@ -205,3 +205,39 @@ def test_preferences_round_trip_and_bad_values_fall_back_to_defaults(tmp_path: P
     assert (loaded.paper, loaded.printer_port, loaded.idle_lock_minutes, loaded.language) == ("80mm", 9100, 10, "en")
     store.path.write_text("not json", encoding="utf-8")
     assert store.load() == Preferences()
+
+
+def test_a_closed_receipt_window_is_freed_and_leaves_nothing_behind(qtbot: QtBot) -> None:
+    # The language switch outlives every window: its connection must not keep a closed one (and its preview
+    # image, megabytes each) alive, nor may a window leave its message banner behind as a stray top-level widget.
+    import gc
+    import weakref
+
+    from printing.samples import sample_receipt
+    from printing.thermal import PAPER_80MM
+    from ui.forms import Banner
+    from ui.receipt_window import ReceiptWindow
+
+    def banners() -> int:
+        return sum(isinstance(w, Banner) for w in QApplication.topLevelWidgets())
+
+    def show_and_close() -> weakref.ref[ReceiptWindow]:
+        window = ReceiptWindow(sample_receipt(), PAPER_80MM)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.load_preview()
+        window.show()
+        qtbot.waitUntil(lambda: window.pixmap is not None, timeout=TIMEOUT)
+        window.close()
+        return weakref.ref(window)
+
+    stray = banners()
+    gone = show_and_close()
+
+    def freed() -> bool:
+        gc.collect()
+        return gone() is None
+
+    qtbot.waitUntil(freed, timeout=TIMEOUT)
+    assert banners() == stray
+    language_switch().set_language(Language.HINDI)  # nothing of the closed window may run
+    language_switch().set_language(Language.ENGLISH)
