@@ -1,7 +1,8 @@
-"""The kiosk screens: cold start to the login window, and a search keystroke in Avail Service over 5,000 services.
+"""The kiosk screens: cold start to the login window, a search keystroke in Avail Service over 5,000 services, and
+the client's memory after a session of 200 payments.
 
-    python -m bench.bench_ui            # 5 cold starts of each kind, 5,000 cached services
-    python -m bench.bench_ui --quick    # 2 cold starts of each kind, 1,000 cached services (for the test suite)
+    python -m bench.bench_ui            # 5 cold starts of each kind, 5,000 cached services, 200 payments
+    python -m bench.bench_ui --quick    # 2 cold starts, 1,000 cached services, 10 payments (for the test suite)
 
 (a) Cold start: a fresh Python process makes the QApplication, loads the shipped fonts (ui.app.make_application),
     opens the core (ui.core.Core.open: settings, keyring, API client) and shows the login window
@@ -11,7 +12,13 @@
     services, each prefix typed into the search field; the clock runs from setText to the page's results list being
     filled (op on the thread pool → kiosk_app's database worker → results on the GUI thread). Baseline: the raw
     catalog cache search (offline_cache) alone, same prefixes. Target ≤ 16 ms (one frame at 60 Hz).
-(c) Client memory after 200 payments in one session is not measured here.
+(c) Client memory: a fresh kiosk process (its own QApplication, Core, Shell) against a real server process signs in
+    through the login window, opens Avail Service and, as an operator does for each customer (Ctrl+N), searches "bijli",
+    picks the Jaipur electricity service, types a new K No., Get Bill Details, Add Bill For Payment, a mobile
+    number, Pay By Wallet; the receipt window renders its preview, the receipt is auto-printed to the virtual
+    printer (a .bin file per job) and the window is closed. The resident set size (VmRSS, /proc/self/status) is read
+    after the last payment; baselines from the same process: at the login window, and after the first payment (the
+    printing, preview and payment code loaded). Target ≤ 200 MB after 200 payments.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import sys
 import tempfile
 import textwrap
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,6 +43,8 @@ if str(ROOT) not in sys.path:
 
 COLD_START_TARGET_S = 1.5
 KEYSTROKE_TARGET_MS = 16.0
+MEMORY_TARGET_MB = 200.0
+BENCH_PASSWORD = "a quiet kiosk by the fort"  # tests.support.auth.ready_token's
 NO_SERVER = "http://127.0.0.1:9"  # nothing listens: the login needs no server to show
 WORDS = ["bijli", "बिजली", "jodhpur", "recharge", "पानी बिल", "electricity bill kota", "xyz"]
 
@@ -215,6 +225,167 @@ def keystrokes(services: int, work: Path, repeats: int) -> dict[str, Any]:
             "results_shown": max(counts)}
 
 
+def rss_mb() -> tuple[float, float]:
+    """(resident now, peak) of this process in MB: /proc/self/status on Linux, else the peak from getrusage."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    return peak, peak
+
+
+def memory_child(settings: dict[str, Any]) -> dict[str, Any]:
+    """In a fresh process: sign in through the login window and take `payments` customers through Avail Service."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import gc
+
+    from keyrings.alt.file import PlaintextKeyring
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from printing.connections import virtual_jobs
+    from ui.app import make_application
+    from ui.avail_service import SERVICE_CODE, AvailServicePage
+    from ui.core import Core
+    from ui.main_window import Feature
+    from ui.settings import Preferences, PreferencesFile
+    from ui.shell import Shell
+
+    config = Path(settings["config"])
+    printer = config / "virtual-printer"
+    PreferencesFile(config).save(Preferences(server_url=settings["server"], language="en", printer_kind="virtual",
+                                             printer_virtual_folder=str(printer), auto_print=True))
+    app = make_application(["emitra-kiosk"])
+    keyring = PlaintextKeyring()
+    keyring.file_path = str(config / "keyring.cfg")
+    core = Core.open(config_dir=config, keyring_backend=keyring)
+    shell = Shell(core)
+    shell.start(resume=False)
+    loop = QEventLoop()
+
+    def wait_until(condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
+        # A QEventLoop that a timer quits, not processEvents() in a spin (see keystrokes()).
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the kiosk did not get there: {what}")
+            QTimer.singleShot(2, loop.quit)
+            loop.exec()
+
+    wait_until(shell.sign_in.isVisible, "the login window")
+    at_login = rss_mb()[0]
+    login = shell.sign_in.login
+    login.sso_id.line_edit.setText(settings["sso_id"])
+    login.password.line_edit.setText(settings["password"])
+    login.submit.click()
+    wait_until(lambda: shell.main is not None and shell.main.isVisible(), "the main window")
+    main = shell.main
+    assert main is not None
+    main.actions_[Feature.AVAIL_SERVICE.value].trigger()
+    page = main.feature_pages[Feature.AVAIL_SERVICE]
+    assert isinstance(page, AvailServicePage)
+    wait_until(lambda: page.kiosk is not None, "the catalog")
+
+    def customer(n: int) -> None:
+        page.on_new_customer_clicked()  # Ctrl+N: the form is emptied, the search box takes the keys
+        page.search.line_edit.setText("bijli")
+        wait_until(lambda: page.results.count() >= 3, "the search results")
+        item = next(page.results.item(i) for i in range(page.results.count())
+                    if page.results.item(i).data(SERVICE_CODE) == "ELEC-JVVNL")
+        page.on_results_item_activated(item)
+        wait_until(lambda: page.service is not None and bool(page.spec_fields), "the service's form")
+        page.spec_fields[0].line_edit.setText(f"21{settings['series']:02d}{n:06d}35")
+        page.on_get_bill_clicked()
+        wait_until(lambda: page.details is not None, "the bill details")
+        page.on_add_bill_clicked()
+        if len(page.bills) != 1:
+            raise RuntimeError(f"the bill was not added: {page.amount.error.text()}")
+        page.mobile.line_edit.setText("9876543210")
+        before = getattr(page, "receipt_window", None)
+        page.on_pay_clicked()
+        wait_until(lambda: getattr(page, "receipt_window", None) is not before, f"the receipt of payment {n + 1}")
+        window = page.receipt_window
+        wait_until(lambda: window.pixmap is not None, "the receipt preview")
+        wait_until(lambda: len(virtual_jobs(printer)) == n + 1, "the printed receipt")
+        if not page.outcome.text().startswith("Paid:"):
+            raise RuntimeError(f"payment {n + 1}: {page.outcome.text()}")
+        window.reject()  # Esc: the window closes and is deleted; the next customer starts at the search box
+
+    start = time.perf_counter()
+    customer(0)
+    after_first = rss_mb()[0]
+    for n in range(1, settings["payments"]):
+        customer(n)
+    seconds = time.perf_counter() - start
+    gc.collect()
+    QTimer.singleShot(50, loop.quit)
+    loop.exec()
+    after, peak = rss_mb()
+    printed = len(virtual_jobs(printer))
+    shell.close()
+    core.close()
+    app.processEvents()
+    return {"payments": settings["payments"], "printed": printed, "at_login_mb": at_login,
+            "after_first_mb": after_first, "after_mb": after, "peak_mb": peak, "seconds": seconds}
+
+
+def _start(server: Any) -> None:
+    """Start the server process and wait until it answers, patiently: on a loaded PC its first health check may
+    take longer than ServerProcess.start's one-second read timeout (the caller's stop() ends it either way)."""
+    import requests
+
+    try:
+        server.start(timeout=120)
+        return
+    except requests.RequestException:
+        pass
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(server.url + "/api/v1/health", timeout=10).status_code == 200:
+                return
+        except requests.RequestException:
+            time.sleep(0.5)
+    raise RuntimeError("the server did not answer its health check")
+
+
+def memory(payments: int, work: Path, log: Callable[[str], None]) -> dict[str, Any]:
+    """A real server process, a kiosk ready to pay, and the kiosk program in a process of its own."""
+    from server.core.config import Settings
+    from server.migrate import migrate
+    from tests.support.auth import contacts, ready_token
+    from tests.support.server import ServerProcess
+
+    url = f"sqlite:///{work / 'server.sqlite3'}"
+    migrate(Settings(database_url=url))
+    server = ServerProcess(url, log_path=work / "server.log", env={"EMITRA_ARGON2_PROFILE": "fast"})
+    try:
+        _start(server)
+        code = "RJ-BENCH-UI01"
+        ready_token(server, code, BENCH_PASSWORD)
+        funds = payments * 100_000_00  # far above any simulated electricity bill
+        adjusted = server.adjust(code, uuid.uuid4().hex, "credit", funds)
+        if adjusted.status_code != 200:
+            raise RuntimeError(f"funding the kiosk failed: {adjusted.text}")
+        config = work / "memory-pc"
+        config.mkdir(parents=True, exist_ok=True)
+        settings = {"server": server.url, "sso_id": contacts(code)[0], "password": BENCH_PASSWORD,
+                    "config": str(config), "payments": payments, "series": 77}
+        log(f"memory: {payments} customers through Avail Service in a fresh kiosk process …")
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+        done = subprocess.run([sys.executable, "-m", "bench.bench_ui", "--memory-child", json.dumps(settings)],
+                              cwd=str(ROOT), env=env, capture_output=True, text=True, timeout=60 + payments * 10)
+        lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+        if done.returncode != 0 or not lines:
+            raise RuntimeError(f"the kiosk process failed (exit {done.returncode}):\n{done.stderr[-4000:]}")
+        figures: dict[str, Any] = json.loads(lines[-1])
+        return figures
+    finally:
+        server.stop()
+
+
 def run(quick: bool, log: Callable[[str], None] = print) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="emitra-bench-ui-"))
     runs = 2 if quick else 5
@@ -223,11 +394,12 @@ def run(quick: bool, log: Callable[[str], None] = print) -> dict[str, Any]:
     start = cold_start(runs, work)
     log(f"keystrokes: Avail Service over {services:,} cached services …")
     search = keystrokes(services, work, 1 if quick else 3)
-    return {"cold_start": start, "search": search}
+    session = memory(10 if quick else 200, work, log)
+    return {"cold_start": start, "search": search, "memory": session}
 
 
 def table(figures: dict[str, Any]) -> list[tuple[str, str, str]]:
-    start, search = figures["cold_start"], figures["search"]
+    start, search, session = figures["cold_start"], figures["search"], figures["memory"]
     p = start["phases"]
     page, raw = search["page"], search["raw"]
     return [
@@ -241,14 +413,28 @@ def table(figures: dict[str, Any]) -> list[tuple[str, str, str]]:
          f"≤ {KEYSTROKE_TARGET_MS:g} ms"),
         ("  baseline: raw catalog cache search", f"median {raw['median_ms']:.2f} ms, p95 {raw['p95_ms']:.2f} ms",
          ""),
-        ("client memory after 200 payments", "not measured", ""),
+        (f"client memory (RSS) after {session['payments']} payments",
+         f"{session['after_mb']:.0f} MB (peak {session['peak_mb']:.0f} MB)", f"≤ {MEMORY_TARGET_MB:g} MB"),
+        ("  baseline: same process at the login window / after the first payment",
+         f"{session['at_login_mb']:.0f} / {session['after_first_mb']:.0f} MB", ""),
+        ("  growth per payment after the first; receipts printed; session time",
+         f"{growth_kb(session):.0f} kB; {session['printed']}; {session['seconds']:.0f} s", ""),
     ]
+
+
+def growth_kb(session: dict[str, Any]) -> float:
+    more = session["payments"] - 1
+    return (session["after_mb"] - session["after_first_mb"]) * 1024 / more if more > 0 else 0.0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a short run for the test suite")
+    parser.add_argument("--memory-child", metavar="JSON", help=argparse.SUPPRESS)  # memory(): the kiosk process
     args = parser.parse_args(argv)
+    if args.memory_child:
+        print(json.dumps(memory_child(json.loads(args.memory_child))), flush=True)
+        return 0
     rows = table(run(args.quick))
     print(f"\n{time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     width = max(len(r[0]) for r in rows)
