@@ -54,9 +54,13 @@ def _print_progress(progress: SyncProgress) -> None:
 
 def _sync(core: KioskCore, as_json: bool) -> int:
     tokens = TokenStore(core.config.server_url)
-    if not core.resume_session(tokens):
-        print("Not signed in: sign in once at the kiosk (the session is kept in the keyring "
-              f"{tokens.backend_name}), then run the sync again.", file=sys.stderr)
+    # The PC's sync key first: it has no idle expiry, so the scheduled sync works after the operator has gone.
+    sync_key = tokens.sync_keys().load()
+    if sync_key is not None:
+        core.api.token = sync_key
+    elif not core.resume_session(tokens):
+        print("Not signed in: sign in once at the kiosk (the day-end sync key and the session are kept in the "
+              f"keyring {tokens.backend_name}), then run the sync again.", file=sys.stderr)
         return EXIT_NOT_SIGNED_IN
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -82,6 +86,10 @@ def _sync(core: KioskCore, as_json: bool) -> int:
             for item in summary.reconcile:
                 print(f"  {item.operation_id}  {item.service_code} {item.consumer_no}  {_rupees(item.amount_paise)}"
                       f"  {item.code}: {item.reason}")
+    if summary.needs_sign_in:
+        print("The server refused this PC's sync key or session: sign in once at the kiosk (that renews the "
+              "day-end sync key), then run the sync again.", file=sys.stderr)
+        return EXIT_NOT_SIGNED_IN
     return EXIT_OK if summary.complete else EXIT_INCOMPLETE
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from kiosk_app.api import ApiClient
-from kiosk_app.errors import InvalidInput, NotSignedIn, SessionExpired
+from kiosk_app.errors import InvalidInput, KioskError, NotSignedIn, SessionExpired
 from kiosk_app.session import LocalSettings, TokenStore
+
+log = logging.getLogger("emitra.auth")
 
 NextStep = Literal["change_password", "complete_profile", "ready"]
 
@@ -112,9 +115,12 @@ class KioskAccount:
             return None
         self.api.token = token
         try:
-            return SignedIn.from_body(self.api.get("/auth/session"))
+            signed_in = SignedIn.from_body(self.api.get("/auth/session"))
         except (NotSignedIn, SessionExpired):
             return None
+        if signed_in.next_step == "ready":
+            self.renew_sync_key()
+        return signed_in
 
     def login(self, sso_id: str, password: str, *, remember_sso_id: bool = True) -> SignedIn:
         _required(sso_id, "SSO ID")
@@ -124,7 +130,24 @@ class KioskAccount:
         self.tokens.save(body["token"])
         if remember_sso_id:
             self.settings.remember_sso_id(body["sso_id"])
-        return SignedIn.from_body(body)
+        signed_in = SignedIn.from_body(body)
+        if signed_in.next_step == "ready":
+            self.renew_sync_key()
+        return signed_in
+
+    def renew_sync_key(self) -> bool:
+        """Fetch this PC's day-end sync key, so the scheduled `sync` runs after the operator has signed out.
+
+        A failure here never stops the sign-in: the sync at the counter works without the key, and the
+        headless command says what to do when it has none.
+        """
+        try:
+            body = self.api.post("/auth/sync-key")
+            self.tokens.sync_keys().save(str(body["sync_key"]))
+        except KioskError as exc:
+            log.warning("no day-end sync key this time: %s", exc)
+            return False
+        return True
 
     def logout(self) -> None:
         try:
@@ -139,6 +162,7 @@ class KioskAccount:
         _required(new_password, "new password", spaces_count=True)
         self.api.post("/auth/password", {"current_password": current_password, "new_password": new_password})
         self._forget_token()
+        self.tokens.sync_keys().clear()  # the server ended it with every other session
 
     # -- "Forget User name/SSO ID?" -----------------------------------------------------------------------
     def forgot_sso_id(self, mobile_or_email: str) -> OtpSent:
@@ -176,4 +200,7 @@ class KioskAccount:
                                 "confirm": update.confirm}
         if update.alternate_mobile:
             body["alternate_mobile"] = update.alternate_mobile
-        return Profile.from_body(self.api.put("/profile", body))
+        profile = Profile.from_body(self.api.put("/profile", body))
+        if profile.profile_completed:
+            self.renew_sync_key()
+        return profile

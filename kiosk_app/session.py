@@ -22,6 +22,7 @@ log = logging.getLogger("emitra.session")
 
 APP_NAME = "emitra-kiosk"
 KEYRING_SERVICE = "emitra-kiosk-session"
+KEYRING_SYNC_SERVICE = "emitra-kiosk-sync-key"  # the PC's day-end sync key (see docs/SECURITY.md)
 BACKEND_HELP = (
     "No usable OS keyring was found to keep the session token. On Windows the Credential Manager is used; on "
     "Linux install and unlock a Secret Service keyring (GNOME Keyring / KWallet), or choose a backend "
@@ -60,11 +61,17 @@ def resolve_backend() -> KeyringBackend:
 
 
 class TokenStore:
-    """The session token for one server, in the keyring."""
+    """The session token for one server, in the keyring (or, with `service=KEYRING_SYNC_SERVICE`, its sync key)."""
 
-    def __init__(self, server_url: str, backend: KeyringBackend | None = None) -> None:
+    def __init__(self, server_url: str, backend: KeyringBackend | None = None, *,
+                 service: str = KEYRING_SERVICE) -> None:
         self.server_url = server_url.rstrip("/")
         self.backend = backend if backend is not None else resolve_backend()
+        self.service = service
+
+    def sync_keys(self) -> TokenStore:
+        """The same keyring's slot for this PC's day-end sync key, which outlives the operator's session."""
+        return TokenStore(self.server_url, self.backend, service=KEYRING_SYNC_SERVICE)
 
     @property
     def backend_name(self) -> str:
@@ -72,19 +79,19 @@ class TokenStore:
 
     def save(self, token: str) -> None:
         try:
-            self.backend.set_password(KEYRING_SERVICE, self.server_url, token)
+            self.backend.set_password(self.service, self.server_url, token)
         except keyring.errors.KeyringError as exc:
             raise KeyringUnavailable(f"the keyring {self.backend_name} refused to store the token: {exc}") from exc
 
     def load(self) -> str | None:
         try:
-            return self.backend.get_password(KEYRING_SERVICE, self.server_url)
+            return self.backend.get_password(self.service, self.server_url)
         except keyring.errors.KeyringError as exc:
             raise KeyringUnavailable(f"the keyring {self.backend_name} could not be read: {exc}") from exc
 
     def clear(self) -> None:
         try:
-            self.backend.delete_password(KEYRING_SERVICE, self.server_url)
+            self.backend.delete_password(self.service, self.server_url)
         except keyring.errors.PasswordDeleteError:
             pass  # nothing stored
         except keyring.errors.KeyringError as exc:

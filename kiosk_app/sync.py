@@ -62,6 +62,7 @@ class SyncSummary:
     interrupted: str | None  # why the run ended early, when it did
     seconds: float
     reconcile: tuple[ReconcileItem, ...]
+    needs_sign_in: bool = False  # the server refused the session or sync key: sign in at the kiosk once
 
     @property
     def complete(self) -> bool:
@@ -116,6 +117,7 @@ class DayEndSync:
         total = self.worker.call(self.store.outbox.queue_length)
         self._total, self._sent, self._done, self._refused = total, 0, 0, 0
         interrupted: str | None = None
+        needs_sign_in = False
         self._progress()
         try:
             self._resolve_in_doubt()
@@ -132,13 +134,15 @@ class DayEndSync:
                 self.connectivity.report(False)
         except SESSION_REFUSALS as exc:
             interrupted = exc.message_en
+            needs_sign_in = True
         else:
             if self.connectivity is not None:
                 self.connectivity.report(True)
         remaining = self.worker.call(self.store.outbox.queue_length)
         pending = len(self.worker.call(self.store.outbox.awaiting_department))
         summary = SyncSummary(total, self._done, self._refused, remaining, pending, self._stop.is_set(),
-                              interrupted, round(time.monotonic() - started, 3), tuple(self.reconcile()))
+                              interrupted, round(time.monotonic() - started, 3), tuple(self.reconcile()),
+                              needs_sign_in)
         outcome = "complete" if summary.complete else ("stopped" if summary.stopped else "interrupted")
         self.worker.call(self.store.state.sync_finished, run_id, outcome, summary.to_dict())
         self._progress(finished=True)

@@ -1,7 +1,7 @@
 """Dependencies shared by the routes: settings, engine, admin credential, the kiosk session.
 
 Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency on a worker thread,
-and one hop per dependency cost more than the request's database work.  Only `current_session` (a
+and one hop per dependency cost more than the request's database work.  Only `any_session` (a
 database read) stays a plain function."""
 
 from __future__ import annotations
@@ -96,16 +96,27 @@ RequestContextDep = Annotated[RequestContext, Depends(get_request_context)]
 _bearer = HTTPBearer(auto_error=False, description="the session token from POST /api/v1/auth/login")
 
 
-def current_session(
+def any_session(
     engine: EngineDep,
     settings: SettingsDep,
     ctx: RequestContextDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> SessionInfo:
-    """Any valid session, even one that may only change its issued password."""
+    """Any valid session or sync key."""
     token = credentials.credentials if credentials is not None else None
     with engine.begin() as conn:
         return sessions.resolve(conn, token, ctx.now, settings)
+
+
+async def current_session(session: Annotated[SessionInfo, Depends(any_session)]) -> SessionInfo:
+    """Any valid operator session, even one that may only change its issued password."""
+    if session.scope != sessions.OPERATOR:
+        raise ApiError(
+            "a day-end sync key only pushes the day-end sync; sign in at the kiosk for everything else",
+            code="sync_key_scope",
+            status=403,
+        )
+    return session
 
 
 CurrentSession = Annotated[SessionInfo, Depends(current_session)]
@@ -141,6 +152,16 @@ async def current_kiosk(session: CurrentAccount) -> KioskPrincipal:
 
 
 CurrentKiosk = Annotated[KioskPrincipal, Depends(current_kiosk)]
+
+
+async def sync_kiosk(session: Annotated[SessionInfo, Depends(any_session)]) -> KioskPrincipal:
+    """For the day-end sync's routes (push the outbox, read an operation): an operator session or a sync key."""
+    if session.must_change_password:
+        raise PasswordChangeRequired("set a new password first; the issued password only allows that")
+    return await current_kiosk(session)
+
+
+SyncKiosk = Annotated[KioskPrincipal, Depends(sync_kiosk)]
 
 
 async def get_accounts(request: Request) -> KioskAccounts:

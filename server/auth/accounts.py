@@ -276,6 +276,15 @@ class KioskAccounts:
                          session_id=session.session_id)
         run(self.engine, work)
 
+    def issue_sync_key(self, ctx: RequestContext, kiosk_id: int, sso_id: str, session_id: int) -> NewSession:
+        """A day-end sync key for the operator's PC (the scheduled sync runs without a signed-in operator)."""
+        def work(conn: Connection) -> NewSession:
+            key = sessions.create_sync_key(conn, kiosk_id, ctx.machine_id, ctx.now, self.settings)
+            audit.record(conn, ctx, "sync_key", "issued", kiosk_id=kiosk_id, sso_id=sso_id, session_id=session_id,
+                         detail=f"sync key session {key.session_id}")
+            return key
+        return run(self.engine, work)
+
     # -- passwords ----------------------------------------------------------------------------------------
     def _problems(self, holder: Holder, cred: Credential | None, new_password: str) -> list[Problem]:
         problems = rule_problems(new_password, holder.sso_id)

@@ -101,6 +101,11 @@ class StatusPublic(BaseModel):
     message: str
 
 
+class SyncKeyPublic(BaseModel):
+    sync_key: str = Field(description="bearer token for POST /payments/batch and GET /payments/{id} only")
+    expires_at: datetime
+
+
 class ProfileIn(Strict):
     address: Address
     pincode: Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{5}$")]

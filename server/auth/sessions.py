@@ -1,4 +1,9 @@
-"""Server-side sessions: opaque bearer tokens, stored as SHA-256, with idle and absolute expiry."""
+"""Server-side sessions: opaque bearer tokens, stored as SHA-256, with idle and absolute expiry.
+
+Two scopes share the table: an operator's session ("operator"), and a kiosk PC's day-end sync key
+("sync"): issued to a signed-in operator, it may only push the outbox and read those operations' status,
+has no idle expiry (the scheduled sync runs after the operator has gone home) and ends with every other
+session of the kiosk when its password changes."""
 
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ profiles_t = table_of(KioskProfile)
 # last_seen_at is written at most this often: an idle expiry of minutes does not need a write per request.
 TOUCH_EVERY = timedelta(seconds=60)
 MAX_TOKEN_LENGTH = 128
+OPERATOR, SYNC = "operator", "sync"
 
 
 def token_hash(token: str) -> str:
@@ -50,6 +56,7 @@ class SessionInfo:
     profile_completed: bool
     expires_at: datetime
     idle_expires_at: datetime
+    scope: str = OPERATOR
 
 
 def create(conn: Connection, kiosk_id: int, machine_id: str | None, now: datetime, settings: Settings) -> NewSession:
@@ -58,11 +65,32 @@ def create(conn: Connection, kiosk_id: int, machine_id: str | None, now: datetim
     session_id = conn.execute(
         insert(sessions_t)
         .values(kiosk_id=kiosk_id, token_hash=token_hash(token), created_at=now, last_seen_at=now,
-                expires_at=expires_at, machine_id=machine_id)
+                expires_at=expires_at, machine_id=machine_id, scope=OPERATOR)
         .returning(sessions_t.c.id)
     ).scalar_one()
     idle = min(now + timedelta(minutes=settings.session_idle_minutes), expires_at)
     return NewSession(token, int(session_id), expires_at, idle)
+
+
+def create_sync_key(
+    conn: Connection, kiosk_id: int, machine_id: str | None, now: datetime, settings: Settings
+) -> NewSession:
+    """A day-end sync key for this PC; the PC's earlier keys end (one live key per kiosk and machine)."""
+    conn.execute(
+        update(sessions_t)
+        .where(sessions_t.c.kiosk_id == kiosk_id, sessions_t.c.scope == SYNC, sessions_t.c.revoked_at.is_(None),
+               sessions_t.c.machine_id.is_(None) if machine_id is None else sessions_t.c.machine_id == machine_id)
+        .values(revoked_at=now, revoked_reason="sync_key_replaced")
+    )
+    token = secrets.token_urlsafe(32)
+    expires_at = now + timedelta(hours=settings.sync_key_hours)
+    session_id = conn.execute(
+        insert(sessions_t)
+        .values(kiosk_id=kiosk_id, token_hash=token_hash(token), created_at=now, last_seen_at=now,
+                expires_at=expires_at, machine_id=machine_id, scope=SYNC)
+        .returning(sessions_t.c.id)
+    ).scalar_one()
+    return NewSession(token, int(session_id), expires_at, expires_at)
 
 
 def resolve(conn: Connection, token: str | None, now: datetime, settings: Settings) -> SessionInfo:
@@ -72,8 +100,8 @@ def resolve(conn: Connection, token: str | None, now: datetime, settings: Settin
     row = conn.execute(
         select(
             sessions_t.c.id, sessions_t.c.kiosk_id, sessions_t.c.last_seen_at, sessions_t.c.expires_at,
-            sessions_t.c.revoked_at, sessions_t.c.revoked_reason, kiosks_t.c.code, kiosks_t.c.sso_id,
-            kiosks_t.c.status, credentials_t.c.must_change, profiles_t.c.completed_at,
+            sessions_t.c.revoked_at, sessions_t.c.revoked_reason, sessions_t.c.scope, kiosks_t.c.code,
+            kiosks_t.c.sso_id, kiosks_t.c.status, credentials_t.c.must_change, profiles_t.c.completed_at,
         )
         .join(kiosks_t, kiosks_t.c.id == sessions_t.c.kiosk_id)
         .join(credentials_t, credentials_t.c.kiosk_id == sessions_t.c.kiosk_id)
@@ -89,7 +117,9 @@ def resolve(conn: Connection, token: str | None, now: datetime, settings: Settin
     idle = timedelta(minutes=settings.session_idle_minutes)
     if now >= expires_at:
         raise SessionExpired("the session has expired; sign in again", reason="absolute")
-    if now >= last_seen + idle:
+    if row.scope == SYNC:
+        idle = expires_at - last_seen  # a sync key has no idle expiry
+    elif now >= last_seen + idle:
         raise SessionExpired("the session expired after inactivity; sign in again", reason="idle")
     if now - last_seen >= TOUCH_EVERY:
         conn.execute(update(sessions_t).where(sessions_t.c.id == row.id).values(last_seen_at=now))
@@ -98,7 +128,7 @@ def resolve(conn: Connection, token: str | None, now: datetime, settings: Settin
         session_id=int(row.id), kiosk_id=int(row.kiosk_id), kiosk_code=row.code, sso_id=row.sso_id,
         kiosk_status=row.status, must_change_password=bool(row.must_change),
         profile_completed=row.completed_at is not None, expires_at=expires_at,
-        idle_expires_at=min(last_seen + idle, expires_at),
+        idle_expires_at=min(last_seen + idle, expires_at), scope=row.scope,
     )
 
 

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     )
     session_idle_minutes: int = Field(30, ge=1, description="a session unused this long expires")
     session_absolute_hours: int = Field(12, ge=1, description="a session expires this long after login")
+    sync_key_hours: int = Field(
+        36, ge=1, le=168, description="a PC's day-end sync key expires this long after it was issued"
+    )
     login_lock_after: int = Field(5, ge=1, description="wrong passwords in a row that lock the account")
     login_lock_minutes: int = Field(15, ge=1, description="how long a locked account stays locked")
     login_failures_per_hour: int = Field(100, ge=1, description="wrong passwords accepted per hour, at most")

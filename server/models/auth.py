@@ -58,6 +58,9 @@ class AuthSession(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(String(32))
     machine_id: Mapped[str | None] = mapped_column(String(64))
+    # "operator": a signed-in operator (idle and absolute expiry); "sync": a PC's day-end sync key, which
+    # may only push the outbox and read its operations (no idle expiry; see docs/SECURITY.md).
+    scope: Mapped[str] = mapped_column(String(8), default="operator", server_default="operator")
 
 
 class OtpChallenge(Base):

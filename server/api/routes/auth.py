@@ -6,7 +6,7 @@ from datetime import datetime
 
 from fastapi import APIRouter
 
-from server.api.deps import AccountsDep, CurrentSession, RequestContextDep, SettingsDep
+from server.api.deps import AccountsDep, CurrentKiosk, CurrentSession, RequestContextDep, SettingsDep
 from server.auth.otp import Challenge
 from server.auth.schemas import (
     ChangePasswordIn,
@@ -21,6 +21,7 @@ from server.auth.schemas import (
     SessionPublic,
     SsoIdsPublic,
     StatusPublic,
+    SyncKeyPublic,
     VerifyOtpIn,
 )
 from server.core.config import Settings
@@ -77,6 +78,16 @@ def session_status(session: CurrentSession, settings: SettingsDep) -> SessionPub
 def logout(session: CurrentSession, accounts: AccountsDep, ctx: RequestContextDep) -> StatusPublic:
     accounts.logout(ctx, session)
     return StatusPublic(status="logged_out", message="Signed out.")
+
+
+@router.post("/sync-key")
+def sync_key(kiosk: CurrentKiosk, accounts: AccountsDep, ctx: RequestContextDep) -> SyncKeyPublic:
+    """A day-end sync key for this PC (X-Machine-Id): it may only push the outbox and read those operations.
+
+    No idle expiry; it ends after `sync_key_hours`, when a newer key is issued to the same PC, or with every
+    other session of the kiosk when the password changes."""
+    key = accounts.issue_sync_key(ctx, kiosk.kiosk_id, kiosk.sso_id, kiosk.session_id)
+    return SyncKeyPublic(sync_key=key.token, expires_at=key.expires_at)
 
 
 @router.post("/password")

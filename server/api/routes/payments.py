@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from server.api.deps import CurrentKiosk
+from server.api.deps import CurrentKiosk, SyncKiosk
 from server.payments import BillRequest, Payments, PayRequest, normalise_mobile
 from server.payments.schemas import PayBatchIn, PayIn
 
@@ -41,7 +41,7 @@ def pay(body: PayIn, request: Request, kiosk: CurrentKiosk) -> dict[str, Any]:
 
 
 @router.post("/batch")
-def pay_batch(body: PayBatchIn, request: Request, kiosk: CurrentKiosk) -> dict[str, Any]:
+def pay_batch(body: PayBatchIn, request: Request, kiosk: SyncKiosk) -> dict[str, Any]:
     """Day-end sync: each item is paid at most once (its operation id), refusals are per item.
 
     An item's answer is "done" (with the payment, whatever its state) or "refused" (with the error,
@@ -53,6 +53,6 @@ def pay_batch(body: PayBatchIn, request: Request, kiosk: CurrentKiosk) -> dict[s
 
 
 @router.get("/{operation_id}")
-def payment_status(operation_id: str, request: Request, kiosk: CurrentKiosk) -> dict[str, Any]:
+def payment_status(operation_id: str, request: Request, kiosk: SyncKiosk) -> dict[str, Any]:
     """The payment's state now; an unfinished one is first asked of its department."""
     return _payments(request).by_operation(kiosk.kiosk_id, operation_id)
