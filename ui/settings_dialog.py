@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -337,8 +338,14 @@ class SettingsDialog(QDialog):
         self.tr_.clear_errors()
         try:
             url = check_server_url(self.server_url.text().strip())
-        except ConfigurationError as exc:
-            self.server_url.set_error(explain(exc))
+        except ConfigurationError:
+            # kiosk_app's refusal is right but says little in Hindi: tell which rule the address breaks.
+            try:
+                parts = urlsplit(self.server_url.text().strip())
+                plain_http = parts.scheme.lower() == "http" and bool(parts.hostname)
+            except ValueError:  # e.g. an unclosed [IPv6] bracket
+                plain_http = False
+            self.server_url.set_error(say("settings.server_not_encrypted" if plain_http else "settings.server_invalid"))
             self.tabs.setCurrentIndex(TABS.index("server"))
             self.server_url.editor.setFocus()
             return None

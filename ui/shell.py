@@ -180,6 +180,10 @@ class Shell(QObject):
         if self.settings is not None:
             self.settings.deleteLater()
         self.settings = None
+        # The keys go back to the window the operator came from (not every window manager does it by itself).
+        window: QWidget = self.main if self.main is not None else self.sign_in
+        if window.isVisible():
+            window.activateWindow()
 
     def on_settings_saved(self, prefs: Preferences) -> None:
         language_switch().set_language(Language(prefs.language))

@@ -205,6 +205,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "settings.english": ("&English", "&English"),
     "settings.hindi": ("हिन्दी", "हिन्दी"),
     "settings.server_url": ("Server &address", "सर्वर का पता"),
+    "settings.server_invalid": ("Enter the server's address as https://name, e.g. https://emitra.rajasthan.gov.in.",
+                                "सर्वर का पता https://नाम के रूप में दर्ज करें, जैसे https://emitra.rajasthan.gov.in।"),
+    "settings.server_not_encrypted": (
+        "A server on another computer needs https:// (encrypted); http:// is only for a server on this PC "
+        "(127.0.0.1 or localhost).",
+        "दूसरे कंप्यूटर के सर्वर के लिए https:// (एन्क्रिप्टेड) आवश्यक है; http:// केवल इसी पीसी के सर्वर "
+        "(127.0.0.1 या localhost) के लिए है।"),
     "settings.server_note": ("A new server address applies at the next login.",
                              "नया सर्वर पता अगले लॉगिन से लागू होगा।"),
     "settings.idle_lock": ("Lock after &idle minutes", "इतने मिनट निष्क्रिय रहने पर लॉक करें"),

@@ -13,6 +13,7 @@ from kiosk_app.errors import InvalidCredentials
 from tests.support.auth import ShiftedClock, contacts, latest_otp, new_kiosk, ready_token
 from tests.support.server import ServerProcess
 from tests.ui.conftest import focused, press, type_text
+from ui.core import Core
 from ui.main_window import FEATURE_PAGES, Feature
 from ui.shell import Shell
 from ui.strings import CATALOGUE, Language, language_switch
@@ -280,3 +281,63 @@ def test_keyboard_only_login_lock_and_idle_lock(
     qtbot.waitUntil(lambda: shell.main is None, timeout=TIMEOUT)
     assert login.banner.text() == CATALOGUE["app.locked"][0].format(minutes=1)
     assert QApplication.activeModalWidget() is None
+
+
+def test_settings_server_and_language_from_the_login_by_keyboard_then_log_in_to_the_new_server(
+        qtbot: QtBot, auth_server: ServerProcess, make_core: Callable[..., Core],
+        make_shell: Callable[..., Shell]) -> None:
+    code = "RJ-JPR-0851"
+    ready_token(auth_server, code)
+    core = make_core("http://127.0.0.1:9")  # a PC set up for an address where no server listens
+    shell = make_shell(core)
+    press(qtbot, Qt.Key.Key_F10)  # Settings from the login: the Server tab
+    dialog = shell.settings
+    assert dialog is not None
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=TIMEOUT)
+    assert dialog.tabs.currentIndex() == 2 and focused() is not None
+    dialog.server_url.editor.setFocus()
+    edit = dialog.server_url.line_edit
+
+    # A plain-http address of another computer, then something that is no address: refused beside the field.
+    edit.selectAll()
+    type_text(qtbot, "http://emitra-server.example")
+    press(qtbot, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.isVisible() and "needs https://" in dialog.server_url.error.text()
+    language_switch().set_language(Language.HINDI)
+    assert "https:// (एन्क्रिप्टेड) आवश्यक है" in dialog.server_url.error.text()
+    language_switch().set_language(Language.ENGLISH)
+    edit.selectAll()
+    type_text(qtbot, "emitra server")
+    press(qtbot, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert "as https://name" in dialog.server_url.error.text()
+    assert core.preferences_file.load().server_url == "http://127.0.0.1:9"  # nothing saved yet
+
+    # The real server's address, idle lock 7 minutes, and Hindi on the Language tab (Ctrl+Tab goes round).
+    edit.selectAll()
+    type_text(qtbot, auth_server.url + "/")
+    press(qtbot, Qt.Key.Key_Tab)
+    assert focused() is dialog.idle.editor
+    qtbot.keyClick(focused(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    type_text(qtbot, "7")
+    press(qtbot, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)  # Server → Printer
+    press(qtbot, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)  # → Language
+    assert dialog.tabs.currentIndex() == 1
+    dialog.hindi.setFocus()
+    press(qtbot, Qt.Key.Key_Space)
+    assert dialog.hindi.isChecked()
+    press(qtbot, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: shell.settings is None, timeout=TIMEOUT)
+    saved = core.preferences_file.load()
+    assert (saved.server_url, saved.idle_lock_minutes, saved.language) == (auth_server.url, 7, "hi")
+    assert core.server_url == auth_server.url and shell.idle_interval_ms == 7 * 60_000
+    assert shell.sign_in.login.submit.text() == "लॉगिन (Enter)" and auth_server.url in shell.sign_in.server.text()
+
+    # The login has the keys again, and now reaches that server.
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is shell.sign_in, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None, timeout=TIMEOUT)
+    shell.sign_in.login.sso_id.editor.setFocus()
+    type_text(qtbot, contacts(code)[0])
+    press(qtbot, Qt.Key.Key_Tab)
+    type_text(qtbot, "a quiet kiosk by the fort")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: shell.main is not None and shell.main.isVisible(), timeout=TIMEOUT)
