@@ -31,6 +31,7 @@ from kiosk_app.wallet import (
     Drawdown,
     FundTransfer,
     PayoutInfo,
+    PayoutResult,
     ReconcilePayment,
     ReconcileReport,
     RefillInfo,
@@ -313,6 +314,11 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
         page = main.feature_pages[Feature.FUND_PAYOUT]
         assert isinstance(page, FundPayoutPage)
         page.on_info_loaded(PAYOUT)
+        page.set_method("net_banking")  # Pay by: Net banking — an order waiting to be paid on the bank's page
+        page.on_paid(PayoutResult("net_banking", 0, replace(
+            ORDER, order_id="RO9A41D2C07B3E55", purpose="payout", amount_paise=PAYOUT.total_payable_paise,
+            payment_url="https://emitra.example.in/sim/gateway/orders/RO9A41D2C07B3E55"), {}))
+        page.poll.stop()
         return main
 
     def statement() -> QWidget:
