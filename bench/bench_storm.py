@@ -977,8 +977,9 @@ def check_books(dsn: str, kiosks: list[Kiosk], *, final: bool) -> list[str]:
         failed_paise: dict[int, int] = {}
         for pid, reference, status, amount, reversal_entry, at_department in q(
                 "SELECT b.payment_id, b.reference, b.status, b.amount_paise, b.reversal_entry_id, "
-                "(SELECT count(*) FROM sim_biller_payments s WHERE s.reference = b.reference) "
-                "FROM payment_bills b JOIN payments p ON p.id = b.payment_id JOIN kiosks k ON k.id = p.kiosk_id "
+                "coalesce(s.n, 0) FROM payment_bills b JOIN payments p ON p.id = b.payment_id "
+                "JOIN kiosks k ON k.id = p.kiosk_id LEFT JOIN (SELECT reference, count(*) AS n "
+                "FROM sim_biller_payments GROUP BY reference) s ON s.reference = b.reference "
                 "WHERE k.code = ANY(%s)", (codes,)):
             n = reversals.get(f"reversal-{reference}", 0)
             if status == "failed":
