@@ -33,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--demo", action="store_true",
                         help="demo kiosk: show the demo server's SSO IDs, first passwords and OTPs on the login "
                              "window; without a printer setting, print to a USB printer found at start-up or "
-                             "else to a virtual printer (.bin files next to the settings)")
+                             "else to a virtual printer (.bin files next to the settings); reach the server "
+                             "through a training relay on 127.0.0.1 that Help → Training switches can cut")
     args = parser.parse_args(argv)
 
     if args.self_check is not None:
@@ -43,13 +44,21 @@ def main(argv: list[str] | None = None) -> int:
 
     from ui.app import run
 
+    server_url, network = args.server, None
     if args.demo:
-        from ui.core import enable_demo_mode
+        from ui.core import enable_demo_mode, start_demo_network
 
-        enable_demo_mode()
-
-    return run(server_url=args.server, config_dir=args.config_dir, log_dir=args.log_dir,
-               lock_dir=args.config_dir)
+        # The kiosk reaches the demo server through a relay that Help → Training can cut (offline practice).
+        network = start_demo_network(args.server, args.config_dir)
+        enable_demo_mode(network)
+        if network is not None:
+            server_url = network.url
+    try:
+        return run(server_url=server_url, config_dir=args.config_dir, log_dir=args.log_dir,
+                   lock_dir=args.config_dir)
+    finally:
+        if network is not None:
+            network.stop()
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ import logging
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
+from urllib.parse import urlsplit
 
 from keyring.backend import KeyringBackend
 
@@ -26,6 +27,9 @@ from printing.spool_runner import PrintOutcome, PrintResult, ReceiptPrinting
 from printing.thermal import Paper
 from ui.settings import Preferences, PreferencesFile, usb_text
 
+if TYPE_CHECKING:
+    from kiosk_app.demo_network import DemoRelay
+
 log = logging.getLogger("emitra.ui")
 
 # The help desk of the portal circular. kiosk_app.config.DEFAULT_HELP_DESK (being added) holds the same
@@ -37,12 +41,40 @@ HELP_DESK = HelpDesk(phones=("0141-2220000", "1800-180-6127"), email="helpdesk.e
 DEMO_ADMIN_TOKEN = "demo-admin-token-change-me"
 VIRTUAL_PRINTER_FOLDER = "virtual-printer"
 _demo_mode = False
+_demo_network: DemoRelay | None = None
 
 
-def enable_demo_mode() -> None:
-    """Every Core opened from now on is a demo kiosk (`python -m ui --demo`)."""
-    global _demo_mode
+def enable_demo_mode(network: DemoRelay | None = None) -> None:
+    """Every Core opened from now on is a demo kiosk (`python -m ui --demo`), reaching the server through
+    `network` (the training relay) when there is one."""
+    global _demo_mode, _demo_network
     _demo_mode = True
+    _demo_network = network
+
+
+def start_demo_network(server_url: str | None, config_dir: Path | None) -> DemoRelay | None:
+    """`python -m ui --demo`: the training relay to the demo server (the saved address when none is given).
+
+    It listens on the server's port + 1 when that is free (the same kiosk address on every run), else on any
+    free port. None for a server it cannot relay (https): the demo then runs without the network switch.
+    """
+    from kiosk_app.demo_network import DemoRelay
+    from kiosk_app.errors import ConfigurationError
+
+    upstream = server_url or PreferencesFile(config_dir).load().server_url
+    try:
+        port = urlsplit(upstream).port
+    except ValueError:
+        port = None
+    for candidate in dict.fromkeys((port + 1 if port and port < 65535 else 0, 0)):
+        try:
+            return DemoRelay(upstream, port=candidate).start()
+        except ConfigurationError as exc:
+            log.info("demo: no network switch: %s", exc)
+            return None
+        except OSError as exc:
+            log.info("demo: the network relay cannot listen on port %s: %s", candidate, exc)
+    return None
 
 
 @dataclass
@@ -58,16 +90,18 @@ class Core:
     usb_backend: Any = None  # a pyusb backend; None = libusb (tests pass a simulated bus)
     help_desk: HelpDesk = field(default=HELP_DESK)
     demo: bool = False
+    demo_network: DemoRelay | None = None  # the training relay the demo kiosk reaches its server through
     _kiosk: KioskCore | None = field(default=None, init=False, repr=False)
     _kiosk_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
     def open(cls, *, config_dir: Path | None = None, server_url: str | None = None,
              keyring_backend: KeyringBackend | None = None, usb_backend: Any = None,
-             demo: bool | None = None) -> Core:
+             demo: bool | None = None, demo_network: DemoRelay | None = None) -> Core:
         """Read the settings and make the account; raises ConfigurationError / KeyringUnavailable (operator's).
 
         A demo kiosk without a printer setting prints to a USB printer found now, else to the virtual printer.
+        `demo_network` (default: the one given to enable_demo_mode) is the relay in front of the demo server.
         """
         preferences_file = PreferencesFile(config_dir)
         preferences = preferences_file.load()
@@ -75,8 +109,9 @@ class Core:
         url = server_url or preferences.server_url
         account = _make_account(url, local, keyring_backend)
         demo = _demo_mode if demo is None else demo
+        network = demo_network if demo_network is not None else _demo_network if demo else None
         core = cls(config_dir, preferences_file, preferences, local, account, keyring_backend, usb_backend,
-                   demo=demo)
+                   demo=demo, demo_network=network)
         if demo and preferences.printer_address is None:
             core.preferences = demo_printer(preferences, core.virtual_printer_folder, usb_backend)
         return core
@@ -89,6 +124,18 @@ class Core:
     @property
     def server_url(self) -> str:
         return self.account.api.base_url
+
+    @property
+    def training_network(self) -> DemoRelay | None:
+        """The demo relay when the kiosk talks to its server through it (not after Settings chose another)."""
+        network = self.demo_network
+        return network if network is not None and self.server_url == network.url else None
+
+    @property
+    def demo_server_url(self) -> str:
+        """Where the demo server's administrator endpoints answer: straight, never through the training relay."""
+        network = self.training_network
+        return network.upstream_url if network is not None else self.server_url
 
     def save_preferences(self, preferences: Preferences) -> None:
         self.preferences_file.save(preferences)

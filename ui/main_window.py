@@ -256,6 +256,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.stack)
         self.status = StatusBarView(self, self.tr_)
         self.feature_pages: dict[Feature, QWidget] = {}
+        self.training: QWidget | None = None  # demo mode: the Training switches window, made when first asked for
         self.actions_: dict[str, QAction] = {}
         self._build_menus()
         self.feed = StatusFeed()
@@ -315,6 +316,9 @@ class MainWindow(QMainWindow):
         help_menu = self._menu(None, "menu.help")
         self._action(help_menu, "menu.help_desk", self.on_help_desk_triggered, "F1")
         self._action(help_menu, "menu.about", self.on_about_triggered)
+        if self.core.demo:
+            help_menu.addSeparator()
+            self._action(help_menu, "menu.training", self.on_training_triggered, "Ctrl+Shift+T")
 
     # -- pages -----------------------------------------------------------------------------------------
     def refresh_title(self) -> None:
@@ -406,7 +410,18 @@ class MainWindow(QMainWindow):
     def on_about_triggered(self) -> None:
         messages().inform(self, t("app.title"), t("about.text", version=__version__))
 
+    def on_training_triggered(self) -> None:
+        """Demo mode: the Training switches (department faults, the network), a window beside this one."""
+        if self.training is None:
+            from ui.training import TrainingWindow  # demo only: not loaded at a kiosk's start
+
+            self.training = TrainingWindow(self.core, self)
+        self.training.show()
+        self.training.activateWindow()
+
     def closeEvent(self, event: Any) -> None:  # Qt override
+        if self.training is not None:
+            self.training.close()
         self.health_timer.stop()
         self.feed.detach()
         super().closeEvent(event)

@@ -548,6 +548,71 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "demo.loading": ("Reading the demo messages…", "डेमो संदेश पढ़े जा रहे हैं…"),
     "demo.failed": ("Could not read the demo messages: {error}", "डेमो संदेश नहीं पढ़े जा सके: {error}"),
     "demo.refresh": ("Refresh", "रीफ़्रेश करें"),
+    # -- demo mode: Help → Training (department faults, the network switch) --------------------------------------
+    "menu.training": ("&Training switches (demo)…", "प्रशिक्षण स्विच (डेमो) (&Training)…"),
+    "training.title": ("Training switches (demo)", "प्रशिक्षण स्विच (डेमो)"),
+    "training.note": (
+        "Practise what goes wrong at the counter: make a simulated department slow, silent or refusing, or take "
+        "this kiosk offline. The switches change the demo only.",
+        "काउंटर पर होने वाली समस्याओं का अभ्यास करें: किसी नकली विभाग को धीमा, चुप या अस्वीकार करने वाला बनाएँ, या इस "
+        "कियोस्क को ऑफ़लाइन करें। ये स्विच केवल डेमो को बदलते हैं।"),
+    "training.departments": ("Simulated &departments", "नकली विभाग (&departments)"),
+    "training.column_department": ("Department", "विभाग"),
+    "training.column_fault": ("Fault now", "अभी की खराबी"),
+    "training.fault": ("&Fault", "खराबी (&Fault)"),
+    "training.applies_to": ("&Affects", "किस पर असर (&Affects)"),
+    "training.times": ("&Times", "कितनी बार (&Times)"),
+    "training.delay": ("De&lay", "देरी (De&lay)"),
+    "training.until_off": ("until switched off", "बंद करने तक"),
+    "training.delay_note": (
+        "Times counts payments. A delay of 10 s or more makes the department time out.",
+        "गिनती भुगतानों की होती है। 10 सेकंड या अधिक की देरी पर विभाग का समय समाप्त (time-out) हो जाता है।"),
+    "training.kind.slow": ("Slow answer", "धीमा उत्तर"),
+    "training.kind.timeout": ("Time-out (no answer)", "समय समाप्त (उत्तर नहीं)"),
+    "training.kind.decline": ("Decline", "अस्वीकार"),
+    "training.kind.lost_answer": ("Lost answer (paid there, answer lost)",
+                                  "खोया उत्तर (वहाँ भुगतान हुआ, उत्तर खो गया)"),
+    "training.on.pay": ("payments", "भुगतान"),
+    "training.on.fetch": ("Get Bill Details", "बिल विवरण (Get Bill Details)"),
+    "training.on.both": ("payments and Get Bill Details", "भुगतान और बिल विवरण"),
+    "training.state_none": ("No fault", "कोई खराबी नहीं"),
+    "training.state_on": ("{fault} on {applies}, {count}", "{applies} पर {fault}, {count}"),
+    "training.state_slow": ("{seconds} s", "{seconds} सेकंड"),
+    "training.state_used_up": ("{fault} on {applies}: used up", "{applies} पर {fault}: पूरा हो गया"),
+    "training.count_until_off": ("until switched off", "बंद करने तक"),
+    "training.count_left": ("{count} more payment(s)", "{count} और भुगतान"),
+    "training.switch_on": ("Switch &on (Enter)", "चालू करें (Enter)"),
+    "training.switch_off": ("Switch o&ff (Del)", "बंद करें (Del)"),
+    "training.refresh": ("&Refresh (F5)", "रीफ़्रेश करें (F5)"),
+    "training.loading": ("Reading the departments from the demo server…", "डेमो सर्वर से विभाग पढ़े जा रहे हैं…"),
+    "training.pick_department": ("Choose a department in the list first.", "पहले सूची में कोई विभाग चुनें।"),
+    "training.pay_only": ("A department can decline or lose only a payment: choose Affects = payments.",
+                          "विभाग केवल भुगतान को अस्वीकार कर सकता है या उसका उत्तर खो सकता है: असर में 'भुगतान' चुनें।"),
+    "training.delay_needed": ("Give the delay of the slow answer (more than 0 ms).",
+                              "धीमे उत्तर की देरी भरें (0 ms से अधिक)।"),
+    "training.switched_on": ("{department}: {state}", "{department}: {state}"),
+    "training.switched_off": ("{department}: no fault now.", "{department}: अब कोई खराबी नहीं।"),
+    "training.network": ("Network", "नेटवर्क"),
+    "training.network_note": (
+        "The kiosk reaches the demo server through a relay on this PC ({relay} → {server}). Cut it to practise "
+        "offline work: the status bar shows Offline, electricity bills are paid with PROVISIONAL receipts and "
+        "wait in the queue, and Day End → Sync sends them once the network is back.",
+        "कियोस्क इस पीसी पर एक रिले ({relay} → {server}) से डेमो सर्वर तक पहुँचता है। ऑफ़लाइन काम का अभ्यास करने के "
+        "लिए इसे काटें: स्टेटस बार में ऑफ़लाइन दिखेगा, बिजली बिल अस्थायी (PROVISIONAL) रसीद से जमा होकर कतार में रहेंगे, "
+        "और नेटवर्क लौटने पर दिवस समाप्ति → सिंक उन्हें भेजेगा।"),
+    "training.network_missing": (
+        "The network switch works when the kiosk is started with ./run demo (python -m ui --demo) against an "
+        "http:// demo server on this PC.",
+        "नेटवर्क स्विच तब काम करता है जब कियोस्क ./run demo (python -m ui --demo) से इस पीसी के http:// डेमो सर्वर "
+        "के साथ शुरू हो।"),
+    "training.network_state": ("Network now: {state}", "नेटवर्क अभी: {state}"),
+    "training.net.connected": ("connected", "जुड़ा हुआ"),
+    "training.net.cut": ("cut (connections refused)", "कटा हुआ (कनेक्शन अस्वीकार)"),
+    "training.net.silent": ("silent (nothing answers; requests wait for their time limit)",
+                            "चुप (कोई उत्तर नहीं; अनुरोध अपनी समय सीमा तक रुकते हैं)"),
+    "training.restore": ("Re&store network (F6)", "नेटवर्क वापस लाएँ (F6)"),
+    "training.cut": ("&Cut network (F7)", "नेटवर्क काटें (F7)"),
+    "training.silence": ("&Silent network (F8)", "नेटवर्क चुप करें (F8)"),
 }
 
 
