@@ -21,9 +21,11 @@ from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication, QWidget
 
 from kiosk_app.auth import OtpSent, Profile, SignedIn
+from kiosk_app.demo_network import DemoRelay
 from kiosk_app.errors import InvalidCredentials, OtpInvalid, PasswordRejected, ServerUnreachable
 from kiosk_app.services import BillDetails, FieldSpec, ServiceInfo
 from kiosk_app.sync import ReconcileItem, SyncSummary
+from kiosk_app.training import Department, DepartmentFault
 from kiosk_app.wallet import (
     AccountTotals,
     Balance,
@@ -57,7 +59,8 @@ from ui.receipt_window import ReceiptWindow
 from ui.reconcile import ReconcilePage
 from ui.settings_dialog import SettingsDialog
 from ui.shell import Shell
-from ui.strings import Language, language_switch
+from ui.strings import Language, language_switch, t
+from ui.training import TrainingWindow, department_names, fault_state
 from ui.wallet_pages import FundPayoutPage, RefillPage, StatementPage
 
 SIGNED = SignedIn("RJ-JPR-0142", "SSO.RJJPR0142", "active", "ready", False, True, "2025-11-25T20:00:00Z", 1800)
@@ -135,6 +138,16 @@ RECONCILE = ReconcileReport(date(2025, 11, 25), {"failed": 1, "pending": 1, "suc
                      "JVVNL Electricity Bill", "जेवीवीएनएल बिजली बिल", "210412345678", None, False),
     ReconcilePayment(15, "a4", "RJ251125000000015", "EMT0B7E19C2F61", "success", 154_50, 0, "25-11-2025 13:20:19",
                      "PHED Water Bill", "पीएचईडी पानी बिल", "1101234004", None, False)))
+DISCOMS = tuple(Department(code, f"{city} Vidyut Vitran Nigam Ltd", f"{city_hi} विद्युत वितरण निगम लि.")
+                for code, city, city_hi in (("AVVNL", "Ajmer", "अजमेर"), ("JDVVNL", "Jodhpur", "जोधपुर"),
+                                            ("JVVNL", "Jaipur", "जयपुर")))
+TRAINING_ROWS = [
+    DepartmentFault("bhamashah", (Department("BHAMASHAH", "Bhamashah Yojana", "भामाशाह योजना"),), "none", 0, 0, "pay",
+                    False),
+    DepartmentFault("discom", DISCOMS, "decline", 1, 0, "pay", True),
+    DepartmentFault("phed", (Department("PHED", "Public Health Engineering Department", "जन स्वास्थ्य अभियांत्रिकी "
+                                        "विभाग"),), "slow", -1, 4_000, "both", True),
+]
 OTP = OtpSent("sample", "sent", expires_in_seconds=300, resend_after_seconds=30, resends_left=3)
 
 
@@ -343,6 +356,21 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
         page.table.selectRow(1)
         return main
 
+    def training() -> QWidget:
+        # The demo kiosk as `python -m ui --demo` makes it: its server behind the training relay (not started).
+        relay = DemoRelay("http://127.0.0.1:8765", port=8766)
+        server_url, core.demo_network = core.server_url, relay
+        core.use_server(relay.url)
+        window = TrainingWindow(core, _main(core))
+        window.show()  # reads the demo server: there is none here, so the sample departments replace its answer
+        window.on_rows_read(TRAINING_ROWS, lambda: t("training.switched_on", department=department_names(
+            TRAINING_ROWS[1]), state=fault_state(TRAINING_ROWS[1])))
+        window.table.setCurrentCell(1, 0)
+        core.use_server(server_url)
+        core.demo_network = None
+        relay.stop()
+        return window
+
     return {"01-login": login, "02-login-wrong-password": login_error, "03-login-offline": login_offline,
             "04-first-login-new-password": change_password, "05-profile": profile,
             "06-forgot-sso-id-otp": forgot_sso, "07-forgot-sso-id-found": forgot_sso_found,
@@ -350,7 +378,8 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
             "11-settings-printer": settings_printer, "12-settings-language": settings_language,
             "13-settings-server": settings_server, "14-receipt": receipt, "15-avail-service": avail_service,
             "16-avail-service-offline": avail_offline, "17-day-end": day_end,
-            "18-refill": refill, "19-fund-payout": fund_payout, "20-statement": statement, "21-reconcile": reconcile}
+            "18-refill": refill, "19-fund-payout": fund_payout, "20-statement": statement, "21-reconcile": reconcile,
+            "22-training": training}
 
 
 def _main(core: Core) -> MainWindow:
