@@ -73,6 +73,13 @@ class ReceiptWindow(QDialog):
         self.tr_.dynamic(self.show_note)
         self.resize(paper.dots + 120, 720)
         self.pixmap: QPixmap | None = None
+        self.finished.connect(self.on_finished)
+
+    def on_finished(self, _result: int) -> None:
+        """Let the preview image (megabytes) go as the window closes, not whenever Python's cycle collector gets
+        to the window's Python side: at a counter closing a receipt a minute, those would pile up."""
+        self.pixmap = None
+        self.preview.clear()
 
     def load_preview(self) -> Op[bytes]:
         receipt, paper = self.receipt, self.paper

@@ -228,6 +228,7 @@ def test_a_closed_receipt_window_is_freed_and_leaves_nothing_behind(qtbot: QtBot
         window.show()
         qtbot.waitUntil(lambda: window.pixmap is not None, timeout=TIMEOUT)
         window.close()
+        assert window.pixmap is None and window.preview.pixmap().isNull()  # the image goes as the window closes
         return weakref.ref(window)
 
     stray = banners()
