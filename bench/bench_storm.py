@@ -373,6 +373,7 @@ class Figures:
     pg_waits: Counter[str] = field(default_factory=Counter)
     pg_lock_waits: Counter[str] = field(default_factory=Counter)
     pg_work: dict[str, int] = field(default_factory=dict)  # pg_stat_database: commits, rows … during the storm
+    pg_tables: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)  # per table: scans, rows read
     pgbench_tps: float | None = None
     provision_seconds: float = 0.0
 
@@ -393,16 +394,13 @@ class Figures:
 
 def _cause(exc: BaseException) -> str:
     """The innermost reason of a failed request: refused, reset, timed out …"""
-    seen = exc
-    while True:
-        inner = seen.__cause__ or seen.__context__ or (seen.args[0] if seen.args and isinstance(
-            seen.args[0], BaseException) else None)
-        if inner is None or inner is seen:
+    seen: BaseException = exc
+    for _ in range(10):
+        inner = getattr(seen, "reason", None) or seen.__cause__ or next(
+            (a for a in seen.args if isinstance(a, BaseException)), None)
+        if not isinstance(inner, BaseException) or inner is seen:
             break
         seen = inner
-    reason = getattr(seen, "reason", None)
-    if isinstance(reason, BaseException):
-        seen = reason
     return f"{type(exc).__name__} ({type(seen).__name__})" if seen is not exc else type(exc).__name__
 
 
@@ -737,7 +735,7 @@ class Storm:
         cpu0 = _own_cpu()
         servers0 = _server_cpu(self.rig)
         pg0 = _pg_cpu(self.rig)
-        work0 = _pg_work(self.rig.dsn)
+        work0, tables0 = _pg_work(self.rig.dsn), _pg_tables(self.rig.dsn)
         sampler = WaitSampler(self.rig.dsn).start()
         drills = threading.Thread(target=drill_runner, args=(self,), name="drills") if drill_runner else None
         start = time.perf_counter()
@@ -759,9 +757,13 @@ class Storm:
         if pg0 is not None and pg1 is not None and "pgrestart" not in self.config.drills:
             self.figures.pg_cpu_s = pg1 - pg0
         self.figures.pg_waits = sampler.stop()
-        work1 = _pg_work(self.rig.dsn)
+        work1, tables1 = _pg_work(self.rig.dsn), _pg_tables(self.rig.dsn)
         if "pgrestart" not in self.config.drills:  # the statistics start again with the server
             self.figures.pg_work = {k: work1[k] - work0.get(k, 0) for k in work1}
+            zero = (0, 0, 0, 0)
+            self.figures.pg_tables = {
+                name: tuple(a - b for a, b in zip(v, tables0.get(name, zero), strict=True))  # type: ignore[misc]
+                for name, v in tables1.items()}
         self.figures.pg_lock_waits = sampler.lock_waits
         if errors:
             raise errors[0]
@@ -1094,6 +1096,14 @@ def _pg_work(dsn: str) -> dict[str, int]:
     return dict(zip(names, (int(v) for v in row or ()), strict=False))
 
 
+def _pg_tables(dsn: str) -> dict[str, tuple[int, int, int, int]]:
+    """Per table: sequential scans, rows they read, index scans, rows fetched by them."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        return {str(name): (int(a), int(b), int(c or 0), int(d or 0)) for name, a, b, c, d in conn.execute(
+            "SELECT relname, seq_scan, seq_tup_read, idx_scan, idx_tup_fetch FROM pg_stat_user_tables")}
+
+
 def _own_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -1212,6 +1222,11 @@ def report(f: Figures, config: StormConfig) -> str:
     if f.pg_work and f.operations:
         lines.append("  PostgreSQL work per operation: " + ", ".join(
             f"{v / f.operations:.1f} {k}" for k, v in f.pg_work.items()))
+    if f.pg_tables and f.operations:
+        busiest = sorted(f.pg_tables.items(), key=lambda kv: -(kv[1][1] + kv[1][3]))[:6]
+        lines.append("  rows read per operation, busiest tables (sequential scans + index fetches):" + "".join(
+            f"\n    {(v[1] + v[3]) / f.operations:>8.1f}  {name} ({v[0] / f.operations:.2f} seq scans, "
+            f"{v[1] / f.operations:.1f} rows by them; {v[2] / f.operations:.1f} index scans)" for name, v in busiest))
     waits = sum(f.pg_lock_waits.values())
     if waits:
         lines.append("  statements waiting for a row lock (share of those samples):" + "".join(

@@ -177,3 +177,31 @@ def test_the_benchmark_quick_mode_prints_every_figure_beside_pgbench(capsys: pyt
     for figure in ("operations/s", "batch latency: p50", "baseline pgbench tpcb-like", "CPU during the storm",
                    "lost answers", "every operation exactly once"):
         assert figure in out, out
+
+
+def test_bulk_onboarding_sends_first_passwords_and_a_list_sent_again_changes_nothing(rig: Rig) -> None:
+    admin = rig.servers[0]
+    tag = uuid.uuid4().hex[:6].upper()
+    items = [{"code": f"BULK-{tag}-{i}", "name": f"Kiosk {i}", "holder_name": "Holder", "district": "Ajmer",
+              "sso_id": f"SSO.BULK{tag}{i}", "mobile": f"98765{i:05d}", "email": f"bulk{i}@example.in"}
+             for i in range(3)]
+    r = admin.admin("POST", "/kiosks/batch", json={"items": items, "issue_passwords": True})
+    assert r.status_code == 200, r.text
+    assert [x["status"] for x in r.json()["results"]] == ["created"] * 3
+    sms = [m for m in admin.admin("GET", "/messages", params={"limit": 50}).json()["messages"]
+           if m["channel"] == "sms" and f"SSO.BULK{tag}" in m["body"] and "Password: " in m["body"]]
+    assert len(sms) == 3
+
+    again = admin.admin("POST", "/kiosks/batch", json={"items": [*items[:1], {**items[1], "code": f"BULK-{tag}-9"}],
+                                                       "issue_passwords": True})
+    assert again.status_code == 200, again.text
+    assert [(x["status"], x["error"]["code"]) for x in again.json()["results"]] == [
+        ("exists", "kiosk_exists"), ("exists", "kiosk_exists")]  # the same code, or the same SSO ID
+    assert len([m for m in admin.admin("GET", "/messages", params={"limit": 50}).json()["messages"]
+                if f"SSO.BULK{tag}" in m["body"]]) == 6  # no new password went out
+
+    bad = admin.admin("POST", "/kiosks/batch", json={"items": [{**items[0], "mobile": "12345"}]})
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_request"
+    assert admin.admin("POST", "/kiosks/batch", json={"items": []}).status_code == 422
+    assert admin.http.post(admin.url + "/api/v1/admin/kiosks/batch", json={"items": items},
+                           headers={"X-Admin-Token": "wrong"}).status_code == 401
