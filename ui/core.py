@@ -17,18 +17,19 @@ from keyring.backend import KeyringBackend
 
 from kiosk_app.api import ApiClient
 from kiosk_app.auth import KioskAccount
-from kiosk_app.config import KioskConfig
-from kiosk_app.core import KioskCore
 from kiosk_app.session import LocalSettings, TokenStore
 from printing.connections import FoundUsbPrinter, PrinterAddress, connect, discover_usb_printers
 from printing.errors import PrinterProblem
 from printing.receipt import HelpDesk
-from printing.spool_runner import PrintOutcome, PrintResult, ReceiptPrinting
 from printing.thermal import Paper
 from ui.settings import Preferences, PreferencesFile, usb_text
 
 if TYPE_CHECKING:
+    # The client core (SQLite, sqlite-utils, the use-cases) and the receipt spool load on first use, after the
+    # login window is up: they are a third of the imports the login window would otherwise wait for.
+    from kiosk_app.core import KioskCore
     from kiosk_app.demo_network import DemoRelay
+    from printing.spool_runner import PrintResult, ReceiptPrinting
 
 log = logging.getLogger("emitra.ui")
 
@@ -155,6 +156,8 @@ class Core:
         """The kiosk's local database (catalog cache, outbox, receipt spool): next to the settings file."""
         if self.config_dir is not None:
             return self.config_dir / "kiosk.sqlite3"
+        from kiosk_app.config import KioskConfig  # offline_cache's SQLite code: after the login window
+
         return KioskConfig.from_env().database_path
 
     def kiosk(self) -> KioskCore:
@@ -163,6 +166,9 @@ class Core:
         Opening touches SQLite (on kiosk_app's database worker, but the caller waits): call it from an op.
         It shares the account's API client, so it works with the session of whoever is signed in.
         """
+        from kiosk_app.config import KioskConfig
+        from kiosk_app.core import KioskCore
+
         with self._kiosk_lock:
             if self._kiosk is None:
                 config = KioskConfig(server_url=self.server_url, database=self.database_path)
@@ -272,16 +278,22 @@ class SpoolDesk:
         return self.address is not None
 
     def _printing(self) -> ReceiptPrinting:
+        from printing.spool_runner import ReceiptPrinting
+
         address, paper, backend = self.address, self.paper, self.usb_backend
         assert address is not None
         return ReceiptPrinting(self.kiosk.store.spool, lambda: connect(address, paper, usb_backend=backend), paper)
 
     def print_spooled(self, spool_id: int) -> PrintResult:
+        from printing.spool_runner import PrintOutcome, PrintResult
+
         if self.address is None:
             return PrintResult(PrintOutcome.FAILED, spool_id, PrinterNotSet())
         return self.kiosk.worker.call(lambda: self._printing().print_spooled(spool_id))
 
     def reprint(self, spool_id: int) -> PrintResult:
+        from printing.spool_runner import PrintOutcome, PrintResult
+
         if self.address is None:
             return PrintResult(PrintOutcome.FAILED, spool_id, PrinterNotSet())
         return self.kiosk.worker.call(lambda: self._printing().reprint(spool_id))
@@ -318,6 +330,8 @@ def find_usb_printers(usb_backend: Any = None) -> list[FoundUsbPrinter]:
 
 def print_check_page(address: PrinterAddress, paper: Paper, usb_backend: Any = None) -> PrintResult:
     """Print the check page on a worker thread; a printer problem comes back inside the result."""
+    from printing.spool_runner import ReceiptPrinting
+
     # ReceiptPrinting.test_print never touches the spool: the check page is not a receipt to keep.
     desk = ReceiptPrinting(cast(Any, None), lambda: connect(address, paper, usb_backend=usb_backend), paper)
     return desk.test_print()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -11,8 +12,10 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
 from kiosk_app.errors import KioskError
 from printing.errors import PrinterProblem
-from printing.spool_runner import PrintOutcome, PrintResult
 from ui.strings import both, language_switch, t
+
+if TYPE_CHECKING:
+    from printing.spool_runner import PrintResult
 
 # A message that can be rendered again in another language: a catalogue lookup or an error's own pair.
 Message = Callable[[], str]
@@ -37,6 +40,8 @@ def explain(exc: BaseException) -> Message:
 
 
 def print_result_text(result: PrintResult) -> str:
+    from printing.spool_runner import PrintOutcome  # with the receipt spool's SQLite code: not before the login
+
     if result.problem is not None:
         return error_text(result.problem)
     text = t("print.sent_unknown") if result.outcome is PrintOutcome.SENT_STATUS_UNKNOWN else t("print.printed")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QPushButton, QStackedW
 
 from kiosk_app import __version__
 from kiosk_app.auth import Profile, SignedIn
-from kiosk_app.core import KioskCore
 from kiosk_app.errors import EnvironmentFault, NotSignedIn, SessionExpired
 from printing.money import format_rupees
 from ui.core import Core, KioskObservers, WalletBalance, read_balance, server_reachable
@@ -25,6 +24,9 @@ from ui.dialogs import messages
 from ui.forms import Translated, explain, shortcut
 from ui.ops import Op
 from ui.strings import t
+
+if TYPE_CHECKING:
+    from kiosk_app.core import KioskCore  # loaded on first use (ui.core.Core.kiosk), not before the login window
 
 HEALTH_INTERVAL_MS = 30_000
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, Signal
@@ -34,13 +35,15 @@ from printing.connections import (
     PrinterAddress,
     VirtualPrinterAddress,
 )
-from printing.spool_runner import PrintOutcome, PrintResult
 from printing.thermal import PAPERS
 from ui.core import Core, check_server_url, find_usb_printers, print_check_page
 from ui.forms import ERROR_STYLE, Field, Translated, explain, print_result_text, say, shortcut
 from ui.ops import Op
 from ui.settings import PRINTER_KINDS, Preferences, parse_usb, usb_text
 from ui.strings import t
+
+if TYPE_CHECKING:
+    from printing.spool_runner import PrintResult
 
 TABS = ("printer", "language", "server")
 KIND_KEYS = {"none": "settings.kind_none", "usb": "settings.kind_usb", "file": "settings.kind_file",
@@ -306,6 +309,8 @@ class SettingsDialog(QDialog):
         self.usb_combo.setFocus()
 
     def show_printer_notes(self) -> None:
+        from printing.spool_runner import PrintOutcome
+
         count = self.found_count
         self.found_note.setText("" if count is None else
                                 t("settings.found", count=count) if count else t("settings.none_found"))

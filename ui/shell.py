@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from kiosk_app.auth import SignedIn
 from kiosk_app.errors import ConfigurationError
-from printing.spool_runner import PrintOutcome, PrintResult
 from ui import features
 from ui.core import Core
 from ui.dialogs import messages
@@ -20,6 +20,9 @@ from ui.settings import Preferences
 from ui.settings_dialog import SettingsDialog
 from ui.sign_in import SignInWindow
 from ui.strings import Language, current_language, language_switch, t
+
+if TYPE_CHECKING:
+    from printing.spool_runner import PrintResult
 
 ACTIVITY_EVENTS = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
                              QEvent.Type.Wheel, QEvent.Type.TouchBegin})
@@ -203,6 +206,8 @@ class Shell(QObject):
             self.idle.arm(self.idle_interval_ms)
 
     def on_printer_checked(self, result: PrintResult, description: str) -> None:
+        from printing.spool_runner import PrintOutcome
+
         state = PrinterState.PROBLEM if result.outcome is PrintOutcome.FAILED else PrinterState.READY
         self.printer_state = (state, description)
         if self.main is not None:
