@@ -214,6 +214,7 @@ class AvailServicePage(FeaturePage):
         self._choice(self.service_combo).chosen.connect(self.on_service_combo_chosen)
         self._advance_generation = 0
         self._focus_when_loaded: Field | None = None
+        self._choices: dict[str, list[tuple[str, str, str]]] = {}
         left = QVBoxLayout()
         left.addWidget(self.search.label)
         left.addWidget(self.search.editor)
@@ -394,7 +395,7 @@ class AvailServicePage(FeaturePage):
             self.tr_.banner.show_message(say("avail.catalog_cached"), "info")
         else:
             self.tr_.banner.show_message(None)
-        self._fill(self.utility, [(code, both(en, hi)) for code, en, hi in opened.categories])
+        self._fill(self.utility, opened.categories)
         self.refresh()
         if self.search.text():
             self.on_search_text_changed(self.search.text())
@@ -456,15 +457,25 @@ class AvailServicePage(FeaturePage):
         if on:
             self.utility.editor.setFocus()
 
-    def _fill(self, f: Field, items: list[tuple[str, str]]) -> None:
-        """Put "— choose —" and the items in a list without loading the next list for the first entry."""
+    def _fill(self, f: Field, items: list[tuple[str, str, str]]) -> None:
+        """Put "— choose —" and the items (code, English, Hindi) in a list without loading the next list for the
+        first entry; the names follow the language (`_name_choices`)."""
+        self._choices[f.name] = items
         combo = self._combo(f)
         combo.blockSignals(True)
         combo.clear()
         combo.addItem(t("avail.choose"), None)
-        for code, text in items:
-            combo.addItem(text, code)
+        for code, en, hi in items:
+            combo.addItem(both(en, hi), code)
         combo.blockSignals(False)
+
+    def _name_choices(self) -> None:
+        for f in (self.utility, self.department, self.service_combo):
+            combo = self._combo(f)
+            if combo.count():
+                combo.setItemText(0, t("avail.choose"))
+            for index, (_code, en, hi) in enumerate(self._choices.get(f.name, []), start=1):
+                combo.setItemText(index, both(en, hi))
 
     def on_utility_changed(self, _index: int) -> None:
         self._advance_generation += 1
@@ -479,7 +490,7 @@ class AvailServicePage(FeaturePage):
     def on_departments_loaded(self, generation: int, departments: list[dict[str, str]]) -> None:
         if generation != self._advance_generation:
             return  # the operator has moved on to another utility
-        self._fill(self.department, [(d["code"], both(d["name_en"], d.get("name_hi", ""))) for d in departments])
+        self._fill(self.department, [(d["code"], d["name_en"], d.get("name_hi", "")) for d in departments])
         self._focus_loaded(self.department)
 
     def on_department_changed(self, _index: int) -> None:
@@ -494,7 +505,7 @@ class AvailServicePage(FeaturePage):
     def on_services_loaded(self, generation: int, services: list[ServiceInfo]) -> None:
         if generation != self._advance_generation:
             return
-        self._fill(self.service_combo, [(s.code, both(s.name_en, s.name_hi)) for s in services])
+        self._fill(self.service_combo, [(s.code, s.name_en, s.name_hi) for s in services])
         self._focus_loaded(self.service_combo)
 
     def _go_on_to(self, f: Field) -> None:
@@ -563,6 +574,7 @@ class AvailServicePage(FeaturePage):
         """Show what fits the chosen service, the bill and the connection (also on a language change)."""
         service = self.service
         chosen = service is not None
+        self._name_choices()
         for spec_field in self.spec_fields:
             spec_field.retranslate()
         self.flow.setEnabled(chosen or bool(self.bills))

@@ -377,6 +377,11 @@ def test_advance_search_utility_department_service_by_keyboard_alone(
     assert focused() is department and department.currentData() == "AVVNL"
     press(qtbot, Qt.Key.Key_Return)
     assert focused() is service and page.service is None
+    language_switch().set_language(Language.HINDI)  # the lists follow the language, the choices stay
+    assert (utility.currentText(), department.currentText(), service.itemText(0)) == (
+        "उपयोगिता", "अजमेर विद्युत वितरण निगम लि.", "— चुनें —")
+    language_switch().set_language(Language.ENGLISH)
+    assert department.currentText() == "Ajmer Vidyut Vitran Nigam Ltd" and focused() is service
     press(qtbot, Qt.Key.Key_Down)  # moving onto the service does not open it yet
     assert service.currentData() == "ELEC-AVVNL" and page.service is None
     press(qtbot, Qt.Key.Key_Return)  # open it: the K No. field takes the keys
