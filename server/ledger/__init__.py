@@ -16,6 +16,7 @@ Every money-moving operation runs through `LedgerTx.run` inside one database tra
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -281,6 +282,7 @@ class LedgerTx:
     _hot: dict[tuple[int, int], int] = field(default_factory=lambda: defaultdict(int))
     _item_hot: list[tuple[int, int, int]] = field(default_factory=list)
     _locked: set[int] = field(default_factory=set)
+    _shards: dict[int, int] = field(default_factory=dict)
     _cursor: Any = None
 
     def execute(self, statement: Sql, params: dict[str, Any] | None = None) -> Any:
@@ -388,14 +390,7 @@ class LedgerTx:
         reverses_entry_id: int | None = None,
     ) -> int:
         """Write one balanced entry; `lines` are (account id, signed paise). Returns the entry id."""
-        merged: dict[int, int] = defaultdict(int)
-        for account_id, amount in lines:
-            if not isinstance(amount, int) or isinstance(amount, bool):
-                raise UnbalancedEntry(f"amount {amount!r} is not integer paise")
-            merged[account_id] += amount
-        legs = sorted((a, amt) for a, amt in merged.items() if amt != 0)
-        if sum(amt for _, amt in legs) != 0 or len(legs) < 2:
-            raise UnbalancedEntry(f"entry {kind} does not balance: {legs}")
+        legs = _legs(kind, lines)
         entry_id = self._execute(
             INSERT_ENTRY,
             {
@@ -414,13 +409,144 @@ class LedgerTx:
                 info = ACCOUNTS.by_id(self.conn, account_id)
                 if info.kiosk_id is not None:
                     raise UnbalancedEntry(f"kiosk account {info.code} posted without lock_kiosk")
-                self._item_hot.append((account_id, random.randrange(info.shards), amount))
+                self._item_hot.append((account_id, self._shard(info), amount))
         return int(entry_id)
+
+    def _shard(self, info: AccountInfo) -> int:
+        """One shard of a shared account per transaction: a batch of many postings locks one row, not all."""
+        shard = self._shards.get(info.id)
+        if shard is None:
+            shard = self._shards[info.id] = random.randrange(info.shards)
+        return shard
 
     def _apply_floored(self, account_id: int, amount: int) -> None:
         result = self._execute(UPDATE_FLOORED, {"amount": amount, "account_id": account_id})
         if result.rowcount != 1:
             raise InsufficientBalance("not enough balance in the kiosk wallet and credit line")
+
+    def debit_many(self, kiosk_code: str, debits: Sequence[Debit]) -> list[Debited | OperationResult | ApiError]:
+        """Many debits of one kiosk, each with `run` + `debit_kiosk`'s guarantees, in a handful of statements.
+
+        The day-end batch's hot path: the kiosk's rows are locked once, the operation ids already stored are
+        answered as replays (or 409 with another body), the rest are taken in order from the running
+        spendable (wallet first, then credit; one that does not fit is refused and the next may still fit),
+        and the operation rows, entries and lines of all of them are written with one multi-row INSERT each,
+        the kiosk's rows with one conditional UPDATE each. Answers, in order: `Debited` (the caller stores
+        the response with `store_responses`), `OperationResult` (replayed) or the refusal. Operation ids
+        must be distinct and share one scope.
+        """
+        if not debits:
+            return []
+        scope = debits[0].op.scope
+        ids = [d.op.operation_id for d in debits]
+        if len(set(ids)) != len(ids) or any(d.op.scope != scope for d in debits):
+            raise ValueError("debit_many needs distinct operation ids of one scope")
+        before = self.lock_kiosk(kiosk_code)
+        # After the lock: whatever another transaction of this kiosk stored is committed, so visible here.
+        stored: dict[str, tuple[str, str]] = {}
+        for start in range(0, len(ids), 500):
+            wanted = ids[start : start + 500]
+            found = self.execute(_select_operations(len(wanted)), {"scope": scope, **_numbered("id", wanted)})
+            stored.update((r[0], (r[1], r[2])) for r in found.fetchall())
+        answers: list[Debited | OperationResult | ApiError | None] = [None] * len(debits)
+        wallet, credit = before.wallet, before.credit
+        fresh: list[tuple[int, str, int, int, list[tuple[int, int]]]] = []
+        for i, debit in enumerate(debits):
+            digest = debit.op.request_hash()
+            if debit.op.operation_id in stored:
+                request_hash, response = stored[debit.op.operation_id]
+                answers[i] = (
+                    OperationResult(json.loads(response), replayed=True)
+                    if request_hash == digest
+                    else OperationIdReused(
+                        "this operation id was already used for a different request",
+                        operation_id=debit.op.operation_id,
+                    )
+                )
+                continue
+            if sum(a for _, a in debit.counters) != debit.amount:
+                raise UnbalancedEntry("counter amounts do not add up to the debit")
+            spendable = wallet + credit - before.credit_floor
+            if debit.amount > spendable:
+                answers[i] = InsufficientBalance(
+                    "not enough balance in the kiosk wallet and credit line",
+                    spendable_paise=spendable,
+                    requested_paise=debit.amount,
+                )
+                continue
+            from_wallet = min(max(wallet, 0), debit.amount)
+            from_credit = debit.amount - from_wallet
+            wallet, credit = wallet - from_wallet, credit - from_credit
+            lines = [(before.wallet_id, -from_wallet), (before.credit_id, -from_credit)]
+            lines += [(ACCOUNTS.get(self.conn, code).id, part) for code, part in debit.counters]
+            fresh.append((i, digest, from_wallet, from_credit, _legs(debit.kind, lines)))
+        if not fresh:
+            return [a for a in answers if a is not None]
+        now = self._now()
+        pk_of: dict[str, int] = {}
+        for chunk in _chunks(fresh, 200):
+            rows = [
+                {
+                    "scope": scope,
+                    "operation_id": debits[i].op.operation_id,
+                    "kind": debits[i].op.kind,
+                    "request_hash": digest,
+                    "response": "{}",
+                    "created_at": now,
+                }
+                for i, digest, *_ in chunk
+            ]
+            pk_of.update(
+                (str(r[1]), int(r[0]))
+                for r in self.execute(_INSERT_OPERATIONS(len(rows)), numbered_rows(rows)).fetchall()
+            )
+        if len(pk_of) != len(fresh):
+            # Only a transaction that had stored one of these ids without the kiosk's lock can get here;
+            # start again, and the ids it stored are replays then.
+            raise Contended("an operation id of this batch was stored concurrently")
+        entry_of: dict[int, int] = {}
+        for chunk in _chunks(fresh, 200):
+            rows = [
+                {
+                    "operation_pk": pk_of[debits[i].op.operation_id],
+                    "kind": debits[i].kind,
+                    "memo": debits[i].memo[:500],
+                    "created_at": now,
+                }
+                for i, *_ in chunk
+            ]
+            entry_of.update(
+                (int(r[1]), int(r[0])) for r in self.execute(_INSERT_ENTRIES(len(rows)), numbered_rows(rows)).fetchall()
+            )
+        lines_rows = [
+            {"entry_id": entry_of[pk_of[debits[i].op.operation_id]], "account_id": account_id, "amount": amount}
+            for i, _, _, _, legs in fresh
+            for account_id, amount in legs
+        ]
+        for lines_part in _chunks(lines_rows, 300):
+            self.execute(_INSERT_LINES(len(lines_part)), numbered_rows(lines_part))
+        for account_id, delta in (
+            (before.wallet_id, wallet - before.wallet),
+            (before.credit_id, credit - before.credit),
+        ):
+            if delta:
+                self._apply_floored(account_id, delta)
+        for _, _, _, _, legs in fresh:
+            for account_id, amount in legs:
+                if account_id not in self._locked:
+                    info = ACCOUNTS.by_id(self.conn, account_id)
+                    if info.kiosk_id is not None:
+                        raise UnbalancedEntry(f"kiosk account {info.code} posted without lock_kiosk")
+                    self._hot[(account_id, self._shard(info))] += amount
+        for i, _, from_wallet, from_credit, _ in fresh:
+            operation_pk = pk_of[debits[i].op.operation_id]
+            answers[i] = Debited(operation_pk, entry_of[operation_pk], from_wallet, from_credit)
+        return [a for a in answers if a is not None]
+
+    def store_responses(self, responses: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        """The answers of operations posted with `debit_many` (a replay returns them)."""
+        if responses:
+            self.executemany(STORE_RESPONSE, [{"response": json.dumps(r), "id": pk} for pk, r in responses])
 
     def finish(self) -> None:
         """Write the summed deltas of shared accounts, in a fixed order, just before commit."""
@@ -429,6 +555,89 @@ class LedgerTx:
                 self._execute(UPDATE_SHARD, {"amount": amount, "account_id": account_id, "shard": shard})
         self._hot.clear()
         self._locked.clear()
+        self._shards.clear()
+
+
+@dataclass(frozen=True)
+class Debit:
+    """One debit of `debit_many`: `counters` are (account code, paise) pairs summing to `amount`."""
+
+    op: OperationRequest
+    amount: int
+    counters: Sequence[tuple[str, int]]
+    kind: str
+    memo: str = ""
+
+
+@dataclass(frozen=True)
+class Debited:
+    operation_pk: int
+    entry_id: int
+    from_wallet_paise: int
+    from_credit_paise: int
+
+
+class Contended(Exception):
+    """A concurrent transaction got in between: the whole transaction is tried again (see `in_transaction`)."""
+
+
+def _legs(kind: str, lines: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """An entry's lines merged per account, zero legs dropped, checked to balance in integer paise."""
+    merged: dict[int, int] = defaultdict(int)
+    for account_id, amount in lines:
+        if not isinstance(amount, int) or isinstance(amount, bool):
+            raise UnbalancedEntry(f"amount {amount!r} is not integer paise")
+        merged[account_id] += amount
+    legs = sorted((a, amt) for a, amt in merged.items() if amt != 0)
+    if sum(amt for _, amt in legs) != 0 or len(legs) < 2:
+        raise UnbalancedEntry(f"entry {kind} does not balance: {legs}")
+    return legs
+
+
+C = TypeVar("C")
+
+
+def _chunks(items: Sequence[C], size: int) -> Iterable[Sequence[C]]:
+    return (items[start : start + size] for start in range(0, len(items), size))
+
+
+def _numbered(name: str, values: Sequence[Any]) -> dict[str, Any]:
+    return {f"{name}_{n}": v for n, v in enumerate(values)}
+
+
+def numbered_rows(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    return {f"{key}_{n}": value for n, row in enumerate(rows) for key, value in row.items()}
+
+
+def multi_row_insert(table: str, columns: Sequence[str], suffix: str = "") -> Callable[[int], Sql]:
+    """INSERT of n rows in one statement; parameters are named `column_<row>` (see `_numbered_rows`)."""
+
+    @functools.lru_cache(maxsize=64)
+    def statement(rows: int) -> Sql:
+        values = ", ".join("(" + ", ".join(f":{c}_{n}" for c in columns) + ")" for n in range(rows))
+        return Sql.of(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}{suffix}")
+
+    return statement
+
+
+_INSERT_OPERATIONS = multi_row_insert(
+    "operations",
+    ("scope", "operation_id", "kind", "request_hash", "response", "created_at"),
+    " RETURNING id, operation_id",
+)
+_INSERT_ENTRIES = multi_row_insert(
+    "journal_entries", ("operation_pk", "kind", "memo", "created_at"), " RETURNING id, operation_pk"
+)
+_INSERT_LINES = multi_row_insert("journal_lines", ("entry_id", "account_id", "amount"))
+
+
+@functools.lru_cache(maxsize=64)
+def _select_operations(count: int) -> Sql:
+    wanted = ", ".join(f":id_{n}" for n in range(count))
+    return Sql.of(
+        "SELECT operation_id, request_hash, response FROM operations "
+        f"WHERE scope = :scope AND operation_id IN ({wanted})"
+    )
 
 
 # -- kiosk money movements used by the routes ---------------------------------------------------------
@@ -523,6 +732,8 @@ _RETRYABLE_PG = {"40001", "40P01"}  # serialization failure, deadlock detected
 
 def _retryable(exc: BaseException) -> bool:
     """Lock conflicts that a fresh attempt of the whole transaction resolves."""
+    if isinstance(exc, Contended):
+        return True
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
     if getattr(orig, "sqlstate", None) in _RETRYABLE_PG:
         return True

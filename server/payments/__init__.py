@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, bindparam, insert, or_, select, update
@@ -29,14 +29,19 @@ from server.catalog import Catalog, Service
 from server.core.errors import ApiError, Conflict, NotFound
 from server.ledger import (
     ACCOUNTS,
+    Debit,
+    Debited,
     KioskBalances,
     LedgerTx,
     OperationRequest,
+    OperationResult,
     Sql,
     biller_code,
     credit_kiosk,
     debit_kiosk,
     in_transaction,
+    multi_row_insert,
+    numbered_rows,
     read_kiosk_balances,
 )
 from server.models import Kiosk, MicroAtmEntry, Payment, PaymentBill
@@ -70,6 +75,50 @@ INSERT_BILL = Sql.of(
     ":consumer_name, :bill_no, :bill_date, :due_date, :amount_due_paise, :amount_paise, :fields_json, "
     ":reference, :status, :biller_ref)"
 )
+INSERT_PAYMENTS = multi_row_insert(
+    "payments",
+    (
+        "kiosk_id",
+        "operation_pk",
+        "operation_id",
+        "status",
+        "method",
+        "total_paise",
+        "contact_mobile",
+        "contact_email",
+        "txn_id",
+        "debit_entry_id",
+        "from_wallet_paise",
+        "from_credit_paise",
+        "reversed_paise",
+        "offline",
+        "created_at",
+        "updated_at",
+    ),
+    " RETURNING id, operation_pk",
+)
+INSERT_BILLS = multi_row_insert(
+    "payment_bills",
+    (
+        "payment_id",
+        "position",
+        "service_code",
+        "department",
+        "biller",
+        "consumer_no",
+        "consumer_name",
+        "bill_no",
+        "bill_date",
+        "due_date",
+        "amount_due_paise",
+        "amount_paise",
+        "fields_json",
+        "reference",
+        "status",
+        "biller_ref",
+    ),
+)
+SET_RECEIPT_NO = Sql.of("UPDATE payments SET receipt_no = :receipt_no WHERE id = :id")
 FINISH_PAYMENT = Sql.of(
     "UPDATE payments SET status = :status, receipt_no = :receipt_no, debit_entry_id = :debit_entry_id, "
     "from_wallet_paise = :from_wallet_paise, from_credit_paise = :from_credit_paise WHERE id = :id"
@@ -450,9 +499,26 @@ class Payments:
 
         def post_all(tx: LedgerTx) -> dict[int, tuple[int, bool] | dict[str, Any]]:
             done: dict[int, tuple[int, bool] | dict[str, Any]] = {}
+            # Runs of plain wallet payments are posted together (`_post_bulk`); anything else — a replay of
+            # a known id, a second item with the same id, a cheque, a micro-ATM entry — goes one by one, in
+            # its place, so the items still take the wallet in the order they were sent.
+            run: list[int] = []
+            ids_seen: set[str] = set()
             for i, request in enumerate(requests):
                 if outcome[i] is not None:
                     continue
+                plain = (
+                    request.operation_id not in known
+                    and request.operation_id not in ids_seen
+                    and request.method == "wallet"
+                    and all(p.service.kind != "micro_atm" for p in priced[i])
+                )
+                ids_seen.add(request.operation_id)
+                if plain:
+                    run.append(i)
+                    continue
+                done.update(self._post_bulk(tx, kiosk_id, kiosk_code, requests, ops, priced, run))
+                run = []
                 try:
                     if request.operation_id in known:
                         tx.run(ops[i], _never)  # same body → replay; another body → 409
@@ -477,6 +543,7 @@ class Payments:
                     done[i] = (int(result.response["payment_id"]), result.replayed)
                 except ApiError as exc:
                     done[i] = _refused(exc)
+            done.update(self._post_bulk(tx, kiosk_id, kiosk_code, requests, ops, priced, run))
             return done
 
         posted = in_transaction(self.engine, post_all, savepoints=True)
@@ -490,6 +557,107 @@ class Payments:
             if isinstance(value, tuple):
                 outcome[i] = {"result": "done", "payment": views[value[0]]}
         return [o if o is not None else {"result": "refused"} for o in outcome]
+
+    def _post_bulk(
+        self,
+        tx: LedgerTx,
+        kiosk_id: int,
+        kiosk_code: str,
+        requests: list[PayRequest],
+        ops: list[OperationRequest],
+        priced: dict[int, list[PricedBill]],
+        indexes: list[int],
+    ) -> dict[int, tuple[int, bool] | dict[str, Any]]:
+        """Wallet payments of one batch with a few statements for all of them (`LedgerTx.debit_many`)."""
+        if not indexes:
+            return {}
+        txn_ids = {i: f"EMT{secrets.token_hex(6).upper()}" for i in indexes}
+        debits = []
+        for i in indexes:
+            per_biller: dict[str, int] = defaultdict(int)
+            for p in priced[i]:
+                per_biller[biller_code(p.service.biller)] += p.amount_paise
+            debits.append(
+                Debit(
+                    ops[i],
+                    sum(per_biller.values()),
+                    sorted(per_biller.items()),
+                    "bill_payment",
+                    f"payment {txn_ids[i]}",
+                )
+            )
+        out: dict[int, tuple[int, bool] | dict[str, Any]] = {}
+        posted: list[tuple[int, Debited]] = []
+        for i, answer in zip(indexes, tx.debit_many(kiosk_code, debits), strict=True):
+            if isinstance(answer, ApiError):
+                out[i] = _refused(answer)
+            elif isinstance(answer, OperationResult):
+                out[i] = (int(answer.response["payment_id"]), True)
+            else:
+                posted.append((i, answer))
+        if not posted:
+            return out
+        now = utcnow()
+        payment_of: dict[int, int] = {}
+        for part in _parts(posted, 100):
+            rows = [
+                {
+                    "kiosk_id": kiosk_id,
+                    "operation_pk": debited.operation_pk,
+                    "operation_id": requests[i].operation_id,
+                    "status": "pending",
+                    "method": "wallet",
+                    "total_paise": sum(p.amount_paise for p in priced[i]),
+                    "contact_mobile": requests[i].mobile,
+                    "contact_email": requests[i].email,
+                    "txn_id": txn_ids[i],
+                    "debit_entry_id": debited.entry_id,
+                    "from_wallet_paise": debited.from_wallet_paise,
+                    "from_credit_paise": debited.from_credit_paise,
+                    "reversed_paise": 0,
+                    "offline": int(requests[i].offline),
+                    "created_at": tx.sql_time(now),
+                    "updated_at": tx.sql_time(now),
+                }
+                for i, debited in part
+            ]
+            found = tx.execute(INSERT_PAYMENTS(len(rows)), numbered_rows(rows)).fetchall()
+            payment_of.update((int(r[1]), int(r[0])) for r in found)
+        day = f"{ist_today(now):%y%m%d}"
+        tx.executemany(
+            SET_RECEIPT_NO,
+            [
+                {"id": payment_of[d.operation_pk], "receipt_no": f"RJ{day}{payment_of[d.operation_pk]:09d}"}
+                for _, d in posted
+            ],
+        )
+        bill_rows = [
+            {
+                "payment_id": payment_of[debited.operation_pk],
+                "position": pos,
+                "service_code": p.service.code,
+                "department": p.service.department,
+                "biller": p.service.biller,
+                "consumer_no": p.consumer_no,
+                "consumer_name": p.bill.consumer_name,
+                "bill_no": p.bill.bill_no,
+                "bill_date": tx.sql_date(p.bill.bill_date),
+                "due_date": tx.sql_date(p.bill.due_date),
+                "amount_due_paise": p.bill.payable_now(ist_today(now)),
+                "amount_paise": p.amount_paise,
+                "fields_json": json.dumps(p.fields, sort_keys=True),
+                "reference": f"{txn_ids[i]}-{pos + 1}",
+                "status": "pending",
+                "biller_ref": None,
+            }
+            for i, debited in posted
+            for pos, p in enumerate(priced[i])
+        ]
+        for part_rows in _parts(bill_rows, 100):
+            tx.execute(INSERT_BILLS(len(part_rows)), numbered_rows(part_rows))
+        tx.store_responses([(d.operation_pk, {"payment_id": payment_of[d.operation_pk]}) for _, d in posted])
+        out.update({i: (payment_of[d.operation_pk], False) for i, d in posted})
+        return out
 
     def _send_many(self, payment_ids: list[int]) -> None:
         """Ask each department once for every unfinished bill of these payments; write answers together."""
@@ -922,3 +1090,10 @@ def _biller_refusal(exc: BillerError, field: str | None = None) -> ApiError:
 
 def load_kiosk_id(conn: Connection, kiosk_code: str) -> int:
     return int(conn.execute(select(kiosks_t.c.id).where(kiosks_t.c.code == kiosk_code)).scalar_one())
+
+
+T = TypeVar("T")
+
+
+def _parts(items: list[T], size: int) -> list[list[T]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]

@@ -18,10 +18,13 @@ from server.core.db import make_engine
 from server.kiosks import create_kiosk
 from server.ledger import (
     ACCOUNTS,
+    Debit,
+    Debited,
     InsufficientBalance,
     LedgerTx,
     OperationIdReused,
     OperationRequest,
+    OperationResult,
     UnbalancedEntry,
     audit,
     credit_kiosk,
@@ -113,6 +116,42 @@ class LedgerMachine(RuleBasedStateMachine):
         assert response["from_wallet_paise"] == from_wallet
         self.applied.append((op, "debit", kiosk, amount, response))
 
+    @rule(kiosk=st.sampled_from(KIOSKS), amounts=st.lists(st.integers(1, 60_000), min_size=1, max_size=6),
+          data=st.data())
+    def debit_many(self, kiosk: str, amounts: list[int], data: st.DataObject) -> None:
+        """The day-end batch's bulk debit, mixed with replays of earlier ones, in any order."""
+        earlier = [a for a in self.applied if a[1] == "debit-many" and a[2] == kiosk]
+        replays = data.draw(st.lists(st.sampled_from(earlier), max_size=2, unique_by=lambda a: a[0].operation_id)
+                            if earlier else st.just([]))
+        fresh = [OperationRequest("admin", uuid.uuid4().hex, "adjustment", {"k": kiosk, "a": a, "d": "many"})
+                 for a in amounts]
+        debits = [Debit(op, a, [("system:adjustments", a)], "debit") for op, a in zip(fresh, amounts, strict=True)]
+        debits += [Debit(op, a, [("system:adjustments", a)], "debit") for op, _, _, a, _ in replays]
+        debits = data.draw(st.permutations(debits))
+
+        def work(tx: LedgerTx) -> list[object]:
+            answers = tx.debit_many(kiosk, debits)
+            tx.store_responses([(a.operation_pk, {"from_wallet_paise": a.from_wallet_paise, "entry": a.entry_id})
+                                for a in answers if isinstance(a, Debited)])
+            return list(answers)
+
+        answers = in_transaction(self.engine, work)
+        stored = {op.operation_id: response for op, _, _, _, response in replays}
+        for debit, answer in zip(debits, answers, strict=True):
+            if debit.op.operation_id in stored:
+                assert isinstance(answer, OperationResult) and answer.replayed
+                assert answer.response == stored[debit.op.operation_id]
+            elif debit.amount > self.spendable(kiosk):
+                assert isinstance(answer, InsufficientBalance)
+            else:
+                assert isinstance(answer, Debited)
+                from_wallet = min(self.wallet[kiosk], debit.amount)
+                assert (answer.from_wallet_paise, answer.from_credit_paise) == (from_wallet, debit.amount - from_wallet)
+                self.wallet[kiosk] -= from_wallet
+                self.credit_used[kiosk] += debit.amount - from_wallet
+                response = {"from_wallet_paise": from_wallet, "entry": answer.entry_id}
+                self.applied.append((debit.op, "debit-many", kiosk, debit.amount, response))
+
     @precondition(lambda self: bool(self.applied))
     @rule(data=st.data())
     def replay(self, data: st.DataObject) -> None:
@@ -126,6 +165,9 @@ class LedgerMachine(RuleBasedStateMachine):
         changed = OperationRequest(op.scope, op.operation_id, op.kind, {**op.body, "a": amount + other})
         with pytest.raises(OperationIdReused):
             post(self.engine, changed, direction, kiosk, amount + other)
+        refused = in_transaction(self.engine, lambda tx: tx.debit_many(
+            kiosk, [Debit(changed, amount + other, [("system:adjustments", amount + other)], "debit")]))
+        assert len(refused) == 1 and isinstance(refused[0], OperationIdReused)
 
     @rule(kiosk=st.sampled_from(KIOSKS), limit=st.integers(0, 80_000))
     def change_credit_limit(self, kiosk: str, limit: int) -> None:
@@ -199,3 +241,29 @@ def test_unbalanced_entry_never_reaches_the_database(tmp_path: Path) -> None:
         assert audit(conn) == []
         assert read_kiosk_balances(conn, "RJ-X-01").wallet == 0
     engine.dispose()
+
+
+def test_debit_many_takes_the_wallet_first_then_credit_to_the_last_paisa_and_refuses_past_it(tmp_path: Path) -> None:
+    ACCOUNTS.clear()
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    migrate(Settings(database_url=url))
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        create_kiosk(conn, KioskIn(code="RJ-M-01", name="m", holder_name="h", district="d", sso_id="SSOM1",
+                                   mobile="9876543211", email="m@example.in", credit_limit_paise=500))
+    post(engine, OperationRequest("admin", "fund", "adjustment", {}), "credit", "RJ-M-01", 1_000)
+    amounts = [600, 600, 300, 1, 2]
+    debits = [Debit(OperationRequest("admin", f"many-{n}", "adjustment", {"a": a}), a, [("system:adjustments", a)],
+                    "debit") for n, a in enumerate(amounts)]
+    answers = in_transaction(engine, lambda tx: tx.debit_many("RJ-M-01", debits))
+    taken = [(a.from_wallet_paise, a.from_credit_paise) if isinstance(a, Debited) else type(a).__name__
+             for a in answers]
+    assert taken == [(600, 0), (400, 200), (0, 300), "InsufficientBalance", "InsufficientBalance"]
+    with engine.connect() as conn:
+        b = read_kiosk_balances(conn, "RJ-M-01")
+        assert (b.wallet, b.credit_used, b.spendable) == (0, 500, 0)
+        assert audit(conn) == []
+    with pytest.raises(ValueError, match="distinct"):
+        in_transaction(engine, lambda tx: tx.debit_many("RJ-M-01", [debits[0], debits[0]]))
+    engine.dispose()
+    ACCOUNTS.clear()
