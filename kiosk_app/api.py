@@ -15,6 +15,8 @@ from urllib3.util.retry import Retry
 from kiosk_app import __version__
 from kiosk_app.errors import (
     ConfigurationError,
+    DepartmentFailed,
+    DepartmentNoAnswer,
     NotSignedIn,
     Refused,
     ServerFault,
@@ -98,13 +100,19 @@ class ApiClient:
         return self._decode(response)
 
     def _decode(self, response: requests.Response) -> Any:
-        if response.status_code >= 500:
-            raise ServerFault(f"the server failed ({response.status_code}); try again in a while",
-                              status=response.status_code)
         try:
             body = response.json() if response.content else None
         except ValueError:
             body = None
+        if response.status_code >= 500:
+            error = body.get("error") if isinstance(body, dict) else None
+            if response.status_code in (502, 504) and isinstance(error, dict) and str(error.get("code", "")) in (
+                    DepartmentNoAnswer.code, DepartmentFailed.code):
+                # A department behind our server did not answer: our server is fine and said so.
+                details = {k: v for k, v in error.items() if k not in ("code", "message")}
+                raise refusal(response.status_code, str(error["code"]), str(error.get("message", "")), details)
+            raise ServerFault(f"the server failed ({response.status_code}); try again in a while",
+                              status=response.status_code)
         if response.status_code >= 400:
             error = body.get("error") if isinstance(body, dict) else None
             if not isinstance(error, dict):

@@ -239,6 +239,18 @@ class BillAlreadyPaid(Refused):
     hindi = "यह बिल पहले ही जमा हो चुका है; कोई राशि देय नहीं है।"
 
 
+class DepartmentNoAnswer(Refused):
+    """The department (not our server) did not answer Get Bill Details in time: nothing happened, ask again."""
+
+    code = "biller_timeout"
+    hindi = "विभाग से समय पर उत्तर नहीं मिला; बिल विवरण फिर से प्राप्त करें।"
+
+
+class DepartmentFailed(Refused):
+    code = "biller_error"
+    hindi = "विभाग ने अनुरोध पूरा नहीं किया; कुछ देर बाद फिर प्रयास करें।"
+
+
 class ConsumerNotFound(Refused):
     code = "consumer_not_found"
     hindi = "विभाग में इस नंबर का कोई उपभोक्ता नहीं है। बिल पर छपा नंबर जाँचें।"
@@ -341,7 +353,8 @@ _BY_CODE: dict[str, type[Refused]] = {
                 WrongCurrentPassword, PasswordRejected, PasswordChangeRequired, ProfileIncomplete,
                 KioskSuspended, OtpInvalid, OtpExpired, OtpUsed, OtpAttemptsExhausted, OtpRateLimited,
                 InvalidContact, ProfileNotConfirmed, OfflineLimitExceeded, UnknownService, InvalidField,
-                ContactRequired, InsufficientBalance, BillAlreadyPaid, ConsumerNotFound, AmountMismatch,
+                ContactRequired, InsufficientBalance, BillAlreadyPaid, ConsumerNotFound, DepartmentNoAnswer,
+                DepartmentFailed, AmountMismatch,
                 UnknownPayment, OperationIdReused, AmountOutOfRange, InvalidAmount, UnknownOrder, CugCodeRequired,
                 InvalidCugCode, WrongCugCode, CugCodeUsed, NoOldEmitraId, NoLegacyLimit, NothingDue,
                 AmountExceedsDue, InvalidRange, RangeTooLong)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from kiosk_app.errors import AnswerLost, NeedsConnection, OfflineLimitExceeded
+from kiosk_app.errors import AnswerLost, DepartmentNoAnswer, NeedsConnection, OfflineLimitExceeded
 from kiosk_app.services import BillLine, Contact, OutcomeStatus, PaymentOrder
 from kiosk_app.worker import DbWorker
 from offline_cache.outbox import OutboxState
@@ -75,6 +75,26 @@ def test_online_payment_is_written_first_then_paid_with_a_success_receipt(server
     snapshot = core.worker.call(core.store.state.wallet)
     assert snapshot is not None and snapshot.spendable_paise == FUNDS - bill.amount_paise
     assert_exactly_once(server, pc.code, {outcome.operation_id: bill.amount_paise}, FUNDS)
+    pc.close()
+
+
+def test_a_department_that_does_not_answer_get_bill_details_is_named_and_nothing_is_queued(
+        server: ServerProcess, tmp_path: Path) -> None:
+    pc = kiosk_pc(server, tmp_path)
+    bill = paper_bills(1, series=2)[0]
+    server.admin("PUT", "/billers/discom/fault", json={"fault": "timeout", "applies_to": "fetch", "times": -1})
+    try:
+        with pytest.raises(DepartmentNoAnswer) as no_answer:
+            pc.core.payments.get_bill(bill.service_code, {"k_no": bill.k_no})
+        assert no_answer.value.status == 504 and "Get Bill Details again" in no_answer.value.message_en
+        assert no_answer.value.message_hi and "विभाग" in no_answer.value.message_hi
+        with pytest.raises(DepartmentNoAnswer):  # Pay checks the bill first: refused, nothing in doubt
+            pc.core.payments.pay(bill.order())
+        assert pc.core.payments.queue_length() == 0
+    finally:
+        server.admin("PUT", "/billers/discom/fault", json={"fault": "none"})
+    assert pc.core.payments.get_bill(bill.service_code, {"k_no": bill.k_no}).payable_now_paise == bill.amount_paise
+    assert_exactly_once(server, pc.code, {}, FUNDS)
     pc.close()
 
 
