@@ -223,7 +223,7 @@ class DemoPanel(QFrame):
     def refresh(self) -> None:
         if not self.refresh_button.isEnabled():
             return  # a read is already on its way
-        url = self.core.server_url
+        url = self.core.demo_server_url  # straight to the demo server, even while training cuts the line
         (Op(self, lambda: read_demo_logins(url)).busy(self.refresh_button)
          .success(self.on_logins_read).failure(self.on_read_failed).run())
 
