@@ -19,6 +19,9 @@ from offline_cache.store import LocalStore
 
 log = logging.getLogger("emitra.sync")
 
+# Per-item answers that mean "not now" rather than "no": the department did not answer the bill check.
+TRANSIENT = frozenset({502, 503, 504})
+
 
 @dataclass(frozen=True)
 class ReconcileItem:
@@ -116,6 +119,7 @@ class DayEndSync:
         run_id = self.worker.call(self.store.state.sync_started)
         total = self.worker.call(self.store.outbox.queue_length)
         self._total, self._sent, self._done, self._refused = total, 0, 0, 0
+        self._deferred: dict[str, str] = {}
         interrupted: str | None = None
         needs_sign_in = False
         self._progress()
@@ -138,6 +142,12 @@ class DayEndSync:
         else:
             if self.connectivity is not None:
                 self.connectivity.report(True)
+        if self._deferred:
+            for op_id, reason in self._deferred.items():
+                self.worker.call(self.store.outbox.requeue, [op_id], note=reason)
+            if interrupted is None:
+                interrupted = (f"{len(self._deferred)} payment(s) wait for their department, which did not answer; "
+                               "they are sent again at the next sync")
         remaining = self.worker.call(self.store.outbox.queue_length)
         pending = len(self.worker.call(self.store.outbox.awaiting_department))
         summary = SyncSummary(total, self._done, self._refused, remaining, pending, self._stop.is_set(),
@@ -206,6 +216,11 @@ class DayEndSync:
                 else:
                     outcomes.append(Outcome(item["operation_id"], True, result=view))
                     continue
+            if item.get("status_code") in TRANSIENT:
+                # The department did not answer the bill check: nothing was done, and nothing is wrong with
+                # the payment. It waits for the next sync instead of going to Reconcile.
+                self._deferred[item["operation_id"]] = str(error.get("message") or "the department did not answer")
+                continue
             outcomes.append(Outcome(item["operation_id"], False, error=error))
         self._record(outcomes)
 

@@ -89,3 +89,26 @@ def test_sync_can_be_stopped_and_resumed_and_reports_progress(server: ServerProc
     del expected[refusal.operation_id]
     assert_exactly_once(server, pc.code, expected, funds)
     pc.close()
+
+
+def test_payments_whose_department_does_not_answer_the_bill_check_wait_for_the_next_sync_not_reconcile(
+        server: ServerProcess, tmp_path: Path) -> None:
+    bills = paper_bills(10, series=33)
+    funds = sum(b.amount_paise for b in bills)
+    pc = KioskPc(server, tmp_path, "RJ-SYNC-0003", funds=funds)
+    ids = pc.queue_offline(bills)
+    expected = dict(zip(ids, (b.amount_paise for b in bills), strict=True))
+    server.admin("PUT", "/billers/discom/fault", json={"fault": "timeout", "applies_to": "fetch", "times": -1})
+    try:
+        first = pc.core.sync.run()
+    finally:
+        server.admin("PUT", "/billers/discom/fault", json={"fault": "none"})
+    assert (first.total, first.done, first.refused, first.remaining, first.reconcile) == (10, 0, 0, 10, ())
+    assert first.interrupted is not None and "next sync" in first.interrupted and not first.complete
+    counts = pc.core.worker.call(pc.core.store.outbox.counts)
+    assert counts[OutboxState.QUEUED] == 10 and counts[OutboxState.REFUSED] == 0
+    assert_exactly_once(server, pc.code, {}, funds)  # nothing was paid while the department was silent
+    second = pc.core.sync.run()
+    assert second.complete and second.done == 10, second
+    assert_exactly_once(server, pc.code, expected, funds)
+    pc.close()
