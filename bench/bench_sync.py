@@ -99,7 +99,7 @@ def server_breakdown(work: Path, items: int) -> dict[str, float]:
     requests = [PayRequest(uuid.uuid4().hex, [BillRequest(b.service_code, {"k_no": b.k_no}, b.amount_paise)],
                            "9876543210", None, "wallet", offline=True) for b in bills]
     import server.payments as module
-    module.in_transaction = timed("ledger transaction (savepoint per item)", in_transaction)  # type: ignore[assignment]
+    module.in_transaction = timed("ledger transaction (set-wise posting)", in_transaction)  # type: ignore[assignment]
     start = time.perf_counter()
     try:
         for i in range(0, items, 100):
