@@ -52,7 +52,8 @@ class ServerProcess:
             except (requests.ConnectionError, requests.Timeout):
                 pass  # not listening yet, or a loaded machine: ask again until the deadline
             time.sleep(0.05)
-        raise RuntimeError("server did not become healthy")
+        self.kill9()  # never leave a half-started server behind
+        raise RuntimeError(f"server did not become healthy in {timeout:g} s: {self.log_path.read_text()[-2000:]}")
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
