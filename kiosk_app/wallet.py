@@ -119,12 +119,14 @@ class RefillOrder:
 
     @classmethod
     def from_body(cls, body: Mapping[str, Any], base_url: str) -> RefillOrder:
-        path = str(body.get("payment_path") or f"/sim/gateway/orders/{body['order_id']}")
+        # The aggregator's page (absolute), or the demo server's simulator (relative to the server).
+        page = str(body.get("payment_url") or "")
+        url = page if "://" in page or not page else base_url.rstrip("/") + page
         return cls(str(body["order_id"]), str(body.get("operation_id", "")), str(body.get("purpose", "refill")),
                    str(body.get("channel", "")), int(body["amount_paise"]), str(body["status"]),
                    None if body.get("confirmed_paise") is None else int(body["confirmed_paise"]),
                    body.get("failure_reason"), str(body.get("created_at", "")), str(body.get("expires_at", "")),
-                   base_url.rstrip("/") + path)
+                   url)
 
 
 @dataclass(frozen=True)

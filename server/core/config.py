@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     )
     refill_min_paise: int = Field(100_00, ge=1, description="smallest net banking / aggregator refill (₹100)")
     refill_max_paise: int = Field(10_00_000_00, ge=1, description="largest net banking / aggregator refill (₹10 lakh)")
+    gateway_page_url: str | None = Field(
+        None,
+        description="the payment aggregator's page for one order, '{order_id}' replaced (https://…); unset: the "
+        "built-in simulator on a demo server, and no gateway orders on a production server",
+    )
     refill_order_ttl_minutes: int = Field(
         30, ge=1, description="an order the gateway has not completed by then is expired (the page was closed)"
     )

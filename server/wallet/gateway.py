@@ -74,6 +74,13 @@ class Refills:
                 min_paise=self.settings.refill_min_paise,
                 max_paise=self.settings.refill_max_paise,
             )
+        if self._page_url("ORDER") is None:
+            raise ApiError(
+                "net banking and aggregator payments are not set up on this server; use NEFT/RTGS to the kiosk's "
+                "virtual account, or contact the help desk",
+                code="gateway_not_configured",
+                status=503,
+            )
         body = {"amount_paise": amount, "channel": channel, "purpose": purpose}
         op = OperationRequest(kiosk_scope(kiosk_code), operation_id, f"{purpose}_order", body)
         if purpose == "payout":
@@ -141,8 +148,14 @@ class Refills:
             "created_at": iso(row.created_at),
             "expires_at": iso(row.expires_at),
             "completed_at": iso(row.completed_at),
-            "payment_path": f"/sim/gateway/orders/{row.order_id}" if self.settings.mode == "demo" else None,
+            "payment_url": self._page_url(row.order_id),
         }
+
+    def _page_url(self, order_id: str) -> str | None:
+        """Where the operator pays the order: the aggregator's page, or the simulator's (relative) on a demo."""
+        if self.settings.gateway_page_url:
+            return self.settings.gateway_page_url.replace("{order_id}", order_id)
+        return f"/sim/gateway/orders/{order_id}" if self.settings.mode == "demo" else None
 
     def expire_due(self) -> int:
         """Orders nobody completed in time (the page was closed): pending → expired."""

@@ -88,7 +88,7 @@ def test_gateway_refill_credits_once_and_replays_change_nothing(kiosk: WalletKio
     assert error(too_small) == (422, "amount_out_of_range") and too_small.json()["error"]["field"] == "amount_paise"
     operation_id = op()
     first = order(kiosk, 50_000_00, operation_id, "aggregator")
-    assert first["status"] == "created" and first["payment_path"].endswith(first["order_id"])
+    assert first["status"] == "created" and first["payment_url"].endswith(first["order_id"])
     assert order(kiosk, 50_000_00, operation_id, "aggregator")["order_id"] == first["order_id"]
     changed = kiosk.call(
         "POST",
@@ -97,7 +97,7 @@ def test_gateway_refill_credits_once_and_replays_change_nothing(kiosk: WalletKio
     )
     assert error(changed) == (409, "operation_id_reused")
 
-    page = requests.get(kiosk.server.url + first["payment_path"], timeout=30)
+    page = requests.get(kiosk.server.url + first["payment_url"], timeout=30)
     assert page.status_code == 200 and "₹50,000.00" in page.text and "<form" in page.text
     done = sim(kiosk.server, first["order_id"], outcome="success").json()
     assert done["delivery"]["result"] == "credited"
@@ -170,7 +170,7 @@ def test_a_closed_page_leaves_an_order_that_expires_and_a_late_capture_still_cre
         assert kiosk.ok("GET", f"/wallet/refill/orders/{created['order_id']}")["status"] == "expired"
         r = sim(kiosk.server, created["order_id"], outcome="success")
         assert error(r) == (409, "gateway_session_ended")
-        assert "session has ended" in requests.get(kiosk.server.url + created["payment_path"], timeout=30).text
+        assert "session has ended" in requests.get(kiosk.server.url + created["payment_url"], timeout=30).text
         time.sleep(0.6)  # the background scheduler (every 0.2 s) has recorded the expiry: nothing left to do
         assert kiosk.server.admin("POST", "/wallet/scheduler/run").json()["done"] == 0
         assert kiosk.wallet == 0
@@ -194,9 +194,9 @@ def test_a_closed_page_leaves_an_order_that_expires_and_a_late_capture_still_cre
 def test_the_demo_gateway_page_pays_or_cancels_by_form(kiosk: WalletKiosk) -> None:
     paid, cancelled = order(kiosk, 1_500_00), order(kiosk, 1_700_00)
     url = kiosk.server.url
-    r = requests.post(url + paid["payment_path"], data={"outcome": "success"}, timeout=30)
+    r = requests.post(url + paid["payment_url"], data={"outcome": "success"}, timeout=30)
     assert r.status_code == 200 and "Payment successful" in r.text
-    r = requests.post(url + cancelled["payment_path"], data={"outcome": "failed"}, timeout=30)
+    r = requests.post(url + cancelled["payment_url"], data={"outcome": "failed"}, timeout=30)
     assert "Payment cancelled" in r.text
     assert kiosk.ok("GET", f"/wallet/refill/orders/{cancelled['order_id']}")["status"] == "failed"
     assert kiosk.wallet == 1_500_00
