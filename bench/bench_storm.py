@@ -535,7 +535,9 @@ class Storm:
             with self.lock:
                 self.figures.batch_latencies.append(time.perf_counter() - started)
             if status != 200:
-                self._count_error(f"batch refused whole: {status}")
+                code = answer.get("error", {}).get("code") if isinstance(answer, dict) else None
+                with self.lock:
+                    self.figures.refused[f"whole batch refused: {status} {code}"] += len(batch)
                 for op in batch:
                     if op.state == "sending":
                         op.state, op.error = "refused", f"batch {status}"
