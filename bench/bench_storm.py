@@ -104,6 +104,13 @@ class StormConfig:
             raise ValueError("kiosks must be 1..9999 and operations per kiosk 1..999")
         if not 1 <= self.batch_size <= 100:
             raise ValueError("the batch size must be 1..100 (the server's limit)")
+        if not 1 <= self.concurrency <= 2000:
+            raise ValueError("concurrency must be 1..2000 kiosks at once")
+        shares = {"duplicates": self.duplicates, "batch_replays": self.batch_replays, "refills": self.refills,
+                  "water": self.water, "underfunded": self.underfunded}
+        for name, share in shares.items():
+            if not 0 <= share <= 1:
+                raise ValueError(f"{name} is a share: 0..1")
         if self.in_doubt not in ("status", "resend", "mixed"):
             raise ValueError("in_doubt must be status, resend or mixed")
 
@@ -1259,11 +1266,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-baseline", action="store_true", help="skip pgbench")
     args = parser.parse_args(argv)
     drills = DRILLS if args.drills == "all" else tuple(d for d in args.drills.split(",") if d)
-    config = StormConfig(
-        kiosks=args.kiosks or (20 if args.quick else 1000),
-        ops_per_kiosk=args.ops or (10 if args.quick else 20),
-        batch_size=args.batch, duplicates=args.duplicates, batch_replays=args.batch_replays, refills=args.refills,
-        concurrency=args.concurrency or (8 if args.quick else 48), drills=drills, in_doubt=args.in_doubt)
+    try:
+        config = StormConfig(
+            kiosks=args.kiosks if args.kiosks is not None else (20 if args.quick else 1000),
+            ops_per_kiosk=args.ops if args.ops is not None else (10 if args.quick else 20),
+            batch_size=args.batch, duplicates=args.duplicates, batch_replays=args.batch_replays,
+            refills=args.refills, drills=drills,
+            concurrency=args.concurrency if args.concurrency is not None else (8 if args.quick else 48),
+            in_doubt=args.in_doubt)
+    except ValueError as exc:
+        parser.error(str(exc))
     with rig_for(config) as rig:
         baseline = None
         if not args.no_baseline:
