@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, Select, insert, select, update
 
 from server.auth.clock import aware
 from server.core.config import Settings
@@ -33,6 +33,7 @@ from server.wallet.books import (
     kiosk_scope,
     kiosks_t,
     orders_t,
+    payouts_t,
 )
 from server.wallet.credit import CreditLine
 from server.wallet.signatures import GATEWAY_HEADER, sign, verify
@@ -115,10 +116,21 @@ class Refills:
         result = in_transaction(self.engine, lambda tx: tx.run(op, apply))
         return self.order(kiosk_id, str(result.response["order_id"]))
 
+    def _select(self) -> Select[Any]:
+        """Orders with, for a confirmed payout, how its money was applied (the `credit_payouts` row)."""
+        return select(
+            orders_t,
+            payouts_t.c.amount_paise.label("applied_amount"),
+            payouts_t.c.interest_paise.label("applied_interest"),
+            payouts_t.c.principal_paise.label("applied_principal"),
+            payouts_t.c.to_wallet_paise.label("applied_to_wallet"),
+            payouts_t.c.business_date.label("applied_on"),
+        ).select_from(orders_t.outerjoin(payouts_t, payouts_t.c.entry_id == orders_t.c.entry_id))
+
     def order(self, kiosk_id: int, order_id: str) -> dict[str, Any]:
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(orders_t).where(orders_t.c.order_id == order_id, orders_t.c.kiosk_id == kiosk_id)
+                self._select().where(orders_t.c.order_id == order_id, orders_t.c.kiosk_id == kiosk_id)
             ).first()
         if row is None:
             raise NotFound("no such refill order at this kiosk", code="unknown_order", field="order_id")
@@ -127,15 +139,31 @@ class Refills:
     def orders(self, kiosk_id: int, limit: int = 20) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(orders_t).where(orders_t.c.kiosk_id == kiosk_id).order_by(orders_t.c.id.desc()).limit(limit)
+                self._select().where(orders_t.c.kiosk_id == kiosk_id).order_by(orders_t.c.id.desc()).limit(limit)
             ).all()
         return [self._view(r) for r in rows]
+
+    def open_orders(self, kiosk_id: int, purpose: str, limit: int = 20) -> list[dict[str, Any]]:
+        """The kiosk's orders still waiting for the gateway (created, not yet expired), newest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                self._select()
+                .where(
+                    orders_t.c.kiosk_id == kiosk_id,
+                    orders_t.c.purpose == purpose,
+                    orders_t.c.status == "created",
+                    orders_t.c.expires_at > self.now(),
+                )
+                .order_by(orders_t.c.id.desc())
+                .limit(limit)
+            ).all()
+        return [v for v in (self._view(r) for r in rows) if v["status"] == "created"]
 
     def _view(self, row: Any) -> dict[str, Any]:
         status = row.status
         if status == "created" and aware(row.expires_at) <= self.now():
             status = "expired"  # the scheduler will record it; the kiosk sees it at once
-        return {
+        view: dict[str, Any] = {
             "order_id": row.order_id,
             "operation_id": row.operation_id,
             "purpose": row.purpose,
@@ -150,6 +178,17 @@ class Refills:
             "completed_at": iso(row.completed_at),
             "payment_url": self._page_url(row.order_id),
         }
+        if row.purpose == "payout":
+            # How the confirmed amount was applied (interest, then the oldest outstanding, the rest to the
+            # wallet), as posted when the gateway confirmed it; null until then.
+            view["breakdown"] = None if row.applied_on is None else {
+                "amount_paise": row.applied_amount,
+                "interest_paise": row.applied_interest,
+                "principal_paise": row.applied_principal,
+                "to_wallet_paise": row.applied_to_wallet,
+                "paid_on": row.applied_on.isoformat(),
+            }
+        return view
 
     def _page_url(self, order_id: str) -> str | None:
         """Where the operator pays the order: the aggregator's page, or the simulator's (relative) on a demo."""

@@ -106,8 +106,13 @@ def fund_receive_requests(kiosk: CurrentKiosk, request: Request) -> dict[str, An
 
 @router.get("/payout")
 def payout_page(kiosk: CurrentKiosk, request: Request) -> dict[str, Any]:
-    """Outstanding on the credit line, its due dates and the interest so far."""
-    return _wallet(request).credit.view(kiosk.kiosk_id, kiosk.kiosk_code)
+    """Outstanding on the credit line, its due dates, the interest so far, and the kiosk's payout orders still
+    waiting for the bank (`open_orders`, newest first), so a client that restarted can follow them."""
+    wallet = _wallet(request)
+    return {
+        **wallet.credit.view(kiosk.kiosk_id, kiosk.kiosk_code),
+        "open_orders": wallet.refills.open_orders(kiosk.kiosk_id, "payout"),
+    }
 
 
 @router.post("/payout")
