@@ -94,6 +94,25 @@ class VirtualAccount:
 
 
 @dataclass(frozen=True)
+class PayoutBreakdown:
+    """How the bank's confirmed amount of a net banking payout was applied, as the server posted it: the
+    interest due first, then the oldest outstanding, anything left over to the wallet (integer paise)."""
+
+    amount_paise: int
+    interest_paise: int
+    principal_paise: int
+    to_wallet_paise: int
+    paid_on: str
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any] | None) -> PayoutBreakdown | None:
+        if not body:
+            return None
+        return cls(int(body["amount_paise"]), int(body["interest_paise"]), int(body["principal_paise"]),
+                   int(body.get("to_wallet_paise") or 0), str(body.get("paid_on", "")))
+
+
+@dataclass(frozen=True)
 class RefillOrder:
     """A net banking / aggregator order: paid on the gateway's page, credited when the gateway confirms."""
 
@@ -108,6 +127,7 @@ class RefillOrder:
     created_at: str
     expires_at: str
     payment_url: str
+    breakdown: PayoutBreakdown | None = None  # a paid Fund Payout order: interest, outstanding, to the wallet
 
     @property
     def finished(self) -> bool:
@@ -126,7 +146,7 @@ class RefillOrder:
                    str(body.get("channel", "")), int(body["amount_paise"]), str(body["status"]),
                    None if body.get("confirmed_paise") is None else int(body["confirmed_paise"]),
                    body.get("failure_reason"), str(body.get("created_at", "")), str(body.get("expires_at", "")),
-                   url)
+                   url, PayoutBreakdown.from_body(body.get("breakdown")))
 
 
 @dataclass(frozen=True)
@@ -205,13 +225,15 @@ class PayoutInfo:
     interest_due_paise: int
     total_payable_paise: int
     rule: str
+    # Net banking payout orders still waiting for the bank (newest first): made before a restart, say.
+    open_orders: tuple[RefillOrder, ...] = ()
 
     @property
     def nothing_due(self) -> bool:
         return self.total_payable_paise <= 0
 
     @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> PayoutInfo:
+    def from_body(cls, body: Mapping[str, Any], base_url: str = "") -> PayoutInfo:
         drawdowns = tuple(Drawdown(str(d.get("drawn_on", "")), str(d.get("due_on", "")),
                                    int(d.get("remaining_paise", 0)), int(d.get("overdue_days", 0)),
                                    str(d.get("state", ""))) for d in body.get("outstanding", []))
@@ -220,7 +242,8 @@ class PayoutInfo:
                    int(body["outstanding_paise"]), int(body.get("overdue_paise", 0)), body.get("next_due_on"),
                    drawdowns, float(body.get("interest_rate_percent", 0)), int(body.get("interest_accrued_paise", 0)),
                    int(body.get("interest_paid_paise", 0)), int(body["interest_due_paise"]),
-                   int(body["total_payable_paise"]), str(body.get("rule", "")))
+                   int(body["total_payable_paise"]), str(body.get("rule", "")),
+                   tuple(RefillOrder.from_body(o, base_url) for o in body.get("open_orders", [])))
 
 
 @dataclass(frozen=True)
@@ -484,7 +507,8 @@ class Wallet:
 
     # -- Fund Payout --------------------------------------------------------------------------------------
     def payout_info(self) -> PayoutInfo:
-        return PayoutInfo.from_body(self._online(lambda: self.api.get("/wallet/payout")))
+        """The credit line's figures, and the payout orders still waiting for the bank."""
+        return PayoutInfo.from_body(self._online(lambda: self.api.get("/wallet/payout")), self.api.base_url)
 
     def pay_payout(self, amount_paise: int, method: PayoutMethod, operation_id: str) -> PayoutResult:
         """Pay interest, then the oldest outstanding: from the wallet at once, or an order for net banking."""

@@ -482,6 +482,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "payout.paid_net_banking": (
         "Paid {amount} by net banking (order {order}): the interest first, then the oldest outstanding.",
         "नेट बैंकिंग से {amount} का भुगतान हुआ (ऑर्डर {order}): पहले ब्याज, फिर सबसे पुराना बकाया।"),
+    "payout.paid_breakdown": (
+        "Paid {amount} by net banking (order {order}): interest {interest}, outstanding {principal}.",
+        "नेट बैंकिंग से {amount} का भुगतान हुआ (ऑर्डर {order}): ब्याज {interest}, बकाया {principal}।"),
+    "payout.paid_to_wallet": ("{to_wallet} above the total payable was added to the wallet.",
+                              "कुल देय से अधिक {to_wallet} वॉलेट में जोड़े गए।"),
+    "payout.open_orders": ("Net banking payments waiting for the bank ({count}). The selected one is followed "
+                           "here; open its payment page to pay it.",
+                           "बैंक की पुष्टि की प्रतीक्षा में नेट बैंकिंग भुगतान ({count})। चुना गया भुगतान यहाँ देखा "
+                           "जा रहा है; चुकाने के लिए उसका भुगतान पेज खोलें।"),
+    "payout.open_page": ("&Open payment page", "भुगतान पेज खोलें (&Open)"),
+    "payout.open_col_order": ("Order", "ऑर्डर"),
+    "payout.open_col_amount": ("Amount", "राशि"),
+    "payout.open_col_made": ("Made at (IST)", "बनाया गया (IST)"),
+    "payout.open_col_status": ("Status", "स्थिति"),
     # -- Financial → Wallet → Statement -----------------------------------------------------------------------
     "statement.title": ("Wallet statement", "वॉलेट विवरण (Statement)"),
     "statement.from": ("&From", "से (&From)"),

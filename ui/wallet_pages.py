@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, QTimer, QUrl
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from kiosk_app.errors import KioskError
 from kiosk_app.wallet import (
+    IST,
     ActionId,
     Balance,
     FundTransfer,
@@ -467,11 +468,27 @@ class FundPayoutPage(MoneyPage):
         self.pay.clicked.connect(self.on_pay_clicked)
         self.open_page = QPushButton()
         self.open_page.setObjectName("open_payout_page")
-        self.tr_.text(self.open_page.setText, "refill.open_page")
+        self.tr_.text(self.open_page.setText, "payout.open_page")  # Alt+O: Alt+P is "Pay"
         self.open_page.clicked.connect(self.on_open_page_clicked)
         self.open_page.setVisible(False)
         self.order_view = result_label("payout_order")
         self.result = result_label("payout_result")
+        # Net banking orders still waiting for the bank, from before a restart too; the one selected is followed.
+        self.open_orders: list[RefillOrder] = []
+        self.open_caption = QLabel()
+        self.open_caption.setObjectName("payout_open_caption")
+        self.open_caption.setWordWrap(True)
+        self.open_table = QTableWidget(0, 4)
+        self.open_table.setObjectName("payout_open_orders")
+        self.open_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.open_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.open_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.open_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.open_table.setMaximumHeight(130)
+        self.open_table.currentCellChanged.connect(self.on_open_order_selected)
+        self.open_table.cellActivated.connect(lambda row, column: self.on_open_order_selected(row, column, -1, -1))
+        self.open_caption.setVisible(False)
+        self.open_table.setVisible(False)
         form = QFormLayout()
         form.addRow(self.amount.label, field_column(self.amount))
         method_column = field_column(self.method)
@@ -490,10 +507,13 @@ class FundPayoutPage(MoneyPage):
         layout.addLayout(form)
         layout.addLayout(buttons)
         layout.addWidget(self.order_view)
+        layout.addWidget(self.open_caption)
+        layout.addWidget(self.open_table)
         layout.addWidget(self.result)
         self.setTabOrder(self.amount.editor, self.method.editor)
         self.setTabOrder(self.method.editor, self.pay)
         self.setTabOrder(self.pay, self.open_page)
+        self.setTabOrder(self.open_page, self.open_table)
         shortcut(self, "F5", self.load)
         self.poll = QTimer(self)
         self.poll.setInterval(ORDER_POLL_MS)
@@ -529,6 +549,13 @@ class FundPayoutPage(MoneyPage):
         self.tr_.banner.show_message(None)
         self.info = info
         self.amount.line_edit.setText(f"{info.total_payable_paise / 100:.2f}" if not info.nothing_due else "")
+        self.open_orders = list(info.open_orders)
+        followed = self.order
+        if followed is not None and not followed.finished and all(
+                o.order_id != followed.order_id for o in self.open_orders):
+            self.open_orders.insert(0, followed)  # made a moment ago; the poll will tell how it ends
+        if self.open_orders and (followed is None or followed.finished):
+            self._follow(self.open_orders[0])  # e.g. made before the kiosk restarted: follow it until it ends
         self.refresh()
 
     def on_method_changed(self, _index: int) -> None:
@@ -574,6 +601,44 @@ class FundPayoutPage(MoneyPage):
                 self.table.setItem(row, column, QTableWidgetItem(value))
         self.pay.setEnabled(not info.nothing_due)
 
+    def _show_open_orders(self) -> None:
+        """The orders waiting for the bank; the followed one is selected (its page opens with the button)."""
+        orders = self.open_orders
+        self.open_caption.setText(t("payout.open_orders", count=len(orders)))
+        self.open_table.setHorizontalHeaderLabels([t(f"payout.open_col_{c}") for c in ("order", "amount", "made",
+                                                                                       "status")])
+        self.open_table.blockSignals(True)
+        self.open_table.setRowCount(len(orders))
+        selected = -1
+        for row, o in enumerate(orders):
+            status_key = f"payout.status_{o.status}"
+            for column, value in enumerate((o.order_id, format_rupees(o.amount_paise), _ist_time(o.created_at),
+                                            t(status_key) if status_key in CATALOGUE else o.status)):
+                self.open_table.setItem(row, column, QTableWidgetItem(value))
+            if self.order is not None and o.order_id == self.order.order_id:
+                selected = row
+        if selected >= 0:
+            self.open_table.setCurrentCell(selected, 0)
+            self.open_table.selectRow(selected)
+        else:
+            self.open_table.setCurrentCell(-1, -1)  # so that choosing any row follows it
+            self.open_table.clearSelection()
+        self.open_table.blockSignals(False)
+        self.open_caption.setVisible(bool(orders))
+        self.open_table.setVisible(bool(orders))
+
+    def on_open_order_selected(self, row: int, _column: int, _previous_row: int, _previous_column: int) -> None:
+        if 0 <= row < len(self.open_orders) and (self.order is None
+                                                 or self.open_orders[row].order_id != self.order.order_id):
+            self._follow(self.open_orders[row])
+
+    def _follow(self, order: RefillOrder) -> None:
+        """Show an order waiting for the bank, offer its payment page, and ask the server until it ends."""
+        self.order = order
+        self._show_order()
+        self.open_page.setVisible(True)
+        self.poll.start()
+
     # -- pay -----------------------------------------------------------------------------------------------
     def on_pay_clicked(self) -> None:
         if not self.pay.isEnabled():
@@ -603,11 +668,10 @@ class FundPayoutPage(MoneyPage):
     def on_paid(self, result: PayoutResult) -> None:
         self.action.answered()
         if result.order is not None:  # net banking: paid on the bank's page, confirmed later
-            self.order = result.order
-            self._show_order()
-            self.open_page.setVisible(True)
+            order = result.order
+            self.open_orders = [order, *(o for o in self.open_orders if o.order_id != order.order_id)]
+            self._follow(order)
             self.open_page.setFocus()
-            self.poll.start()
             return
         interest = int(result.details.get("interest_paise", 0))
         principal = int(result.details.get("principal_paise", result.paid_paise - interest))
@@ -643,15 +707,17 @@ class FundPayoutPage(MoneyPage):
         if self.order is None or order.order_id != self.order.order_id:
             return
         self.order = order
+        if order.finished:
+            self.open_orders = [o for o in self.open_orders if o.order_id != order.order_id]
+        else:
+            self.open_orders = [order if o.order_id == order.order_id else o for o in self.open_orders]
         self._show_order()
         if not order.finished:
             return
         self.poll.stop()
         self.open_page.setVisible(False)
         if order.credited:
-            paid = order.confirmed_paise if order.confirmed_paise is not None else order.amount_paise
-            self.show_text(self.result, say("payout.paid_net_banking", amount=format_rupees(paid),
-                                            order=order.order_id))
+            self.show_text(self.result, _paid_by_bank(order))
             self.wallet_changed.emit()
             self.load()
         self.amount.line_edit.setFocus()
@@ -660,6 +726,7 @@ class FundPayoutPage(MoneyPage):
         self._polling = False  # the next tick asks again; a short outage must not end the wait
 
     def _show_order(self) -> None:
+        self._show_open_orders()
         order = self.order
         if order is None:
             self.order_view.setVisible(False)
@@ -669,6 +736,28 @@ class FundPayoutPage(MoneyPage):
         self.order_view.setText(t("payout.order", order=order.order_id, amount=format_rupees(order.amount_paise),
                                   status=status, url=order.payment_url))
         self.order_view.setVisible(True)
+
+
+def _paid_by_bank(order: RefillOrder) -> Message:
+    """The bank confirmed a payout order: how much, and how it was applied (interest, outstanding, wallet)."""
+    paid = order.confirmed_paise if order.confirmed_paise is not None else order.amount_paise
+    b = order.breakdown
+    if b is None:  # a server that does not report the breakdown
+        return say("payout.paid_net_banking", amount=format_rupees(paid), order=order.order_id)
+    applied = say("payout.paid_breakdown", amount=format_rupees(b.amount_paise), order=order.order_id,
+                  interest=format_rupees(b.interest_paise), principal=format_rupees(b.principal_paise))
+    if b.to_wallet_paise <= 0:
+        return applied
+    excess = say("payout.paid_to_wallet", to_wallet=format_rupees(b.to_wallet_paise))
+    return lambda: applied() + " " + excess()
+
+
+def _ist_time(iso: str) -> str:
+    """A server timestamp (UTC, ISO) as the counter reads it: 17-11-2026 14:05 (IST)."""
+    try:
+        return datetime.fromisoformat(iso).astimezone(IST).strftime("%d-%m-%Y %H:%M")
+    except ValueError:
+        return iso
 
 
 def _dmy(iso: str) -> str:

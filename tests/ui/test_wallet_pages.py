@@ -6,12 +6,14 @@ import csv
 import io
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -19,10 +21,12 @@ from kiosk_app.wallet import business_today
 from printing.money import format_rupees
 from server.core.config import Settings
 from server.migrate import migrate
-from tests.support.auth import contacts
+from server.wallet.credit import interest_for
+from tests.support.auth import ShiftedClock, contacts
 from tests.support.server import ServerProcess
 from tests.support.wallet import LONG_SESSIONS, PASSWORD, WalletKiosk, op
 from tests.ui.conftest import focused, press, type_text
+from ui import ops
 from ui.main_window import Feature, MainWindow
 from ui.reconcile import ReconcilePage
 from ui.shell import Shell
@@ -34,12 +38,19 @@ ENV = {"EMITRA_ARGON2_PROFILE": "fast", **LONG_SESSIONS}
 
 
 @pytest.fixture(scope="module")
-def wallet_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def server_clock(tmp_path_factory: pytest.TempPathFactory) -> ShiftedClock:
+    """The server's business clock; a test that moves it puts it back."""
+    return ShiftedClock(tmp_path_factory.mktemp("clock") / "offset")
+
+
+@pytest.fixture(scope="module")
+def wallet_server(tmp_path_factory: pytest.TempPathFactory, server_clock: ShiftedClock) -> Iterator[ServerProcess]:
     """One server for the module (SQLite); each test has its own kiosk."""
     tmp = tmp_path_factory.mktemp("wallet-ui")
     url = f"sqlite:///{tmp / 'server.sqlite3'}"
     migrate(Settings(database_url=url))
-    server = ServerProcess(url, log_path=tmp / "server.log", env=ENV).start()
+    env = {**ENV, "EMITRA_CLOCK_OFFSET_FILE": str(server_clock.path)}
+    server = ServerProcess(url, log_path=tmp / "server.log", env=env).start()
     yield server
     assert server.audit() == []
     server.stop()
@@ -317,3 +328,113 @@ def test_fund_payout_by_net_banking_checks_the_amount_beside_the_field_then_foll
                     timeout=TIMEOUT)
     orders = kiosk.ok("GET", "/wallet/refill")["orders"]
     assert sorted((o["purpose"], o["status"]) for o in orders) == [("payout", "failed"), ("payout", "success")]
+
+
+class UrlCatcher(QObject):
+    """Stands in for the PC's web browser: records the pages the kiosk asks to open."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    @Slot(QUrl)
+    def open_url(self, url: QUrl) -> None:
+        self.urls.append(url.toString())
+
+
+@pytest.fixture
+def browser() -> Iterator[UrlCatcher]:
+    catcher = UrlCatcher()
+    for scheme in ("http", "https"):
+        QDesktopServices.setUrlHandler(scheme, catcher, "open_url")
+    yield catcher
+    for scheme in ("http", "https"):
+        QDesktopServices.unsetUrlHandler(scheme)
+
+
+def test_fund_payout_after_a_restart_lists_the_waiting_order_then_shows_how_the_bank_payment_was_applied(
+        qtbot: QtBot, wallet_server: ServerProcess, server_clock: ShiftedClock, shell_on: Callable[..., Shell],
+        browser: UrlCatcher, no_faults: None) -> None:
+    kiosk = WalletKiosk(wallet_server, "RJ-UIW", credit_limit=50_000_00)
+    kiosk.fund(1_000_00)
+    assert wallet_server.adjust(kiosk.code, op(), "debit", 11_000_00).json()["from_credit_paise"] == 10_000_00
+    before = kiosk.ok("GET", "/wallet/payout")
+    due_in = (date.fromisoformat(before["next_due_on"]) - date.fromisoformat(before["as_of"])).days
+    server_clock.advance(hours=24 * (due_in + 3))  # three days past the due date: interest is due
+    try:
+        shell = shell_on(wallet_server)
+        _main, page = _open(qtbot, shell, kiosk, Feature.FUND_PAYOUT)
+        assert isinstance(page, FundPayoutPage)
+        qtbot.waitUntil(lambda: page.info is not None, timeout=TIMEOUT)
+        assert page.info is not None and page.info.open_orders == () and not page.open_table.isVisible()
+        interest = interest_for(10_000_00 * 3, 18)  # 10 00 000 × 3 × 18 / 36 500 = 1 479.45 → ₹14.79
+        assert (page.info.interest_due_paise, page.info.total_payable_paise) == (interest, 10_000_00 + interest)
+
+        # Net banking for the total payable: an order is made, and the kiosk closes before it is paid.
+        press(qtbot, Qt.Key.Key_Tab)
+        press(qtbot, Qt.Key.Key_Down)  # Pay by: Net banking
+        assert page.chosen_method == "net_banking"
+        press(qtbot, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: page.order is not None, timeout=TIMEOUT)
+        made = page.order
+        assert made is not None and made.amount_paise == 10_000_00 + interest and not made.finished
+        assert page.open_table.isVisible() and page.open_table.rowCount() == 1
+        shell.lock(None)  # the operator signs out; the page and everything it knew are gone
+        qtbot.waitUntil(lambda: ops.pending() == 0, timeout=TIMEOUT)
+        shell.sign_in.hide()
+        shell.core.close()
+
+        # The kiosk program starts again: Fund Payout lists the order waiting for the bank and follows it.
+        shell = shell_on(wallet_server)
+        assert focused().objectName() == "password"  # the PC remembers the SSO ID
+        type_text(qtbot, PASSWORD)
+        press(qtbot, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: shell.main is not None and shell.main.isVisible(), timeout=TIMEOUT)
+        assert shell.main is not None
+        shell.main.activateWindow()
+        shell.main.actions_[Feature.FUND_PAYOUT.value].trigger()
+        page = shell.main.feature_pages[Feature.FUND_PAYOUT]
+        assert isinstance(page, FundPayoutPage)
+        qtbot.waitUntil(lambda: page.info is not None, timeout=TIMEOUT)
+        assert page.order is not None and page.order.order_id == made.order_id
+        assert page.open_table.isVisible() and page.open_table.rowCount() == 1
+        assert page.open_table.item(0, 0).text() == made.order_id
+        assert page.open_table.item(0, 1).text() == format_rupees(made.amount_paise)
+        assert page.open_table.item(0, 3).text() == "waiting for the payment"
+        assert "waiting for the bank (1)" in page.open_caption.text()
+        assert "waiting for the payment" in _shown(page.order_view) and page.open_page.isVisible()
+        assert page.poll.isActive()
+        language_switch().set_language(Language.HINDI)
+        assert "बैंक की पुष्टि की प्रतीक्षा" in page.open_caption.text()
+        assert page.open_table.horizontalHeaderItem(1).text() == "राशि"
+        language_switch().set_language(Language.ENGLISH)
+
+        # "Open payment page" (Alt+O) opens the bank's page in the browser; the operator pays there.
+        assert page.open_page.text() == "&Open payment page"
+        qtbot.keyClick(focused(), Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(lambda: len(browser.urls) == 1, timeout=TIMEOUT)
+        assert browser.urls == [made.payment_url]
+        bank_page = requests.get(browser.urls[0], timeout=30)
+        assert bank_page.status_code == 200 and "Fund Payout" in bank_page.text
+        assert f"Pay {format_rupees(made.amount_paise)}" in bank_page.text
+        paid_page = requests.post(browser.urls[0], data={"outcome": "success"}, timeout=30)
+        assert paid_page.status_code == 200 and "Payment successful" in paid_page.text
+        page.poll.setInterval(200)
+        qtbot.waitUntil(lambda: page.order is not None and page.order.credited, timeout=TIMEOUT)
+
+        # The bank confirmed it: how the money was applied, interest first, then the outstanding.
+        breakdown = kiosk.ok("GET", f"/wallet/refill/orders/{made.order_id}")["breakdown"]
+        assert breakdown["interest_paise"] == interest and breakdown["principal_paise"] == 10_000_00
+        assert breakdown["to_wallet_paise"] == 0
+        shown = _shown(page.result)
+        assert f"Paid {format_rupees(made.amount_paise)} by net banking (order {made.order_id})" in shown
+        assert f"interest {format_rupees(interest)}, outstanding {format_rupees(10_000_00)}" in shown
+        assert "added to the wallet" not in shown
+        language_switch().set_language(Language.HINDI)
+        assert f"ब्याज {format_rupees(interest)}, बकाया {format_rupees(10_000_00)}" in page.result.text()
+        language_switch().set_language(Language.ENGLISH)
+        assert not page.open_table.isVisible() and not page.open_page.isVisible()
+        qtbot.waitUntil(lambda: page.info is not None and page.info.nothing_due, timeout=TIMEOUT)
+        assert page.open_orders == [] and kiosk.balance["credit_used_paise"] == 0 and kiosk.wallet == 0
+    finally:
+        server_clock.advance(hours=-24 * (due_in + 3))
