@@ -336,12 +336,9 @@ class LedgerTx:
                 },
             ).fetchone()
             op_pk = found[0] if found else None
-            if op_pk is None:  # already applied (by us earlier, or by a concurrent request just committed)
-                if savepoint:
-                    self.execute(RELEASE_SAVEPOINT)
-                return self._replay(op, digest)
-            response = apply(self, int(op_pk))
-            self._execute(STORE_RESPONSE, {"response": json.dumps(response), "id": op_pk})
+            if op_pk is not None:
+                response = apply(self, int(op_pk))
+                self._execute(STORE_RESPONSE, {"response": json.dumps(response), "id": op_pk})
         except BaseException:
             if savepoint:
                 self.execute(ROLLBACK_TO_SAVEPOINT)
@@ -350,6 +347,8 @@ class LedgerTx:
             raise
         if savepoint:
             self.execute(RELEASE_SAVEPOINT)
+        if op_pk is None:  # already applied (by us earlier, or by a concurrent request just committed)
+            return self._replay(op, digest)  # outside the savepoint: a 409 here must not roll back to it
         for account_id, shard, amount in self._item_hot:
             self._hot[(account_id, shard)] += amount
         self._item_hot = []
@@ -442,7 +441,9 @@ class LedgerTx:
         if len(set(ids)) != len(ids) or any(d.op.scope != scope for d in debits):
             raise ValueError("debit_many needs distinct operation ids of one scope")
         before = self.lock_kiosk(kiosk_code)
-        # After the lock: whatever another transaction of this kiosk stored is committed, so visible here.
+        # After the lock: a transaction of this kiosk that took the lock first has committed, so its ids are
+        # visible here. One that stored an id without the lock (a cheque, an order, a single payment between
+        # its id and its lock) is met by the INSERT below: it waits for it, then the transaction starts again.
         stored: dict[str, tuple[str, str]] = {}
         for start in range(0, len(ids), 500):
             wanted = ids[start : start + 500]
@@ -501,8 +502,8 @@ class LedgerTx:
                 for r in self.execute(_INSERT_OPERATIONS(len(rows)), numbered_rows(rows)).fetchall()
             )
         if len(pk_of) != len(fresh):
-            # Only a transaction that had stored one of these ids without the kiosk's lock can get here;
-            # start again, and the ids it stored are replays then.
+            # Another transaction stored one of these ids meanwhile (see above): start again, and the ids it
+            # stored are replays then.
             raise Contended("an operation id of this batch was stored concurrently")
         entry_of: dict[int, int] = {}
         for chunk in _chunks(fresh, 200):
@@ -623,7 +624,7 @@ def multi_row_insert(table: str, columns: Sequence[str], suffix: str = "") -> Ca
 _INSERT_OPERATIONS = multi_row_insert(
     "operations",
     ("scope", "operation_id", "kind", "request_hash", "response", "created_at"),
-    " RETURNING id, operation_id",
+    " ON CONFLICT (scope, operation_id) DO NOTHING RETURNING id, operation_id",
 )
 _INSERT_ENTRIES = multi_row_insert(
     "journal_entries", ("operation_pk", "kind", "memo", "created_at"), " RETURNING id, operation_pk"

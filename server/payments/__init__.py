@@ -33,6 +33,7 @@ from server.ledger import (
     Debited,
     KioskBalances,
     LedgerTx,
+    OperationIdReused,
     OperationRequest,
     OperationResult,
     Sql,
@@ -446,7 +447,14 @@ class Payments:
         def apply(tx: LedgerTx, op_pk: int) -> dict[str, Any]:
             return {"payment_id": self._record(tx, op_pk, kiosk_id, kiosk_code, request, priced, total, txn_id)}
 
-        result = in_transaction(self.engine, lambda tx: tx.run(op, apply))
+        def post(tx: LedgerTx) -> OperationResult:
+            if request.method == "wallet" or priced[0].service.kind == "micro_atm":
+                # The kiosk's rows before the operation id, as the day-end batch takes them: two copies of
+                # one id sent both ways at once then wait for each other instead of deadlocking.
+                tx.lock_kiosk(kiosk_code)
+            return tx.run(op, apply)
+
+        result = in_transaction(self.engine, post)
         payment_id = int(result.response["payment_id"])
         if not result.replayed:
             self._send(payment_id)
@@ -468,7 +476,17 @@ class Payments:
         outcome: list[dict[str, Any] | None] = [None] * len(requests)
         priced: dict[int, list[PricedBill]] = {}
         in_batch: set[tuple[str, str, str | None]] = set()
-        fresh = [i for i, request in enumerate(requests) if request.operation_id not in known]
+        # An operation id sent twice in one batch: the later copies get the first one's answer (same body)
+        # or 409 (another body), after it — never a second look at the department.
+        first_of: dict[str, int] = {}
+        copy_of: dict[int, int] = {}
+        for i, request in enumerate(requests):
+            if request.operation_id in first_of:
+                copy_of[i] = first_of[request.operation_id]
+                outcome[i] = _COPY
+            else:
+                first_of[request.operation_id] = i
+        fresh = [i for i, request in enumerate(requests) if request.operation_id not in known and i not in copy_of]
         checked = dict(zip(fresh, self.validate_many([requests[i] for i in fresh]), strict=True))
         for i in fresh:
             try:
@@ -493,7 +511,7 @@ class Payments:
         # A refused check may hide a copy of the same operation that paid meanwhile: ask again.
         late = self._payment_ids(kiosk_id, [requests[i].operation_id for i, o in enumerate(outcome) if o])
         for i, request in enumerate(requests):
-            if outcome[i] is not None and request.operation_id in late:
+            if outcome[i] is not None and i not in copy_of and request.operation_id in late:
                 outcome[i] = None
                 known[request.operation_id] = late[request.operation_id]
 
@@ -556,6 +574,16 @@ class Payments:
         for i, value in posted.items():
             if isinstance(value, tuple):
                 outcome[i] = {"result": "done", "payment": views[value[0]]}
+        for i, j in copy_of.items():
+            if ops[i].request_hash() == ops[j].request_hash():
+                outcome[i] = outcome[j]
+            else:
+                outcome[i] = _refused(
+                    OperationIdReused(
+                        "this operation id was already used for a different request",
+                        operation_id=requests[i].operation_id,
+                    )
+                )
         return [o if o is not None else {"result": "refused"} for o in outcome]
 
     def _post_bulk(
@@ -902,6 +930,14 @@ class Payments:
     def _refresh_statuses(conn: Connection, payment_ids: list[int]) -> None:
         bills: dict[int, list[Any]] = defaultdict(list)
         for start in range(0, len(payment_ids), 500):
+            # The payments' rows first (PostgreSQL; SQLite has one writer anyway): two transactions that each
+            # changed one bill of a multi-bill payment then read each other's change, not both "pending".
+            conn.execute(
+                select(payments_t.c.id)
+                .where(payments_t.c.id.in_(payment_ids[start : start + 500]))
+                .order_by(payments_t.c.id)
+                .with_for_update()
+            ).all()
             for r in conn.execute(
                 select(bills_t.c.payment_id, bills_t.c.status, bills_t.c.failure_reason)
                 .where(bills_t.c.payment_id.in_(payment_ids[start : start + 500]))
@@ -1068,6 +1104,9 @@ class Payments:
             if not changed:
                 raise Conflict("this cheque was already cleared or bounced", code="cheque_already_settled")
         return self.view(int(payment_id))
+
+
+_COPY: dict[str, Any] = {"result": "copy"}  # placeholder: a later copy of an operation id in the same batch
 
 
 def _refused(exc: ApiError) -> dict[str, Any]:
