@@ -101,5 +101,39 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:
+        if _database_unreachable(exc):
+            log.warning("database unreachable on %s %s: %s", request.method, request.url.path, exc)
+            return error_response(
+                503,
+                "database_unavailable",
+                "The database could not be reached; whether the operation was applied is not known. Send the "
+                "same request again with the same operation id (it is applied once), or ask its status.",
+            )
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(500, "internal_error", "Internal server error; the operation was not applied.")
+        return error_response(
+            500,
+            "internal_error",
+            "Internal server error. A request with an operation id can be sent again with the same id (it is "
+            "applied at most once), or its status asked.",
+        )
+
+
+def _database_unreachable(exc: BaseException) -> bool:
+    """A lost or refused database connection (a restart, a failover), as opposed to a bug."""
+    import sqlite3
+
+    import psycopg
+    from sqlalchemy.exc import DBAPIError
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, psycopg.OperationalError | psycopg.InterfaceError):
+            return True
+        if isinstance(current, sqlite3.OperationalError) and "unable to open" in str(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False

@@ -42,7 +42,10 @@ class Payment(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
-    __table_args__ = (Index("ix_payments_kiosk_id_created_at", "kiosk_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_payments_kiosk_id_created_at", "kiosk_id", "created_at"),
+        Index("ix_payments_kiosk_id_operation_id", "kiosk_id", "operation_id"),  # status and replays by id
+    )
 
 
 class PaymentBill(Base):
@@ -94,7 +97,10 @@ class SimBillerPayment(Base):
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
-    __table_args__ = (UniqueConstraint("biller", "reference", name="uq_sim_biller_payments_biller_reference"),)
+    __table_args__ = (
+        UniqueConstraint("biller", "reference", name="uq_sim_biller_payments_biller_reference"),
+        Index("ix_sim_biller_payments_biller_bill_no", "biller", "bill_no"),  # "already paid?" at every bill check
+    )
 
 
 class BillerFault(Base):

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from server.core.config import InsecureSettingsError, Settings
 from server.core.db import make_engine
 from server.migrate import migrate
 from server.models import Base
+from tests.support.server import ServerProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -90,3 +92,31 @@ def test_migrate_is_repeatable(tmp_path: Path) -> None:
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM accounts WHERE code LIKE 'system:%'")).scalar_one() == 2
     engine.dispose()
+
+
+def test_a_database_that_went_away_is_answered_503_with_what_to_do_then_the_server_recovers(
+        tmp_path: Path, start_server: Callable[..., ServerProcess]) -> None:
+    from tests.support.pgcluster import PgCluster, find_pg_bin
+
+    bin_dir = find_pg_bin()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL server binaries are not installed")
+    cluster = PgCluster(bin_dir).start()
+    try:
+        url = cluster.create_database()
+        migrate(Settings(database_url=url))
+        server = start_server(url)
+        server.create_kiosk("RJ-DB-0001")
+        cluster.halt()
+        down = server.admin("GET", "/kiosks/RJ-DB-0001/balance")
+        assert down.status_code == 503, down.text
+        assert down.json()["error"]["code"] == "database_unavailable"
+        assert "same operation id" in down.json()["error"]["message"]
+        cluster.resume()
+        for _ in range(50):  # the pool drops its dead connections on their first use
+            if server.admin("GET", "/kiosks/RJ-DB-0001/balance").status_code == 200:
+                break
+        else:
+            raise AssertionError("the server did not recover after PostgreSQL came back")
+    finally:
+        cluster.stop()

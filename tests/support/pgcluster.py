@@ -52,12 +52,20 @@ class PgCluster:
         self._run(
             self.bin / "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"
         )
+        self.resume()
+        return self
+
+    def resume(self) -> None:
+        """Start the server again on the same data (after `halt`)."""
         options = (
             f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c max_connections=300 "
             "-c shared_buffers=128MB"
         )
         self._run(self.bin / "pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
-        return self
+
+    def halt(self) -> None:
+        """Stop the server, keeping its data: PostgreSQL is down until `resume`."""
+        self._run(self.bin / "pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def restart(self) -> None:
         self._run(
