@@ -219,7 +219,7 @@ class PayoutInfo:
     overdue_paise: int
     next_due_on: str | None
     drawdowns: tuple[Drawdown, ...]
-    interest_rate_percent: float
+    interest_rate_percent: int  # simple interest per year, in whole percent (the server keeps it an int)
     interest_accrued_paise: int
     interest_paid_paise: int
     interest_due_paise: int
@@ -240,7 +240,7 @@ class PayoutInfo:
         return cls(str(body.get("as_of", "")), int(body.get("credit_limit_paise", 0)),
                    int(body.get("credit_used_paise", 0)), int(body.get("wallet_balance_paise", 0)),
                    int(body["outstanding_paise"]), int(body.get("overdue_paise", 0)), body.get("next_due_on"),
-                   drawdowns, float(body.get("interest_rate_percent", 0)), int(body.get("interest_accrued_paise", 0)),
+                   drawdowns, int(body.get("interest_rate_percent", 0)), int(body.get("interest_accrued_paise", 0)),
                    int(body.get("interest_paid_paise", 0)), int(body["interest_due_paise"]),
                    int(body["total_payable_paise"]), str(body.get("rule", "")),
                    tuple(RefillOrder.from_body(o, base_url) for o in body.get("open_orders", [])))

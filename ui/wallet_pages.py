@@ -580,7 +580,7 @@ class FundPayoutPage(MoneyPage):
         combo.blockSignals(False)
         self._show_method()
         self._show_order()
-        self.intro.setText(t("payout.intro", rate=f"{info.interest_rate_percent:g}" if info else "18"))
+        self.intro.setText(t("payout.intro", rate=str(info.interest_rate_percent) if info else "18"))
         if info is None:
             self.summary.setText(t("wallet.loading"))
             return
