@@ -485,7 +485,7 @@ class LedgerTx:
             return [a for a in answers if a is not None]
         now = self._now()
         pk_of: dict[str, int] = {}
-        for chunk in _chunks(fresh, 200):
+        for chunk in chunks(fresh, 200):
             rows = [
                 {
                     "scope": scope,
@@ -506,7 +506,7 @@ class LedgerTx:
             # stored are replays then.
             raise Contended("an operation id of this batch was stored concurrently")
         entry_of: dict[int, int] = {}
-        for chunk in _chunks(fresh, 200):
+        for chunk in chunks(fresh, 200):
             rows = [
                 {
                     "operation_pk": pk_of[debits[i].op.operation_id],
@@ -524,7 +524,7 @@ class LedgerTx:
             for i, _, _, _, legs in fresh
             for account_id, amount in legs
         ]
-        for lines_part in _chunks(lines_rows, 300):
+        for lines_part in chunks(lines_rows, 300):
             self.execute(_INSERT_LINES(len(lines_part)), numbered_rows(lines_part))
         for account_id, delta in (
             (before.wallet_id, wallet - before.wallet),
@@ -598,7 +598,7 @@ def _legs(kind: str, lines: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 C = TypeVar("C")
 
 
-def _chunks(items: Sequence[C], size: int) -> Iterable[Sequence[C]]:
+def chunks(items: Sequence[C], size: int) -> Iterable[Sequence[C]]:
     return (items[start : start + size] for start in range(0, len(items), size))
 
 

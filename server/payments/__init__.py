@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, bindparam, insert, or_, select, update
@@ -38,6 +38,7 @@ from server.ledger import (
     OperationResult,
     Sql,
     biller_code,
+    chunks,
     credit_kiosk,
     debit_kiosk,
     in_transaction,
@@ -68,13 +69,6 @@ INSERT_PAYMENT = Sql.of(
     "cheque_date, cheque_status, offline, created_at, updated_at) VALUES (:kiosk_id, :operation_pk, "
     ":operation_id, 'initiated', :method, :total_paise, :contact_mobile, :contact_email, :txn_id, 0, 0, 0, "
     ":cheque_no, :cheque_bank, :cheque_date, :cheque_status, :offline, :now, :now) RETURNING id"
-)
-INSERT_BILL = Sql.of(
-    "INSERT INTO payment_bills (payment_id, position, service_code, department, biller, consumer_no, "
-    "consumer_name, bill_no, bill_date, due_date, amount_due_paise, amount_paise, fields_json, reference, "
-    "status, biller_ref) VALUES (:payment_id, :position, :service_code, :department, :biller, :consumer_no, "
-    ":consumer_name, :bill_no, :bill_date, :due_date, :amount_due_paise, :amount_paise, :fields_json, "
-    ":reference, :status, :biller_ref)"
 )
 INSERT_PAYMENTS = multi_row_insert(
     "payments",
@@ -518,20 +512,17 @@ class Payments:
         def post_all(tx: LedgerTx) -> dict[int, tuple[int, bool] | dict[str, Any]]:
             done: dict[int, tuple[int, bool] | dict[str, Any]] = {}
             # Runs of plain wallet payments are posted together (`_post_bulk`); anything else — a replay of
-            # a known id, a second item with the same id, a cheque, a micro-ATM entry — goes one by one, in
-            # its place, so the items still take the wallet in the order they were sent.
+            # a known id, a cheque, a micro-ATM entry — goes one by one, in its place, so the items still take
+            # the wallet in the order they were sent. (Later copies of an id in this batch were set aside.)
             run: list[int] = []
-            ids_seen: set[str] = set()
             for i, request in enumerate(requests):
                 if outcome[i] is not None:
                     continue
                 plain = (
                     request.operation_id not in known
-                    and request.operation_id not in ids_seen
                     and request.method == "wallet"
                     and all(p.service.kind != "micro_atm" for p in priced[i])
                 )
-                ids_seen.add(request.operation_id)
                 if plain:
                     run.append(i)
                     continue
@@ -627,7 +618,7 @@ class Payments:
             return out
         now = utcnow()
         payment_of: dict[int, int] = {}
-        for part in _parts(posted, 100):
+        for part in chunks(posted, 100):
             rows = [
                 {
                     "kiosk_id": kiosk_id,
@@ -651,37 +642,22 @@ class Payments:
             ]
             found = tx.execute(INSERT_PAYMENTS(len(rows)), numbered_rows(rows)).fetchall()
             payment_of.update((int(r[1]), int(r[0])) for r in found)
-        day = f"{ist_today(now):%y%m%d}"
         tx.executemany(
             SET_RECEIPT_NO,
             [
-                {"id": payment_of[d.operation_pk], "receipt_no": f"RJ{day}{payment_of[d.operation_pk]:09d}"}
+                {
+                    "id": payment_of[d.operation_pk],
+                    "receipt_no": _receipt_no(ist_today(now), payment_of[d.operation_pk]),
+                }
                 for _, d in posted
             ],
         )
         bill_rows = [
-            {
-                "payment_id": payment_of[debited.operation_pk],
-                "position": pos,
-                "service_code": p.service.code,
-                "department": p.service.department,
-                "biller": p.service.biller,
-                "consumer_no": p.consumer_no,
-                "consumer_name": p.bill.consumer_name,
-                "bill_no": p.bill.bill_no,
-                "bill_date": tx.sql_date(p.bill.bill_date),
-                "due_date": tx.sql_date(p.bill.due_date),
-                "amount_due_paise": p.bill.payable_now(ist_today(now)),
-                "amount_paise": p.amount_paise,
-                "fields_json": json.dumps(p.fields, sort_keys=True),
-                "reference": f"{txn_ids[i]}-{pos + 1}",
-                "status": "pending",
-                "biller_ref": None,
-            }
+            _bill_row(tx, payment_of[debited.operation_pk], pos, p, txn_ids[i], ist_today(now))
             for i, debited in posted
             for pos, p in enumerate(priced[i])
         ]
-        for part_rows in _parts(bill_rows, 100):
+        for part_rows in chunks(bill_rows, 100):
             tx.execute(INSERT_BILLS(len(part_rows)), numbered_rows(part_rows))
         tx.store_responses([(d.operation_pk, {"payment_id": payment_of[d.operation_pk]}) for _, d in posted])
         out.update({i: (payment_of[d.operation_pk], False) for i, d in posted})
@@ -774,32 +750,10 @@ class Payments:
                 },
             ).fetchone()[0]
         )
-        receipt_no = f"RJ{ist_today(now):%y%m%d}{payment_id:09d}"
+        receipt_no = _receipt_no(ist_today(now), payment_id)
         micro_atm = priced[0].service.kind == "micro_atm"
-        tx.executemany(
-            INSERT_BILL,
-            [
-                {
-                    "payment_id": payment_id,
-                    "position": pos,
-                    "service_code": p.service.code,
-                    "department": p.service.department,
-                    "biller": p.service.biller,
-                    "consumer_no": p.consumer_no,
-                    "consumer_name": p.bill.consumer_name,
-                    "bill_no": p.bill.bill_no,
-                    "bill_date": tx.sql_date(p.bill.bill_date),
-                    "due_date": tx.sql_date(p.bill.due_date),
-                    "amount_due_paise": p.bill.payable_now(ist_today(now)),
-                    "amount_paise": p.amount_paise,
-                    "fields_json": json.dumps(p.fields, sort_keys=True),
-                    "reference": f"{txn_id}-{pos + 1}",
-                    "status": "success" if micro_atm else "pending",
-                    "biller_ref": p.bill.bill_no if micro_atm else None,
-                }
-                for pos, p in enumerate(priced)
-            ],
-        )
+        rows = [_bill_row(tx, payment_id, pos, p, txn_id, ist_today(now), micro_atm) for pos, p in enumerate(priced)]
+        tx.execute(INSERT_BILLS(len(rows)), numbered_rows(rows))
         moved: dict[str, Any] = {}
         if micro_atm:
             try:
@@ -1109,6 +1063,34 @@ class Payments:
 _COPY: dict[str, Any] = {"result": "copy"}  # placeholder: a later copy of an operation id in the same batch
 
 
+def _receipt_no(today: date, payment_id: int) -> str:
+    return f"RJ{today:%y%m%d}{payment_id:09d}"
+
+
+def _bill_row(
+    tx: LedgerTx, payment_id: int, pos: int, p: PricedBill, txn_id: str, today: date, micro_atm: bool = False
+) -> dict[str, Any]:
+    """One payment_bills row (see INSERT_BILLS); a micro-ATM entry is settled when it is entered."""
+    return {
+        "payment_id": payment_id,
+        "position": pos,
+        "service_code": p.service.code,
+        "department": p.service.department,
+        "biller": p.service.biller,
+        "consumer_no": p.consumer_no,
+        "consumer_name": p.bill.consumer_name,
+        "bill_no": p.bill.bill_no,
+        "bill_date": tx.sql_date(p.bill.bill_date),
+        "due_date": tx.sql_date(p.bill.due_date),
+        "amount_due_paise": p.bill.payable_now(today),
+        "amount_paise": p.amount_paise,
+        "fields_json": json.dumps(p.fields, sort_keys=True),
+        "reference": f"{txn_id}-{pos + 1}",
+        "status": "success" if micro_atm else "pending",
+        "biller_ref": p.bill.bill_no if micro_atm else None,
+    }
+
+
 def _refused(exc: ApiError) -> dict[str, Any]:
     return {"result": "refused", "status_code": exc.status, **exc.body()}
 
@@ -1129,10 +1111,3 @@ def _biller_refusal(exc: BillerError, field: str | None = None) -> ApiError:
 
 def load_kiosk_id(conn: Connection, kiosk_code: str) -> int:
     return int(conn.execute(select(kiosks_t.c.id).where(kiosks_t.c.code == kiosk_code)).scalar_one())
-
-
-T = TypeVar("T")
-
-
-def _parts(items: list[T], size: int) -> list[list[T]]:
-    return [items[start : start + size] for start in range(0, len(items), size)]
