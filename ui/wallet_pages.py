@@ -454,6 +454,7 @@ class FundPayoutPage(MoneyPage):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # to read, not to work in: Tab goes amount → method → pay
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setMinimumHeight(110)  # three rows of dues stay readable beside the open orders
         self.amount = self.tr_.field("payout_amount", "payout.amount", QLineEdit())
         self.amount.line_edit.returnPressed.connect(self.on_pay_clicked)
         self.method = self.tr_.field("payout_method", "payout.method", QComboBox())
