@@ -144,13 +144,62 @@ class MoneyPage(FeaturePage):
 # -- Refill --------------------------------------------------------------------------------------------
 
 
-class RefillPage(MoneyPage):
+class OrderPage(MoneyPage):
+    """A money page that follows one gateway order (Refill, Fund Payout) off the GUI thread until the bank
+    answers; `messages` is the catalogue prefix of its order and status texts ("refill", "payout")."""
+
+    def __init__(self, core: Core, name: str, title_key: str, messages: str) -> None:
+        super().__init__(core, name, title_key)
+        self.messages = messages
+        self.order: RefillOrder | None = None
+        self.poll = QTimer(self)
+        self.poll.setInterval(ORDER_POLL_MS)
+        self.poll.timeout.connect(self.on_poll_timeout)
+        self._polling = False
+
+    def on_open_page_clicked(self) -> None:
+        if self.order is not None:
+            QDesktopServices.openUrl(QUrl(self.order.payment_url))
+
+    def on_poll_timeout(self) -> None:
+        order = self.order
+        if order is None or order.finished:
+            self.poll.stop()
+            return
+        if self._polling:
+            return
+        self._polling = True
+        core = self.core
+        (Op(self, lambda: wallet_of(core).order_status(order.order_id))
+         .success(self.on_order_status).failure(self.on_poll_failed).run())
+
+    def on_order_status(self, order: RefillOrder) -> None:
+        self._polling = False
+        if self.order is None or order.order_id != self.order.order_id:
+            return  # the page moved on to another order meanwhile
+        self.order = order
+        self.order_followed(order)
+
+    def order_followed(self, order: RefillOrder) -> None:
+        """The followed order's status as the server gave it now."""
+        raise NotImplementedError
+
+    def on_poll_failed(self, _exc: Exception) -> None:
+        self._polling = False  # the next tick asks again; a short outage must not end the wait
+
+    def order_text(self, order: RefillOrder) -> str:
+        status_key = f"{self.messages}.status_{order.status}"
+        status = t(status_key) if status_key in CATALOGUE else order.status
+        return t(f"{self.messages}.order", order=order.order_id, amount=format_rupees(order.amount_paise),
+                 status=status, url=order.payment_url)
+
+
+class RefillPage(OrderPage):
     """Refill: the balance, the kiosk's own NEFT/RTGS account, a gateway order, and the CUG code request."""
 
     def __init__(self, core: Core) -> None:
-        super().__init__(core, "refill", "refill.title")
+        super().__init__(core, "refill", "refill.title", "refill")
         self.info: RefillInfo | None = None
-        self.order: RefillOrder | None = None
         self.transfer: FundTransfer | None = None
         self.order_action = ActionId()
         self.cug_action = ActionId()
@@ -268,10 +317,6 @@ class RefillPage(MoneyPage):
         layout.addWidget(self.balance)
         layout.addLayout(columns, 1)
 
-        self.poll = QTimer(self)
-        self.poll.setInterval(ORDER_POLL_MS)
-        self.poll.timeout.connect(self.on_poll_timeout)
-        self._polling = False
         self.balance_paise: Balance | None = None
         tr_.dynamic(self.refresh)
         self.load()
@@ -362,27 +407,7 @@ class RefillPage(MoneyPage):
             self.order_action.answered()  # refused: a corrected request is a new action
         show_error(self.tr_, exc, {"amount_paise": self.amount, "channel": self.channel}, self.amount)
 
-    def on_open_page_clicked(self) -> None:
-        if self.order is not None:
-            QDesktopServices.openUrl(QUrl(self.order.payment_url))
-
-    def on_poll_timeout(self) -> None:
-        order = self.order
-        if order is None or order.finished:
-            self.poll.stop()
-            return
-        if self._polling:
-            return
-        self._polling = True
-        core = self.core
-        (Op(self, lambda: wallet_of(core).order_status(order.order_id))
-         .success(self.on_order_status).failure(self.on_poll_failed).run())
-
-    def on_order_status(self, order: RefillOrder) -> None:
-        self._polling = False
-        if self.order is None or order.order_id != self.order.order_id:
-            return
-        self.order = order
+    def order_followed(self, order: RefillOrder) -> None:
         self._show_order()
         if order.finished:
             self.poll.stop()
@@ -390,18 +415,12 @@ class RefillPage(MoneyPage):
                 self.wallet_changed.emit()
                 self.load()
 
-    def on_poll_failed(self, _exc: Exception) -> None:
-        self._polling = False  # the next tick asks again; a short outage must not end the wait
-
     def _show_order(self) -> None:
         order = self.order
         if order is None:
             self.order_view.setVisible(False)
             return
-        status_key = f"refill.status_{order.status}"
-        status = t(status_key) if status_key in CATALOGUE else order.status
-        self.order_view.setText(t("refill.order", order=order.order_id, amount=format_rupees(order.amount_paise),
-                                  status=status, url=order.payment_url))
+        self.order_view.setText(self.order_text(order))
         self.order_view.setVisible(True)
 
     # -- Fund Receive Request ------------------------------------------------------------------------------
@@ -434,14 +453,13 @@ class RefillPage(MoneyPage):
 # -- Fund Payout ---------------------------------------------------------------------------------------
 
 
-class FundPayoutPage(MoneyPage):
+class FundPayoutPage(OrderPage):
     """Fund Payout: outstanding on the credit line, due date, interest so far; pay it from the wallet at once, or
     by net banking (an order paid on the bank's page, followed here until the bank confirms it)."""
 
     def __init__(self, core: Core) -> None:
-        super().__init__(core, "fund_payout", "payout.title")
+        super().__init__(core, "fund_payout", "payout.title", "payout")
         self.info: PayoutInfo | None = None
-        self.order: RefillOrder | None = None
         self.action = ActionId()
         self.intro = QLabel()
         self.intro.setWordWrap(True)
@@ -516,10 +534,6 @@ class FundPayoutPage(MoneyPage):
         self.setTabOrder(self.pay, self.open_page)
         self.setTabOrder(self.open_page, self.open_table)
         shortcut(self, "F5", self.load)
-        self.poll = QTimer(self)
-        self.poll.setInterval(ORDER_POLL_MS)
-        self.poll.timeout.connect(self.on_poll_timeout)
-        self._polling = False
         self._shown_before = False
         self.tr_.dynamic(self.refresh)
         self.load()
@@ -687,27 +701,7 @@ class FundPayoutPage(MoneyPage):
         show_error(self.tr_, exc, {"amount_paise": self.amount, "method": self.method}, self.amount)
 
     # -- the net banking order ----------------------------------------------------------------------------
-    def on_open_page_clicked(self) -> None:
-        if self.order is not None:
-            QDesktopServices.openUrl(QUrl(self.order.payment_url))
-
-    def on_poll_timeout(self) -> None:
-        order = self.order
-        if order is None or order.finished:
-            self.poll.stop()
-            return
-        if self._polling:
-            return
-        self._polling = True
-        core = self.core
-        (Op(self, lambda: wallet_of(core).order_status(order.order_id))
-         .success(self.on_order_status).failure(self.on_poll_failed).run())
-
-    def on_order_status(self, order: RefillOrder) -> None:
-        self._polling = False
-        if self.order is None or order.order_id != self.order.order_id:
-            return
-        self.order = order
+    def order_followed(self, order: RefillOrder) -> None:
         if order.finished:
             self.open_orders = [o for o in self.open_orders if o.order_id != order.order_id]
         else:
@@ -723,19 +717,13 @@ class FundPayoutPage(MoneyPage):
             self.load()
         self.amount.line_edit.setFocus()
 
-    def on_poll_failed(self, _exc: Exception) -> None:
-        self._polling = False  # the next tick asks again; a short outage must not end the wait
-
     def _show_order(self) -> None:
         self._show_open_orders()
         order = self.order
         if order is None:
             self.order_view.setVisible(False)
             return
-        status_key = f"payout.status_{order.status}"
-        status = t(status_key) if status_key in CATALOGUE else order.status
-        self.order_view.setText(t("payout.order", order=order.order_id, amount=format_rupees(order.amount_paise),
-                                  status=status, url=order.payment_url))
+        self.order_view.setText(self.order_text(order))
         self.order_view.setVisible(True)
 
 
