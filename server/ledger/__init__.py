@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Table, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from server.core.errors import ApiError, Conflict, NotFound, Unavailable
@@ -285,18 +286,18 @@ class LedgerTx:
     _shards: dict[int, int] = field(default_factory=dict)
     _cursor: Any = None
 
+    def cursor(self) -> Any:
+        """The raw driver cursor of this transaction's connection (for the hot path's statements)."""
+        if self._cursor is None:
+            self._cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        return self._cursor
+
     def execute(self, statement: Sql, params: dict[str, Any] | None = None) -> Any:
         """Run a hot-path statement on the raw driver cursor, inside this transaction."""
-        if self._cursor is None:
-            self._cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        if self.is_postgres:
-            return self._cursor.execute(statement.postgres, params or {})
-        return self._cursor.execute(statement.sqlite, params or {})
+        return self.cursor().execute(statement.postgres if self.is_postgres else statement.sqlite, params or {})
 
     def executemany(self, statement: Sql, rows: list[dict[str, Any]]) -> None:
-        if self._cursor is None:
-            self._cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        self._cursor.executemany(statement.postgres if self.is_postgres else statement.sqlite, rows)
+        self.cursor().executemany(statement.postgres if self.is_postgres else statement.sqlite, rows)
 
     _execute = execute
     _executemany = executemany
@@ -445,10 +446,14 @@ class LedgerTx:
         # visible here. One that stored an id without the lock (a cheque, an order, a single payment between
         # its id and its lock) is met by the INSERT below: it waits for it, then the transaction starts again.
         stored: dict[str, tuple[str, str]] = {}
-        for start in range(0, len(ids), 500):
-            wanted = ids[start : start + 500]
-            found = self.execute(_select_operations(len(wanted)), {"scope": scope, **_numbered("id", wanted)})
+        if self.is_postgres:
+            found = self.execute(_SELECT_OPERATIONS, {"scope": scope, "ids": ids})
             stored.update((r[0], (r[1], r[2])) for r in found.fetchall())
+        else:
+            for wanted in chunks(ids, 500):
+                params = {"scope": scope, **{f"id_{n}": v for n, v in enumerate(wanted)}}
+                found = self.cursor().execute(_select_operations_sqlite(len(wanted)), params)
+                stored.update((r[0], (r[1], r[2])) for r in found.fetchall())
         answers: list[Debited | OperationResult | ApiError | None] = [None] * len(debits)
         wallet, credit = before.wallet, before.credit
         fresh: list[tuple[int, str, int, int, list[tuple[int, int]]]] = []
@@ -484,48 +489,38 @@ class LedgerTx:
         if not fresh:
             return [a for a in answers if a is not None]
         now = self._now()
-        pk_of: dict[str, int] = {}
-        for chunk in chunks(fresh, 200):
-            rows = [
-                {
-                    "scope": scope,
-                    "operation_id": debits[i].op.operation_id,
-                    "kind": debits[i].op.kind,
-                    "request_hash": digest,
-                    "response": "{}",
-                    "created_at": now,
-                }
-                for i, digest, *_ in chunk
-            ]
-            pk_of.update(
-                (str(r[1]), int(r[0]))
-                for r in self.execute(_INSERT_OPERATIONS(len(rows)), numbered_rows(rows)).fetchall()
-            )
+        operation_rows = [
+            {
+                "scope": scope,
+                "operation_id": debits[i].op.operation_id,
+                "kind": debits[i].op.kind,
+                "request_hash": digest,
+                "response": "{}",
+                "created_at": now,
+            }
+            for i, digest, *_ in fresh
+        ]
+        pk_of = {str(r[1]): int(r[0]) for r in _INSERT_OPERATIONS.run(self, operation_rows)}
         if len(pk_of) != len(fresh):
             # Another transaction stored one of these ids meanwhile (see above): start again, and the ids it
             # stored are replays then.
             raise Contended("an operation id of this batch was stored concurrently")
-        entry_of: dict[int, int] = {}
-        for chunk in chunks(fresh, 200):
-            rows = [
-                {
-                    "operation_pk": pk_of[debits[i].op.operation_id],
-                    "kind": debits[i].kind,
-                    "memo": debits[i].memo[:500],
-                    "created_at": now,
-                }
-                for i, *_ in chunk
-            ]
-            entry_of.update(
-                (int(r[1]), int(r[0])) for r in self.execute(_INSERT_ENTRIES(len(rows)), numbered_rows(rows)).fetchall()
-            )
+        entry_rows = [
+            {
+                "operation_pk": pk_of[debits[i].op.operation_id],
+                "kind": debits[i].kind,
+                "memo": debits[i].memo[:500],
+                "created_at": now,
+            }
+            for i, *_ in fresh
+        ]
+        entry_of = {int(r[1]): int(r[0]) for r in _INSERT_ENTRIES.run(self, entry_rows)}
         lines_rows = [
             {"entry_id": entry_of[pk_of[debits[i].op.operation_id]], "account_id": account_id, "amount": amount}
             for i, _, _, _, legs in fresh
             for account_id, amount in legs
         ]
-        for lines_part in chunks(lines_rows, 300):
-            self.execute(_INSERT_LINES(len(lines_part)), numbered_rows(lines_part))
+        _INSERT_LINES.run(self, lines_rows)
         for account_id, delta in (
             (before.wallet_id, wallet - before.wallet),
             (before.credit_id, credit - before.credit),
@@ -546,8 +541,7 @@ class LedgerTx:
 
     def store_responses(self, responses: Sequence[tuple[int, dict[str, Any]]]) -> None:
         """The answers of operations posted with `debit_many` (a replay returns them)."""
-        if responses:
-            self.executemany(STORE_RESPONSE, [{"response": json.dumps(r), "id": pk} for pk, r in responses])
+        _STORE_RESPONSES.run(self, [{"response": json.dumps(r), "id": pk} for pk, r in responses])
 
     def finish(self) -> None:
         """Write the summed deltas of shared accounts, in a fixed order, just before commit."""
@@ -602,40 +596,117 @@ def chunks(items: Sequence[C], size: int) -> Iterable[Sequence[C]]:
     return (items[start : start + size] for start in range(0, len(items), size))
 
 
-def _numbered(name: str, values: Sequence[Any]) -> dict[str, Any]:
-    return {f"{name}_{n}": v for n, v in enumerate(values)}
+def _pg_array_type(table: Table, column: str) -> str:
+    """The PostgreSQL array type a column's values travel in: text for any string (so that a value too long
+    for a VARCHAR(n) column is refused on assignment, not cut short by a cast), else the column's own type."""
+    compiled = table.c[column].type.compile(dialect=postgresql.dialect())  # type: ignore[no-untyped-call]
+    base = re.sub(r"\(.*\)", "", compiled).strip()
+    return "text[]" if base in ("VARCHAR", "TEXT") else f"{base.lower()}[]"
 
 
-def numbered_rows(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    return {f"{key}_{n}": value for n, row in enumerate(rows) for key, value in row.items()}
+@dataclass(frozen=True)
+class BulkInsert:
+    """An INSERT of many rows in one statement.
 
+    On PostgreSQL the rows travel as one array per column (`INSERT … SELECT * FROM unnest(…)`): the statement
+    text is the same for any number of rows and has one parameter per column, so psycopg converts it once and
+    the server prepares it once — a multi-row VALUES with a parameter per value is longer than psycopg's
+    statement cache takes and was parsed again on every call. SQLite has no arrays: there it is a multi-row
+    VALUES, a chunk at a time. `suffix` may hold ON CONFLICT and RETURNING clauses; `run` returns the rows
+    RETURNING gives (in no particular order).
+    """
 
-def multi_row_insert(table: str, columns: Sequence[str], suffix: str = "") -> Callable[[int], Sql]:
-    """INSERT of n rows in one statement; parameters are named `column_<row>` (see `_numbered_rows`)."""
+    table: Table
+    columns: tuple[str, ...]
+    suffix: str = ""
+    sqlite_chunk: int = 100
 
-    @functools.lru_cache(maxsize=64)
-    def statement(rows: int) -> Sql:
-        values = ", ".join("(" + ", ".join(f":{c}_{n}" for c in columns) + ")" for n in range(rows))
-        return Sql.of(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}{suffix}")
+    @functools.cached_property
+    def postgres(self) -> str:
+        arrays = ", ".join(f"%({c})s::{_pg_array_type(self.table, c)}" for c in self.columns)
+        names = ", ".join(self.columns)
+        return f"INSERT INTO {self.table.name} ({names}) SELECT * FROM unnest({arrays}){self.suffix}"
 
-    return statement
+    def sqlite(self, rows: int) -> str:
+        return _values_insert(self.table.name, self.columns, self.suffix, rows)
 
-
-_INSERT_OPERATIONS = multi_row_insert(
-    "operations",
-    ("scope", "operation_id", "kind", "request_hash", "response", "created_at"),
-    " ON CONFLICT (scope, operation_id) DO NOTHING RETURNING id, operation_id",
-)
-_INSERT_ENTRIES = multi_row_insert(
-    "journal_entries", ("operation_pk", "kind", "memo", "created_at"), " RETURNING id, operation_pk"
-)
-_INSERT_LINES = multi_row_insert("journal_lines", ("entry_id", "account_id", "amount"))
+    def run(self, tx: LedgerTx, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        if not rows:
+            return []
+        returns = "RETURNING" in self.suffix
+        cursor = tx.cursor()
+        if tx.is_postgres:
+            cursor.execute(self.postgres, {c: [row[c] for row in rows] for c in self.columns})
+            return list(cursor.fetchall()) if returns else []
+        found: list[Any] = []
+        for part in chunks(rows, self.sqlite_chunk):
+            params = {f"{c}_{n}": row[c] for n, row in enumerate(part) for c in self.columns}
+            cursor.execute(self.sqlite(len(part)), params)
+            if returns:
+                found.extend(cursor.fetchall())
+        return found
 
 
 @functools.lru_cache(maxsize=64)
-def _select_operations(count: int) -> Sql:
+def _values_insert(table: str, columns: tuple[str, ...], suffix: str, rows: int) -> str:
+    values = ", ".join("(" + ", ".join(f":{c}_{n}" for c in columns) + ")" for n in range(rows))
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}{suffix}"
+
+
+@dataclass(frozen=True)
+class BulkUpdate:
+    """`UPDATE table SET columns WHERE id = …` for many rows: one statement over arrays on PostgreSQL,
+    `executemany` on SQLite (each row's values keyed by the column names and "id")."""
+
+    table: Table
+    columns: tuple[str, ...]
+
+    @functools.cached_property
+    def postgres(self) -> str:
+        names = ("id", *self.columns)
+        arrays = ", ".join(f"%({c})s::{_pg_array_type(self.table, c)}" for c in names)
+        sets = ", ".join(f"{c} = v.{c}" for c in self.columns)
+        return (
+            f"UPDATE {self.table.name} SET {sets} FROM unnest({arrays}) AS v({', '.join(names)}) "
+            f"WHERE {self.table.name}.id = v.id"
+        )
+
+    @functools.cached_property
+    def sqlite(self) -> str:
+        sets = ", ".join(f"{c} = :{c}" for c in self.columns)
+        return f"UPDATE {self.table.name} SET {sets} WHERE id = :id"
+
+    def run(self, tx: LedgerTx, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        cursor = tx.cursor()
+        if tx.is_postgres:
+            cursor.execute(self.postgres, {c: [row[c] for row in rows] for c in ("id", *self.columns)})
+        else:
+            cursor.executemany(self.sqlite, rows)
+
+
+_INSERT_OPERATIONS = BulkInsert(
+    operations_t,
+    ("scope", "operation_id", "kind", "request_hash", "response", "created_at"),
+    " ON CONFLICT (scope, operation_id) DO NOTHING RETURNING id, operation_id",
+)
+_INSERT_ENTRIES = BulkInsert(
+    entries_t, ("operation_pk", "kind", "memo", "created_at"), " RETURNING id, operation_pk"
+)
+_INSERT_LINES = BulkInsert(lines_t, ("entry_id", "account_id", "amount"), sqlite_chunk=300)
+_STORE_RESPONSES = BulkUpdate(operations_t, ("response",))
+_SELECT_OPERATIONS = Sql(
+    "",  # SQLite: see _select_operations_sqlite
+    "SELECT operation_id, request_hash, response FROM operations WHERE scope = %(scope)s "
+    "AND operation_id = ANY(%(ids)s)",
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _select_operations_sqlite(count: int) -> str:
     wanted = ", ".join(f":id_{n}" for n in range(count))
-    return Sql.of(
+    return (
         "SELECT operation_id, request_hash, response FROM operations "
         f"WHERE scope = :scope AND operation_id IN ({wanted})"
     )

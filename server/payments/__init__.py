@@ -29,6 +29,8 @@ from server.catalog import Catalog, Service
 from server.core.errors import ApiError, Conflict, NotFound
 from server.ledger import (
     ACCOUNTS,
+    BulkInsert,
+    BulkUpdate,
     Debit,
     Debited,
     KioskBalances,
@@ -38,12 +40,9 @@ from server.ledger import (
     OperationResult,
     Sql,
     biller_code,
-    chunks,
     credit_kiosk,
     debit_kiosk,
     in_transaction,
-    multi_row_insert,
-    numbered_rows,
     read_kiosk_balances,
 )
 from server.models import Kiosk, MicroAtmEntry, Payment, PaymentBill
@@ -70,8 +69,8 @@ INSERT_PAYMENT = Sql.of(
     ":operation_id, 'initiated', :method, :total_paise, :contact_mobile, :contact_email, :txn_id, 0, 0, 0, "
     ":cheque_no, :cheque_bank, :cheque_date, :cheque_status, :offline, :now, :now) RETURNING id"
 )
-INSERT_PAYMENTS = multi_row_insert(
-    "payments",
+INSERT_PAYMENTS = BulkInsert(
+    payments_t,
     (
         "kiosk_id",
         "operation_pk",
@@ -92,8 +91,8 @@ INSERT_PAYMENTS = multi_row_insert(
     ),
     " RETURNING id, operation_pk",
 )
-INSERT_BILLS = multi_row_insert(
-    "payment_bills",
+INSERT_BILLS = BulkInsert(
+    bills_t,
     (
         "payment_id",
         "position",
@@ -113,7 +112,7 @@ INSERT_BILLS = multi_row_insert(
         "biller_ref",
     ),
 )
-SET_RECEIPT_NO = Sql.of("UPDATE payments SET receipt_no = :receipt_no WHERE id = :id")
+SET_RECEIPT_NO = BulkUpdate(payments_t, ("receipt_no",))
 FINISH_PAYMENT = Sql.of(
     "UPDATE payments SET status = :status, receipt_no = :receipt_no, debit_entry_id = :debit_entry_id, "
     "from_wallet_paise = :from_wallet_paise, from_credit_paise = :from_credit_paise WHERE id = :id"
@@ -617,33 +616,30 @@ class Payments:
         if not posted:
             return out
         now = utcnow()
-        payment_of: dict[int, int] = {}
-        for part in chunks(posted, 100):
-            rows = [
-                {
-                    "kiosk_id": kiosk_id,
-                    "operation_pk": debited.operation_pk,
-                    "operation_id": requests[i].operation_id,
-                    "status": "pending",
-                    "method": "wallet",
-                    "total_paise": sum(p.amount_paise for p in priced[i]),
-                    "contact_mobile": requests[i].mobile,
-                    "contact_email": requests[i].email,
-                    "txn_id": txn_ids[i],
-                    "debit_entry_id": debited.entry_id,
-                    "from_wallet_paise": debited.from_wallet_paise,
-                    "from_credit_paise": debited.from_credit_paise,
-                    "reversed_paise": 0,
-                    "offline": int(requests[i].offline),
-                    "created_at": tx.sql_time(now),
-                    "updated_at": tx.sql_time(now),
-                }
-                for i, debited in part
-            ]
-            found = tx.execute(INSERT_PAYMENTS(len(rows)), numbered_rows(rows)).fetchall()
-            payment_of.update((int(r[1]), int(r[0])) for r in found)
-        tx.executemany(
-            SET_RECEIPT_NO,
+        rows = [
+            {
+                "kiosk_id": kiosk_id,
+                "operation_pk": debited.operation_pk,
+                "operation_id": requests[i].operation_id,
+                "status": "pending",
+                "method": "wallet",
+                "total_paise": sum(p.amount_paise for p in priced[i]),
+                "contact_mobile": requests[i].mobile,
+                "contact_email": requests[i].email,
+                "txn_id": txn_ids[i],
+                "debit_entry_id": debited.entry_id,
+                "from_wallet_paise": debited.from_wallet_paise,
+                "from_credit_paise": debited.from_credit_paise,
+                "reversed_paise": 0,
+                "offline": int(requests[i].offline),
+                "created_at": tx.sql_time(now),
+                "updated_at": tx.sql_time(now),
+            }
+            for i, debited in posted
+        ]
+        payment_of = {int(r[1]): int(r[0]) for r in INSERT_PAYMENTS.run(tx, rows)}
+        SET_RECEIPT_NO.run(
+            tx,
             [
                 {
                     "id": payment_of[d.operation_pk],
@@ -652,13 +648,14 @@ class Payments:
                 for _, d in posted
             ],
         )
-        bill_rows = [
-            _bill_row(tx, payment_of[debited.operation_pk], pos, p, txn_ids[i], ist_today(now))
-            for i, debited in posted
-            for pos, p in enumerate(priced[i])
-        ]
-        for part_rows in chunks(bill_rows, 100):
-            tx.execute(INSERT_BILLS(len(part_rows)), numbered_rows(part_rows))
+        INSERT_BILLS.run(
+            tx,
+            [
+                _bill_row(tx, payment_of[debited.operation_pk], pos, p, txn_ids[i], ist_today(now))
+                for i, debited in posted
+                for pos, p in enumerate(priced[i])
+            ],
+        )
         tx.store_responses([(d.operation_pk, {"payment_id": payment_of[d.operation_pk]}) for _, d in posted])
         out.update({i: (payment_of[d.operation_pk], False) for i, d in posted})
         return out
@@ -753,7 +750,7 @@ class Payments:
         receipt_no = _receipt_no(ist_today(now), payment_id)
         micro_atm = priced[0].service.kind == "micro_atm"
         rows = [_bill_row(tx, payment_id, pos, p, txn_id, ist_today(now), micro_atm) for pos, p in enumerate(priced)]
-        tx.execute(INSERT_BILLS(len(rows)), numbered_rows(rows))
+        INSERT_BILLS.run(tx, rows)
         moved: dict[str, Any] = {}
         if micro_atm:
             try:
