@@ -9,6 +9,7 @@ and the reversal carries its own operation id.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -20,12 +21,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Select, Update, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from server.billers import Bill, Biller, BillerDeclined, BillerError, BillerPayment, BillerTimeout
 from server.billers.simulated import SimulatedBiller
 from server.catalog import Catalog, Service
+from server.core.db import one_of
 from server.core.errors import ApiError, Conflict, NotFound
 from server.ledger import (
     ACCOUNTS,
@@ -117,6 +119,59 @@ FINISH_PAYMENT = Sql.of(
     "UPDATE payments SET status = :status, receipt_no = :receipt_no, debit_entry_id = :debit_entry_id, "
     "from_wallet_paise = :from_wallet_paise, from_credit_paise = :from_credit_paise WHERE id = :id"
 )
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """The batch path's reads and writes, built once per backend: SQLAlchemy memoizes a statement's cache key
+    on the statement object, so one built per call costs its construction and its key on every call."""
+
+    payment_ids: Select[Any]
+    payments: Select[Any]
+    bills: Select[Any]
+    unfinished_bills: Select[Any]
+    kiosks: Select[Any]
+    lock_payments: Select[Any]
+    bill_statuses: Select[Any]
+    set_statuses: Update
+    bills_succeeded: Update
+
+    @staticmethod
+    @functools.cache
+    def of(postgres: bool) -> _Statements:
+        def ids(column: Any, name: str = "ids") -> Any:
+            return one_of(column, name, postgres=postgres)
+
+        return _Statements(
+            payment_ids=select(payments_t.c.operation_id, payments_t.c.id).where(
+                payments_t.c.kiosk_id == bindparam("kiosk_id"), ids(payments_t.c.operation_id, "operation_ids")
+            ),
+            payments=select(payments_t).where(ids(payments_t.c.id)),
+            bills=select(bills_t).where(ids(bills_t.c.payment_id)).order_by(bills_t.c.position),
+            unfinished_bills=select(bills_t)
+            .where(ids(bills_t.c.payment_id), bills_t.c.status.in_(UNFINISHED))
+            .order_by(bills_t.c.payment_id, bills_t.c.position),
+            kiosks=select(kiosks_t.c.id, kiosks_t.c.code, kiosks_t.c.name).where(ids(kiosks_t.c.id)),
+            # The payments' rows first (PostgreSQL; SQLite has one writer anyway): two transactions that each
+            # changed one bill of a multi-bill payment then read each other's change, not both "pending".
+            lock_payments=select(payments_t.c.id)
+            .where(ids(payments_t.c.id))
+            .order_by(payments_t.c.id)
+            .with_for_update(),
+            bill_statuses=select(bills_t.c.payment_id, bills_t.c.status, bills_t.c.failure_reason)
+            .where(ids(bills_t.c.payment_id))
+            .order_by(bills_t.c.payment_id, bills_t.c.id),
+            set_statuses=update(payments_t)
+            .where(payments_t.c.id == bindparam("pid"))
+            .values(status=bindparam("status"), updated_at=bindparam("now"), failure_reason=bindparam("reason")),
+            bills_succeeded=update(bills_t)
+            .where(bills_t.c.id == bindparam("bill_id"), or_(*(bills_t.c.status == s for s in UNFINISHED)))
+            .values(status="success", biller_ref=bindparam("ref")),
+        )
+
+
+def _statements(conn: Connection) -> _Statements:
+    return _Statements.of(conn.dialect.name == "postgresql")
 
 
 class InvalidField(ApiError):
@@ -665,13 +720,7 @@ class Payments:
         if not payment_ids:
             return
         with self.engine.connect() as conn:
-            bills = list(
-                conn.execute(
-                    select(bills_t)
-                    .where(bills_t.c.payment_id.in_(payment_ids), bills_t.c.status.in_(UNFINISHED))
-                    .order_by(bills_t.c.payment_id, bills_t.c.position)
-                )
-            )
+            bills = list(conn.execute(_statements(conn).unfinished_bills, {"ids": payment_ids}))
         by_biller: dict[str, list[Any]] = defaultdict(list)
         for bill in bills:
             by_biller[bill.biller].append(bill)
@@ -699,9 +748,7 @@ class Payments:
         if successes:
             with self.engine.begin() as conn:
                 conn.execute(
-                    update(bills_t)
-                    .where(bills_t.c.id == bindparam("bill_id"), or_(*(bills_t.c.status == s for s in UNFINISHED)))
-                    .values(status="success", biller_ref=bindparam("ref")),
+                    _statements(conn).bills_succeeded,
                     [{"bill_id": bill.id, "ref": answer.biller_ref} for bill, answer in successes],
                 )
                 self._refresh_statuses(conn, sorted({bill.payment_id for bill, _ in successes}))
@@ -880,22 +927,14 @@ class Payments:
     @staticmethod
     def _refresh_statuses(conn: Connection, payment_ids: list[int]) -> None:
         bills: dict[int, list[Any]] = defaultdict(list)
+        sql = _statements(conn)
         for start in range(0, len(payment_ids), 500):
-            # The payments' rows first (PostgreSQL; SQLite has one writer anyway): two transactions that each
-            # changed one bill of a multi-bill payment then read each other's change, not both "pending".
-            conn.execute(
-                select(payments_t.c.id)
-                .where(payments_t.c.id.in_(payment_ids[start : start + 500]))
-                .order_by(payments_t.c.id)
-                .with_for_update()
-            ).all()
-            for r in conn.execute(
-                select(bills_t.c.payment_id, bills_t.c.status, bills_t.c.failure_reason)
-                .where(bills_t.c.payment_id.in_(payment_ids[start : start + 500]))
-                .order_by(bills_t.c.payment_id, bills_t.c.id)
-            ):
+            chunk = payment_ids[start : start + 500]
+            conn.execute(sql.lock_payments, {"ids": chunk}).all()
+            for r in conn.execute(sql.bill_statuses, {"ids": chunk}):
                 bills[r.payment_id].append(r)
         rows = []
+        now = utcnow()
         for payment_id in payment_ids:
             statuses = [b.status for b in bills[payment_id]]
             if any(s in UNFINISHED for s in statuses):
@@ -907,14 +946,9 @@ class Payments:
             else:
                 status = "partial"
             reasons = "; ".join(b.failure_reason for b in bills[payment_id] if b.failure_reason is not None)
-            rows.append({"pid": payment_id, "status": status, "reason": reasons[:300] or None})
+            rows.append({"pid": payment_id, "status": status, "reason": reasons[:300] or None, "now": now})
         if rows:
-            conn.execute(
-                update(payments_t)
-                .where(payments_t.c.id == bindparam("pid"))
-                .values(status=bindparam("status"), updated_at=utcnow(), failure_reason=bindparam("reason")),
-                rows,
-            )
+            conn.execute(sql.set_statuses, rows)
 
     def _unfinished(self, payment_id: int) -> list[Any]:
         with self.engine.connect() as conn:
@@ -940,11 +974,7 @@ class Payments:
         if not operation_ids:
             return {}
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(payments_t.c.operation_id, payments_t.c.id).where(
-                    payments_t.c.kiosk_id == kiosk_id, payments_t.c.operation_id.in_(operation_ids)
-                )
-            )
+            rows = conn.execute(_statements(conn).payment_ids, {"kiosk_id": kiosk_id, "operation_ids": operation_ids})
             return {r.operation_id: int(r.id) for r in rows}
 
     def by_operation(self, kiosk_id: int, operation_id: str, *, resolve: bool = True) -> dict[str, Any]:
@@ -964,20 +994,14 @@ class Payments:
         payments: dict[int, Any] = {}
         bills: dict[int, list[Any]] = defaultdict(list)
         with self.engine.connect() as conn:
+            sql = _statements(conn)
             for start in range(0, len(payment_ids), 500):
                 chunk = payment_ids[start : start + 500]
-                payments.update((r.id, r) for r in conn.execute(select(payments_t).where(payments_t.c.id.in_(chunk))))
-                for b in conn.execute(
-                    select(bills_t).where(bills_t.c.payment_id.in_(chunk)).order_by(bills_t.c.position)
-                ):
+                payments.update((r.id, r) for r in conn.execute(sql.payments, {"ids": chunk}))
+                for b in conn.execute(sql.bills, {"ids": chunk}):
                     bills[b.payment_id].append(b)
             kiosks = {
-                r.id: r
-                for r in conn.execute(
-                    select(kiosks_t.c.id, kiosks_t.c.code, kiosks_t.c.name).where(
-                        kiosks_t.c.id.in_({p.kiosk_id for p in payments.values()})
-                    )
-                )
+                r.id: r for r in conn.execute(sql.kiosks, {"ids": sorted({p.kiosk_id for p in payments.values()})})
             }
             balances = {k.id: read_kiosk_balances(conn, k.code) for k in kiosks.values()}
         return [
