@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Dialect, bindparam, insert, select, update
 
 from server.auth.clock import aware
 from server.auth.errors import NotAuthenticated, SessionExpired
@@ -93,42 +95,93 @@ def create_sync_key(
     return NewSession(token, int(session_id), expires_at, expires_at)
 
 
+# Every authenticated request runs this lookup, so it is built once: compiled per dialect, run on the raw
+# driver cursor inside the caller's transaction (as the ledger's hot path does).  Through SQLAlchemy's
+# execution layer, building the select and its cache key cost more than the database's work.  A driver
+# error still ends the transaction through SQLAlchemy, whose rollback then invalidates a dead pool.
+_LOOKUP = (
+    select(
+        sessions_t.c.id, sessions_t.c.kiosk_id, sessions_t.c.last_seen_at, sessions_t.c.expires_at,
+        sessions_t.c.revoked_at, sessions_t.c.revoked_reason, sessions_t.c.scope, kiosks_t.c.code,
+        kiosks_t.c.sso_id, kiosks_t.c.status, credentials_t.c.must_change, profiles_t.c.completed_at,
+    )
+    .join(kiosks_t, kiosks_t.c.id == sessions_t.c.kiosk_id)
+    .join(credentials_t, credentials_t.c.kiosk_id == sessions_t.c.kiosk_id)
+    .outerjoin(profiles_t, profiles_t.c.kiosk_id == sessions_t.c.kiosk_id)
+    .where(sessions_t.c.token_hash == bindparam("token_hash"))
+)
+# At most once a minute per session: SQLAlchemy's statement cache serves this one.
+_TOUCH = update(sessions_t).where(sessions_t.c.id == bindparam("session_id")).values(last_seen_at=bindparam("now"))
+
+Convert = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    """The lookup in one dialect's SQL, and how its raw row values become what SQLAlchemy would return."""
+
+    sql: str
+    positional: bool
+    stored_time: Convert  # the dialect's DateTime result processor (SQLite keeps text)
+
+    @classmethod
+    def compile(cls, dialect: Dialect) -> _Lookup:
+        compiled = _LOOKUP.compile(dialect=dialect)
+        processor = sessions_t.c.expires_at.type.dialect_impl(dialect).result_processor(dialect, None)
+        return cls(str(compiled), bool(compiled.positional), processor or _same)
+
+    def params(self, digest: str) -> Any:
+        return (digest,) if self.positional else {"token_hash": digest}
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+_lookups: dict[str, _Lookup] = {}
+
+
+def _lookup_for(dialect: Dialect) -> _Lookup:
+    found = _lookups.get(dialect.name)
+    if found is None:
+        found = _lookups[dialect.name] = _Lookup.compile(dialect)
+    return found
+
+
 def resolve(conn: Connection, token: str | None, now: datetime, settings: Settings) -> SessionInfo:
     """The session for a bearer token, refreshed; NotAuthenticated / SessionExpired otherwise."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise NotAuthenticated("sign in first: no valid session token was sent")
-    row = conn.execute(
-        select(
-            sessions_t.c.id, sessions_t.c.kiosk_id, sessions_t.c.last_seen_at, sessions_t.c.expires_at,
-            sessions_t.c.revoked_at, sessions_t.c.revoked_reason, sessions_t.c.scope, kiosks_t.c.code,
-            kiosks_t.c.sso_id, kiosks_t.c.status, credentials_t.c.must_change, profiles_t.c.completed_at,
-        )
-        .join(kiosks_t, kiosks_t.c.id == sessions_t.c.kiosk_id)
-        .join(credentials_t, credentials_t.c.kiosk_id == sessions_t.c.kiosk_id)
-        .outerjoin(profiles_t, profiles_t.c.kiosk_id == sessions_t.c.kiosk_id)
-        .where(sessions_t.c.token_hash == token_hash(token))
-    ).first()
+    lookup = _lookup_for(conn.dialect)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(lookup.sql, lookup.params(token_hash(token)))
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
     if row is None:
         raise NotAuthenticated("sign in first: the session token is not known")
-    if row.revoked_at is not None:
-        raise SessionExpired("the session has ended; sign in again", reason=row.revoked_reason or "revoked")
-    expires_at = aware(row.expires_at)
-    last_seen = aware(row.last_seen_at)
+    (session_id, kiosk_id, last_seen_at, expires_at, revoked_at, revoked_reason, scope, code, sso_id, status,
+     must_change, completed_at) = row
+    if revoked_at is not None:
+        raise SessionExpired("the session has ended; sign in again", reason=revoked_reason or "revoked")
+    expires_at = aware(lookup.stored_time(expires_at))
+    last_seen = aware(lookup.stored_time(last_seen_at))
     idle = timedelta(minutes=settings.session_idle_minutes)
     if now >= expires_at:
         raise SessionExpired("the session has expired; sign in again", reason="absolute")
-    if row.scope == SYNC:
+    if scope == SYNC:
         idle = expires_at - last_seen  # a sync key has no idle expiry
     elif now >= last_seen + idle:
         raise SessionExpired("the session expired after inactivity; sign in again", reason="idle")
     if now - last_seen >= TOUCH_EVERY:
-        conn.execute(update(sessions_t).where(sessions_t.c.id == row.id).values(last_seen_at=now))
+        conn.execute(_TOUCH, {"session_id": session_id, "now": now})
         last_seen = now
     return SessionInfo(
-        session_id=int(row.id), kiosk_id=int(row.kiosk_id), kiosk_code=row.code, sso_id=row.sso_id,
-        kiosk_status=row.status, must_change_password=bool(row.must_change),
-        profile_completed=row.completed_at is not None, expires_at=expires_at,
-        idle_expires_at=min(last_seen + idle, expires_at), scope=row.scope,
+        session_id=int(session_id), kiosk_id=int(kiosk_id), kiosk_code=code, sso_id=sso_id,
+        kiosk_status=status, must_change_password=bool(must_change),
+        profile_completed=completed_at is not None, expires_at=expires_at,
+        idle_expires_at=min(last_seen + idle, expires_at), scope=scope,
     )
 
 
