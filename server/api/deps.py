@@ -1,8 +1,8 @@
 """Dependencies shared by the routes: settings, engine, admin credential, the kiosk session.
 
 Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency on a worker thread,
-and one hop per dependency cost more than the request's database work.  Only `any_session` (a
-database read) stays a plain function."""
+and one hop per dependency cost more than the request's database work.  Only the session dependencies
+(a database read) are plain functions."""
 
 from __future__ import annotations
 
@@ -82,11 +82,11 @@ def _printable(value: str | None, limit: int = 64) -> str | None:
 
 async def get_request_context(
     request: Request,
-    clock: ClockDep,
     x_machine_id: Annotated[
         str | None, Header(description="the kiosk PC's stable id, recorded in the auth audit log")
     ] = None,
 ) -> RequestContext:
+    clock: AuthClock = request.app.state.clock
     client_ip = request.client.host if request.client else None
     return RequestContext(machine_id=_printable(x_machine_id), client_ip=_printable(client_ip), now=clock.now())
 
@@ -94,22 +94,31 @@ async def get_request_context(
 RequestContextDep = Annotated[RequestContext, Depends(get_request_context)]
 
 _bearer = HTTPBearer(auto_error=False, description="the session token from POST /api/v1/auth/login")
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+# -- the session a request acts in ----------------------------------------------------------------------
+# Each session dependency is one plain function (run on a worker thread: it reads the database) that looks
+# the session up and applies its own checks in order.  A chain of dependencies, one check each, cost more
+# in FastAPI's dependency solving than the checks themselves.  The lookup is kept on the request, so a
+# route that needs two of them still reads the session once.
+
+_SESSION_KEY = "emitra.session"
 
 
-def any_session(
-    engine: EngineDep,
-    settings: SettingsDep,
-    ctx: RequestContextDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> SessionInfo:
-    """Any valid session or sync key."""
-    token = credentials.credentials if credentials is not None else None
-    with engine.begin() as conn:
-        return sessions.resolve(conn, token, ctx.now, settings)
+def _resolved(request: Request, ctx: RequestContext, credentials: HTTPAuthorizationCredentials | None) -> SessionInfo:
+    scope = request.scope
+    session: SessionInfo | None = scope.get(_SESSION_KEY)
+    if session is None:
+        state = request.app.state
+        engine: Engine = state.engine
+        token = credentials.credentials if credentials is not None else None
+        with engine.begin() as conn:
+            session = sessions.resolve(conn, token, ctx.now, state.settings)
+        scope[_SESSION_KEY] = session
+    return session
 
 
-async def current_session(session: Annotated[SessionInfo, Depends(any_session)]) -> SessionInfo:
-    """Any valid operator session, even one that may only change its issued password."""
+def _operator(session: SessionInfo) -> SessionInfo:
     if session.scope != sessions.OPERATOR:
         raise ApiError(
             "a day-end sync key only pushes the day-end sync; sign in at the kiosk for everything else",
@@ -119,17 +128,10 @@ async def current_session(session: Annotated[SessionInfo, Depends(any_session)])
     return session
 
 
-CurrentSession = Annotated[SessionInfo, Depends(current_session)]
-
-
-async def current_account(session: CurrentSession) -> SessionInfo:
-    """A session whose issued password has been replaced (the profile may still be incomplete)."""
+def _password_changed(session: SessionInfo) -> SessionInfo:
     if session.must_change_password:
         raise PasswordChangeRequired("set a new password first; the issued password only allows that")
     return session
-
-
-CurrentAccount = Annotated[SessionInfo, Depends(current_account)]
 
 
 @dataclass(frozen=True)
@@ -142,8 +144,7 @@ class KioskPrincipal:
     session_id: int
 
 
-async def current_kiosk(session: CurrentAccount) -> KioskPrincipal:
-    """A session allowed to use services and the wallet: password changed, profile done, kiosk active."""
+def _principal(session: SessionInfo) -> KioskPrincipal:
     if not session.profile_completed:
         raise ProfileIncomplete("complete and confirm the profile page before using services")
     if session.kiosk_status != "active":
@@ -151,14 +152,38 @@ async def current_kiosk(session: CurrentAccount) -> KioskPrincipal:
     return KioskPrincipal(session.kiosk_id, session.kiosk_code, session.sso_id, session.session_id)
 
 
+def any_session(request: Request, ctx: RequestContextDep, credentials: BearerDep) -> SessionInfo:
+    """Any valid session or sync key."""
+    return _resolved(request, ctx, credentials)
+
+
+def current_session(request: Request, ctx: RequestContextDep, credentials: BearerDep) -> SessionInfo:
+    """Any valid operator session, even one that may only change its issued password."""
+    return _operator(_resolved(request, ctx, credentials))
+
+
+CurrentSession = Annotated[SessionInfo, Depends(current_session)]
+
+
+def current_account(request: Request, ctx: RequestContextDep, credentials: BearerDep) -> SessionInfo:
+    """A session whose issued password has been replaced (the profile may still be incomplete)."""
+    return _password_changed(_operator(_resolved(request, ctx, credentials)))
+
+
+CurrentAccount = Annotated[SessionInfo, Depends(current_account)]
+
+
+def current_kiosk(request: Request, ctx: RequestContextDep, credentials: BearerDep) -> KioskPrincipal:
+    """A session allowed to use services and the wallet: password changed, profile done, kiosk active."""
+    return _principal(_password_changed(_operator(_resolved(request, ctx, credentials))))
+
+
 CurrentKiosk = Annotated[KioskPrincipal, Depends(current_kiosk)]
 
 
-async def sync_kiosk(session: Annotated[SessionInfo, Depends(any_session)]) -> KioskPrincipal:
+def sync_kiosk(request: Request, ctx: RequestContextDep, credentials: BearerDep) -> KioskPrincipal:
     """For the day-end sync's routes (push the outbox, read an operation): an operator session or a sync key."""
-    if session.must_change_password:
-        raise PasswordChangeRequired("set a new password first; the issued password only allows that")
-    return await current_kiosk(session)
+    return _principal(_password_changed(_resolved(request, ctx, credentials)))
 
 
 SyncKiosk = Annotated[KioskPrincipal, Depends(sync_kiosk)]
