@@ -33,21 +33,34 @@ from server.wallet import Wallet
 
 
 class BodyLimit:
-    """Refuse bodies over `limit` bytes with 413, by Content-Length or while streaming."""
+    """Refuse bodies over `limit` bytes with 413, by Content-Length or while streaming.
+
+    A request with a Content-Length within the limit and no Transfer-Encoding goes straight through: the
+    HTTP server delivers exactly the declared bytes, so it cannot grow past the limit.  Only a chunked
+    body, whose size is known at its end, is read whole before any route sees it."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
         self.limit = limit
+        # A response holds only its status, headers and rendered body, so one object serves every refusal.
+        self.too_large = error_response(413, "body_too_large", f"The request body exceeds {limit} bytes.")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        declared = headers.get(b"content-length")
-        too_large = error_response(413, "body_too_large", f"The request body exceeds {self.limit} bytes.")
+        declared: bytes | None = None
+        chunked = False
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                declared = value
+            elif name == b"transfer-encoding":
+                chunked = True
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await too_large(scope, receive, send)
+            await self.too_large(scope, receive, send)
+            return
+        if not chunked:
+            await self.app(scope, receive, send)
             return
         # Read the whole body first (it is small by construction) so that a streamed body over the
         # limit gets the same 413 as a declared one, before any route sees it.
@@ -61,7 +74,7 @@ class BodyLimit:
             chunk = message.get("body", b"")
             seen += len(chunk)
             if seen > self.limit:
-                await too_large(scope, receive, send)
+                await self.too_large(scope, receive, send)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
