@@ -1,10 +1,16 @@
-"""Add Bill For Payment → Pay By Wallet / Departmental Cheque, and the status of a payment."""
+"""Add Bill For Payment → Pay By Wallet / Departmental Cheque, and the status of a payment.
+
+The routes are `async def` and hand the blocking work to a worker thread themselves: FastAPI runs a plain
+`def` route on one worker thread and then checks its answer against the return type on another, and on a
+busy server each hop costs more than the check.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 
 from server.api.deps import CurrentKiosk, SyncKiosk
 from server.payments import BillRequest, Payments, PayRequest, normalise_mobile
@@ -35,24 +41,30 @@ def _pay_request(body: PayIn) -> PayRequest:
 
 
 @router.post("")
-def pay(body: PayIn, request: Request, kiosk: CurrentKiosk) -> dict[str, Any]:
+async def pay(body: PayIn, request: Request, kiosk: CurrentKiosk) -> dict[str, Any]:
     """Idempotent on operation_id: the same id and body answer with the same payment, never a second one."""
-    return _payments(request).pay(kiosk.kiosk_id, kiosk.kiosk_code, _pay_request(body))
+    answer: dict[str, Any] = await run_in_threadpool(
+        _payments(request).pay, kiosk.kiosk_id, kiosk.kiosk_code, _pay_request(body)
+    )
+    return answer
 
 
 @router.post("/batch")
-def pay_batch(body: PayBatchIn, request: Request, kiosk: SyncKiosk) -> dict[str, Any]:
+async def pay_batch(body: PayBatchIn, request: Request, kiosk: SyncKiosk) -> dict[str, Any]:
     """Day-end sync: each item is paid at most once (its operation id), refusals are per item.
 
     An item's answer is "done" (with the payment, whatever its state) or "refused" (with the error,
     for Reconcile); a refused item changed nothing and may be corrected and sent with a new id.
     """
-    answers = _payments(request).pay_batch(kiosk.kiosk_id, kiosk.kiosk_code, [_pay_request(i) for i in body.items])
+    answers = await run_in_threadpool(
+        _payments(request).pay_batch, kiosk.kiosk_id, kiosk.kiosk_code, [_pay_request(i) for i in body.items]
+    )
     results = [{"operation_id": item.operation_id, **answer} for item, answer in zip(body.items, answers, strict=True)]
     return {"results": results}
 
 
 @router.get("/{operation_id}")
-def payment_status(operation_id: str, request: Request, kiosk: SyncKiosk) -> dict[str, Any]:
+async def payment_status(operation_id: str, request: Request, kiosk: SyncKiosk) -> dict[str, Any]:
     """The payment's state now; an unfinished one is first asked of its department."""
-    return _payments(request).by_operation(kiosk.kiosk_id, operation_id)
+    answer: dict[str, Any] = await run_in_threadpool(_payments(request).by_operation, kiosk.kiosk_id, operation_id)
+    return answer

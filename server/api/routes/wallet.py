@@ -9,11 +9,12 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from server.api.deps import CurrentKiosk, EngineDep, SettingsDep
 from server.core.errors import ApiError
-from server.ledger import read_kiosk_balances
+from server.ledger import KioskBalances, read_kiosk_balances
 from server.schemas import BalancePublic
 from server.wallet import Wallet
 from server.wallet.calendar import business_date
@@ -34,10 +35,18 @@ def _today(request: Request, day: date | None) -> date:
     return day or business_date(_wallet(request).now())
 
 
-@router.get("/balance")
-def wallet_balance(kiosk: CurrentKiosk, engine: EngineDep) -> BalancePublic:
+def _balances(engine: Engine, kiosk_code: str) -> KioskBalances:
     with engine.connect() as conn:
-        b = read_kiosk_balances(conn, kiosk.kiosk_code)
+        return read_kiosk_balances(conn, kiosk_code)
+
+
+# The kiosk's busiest routes are `async def` and hand their blocking work to a worker thread themselves:
+# FastAPI runs a plain `def` route on one worker thread and then checks its answer on another.
+
+
+@router.get("/balance")
+async def wallet_balance(kiosk: CurrentKiosk, engine: EngineDep) -> BalancePublic:
+    b = await run_in_threadpool(_balances, engine, kiosk.kiosk_code)
     return BalancePublic(
         kiosk_code=kiosk.kiosk_code,
         wallet_balance_paise=b.wallet,
@@ -75,19 +84,26 @@ def refill_page(kiosk: CurrentKiosk, request: Request, settings: SettingsDep) ->
 
 
 @router.post("/refill/orders")
-def create_refill_order(body: RefillOrderIn, kiosk: CurrentKiosk, request: Request) -> dict[str, Any]:
+async def create_refill_order(body: RefillOrderIn, kiosk: CurrentKiosk, request: Request) -> dict[str, Any]:
     """Net banking / aggregator: an order to pay at the gateway; the wallet is credited when the gateway confirms.
 
     Idempotent on operation_id (same body → the same order; another body → 409 operation_id_reused).
     """
-    return _wallet(request).refills.create_order(
-        kiosk.kiosk_id, kiosk.kiosk_code, body.operation_id, body.amount_paise, body.channel
+    order: dict[str, Any] = await run_in_threadpool(
+        _wallet(request).refills.create_order,
+        kiosk.kiosk_id,
+        kiosk.kiosk_code,
+        body.operation_id,
+        body.amount_paise,
+        body.channel,
     )
+    return order
 
 
 @router.get("/refill/orders/{order_id}")
-def refill_order(order_id: str, kiosk: CurrentKiosk, request: Request) -> dict[str, Any]:
-    return _wallet(request).refills.order(kiosk.kiosk_id, order_id)
+async def refill_order(order_id: str, kiosk: CurrentKiosk, request: Request) -> dict[str, Any]:
+    order: dict[str, Any] = await run_in_threadpool(_wallet(request).refills.order, kiosk.kiosk_id, order_id)
+    return order
 
 
 @router.post("/refill/existing-emitra")
