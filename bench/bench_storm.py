@@ -95,6 +95,7 @@ class StormConfig:
     in_doubt: str = "mixed"  # status | resend | mixed (by kiosk)
     netcut_seconds: float = 3.0
     seed: int = 1
+    statements: bool = False  # pg_stat_statements: the statements PostgreSQL spent its time on
 
     def __post_init__(self) -> None:
         unknown = set(self.drills) - set(DRILLS)
@@ -210,9 +211,11 @@ def make_kiosks(config: StormConfig, series: int) -> list[Kiosk]:
 class Rig:
     """PostgreSQL, one database, two server processes; optionally a fault proxy in front of each."""
 
-    def __init__(self, work: Path, *, proxies: bool, cluster: PgCluster | None = None) -> None:
+    def __init__(self, work: Path, *, proxies: bool, cluster: PgCluster | None = None,
+                 statements: bool = False) -> None:
         self.work = work
         self.with_proxies = proxies
+        self.statements = statements
         self.own_cluster = cluster is None
         self.cluster = cluster
         self.servers: list[ServerProcess] = []
@@ -224,9 +227,13 @@ class Rig:
             bin_dir = find_pg_bin()
             if bin_dir is None:
                 raise RuntimeError("PostgreSQL server binaries not found")
-            self.cluster = PgCluster(bin_dir).start()
+            options = "-c shared_preload_libraries=pg_stat_statements" if self.statements else ""
+            self.cluster = PgCluster(bin_dir, options=options).start()
         self.url = self.cluster.create_database("storm")
         migrate(Settings(database_url=self.url))
+        if self.statements:
+            with psycopg.connect(self.dsn, autocommit=True) as conn:
+                conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
         self.servers = [
             ServerProcess(self.url, log_path=self.work / f"server-{i}.log", env=SERVER_ENV) for i in range(2)
         ]
@@ -378,6 +385,7 @@ class Figures:
     server_cpu_s: float | None = None
     pg_cpu_s: float | None = None
     pg_waits: Counter[str] = field(default_factory=Counter)
+    pg_statements: list[tuple[str, int, float, int]] = field(default_factory=list)
     pg_lock_waits: Counter[str] = field(default_factory=Counter)
     pg_work: dict[str, int] = field(default_factory=dict)  # pg_stat_database: commits, rows … during the storm
     pg_tables: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)  # per table: scans, rows read
@@ -745,6 +753,8 @@ class Storm:
         servers0 = _server_cpu(self.rig)
         pg0 = _pg_cpu(self.rig)
         work0, tables0 = _pg_work(self.rig.dsn), _pg_tables(self.rig.dsn)
+        if self.config.statements:
+            _pg_statements_reset(self.rig.dsn)
         sampler = WaitSampler(self.rig.dsn).start()
         drills = threading.Thread(target=drill_runner, args=(self,), name="drills") if drill_runner else None
         start = time.perf_counter()
@@ -774,6 +784,8 @@ class Storm:
                 name: tuple(a - b for a, b in zip(v, tables0.get(name, zero), strict=True))  # type: ignore[misc]
                 for name, v in tables1.items()}
         self.figures.pg_lock_waits = sampler.lock_waits
+        if self.config.statements:
+            self.figures.pg_statements = _pg_statements(self.rig.dsn)
         if errors:
             raise errors[0]
         for server in self.rig.servers:  # no fault may outlive the storm
@@ -1113,6 +1125,21 @@ def _pg_tables(dsn: str) -> dict[str, tuple[int, int, int, int]]:
             "SELECT relname, seq_scan, seq_tup_read, idx_scan, idx_tup_fetch FROM pg_stat_user_tables")}
 
 
+def _pg_statements_reset(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_statements_reset()")
+
+
+def _pg_statements(dsn: str, top: int = 12) -> list[tuple[str, int, float, int]]:
+    """The statements PostgreSQL spent most time executing: (text, calls, total ms, rows)."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT query, calls, total_exec_time + total_plan_time, rows FROM pg_stat_statements "
+            "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "ORDER BY 3 DESC LIMIT %s", (top,)).fetchall()
+    return [(" ".join(str(q).split()), int(c), float(t), int(r)) for q, c, t, r in rows]
+
+
 def _own_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -1165,7 +1192,7 @@ def pgbench_baseline(cluster: PgCluster, quick: bool) -> float:
 @contextmanager
 def rig_for(config: StormConfig, work: Path | None = None) -> Iterator[Rig]:
     work = work or Path(tempfile.mkdtemp(prefix="emitra-storm-"))
-    rig = Rig(work, proxies="netcut" in config.drills).start()
+    rig = Rig(work, proxies="netcut" in config.drills, statements=config.statements).start()
     try:
         yield rig
     finally:
@@ -1240,6 +1267,10 @@ def report(f: Figures, config: StormConfig) -> str:
     if waits:
         lines.append("  statements waiting for a row lock (share of those samples):" + "".join(
             f"\n    {n / waits:>6.1%}  {query}" for query, n in f.pg_lock_waits.most_common(5)))
+    if f.pg_statements and f.operations:
+        lines.append("  PostgreSQL time by statement (pg_stat_statements; ms per operation, calls per operation):"
+                     + "".join(f"\n    {ms / f.operations:>7.3f} ms  {calls / f.operations:>5.2f}×  {query[:110]}"
+                               for query, calls, ms, _ in f.pg_statements))
     lines.append("  on the server afterwards: " + ", ".join(f"{n:,} {what}" for what, n in sorted(f.books.items())))
     for name, took, what in f.drills:
         lines.append(f"  drill {name}: {what} ({took:.1f} s)")
@@ -1264,6 +1295,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--drills", default="", help=f"comma list of {', '.join(DRILLS)}, or all")
     parser.add_argument("--in-doubt", default="mixed", choices=("status", "resend", "mixed"))
     parser.add_argument("--no-baseline", action="store_true", help="skip pgbench")
+    parser.add_argument("--statements", action="store_true",
+                        help="load pg_stat_statements and print where PostgreSQL spent its time")
     args = parser.parse_args(argv)
     drills = DRILLS if args.drills == "all" else tuple(d for d in args.drills.split(",") if d)
     try:
@@ -1273,7 +1306,7 @@ def main(argv: list[str] | None = None) -> int:
             batch_size=args.batch, duplicates=args.duplicates, batch_replays=args.batch_replays,
             refills=args.refills, drills=drills,
             concurrency=args.concurrency if args.concurrency is not None else (8 if args.quick else 48),
-            in_doubt=args.in_doubt)
+            in_doubt=args.in_doubt, statements=args.statements)
     except ValueError as exc:
         parser.error(str(exc))
     with rig_for(config) as rig:

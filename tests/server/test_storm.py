@@ -31,15 +31,17 @@ def rig() -> Iterator[Rig]:
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL server binaries are missing; .ci/run must install them")
         pytest.skip("PostgreSQL server binaries not installed")
-    rig = Rig(Path(tempfile.mkdtemp(prefix="emitra-storm-test-")), proxies=True).start()
+    rig = Rig(Path(tempfile.mkdtemp(prefix="emitra-storm-test-")), proxies=True, statements=True).start()
     yield rig
     rig.stop()
 
 
 def test_a_storm_without_drills_leaves_every_operation_exactly_once(rig: Rig) -> None:
-    storm = bench_storm.storm(rig, QUICK, print)
+    config = replace(QUICK, statements=True)
+    storm = bench_storm.storm(rig, config, print)
     f = storm.figures
-    print(bench_storm.report(f, QUICK))
+    report = bench_storm.report(f, config)
+    print(report)
     assert f.all_problems == []
     held = [op for k in storm.kiosks for op in k.ops]
     assert all(op.state in ("done", "refused") for op in held)
@@ -49,6 +51,9 @@ def test_a_storm_without_drills_leaves_every_operation_exactly_once(rig: Rig) ->
     assert f.books["payments success"] == sum(1 for op in held if op.kind == "payment" and op.state == "done")
     # Underfunded kiosks: what the wallet could not cover was refused and is not on the server.
     assert f.refused["insufficient_balance"] == sum(1 for op in held if op.state == "refused") > 0
+    # Where PostgreSQL spent its time (--statements): the ledger's writes are among the dearest statements.
+    assert any(query.startswith("INSERT INTO journal_") for query, *_ in f.pg_statements)
+    assert "PostgreSQL time by statement" in report
 
 
 @pytest.mark.parametrize("drill", DRILLS)

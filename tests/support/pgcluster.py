@@ -31,8 +31,9 @@ def free_port() -> int:
 class PgCluster:
     """initdb + pg_ctl start in a temporary folder; as root, the server runs as the postgres user."""
 
-    def __init__(self, bin_dir: Path) -> None:
+    def __init__(self, bin_dir: Path, *, options: str = "") -> None:
         self.bin = bin_dir
+        self.options = options  # more `-c name=value` settings for the server
         self.root = Path(tempfile.mkdtemp(prefix="emitra-pg-"))
         self.data = self.root / "data"
         self.port = free_port()
@@ -59,7 +60,7 @@ class PgCluster:
         """Start the server again on the same data (after `halt`)."""
         options = (
             f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c max_connections=300 "
-            "-c shared_buffers=128MB"
+            "-c shared_buffers=128MB " + self.options
         )
         self._run(self.bin / "pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
 
