@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, Select, Update, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Select, TextClause, Update, bindparam, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from server.billers import Bill, Biller, BillerDeclined, BillerError, BillerPayment, BillerTimeout
@@ -134,7 +134,7 @@ class _Statements:
     lock_payments: Select[Any]
     bill_statuses: Select[Any]
     set_statuses: Update
-    bills_succeeded: Update
+    bills_succeeded: Update | TextClause
 
     @staticmethod
     @functools.cache
@@ -164,7 +164,17 @@ class _Statements:
             set_statuses=update(payments_t)
             .where(payments_t.c.id == bindparam("pid"))
             .values(status=bindparam("status"), updated_at=bindparam("now"), failure_reason=bindparam("reason")),
-            bills_succeeded=update(bills_t)
+            # The department's successes: one statement over two arrays on PostgreSQL, one per bill elsewhere.
+            bills_succeeded=text(
+                "UPDATE payment_bills SET status = 'success', biller_ref = v.ref "
+                "FROM unnest(CAST(:bill_ids AS BIGINT[]), CAST(:refs AS TEXT[])) AS v(id, ref) "
+                "WHERE payment_bills.id = v.id AND payment_bills.status IN "
+                + "("
+                + ", ".join(f"'{status}'" for status in UNFINISHED)
+                + ")"
+            )
+            if postgres
+            else update(bills_t)
             .where(bills_t.c.id == bindparam("bill_id"), or_(*(bills_t.c.status == s for s in UNFINISHED)))
             .values(status="success", biller_ref=bindparam("ref")),
         )
@@ -747,10 +757,16 @@ class Payments:
                     self._settle(bill.payment_id, bill, self._asker(biller, bill))
         if successes:
             with self.engine.begin() as conn:
-                conn.execute(
-                    _statements(conn).bills_succeeded,
-                    [{"bill_id": bill.id, "ref": answer.biller_ref} for bill, answer in successes],
-                )
+                if conn.dialect.name == "postgresql":
+                    conn.execute(
+                        _statements(conn).bills_succeeded,
+                        {"bill_ids": [b.id for b, _ in successes], "refs": [a.biller_ref for _, a in successes]},
+                    )
+                else:
+                    conn.execute(
+                        _statements(conn).bills_succeeded,
+                        [{"bill_id": bill.id, "ref": answer.biller_ref} for bill, answer in successes],
+                    )
                 self._refresh_statuses(conn, sorted({bill.payment_id for bill, _ in successes}))
 
     def _retry(self, op: OperationRequest, payment_id: int) -> dict[str, Any]:
