@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, text, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 
 from server.billers import (
@@ -29,10 +32,68 @@ from server.billers import (
 )
 from server.catalog import Service
 from server.models import BillerFault, SimBillerPayment
-from server.models.base import table_of
+from server.models.base import table_of, utcnow
 
 faults_t = table_of(BillerFault)
 sim_t = table_of(SimBillerPayment)
+
+# Built once: a batch asks these every time, and a statement built per call costs more Python time to
+# construct and to key for the compiled cache than the database spends answering it.
+_FAULT = select(faults_t.c.fault, faults_t.c.remaining, faults_t.c.delay_ms, faults_t.c.applies_to).where(
+    faults_t.c.biller == bindparam("biller")
+)
+_TAKE_ONE = (
+    update(faults_t)
+    .where(faults_t.c.biller == bindparam("of_biller"), faults_t.c.remaining > 0)
+    .values(remaining=faults_t.c.remaining - 1)
+)
+_STATUS = select(sim_t.c.reference, sim_t.c.biller_ref, sim_t.c.status).where(
+    sim_t.c.biller == bindparam("biller"), sim_t.c.reference == bindparam("reference")
+)
+_STATUSES = select(sim_t.c.reference, sim_t.c.biller_ref, sim_t.c.status).where(
+    sim_t.c.biller == bindparam("biller"), sim_t.c.reference.in_(bindparam("references", expanding=True))
+)
+_PAID = (
+    select(sim_t.c.id)
+    .where(
+        sim_t.c.biller == bindparam("biller"),
+        sim_t.c.bill_no == bindparam("bill_no"),
+        sim_t.c.consumer_no == bindparam("consumer_no"),
+        sim_t.c.status == "success",
+    )
+    .limit(1)
+)
+_PAID_MANY = select(sim_t.c.consumer_no, sim_t.c.bill_no).where(
+    sim_t.c.biller == bindparam("biller"),
+    sim_t.c.bill_no.in_(bindparam("bill_nos", expanding=True)),
+    sim_t.c.status == "success",
+)
+# PostgreSQL: one index probe per bill.  Asked as an IN list, the planner of a table that grew since it was
+# last analyzed takes `biller = …` for the selective part and reads every row of the department instead.
+_PAID_PAIRS_PG = text(
+    "SELECT w.consumer_no, w.bill_no "
+    "FROM unnest(CAST(:consumers AS text[]), CAST(:bill_nos AS text[])) AS w(consumer_no, bill_no) "
+    "CROSS JOIN LATERAL (SELECT 1 FROM sim_biller_payments s WHERE s.biller = :biller AND s.bill_no = w.bill_no "
+    "AND s.consumer_no = w.consumer_no AND s.status = 'success' LIMIT 1) AS paid"
+)
+_RECORD = insert(sim_t)
+# A bulk file: rows the department already holds (an earlier or a concurrent attempt) are skipped, the others
+# recorded; the statement answers the references it recorded.  On PostgreSQL one statement of columns as arrays.
+_RECORD_NEW_PG = text(
+    "INSERT INTO sim_biller_payments (biller, reference, service_code, consumer_no, bill_no, amount_paise, "
+    "biller_ref, status, created_at) "
+    "SELECT :biller, r.reference, r.service_code, r.consumer_no, r.bill_no, r.amount_paise, r.biller_ref, "
+    "'success', :now FROM unnest(CAST(:references AS text[]), CAST(:service_codes AS text[]), "
+    "CAST(:consumers AS text[]), CAST(:bill_nos AS text[]), CAST(:amounts AS bigint[]), "
+    "CAST(:biller_refs AS text[])) AS r(reference, service_code, consumer_no, bill_no, amount_paise, biller_ref) "
+    "ON CONFLICT (biller, reference) DO NOTHING RETURNING reference"
+)
+_RECORD_NEW_SQLITE = (
+    sqlite.insert(sim_t)
+    .on_conflict_do_nothing(index_elements=[sim_t.c.biller, sim_t.c.reference])
+    .returning(sim_t.c.reference)
+)
+_IN_CHUNK = 500  # bound parameters per IN list (SQLite allows 999 per statement)
 
 NAMES = [
     "Ramesh Kumar Sharma",
@@ -64,25 +125,36 @@ class SimulatedBiller:
         self.timeout_s = timeout_s
 
     # -- faults -----------------------------------------------------------------------------------------
-    def _fault(self, call: str) -> tuple[str, int]:
-        """The fault in force for this call ("pay" or "fetch"); a pay consumes one of a counted fault."""
-        query = select(faults_t.c.fault, faults_t.c.remaining, faults_t.c.delay_ms, faults_t.c.applies_to).where(
-            faults_t.c.biller == self.code
-        )
-        with self.engine.connect() as conn:  # a read: no write lock unless there is a count to take
-            row = conn.execute(query).first()
+    def _fault_row(self, conn: Connection) -> Any:
+        return conn.execute(_FAULT, {"biller": self.code}).first()
+
+    @staticmethod
+    def _in_force(row: Any, call: str) -> tuple[str, int]:
+        """The fault this row puts on a call ("pay" or "fetch"), before any count is taken."""
         if row is None or row.fault == "none" or row.remaining == 0 or row.applies_to not in (call, "both"):
             return "none", 0
-        if call == "pay" and row.remaining > 0:
+        return str(row.fault), int(row.delay_ms)
+
+    def _fault(self, call: str, row: Any = None) -> tuple[str, int]:
+        """The fault in force for this call ("pay" or "fetch"); a pay consumes one of a counted fault.
+
+        `row` is the fault row when the caller has just read it; otherwise it is read here.
+        """
+        if row is None:
+            with self.engine.connect() as conn:  # a read: no write lock unless there is a count to take
+                row = self._fault_row(conn)
+        fault, delay = self._in_force(row, call)
+        if fault != "none" and call == "pay" and row.remaining > 0:
             with self.engine.begin() as conn:
-                taken = conn.execute(
-                    update(faults_t)
-                    .where(faults_t.c.biller == self.code, faults_t.c.remaining > 0)
-                    .values(remaining=faults_t.c.remaining - 1)
-                ).rowcount
+                taken = conn.execute(_TAKE_ONE, {"of_biller": self.code}).rowcount
             if not taken:  # a concurrent call took the last one
                 return "none", 0
-        return row.fault, row.delay_ms
+        return fault, delay
+
+    @staticmethod
+    def _switched_on(row: Any) -> bool:
+        """Any fault at all for this department (whatever call it applies to)."""
+        return row is not None and row.fault != "none" and row.remaining != 0
 
     def _slow(self, delay_ms: int) -> None:
         delay = delay_ms / 1000
@@ -94,52 +166,69 @@ class SimulatedBiller:
     # -- the interface ----------------------------------------------------------------------------------
     def fetch(self, service: Service, consumer_no: str, values: dict[str, str], today: date) -> Bill:
         fault, delay = self._fault("fetch")
-        if fault == "timeout":
-            raise BillerTimeout(f"{self.code} did not answer; try Get Bill Details again")
-        if fault == "slow":
-            self._slow(delay)
-        bill = self._bill(service, consumer_no, values, today)
+        bill = self._faulted_bill(fault, delay, service, consumer_no, values, today)
         if bill.bill_no is not None and service.kind == "bill" and self._paid(consumer_no, bill.bill_no):
             raise BillAlreadyPaid("this bill is already paid; nothing is due")
         return bill
 
+    def _faulted_bill(
+        self, fault: str, delay: int, service: Service, consumer_no: str, values: dict[str, str], today: date
+    ) -> Bill:
+        if fault == "timeout":
+            raise BillerTimeout(f"{self.code} did not answer; try Get Bill Details again")
+        if fault == "slow":
+            self._slow(delay)
+        return self._bill(service, consumer_no, values, today)
+
     def fetch_many(self, items: list[tuple[Service, str, dict[str, str]]], today: date) -> list[Bill | BillerError]:
         """Many bills at once (a department's bulk enquiry): one look at its records for all of them.
 
-        With a fetch fault switched on, each item goes through `fetch`, so faults behave as for one bill.
+        The fault row is read once for the whole enquiry; a fetch fault then acts on each item as it would
+        on one bill (a timeout for each, a slow answer before each).
         """
-        if self._fault("fetch")[0] != "none":
-            answers: list[Bill | BillerError] = []
-            for service, consumer_no, values in items:
-                try:
-                    answers.append(self.fetch(service, consumer_no, values, today))
-                except BillerError as exc:
-                    answers.append(exc)
-            return answers
-        bills: list[Bill | BillerError] = []
-        for service, consumer_no, values in items:
-            try:
-                bills.append(self._bill(service, consumer_no, values, today))
-            except BillerError as exc:
-                bills.append(exc)
-        wanted = [
-            b.bill_no
-            for b, (s, _, _) in zip(bills, items, strict=True)
-            if isinstance(b, Bill) and b.bill_no is not None and s.kind == "bill"
-        ]
+        with self.engine.connect() as conn:
+            fault, delay = self._in_force(self._fault_row(conn), "fetch")
+            if fault != "slow":  # nothing to wait for: the bills and the lookup share this connection
+                return self._checked(conn, items, [self._try_bill(fault, 0, item, today) for item in items])
+        bills = [self._try_bill(fault, delay, item, today) for item in items]  # sleeps with no connection held
+        with self.engine.connect() as conn:
+            return self._checked(conn, items, bills)
+
+    def _try_bill(
+        self, fault: str, delay: int, item: tuple[Service, str, dict[str, str]], today: date
+    ) -> Bill | BillerError:
+        service, consumer_no, values = item
+        try:
+            return self._faulted_bill(fault, delay, service, consumer_no, values, today)
+        except BillerError as exc:
+            return exc
+
+    def _checked(
+        self, conn: Connection, items: list[tuple[Service, str, dict[str, str]]], bills: list[Bill | BillerError]
+    ) -> list[Bill | BillerError]:
+        """The bills, with those the department already has a payment for answered "already paid"."""
+        wanted = sorted(
+            {
+                (b.consumer_no, b.bill_no)
+                for b, (s, _, _) in zip(bills, items, strict=True)
+                if isinstance(b, Bill) and b.bill_no is not None and s.kind == "bill"
+            }
+        )
+        if not wanted:
+            return bills
         paid: set[tuple[str, str]] = set()
-        for start in range(0, len(wanted), 500):
-            with self.engine.connect() as conn:
-                paid |= {
-                    (str(r.consumer_no), str(r.bill_no))
-                    for r in conn.execute(
-                        select(sim_t.c.consumer_no, sim_t.c.bill_no).where(
-                            sim_t.c.biller == self.code,
-                            sim_t.c.bill_no.in_(wanted[start : start + 500]),
-                            sim_t.c.status == "success",
-                        )
-                    )
-                }
+        if conn.dialect.name == "postgresql":
+            found = conn.execute(
+                _PAID_PAIRS_PG,
+                {"biller": self.code, "consumers": [c for c, _ in wanted], "bill_nos": [b for _, b in wanted]},
+            )
+            paid.update((str(r.consumer_no), str(r.bill_no)) for r in found)
+        else:
+            for part in _chunks(sorted({b for _, b in wanted})):
+                found = conn.execute(_PAID_MANY, {"biller": self.code, "bill_nos": part})
+                paid.update((str(r.consumer_no), str(r.bill_no)) for r in found)
+        if not paid:
+            return bills
         return [
             BillAlreadyPaid("this bill is already paid; nothing is due")
             if isinstance(b, Bill) and s.kind == "bill" and (b.consumer_no, b.bill_no) in paid
@@ -207,30 +296,33 @@ class SimulatedBiller:
     def pay(
         self, service: Service, reference: str, consumer_no: str, bill_no: str | None, amount_paise: int
     ) -> BillerPayment:
-        known = self.status(reference)
+        with self.engine.connect() as conn:
+            known = self._status(conn, reference)
+            row = None if known is not None else self._fault_row(conn)
         if known is not None:  # the department is idempotent on our reference
             return known
-        fault, delay = self._fault("pay")
+        fault, delay = self._fault("pay", row)
         if fault == "timeout":
             raise BillerTimeout(f"{self.code} did not answer")
         if fault == "decline":
             raise BillerDeclined(f"{self.code} declined the payment (simulated)")
         if fault == "slow":
             self._slow(delay)
-        biller_ref = f"{self.code.upper()}-{_digest(reference) % 10**10:010d}"
+        biller_ref = self._biller_ref(reference)
         try:
             with self.engine.begin() as conn:
                 conn.execute(
-                    insert(sim_t).values(
-                        biller=self.code,
-                        reference=reference,
-                        service_code=service.code,
-                        consumer_no=consumer_no,
-                        bill_no=bill_no,
-                        amount_paise=amount_paise,
-                        biller_ref=biller_ref,
-                        status="success",
-                    )
+                    _RECORD,
+                    {
+                        "biller": self.code,
+                        "reference": reference,
+                        "service_code": service.code,
+                        "consumer_no": consumer_no,
+                        "bill_no": bill_no,
+                        "amount_paise": amount_paise,
+                        "biller_ref": biller_ref,
+                        "status": "success",
+                    },
                 )
         except IntegrityError:  # a concurrent attempt with the same reference recorded it first
             found = self.status(reference)
@@ -240,83 +332,82 @@ class SimulatedBiller:
             raise BillerTimeout(f"{self.code} did not answer (the payment was recorded there)")
         return BillerPayment(reference, biller_ref, "success")
 
+    def _biller_ref(self, reference: str) -> str:
+        return f"{self.code.upper()}-{_digest(reference) % 10**10:010d}"
+
     def pay_many(self, items: list[tuple[Service, str, str, str | None, int]]) -> dict[str, BillerPayment]:
         """Record many payments in one transaction (a department's bulk file).
 
         Only when no fault is switched on for this department: with one, the caller pays item by item so
         every fault behaves exactly as for a single payment.  Items left out of the answer were not paid.
+        A reference the department already holds (an earlier or a concurrent attempt) answers what it holds.
         """
-        if self._fault_switched_on():
+        if not items:
             return {}
-        references = [reference for _, reference, _, _, _ in items]
-        with self.engine.connect() as conn:
-            known = {
-                str(r.reference): BillerPayment(str(r.reference), str(r.biller_ref), str(r.status))
-                for r in conn.execute(
-                    select(sim_t.c.reference, sim_t.c.biller_ref, sim_t.c.status).where(
-                        sim_t.c.biller == self.code, sim_t.c.reference.in_(references)
-                    )
+        biller_refs = {reference: self._biller_ref(reference) for _, reference, _, _, _ in items}
+        with self.engine.begin() as conn:
+            if self._switched_on(self._fault_row(conn)):
+                return {}
+            if conn.dialect.name == "postgresql":
+                fresh = {item[1]: item for item in items}  # one row per reference
+                found = conn.execute(
+                    _RECORD_NEW_PG,
+                    {
+                        "biller": self.code,
+                        "now": utcnow(),
+                        "references": list(fresh),
+                        "service_codes": [service.code for service, *_ in fresh.values()],
+                        "consumers": [consumer_no for _, _, consumer_no, _, _ in fresh.values()],
+                        "bill_nos": [bill_no for _, _, _, bill_no, _ in fresh.values()],
+                        "amounts": [amount for *_, amount in fresh.values()],
+                        "biller_refs": [biller_refs[reference] for reference in fresh],
+                    },
                 )
-            }
-        fresh = [
-            BillerPayment(reference, f"{self.code.upper()}-{_digest(reference) % 10**10:010d}", "success")
-            for _, reference, _, _, _ in items
-            if reference not in known
-        ]
-        if fresh:
-            details = {
-                reference: (service, consumer_no, bill_no, amount)
-                for service, reference, consumer_no, bill_no, amount in items
-            }
-            rows = [
-                {
-                    "biller": self.code,
-                    "reference": f.reference,
-                    "service_code": details[f.reference][0].code,
-                    "consumer_no": details[f.reference][1],
-                    "bill_no": details[f.reference][2],
-                    "amount_paise": details[f.reference][3],
-                    "biller_ref": f.biller_ref,
-                    "status": f.status,
+            else:
+                rows = {
+                    reference: {
+                        "biller": self.code,
+                        "reference": reference,
+                        "service_code": service.code,
+                        "consumer_no": consumer_no,
+                        "bill_no": bill_no,
+                        "amount_paise": amount,
+                        "biller_ref": biller_refs[reference],
+                        "status": "success",
+                    }
+                    for service, reference, consumer_no, bill_no, amount in items
                 }
-                for f in fresh
-            ]
-            try:
-                with self.engine.begin() as conn:
-                    conn.execute(insert(sim_t), rows)
-            except IntegrityError:
-                return known  # a concurrent attempt recorded some of them: the rest go one by one
-        return {**known, **{f.reference: f for f in fresh}}
+                found = conn.execute(_RECORD_NEW_SQLITE, list(rows.values()))
+            recorded = {str(reference) for reference in found.scalars()}
+            answers = {reference: BillerPayment(reference, biller_refs[reference], "success") for reference in recorded}
+            held = [reference for reference in biller_refs if reference not in recorded]
+            for part in _chunks(held):
+                answers.update(
+                    (str(r.reference), BillerPayment(str(r.reference), str(r.biller_ref), str(r.status)))
+                    for r in conn.execute(_STATUSES, {"biller": self.code, "references": part})
+                )
+        return answers
 
     def _fault_switched_on(self) -> bool:
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(faults_t.c.fault, faults_t.c.remaining).where(faults_t.c.biller == self.code)
-            ).first()
-        return row is not None and row.fault != "none" and row.remaining != 0
+            return self._switched_on(self._fault_row(conn))
+
+    def _status(self, conn: Connection, reference: str) -> BillerPayment | None:
+        row = conn.execute(_STATUS, {"biller": self.code, "reference": reference}).first()
+        return BillerPayment(row.reference, row.biller_ref, row.status) if row else None
 
     def status(self, reference: str) -> BillerPayment | None:
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(sim_t.c.reference, sim_t.c.biller_ref, sim_t.c.status).where(
-                    sim_t.c.biller == self.code, sim_t.c.reference == reference
-                )
-            ).first()
-        return BillerPayment(row.reference, row.biller_ref, row.status) if row else None
+            return self._status(conn, reference)
 
     def _paid(self, consumer_no: str, bill_no: str) -> bool:
         with self.engine.connect() as conn:
-            return (
-                conn.execute(
-                    select(sim_t.c.id).where(
-                        sim_t.c.biller == self.code,
-                        sim_t.c.consumer_no == consumer_no,
-                        sim_t.c.bill_no == bill_no,
-                        sim_t.c.status == "success",
-                    )
-                ).first()
-                is not None
-            )
+            found = conn.execute(_PAID, {"biller": self.code, "consumer_no": consumer_no, "bill_no": bill_no})
+            return found.first() is not None
+
+
+def _chunks(values: list[str]) -> Iterable[list[str]]:
+    return (values[start : start + _IN_CHUNK] for start in range(0, len(values), _IN_CHUNK))
 
 
 def set_fault(
