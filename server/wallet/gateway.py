@@ -15,21 +15,19 @@ import json
 import logging
 import secrets
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
-from sqlalchemy import Engine, Select, insert, select, update
+from sqlalchemy import Engine, bindparam, select, update
 
 from server.auth.clock import aware
 from server.core.config import Settings
 from server.core.errors import ApiError, Conflict, NotFound
-from server.ledger import LedgerTx, OperationRequest, credit_kiosk, in_transaction
+from server.ledger import LedgerTx, OperationRequest, Sql, credit_kiosk, in_transaction
 from server.wallet.books import (
     SYSTEM_SCOPE,
     InvalidInput,
-    iso,
-    kiosk_code_of,
     kiosk_scope,
     kiosks_t,
     orders_t,
@@ -42,6 +40,62 @@ log = logging.getLogger("emitra.wallet")
 
 GATEWAY_CLEARING = "clearing:gateway"
 REOPENABLE = ("created", "failed", "expired")
+
+# Orders with, for a confirmed payout, how its money was applied (the `credit_payouts` row).
+_ORDERS = select(
+    orders_t,
+    payouts_t.c.amount_paise.label("applied_amount"),
+    payouts_t.c.interest_paise.label("applied_interest"),
+    payouts_t.c.principal_paise.label("applied_principal"),
+    payouts_t.c.to_wallet_paise.label("applied_to_wallet"),
+    payouts_t.c.business_date.label("applied_on"),
+).select_from(orders_t.outerjoin(payouts_t, payouts_t.c.entry_id == orders_t.c.entry_id))
+
+# Built once, with bound parameters: building a statement per request costs more Python time than the
+# database spends on it, and a prebuilt one keeps its compiled-cache key.
+_ORDER = _ORDERS.where(orders_t.c.order_id == bindparam("order_id"), orders_t.c.kiosk_id == bindparam("kiosk_id"))
+_RECENT = (
+    _ORDERS.where(orders_t.c.kiosk_id == bindparam("kiosk_id")).order_by(orders_t.c.id.desc()).limit(bindparam("n"))
+)
+_OPEN = (
+    _ORDERS.where(
+        orders_t.c.kiosk_id == bindparam("kiosk_id"),
+        orders_t.c.purpose == bindparam("purpose"),
+        orders_t.c.status == "created",
+        orders_t.c.expires_at > bindparam("now"),
+    )
+    .order_by(orders_t.c.id.desc())
+    .limit(bindparam("n"))
+)
+_PAYOUT_KNOWN = select(orders_t.c.order_id).where(
+    orders_t.c.kiosk_id == bindparam("kiosk_id"), orders_t.c.operation_id == bindparam("operation_id")
+)
+
+# The ledger transaction's own statements (its raw cursor): an order and the gateway's answer to it.
+INSERT_ORDER = Sql.of(
+    "INSERT INTO refill_orders (order_id, kiosk_id, operation_pk, operation_id, purpose, channel, amount_paise, "
+    "status, created_at, expires_at) VALUES (:order_id, :kiosk_id, :operation_pk, :operation_id, :purpose, "
+    ":channel, :amount_paise, 'created', :created_at, :expires_at)"
+)
+# A success takes the order from any reopenable state; the row lock it takes makes a concurrent copy of the
+# same notification wait, then find nothing to change (a duplicate).
+CAPTURE_ORDER = Sql.of(
+    "UPDATE refill_orders SET status = 'success', gateway_ref = :gateway_ref, confirmed_paise = :confirmed, "
+    "failure_reason = NULL, completed_at = :now "
+    f"WHERE order_id = :order_id AND status IN ({', '.join(repr(s) for s in REOPENABLE)}) "
+    "RETURNING id, kiosk_id, amount_paise, purpose, (SELECT code FROM kiosks WHERE kiosks.id = refill_orders.kiosk_id)"
+)
+FAIL_ORDER = Sql.of(
+    "UPDATE refill_orders SET status = 'failed', gateway_ref = :gateway_ref, failure_reason = :reason, "
+    "completed_at = :now WHERE order_id = :order_id AND status = 'created' RETURNING id"
+)
+ORDER_EXISTS = Sql.of("SELECT id FROM refill_orders WHERE order_id = :order_id")
+RECORD_ENTRY = Sql.of("UPDATE refill_orders SET entry_id = :entry_id WHERE id = :id")
+
+
+def _iso(value: datetime | None) -> str | None:
+    """A stored timestamp in UTC (SQLite hands it back without a zone, PostgreSQL in its session's zone)."""
+    return None if value is None else aware(value).astimezone(UTC).isoformat()
 
 
 class GatewayNotification(BaseModel):
@@ -86,78 +140,85 @@ class Refills:
         op = OperationRequest(kiosk_scope(kiosk_code), operation_id, f"{purpose}_order", body)
         if purpose == "payout":
             with self.engine.connect() as conn:
-                known = conn.execute(
-                    select(orders_t.c.order_id).where(
-                        orders_t.c.kiosk_id == kiosk_id, orders_t.c.operation_id == operation_id
-                    )
-                ).first()
+                known = conn.execute(_PAYOUT_KNOWN, {"kiosk_id": kiosk_id, "operation_id": operation_id}).first()
             if known is None:  # a replay is answered by the ledger even when nothing is due any more
                 self.credit.check_payable(kiosk_id, kiosk_code, amount)
+        written: dict[str, Any] = {}
 
         def apply(tx: LedgerTx, op_pk: int) -> dict[str, Any]:
             now = self.now()
-            order_id = f"RO{secrets.token_hex(8).upper()}"
-            tx.conn.execute(
-                insert(orders_t).values(
-                    order_id=order_id,
-                    kiosk_id=kiosk_id,
-                    operation_pk=op_pk,
-                    operation_id=operation_id,
-                    purpose=purpose,
-                    channel=channel,
-                    amount_paise=amount,
-                    status="created",
-                    created_at=now,
-                    expires_at=now + timedelta(minutes=self.settings.refill_order_ttl_minutes),
-                )
+            written.update(
+                order_id=f"RO{secrets.token_hex(8).upper()}",
+                kiosk_id=kiosk_id,
+                operation_pk=op_pk,
+                operation_id=operation_id,
+                purpose=purpose,
+                channel=channel,
+                amount_paise=amount,
+                created_at=now,
+                expires_at=now + timedelta(minutes=self.settings.refill_order_ttl_minutes),
             )
-            return {"order_id": order_id}
+            tx.execute(
+                INSERT_ORDER,
+                {
+                    **written,
+                    "created_at": tx.sql_time(written["created_at"]),
+                    "expires_at": tx.sql_time(written["expires_at"]),
+                },
+            )
+            return {"order_id": written["order_id"]}
 
-        result = in_transaction(self.engine, lambda tx: tx.run(op, apply))
-        return self.order(kiosk_id, str(result.response["order_id"]))
+        def work(tx: LedgerTx) -> dict[str, Any]:
+            written.clear()
+            result = tx.run(op, apply)
+            if not result.replayed:  # answered from what was just written: the row says nothing more yet
+                return self._new_view(written)
+            # A replay answers the order its first request created, read in the same transaction.
+            row = tx.conn.execute(_ORDER, {"order_id": str(result.response["order_id"]), "kiosk_id": kiosk_id}).first()
+            if row is None:
+                raise NotFound("no such refill order at this kiosk", code="unknown_order", field="order_id")
+            return self._view(row)
 
-    def _select(self) -> Select[Any]:
-        """Orders with, for a confirmed payout, how its money was applied (the `credit_payouts` row)."""
-        return select(
-            orders_t,
-            payouts_t.c.amount_paise.label("applied_amount"),
-            payouts_t.c.interest_paise.label("applied_interest"),
-            payouts_t.c.principal_paise.label("applied_principal"),
-            payouts_t.c.to_wallet_paise.label("applied_to_wallet"),
-            payouts_t.c.business_date.label("applied_on"),
-        ).select_from(orders_t.outerjoin(payouts_t, payouts_t.c.entry_id == orders_t.c.entry_id))
+        return in_transaction(self.engine, work)
 
     def order(self, kiosk_id: int, order_id: str) -> dict[str, Any]:
         with self.engine.connect() as conn:
-            row = conn.execute(
-                self._select().where(orders_t.c.order_id == order_id, orders_t.c.kiosk_id == kiosk_id)
-            ).first()
+            row = conn.execute(_ORDER, {"order_id": order_id, "kiosk_id": kiosk_id}).first()
         if row is None:
             raise NotFound("no such refill order at this kiosk", code="unknown_order", field="order_id")
         return self._view(row)
 
     def orders(self, kiosk_id: int, limit: int = 20) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                self._select().where(orders_t.c.kiosk_id == kiosk_id).order_by(orders_t.c.id.desc()).limit(limit)
-            ).all()
+            rows = conn.execute(_RECENT, {"kiosk_id": kiosk_id, "n": limit}).all()
         return [self._view(r) for r in rows]
 
     def open_orders(self, kiosk_id: int, purpose: str, limit: int = 20) -> list[dict[str, Any]]:
         """The kiosk's orders still waiting for the gateway (created, not yet expired), newest first."""
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                self._select()
-                .where(
-                    orders_t.c.kiosk_id == kiosk_id,
-                    orders_t.c.purpose == purpose,
-                    orders_t.c.status == "created",
-                    orders_t.c.expires_at > self.now(),
-                )
-                .order_by(orders_t.c.id.desc())
-                .limit(limit)
-            ).all()
+            rows = conn.execute(_OPEN, {"kiosk_id": kiosk_id, "purpose": purpose, "now": self.now(), "n": limit}).all()
         return [v for v in (self._view(r) for r in rows) if v["status"] == "created"]
+
+    def _new_view(self, written: dict[str, Any]) -> dict[str, Any]:
+        """`_view` of an order just created: nothing confirmed, failed or completed yet."""
+        view: dict[str, Any] = {
+            "order_id": written["order_id"],
+            "operation_id": written["operation_id"],
+            "purpose": written["purpose"],
+            "channel": written["channel"],
+            "amount_paise": written["amount_paise"],
+            "status": "created" if aware(written["expires_at"]) > self.now() else "expired",
+            "confirmed_paise": None,
+            "gateway_ref": None,
+            "failure_reason": None,
+            "created_at": _iso(written["created_at"]),
+            "expires_at": _iso(written["expires_at"]),
+            "completed_at": None,
+            "payment_url": self._page_url(written["order_id"]),
+        }
+        if written["purpose"] == "payout":
+            view["breakdown"] = None
+        return view
 
     def _view(self, row: Any) -> dict[str, Any]:
         status = row.status
@@ -173,21 +234,25 @@ class Refills:
             "confirmed_paise": row.confirmed_paise,
             "gateway_ref": row.gateway_ref,
             "failure_reason": row.failure_reason,
-            "created_at": iso(row.created_at),
-            "expires_at": iso(row.expires_at),
-            "completed_at": iso(row.completed_at),
+            "created_at": _iso(row.created_at),
+            "expires_at": _iso(row.expires_at),
+            "completed_at": _iso(row.completed_at),
             "payment_url": self._page_url(row.order_id),
         }
         if row.purpose == "payout":
             # How the confirmed amount was applied (interest, then the oldest outstanding, the rest to the
             # wallet), as posted when the gateway confirmed it; null until then.
-            view["breakdown"] = None if row.applied_on is None else {
-                "amount_paise": row.applied_amount,
-                "interest_paise": row.applied_interest,
-                "principal_paise": row.applied_principal,
-                "to_wallet_paise": row.applied_to_wallet,
-                "paid_on": row.applied_on.isoformat(),
-            }
+            view["breakdown"] = (
+                None
+                if row.applied_on is None
+                else {
+                    "amount_paise": row.applied_amount,
+                    "interest_paise": row.applied_interest,
+                    "principal_paise": row.applied_principal,
+                    "to_wallet_paise": row.applied_to_wallet,
+                    "paid_on": row.applied_on.isoformat(),
+                }
+            )
         return view
 
     def _page_url(self, order_id: str) -> str | None:
@@ -235,42 +300,34 @@ class Refills:
 
     def apply(self, n: GatewayNotification) -> dict[str, Any]:
         def work(tx: LedgerTx) -> dict[str, Any]:
-            conn = tx.conn
-            order = conn.execute(select(orders_t).where(orders_t.c.order_id == n.order_id)).first()
-            if order is None:
-                raise NotFound("no such order", code="unknown_order", field="order_id")
-            now = self.now()
+            now = tx.sql_time(self.now())
             if n.status == "failed":
-                changed = conn.execute(
-                    update(orders_t)
-                    .where(orders_t.c.id == order.id, orders_t.c.status == "created")
-                    .values(
-                        status="failed",
-                        gateway_ref=n.gateway_ref,
-                        failure_reason=(n.reason or "the gateway reports the payment failed")[:300],
-                        completed_at=now,
-                    )
-                ).rowcount
-                return {"order_id": n.order_id, "result": "failed" if changed else "ignored"}
-            changed = conn.execute(
-                update(orders_t)
-                .where(orders_t.c.id == order.id, orders_t.c.status.in_(REOPENABLE))
-                .values(
-                    status="success",
-                    gateway_ref=n.gateway_ref,
-                    confirmed_paise=n.amount_paise,
-                    failure_reason=None,
-                    completed_at=now,
-                )
-            ).rowcount
-            if not changed:
+                failed = tx.execute(
+                    FAIL_ORDER,
+                    {
+                        "order_id": n.order_id,
+                        "gateway_ref": n.gateway_ref,
+                        "reason": (n.reason or "the gateway reports the payment failed")[:300],
+                        "now": now,
+                    },
+                ).fetchall()
+                if not failed:
+                    self._known(tx, n.order_id)
+                return {"order_id": n.order_id, "result": "failed" if failed else "ignored"}
+            captured = tx.execute(
+                CAPTURE_ORDER,
+                {"order_id": n.order_id, "gateway_ref": n.gateway_ref, "confirmed": n.amount_paise, "now": now},
+            ).fetchall()
+            if not captured:
+                self._known(tx, n.order_id)
                 return {"order_id": n.order_id, "result": "duplicate"}
-            if n.amount_paise != order.amount_paise:
+            order_pk, kiosk_id, ordered, purpose, kiosk_code = captured[0]
+            if n.amount_paise != ordered:
                 log.warning(
                     "gateway confirmed %d paise for order %s of %d paise; crediting the confirmed amount",
                     n.amount_paise,
                     n.order_id,
-                    order.amount_paise,
+                    ordered,
                 )
             op = OperationRequest(
                 SYSTEM_SCOPE,
@@ -278,20 +335,24 @@ class Refills:
                 "gateway_credit",
                 {"order_id": n.order_id, "amount_paise": n.amount_paise},
             )
-            kiosk_code = kiosk_code_of(conn, order.kiosk_id)
 
             def credit(tx: LedgerTx, op_pk: int) -> dict[str, Any]:
-                if order.purpose == "payout":
-                    return self.credit.post(tx, op_pk, order.kiosk_id, kiosk_code, n.amount_paise, GATEWAY_CLEARING)
+                if purpose == "payout":
+                    return self.credit.post(tx, op_pk, kiosk_id, kiosk_code, n.amount_paise, GATEWAY_CLEARING)
                 return credit_kiosk(
                     tx, op_pk, kiosk_code, n.amount_paise, GATEWAY_CLEARING, "refill_gateway", f"order {n.order_id}"
                 )
 
             posted = tx.run(op, credit).response
-            conn.execute(update(orders_t).where(orders_t.c.id == order.id).values(entry_id=posted["entry_id"]))
+            tx.execute(RECORD_ENTRY, {"entry_id": posted["entry_id"], "id": order_pk})
             return {"order_id": n.order_id, "result": "credited", "credited_paise": n.amount_paise}
 
         return in_transaction(self.engine, work)
+
+    @staticmethod
+    def _known(tx: LedgerTx, order_id: str) -> None:
+        if tx.execute(ORDER_EXISTS, {"order_id": order_id}).fetchone() is None:
+            raise NotFound("no such order", code="unknown_order", field="order_id")
 
 
 class SimulatedPaymentGateway:
