@@ -218,3 +218,37 @@ def test_another_kiosk_cannot_read_a_payout_order(payout_server: ServerProcess) 
     order = payout_order(kiosk, 1_000_00)
     assert error(stranger.call("GET", f"/wallet/refill/orders/{order['order_id']}")) == (404, "unknown_order")
     assert stranger.ok("GET", "/wallet/payout")["open_orders"] == []
+
+
+def test_the_administrator_sees_the_payout_orders_a_kiosk_still_waits_for(payout_server: ServerProcess) -> None:
+    kiosk = WalletKiosk(payout_server, "RJ-ADM", credit_limit=10_000_00)
+    other = WalletKiosk(payout_server, "RJ-ADM", credit_limit=10_000_00)
+    for k in (kiosk, other):
+        assert payout_server.adjust(k.code, op(), "debit", 3_000_00).status_code == 200
+
+    def admin_view(code: str) -> dict[str, Any]:
+        r = payout_server.admin("GET", f"/wallet/kiosks/{code}/payout")
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    assert admin_view(kiosk.code)["open_orders"] == []
+    kiosk.ok(
+        "POST", "/wallet/refill/orders", json={"operation_id": op(), "amount_paise": 500_00, "channel": "aggregator"}
+    )
+    first = payout_order(kiosk, 1_000_00)
+    second = payout_order(kiosk, 500_00)
+    payout_order(other, 700_00)
+    seen = admin_view(kiosk.code)
+    assert [o["order_id"] for o in seen["open_orders"]] == [second["order_id"], first["order_id"]]  # newest first
+    assert seen == kiosk.ok("GET", "/wallet/payout")  # the kiosk's own Fund Payout page, figure for figure
+    assert seen["outstanding_paise"] == 3_000_00
+
+    assert complete(payout_server, first["order_id"], outcome="success")["delivery"]["result"] == "credited"
+    seen = admin_view(kiosk.code)
+    assert [o["order_id"] for o in seen["open_orders"]] == [second["order_id"]]
+    assert seen["outstanding_paise"] == 2_000_00
+    others = [o["order_id"] for o in admin_view(other.code)["open_orders"]]
+    assert len(others) == 1 and others[0] not in (first["order_id"], second["order_id"])
+
+    missing = payout_server.admin("GET", "/wallet/kiosks/RJ-NONE-0000/payout")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "unknown_kiosk"

@@ -50,10 +50,12 @@ def assign_suspense(utr: str, body: SuspenseAssignIn, request: Request) -> dict[
 
 @router.get("/wallet/kiosks/{kiosk_code}/payout")
 def kiosk_credit(kiosk_code: str, request: Request, engine: EngineDep) -> dict[str, Any]:
-    """A kiosk's outstanding, due dates and interest, as its Fund Payout page shows them."""
+    """A kiosk's outstanding, due dates and interest, and its payout orders still waiting for the bank
+    (`open_orders`, newest first), as its Fund Payout page shows them."""
     with engine.connect() as conn:
         kiosk_id = kiosk_id_by_code(conn, kiosk_code)
-    return _wallet(request).credit.view(kiosk_id, kiosk_code)
+    wallet = _wallet(request)
+    return {**wallet.credit.view(kiosk_id, kiosk_code), "open_orders": wallet.refills.open_orders(kiosk_id, "payout")}
 
 
 @router.put("/wallet/legacy-portal/{old_emitra_id}")
