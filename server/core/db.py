@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import weakref
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, any_, bindparam, create_engine, event
@@ -16,8 +17,8 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
-    """Create the engine with the settings money needs on each backend."""
+def make_engine(url: str, *, pool_size: int = 10, autocommit: bool = False) -> Engine:
+    """Create the engine with the settings money needs on each backend (`autocommit`: see `reader`)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         # A pool of connections handed to one thread at a time (check_same_thread=False is safe for
@@ -36,8 +37,40 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_recycle=1800,
-        isolation_level="READ COMMITTED",
+        isolation_level="AUTOCOMMIT" if autocommit else "READ COMMITTED",
     )
+
+
+_readers: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+_readers_lock = threading.Lock()
+
+
+def reader(engine: Engine) -> Engine:
+    """The engine for reads that need no transaction of their own, beside `engine`.
+
+    On PostgreSQL its connections are in autocommit: each statement sees what is committed (as it would in
+    a READ COMMITTED transaction), without the BEGIN and ROLLBACK round trips around it.  Use it only for
+    reads — a write through it would commit at once.  On SQLite it is `engine` itself: every transaction
+    there takes the single writer's lock, in order.
+    """
+    if is_sqlite(engine):
+        return engine
+    with _readers_lock:
+        found = _readers.get(engine)
+        if found is None:
+            pool_size = getattr(engine.pool, "size", lambda: 10)()
+            found = make_engine(engine.url.render_as_string(hide_password=False), pool_size=pool_size, autocommit=True)
+            _readers[engine] = found
+        return found
+
+
+def dispose(engine: Engine) -> None:
+    """Close the pooled connections of `engine` and of its `reader`."""
+    with _readers_lock:
+        found = _readers.pop(engine, None)
+    if found is not None:
+        found.dispose()
+    engine.dispose()
 
 
 def _configure_sqlite(engine: Engine) -> None:

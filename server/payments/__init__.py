@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from server.billers import Bill, Biller, BillerDeclined, BillerError, BillerPayment, BillerTimeout
 from server.billers.simulated import SimulatedBiller
 from server.catalog import Catalog, Service
-from server.core.db import one_of
+from server.core.db import one_of, reader
 from server.core.errors import ApiError, Conflict, NotFound
 from server.ledger import (
     ACCOUNTS,
@@ -267,6 +267,7 @@ class Payments:
         self, engine: Engine, catalog: Catalog, now: Callable[[], datetime], billers: dict[str, Biller] | None = None
     ) -> None:
         self.engine = engine
+        self.reads = reader(engine)  # reads without a transaction of their own (PostgreSQL)
         self.catalog = catalog
         self.now = now
         self.billers: dict[str, Biller] = billers or {
@@ -729,7 +730,7 @@ class Payments:
         """Ask each department once for every unfinished bill of these payments; write answers together."""
         if not payment_ids:
             return
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             bills = list(conn.execute(_statements(conn).unfinished_bills, {"ids": payment_ids}))
         by_biller: dict[str, list[Any]] = defaultdict(list)
         for bill in bills:
@@ -967,7 +968,7 @@ class Payments:
             conn.execute(sql.set_statuses, rows)
 
     def _unfinished(self, payment_id: int) -> list[Any]:
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             return list(
                 conn.execute(
                     select(bills_t)
@@ -978,7 +979,7 @@ class Payments:
 
     # -- reading ----------------------------------------------------------------------------------------
     def _payment_id(self, kiosk_id: int, operation_id: str) -> int | None:
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             found = conn.execute(
                 select(payments_t.c.id).where(
                     payments_t.c.kiosk_id == kiosk_id, payments_t.c.operation_id == operation_id
@@ -989,7 +990,7 @@ class Payments:
     def _payment_ids(self, kiosk_id: int, operation_ids: list[str]) -> dict[str, int]:
         if not operation_ids:
             return {}
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             rows = conn.execute(_statements(conn).payment_ids, {"kiosk_id": kiosk_id, "operation_ids": operation_ids})
             return {r.operation_id: int(r.id) for r in rows}
 
@@ -1009,7 +1010,7 @@ class Payments:
         """`view` of many payments (of any kiosks) with a few queries for all of them, in the order asked."""
         payments: dict[int, Any] = {}
         bills: dict[int, list[Any]] = defaultdict(list)
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             sql = _statements(conn)
             for start in range(0, len(payment_ids), 500):
                 chunk = payment_ids[start : start + 500]
