@@ -61,16 +61,9 @@ def reader(engine: Engine) -> Engine:
             pool_size = getattr(engine.pool, "size", lambda: 10)()
             found = make_engine(engine.url.render_as_string(hide_password=False), pool_size=pool_size, autocommit=True)
             _readers[engine] = found
+            # Disposing of `engine` (tests, shutdown) closes the reader's pooled connections too.
+            event.listen(engine, "engine_disposed", lambda _engine, r=found: r.dispose())
         return found
-
-
-def dispose(engine: Engine) -> None:
-    """Close the pooled connections of `engine` and of its `reader`."""
-    with _readers_lock:
-        found = _readers.pop(engine, None)
-    if found is not None:
-        found.dispose()
-    engine.dispose()
 
 
 def _configure_sqlite(engine: Engine) -> None:
