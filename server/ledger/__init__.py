@@ -604,6 +604,14 @@ def _pg_array_type(table: Table, column: str) -> str:
     return "text[]" if base in ("VARCHAR", "TEXT") else f"{base.lower()}[]"
 
 
+def _raw(target: LedgerTx | Connection) -> tuple[Any, bool]:
+    """The driver cursor inside the open transaction of a ledger transaction or a SQLAlchemy connection."""
+    if isinstance(target, LedgerTx):
+        return target.cursor(), target.is_postgres
+    cursor = target.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    return cursor, target.dialect.name == "postgresql"
+
+
 @dataclass(frozen=True)
 class BulkInsert:
     """An INSERT of many rows in one statement.
@@ -630,12 +638,12 @@ class BulkInsert:
     def sqlite(self, rows: int) -> str:
         return _values_insert(self.table.name, self.columns, self.suffix, rows)
 
-    def run(self, tx: LedgerTx, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+    def run(self, tx: LedgerTx | Connection, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
         if not rows:
             return []
         returns = "RETURNING" in self.suffix
-        cursor = tx.cursor()
-        if tx.is_postgres:
+        cursor, postgres = _raw(tx)
+        if postgres:
             cursor.execute(self.postgres, {c: [row[c] for row in rows] for c in self.columns})
             return list(cursor.fetchall()) if returns else []
         found: list[Any] = []
@@ -676,11 +684,12 @@ class BulkUpdate:
         sets = ", ".join(f"{c} = :{c}" for c in self.columns)
         return f"UPDATE {self.table.name} SET {sets} WHERE id = :id"
 
-    def run(self, tx: LedgerTx, rows: Sequence[Mapping[str, Any]]) -> None:
+    def run(self, tx: LedgerTx | Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """`rows` hold database-ready values (on SQLite, times as `LedgerTx.sql_time` gives them)."""
         if not rows:
             return
-        cursor = tx.cursor()
-        if tx.is_postgres:
+        cursor, postgres = _raw(tx)
+        if postgres:
             cursor.execute(self.postgres, {c: [row[c] for row in rows] for c in ("id", *self.columns)})
         else:
             cursor.executemany(self.sqlite, rows)
@@ -691,9 +700,7 @@ _INSERT_OPERATIONS = BulkInsert(
     ("scope", "operation_id", "kind", "request_hash", "response", "created_at"),
     " ON CONFLICT (scope, operation_id) DO NOTHING RETURNING id, operation_id",
 )
-_INSERT_ENTRIES = BulkInsert(
-    entries_t, ("operation_pk", "kind", "memo", "created_at"), " RETURNING id, operation_pk"
-)
+_INSERT_ENTRIES = BulkInsert(entries_t, ("operation_pk", "kind", "memo", "created_at"), " RETURNING id, operation_pk")
 _INSERT_LINES = BulkInsert(lines_t, ("entry_id", "account_id", "amount"), sqlite_chunk=300)
 _STORE_RESPONSES = BulkUpdate(operations_t, ("response",))
 _SELECT_OPERATIONS = Sql(

@@ -115,6 +115,9 @@ INSERT_BILLS = BulkInsert(
     ),
 )
 SET_RECEIPT_NO = BulkUpdate(payments_t, ("receipt_no",))
+INSERT_NUMBERED_PAYMENTS = BulkInsert(payments_t, ("id", "receipt_no", *INSERT_PAYMENTS.columns))  # PostgreSQL
+NEXT_PAYMENT_IDS = Sql("", "SELECT nextval(pg_get_serial_sequence('payments', 'id')) FROM generate_series(1, %(n)s)")
+SET_STATUSES = BulkUpdate(payments_t, ("status", "failure_reason", "updated_at"))  # PostgreSQL only (times)
 FINISH_PAYMENT = Sql.of(
     "UPDATE payments SET status = :status, receipt_no = :receipt_no, debit_entry_id = :debit_entry_id, "
     "from_wallet_paise = :from_wallet_paise, from_credit_paise = :from_credit_paise WHERE id = :id"
@@ -703,21 +706,28 @@ class Payments:
             }
             for i, debited in posted
         ]
-        payment_of = {int(r[1]): int(r[0]) for r in INSERT_PAYMENTS.run(tx, rows)}
-        SET_RECEIPT_NO.run(
-            tx,
-            [
-                {
-                    "id": payment_of[d.operation_pk],
-                    "receipt_no": _receipt_no(ist_today(now), payment_of[d.operation_pk]),
-                }
-                for _, d in posted
-            ],
-        )
+        today = ist_today(now)
+        if tx.is_postgres:
+            # The ids first (one short statement on the sequence), so that each row is written once, with its
+            # receipt number: an UPDATE afterwards would write every row and its six index entries again.
+            ids = [int(r[0]) for r in tx.execute(NEXT_PAYMENT_IDS, {"n": len(rows)}).fetchall()]
+            for row, payment_id in zip(rows, ids, strict=True):
+                row["id"], row["receipt_no"] = payment_id, _receipt_no(today, payment_id)
+            INSERT_NUMBERED_PAYMENTS.run(tx, rows)
+            payment_of = {int(row["operation_pk"]): int(row["id"]) for row in rows}
+        else:
+            payment_of = {int(r[1]): int(r[0]) for r in INSERT_PAYMENTS.run(tx, rows)}
+            SET_RECEIPT_NO.run(
+                tx,
+                [
+                    {"id": payment_of[d.operation_pk], "receipt_no": _receipt_no(today, payment_of[d.operation_pk])}
+                    for _, d in posted
+                ],
+            )
         INSERT_BILLS.run(
             tx,
             [
-                _bill_row(tx, payment_of[debited.operation_pk], pos, p, txn_ids[i], ist_today(now))
+                _bill_row(tx, payment_of[debited.operation_pk], pos, p, txn_ids[i], today)
                 for i, debited in posted
                 for pos, p in enumerate(priced[i])
             ],
@@ -964,7 +974,15 @@ class Payments:
                 status = "partial"
             reasons = "; ".join(b.failure_reason for b in bills[payment_id] if b.failure_reason is not None)
             rows.append({"pid": payment_id, "status": status, "reason": reasons[:300] or None, "now": now})
-        if rows:
+        if rows and conn.dialect.name == "postgresql":
+            SET_STATUSES.run(
+                conn,
+                [
+                    {"id": r["pid"], "status": r["status"], "failure_reason": r["reason"], "updated_at": now}
+                    for r in rows
+                ],
+            )
+        elif rows:
             conn.execute(sql.set_statuses, rows)
 
     def _unfinished(self, payment_id: int) -> list[Any]:
