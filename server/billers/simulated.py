@@ -11,6 +11,7 @@ slow — it answers after delay_ms.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from collections.abc import Iterable
@@ -31,6 +32,7 @@ from server.billers import (
     ConsumerNotFound,
 )
 from server.catalog import Service
+from server.core.db import reader
 from server.models import BillerFault, SimBillerPayment
 from server.models.base import table_of, utcnow
 
@@ -124,6 +126,11 @@ class SimulatedBiller:
         self.engine = engine
         self.timeout_s = timeout_s
 
+    @functools.cached_property
+    def _reads(self) -> Engine:
+        """Where the department's lookups go: no transaction of their own on PostgreSQL (see `reader`)."""
+        return reader(self.engine)
+
     # -- faults -----------------------------------------------------------------------------------------
     def _fault_row(self, conn: Connection) -> Any:
         return conn.execute(_FAULT, {"biller": self.code}).first()
@@ -141,7 +148,7 @@ class SimulatedBiller:
         `row` is the fault row when the caller has just read it; otherwise it is read here.
         """
         if row is None:
-            with self.engine.connect() as conn:  # a read: no write lock unless there is a count to take
+            with self._reads.connect() as conn:  # a read: no write lock unless there is a count to take
                 row = self._fault_row(conn)
         fault, delay = self._in_force(row, call)
         if fault != "none" and call == "pay" and row.remaining > 0:
@@ -186,12 +193,12 @@ class SimulatedBiller:
         The fault row is read once for the whole enquiry; a fetch fault then acts on each item as it would
         on one bill (a timeout for each, a slow answer before each).
         """
-        with self.engine.connect() as conn:
+        with self._reads.connect() as conn:
             fault, delay = self._in_force(self._fault_row(conn), "fetch")
             if fault != "slow":  # nothing to wait for: the bills and the lookup share this connection
                 return self._checked(conn, items, [self._try_bill(fault, 0, item, today) for item in items])
         bills = [self._try_bill(fault, delay, item, today) for item in items]  # sleeps with no connection held
-        with self.engine.connect() as conn:
+        with self._reads.connect() as conn:
             return self._checked(conn, items, bills)
 
     def _try_bill(
@@ -296,7 +303,7 @@ class SimulatedBiller:
     def pay(
         self, service: Service, reference: str, consumer_no: str, bill_no: str | None, amount_paise: int
     ) -> BillerPayment:
-        with self.engine.connect() as conn:
+        with self._reads.connect() as conn:
             known = self._status(conn, reference)
             row = None if known is not None else self._fault_row(conn)
         if known is not None:  # the department is idempotent on our reference
@@ -388,20 +395,16 @@ class SimulatedBiller:
                 )
         return answers
 
-    def _fault_switched_on(self) -> bool:
-        with self.engine.connect() as conn:
-            return self._switched_on(self._fault_row(conn))
-
     def _status(self, conn: Connection, reference: str) -> BillerPayment | None:
         row = conn.execute(_STATUS, {"biller": self.code, "reference": reference}).first()
         return BillerPayment(row.reference, row.biller_ref, row.status) if row else None
 
     def status(self, reference: str) -> BillerPayment | None:
-        with self.engine.connect() as conn:
+        with self._reads.connect() as conn:
             return self._status(conn, reference)
 
     def _paid(self, consumer_no: str, bill_no: str) -> bool:
-        with self.engine.connect() as conn:
+        with self._reads.connect() as conn:
             found = conn.execute(_PAID, {"biller": self.code, "consumer_no": consumer_no, "bill_no": bill_no})
             return found.first() is not None
 

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, event, insert, select
 from server.billers import Bill, BillAlreadyPaid, BillerDeclined, BillerPayment, BillerTimeout, ConsumerNotFound
 from server.billers.simulated import SimulatedBiller, faults_t, list_faults, set_fault, sim_t
 from server.catalog import load_catalog
-from server.core.db import make_engine
+from server.core.db import make_engine, reader
 
 TODAY = date(2026, 11, 25)
 CATALOG = load_catalog()
@@ -32,11 +32,12 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 class Statements:
-    """Counts the statements an engine sends (BEGIN/COMMIT/ROLLBACK are not statements here)."""
+    """Counts the statements sent for an engine (BEGIN/COMMIT/ROLLBACK are not statements here)."""
 
     def __init__(self, engine: Engine) -> None:
         self.sent: list[str] = []
-        event.listen(engine, "before_cursor_execute", self._seen)
+        for watched in {engine, reader(engine)}:  # the reads' own engine on PostgreSQL
+            event.listen(watched, "before_cursor_execute", self._seen)
 
     def _seen(self, *args: Any) -> None:
         verb = str(args[2]).split()[0].upper()
