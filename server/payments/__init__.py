@@ -45,6 +45,7 @@ from server.ledger import (
     credit_kiosk,
     debit_kiosk,
     in_transaction,
+    operations_t,
     read_kiosk_balances,
 )
 from server.models import Kiosk, MicroAtmEntry, Payment, PaymentBill
@@ -146,9 +147,9 @@ class _Statements:
             return one_of(column, name, postgres=postgres)
 
         return _Statements(
-            payment_ids=select(payments_t.c.operation_id, payments_t.c.id).where(
-                payments_t.c.kiosk_id == bindparam("kiosk_id"), ids(payments_t.c.operation_id, "operation_ids")
-            ),
+            payment_ids=select(payments_t.c.operation_id, payments_t.c.id, operations_t.c.request_hash)
+            .join(operations_t, operations_t.c.id == payments_t.c.operation_pk)
+            .where(payments_t.c.kiosk_id == bindparam("kiosk_id"), ids(payments_t.c.operation_id, "operation_ids")),
             payments=select(payments_t).where(ids(payments_t.c.id)),
             bills=select(bills_t).where(ids(bills_t.c.payment_id)).order_by(bills_t.c.position),
             unfinished_bills=select(bills_t)
@@ -576,31 +577,40 @@ class Payments:
             if outcome[i] is not None and i not in copy_of and request.operation_id in late:
                 outcome[i] = None
                 known[request.operation_id] = late[request.operation_id]
+        # A known id is answered from what is committed, without a transaction: an operation's row, its hash
+        # and its payment are written together and never change, so the ledger's own replay check would read
+        # the same (same body → the first payment; another body → 409).
+        posted: dict[int, tuple[int, bool] | dict[str, Any]] = {}
+        for i, request in enumerate(requests):
+            if outcome[i] is None and i not in copy_of and request.operation_id in known:
+                payment_id, digest = known[request.operation_id]
+                posted[i] = (
+                    (payment_id, True)
+                    if ops[i].request_hash() == digest
+                    else _refused(
+                        OperationIdReused(
+                            "this operation id was already used for a different request",
+                            operation_id=request.operation_id,
+                        )
+                    )
+                )
 
         def post_all(tx: LedgerTx) -> dict[int, tuple[int, bool] | dict[str, Any]]:
             done: dict[int, tuple[int, bool] | dict[str, Any]] = {}
-            # Runs of plain wallet payments are posted together (`_post_bulk`); anything else — a replay of
-            # a known id, a cheque, a micro-ATM entry — goes one by one, in its place, so the items still take
-            # the wallet in the order they were sent. (Later copies of an id in this batch were set aside.)
+            # Runs of plain wallet payments are posted together (`_post_bulk`); anything else — a cheque, a
+            # micro-ATM entry — goes one by one, in its place, so the items still take the wallet in the order
+            # they were sent. (Known ids were answered above; later copies of an id in this batch set aside.)
             run: list[int] = []
             for i, request in enumerate(requests):
-                if outcome[i] is not None:
+                if i not in todo:
                     continue
-                plain = (
-                    request.operation_id not in known
-                    and request.method == "wallet"
-                    and all(p.service.kind != "micro_atm" for p in priced[i])
-                )
+                plain = request.method == "wallet" and all(p.service.kind != "micro_atm" for p in priced[i])
                 if plain:
                     run.append(i)
                     continue
                 done.update(self._post_bulk(tx, kiosk_id, kiosk_code, requests, ops, priced, run))
                 run = []
                 try:
-                    if request.operation_id in known:
-                        tx.run(ops[i], _never)  # same body → replay; another body → 409
-                        done[i] = (known[request.operation_id], True)
-                        continue
                     bills, total = priced[i], sum(p.amount_paise for p in priced[i])
                     txn_id = f"EMT{secrets.token_hex(6).upper()}"
 
@@ -623,7 +633,9 @@ class Payments:
             done.update(self._post_bulk(tx, kiosk_id, kiosk_code, requests, ops, priced, run))
             return done
 
-        posted = in_transaction(self.engine, post_all, savepoints=True)
+        todo = {i for i, o in enumerate(outcome) if o is None and i not in posted}
+        if todo:
+            posted.update(in_transaction(self.engine, post_all, savepoints=True))
         for i, value in posted.items():
             if isinstance(value, dict):
                 outcome[i] = value
@@ -1005,12 +1017,13 @@ class Payments:
             ).scalar()
         return int(found) if found is not None else None
 
-    def _payment_ids(self, kiosk_id: int, operation_ids: list[str]) -> dict[str, int]:
+    def _payment_ids(self, kiosk_id: int, operation_ids: list[str]) -> dict[str, tuple[int, str]]:
+        """The kiosk's payments of these operation ids: id → (payment id, the operation's request hash)."""
         if not operation_ids:
             return {}
         with self.reads.connect() as conn:
             rows = conn.execute(_statements(conn).payment_ids, {"kiosk_id": kiosk_id, "operation_ids": operation_ids})
-            return {r.operation_id: int(r.id) for r in rows}
+            return {r.operation_id: (int(r.id), str(r.request_hash)) for r in rows}
 
     def by_operation(self, kiosk_id: int, operation_id: str, *, resolve: bool = True) -> dict[str, Any]:
         payment_id = self._payment_id(kiosk_id, operation_id)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from server.catalog import load_catalog
 from server.core.db import make_engine
@@ -87,3 +87,19 @@ def test_an_id_taken_by_a_cheque_is_refused_in_a_later_batch_not_answered_500(pa
     assert answers(later) == [("refused", "operation_id_reused"), ("done", None)]
     with payments.engine.connect() as conn:
         assert read_kiosk_balances(conn, "RJ-BAT-0002").wallet == FUNDS - power[1].amount_paise
+
+
+def test_a_batch_of_known_ids_is_answered_from_what_is_committed_without_a_write(payments: Payments) -> None:
+    """The day-end replays (a lost answer sent again): the first payments come back; nothing is written."""
+    kid = kiosk(payments.engine, "RJ-BAT-0009")
+    power = [bill(payments, "ELEC-JVVNL", {"k_no": f"2104333309{n:02d}"}) for n in range(1, 4)]
+    first = payments.pay_batch(kid, "RJ-BAT-0009", [pay(f"R{n}", b) for n, b in enumerate(power)])
+    assert answers(first) == [("done", None)] * 3
+    commits: list[str] = []
+    event.listen(payments.engine, "commit", lambda _conn: commits.append("commit"))
+    again = payments.pay_batch(kid, "RJ-BAT-0009", [pay("R2", power[2]), pay("R0", power[0]), pay("R1", power[0])])
+    assert answers(again) == [("done", None), ("done", None), ("refused", "operation_id_reused")]
+    assert [a["payment"] for a in again[:2]] == [first[2]["payment"], first[0]["payment"]]
+    assert commits == []
+    with payments.engine.connect() as conn:
+        assert read_kiosk_balances(conn, "RJ-BAT-0009").wallet == FUNDS - sum(b.amount_paise for b in power)
