@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -93,7 +96,21 @@ class BodyLimit:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Requests past this many wait in the event loop for a thread, not in the database holding locks.
+        to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        if settings.scheduler_enabled:
+            app.state.wallet.scheduler.start()
+        try:
+            yield
+        finally:
+            app.state.wallet.scheduler.stop()
+            app.state.engine.dispose()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="eMitra kiosk central server",
         version=__version__,
         description="Wallets, payments and the ledger for eMitra kiosks. Amounts are integer paise.",
@@ -128,16 +145,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(wallet_admin.router, prefix="/api/v1/admin")
     app.include_router(wallet.simulator, prefix="/sim/gateway")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-
-    @app.on_event("startup")
-    def _start_scheduler() -> None:
-        if settings.scheduler_enabled:
-            app.state.wallet.scheduler.start()
-
-    @app.on_event("shutdown")
-    def _dispose() -> None:
-        app.state.wallet.scheduler.stop()
-        app.state.engine.dispose()
 
     return app
 

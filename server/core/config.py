@@ -38,6 +38,9 @@ class Settings(BaseSettings):
         16, description="balance rows per shared account (billers, clearing) to avoid one hot row"
     )
     db_pool_size: int = Field(10, description="connections per server process (PostgreSQL)")
+    worker_threads: int = Field(
+        8, ge=1, le=400, description="threads per server process running requests' database work at once"
+    )
     # -- accounts, passwords, sessions, OTP (docs/SECURITY.md states the rules) --------------------------
     argon2_profile: Literal["default", "fast"] = Field(
         "default", description="argon2id cost: the library's defaults, or cheap parameters (demo mode only)"

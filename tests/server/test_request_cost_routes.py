@@ -13,7 +13,6 @@ from server.core.config import Settings
 from server.migrate import migrate
 
 
-@pytest.mark.filterwarnings("ignore:\\s*on_event is deprecated:DeprecationWarning")
 def test_every_route_is_answered_by_one_router_only_so_their_order_changes_no_answer(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'server.sqlite3'}"
     migrate(Settings(database_url=url))

@@ -120,3 +120,23 @@ def test_a_database_that_went_away_is_answered_503_with_what_to_do_then_the_serv
             raise AssertionError("the server did not recover after PostgreSQL came back")
     finally:
         cluster.stop()
+
+
+def test_the_worker_threads_setting_bounds_the_requests_doing_database_work_at_once(tmp_path: Path) -> None:
+    """Past the limit a request waits in the event loop for a thread, not in the database holding locks."""
+    import anyio
+    from anyio import to_thread
+
+    from server.api.main import create_app
+
+    url = f"sqlite:///{tmp_path / 'threads.sqlite3'}"
+    migrate(Settings(database_url=url))
+    app = create_app(Settings(database_url=url, worker_threads=3, scheduler_enabled=False))
+
+    async def served() -> float:  # what the server's event loop holds after its startup
+        async with app.router.lifespan_context(app):
+            return to_thread.current_default_thread_limiter().total_tokens
+
+    assert anyio.run(served) == 3
+    with pytest.raises(ValueError, match="worker_threads"):
+        Settings(database_url=url, worker_threads=0)
