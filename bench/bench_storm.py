@@ -629,7 +629,17 @@ class Storm:
                 if op.state == "done" and item["result"] != "done":
                     self._count_error("whole-batch replay: a done operation refused")
                 elif op.state == "refused" and item["result"] == "done":
-                    self._count_error("whole-batch replay: a refused operation applied")
+                    # The first answer stands for one the kiosk never got, so this one is what it holds. A
+                    # refusal is not recorded on the server: an item refused for funds is paid when the
+                    # wallet has them now (a declined bill's reversal came back between the two sends).
+                    if op.error != "insufficient_balance":
+                        self._count_error("whole-batch replay: a refused operation applied")
+                        continue
+                    with self.lock:
+                        self.figures.refused[op.error] -= 1
+                    self._done(op, item["payment"], replay=False)
+                    op.error = None
+                    self._event("whole-batch replay: refused for funds, paid this time")
                 elif item["result"] == "done" and item["payment"]["payment_id"] != op.payment_id:
                     self._count_error("whole-batch replay: another payment")
             return
