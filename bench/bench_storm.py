@@ -1277,10 +1277,11 @@ def report(f: Figures, config: StormConfig) -> str:
         lines.append("  rows read per operation, busiest tables (sequential scans + index fetches):" + "".join(
             f"\n    {(v[1] + v[3]) / f.operations:>8.1f}  {name} ({v[0] / f.operations:.2f} seq scans, "
             f"{v[1] / f.operations:.1f} rows by them; {v[2] / f.operations:.1f} index scans)" for name, v in busiest))
-    waits = sum(f.pg_lock_waits.values())
+    lock_waits = Counter({q: n for q, n in list(f.pg_lock_waits.items()) if n > 0})  # one snapshot, then shares
+    waits = sum(lock_waits.values())
     if waits:
         lines.append("  statements waiting for a row lock (share of those samples):" + "".join(
-            f"\n    {n / waits:>6.1%}  {query}" for query, n in f.pg_lock_waits.most_common(5)))
+            f"\n    {n / waits:>6.1%}  {query}" for query, n in lock_waits.most_common(5)))
     if f.pg_statements and f.operations:
         lines.append("  PostgreSQL time by statement (pg_stat_statements; ms per operation, calls per operation):"
                      + "".join(f"\n    {ms / f.operations:>7.3f} ms  {calls / f.operations:>5.2f}×  {query[:110]}"
