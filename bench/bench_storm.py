@@ -452,9 +452,9 @@ class Storm:
         url = self.rig.urls[where] + "/api/v1" + path
         with self.lock:
             self.figures.requests += 1
-        if raw is None:
-            raw = None if body is None else json.dumps(body).encode()
-            headers = {**(headers or kiosk.headers), "Content-Type": "application/json"}
+        headers = headers or kiosk.headers
+        if body is not None:
+            raw, headers = json.dumps(body).encode(), {**headers, "Content-Type": "application/json"}
         try:
             r = self._pool().request(method, url, body=raw, headers=headers)
         except urllib3.exceptions.HTTPError as exc:

@@ -113,6 +113,11 @@ class InsufficientBalance(ApiError):
 class OperationIdReused(Conflict):
     code = "operation_id_reused"
 
+    @classmethod
+    def of(cls, operation_id: str) -> OperationIdReused:
+        """The 409 for an id already applied with another body."""
+        return cls("this operation id was already used for a different request", operation_id=operation_id)
+
 
 class UnbalancedEntry(Exception):
     """Our bug: an entry whose lines do not sum to zero must never reach the database."""
@@ -360,10 +365,7 @@ class LedgerTx:
             SELECT_OPERATION, {"scope": op.scope, "operation_id": op.operation_id}
         ).fetchone()
         if request_hash != digest:
-            raise OperationIdReused(
-                "this operation id was already used for a different request",
-                operation_id=op.operation_id,
-            )
+            raise OperationIdReused.of(op.operation_id)
         return OperationResult(json.loads(stored), replayed=True)
 
     # -- balances ---------------------------------------------------------------------------------------
@@ -464,10 +466,7 @@ class LedgerTx:
                 answers[i] = (
                     OperationResult(json.loads(response), replayed=True)
                     if request_hash == digest
-                    else OperationIdReused(
-                        "this operation id was already used for a different request",
-                        operation_id=debit.op.operation_id,
-                    )
+                    else OperationIdReused.of(debit.op.operation_id)
                 )
                 continue
             if sum(a for _, a in debit.counters) != debit.amount:

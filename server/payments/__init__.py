@@ -584,16 +584,9 @@ class Payments:
         for i, request in enumerate(requests):
             if outcome[i] is None and i not in copy_of and request.operation_id in known:
                 payment_id, digest = known[request.operation_id]
-                posted[i] = (
-                    (payment_id, True)
-                    if ops[i].request_hash() == digest
-                    else _refused(
-                        OperationIdReused(
-                            "this operation id was already used for a different request",
-                            operation_id=request.operation_id,
-                        )
-                    )
-                )
+                same = ops[i].request_hash() == digest
+                posted[i] = (payment_id, True) if same else _refused(OperationIdReused.of(request.operation_id))
+        todo = {i for i, o in enumerate(outcome) if o is None and i not in posted}  # to post in the ledger
 
         def post_all(tx: LedgerTx) -> dict[int, tuple[int, bool] | dict[str, Any]]:
             done: dict[int, tuple[int, bool] | dict[str, Any]] = {}
@@ -633,7 +626,6 @@ class Payments:
             done.update(self._post_bulk(tx, kiosk_id, kiosk_code, requests, ops, priced, run))
             return done
 
-        todo = {i for i, o in enumerate(outcome) if o is None and i not in posted}
         if todo:
             posted.update(in_transaction(self.engine, post_all, savepoints=True))
         for i, value in posted.items():
@@ -649,12 +641,7 @@ class Payments:
             if ops[i].request_hash() == ops[j].request_hash():
                 outcome[i] = outcome[j]
             else:
-                outcome[i] = _refused(
-                    OperationIdReused(
-                        "this operation id was already used for a different request",
-                        operation_id=requests[i].operation_id,
-                    )
-                )
+                outcome[i] = _refused(OperationIdReused.of(requests[i].operation_id))
         return [o if o is not None else {"result": "refused"} for o in outcome]
 
     def _post_bulk(

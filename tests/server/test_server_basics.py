@@ -9,12 +9,15 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+import anyio
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from anyio import to_thread
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from server.api.main import create_app
 from server.core.config import InsecureSettingsError, Settings
 from server.core.db import make_engine
 from server.migrate import migrate
@@ -124,11 +127,6 @@ def test_a_database_that_went_away_is_answered_503_with_what_to_do_then_the_serv
 
 def test_the_worker_threads_setting_bounds_the_requests_doing_database_work_at_once(tmp_path: Path) -> None:
     """Past the limit a request waits in the event loop for a thread, not in the database holding locks."""
-    import anyio
-    from anyio import to_thread
-
-    from server.api.main import create_app
-
     url = f"sqlite:///{tmp_path / 'threads.sqlite3'}"
     migrate(Settings(database_url=url))
     app = create_app(Settings(database_url=url, worker_threads=3, scheduler_enabled=False))
