@@ -1016,7 +1016,7 @@ def check_books(dsn: str, kiosks: list[Kiosk], *, final: bool) -> list[str]:
                 "SELECT b.payment_id, b.reference, b.status, b.amount_paise, b.reversal_entry_id, "
                 "coalesce(s.n, 0) FROM payment_bills b JOIN payments p ON p.id = b.payment_id "
                 "JOIN kiosks k ON k.id = p.kiosk_id LEFT JOIN (SELECT reference, count(*) AS n "
-                "FROM sim_biller_payments GROUP BY reference) s ON s.reference = b.reference "
+                "FROM sim_biller_payments WHERE status = 'success' GROUP BY reference) s ON s.reference = b.reference "
                 "WHERE k.code = ANY(%s)", (codes,)):
             n = reversals.get(f"reversal-{reference}", 0)
             if status == "failed":

@@ -5,8 +5,8 @@ from a hash of the number, except numbers ending in 0000 (no such consumer) and 
 A bill paid through us is paid at the department too: fetching it again says so.
 
 Faults (table biller_faults, switched by the admin API in demo mode): timeout — the department never
-sees the payment; lost_answer — it records the payment, then the answer is lost; decline — it refuses;
-slow — it answers after delay_ms.
+sees the payment; lost_answer — it records the payment, then the answer is lost; decline — it refuses
+(and answers "failed" for that reference from then on); slow — it answers after delay_ms.
 """
 
 from __future__ import annotations
@@ -308,13 +308,17 @@ class SimulatedBiller:
             row = None if known is not None else self._fault_row(conn)
         if known is not None:  # the department is idempotent on our reference
             return known
+        if bill_no is not None and service.kind == "bill" and self._paid(consumer_no, bill_no):
+            raise BillAlreadyPaid("this bill is already paid at the department under another reference")
         fault, delay = self._fault("pay", row)
         if fault == "timeout":
             raise BillerTimeout(f"{self.code} did not answer")
-        if fault == "decline":
-            raise BillerDeclined(f"{self.code} declined the payment (simulated)")
         if fault == "slow":
             self._slow(delay)
+        # The first answer for a reference is recorded, a decline too, and every later ask of that reference
+        # gets it again: two attempts racing on one reference (a resend from a status query on another
+        # server process) end with one answer, never a decline for one and a success for the other.
+        outcome = "failed" if fault == "decline" else "success"
         biller_ref = self._biller_ref(reference)
         try:
             with self.engine.begin() as conn:
@@ -328,13 +332,15 @@ class SimulatedBiller:
                         "bill_no": bill_no,
                         "amount_paise": amount_paise,
                         "biller_ref": biller_ref,
-                        "status": "success",
+                        "status": outcome,
                     },
                 )
         except IntegrityError:  # a concurrent attempt with the same reference recorded it first
             found = self.status(reference)
             assert found is not None
             return found
+        if fault == "decline":
+            raise BillerDeclined(f"{self.code} declined the payment (simulated)")
         if fault == "lost_answer":
             raise BillerTimeout(f"{self.code} did not answer (the payment was recorded there)")
         return BillerPayment(reference, biller_ref, "success")

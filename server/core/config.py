@@ -95,11 +95,6 @@ class Settings(BaseSettings):
     )
     holidays_file: Path | None = Field(None, description="bank holiday list (JSON); default server/data/holidays.json")
     credit_interest_percent: int = Field(18, ge=0, le=100, description="simple interest per year on overdue credit")
-    reconcile_unknown_after_minutes: int = Field(
-        120,
-        ge=1,
-        description="Verify fails and reverses a payment the department has no record of after this long",
-    )
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

@@ -109,3 +109,12 @@ def one_of(column: ColumnElement[Any], name: str, *, postgres: bool) -> ColumnEl
     if postgres:
         return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
     return column.in_(bindparam(name, expanding=True))
+
+
+def breaks_unique(exc: BaseException, constraint: str, column: str) -> bool:
+    """Whether `exc` (SQLAlchemy's or the driver's own, from a raw cursor) is this unique constraint refusing
+    a row: PostgreSQL names the constraint, SQLite the table.column."""
+    orig = getattr(exc, "orig", exc)
+    if isinstance(orig, sqlite3.IntegrityError):
+        return f".{column}" in str(orig)
+    return getattr(getattr(orig, "diag", None), "constraint_name", None) == constraint

@@ -70,6 +70,12 @@ class PaymentBill(Base):
     status: Mapped[str] = mapped_column(String(16))  # initiated | pending | success | failed
     reversal_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
     failure_reason: Mapped[str | None] = mapped_column(String(300))
+    # "biller|consumer|bill no" of a department bill while this row is pending or paid, NULL once it failed
+    # (and for recharges and fees): the database lets one bill be in one live payment at a time, across
+    # kiosks and server processes (`server.payments.live_key`).
+    live_key: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (Index("uq_payment_bills_live_key", "live_key", unique=True),)
 
 
 class MicroAtmEntry(Base):

@@ -27,12 +27,13 @@ from sqlalchemy.exc import IntegrityError
 from server.billers import Bill, Biller, BillerDeclined, BillerError, BillerPayment, BillerTimeout
 from server.billers.simulated import SimulatedBiller
 from server.catalog import Catalog, Service
-from server.core.db import one_of, reader
+from server.core.db import breaks_unique, one_of, reader
 from server.core.errors import ApiError, Conflict, NotFound
 from server.ledger import (
     ACCOUNTS,
     BulkInsert,
     BulkUpdate,
+    Contended,
     Debit,
     Debited,
     KioskBalances,
@@ -42,6 +43,7 @@ from server.ledger import (
     OperationResult,
     Sql,
     biller_code,
+    chunks,
     credit_kiosk,
     debit_kiosk,
     in_transaction,
@@ -113,6 +115,7 @@ INSERT_BILLS = BulkInsert(
         "reference",
         "status",
         "biller_ref",
+        "live_key",
     ),
 )
 SET_RECEIPT_NO = BulkUpdate(payments_t, ("receipt_no",))
@@ -139,6 +142,7 @@ class _Statements:
     bill_statuses: Select[Any]
     set_statuses: Update
     bills_succeeded: Update | TextClause
+    live_holders: Select[Any]
 
     @staticmethod
     @functools.cache
@@ -181,6 +185,9 @@ class _Statements:
             else update(bills_t)
             .where(bills_t.c.id == bindparam("bill_id"), or_(*(bills_t.c.status == s for s in UNFINISHED)))
             .values(status="success", biller_ref=bindparam("ref")),
+            live_holders=select(bills_t.c.live_key, payments_t.c.kiosk_id, payments_t.c.operation_id)
+            .join(payments_t, payments_t.c.id == bills_t.c.payment_id)
+            .where(ids(bills_t.c.live_key, "keys")),
         )
 
 
@@ -538,7 +545,7 @@ class Payments:
         known = self._payment_ids(kiosk_id, [r.operation_id for r in requests])
         outcome: list[dict[str, Any] | None] = [None] * len(requests)
         priced: dict[int, list[PricedBill]] = {}
-        in_batch: set[tuple[str, str, str | None]] = set()
+        in_batch: set[str] = set()
         # An operation id sent twice in one batch: the later copies get the first one's answer (same body)
         # or 409 (another body), after it — never a second look at the department.
         first_of: dict[str, int] = {}
@@ -559,7 +566,7 @@ class Payments:
                 priced[i] = answer
                 # Checked one by one, two items for the same bill would both look unpaid: the second is
                 # refused as the department would refuse it after the first.
-                bills = {(p.service.code, p.consumer_no, p.bill.bill_no) for p in priced[i] if p.service.kind == "bill"}
+                bills = {key for key in map(live_key, priced[i]) if key is not None}
                 if bills & in_batch:
                     del priced[i]
                     raise ApiError(
@@ -589,13 +596,17 @@ class Payments:
         todo = {i for i, o in enumerate(outcome) if o is None and i not in posted}  # to post in the ledger
 
         def post_all(tx: LedgerTx) -> dict[int, tuple[int, bool] | dict[str, Any]]:
-            done: dict[int, tuple[int, bool] | dict[str, Any]] = {}
+            # Bills another payment holds (committed) are refused here; one that a concurrent transaction is
+            # writing meets the unique key in `_post_bulk`, and the transaction starts again to see it here.
+            done: dict[int, tuple[int, bool] | dict[str, Any]] = {
+                i: _refused(_bill_taken()) for i in self._held_elsewhere(tx, kiosk_id, requests, priced, todo)
+            }
             # Runs of plain wallet payments are posted together (`_post_bulk`); anything else — a cheque, a
             # micro-ATM entry — goes one by one, in its place, so the items still take the wallet in the order
             # they were sent. (Known ids were answered above; later copies of an id in this batch set aside.)
             run: list[int] = []
             for i, request in enumerate(requests):
-                if i not in todo:
+                if i not in todo or i in done:
                     continue
                 plain = request.method == "wallet" and all(p.service.kind != "micro_atm" for p in priced[i])
                 if plain:
@@ -723,17 +734,36 @@ class Payments:
                     for _, d in posted
                 ],
             )
-        INSERT_BILLS.run(
-            tx,
-            [
-                _bill_row(tx, payment_of[debited.operation_pk], pos, p, txn_ids[i], today)
-                for i, debited in posted
-                for pos, p in enumerate(priced[i])
-            ],
-        )
+        try:
+            INSERT_BILLS.run(
+                tx,
+                [
+                    _bill_row(tx, payment_of[debited.operation_pk], pos, p, txn_ids[i], today)
+                    for i, debited in posted
+                    for pos, p in enumerate(priced[i])
+                ],
+            )
+        except Exception as exc:
+            if breaks_unique(exc, LIVE_KEY, "live_key"):  # a concurrent payment took a bill: start again
+                raise Contended("a bill of this batch was taken by a concurrent payment") from exc
+            raise
         tx.store_responses([(d.operation_pk, {"payment_id": payment_of[d.operation_pk]}) for _, d in posted])
         out.update({i: (payment_of[d.operation_pk], False) for i, d in posted})
         return out
+
+    @staticmethod
+    def _held_elsewhere(
+        tx: LedgerTx, kiosk_id: int, requests: list[PayRequest], priced: dict[int, list[PricedBill]], todo: set[int]
+    ) -> set[int]:
+        """The items of `todo` with a bill that a committed payment of another operation holds."""
+        wanted = {i: {key for key in map(live_key, priced[i]) if key is not None} for i in todo}
+        keys = sorted(set().union(*wanted.values())) if wanted else []
+        holders: dict[str, tuple[int, str]] = {}
+        for part in chunks(keys, 500):
+            found = tx.conn.execute(_statements(tx.conn).live_holders, {"keys": list(part)})
+            holders.update((str(r.live_key), (int(r.kiosk_id), str(r.operation_id))) for r in found)
+        mine = {i: (kiosk_id, requests[i].operation_id) for i in todo}
+        return {i for i, keys_of in wanted.items() if any(holders.get(k, mine[i]) != mine[i] for k in keys_of)}
 
     def _send_many(self, payment_ids: list[int]) -> None:
         """Ask each department once for every unfinished bill of these payments; write answers together."""
@@ -823,7 +853,12 @@ class Payments:
         receipt_no = _receipt_no(ist_today(now), payment_id)
         micro_atm = priced[0].service.kind == "micro_atm"
         rows = [_bill_row(tx, payment_id, pos, p, txn_id, ist_today(now), micro_atm) for pos, p in enumerate(priced)]
-        INSERT_BILLS.run(tx, rows)
+        try:
+            INSERT_BILLS.run(tx, rows)
+        except Exception as exc:
+            if breaks_unique(exc, LIVE_KEY, "live_key"):  # another payment holds one of these bills
+                raise _bill_taken() from exc
+            raise
         moved: dict[str, Any] = {}
         if micro_atm:
             try:
@@ -889,12 +924,16 @@ class Payments:
             return
         if answer.status == "success":
             with self.engine.begin() as conn:
-                conn.execute(
+                changed = conn.execute(
                     update(bills_t)
                     .where(bills_t.c.id == bill.id, bills_t.c.status.in_(UNFINISHED))
                     .values(status="success", biller_ref=answer.biller_ref)
-                )
+                ).rowcount
                 self._refresh_status(conn, payment_id)
+            if not changed and self._bill_status(bill.id) == "failed":
+                # We reverse only on the department's own "failed", so this is the department contradicting
+                # itself: nothing is booked here; its settlement file puts the money in suspense.
+                log.error("department %s reports %s paid after it failed it", bill.biller, bill.reference)
         else:
             self.fail_bill(payment_id, bill.id, "the department reports the payment failed")
 
@@ -906,7 +945,7 @@ class Payments:
             changed = conn.execute(
                 update(bills_t)
                 .where(bills_t.c.id == bill_id, bills_t.c.status.in_(UNFINISHED))
-                .values(status="failed", failure_reason=reason[:300])
+                .values(status="failed", failure_reason=reason[:300], live_key=None)
             ).rowcount
             if changed != 1:
                 return  # another caller failed it, in a transaction that also reversed it
@@ -983,6 +1022,10 @@ class Payments:
             )
         elif rows:
             conn.execute(sql.set_statuses, rows)
+
+    def _bill_status(self, bill_id: int) -> str:
+        with self.reads.connect() as conn:
+            return str(conn.execute(select(bills_t.c.status).where(bills_t.c.id == bill_id)).scalar_one())
 
     def _unfinished(self, payment_id: int) -> list[Any]:
         with self.reads.connect() as conn:
@@ -1144,7 +1187,26 @@ def _bill_row(
         "reference": f"{txn_id}-{pos + 1}",
         "status": "success" if micro_atm else "pending",
         "biller_ref": p.bill.bill_no if micro_atm else None,
+        "live_key": live_key(p),
     }
+
+
+def live_key(p: PricedBill) -> str | None:
+    """What holds a department bill in one live payment at a time (recharges, fees, micro-ATM: nothing)."""
+    if p.service.kind != "bill" or p.bill.bill_no is None:
+        return None
+    return f"{p.service.biller}|{p.consumer_no}|{p.bill.bill_no}"
+
+
+LIVE_KEY = "uq_payment_bills_live_key"
+
+
+def _bill_taken(where: str = "bills") -> Conflict:
+    return Conflict(
+        "this bill is already being paid or was paid by another payment; fetch the bill again",
+        code="bill_already_paid",
+        field=where,
+    )
 
 
 def _refused(exc: ApiError) -> dict[str, Any]:

@@ -42,7 +42,7 @@ class Wallet:
         self.legacy_portal = SimulatedLegacyPortal()
         self.legacy = LegacyTransfers(engine, settings, now, self.legacy_portal)
         self.bank = BankCredits(engine, settings, now)
-        self.reconcile = Reconcile(engine, payments, now, settings.reconcile_unknown_after_minutes)
+        self.reconcile = Reconcile(engine, payments)
         self.day_end = DayEnd(engine, catalog, self.credit, now)
         self.scheduler = WalletScheduler(
             [self.legacy.credit_due, self.refills.expire_due], settings.scheduler_poll_seconds

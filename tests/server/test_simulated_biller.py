@@ -161,7 +161,7 @@ def test_a_counted_pay_fault_takes_one_count_per_payment_across_two_processes(da
             for n in range(10):
                 reference = f"W{worker}-{n:03d}"
                 try:
-                    billers[worker % 2].pay(ELEC, reference, "210400000111", "JVV0000001", 100)
+                    billers[worker % 2].pay(ELEC, reference, "210400000111", f"JVV{worker}{n:06d}", 100)
                     result = "paid"
                 except BillerDeclined:
                     result = "declined"
@@ -176,10 +176,15 @@ def test_a_counted_pay_fault_takes_one_count_per_payment_across_two_processes(da
         assert outcomes == Counter({"declined": 7, "paid": 33})
         with engines[0].connect() as conn:
             assert conn.execute(select(faults_t.c.remaining)).scalar_one() == 0
-            assert len(conn.execute(select(sim_t.c.reference)).all()) == 33
-        # The fault is used up: any reference is paid now, and asked again answers the department's record.
-        again = billers[1].pay(ELEC, "W0-000", "210400000111", "JVV0000001", 100)
-        assert again.status == "success" and billers[0].pay(ELEC, "W0-000", "x", None, 1) == again
+            statuses = Counter(conn.execute(select(sim_t.c.status)).scalars())
+            assert statuses == Counter({"success": 33, "failed": 7})  # a decline is kept, for its reference
+        # The fault is used up: a new reference is paid now, and asked again answers the department's record.
+        again = billers[1].pay(ELEC, "W9-000", "210400000111", "JVV9000000", 100)
+        assert again.status == "success" and billers[0].pay(ELEC, "W9-000", "x", None, 1) == again
+        with engines[0].connect() as conn:
+            declined = conn.execute(select(sim_t.c.reference).where(sim_t.c.status == "failed")).scalars().first()
+        assert declined is not None
+        assert billers[1].pay(ELEC, declined, "x", None, 1).status == "failed"  # declined once, declined again
     finally:
         for e in engines:
             e.dispose()

@@ -130,7 +130,8 @@ def server_payments(server: ServerProcess, kiosk_code: str) -> dict[str, list[di
             "JOIN kiosks k ON k.id = p.kiosk_id WHERE k.code = ?", (kiosk_code,)).fetchall()
         paid_at_department = dict(db.execute(
             "SELECT b.payment_id, count(s.id) FROM payment_bills b JOIN payments p ON p.id = b.payment_id "
-            "JOIN kiosks k ON k.id = p.kiosk_id LEFT JOIN sim_biller_payments s ON s.reference = b.reference "
+            "JOIN kiosks k ON k.id = p.kiosk_id "
+            "LEFT JOIN sim_biller_payments s ON s.reference = b.reference AND s.status = 'success' "
             "WHERE k.code = ? GROUP BY b.payment_id", (kiosk_code,)).fetchall())
         ids = dict(db.execute("SELECT p.operation_id, p.id FROM payments p JOIN kiosks k ON k.id = p.kiosk_id "
                               "WHERE k.code = ?", (kiosk_code,)).fetchall())
