@@ -75,7 +75,7 @@ LOAD_SERVICES = ("ELEC-JVVNL", "ELEC-AVVNL", "ELEC-JDVVNL", "WATER-PHED", "BHAMA
 UNFINISHED = ("initiated", "pending")
 LIVE = ("initiated", "pending", "success")
 UNKNOWN_AFTER_MINUTES = 120  # the server's reconcile_unknown_after_minutes (default)
-RICH_PAISE = 50_000_000  # ₹5,00,000 for most kiosks
+RICH_PAISE = 1_000_000_000  # ₹1,00,00,000 for most kiosks: long runs do not drain them
 POOR_PAISE = 2_000_000  # ₹20,000 for one kiosk, so the wallet's floor is met under load
 SERVER_ENV = {
     "EMITRA_ARGON2_PROFILE": "fast",
