@@ -62,6 +62,7 @@ _PAID = (
         sim_t.c.bill_no == bindparam("bill_no"),
         sim_t.c.consumer_no == bindparam("consumer_no"),
         sim_t.c.status == "success",
+        sim_t.c.reference != bindparam("besides"),
     )
     .limit(1)
 )
@@ -308,7 +309,7 @@ class SimulatedBiller:
             row = None if known is not None else self._fault_row(conn)
         if known is not None:  # the department is idempotent on our reference
             return known
-        if bill_no is not None and service.kind == "bill" and self._paid(consumer_no, bill_no):
+        if bill_no is not None and service.kind == "bill" and self._paid(consumer_no, bill_no, besides=reference):
             raise BillAlreadyPaid("this bill is already paid at the department under another reference")
         fault, delay = self._fault("pay", row)
         if fault == "timeout":
@@ -409,9 +410,13 @@ class SimulatedBiller:
         with self._reads.connect() as conn:
             return self._status(conn, reference)
 
-    def _paid(self, consumer_no: str, bill_no: str) -> bool:
+    def _paid(self, consumer_no: str, bill_no: str, besides: str = "") -> bool:
+        """Whether the department holds this bill paid (under a reference other than `besides`: a copy of our
+        own attempt that a concurrent request recorded a moment ago is that attempt, not another payment)."""
         with self._reads.connect() as conn:
-            found = conn.execute(_PAID, {"biller": self.code, "consumer_no": consumer_no, "bill_no": bill_no})
+            found = conn.execute(
+                _PAID, {"biller": self.code, "consumer_no": consumer_no, "bill_no": bill_no, "besides": besides}
+            )
             return found.first() is not None
 
 
