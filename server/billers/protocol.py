@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, hmac
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 PROTOCOL = "emitra-dept-v1"
 REPLAY_WINDOW_S = 300  # a timestamp further than this from the receiver's clock is refused
@@ -126,6 +126,13 @@ class FetchResult(_Body):
     reason: FetchRefusal | None = None
     message: str = ""
 
+    @model_validator(mode="after")
+    def _complete(self) -> FetchResult:
+        refused = self.result == "refused"
+        if refused == (self.bill is not None) or refused != (self.reason is not None):
+            raise ValueError("a bill comes with its bill, a refusal with its reason, and not the other")
+        return self
+
 
 class FetchAnswer(_Body):
     items: list[FetchResult]  # one per request item, in the request's order
@@ -152,8 +159,13 @@ class PayResult(_Body):
     reference: Reference
     result: Literal["success", "declined"]
     reason: PayRefusal | None = None  # when declined
-    department_ref: str | None = None  # when success: the department's own transaction id
+    department_ref: Annotated[str, Field(min_length=1, max_length=64)] | None = None  # success: the department's id
     message: str = ""
+
+    @model_validator(mode="after")
+    def _complete(self) -> PayResult:
+        _check_outcome(self.result, self.reason, self.department_ref)
+        return self
 
 
 class PayAnswer(_Body):
@@ -168,8 +180,20 @@ class StatusResult(_Body):
     reference: Reference
     result: Literal["success", "declined", "not_found"]
     reason: PayRefusal | None = None
-    department_ref: str | None = None
+    department_ref: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     amount_paise: int | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> StatusResult:
+        if self.result != "not_found":
+            _check_outcome(self.result, self.reason, self.department_ref)
+        return self
+
+
+def _check_outcome(result: str, reason: str | None, department_ref: str | None) -> None:
+    """A success has the department's id and no reason; a decline has a reason and no id."""
+    if (result == "success") != (department_ref is not None) or (result == "declined") != (reason is not None):
+        raise ValueError("a success comes with department_ref, a decline with its reason, and not the other")
 
 
 class StatusAnswer(_Body):
