@@ -126,7 +126,8 @@ class DepartmentsProcess:
         return found
 
     def payments(self, department: str | None = None, reference: str | None = None) -> list[dict[str, Any]]:
-        params = {k: v for k, v in (("department", department), ("reference", reference)) if v is not None}
+        params: dict[str, Any] = {"limit": 100_000}
+        params.update({k: v for k, v in (("department", department), ("reference", reference)) if v is not None})
         r = self.admin("GET", "/payments", params=params)
         assert r.status_code == 200, r.text
         found: list[dict[str, Any]] = r.json()["payments"]
@@ -140,9 +141,9 @@ class DepartmentsProcess:
             time.sleep(0.05)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def departments(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DepartmentsProcess]:
-    """One departments process for a test module (tests keep apart by their own references and consumers)."""
+    """One departments process for the session (tests keep apart by their own references and consumers)."""
     process = DepartmentsProcess(tmp_path_factory.mktemp("departments")).start()
     yield process
     process.stop()
