@@ -29,6 +29,7 @@ from departments.store import IST, Fault, StaleRequest, Store
 from server.billers.protocol import (
     FETCH_PATH,
     HEALTH_PATH,
+    KEY_ID_HEADER,
     PAY_PATH,
     REQUEST_ID_HEADER,
     SETTLEMENT_MEDIA_TYPE,
@@ -109,12 +110,13 @@ def create_app(settings: Settings) -> FastAPI:
             signed = verify_request(known.get, request.method, path, request.headers, body, guard=guard)
         except SignatureRefused as exc:
             log.warning("%s %s refused: %s", department, path, exc)
-            claimed = known.get(request.headers.get("x-emitra-key-id", "")) or next(iter(known.values()))
+            # Only a request whose signature held gets a signed refusal: no signing for whoever asks.
+            verified = exc.code in ("stale_timestamp", "replayed_request")
             raise Refused(
                 409 if exc.code == "replayed_request" else 401,
                 exc.code,
                 exc.message,
-                key=claimed,
+                key=known.get(request.headers.get(KEY_ID_HEADER, "")) if verified else None,
                 request_id=request.headers.get(REQUEST_ID_HEADER),
             ) from exc
         if model is None:

@@ -220,7 +220,8 @@ class ErrorAnswer(_Body):
 class SignatureRefused(Exception):
     """A request or answer that is not signed as the protocol says; `code` is stable and machine-readable.
 
-    unsigned · unknown_key · bad_signature · stale_timestamp · replayed_request · wrong_request_id
+    unsigned · unknown_key · bad_signature · stale_timestamp · replayed_request · wrong_request_id;
+    stale_timestamp and replayed_request are only said of a message whose signature held.
     """
 
     def __init__(self, code: str, message: str) -> None:
@@ -256,20 +257,19 @@ def new_request_id() -> str:
     return secrets.token_hex(16)
 
 
+_SIGNED_BY = (KEY_ID_HEADER, TIMESTAMP_HEADER, REQUEST_ID_HEADER, SIGNATURE_HEADER)
+
+
 def _headers(headers: Mapping[str, str]) -> tuple[str, str, str, str]:
     """Key id, timestamp, request id and signature of a signed message, checked for shape."""
-    values = [headers.get(name) for name in (KEY_ID_HEADER, TIMESTAMP_HEADER, REQUEST_ID_HEADER, SIGNATURE_HEADER)]
-    key_id, timestamp, request_id, signature = values
-    if key_id is None or timestamp is None or request_id is None or signature is None:
-        missing = [n for n, v in zip((KEY_ID_HEADER, TIMESTAMP_HEADER, REQUEST_ID_HEADER, SIGNATURE_HEADER), values,
-                                     strict=True) if v is None]
+    missing = [name for name in _SIGNED_BY if headers.get(name) is None]
+    if missing:
         raise SignatureRefused("unsigned", f"missing {', '.join(missing)}")
+    key_id, timestamp, request_id, signature = (headers[name] for name in _SIGNED_BY)
     if not _KEY_ID.fullmatch(key_id):
         raise SignatureRefused("unknown_key", "the key id is malformed")
-    if not _TIMESTAMP.fullmatch(timestamp):
-        raise SignatureRefused("stale_timestamp", "the timestamp is not Unix seconds")
-    if not _REQUEST_ID.fullmatch(request_id):
-        raise SignatureRefused("unsigned", "the request id is malformed")
+    if not _TIMESTAMP.fullmatch(timestamp) or not _REQUEST_ID.fullmatch(request_id):
+        raise SignatureRefused("unsigned", "the timestamp or the request id is malformed")
     return key_id, timestamp, request_id, signature
 
 
