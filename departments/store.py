@@ -88,6 +88,7 @@ payments_t = Table(
         sqlite_where=text("result = 'success' AND one_per_bill AND bill_no IS NOT NULL"),
         postgresql_where=text("result = 'success' AND one_per_bill AND bill_no IS NOT NULL"),
     ),
+    Index("dept_payments_by_consumer", "department", "consumer_no"),
     Index("dept_payments_by_date", "department", "business_date", "result"),
 )
 faults_t = Table(
@@ -275,12 +276,11 @@ class Store:
     def _paid(self, conn: Connection, department: str, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which of these (consumer, bill number) pairs the department has a success for."""
         paid: set[tuple[str, str]] = set()
-        bill_nos = sorted({b for _, b in pairs})
-        for part in _chunks(bill_nos):
+        for part in _chunks(sorted({c for c, _ in pairs})):
             rows = conn.execute(
                 select(payments_t.c.consumer_no, payments_t.c.bill_no).where(
                     payments_t.c.department == department,
-                    payments_t.c.bill_no.in_(part),
+                    payments_t.c.consumer_no.in_(part),
                     payments_t.c.result == "success",
                     payments_t.c.one_per_bill.is_(True),
                 )
