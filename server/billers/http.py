@@ -189,9 +189,11 @@ class HttpDepartment:
                 allow_redirects=False,
             ) as response:
                 chunks = []
-                for chunk in response.iter_content(65536):
+                # read1: whatever one receive brought, so an answer trickling in is cut at the deadline
+                # (iter_content would wait for a whole chunk, each receive within the read timeout).
+                while chunk := response.raw.read1(65536, decode_content=True):
                     chunks.append(chunk)
-                    if time.monotonic() > deadline:  # an answer trickling in is cut at the deadline
+                    if time.monotonic() > deadline:
                         raise self._no_answer(path, "the answer kept coming past the deadline")
                 content = b"".join(chunks)
                 status = response.status_code

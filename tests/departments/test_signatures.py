@@ -102,6 +102,7 @@ class FakeDepartment:
 
     def __init__(self) -> None:
         self.answer: Any = None
+        self.trickle = False
         fake = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -114,7 +115,16 @@ class FakeDepartment:
                 for name, value in {**headers, "Content-Length": str(len(body))}.items():
                     self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(body)
+                if not fake.trickle:
+                    self.wfile.write(body)
+                    return
+                try:
+                    for byte in body:  # a byte at a time, each well within the read timeout
+                        time.sleep(0.05)
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                except OSError:
+                    pass  # the adapter hung up, as it should
 
             def log_message(self, *_args: Any) -> None:
                 pass
@@ -177,4 +187,18 @@ def test_answers_not_signed_for_this_request_are_no_answer(
     # the same answer signed for this request is taken
     fake.answer = lambda h: (200, resign(h), success)
     assert adapter.pay(JVVNL, ref, item["consumer_no"], "JVV1", 10_000).status == "success"
+    adapter.close()
+
+
+def test_an_answer_trickling_in_is_cut_at_the_deadline(departments: DepartmentsProcess, fake: FakeDepartment) -> None:
+    ref = reference()
+    body = pay_body(ref)
+    captured = post(departments, body, sign_request(DISCOM, "POST", "/discom" + PAY_PATH, body))
+    fake.answer = lambda h: (200, sign_answer(DISCOM, 200, h[REQUEST_ID_HEADER], captured.content), captured.content)
+    fake.trickle = True
+    adapter = HttpDepartment(DepartmentConfig.demo("discom", fake.url, connect_timeout_s=0.2, read_timeout_s=0.3))
+    started = time.monotonic()
+    with pytest.raises(BillerTimeout):
+        adapter.pay(JVVNL, ref, json.loads(body)["items"][0]["consumer_no"], "JVV1", 10_000)
+    assert time.monotonic() - started < 0.5 + 0.3  # connect + read, and at most one receive more
     adapter.close()
