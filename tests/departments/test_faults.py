@@ -14,6 +14,7 @@ from tests.support.departments import DepartmentsProcess
 
 TODAY = date.fromisoformat(ist_today())
 READ_TIMEOUT = 0.3
+SLACK = 0.7  # the adapter's own work on a loaded machine
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +35,7 @@ def test_slow_beyond_the_read_timeout_returns_in_time_and_is_recorded_later(depa
     discom = departments.adapter("discom", read_timeout_s=READ_TIMEOUT)
     number, ref = consumer(), reference()
     departments.set_fault("discom", "slow", times=1, delay_ms=1200)
-    assert timed_out(discom.pay, JVVNL, ref, number, "JVV1", 10_000) < READ_TIMEOUT + 0.5
+    assert timed_out(discom.pay, JVVNL, ref, number, "JVV1", 10_000) < READ_TIMEOUT + SLACK
     assert discom.status(ref) is None  # not yet: the department is still on it
     departments.wait_for(lambda: discom.status(ref) is not None, timeout=5)
     answer = discom.status(ref)
@@ -48,7 +49,7 @@ def test_lost_answer_is_recorded_at_the_department_and_the_adapter_says_timeout(
     discom = departments.adapter("discom", read_timeout_s=READ_TIMEOUT)
     number, ref = consumer(), reference()
     departments.set_fault("discom", "lost_answer", times=1)
-    assert timed_out(discom.pay, JVVNL, ref, number, "JVV1", 10_000) < READ_TIMEOUT + 0.5
+    assert timed_out(discom.pay, JVVNL, ref, number, "JVV1", 10_000) < READ_TIMEOUT + SLACK
     [row] = departments.payments("discom", ref)
     assert row["result"] == "success"
     assert discom.status(ref) == discom.pay(JVVNL, ref, number, "JVV1", 10_000)
@@ -60,7 +61,7 @@ def test_timeout_never_sees_the_payment_and_is_counted(departments: DepartmentsP
     number, ref = consumer(), reference()
     departments.set_fault("discom", "timeout", times=2)
     for _ in range(2):
-        assert timed_out(discom.pay, JVVNL, ref, number, "JVV1", 10_000) < READ_TIMEOUT + 0.5
+        assert timed_out(discom.pay, JVVNL, ref, number, "JVV1", 10_000) < READ_TIMEOUT + SLACK
     assert departments.payments("discom", ref) == [] and discom.status(ref) is None
     assert departments.faults()["discom"] == {
         "fault": "timeout", "remaining": 0, "delay_ms": 0, "applies_to": "pay", "active": False
@@ -74,7 +75,7 @@ def test_faults_on_bill_fetch(departments: DepartmentsProcess) -> None:
     departments.set_fault("discom", "timeout", applies_to="fetch")
     started = time.monotonic()
     assert all(isinstance(b, BillerTimeout) for b in discom.fetch_many(items, TODAY))
-    assert time.monotonic() - started < READ_TIMEOUT + 0.5
+    assert time.monotonic() - started < READ_TIMEOUT + SLACK
     assert discom.pay(JVVNL, reference(), consumer(), "JVV1", 10_000).status == "success"  # payments unaffected
     departments.set_fault("discom", "decline", applies_to="both", times=2)
     with pytest.raises(BillerDeclined):
