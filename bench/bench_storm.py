@@ -58,11 +58,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from server.billers.simulated import SimulatedBiller  # noqa: E402
 from server.catalog import load_catalog  # noqa: E402
 from server.core.config import DEFAULT_GATEWAY_SECRET, Settings  # noqa: E402
 from server.migrate import migrate  # noqa: E402
 from server.wallet.signatures import sign  # noqa: E402
+from tests.support.kiosk_client import printed_amount  # noqa: E402
 from tests.support.pgcluster import PgCluster, find_pg_bin  # noqa: E402
 from tests.support.proxy_process import ProxyProcess  # noqa: E402
 from tests.support.server import ServerProcess  # noqa: E402
@@ -155,21 +155,10 @@ class Kiosk:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-class _FreshDepartment(SimulatedBiller):
-    """The simulated department's own bill arithmetic for bills nobody has paid yet (no database)."""
-
-    def _paid(self, consumer_no: str, bill_no: str) -> bool:
-        return False
-
-    def _fault(self, call: str, row: Any = None) -> tuple[str, int]:
-        return "none", 0
-
-
 def make_kiosks(config: StormConfig, series: int) -> list[Kiosk]:
     """Kiosks with their day's outbox: distinct bills (as each department would print them) and refills."""
     rng = random.Random(config.seed * 1000 + series)
     catalog = load_catalog()
-    departments = {code: _FreshDepartment(code, None) for code in ("discom", "phed")}  # type: ignore[arg-type]
     today = datetime.now(UTC).astimezone(IST).date()
     elec = ["ELEC-JVVNL", "ELEC-AVVNL", "ELEC-JDVVNL"]
     kiosks = []
@@ -190,9 +179,7 @@ def make_kiosks(config: StormConfig, series: int) -> list[Kiosk]:
             else:
                 service = catalog.services[rng.choice(elec)]
                 consumer, fields = f"2{series:02d}{i:05d}{n:03d}5", "k_no"
-            bill = departments[service.biller].fetch(service, consumer, {fields: consumer}, today)
-            amount = bill.payable_now(today)
-            assert amount is not None
+            amount = printed_amount(service, consumer, {fields: consumer}, today)
             body = {"operation_id": op_id, "offline": service.offline_capable, "method": {"type": "wallet"},
                     "contact": {"mobile": "9876543210", "email": None},
                     "bills": [{"service_code": service.code, "fields": {fields: consumer}, "amount_paise": amount}]}
@@ -251,6 +238,10 @@ class Rig:
     @property
     def dsn(self) -> str:
         return self.url.replace("postgresql+psycopg://", "postgresql://")
+
+    def department_payments(self) -> list[dict[str, Any]]:
+        """What the simulated departments recorded (their own process and database), declines too."""
+        return self.servers[0].department_payments()
 
     def stop(self) -> None:
         for p in self.proxies:
@@ -916,7 +907,7 @@ def drill_runner(names: tuple[str, ...], check: bool = True) -> Callable[[Storm]
             storm.figures.drills.append((name, took, what))
             if check:
                 time.sleep(0.5)
-                found = check_books(storm.rig.dsn, storm.kiosks, final=False)
+                found = check_books(storm.rig.dsn, storm.kiosks, storm.rig.department_payments, final=False)
                 storm.figures.problems[f"after {name}"] = found
 
     return run
@@ -925,7 +916,9 @@ def drill_runner(names: tuple[str, ...], check: bool = True) -> Callable[[Storm]
 # -- the checks, straight in PostgreSQL ---------------------------------------------------------------------
 
 
-def check_books(dsn: str, kiosks: list[Kiosk], *, final: bool) -> list[str]:
+def check_books(
+    dsn: str, kiosks: list[Kiosk], departments: Callable[[], list[dict[str, Any]]], *, final: bool
+) -> list[str]:
     """Every way the storm's books could be wrong; an empty list means they are right.
 
     One snapshot (REPEATABLE READ) of the whole database, read after the kiosks' own records were copied,
@@ -962,6 +955,8 @@ def check_books(dsn: str, kiosks: list[Kiosk], *, final: bool) -> list[str]:
             problems.append(f"operation {scope}/{op_id} stored {n} times")
 
         codes = list(held)
+        # The departments' own books, read after the snapshot began: what they held paid by then is in them.
+        paid_there = Counter(p["reference"] for p in departments() if p["result"] == "success")
         payments: dict[tuple[str, str], list[tuple[int, str, int, int, int | None]]] = {}
         for code, op_id, pid, status, total, reversed_, debit in q(
                 "SELECT k.code, p.operation_id, p.id, p.status, p.total_paise, p.reversed_paise, p.debit_entry_id "
@@ -1012,12 +1007,11 @@ def check_books(dsn: str, kiosks: list[Kiosk], *, final: bool) -> list[str]:
             "SELECT o.operation_id, count(e.id) FROM operations o JOIN journal_entries e ON e.operation_pk = o.id "
             "WHERE o.scope = 'system' AND o.operation_id LIKE 'reversal-%' GROUP BY o.operation_id").fetchall())
         failed_paise: dict[int, int] = {}
-        for pid, reference, status, amount, reversal_entry, at_department in q(
-                "SELECT b.payment_id, b.reference, b.status, b.amount_paise, b.reversal_entry_id, "
-                "coalesce(s.n, 0) FROM payment_bills b JOIN payments p ON p.id = b.payment_id "
-                "JOIN kiosks k ON k.id = p.kiosk_id LEFT JOIN (SELECT reference, count(*) AS n "
-                "FROM sim_biller_payments WHERE status = 'success' GROUP BY reference) s ON s.reference = b.reference "
-                "WHERE k.code = ANY(%s)", (codes,)):
+        for pid, reference, status, amount, reversal_entry in q(
+                "SELECT b.payment_id, b.reference, b.status, b.amount_paise, b.reversal_entry_id "
+                "FROM payment_bills b JOIN payments p ON p.id = b.payment_id "
+                "JOIN kiosks k ON k.id = p.kiosk_id WHERE k.code = ANY(%s)", (codes,)):
+            at_department = paid_there[reference]
             n = reversals.get(f"reversal-{reference}", 0)
             if status == "failed":
                 failed_paise[pid] = failed_paise.get(pid, 0) + amount
@@ -1228,7 +1222,7 @@ def storm(rig: Rig, config: StormConfig, log: Callable[[str], None] = say, *, ch
         f"drills: {', '.join(config.drills) or 'none'} …")
     s.run(drill_runner(config.drills, check) if config.drills else None)
     if check:
-        s.figures.problems["final"] = check_books(rig.dsn, kiosks, final=True)
+        s.figures.problems["final"] = check_books(rig.dsn, kiosks, rig.department_payments, final=True)
     s.figures.books = book_summary(rig.dsn, kiosks)
     return s
 

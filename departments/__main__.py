@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--hold-s", type=float, help="how long a timeout or lost_answer fault holds a request")
     parser.add_argument("--log-level", help="debug | info | warning | error")
     options = {k: v for k, v in vars(parser.parse_args(argv)).items() if v is not None}
+    if os.environ.get("EMITRA_MODE") == "production":
+        raise SystemExit("emitra-departments simulates departments for demos and tests; it never runs in production")
     settings = Settings(**options)
     level = settings.log_level.upper()
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -2,8 +2,7 @@
 
 Numbers ending in 0000 are no consumer of the department; numbers ending in 9999 have nothing due. Name,
 amount and dates follow from a hash of the service and the number, so the server's tests, the demo and the
-benchmarks see the same bills every run.  These are the rules of server/billers/simulated.py, copied: that
-in-process simulator goes when the server reaches its departments only over HTTP.
+benchmarks see the same bills every run.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -193,6 +194,37 @@ def cmd_import_bank_statement(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_settlement(args: argparse.Namespace) -> int:
+    """Import a department's settlement file (a file, or --fetch DATE from the department itself)."""
+    from datetime import date
+
+    from server.api.main import create_app
+    from server.core.errors import ApiError
+
+    if bool(args.file) == bool(args.fetch):
+        print("emitra-server: import-settlement takes a file or --fetch YYYY-MM-DD (one of them)", file=sys.stderr)
+        return 2
+    app = create_app(_settings())
+    try:
+        settlements = app.state.settlements
+        if args.fetch:
+            result = settlements.fetch(args.biller, date.fromisoformat(args.fetch))
+        else:
+            result = settlements.import_file(args.biller, Path(args.file).read_bytes())
+    except (OSError, ValueError, ApiError) as exc:
+        print(f"emitra-server: settlement of {args.biller} not imported: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        app.state.engine.dispose()
+    counts = ", ".join(f"{n} {what}" for what, n in result["counts"].items()) or "nothing"
+    again = " (this file was imported before: nothing new)" if result["duplicate"] else ""
+    print(f"{args.biller} {result['business_date']}: {result['lines']} line(s): {counts}{again}")
+    for item in result["for_administrators"]:
+        where = f"line {item['line']}" if item["line"] else "not in the file"
+        print(f"  {where}: {item['reference']} {item['amount_paise']} paise: {item['finding']}")
+    return 0
+
+
 def cmd_run_wallet_scheduler(_args: argparse.Namespace) -> int:
     """One pass of the wallet scheduler's due work (for cron, or a server run without the thread)."""
     from server.api.main import create_app
@@ -244,7 +276,46 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for old_id, limit, code, _admin in DEMO_LEGACY_LIMITS:
         print(f"  old portal: {old_id} has {limit} paise left; CUG code {code} (Fund Receive Request, works once)")
     print(f"  administrator token: {_settings().admin_token}")
-    return cmd_serve(args)
+    departments = start_simulated_departments(data_dir, args.departments_port)
+    try:
+        return cmd_serve(args)
+    finally:
+        departments.terminate()
+        departments.wait(10)
+
+
+def start_simulated_departments(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    """Demo: the simulated departments as their own program and database (`emitra-departments`); the server
+    reaches them over HTTP like any department, with their demo keys."""
+    import secrets
+    import time
+    import urllib.request
+
+    token = secrets.token_urlsafe(24)
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "EMITRA_DEPARTMENTS_ADMIN_TOKEN": token}
+    log = open(data_dir / "departments.log", "ab")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "departments", "--port", str(port), "--log-level", "warning",
+         "--database-url", f"sqlite:///{data_dir / 'departments.sqlite3'}"],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    log.close()
+    for _ in range(300):
+        if proc.poll() is not None:
+            raise SystemExit(f"the simulated departments did not start: see {data_dir / 'departments.log'}")
+        try:
+            with urllib.request.urlopen(url + "/health", timeout=1):
+                break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        raise SystemExit(f"the simulated departments did not answer on {url}")
+    os.environ["EMITRA_DEPARTMENTS_URL"] = url
+    os.environ["EMITRA_DEPARTMENTS_ADMIN_TOKEN"] = token
+    print(f"  simulated departments (their own process and database): {url}, log {data_dir / 'departments.log'}")
+    return proc
 
 
 def _safe_url(url: str) -> str:
@@ -281,6 +352,11 @@ def main(argv: list[str] | None = None) -> int:
     statement.add_argument("file", help="CSV with columns utr, account_no, amount (rupees); optional value_date, "
                            "mode, remitter_name, ifsc, type")
     statement.set_defaults(func=cmd_import_bank_statement)
+    settlement = sub.add_parser("import-settlement", help="import a department's daily settlement file")
+    settlement.add_argument("--biller", required=True, help="the department's biller code (discom, phed, …)")
+    settlement.add_argument("file", nargs="?", help="the signed settlement file as the department sent it")
+    settlement.add_argument("--fetch", metavar="YYYY-MM-DD", help="ask the department for its file of this date")
+    settlement.set_defaults(func=cmd_import_settlement)
     sub.add_parser(
         "run-wallet-scheduler", help="credit due legacy transfers and expire abandoned orders, once"
     ).set_defaults(func=cmd_run_wallet_scheduler)
@@ -294,6 +370,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--log-level", default="info")
         if name == "demo":
             p.add_argument("--data-dir", help="keep the demo database here (default: a new temporary folder)")
+            p.add_argument("--departments-port", type=int, default=8790, help="where the simulated departments listen")
         p.set_defaults(func=func)
     args = parser.parse_args(argv)
     result: int = args.func(args)

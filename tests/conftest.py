@@ -15,6 +15,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from server.core.config import Settings
 from server.migrate import migrate
 from tests.support.auth import ShiftedClock
+from tests.support.departments import departments, fresh_departments  # noqa: F401 - fixtures
 from tests.support.pgcluster import PgCluster, find_pg_bin
 from tests.support.server import ServerProcess
 

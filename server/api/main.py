@@ -27,11 +27,13 @@ from server.auth.accounts import KioskAccounts
 from server.auth.clock import AuthClock
 from server.auth.messages import SimulatedGateway
 from server.auth.passwords import Passwords
+from server.billers.departments import build_departments
 from server.catalog import load_catalog
 from server.core.config import Settings, get_settings
 from server.core.db import make_engine
 from server.core.errors import error_response, install_error_handlers
 from server.payments import Payments
+from server.payments.settlement import Settlements
 from server.wallet import Wallet
 
 
@@ -108,6 +110,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             app.state.wallet.scheduler.stop()
             app.state.engine.dispose()
+            for department in app.state.payments.billers.values():
+                department.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -125,7 +129,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.gateway = SimulatedGateway(log_bodies=settings.mode == "demo")
     app.state.accounts = KioskAccounts(app.state.engine, settings, app.state.passwords, app.state.gateway)
     app.state.catalog = load_catalog()
-    app.state.payments = Payments(app.state.engine, app.state.catalog, app.state.clock.now)
+    app.state.payments = Payments(
+        app.state.engine, app.state.catalog, app.state.clock.now, build_departments(settings, app.state.catalog)
+    )
+    app.state.settlements = Settlements(app.state.payments)
     app.state.wallet = Wallet(app.state.engine, settings, app.state.clock.now, app.state.payments, app.state.catalog)
     install_error_handlers(app)
     # A request is matched against every route in this order until one fits, at a few microseconds a

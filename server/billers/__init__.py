@@ -1,15 +1,20 @@
 """Billers (departments) behind one interface: fetch a bill, pay it, ask the status of a payment.
 
-Real departments are not reachable here, so `SimulatedBiller` plays all of them, with their failures.
+Each department is reached over the department protocol (`server.billers.http.HttpDepartment`, built by
+`server.billers.departments`); the simulated ones of the demo and the tests are their own program
+(`departments/`, `emitra-departments`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from server.catalog import Service
+
+if TYPE_CHECKING:
+    from server.billers.protocol import SettlementFile
 
 
 class BillerError(Exception):
@@ -68,11 +73,30 @@ class BillerPayment:
     status: str  # success | failed
 
 
+PayLine = tuple[Service, str, str, str | None, int]  # service, reference, consumer_no, bill_no, amount_paise
+
+
 class Biller(Protocol):
+    """A department as the payment code sees it (server/billers/http.py speaks the protocol to a real one)."""
+
     def fetch(self, service: Service, consumer_no: str, values: dict[str, str], today: date) -> Bill: ...
+
+    def fetch_many(
+        self, items: list[tuple[Service, str, dict[str, str]]], today: date
+    ) -> list[Bill | BillerError]: ...
 
     def pay(
         self, service: Service, reference: str, consumer_no: str, bill_no: str | None, amount_paise: int
     ) -> BillerPayment: ...
 
+    def pay_answers(self, items: list[PayLine]) -> dict[str, BillerPayment | BillerError]: ...
+
     def status(self, reference: str) -> BillerPayment | None: ...
+
+    def settlement(self, business_date: date) -> tuple[SettlementFile, bytes]: ...
+
+    def read_settlement(self, data: bytes) -> SettlementFile: ...
+
+    def reachability(self) -> dict[str, Any]: ...
+
+    def close(self) -> None: ...

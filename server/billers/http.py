@@ -29,6 +29,7 @@ from server.billers import (
     BillerPayment,
     BillerTimeout,
     ConsumerNotFound,
+    PayLine,
 )
 from server.billers.protocol import (
     FETCH_PATH,
@@ -64,7 +65,6 @@ from server.catalog import Service
 
 log = logging.getLogger("emitra.departments")
 Answer = TypeVar("Answer", bound=BaseModel)
-PayLine = tuple[Service, str, str, str | None, int]  # service, reference, consumer_no, bill_no, amount_paise
 
 UNKNOWN_CONSUMER = "no consumer with this number at the department; check the number on the bill"
 NOTHING_DUE = "this bill is already paid; nothing is due"
@@ -356,6 +356,10 @@ class HttpDepartment:
         if found.business_date != business_date:
             raise self._no_answer(path, f"the settlement file is of {found.business_date}")
         return found, data
+
+    def read_settlement(self, data: bytes) -> SettlementFile:
+        """A settlement file of this department brought by hand (CLI, admin upload): verified with its key."""
+        return read_settlement_file(self.config.key, self.code, data)
 
     def ping(self) -> float:
         """Ask the department's signed health route; the round trip in milliseconds, or BillerTimeout."""

@@ -61,6 +61,25 @@ class Settings(BaseSettings):
     otp_resend_limit: int = Field(3, ge=0, description="resends allowed per challenge")
     otp_resend_interval_seconds: int = Field(30, ge=0, description="wait before an OTP may be resent")
     otp_challenges_per_hour: int = Field(5, ge=1, description="OTP challenges per SSO ID / mobile / e-mail")
+    # -- departments: where bills are paid (docs/DEPARTMENTS.md) -----------------------------------------
+    departments_file: Path | None = Field(
+        None,
+        description="JSON object: per biller of the catalog {url, key_id, secret_hex, and optional "
+        "connect_timeout_s, read_timeout_s, status_attempts, pool_size, verify_tls}; required in production",
+    )
+    departments_url: str | None = Field(
+        None,
+        description="demo mode only: base URL of emitra-departments (the simulated departments, their demo keys)",
+    )
+    departments_admin_token: str | None = Field(
+        None, description="demo mode only: the simulated departments' admin token (training switches, faults)"
+    )
+    department_connect_timeout_s: float = Field(
+        3.0, gt=0, le=60, description="seconds to connect to a department (a file entry may set its own)"
+    )
+    department_read_timeout_s: float = Field(
+        10.0, gt=0, le=600, description="seconds to wait for a department's answer (a file entry may set its own)"
+    )
     # -- wallet: refill channels, credit line, reconcile (docs/WALLET.md states the rules) ----------------
     bank_secret: str | None = Field(
         None,

@@ -11,7 +11,7 @@ from server.models.auth import (
 from server.models.base import Base
 from server.models.kiosk import Kiosk
 from server.models.ledger import Account, AccountBalance, JournalEntry, JournalLine, Operation
-from server.models.payments import BillerFault, MicroAtmEntry, Payment, PaymentBill, SimBillerPayment
+from server.models.payments import DepartmentSettlement, MicroAtmEntry, Payment, PaymentBill, SettlementFinding
 from server.models.wallet import (
     BankCredit,
     CreditPayout,
@@ -28,8 +28,8 @@ __all__ = [
     "AuthSession",
     "BankCredit",
     "Base",
-    "BillerFault",
     "CreditPayout",
+    "DepartmentSettlement",
     "JournalEntry",
     "JournalLine",
     "Kiosk",
@@ -43,7 +43,7 @@ __all__ = [
     "Payment",
     "PaymentBill",
     "RefillOrder",
-    "SimBillerPayment",
+    "SettlementFinding",
     "SimLegacyCode",
     "SimLegacyLimit",
 ]

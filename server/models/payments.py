@@ -1,4 +1,4 @@
-"""Bill payments, their bills, departmental cheques, and the simulated departments' own records."""
+"""Bill payments, their bills, departmental cheques and micro-ATM entries."""
 
 from __future__ import annotations
 
@@ -74,6 +74,9 @@ class PaymentBill(Base):
     # (and for recharges and fees): the database lets one bill be in one live payment at a time, across
     # kiosks and server processes (`server.payments.live_key`).
     live_key: Mapped[str | None] = mapped_column(String(200))
+    # The last time this bill was sent again (None: only when it was written); with the protocol's replay
+    # window it bounds the days on which the department can have recorded it (server.payments.settlement).
+    last_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (Index("uq_payment_bills_live_key", "live_key", unique=True),)
 
@@ -87,35 +90,33 @@ class MicroAtmEntry(Base):
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"))
 
 
-class SimBillerPayment(Base):
-    """The simulated department's own ledger of what it was paid (it lives "outside" our books)."""
+class DepartmentSettlement(Base):
+    """A department's settlement file of one business date, imported once (the same file again is a no-op)."""
 
-    __tablename__ = "sim_biller_payments"
+    __tablename__ = "department_settlements"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     biller: Mapped[str] = mapped_column(String(40))
-    reference: Mapped[str] = mapped_column(String(40))
-    service_code: Mapped[str] = mapped_column(String(40))
-    consumer_no: Mapped[str] = mapped_column(String(64))
-    bill_no: Mapped[str | None] = mapped_column(String(64))
+    business_date: Mapped[date] = mapped_column(Date)
+    sha256: Mapped[str] = mapped_column(String(64))
+    line_count: Mapped[int] = mapped_column(Integer)
+    total_paise: Mapped[int] = mapped_column(BigInteger)
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("biller", "business_date", name="uq_department_settlements_biller_date"),)
+
+
+class SettlementFinding(Base):
+    """What one line of a settlement file (line_no) or one of our bills missing from it (no line) came to."""
+
+    __tablename__ = "settlement_findings"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    settlement_id: Mapped[int] = mapped_column(ForeignKey("department_settlements.id"), index=True)
+    line_no: Mapped[int | None] = mapped_column(Integer)
+    reference: Mapped[str] = mapped_column(String(64), index=True)
+    department_ref: Mapped[str | None] = mapped_column(String(64))
     amount_paise: Mapped[int] = mapped_column(BigInteger)
-    biller_ref: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-
-    __table_args__ = (
-        UniqueConstraint("biller", "reference", name="uq_sim_biller_payments_biller_reference"),
-        Index("ix_sim_biller_payments_biller_bill_no", "biller", "bill_no"),  # "already paid?" at every bill check
-    )
-
-
-class BillerFault(Base):
-    """A fault switched on for a simulated biller (demo and tests): timeout, decline, slow, lost_answer."""
-
-    __tablename__ = "biller_faults"
-
-    biller: Mapped[str] = mapped_column(String(40), primary_key=True)
-    fault: Mapped[str] = mapped_column(String(16))
-    applies_to: Mapped[str] = mapped_column(String(8), default="pay")  # pay | fetch | both
-    remaining: Mapped[int] = mapped_column(Integer, default=-1)  # -1: until switched off
-    delay_ms: Mapped[int] = mapped_column(Integer, default=0)
+    # matched | confirmed | unknown_to_us | paid_after_reversal | amount_differs | missing_reversed |
+    # missing_but_paid_here (server.payments.settlement.FINDINGS)
+    finding: Mapped[str] = mapped_column(String(32))

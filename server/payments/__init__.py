@@ -25,7 +25,6 @@ from sqlalchemy import Connection, Engine, Select, TextClause, Update, bindparam
 from sqlalchemy.exc import IntegrityError
 
 from server.billers import Bill, Biller, BillerDeclined, BillerError, BillerPayment, BillerTimeout
-from server.billers.simulated import SimulatedBiller
 from server.catalog import Catalog, Service
 from server.core.db import breaks_unique, one_of, reader
 from server.core.errors import ApiError, Conflict, NotFound
@@ -262,6 +261,13 @@ class PricedBill:
     amount_paise: int
 
 
+@dataclass(frozen=True)
+class LastSent:
+    """When a bill was last sent again, as read (None: never, only when it was written)."""
+
+    at: datetime | None
+
+
 @dataclass(frozen=True, eq=False)
 class WantedBill:
     """One bill of a request, checked and cleaned, before the department is asked for it."""
@@ -275,15 +281,13 @@ class WantedBill:
 
 class Payments:
     def __init__(
-        self, engine: Engine, catalog: Catalog, now: Callable[[], datetime], billers: dict[str, Biller] | None = None
+        self, engine: Engine, catalog: Catalog, now: Callable[[], datetime], billers: dict[str, Biller]
     ) -> None:
         self.engine = engine
         self.reads = reader(engine)  # reads without a transaction of their own (PostgreSQL)
         self.catalog = catalog
         self.now = now
-        self.billers: dict[str, Biller] = billers or {
-            code: SimulatedBiller(code, engine) for code in {s.biller for s in catalog.services.values()}
-        }
+        self.billers = billers  # the departments (server.billers.departments): the only way to reach one
 
     # -- Get Bill Details -------------------------------------------------------------------------------
     def service(self, code: str, where: str = "service_code") -> Service:
@@ -388,17 +392,7 @@ class Payments:
         today = ist_today(self.now())
         bills: dict[int, Bill | BillerError] = {}
         for code, group in by_biller.items():
-            biller = self.billers[code]
-            fetch_many = getattr(biller, "fetch_many", None)
-            if fetch_many is not None:
-                answers = fetch_many([(w.service, w.consumer_no, w.fields) for w in group], today)
-            else:
-                answers = []
-                for w in group:
-                    try:
-                        answers.append(biller.fetch(w.service, w.consumer_no, w.fields, today))
-                    except BillerError as exc:
-                        answers.append(exc)
+            answers = self.billers[code].fetch_many([(w.service, w.consumer_no, w.fields) for w in group], today)
             bills.update({id(w): answer for w, answer in zip(group, answers, strict=True)})
         results: list[list[PricedBill] | ApiError] = []
         for wanted in checked:
@@ -643,7 +637,7 @@ class Payments:
             if isinstance(value, dict):
                 outcome[i] = value
         payment_ids = [v[0] for v in posted.values() if isinstance(v, tuple)]
-        self._send_many(payment_ids)
+        self._send_many(payment_ids, resent=[v[0] for v in posted.values() if isinstance(v, tuple) and v[1]])
         views = dict(zip(payment_ids, self.views(payment_ids), strict=True))
         for i, value in posted.items():
             if isinstance(value, tuple):
@@ -765,24 +759,27 @@ class Payments:
         mine = {i: (kiosk_id, requests[i].operation_id) for i in todo}
         return {i for i, keys_of in wanted.items() if any(holders.get(k, mine[i]) != mine[i] for k in keys_of)}
 
-    def _send_many(self, payment_ids: list[int]) -> None:
-        """Ask each department once for every unfinished bill of these payments; write answers together."""
+    def _send_many(self, payment_ids: list[int], resent: list[int]) -> None:
+        """Ask each department once for every unfinished bill of these payments; write answers together.
+
+        `resent`: payments written before this batch (replays), whose bills go out again.
+        """
         if not payment_ids:
             return
         with self.reads.connect() as conn:
             bills = list(conn.execute(_statements(conn).unfinished_bills, {"ids": payment_ids}))
+        again = set(resent)
+        # Bills sent again are claimed first; a bill failed meanwhile (its settlement said so) is not sent.
+        claimed = self._mark_sent([b.id for b in bills if b.payment_id in again])
+        bills = [b for b in bills if b.payment_id not in again or b.id in claimed]
         by_biller: dict[str, list[Any]] = defaultdict(list)
         for bill in bills:
             by_biller[bill.biller].append(bill)
         successes: list[tuple[Any, BillerPayment]] = []
         for code, group in by_biller.items():
-            biller = self.billers[code]
-            pay_many = getattr(biller, "pay_many", None)
-            if pay_many is None:
-                for bill in group:
-                    self._settle(bill.payment_id, bill, self._asker(biller, bill))
-                continue
-            answers = pay_many(
+            # One request per department for the whole batch; its answer for each reference decides that bill
+            # exactly as for a single payment, and a bill with no answer stays pending (asked again later).
+            answers = self.billers[code].pay_answers(
                 [
                     (self.catalog.services[b.service_code], b.reference, b.consumer_no, b.bill_no, b.amount_paise)
                     for b in group
@@ -792,9 +789,11 @@ class Payments:
                 answer = answers.get(bill.reference)
                 if isinstance(answer, BillerPayment) and answer.status == "success":
                     successes.append((bill, answer))
+                elif answer is None or isinstance(answer, BillerTimeout):
+                    log.warning("payment %s bill %s: no answer from %s — stays pending", bill.payment_id,
+                                bill.reference, code)
                 else:
-                    # A fault, a refusal or no answer: the single path decides it, exactly as for one bill.
-                    self._settle(bill.payment_id, bill, self._asker(biller, bill))
+                    self._settle(bill.payment_id, bill, _answered(answer))
         if successes:
             with self.engine.begin() as conn:
                 if conn.dialect.name == "postgresql":
@@ -903,8 +902,25 @@ class Payments:
         return ask
 
     def _send(self, payment_id: int) -> None:
-        for bill in self._unfinished(payment_id):
-            self._settle(payment_id, bill, self._asker(self.billers[bill.biller], bill))
+        bills = self._unfinished(payment_id)
+        claimed = self._mark_sent([b.id for b in bills])
+        for bill in bills:
+            if bill.id in claimed:
+                self._settle(payment_id, bill, self._asker(self.billers[bill.biller], bill))
+
+    def _mark_sent(self, bill_ids: list[int]) -> set[int]:
+        """Claim bills about to be sent (again): only those still unfinished, stamped with the time, which
+        bounds the days on which the department can have recorded them (server/payments/settlement.py)."""
+        if not bill_ids:
+            return set()
+        with self.engine.begin() as conn:
+            found = conn.execute(
+                update(bills_t)
+                .where(bills_t.c.id.in_(bill_ids), bills_t.c.status.in_(UNFINISHED))
+                .values(last_sent_at=utcnow())
+                .returning(bills_t.c.id)
+            )
+            return {int(i) for i in found.scalars()}
 
     def resolve(self, payment_id: int) -> None:
         """Drive unfinished bills to an end: the department is asked (it is idempotent on our reference)."""
@@ -923,29 +939,39 @@ class Payments:
             self.fail_bill(payment_id, bill.id, exc.message)
             return
         if answer.status == "success":
-            with self.engine.begin() as conn:
-                changed = conn.execute(
-                    update(bills_t)
-                    .where(bills_t.c.id == bill.id, bills_t.c.status.in_(UNFINISHED))
-                    .values(status="success", biller_ref=answer.biller_ref)
-                ).rowcount
-                self._refresh_status(conn, payment_id)
-            if not changed and self._bill_status(bill.id) == "failed":
-                # We reverse only on the department's own "failed", so this is the department contradicting
-                # itself: nothing is booked here; its settlement file puts the money in suspense.
-                log.error("department %s reports %s paid after it failed it", bill.biller, bill.reference)
+            self.confirm_bill(payment_id, bill.id, answer.biller_ref)
         else:
             self.fail_bill(payment_id, bill.id, "the department reports the payment failed")
 
-    def fail_bill(self, payment_id: int, bill_id: int, reason: str) -> None:
-        """Mark one bill failed and give its money back, exactly once however often this is called."""
-
-        def work(tx: LedgerTx) -> None:
-            conn = tx.conn
+    def confirm_bill(self, payment_id: int, bill_id: int, biller_ref: str) -> None:
+        """The department paid this bill (its answer, or its settlement file): success, once."""
+        with self.engine.begin() as conn:
             changed = conn.execute(
                 update(bills_t)
                 .where(bills_t.c.id == bill_id, bills_t.c.status.in_(UNFINISHED))
-                .values(status="failed", failure_reason=reason[:300], live_key=None)
+                .values(status="success", biller_ref=biller_ref)
+            ).rowcount
+            self._refresh_status(conn, payment_id)
+        if not changed and self._bill_status(bill_id) == "failed":
+            # We reverse only on the department's own "failed", so this is the department contradicting
+            # itself: nothing is booked here; its settlement file lists it for an administrator.
+            log.error("the department reports bill %s of payment %s paid after it failed it", bill_id, payment_id)
+
+    def fail_bill(self, payment_id: int, bill_id: int, reason: str, *, not_sent_since: LastSent | None = None) -> None:
+        """Mark one bill failed and give its money back, exactly once however often this is called.
+
+        `not_sent_since` (the bill's last_sent_at as the caller read it): only if the bill was not sent again
+        since — a resend claims the bill first (`_mark_sent`), so a resend and this never cross.
+        """
+
+        def work(tx: LedgerTx) -> None:
+            conn = tx.conn
+            claim = update(bills_t).where(bills_t.c.id == bill_id, bills_t.c.status.in_(UNFINISHED))
+            if not_sent_since is not None:
+                at = not_sent_since.at
+                claim = claim.where(bills_t.c.last_sent_at.is_(None) if at is None else bills_t.c.last_sent_at == at)
+            changed = conn.execute(
+                claim.values(status="failed", failure_reason=reason[:300], live_key=None)
             ).rowcount
             if changed != 1:
                 return  # another caller failed it, in a transaction that also reversed it
@@ -1207,6 +1233,17 @@ def _bill_taken(where: str = "bills") -> Conflict:
         code="bill_already_paid",
         field=where,
     )
+
+
+def _answered(answer: BillerPayment | BillerError) -> Callable[[], BillerPayment]:
+    """A department's answer already in hand, in the shape `_settle` asks for one."""
+
+    def ask() -> BillerPayment:
+        if isinstance(answer, BillerError):
+            raise answer
+        return answer
+
+    return ask
 
 
 def _refused(exc: ApiError) -> dict[str, Any]:

@@ -35,17 +35,6 @@ def test_bill_fetch_answers_the_demo_consumers(departments: DepartmentsProcess) 
     assert fee.consumer_name == "Kamla Devi" and fee.amount_due_paise == ENROL.fee_paise
 
 
-def test_the_same_consumers_as_the_in_process_simulator(departments: DepartmentsProcess) -> None:
-    """Until the in-process simulator is deleted: both give every demo consumer the same bill."""
-    simulated = pytest.importorskip("server.billers.simulated")
-    for service in (JVVNL, PHED, RECHARGE, ENROL):
-        old = simulated.SimulatedBiller(service.biller, None)  # its bill rules touch no database
-        for number in (consumer(), consumer(), "1102345678"):
-            assert old._bill(service, number, {}, TODAY).__dict__ == consumers.bill(
-                service, number, {}, TODAY
-            ).model_dump()
-
-
 def test_a_payment_is_idempotent_on_its_reference(departments: DepartmentsProcess) -> None:
     discom = departments.adapter("discom")
     number = consumer()

@@ -10,21 +10,25 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event
 
+from server.billers.departments import billers_of
 from server.catalog import load_catalog
 from server.core.db import make_engine
 from server.kiosks import create_kiosk
 from server.ledger import ACCOUNTS, OperationRequest, audit, credit_kiosk, in_transaction, read_kiosk_balances
 from server.payments import BillRequest, Payments, PayRequest, ist_today, load_kiosk_id
 from server.schemas import KioskIn
+from tests.support.departments import DepartmentsProcess
 
 FUNDS = 10_000_000
 
 
 @pytest.fixture
-def payments(database_url: str) -> Iterator[Payments]:
+def payments(database_url: str, fresh_departments: DepartmentsProcess) -> Iterator[Payments]:
     ACCOUNTS.clear()
     engine = make_engine(database_url)
-    yield Payments(engine, load_catalog(), lambda: datetime.now(UTC))
+    catalog = load_catalog()
+    billers = {biller: fresh_departments.adapter(biller) for biller in billers_of(catalog)}
+    yield Payments(engine, catalog, lambda: datetime.now(UTC), dict(billers))
     with engine.connect() as conn:
         assert audit(conn) == []
     engine.dispose()

@@ -15,7 +15,7 @@ from server.migrate import migrate
 def test_every_route_is_answered_by_one_router_only_so_their_order_changes_no_answer(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'server.sqlite3'}"
     migrate(Settings(database_url=url))
-    app = create_app(Settings(database_url=url, mode="demo"))
+    app = create_app(Settings(database_url=url, mode="demo", departments_url="http://127.0.0.1:9"))
     try:
         top = app.router.routes
         templates: list[tuple[str, str]] = []

@@ -24,6 +24,8 @@ from server.migrate import migrate
 from server.models import Base
 from tests.support.server import ServerProcess
 
+NOWHERE = "http://127.0.0.1:9"  # departments nobody asks in these tests
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -129,7 +131,7 @@ def test_the_worker_threads_setting_bounds_the_requests_doing_database_work_at_o
     """Past the limit a request waits in the event loop for a thread, not in the database holding locks."""
     url = f"sqlite:///{tmp_path / 'threads.sqlite3'}"
     migrate(Settings(database_url=url))
-    app = create_app(Settings(database_url=url, worker_threads=3, scheduler_enabled=False))
+    app = create_app(Settings(database_url=url, worker_threads=3, scheduler_enabled=False, departments_url=NOWHERE))
 
     async def served() -> float:  # what the server's event loop holds after its startup
         async with app.router.lifespan_context(app):

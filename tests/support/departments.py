@@ -8,10 +8,14 @@
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import os
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -155,3 +159,52 @@ def fresh_departments(tmp_path: Path) -> Iterator[DepartmentsProcess]:
     process = DepartmentsProcess(tmp_path).start()
     yield process
     process.stop()
+
+
+# -- the departments of a server under test ---------------------------------------------------------------
+# Every server process under test reaches its departments over HTTP, as in production: the servers of one
+# database share one departments process (with a database of its own beside theirs), started with the first
+# and stopped with the last.  A restarted server gets the same departments' records back.
+_shared: dict[str, tuple[DepartmentsProcess, int]] = {}
+_shared_lock = threading.Lock()
+
+
+def _workdir_for(database_url: str) -> Path:
+    if database_url.startswith("sqlite:///"):
+        path = Path(database_url.removeprefix("sqlite:///"))
+        folder = path.parent / f"{path.stem}.departments"
+    else:
+        digest = hashlib.sha256(database_url.encode()).hexdigest()[:16]
+        folder = Path(tempfile.gettempdir()) / "emitra-departments" / digest
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def acquire_departments(database_url: str) -> DepartmentsProcess:
+    """The departments process of this database's servers (started if none is running)."""
+    with _shared_lock:
+        found = _shared.get(database_url)
+        if found is None or found[0].proc is None or found[0].proc.poll() is not None:
+            process = DepartmentsProcess(_workdir_for(database_url)).start()
+            found = (process, 0)
+        _shared[database_url] = (found[0], found[1] + 1)
+        return found[0]
+
+
+def release_departments(database_url: str) -> None:
+    with _shared_lock:
+        found = _shared.get(database_url)
+        if found is None:
+            return
+        process, users = found
+        if users > 1:
+            _shared[database_url] = (process, users - 1)
+            return
+        del _shared[database_url]
+    process.stop()
+
+
+@atexit.register
+def _stop_all() -> None:
+    for process, _ in list(_shared.values()):
+        process.stop()

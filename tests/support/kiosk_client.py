@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import sqlite3
-import tempfile
 import uuid
+from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from departments import consumers
 from kiosk_app.api import ApiClient
 from kiosk_app.config import KioskConfig
 from kiosk_app.core import KioskCore
 from kiosk_app.services import BillLine, Contact, PaymentOrder, new_operation_id
 from kiosk_app.worker import InlineWorker, Worker
 from offline_cache.outbox import NewOperation
+from server.billers import Bill
+from server.catalog import Service
 from tests.support.auth import ready_token
 from tests.support.server import ServerProcess
 
@@ -39,38 +42,28 @@ class PaperBill:
 _BILL_CACHE: dict[tuple[str, int, int], list[PaperBill]] = {}
 
 
-def paper_bills(count: int, *, series: int = 1, service_code: str = "ELEC-JVVNL") -> list[PaperBill]:
-    """Distinct electricity bills as the simulated department prints them (fetched from its own code).
+def printed_amount(service: Service, consumer_no: str, fields: dict[str, str], today: date) -> int:
+    """What the simulated department's paper bill says is due today (its own bill rules, no request)."""
+    amount = Bill(**consumers.bill(service, consumer_no, fields, today).model_dump()).payable_now(today)
+    assert amount is not None, f"{service.code} bills carry no amount"
+    return amount
 
-    A throwaway server database stands in for the department's records, so a thousand bills cost
-    milliseconds instead of a thousand Get Bill Details round trips.
-    """
+
+def paper_bills(count: int, *, series: int = 1, service_code: str = "ELEC-JVVNL") -> list[PaperBill]:
+    """Distinct electricity bills as the simulated department prints them (from its own bill rules), so a
+    thousand bills cost milliseconds instead of a thousand Get Bill Details round trips."""
     key = (service_code, count, series)
     if key in _BILL_CACHE:
         return _BILL_CACHE[key]
-    from sqlalchemy import create_engine
-
-    from server.billers.simulated import SimulatedBiller
     from server.catalog import load_catalog
-    from server.core.config import Settings
-    from server.migrate import migrate
 
-    work = Path(tempfile.mkdtemp(prefix="paper-bills-"))
-    url = f"sqlite:///{work / 'dept.sqlite3'}"
-    migrate(Settings(database_url=url))
-    engine = create_engine(url)
     service = load_catalog().services[service_code]
-    biller = SimulatedBiller(service.biller, engine)
     today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Kolkata")).date()
     prefix = {"ELEC-JVVNL": "21", "ELEC-AVVNL": "31", "ELEC-JDVVNL": "41"}[service_code]
     bills = []
     for i in range(count):
         k_no = f"{prefix}{series:02d}{i:06d}35"
-        bill = biller.fetch(service, k_no, {"k_no": k_no}, today)
-        amount = bill.payable_now(today)
-        assert amount is not None
-        bills.append(PaperBill(service_code, k_no, amount))
-    engine.dispose()
+        bills.append(PaperBill(service_code, k_no, printed_amount(service, k_no, {"k_no": k_no}, today)))
     _BILL_CACHE[key] = bills
     return bills
 
@@ -128,15 +121,17 @@ def server_payments(server: ServerProcess, kiosk_code: str) -> dict[str, list[di
         rows = db.execute(
             "SELECT p.operation_id, p.status, p.total_paise, p.reversed_paise, p.txn_id FROM payments p "
             "JOIN kiosks k ON k.id = p.kiosk_id WHERE k.code = ?", (kiosk_code,)).fetchall()
-        paid_at_department = dict(db.execute(
-            "SELECT b.payment_id, count(s.id) FROM payment_bills b JOIN payments p ON p.id = b.payment_id "
-            "JOIN kiosks k ON k.id = p.kiosk_id "
-            "LEFT JOIN sim_biller_payments s ON s.reference = b.reference AND s.status = 'success' "
-            "WHERE k.code = ? GROUP BY b.payment_id", (kiosk_code,)).fetchall())
+        references = db.execute(
+            "SELECT b.payment_id, b.reference FROM payment_bills b JOIN payments p ON p.id = b.payment_id "
+            "JOIN kiosks k ON k.id = p.kiosk_id WHERE k.code = ?", (kiosk_code,)).fetchall()
         ids = dict(db.execute("SELECT p.operation_id, p.id FROM payments p JOIN kiosks k ON k.id = p.kiosk_id "
                               "WHERE k.code = ?", (kiosk_code,)).fetchall())
     finally:
         db.close()
+    paid = Counter(p["reference"] for p in server.department_payments() if p["result"] == "success")
+    paid_at_department: Counter[int] = Counter()
+    for payment_id, reference in references:
+        paid_at_department[payment_id] += paid[reference]
     found: dict[str, list[dict[str, Any]]] = {}
     for op_id, status, total, reversed_, txn in rows:
         found.setdefault(op_id, []).append({"status": status, "total_paise": total, "reversed_paise": reversed_,

@@ -13,6 +13,7 @@ from typing import Any
 import requests
 
 from server.core.config import DEFAULT_ADMIN_TOKEN
+from tests.support.departments import ADMIN_TOKEN, DepartmentsProcess, acquire_departments, release_departments
 from tests.support.pgcluster import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +24,16 @@ class ServerProcess:
         self.database_url = database_url
         self.port = free_port()
         self.log_path = log_path
-        self.env = {**os.environ, "EMITRA_DATABASE_URL": database_url, "EMITRA_MODE": "demo", **(env or {})}
+        self.env = {
+            **os.environ,
+            "EMITRA_DATABASE_URL": database_url,
+            "EMITRA_MODE": "demo",
+            "EMITRA_DEPARTMENT_READ_TIMEOUT_S": "2",  # a held request (timeout, lost answer) costs this long
+            **(env or {}),
+        }
+        # The simulated departments as their own process, shared by the servers of this database; a test may
+        # name its own with EMITRA_DEPARTMENTS_URL.
+        self.departments: DepartmentsProcess | None = None
         self.proc: subprocess.Popen[bytes] | None = None
         self.http = requests.Session()
         self.http.headers["X-Admin-Token"] = DEFAULT_ADMIN_TOKEN
@@ -33,11 +43,16 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 90) -> ServerProcess:
+        env = dict(self.env)
+        if "EMITRA_DEPARTMENTS_URL" not in env and "EMITRA_DEPARTMENTS_FILE" not in env:
+            if self.departments is None:
+                self.departments = acquire_departments(self.database_url)
+            env.update(EMITRA_DEPARTMENTS_URL=self.departments.url, EMITRA_DEPARTMENTS_ADMIN_TOKEN=ADMIN_TOKEN)
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port), "--log-level", "warning"],
             cwd=ROOT,
-            env=self.env,
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -63,11 +78,27 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self._release_departments()
 
     def kill9(self) -> None:
         assert self.proc is not None
         self.proc.kill()
         self.proc.wait()
+        self._release_departments()
+
+    def _release_departments(self) -> None:
+        if self.departments is not None:
+            self.departments = None
+            release_departments(self.database_url)
+
+    def department_payments(self, reference: str | None = None) -> list[dict[str, Any]]:
+        """What the departments recorded (declines too): their own books, from their admin API."""
+        departments = self.departments or acquire_departments(self.database_url)
+        try:
+            return departments.payments(reference=reference)
+        finally:
+            if self.departments is None:
+                release_departments(self.database_url)
 
     # -- administrator calls --------------------------------------------------------------------------
     def admin(self, method: str, path: str, **kwargs: Any) -> requests.Response:

@@ -1,10 +1,10 @@
-"""Liveness and readiness: is the server up and can it reach its database."""
+"""Liveness and readiness: is the server up, can it reach its database, what it last heard from each department."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
@@ -15,7 +15,7 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health")
-def health(engine: EngineDep, settings: SettingsDep) -> Any:
+def health(engine: EngineDep, settings: SettingsDep, request: Request) -> Any:
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -27,5 +27,8 @@ def health(engine: EngineDep, settings: SettingsDep) -> Any:
         "database": database,
         "version": __version__,
         "mode": settings.mode,
+        # What this process last heard from each department (no call is made here): when, how fast, and
+        # the last problem; never a key.
+        "departments": [d.reachability() for _, d in sorted(request.app.state.payments.billers.items())],
     }
     return JSONResponse(body, status_code=200 if database == "ok" else 503)
