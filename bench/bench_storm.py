@@ -829,14 +829,13 @@ def _wait_progress(storm: Storm, fraction: float) -> bool:
     return True
 
 
-def _wait_fault_used(storm: Storm, dsn: str) -> bool:
+def _wait_fault_used(storm: Storm, rig: Rig) -> bool:
     """Until the department has used up its counted fault (True), or the storm is over (False)."""
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        while not storm.finished.is_set():
-            row = conn.execute("SELECT remaining FROM biller_faults WHERE biller = %s", (FAULT_BILLER,)).fetchone()
-            if row is None or row[0] == 0:
-                return True
-            time.sleep(0.05)
+    while not storm.finished.is_set():
+        fault = rig.servers[0].simulated_departments().faults().get(FAULT_BILLER)
+        if fault is None or fault["fault"] == "none" or fault["remaining"] == 0:
+            return True
+        time.sleep(0.05)
     return False
 
 
@@ -880,7 +879,7 @@ def run_drill(storm: Storm, name: str) -> str:
         done = []
         for fault, delay in (("lost_answer", 0), ("decline", 0), ("slow", 400)):
             set_biller_fault(rig.servers[0], fault, per, delay)
-            if _wait_fault_used(storm, rig.dsn):
+            if _wait_fault_used(storm, rig):
                 done.append(fault)
         set_biller_fault(rig.servers[0], "none")
         return (f"water department, {per} payments each: " + ", ".join(done) + " (answers lost; declined, each "

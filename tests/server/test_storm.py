@@ -108,16 +108,16 @@ def test_the_checks_catch_a_doubled_payment_and_a_missing_one(rig: Rig) -> None:
         "SELECT kiosk_id, (SELECT id FROM operations WHERE operation_id = %s), operation_id, status, method, "
         "total_paise, 'TAMPER' || id, 0, 0, 0, offline, created_at, updated_at FROM payments WHERE id = %s",
         (twin, op.payment_id)))
-    found = check_books(rig.dsn, kiosks, final=True)
+    found = check_books(rig.dsn, kiosks, rig.department_payments, final=True)
     assert f"{kiosks[0].code} payment {op.op_id} is on the server 2 times" in found
     _undo(rig, ("DELETE FROM payments WHERE txn_id = %s", (f"TAMPER{op.payment_id}",)),
           ("DELETE FROM operations WHERE operation_id = %s", (twin,)))
-    assert check_books(rig.dsn, kiosks, final=True) == []
+    assert check_books(rig.dsn, kiosks, rig.department_payments, final=True) == []
 
     # An operation a kiosk holds as done that the server never took.
     ghost = Op(uuid.uuid4().hex, "payment", {}, 100, state="done", payment_id=1)
     kiosks[1].ops.append(ghost)
-    assert check_books(rig.dsn, kiosks, final=True) == [
+    assert check_books(rig.dsn, kiosks, rig.department_payments, final=True) == [
         f"{kiosks[1].code} payment {ghost.op_id} is done at the kiosk but missing on the server"]
     kiosks[1].ops.remove(ghost)
 
@@ -141,7 +141,7 @@ def test_the_checks_catch_an_unbalanced_entry_a_second_reversal_and_a_drifted_wa
         "SELECT id, 'tamper', '', now() FROM operations WHERE operation_id = %s", (tag,)), (
         "INSERT INTO journal_lines (entry_id, account_id, amount) SELECT e.id, %s, 500 FROM journal_entries e "
         "JOIN operations o ON o.id = e.operation_pk WHERE o.operation_id = %s", (wallet, tag)))
-    found = check_books(rig.dsn, kiosks, final=True)
+    found = check_books(rig.dsn, kiosks, rig.department_payments, final=True)
     assert any(p.startswith("journal entry") and "does not balance: sum 500 over 1 lines" in p for p in found)
     assert any(p.startswith(f"account {wallet}: balance") for p in found)
 
@@ -154,13 +154,13 @@ def test_the_checks_catch_an_unbalanced_entry_a_second_reversal_and_a_drifted_wa
         "UPDATE account_balances SET balance = balance + 500 WHERE account_id = %s AND shard = 0", (wallet,)), (
         "UPDATE account_balances SET balance = balance - 500 WHERE shard = 0 AND account_id = "
         "(SELECT id FROM accounts WHERE code = 'system:adjustments')", ()))
-    found = check_books(rig.dsn, kiosks, final=True)
+    found = check_books(rig.dsn, kiosks, rig.department_payments, final=True)
     assert len(found) == 1 and found[0].startswith(f"{code} wallet ") and "its books say" in found[0], found
 
     # A reversal for a bill that did not fail.
     _tamper(rig, ("UPDATE operations SET operation_id = %s WHERE operation_id = %s", (f"reversal-{reference}", tag)),
             ("UPDATE operations SET scope = 'system' WHERE operation_id = %s", (f"reversal-{reference}",)))
-    found = check_books(rig.dsn, kiosks, final=True)
+    found = check_books(rig.dsn, kiosks, rig.department_payments, final=True)
     assert f"bill {reference} (success) has 1 reversals" in found
 
     _undo(rig, ("DELETE FROM journal_lines WHERE entry_id IN (SELECT e.id FROM journal_entries e JOIN operations o "
@@ -171,7 +171,7 @@ def test_the_checks_catch_an_unbalanced_entry_a_second_reversal_and_a_drifted_wa
           ("UPDATE account_balances SET balance = balance - 500 WHERE account_id = %s AND shard = 0", (wallet,)),
           ("UPDATE account_balances SET balance = balance + 500 WHERE shard = 0 AND account_id = "
            "(SELECT id FROM accounts WHERE code = 'system:adjustments')", ()))
-    assert check_books(rig.dsn, kiosks, final=True) == []
+    assert check_books(rig.dsn, kiosks, rig.department_payments, final=True) == []
 
 
 def test_the_benchmark_quick_mode_prints_every_figure_beside_pgbench(capsys: pytest.CaptureFixture[str]) -> None:

@@ -191,6 +191,13 @@ def acquire_departments(database_url: str) -> DepartmentsProcess:
         return found[0]
 
 
+def running_departments(database_url: str) -> DepartmentsProcess | None:
+    """The departments process this database's servers share now, if one runs (no reference taken)."""
+    with _shared_lock:
+        found = _shared.get(database_url)
+        return found[0] if found is not None else None
+
+
 def release_departments(database_url: str) -> None:
     with _shared_lock:
         found = _shared.get(database_url)

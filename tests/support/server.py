@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -13,7 +15,13 @@ from typing import Any
 import requests
 
 from server.core.config import DEFAULT_ADMIN_TOKEN
-from tests.support.departments import ADMIN_TOKEN, DepartmentsProcess, acquire_departments, release_departments
+from tests.support.departments import (
+    ADMIN_TOKEN,
+    DepartmentsProcess,
+    acquire_departments,
+    release_departments,
+    running_departments,
+)
 from tests.support.pgcluster import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +52,14 @@ class ServerProcess:
 
     def start(self, timeout: float = 90) -> ServerProcess:
         env = dict(self.env)
-        if "EMITRA_DEPARTMENTS_URL" not in env and "EMITRA_DEPARTMENTS_FILE" not in env:
+        named = "EMITRA_DEPARTMENTS_URL" in env or "EMITRA_DEPARTMENTS_FILE" in env
+        if env.get("EMITRA_MODE") == "production" and not named:
+            # A production server refuses the simulated departments: give it departments of its own, on https
+            # with keys of their own, that nobody serves (its tests pay no bills).
+            path = self.log_path.with_suffix(".departments.json")
+            path.write_text(json.dumps(unreachable_departments()), encoding="utf-8")
+            env["EMITRA_DEPARTMENTS_FILE"] = str(path)
+        elif not named:
             if self.departments is None:
                 self.departments = acquire_departments(self.database_url)
             env.update(EMITRA_DEPARTMENTS_URL=self.departments.url, EMITRA_DEPARTMENTS_ADMIN_TOKEN=ADMIN_TOKEN)
@@ -91,14 +106,16 @@ class ServerProcess:
             self.departments = None
             release_departments(self.database_url)
 
+    def simulated_departments(self) -> DepartmentsProcess:
+        """The departments of this server's database (this server may be down; another may hold them)."""
+        found = self.departments or running_departments(self.database_url)
+        if found is None:
+            raise RuntimeError("no departments process runs for this database")
+        return found
+
     def department_payments(self, reference: str | None = None) -> list[dict[str, Any]]:
         """What the departments recorded (declines too): their own books, from their admin API."""
-        departments = self.departments or acquire_departments(self.database_url)
-        try:
-            return departments.payments(reference=reference)
-        finally:
-            if self.departments is None:
-                release_departments(self.database_url)
+        return self.simulated_departments().payments(reference=reference)
 
     # -- administrator calls --------------------------------------------------------------------------
     def admin(self, method: str, path: str, **kwargs: Any) -> requests.Response:
@@ -140,3 +157,15 @@ class ServerProcess:
         assert r.status_code == 200, r.text
         problems: list[str] = r.json()["problems"]
         return problems
+
+
+def unreachable_departments() -> dict[str, dict[str, str]]:
+    """A production departments file: every biller of the catalog on https, with a random key, served nowhere."""
+    from server.billers.departments import billers_of
+    from server.catalog import load_catalog
+
+    return {
+        biller: {"url": f"https://{biller}.departments.invalid/emitra", "key_id": f"{biller}-test",
+                 "secret_hex": secrets.token_hex(32)}
+        for biller in billers_of(load_catalog())
+    }
