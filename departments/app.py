@@ -65,6 +65,12 @@ class FaultIn(BaseModel):
     applies_to: Literal["fetch", "pay", "both"] = "pay"
 
 
+class WithdrawalIn(BaseModel):
+    terminal_id: str = Field(pattern=r"^[A-Z0-9]{8,16}$")
+    amount_paise: int = Field(ge=100_00, le=10_000_00)
+    aadhaar_last4: str = Field("0000", pattern=r"^[0-9]{4}$")
+
+
 class Refused(Exception):
     """A request refused as a whole; signed with `key` when the department can (it knows the key id)."""
 
@@ -251,6 +257,11 @@ def create_app(settings: Settings) -> FastAPI:
     def clear_faults() -> dict[str, Any]:
         store.clear_faults()
         return {"faults": "cleared"}
+
+    @app.post("/admin/withdrawals", dependencies=[AdminDep])
+    def record_withdrawal(body: WithdrawalIn) -> dict[str, Any]:
+        """Demo and tests: a customer took cash at a micro-ATM terminal (the device's part); its RRN."""
+        return store.record_withdrawal(body.terminal_id, body.amount_paise, body.aadhaar_last4)
 
     @app.get("/admin/payments", dependencies=[AdminDep])
     def list_payments(

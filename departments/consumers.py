@@ -61,8 +61,9 @@ def has_nothing_due(service: Service, consumer_no: str) -> bool:
 
 
 def one_per_bill(service: Service) -> bool:
-    """A bill of this service is paid once; fees and recharges may be paid again."""
-    return service.kind == "bill"
+    """A bill of this service is paid once (a micro-ATM withdrawal credited once); fees and recharges may be
+    paid again."""
+    return service.kind in ("bill", "micro_atm")
 
 
 def bill(service: Service, consumer_no: str, values: dict[str, str], today: date) -> WireBill:

@@ -8,6 +8,7 @@ the same (department, consumer, bill number), whatever reference it comes under.
 from __future__ import annotations
 
 import hashlib
+import secrets
 import sqlite3
 import threading
 import time
@@ -106,6 +107,18 @@ seen_t = Table(
     Column("request_id", String(64), primary_key=True),
     Column("seen_at", BigInteger, nullable=False),
 )
+# The micro-ATM acquirer's own record of the cash withdrawals made at its terminals (the device, not us, makes
+# them): a kiosk's claim is confirmed only against one of these, by RRN, terminal and amount.
+withdrawals_t = Table(
+    "acquirer_withdrawals",
+    metadata,
+    Column("rrn", String(12), primary_key=True),
+    Column("terminal_id", String(16), nullable=False),
+    Column("amount_paise", BigInteger, nullable=False),
+    Column("aadhaar_last4", String(4), nullable=False),
+    Column("made_at", String(40), nullable=False),
+)
+NO_WITHDRAWAL = "the bank has no such withdrawal at this terminal"
 
 
 @dataclass(frozen=True)
@@ -365,6 +378,8 @@ class Store:
             return {**row, "reason": "declined", "message": "no such service here"}
         if decline:
             return {**row, "reason": "declined", "message": SIMULATED_DECLINE}
+        if service.kind == "micro_atm":
+            return self._withdrawal_claim(row, item, paid)
         if not consumers.is_known(item.consumer_no):
             return {**row, "reason": "consumer_not_found", "message": consumers.UNKNOWN_CONSUMER}
         if consumers.has_nothing_due(service, item.consumer_no) or (
@@ -378,6 +393,37 @@ class Store:
             "message": "",
             "department_ref": consumers.department_ref(department, item.reference),
         }
+
+    def _withdrawal_claim(self, row: dict[str, Any], item: PayItem, paid: set[tuple[str, str]]) -> dict[str, Any]:
+        """The acquirer's answer to a kiosk's claim (consumer_no = RRN, bill_no = the kiosk's terminal id).
+
+        An unknown RRN and another terminal's RRN get the same answer, so a claim teaches nothing about other
+        kiosks' customers; a wrong amount is declined as such (the kiosk's own withdrawal); a withdrawal
+        confirmed once (under another reference) is not confirmed again.
+        """
+        with self.readers.connect() as conn:
+            found = conn.execute(select(withdrawals_t).where(withdrawals_t.c.rrn == item.consumer_no)).first()
+        if found is None or found.terminal_id != item.bill_no:
+            return {**row, "reason": "declined", "message": NO_WITHDRAWAL}
+        if found.amount_paise != item.amount_paise:
+            return {**row, "reason": "declined", "message": "the amount does not match the bank's record"}
+        if (item.consumer_no, str(item.bill_no)) in paid:
+            return {**row, "reason": "bill_already_paid", "message": "this withdrawal was credited already"}
+        ref = consumers.department_ref("microatm", item.reference)
+        return {**row, "result": "success", "reason": None, "message": "", "department_ref": ref}
+
+    def record_withdrawal(self, terminal_id: str, amount_paise: int, aadhaar_last4: str) -> dict[str, Any]:
+        """A customer took cash at a terminal (demo and tests stand in for the device): its new RRN."""
+        made_at = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            for _ in range(20):
+                rrn = f"{secrets.randbelow(9 * 10**11) + 10**11}"
+                if conn.execute(select(withdrawals_t.c.rrn).where(withdrawals_t.c.rrn == rrn)).first() is None:
+                    break
+            row = {"rrn": rrn, "terminal_id": terminal_id, "amount_paise": amount_paise,
+                   "aadhaar_last4": aadhaar_last4, "made_at": made_at.isoformat()}
+            conn.execute(withdrawals_t.insert().values(**row))
+        return row
 
     def _claim(self, conn: Connection, request_id: str, signed_at: int, now: float) -> None:
         """Remember a payment request's id in its transaction: a replay is refused even after a restart."""

@@ -31,6 +31,8 @@ def _payment(method: str, cheque: dict[str, Any] | None) -> Payment:
         return Payment(PaymentMethod.DEPARTMENTAL_CHEQUE,
                        Cheque(str(cheque.get("cheque_no") or ""), str(cheque.get("bank") or ""),
                               date.fromisoformat(str(cheque["date"]))))
+    if method == "micro_atm":
+        return Payment(PaymentMethod.MICRO_ATM)
     return Payment(PaymentMethod.WALLET)
 
 

@@ -388,6 +388,8 @@ class DayEndReport:
     by_service: tuple[ServiceCollection, ...]
     by_method: tuple[KeyedTotal, ...]
     reversals: CountAmount
+    cash_out_credited: CountAmount  # micro-ATM cash paid out to customers, credited by the bank
+    cash_out_awaiting: CountAmount  # … and still awaiting the bank's confirmation
     refills: CountAmount
     refills_by_channel: tuple[KeyedTotal, ...]
     payouts: CountAmount
@@ -419,7 +421,10 @@ class DayEndReport:
                   for s in collections.get("by_service", [])),
             tuple(KeyedTotal(str(m["method"]), int(m["count"]), int(m["amount_paise"]))
                   for m in collections.get("by_method", [])),
-            CountAmount.from_body(body.get("reversals")), CountAmount.from_body(refills),
+            CountAmount.from_body(body.get("reversals")),
+            CountAmount.from_body((body.get("cash_paid_out") or {}).get("credited")),
+            CountAmount.from_body((body.get("cash_paid_out") or {}).get("awaiting_bank")),
+            CountAmount.from_body(refills),
             tuple(KeyedTotal(str(c["channel"]), int(c["count"]), int(c["amount_paise"]))
                   for c in refills.get("by_channel", [])),
             CountAmount.from_body(body.get("payouts")),

@@ -66,12 +66,14 @@ class PaymentMethod(StrEnum):
 
     WALLET = "wallet"
     DEPARTMENTAL_CHEQUE = "departmental_cheque"
+    MICRO_ATM = "micro_atm"  # not a payment: cash the kiosk paid out, credited to its wallet by the bank
 
     @property
     def label(self) -> Bilingual:
         return {
             PaymentMethod.WALLET: Bilingual("Wallet", "वॉलेट"),
             PaymentMethod.DEPARTMENTAL_CHEQUE: Bilingual("Departmental Cheque", "विभागीय चेक"),
+            PaymentMethod.MICRO_ATM: Bilingual("Cash paid out, to be credited", "नकद दिया गया, जमा होना है"),
         }[self]
 
 

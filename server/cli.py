@@ -277,11 +277,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"  old portal: {old_id} has {limit} paise left; CUG code {code} (Fund Receive Request, works once)")
     print(f"  administrator token: {_settings().admin_token}")
     departments = start_simulated_departments(data_dir, args.departments_port)
+    for kiosk in DEMO_KIOSKS:  # a customer took cash at each demo kiosk's micro-ATM: slips to enter
+        if kiosk.micro_atm_terminal_id:
+            slip = _demo_withdrawal(kiosk.micro_atm_terminal_id, 2_500_00)
+            print(f"  micro-ATM slip at {kiosk.code} (terminal {kiosk.micro_atm_terminal_id}): RRN {slip['rrn']}, "
+                  f"₹2,500.00, Aadhaar ending {slip['aadhaar_last4']}")
     try:
         return cmd_serve(args)
     finally:
         departments.terminate()
         departments.wait(10)
+
+
+def _demo_withdrawal(terminal_id: str, amount_paise: int) -> dict[str, str]:
+    """Demo: the simulated acquirer records a cash withdrawal at a terminal (the device's part)."""
+    import json
+    import urllib.request
+
+    body = json.dumps({"terminal_id": terminal_id, "amount_paise": amount_paise, "aadhaar_last4": "4321"}).encode()
+    request = urllib.request.Request(
+        os.environ["EMITRA_DEPARTMENTS_URL"] + "/admin/withdrawals", data=body, method="POST",
+        headers={"Content-Type": "application/json", "X-Admin-Token": os.environ["EMITRA_DEPARTMENTS_ADMIN_TOKEN"]},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        found: dict[str, str] = json.loads(answer.read())
+    return found
 
 
 def start_simulated_departments(data_dir: Path, port: int) -> subprocess.Popen[bytes]:

@@ -26,6 +26,7 @@ def create_kiosk(conn: Connection, data: KioskIn) -> int:
                     holder_name=data.holder_name,
                     district=data.district,
                     old_emitra_id=data.old_emitra_id,
+                    micro_atm_terminal_id=data.micro_atm_terminal_id,
                     sso_id=data.sso_id,
                     mobile=data.mobile,
                     email=data.email,

@@ -41,6 +41,7 @@ class KioskIn(Strict):
     mobile: Annotated[str, StringConstraints(pattern=r"^[6-9][0-9]{9}$")]
     email: Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$", max_length=254)]
     old_emitra_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    micro_atm_terminal_id: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{8,16}$")] | None = None
     credit_limit_paise: Annotated[int, Field(strict=True, ge=0, le=10_000_000_000)] = 0
 
 

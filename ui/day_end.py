@@ -96,6 +96,10 @@ def report_rows(data: DayEndReport, money: Money = format_rupees) -> tuple[Repor
                               _count_amount(m.count, m.amount_paise, money)))
     rows += [
         ReportRow(_bi("dayend.r_reversals"), _count_amount(data.reversals.count, data.reversals.amount_paise, money)),
+        ReportRow(_bi("dayend.r_cash_out_credited"),
+                  _count_amount(data.cash_out_credited.count, data.cash_out_credited.amount_paise, money)),
+        ReportRow(_bi("dayend.r_cash_out_awaiting"),
+                  _count_amount(data.cash_out_awaiting.count, data.cash_out_awaiting.amount_paise, money)),
         ReportRow(_bi("dayend.r_refills"), _count_amount(data.refills.count, data.refills.amount_paise, money)),
         ReportRow(_bi("dayend.r_payouts"), _count_amount(data.payouts.count, data.payouts.amount_paise, money)),
         ReportRow(_bi("dayend.r_opening"), money(data.wallet_opening_paise)),

@@ -11,7 +11,7 @@ from server.models.auth import (
 from server.models.base import Base
 from server.models.kiosk import Kiosk
 from server.models.ledger import Account, AccountBalance, JournalEntry, JournalLine, Operation
-from server.models.payments import DepartmentSettlement, MicroAtmEntry, Payment, PaymentBill, SettlementFinding
+from server.models.payments import DepartmentSettlement, Payment, PaymentBill, SettlementFinding
 from server.models.wallet import (
     BankCredit,
     CreditPayout,
@@ -36,7 +36,6 @@ __all__ = [
     "KioskCredential",
     "KioskProfile",
     "LegacyTransfer",
-    "MicroAtmEntry",
     "Operation",
     "OtpChallenge",
     "OutboundMessage",

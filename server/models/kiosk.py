@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, String
+from sqlalchemy import BigInteger, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models.base import Base, BigId, UtcDateTime, utcnow
@@ -19,6 +19,8 @@ class Kiosk(Base):
     holder_name: Mapped[str] = mapped_column(String(200))
     district: Mapped[str] = mapped_column(String(100))
     old_emitra_id: Mapped[str | None] = mapped_column(String(64))
+    # The micro-ATM device the acquiring bank gave this kiosk: its withdrawals are confirmed by terminal.
+    micro_atm_terminal_id: Mapped[str | None] = mapped_column(String(16))
     sso_id: Mapped[str] = mapped_column(String(64), unique=True)
     mobile: Mapped[str] = mapped_column(String(10))
     email: Mapped[str] = mapped_column(String(254))
@@ -26,3 +28,5 @@ class Kiosk(Base):
     security_deposit_paise: Mapped[int] = mapped_column(BigInteger, default=0)
     credit_limit_paise: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (Index("uq_kiosks_micro_atm_terminal_id", "micro_atm_terminal_id", unique=True),)

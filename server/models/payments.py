@@ -81,15 +81,6 @@ class PaymentBill(Base):
     __table_args__ = (Index("uq_payment_bills_live_key", "live_key", unique=True),)
 
 
-class MicroAtmEntry(Base):
-    """A micro-ATM withdrawal can be entered (and credited) once: the RRN is the key."""
-
-    __tablename__ = "micro_atm_entries"
-
-    rrn: Mapped[str] = mapped_column(String(12), primary_key=True)
-    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"))
-
-
 class DepartmentSettlement(Base):
     """A department's settlement file of one business date, imported once (the same file again is a no-op)."""
 

@@ -21,8 +21,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, Select, TextClause, Update, bindparam, insert, or_, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, Select, TextClause, Update, bindparam, or_, select, text, update
 
 from server.billers import Bill, Biller, BillerDeclined, BillerError, BillerPayment, BillerTimeout
 from server.catalog import Catalog, Service
@@ -49,7 +48,7 @@ from server.ledger import (
     operations_t,
     read_kiosk_balances,
 )
-from server.models import Kiosk, MicroAtmEntry, Payment, PaymentBill
+from server.models import Kiosk, Payment, PaymentBill
 from server.models.base import table_of, utcnow
 
 log = logging.getLogger("emitra.payments")
@@ -58,12 +57,12 @@ IST = ZoneInfo("Asia/Kolkata")
 payments_t = table_of(Payment)
 bills_t = table_of(PaymentBill)
 kiosks_t = table_of(Kiosk)
-micro_atm_t = table_of(MicroAtmEntry)
 
 MOBILE = re.compile(r"^[6-9][0-9]{9}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 CHEQUE_NO = re.compile(r"^[0-9]{6}$")
 MICRO_ATM_CLEARING = "clearing:bank"
+MICRO_ATM = "micro_atm"  # payments.method of a micro-ATM withdrawal claim: cash paid out, credited on confirmation
 UNFINISHED = ("initiated", "pending")
 
 INSERT_PAYMENT = Sql.of(
@@ -332,6 +331,8 @@ class Payments:
     def fetch(self, service_code: str, values: dict[str, str]) -> tuple[Service, str, dict[str, str], Bill]:
         service = self.service(service_code)
         consumer_no, cleaned = self.check_fields(service, values)
+        if service.kind == "micro_atm":
+            return service, consumer_no, cleaned, _claim_form(service, consumer_no)
         try:
             bill = self.billers[service.biller].fetch(service, consumer_no, cleaned, ist_today(self.now()))
         except BillerError as exc:
@@ -367,6 +368,9 @@ class Payments:
         wanted = self._precheck(request)
         priced = []
         for want in wanted:
+            if want.service.kind == "micro_atm":
+                priced.append(self._priced(want, _claim_form(want.service, want.consumer_no)))
+                continue
             try:
                 bill = self.billers[want.service.biller].fetch(
                     want.service, want.consumer_no, want.fields, ist_today(self.now())
@@ -385,12 +389,15 @@ class Payments:
             except ApiError as exc:
                 checked.append(exc)
         by_biller: dict[str, list[WantedBill]] = defaultdict(list)
+        bills: dict[int, Bill | BillerError] = {}
         for wanted in checked:
             if not isinstance(wanted, ApiError):
                 for want in wanted:
-                    by_biller[want.service.biller].append(want)
+                    if want.service.kind == "micro_atm":
+                        bills[id(want)] = _claim_form(want.service, want.consumer_no)
+                    else:
+                        by_biller[want.service.biller].append(want)
         today = ist_today(self.now())
-        bills: dict[int, Bill | BillerError] = {}
         for code, group in by_biller.items():
             answers = self.billers[code].fetch_many([(w.service, w.consumer_no, w.fields) for w in group], today)
             bills.update({id(w): answer for w, answer in zip(group, answers, strict=True)})
@@ -787,8 +794,9 @@ class Payments:
             )
             for bill in group:
                 answer = answers.get(bill.reference)
-                if isinstance(answer, BillerPayment) and answer.status == "success":
-                    successes.append((bill, answer))
+                claim = self.catalog.services[bill.service_code].kind == "micro_atm"  # credited on its own
+                if isinstance(answer, BillerPayment) and answer.status == "success" and not claim:
+                    successes.append((bill, answer))  # written together below
                 elif answer is None or isinstance(answer, BillerTimeout):
                     log.warning("payment %s bill %s: no answer from %s — stays pending", bill.payment_id,
                                 bill.reference, code)
@@ -835,7 +843,7 @@ class Payments:
                     "kiosk_id": kiosk_id,
                     "operation_pk": op_pk,
                     "operation_id": request.operation_id,
-                    "method": request.method,
+                    "method": MICRO_ATM if priced[0].service.kind == "micro_atm" else request.method,
                     "total_paise": total,
                     "contact_mobile": request.mobile,
                     "contact_email": request.email,
@@ -850,29 +858,27 @@ class Payments:
             ).fetchone()[0]
         )
         receipt_no = _receipt_no(ist_today(now), payment_id)
+        rows = [_bill_row(tx, payment_id, pos, p, txn_id, ist_today(now)) for pos, p in enumerate(priced)]
         micro_atm = priced[0].service.kind == "micro_atm"
-        rows = [_bill_row(tx, payment_id, pos, p, txn_id, ist_today(now), micro_atm) for pos, p in enumerate(priced)]
+        if micro_atm:  # a claim: RRN and the kiosk's own terminal go to the acquirer, which alone confirms it
+            terminal = conn.execute(
+                select(kiosks_t.c.micro_atm_terminal_id).where(kiosks_t.c.id == kiosk_id)
+            ).scalar_one_or_none()
+            if terminal is None:
+                raise InvalidField(
+                    "this kiosk has no micro-ATM terminal on record; contact the eMitra help desk",
+                    code="no_micro_atm_terminal",
+                    field="bills[0].fields.rrn",
+                )
+            rows[0].update(bill_no=terminal, live_key=f"{priced[0].service.biller}|{priced[0].consumer_no}|{terminal}")
         try:
             INSERT_BILLS.run(tx, rows)
         except Exception as exc:
             if breaks_unique(exc, LIVE_KEY, "live_key"):  # another payment holds one of these bills
                 raise _bill_taken() from exc
             raise
-        moved: dict[str, Any] = {}
-        if micro_atm:
-            try:
-                with conn.begin_nested():
-                    conn.execute(insert(micro_atm_t).values(rrn=priced[0].consumer_no, payment_id=payment_id))
-            except IntegrityError as exc:
-                raise Conflict(
-                    "this RRN was already entered; a withdrawal is credited once",
-                    code="rrn_already_entered",
-                    field="bills[0].fields.rrn",
-                ) from exc
-            moved = credit_kiosk(
-                tx, op_pk, kiosk_code, total, MICRO_ATM_CLEARING, "micro_atm_entry", f"RRN {priced[0].consumer_no}"
-            )
-        elif request.method == "wallet":
+        moved: dict[str, Any] = {}  # a micro-ATM claim moves no money until the acquirer confirms it
+        if request.method == "wallet" and not micro_atm:
             per_biller: dict[str, int] = defaultdict(int)
             for p in priced:
                 per_biller[biller_code(p.service.biller)] += p.amount_paise
@@ -883,7 +889,7 @@ class Payments:
             FINISH_PAYMENT,
             {
                 "id": payment_id,
-                "status": "success" if micro_atm else "pending",
+                "status": "pending",
                 "receipt_no": receipt_no,
                 "debit_entry_id": moved.get("entry_id"),
                 "from_wallet_paise": moved.get("from_wallet_paise", 0),
@@ -944,14 +950,41 @@ class Payments:
             self.fail_bill(payment_id, bill.id, "the department reports the payment failed")
 
     def confirm_bill(self, payment_id: int, bill_id: int, biller_ref: str) -> None:
-        """The department paid this bill (its answer, or its settlement file): success, once."""
-        with self.engine.begin() as conn:
-            changed = conn.execute(
-                update(bills_t)
-                .where(bills_t.c.id == bill_id, bills_t.c.status.in_(UNFINISHED))
-                .values(status="success", biller_ref=biller_ref)
-            ).rowcount
+        """The department paid this bill (its answer, or its settlement file): success, once.
+
+        A micro-ATM claim confirmed by the acquirer is credited to the kiosk's wallet in the same transaction
+        (operation id `microatm-<reference>`): the cash the kiosk paid out comes back exactly once.
+        """
+
+        def work(tx: LedgerTx) -> int:
+            conn = tx.conn
+            changed = int(
+                conn.execute(
+                    update(bills_t)
+                    .where(bills_t.c.id == bill_id, bills_t.c.status.in_(UNFINISHED))
+                    .values(status="success", biller_ref=biller_ref)
+                ).rowcount
+            )
             self._refresh_status(conn, payment_id)
+            payment = conn.execute(
+                select(payments_t.c.method, payments_t.c.kiosk_id).where(payments_t.c.id == payment_id)
+            ).one()
+            if changed and payment.method == MICRO_ATM:
+                bill = conn.execute(select(bills_t).where(bills_t.c.id == bill_id)).one()
+                kiosk_code = conn.execute(select(kiosks_t.c.code).where(kiosks_t.c.id == payment.kiosk_id)).scalar_one()
+                op = OperationRequest(
+                    "system", f"microatm-{bill.reference}", "micro_atm_credit", {"rrn": bill.consumer_no}
+                )
+                tx.run(
+                    op,
+                    lambda tx, pk: credit_kiosk(
+                        tx, pk, kiosk_code, bill.amount_paise, MICRO_ATM_CLEARING, "micro_atm_entry",
+                        f"micro-ATM withdrawal RRN {bill.consumer_no}, confirmed by the bank",
+                    ),
+                )
+            return changed
+
+        changed = in_transaction(self.engine, work)
         if not changed and self._bill_status(bill_id) == "failed":
             # We reverse only on the department's own "failed", so this is the department contradicting
             # itself: nothing is booked here; its settlement file lists it for an administrator.
@@ -1192,10 +1225,8 @@ def _receipt_no(today: date, payment_id: int) -> str:
     return f"RJ{today:%y%m%d}{payment_id:09d}"
 
 
-def _bill_row(
-    tx: LedgerTx, payment_id: int, pos: int, p: PricedBill, txn_id: str, today: date, micro_atm: bool = False
-) -> dict[str, Any]:
-    """One payment_bills row (see INSERT_BILLS); a micro-ATM entry is settled when it is entered."""
+def _bill_row(tx: LedgerTx, payment_id: int, pos: int, p: PricedBill, txn_id: str, today: date) -> dict[str, Any]:
+    """One payment_bills row (see INSERT_BILLS), pending until the department answers."""
     return {
         "payment_id": payment_id,
         "position": pos,
@@ -1211,8 +1242,8 @@ def _bill_row(
         "amount_paise": p.amount_paise,
         "fields_json": json.dumps(p.fields, sort_keys=True),
         "reference": f"{txn_id}-{pos + 1}",
-        "status": "success" if micro_atm else "pending",
-        "biller_ref": p.bill.bill_no if micro_atm else None,
+        "status": "pending",
+        "biller_ref": None,
         "live_key": live_key(p),
     }
 
@@ -1232,6 +1263,15 @@ def _bill_taken(where: str = "bills") -> Conflict:
         "this bill is already being paid or was paid by another payment; fetch the bill again",
         code="bill_already_paid",
         field=where,
+    )
+
+
+def _claim_form(service: Service, rrn: str) -> Bill:
+    """A micro-ATM withdrawal entry before the claim: nothing is asked of the acquirer (an enquiry by RRN would
+    tell any kiosk about any customer's withdrawal); the operator types the amount on the slip."""
+    return Bill(
+        rrn, f"Micro-ATM withdrawal RRN {rrn}", None, None, None, None, None, True,
+        service.min_paise or 1, service.max_paise or 10**9,
     )
 
 

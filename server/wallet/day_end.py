@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, select
 
 from server.catalog import Catalog
 from server.ledger import ACCOUNTS, credit_code, entries_t, lines_t, wallet_code
+from server.payments import MICRO_ATM
 from server.wallet.books import bills_t, iso, kiosks_t, payments_t, payouts_t
 from server.wallet.calendar import day_start_utc
 from server.wallet.credit import CreditLine
@@ -46,13 +47,13 @@ class DayEnd:
                 .group_by(payments_t.c.status)
             ).all()
             collected = conn.execute(
-                select(bills_t.c.service_code, payments_t.c.method, bills_t.c.amount_paise)
+                select(bills_t.c.service_code, payments_t.c.method, bills_t.c.amount_paise, bills_t.c.status)
                 .select_from(bills_t.join(payments_t, payments_t.c.id == bills_t.c.payment_id))
                 .where(
                     payments_t.c.kiosk_id == kiosk_id,
                     payments_t.c.created_at >= lo,
                     payments_t.c.created_at < hi,
-                    bills_t.c.status == "success",
+                    bills_t.c.status.in_(("success", "initiated", "pending")),
                 )
             ).all()
             movements = conn.execute(
@@ -73,14 +74,21 @@ class DayEnd:
 
         by_service: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         by_method: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for service_code, method, amount in collected:
-            service = self.catalog.services.get(service_code)
-            kind = service.kind if service else "bill"
+        # Micro-ATM withdrawals are cash the kiosk paid out to customers, not collections: credited once the
+        # bank confirmed them, awaiting the bank until then.
+        cash_out: dict[str, list[int]] = {"credited": [0, 0], "awaiting_bank": [0, 0]}
+        for service_code, method, amount, status in collected:
+            if method == MICRO_ATM:
+                part = cash_out["credited" if status == "success" else "awaiting_bank"]
+                part[0] += 1
+                part[1] += amount
+                continue
+            if status != "success":
+                continue
             by_service[service_code][0] += 1
             by_service[service_code][1] += amount
-            key = "micro_atm" if kind == "micro_atm" else method
-            by_method[key][0] += 1
-            by_method[key][1] += amount
+            by_method[method][0] += 1
+            by_method[method][1] += amount
         kinds: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for kind, _account, amount in movements:
             kinds[kind][0] += 1
@@ -122,6 +130,11 @@ class DayEnd:
                     {"method": method, "count": n, "amount_paise": amount}
                     for method, (n, amount) in sorted(by_method.items())
                 ],
+            },
+            "cash_paid_out": {
+                "count": sum(n for n, _ in cash_out.values()),
+                "amount_paise": sum(a for _, a in cash_out.values()),
+                **{part: {"count": n, "amount_paise": a} for part, (n, a) in cash_out.items()},
             },
             "reversals": {"count": kinds["reversal"][0], "amount_paise": kinds["reversal"][1]},
             "refills": {

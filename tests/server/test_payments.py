@@ -149,17 +149,6 @@ def test_recharges_take_the_operators_amount_within_range(kiosk: Kiosk) -> None:
     assert kiosk.wallet == FUNDS - 2 * 19_900
 
 
-def test_micro_atm_entry_credits_the_wallet_once_per_rrn(kiosk: Kiosk) -> None:
-    fields = {"rrn": "432112345678", "aadhaar_last4": "0124"}
-    bill = kiosk.bill_for("MICROATM-CW-ENTRY", fields)
-    first = kiosk.pay([bill])
-    assert first.json()["status"] == "success"
-    assert kiosk.wallet == FUNDS + bill["amount_paise"]
-    again = kiosk.pay([bill])  # another operation id, same RRN
-    assert (again.status_code, again.json()["error"]["code"]) == (409, "rrn_already_entered")
-    assert kiosk.wallet == FUNDS + bill["amount_paise"]
-
-
 def test_several_bills_are_paid_in_one_debit_or_not_at_all(pay_server: ServerProcess) -> None:
     kiosk = Kiosk(pay_server, funds=0)
     bills = [

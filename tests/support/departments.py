@@ -137,6 +137,13 @@ class DepartmentsProcess:
         found: list[dict[str, Any]] = r.json()["payments"]
         return found
 
+    def withdraw(self, terminal_id: str, amount_paise: int, aadhaar_last4: str = "1234") -> str:
+        """A customer takes cash at a micro-ATM terminal; the RRN the slip shows."""
+        body = {"terminal_id": terminal_id, "amount_paise": amount_paise, "aadhaar_last4": aadhaar_last4}
+        r = self.admin("POST", "/withdrawals", json=body)
+        assert r.status_code == 200, r.text
+        return str(r.json()["rrn"])
+
     def wait_for(self, check: Callable[[], bool], timeout: float = 10) -> None:
         deadline = time.monotonic() + timeout
         while not check():

@@ -135,6 +135,7 @@ class ServerProcess:
                 "mobile": "9" + digits,
                 "email": f"{code.lower()}@example.in",
                 "credit_limit_paise": credit_limit_paise,
+                "micro_atm_terminal_id": terminal_of(code),
             },
         )
         assert r.status_code == 201, r.text
@@ -169,3 +170,8 @@ def unreachable_departments() -> dict[str, dict[str, str]]:
                  "secret_hex": secrets.token_hex(32)}
         for biller in billers_of(load_catalog())
     }
+
+
+def terminal_of(kiosk_code: str) -> str:
+    """The micro-ATM terminal id the tests give a kiosk (the acquirer confirms withdrawals by terminal)."""
+    return ("T" + "".join(c for c in kiosk_code.upper() if c.isalnum()))[:16].ljust(8, "0")

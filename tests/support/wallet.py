@@ -15,7 +15,7 @@ import requests
 
 from server.core.config import DEFAULT_GATEWAY_SECRET
 from tests.support.auth import contacts, issue_password
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, terminal_of
 
 PASSWORD = "a quiet kiosk by the fort"
 BANK_SECRET = "bank-secret-for-the-wallet-tests"
@@ -50,6 +50,7 @@ class WalletKiosk:
                 "email": email,
                 "credit_limit_paise": credit_limit,
                 "old_emitra_id": old_emitra_id,
+                "micro_atm_terminal_id": terminal_of(self.code),
             },
         )
         assert r.status_code == 201, r.text
