@@ -69,14 +69,19 @@ def raw_posting_rate(work: Path, seconds: float) -> float:
 
 def server_breakdown(work: Path, items: int) -> dict[str, float]:
     """Milliseconds per item in each phase of the server's batch path (`pay_batch`), run in-process."""
+    from server.billers.departments import billers_of
     from server.core.db import make_engine
     from server.ledger import in_transaction
     from server.payments import BillRequest, Payments, PayRequest, load_kiosk_id
+    from tests.support.departments import DepartmentsProcess
 
     url = f"sqlite:///{work / 'phases.sqlite3'}"
     (code,) = prepare(url, 1)
     engine = make_engine(url)
-    payments = Payments(engine, load_catalog(), lambda: datetime.now(UTC))
+    departments = DepartmentsProcess(work).start()  # the departments over HTTP, as the server reaches them
+    catalog = load_catalog()
+    billers = {biller: departments.adapter(biller) for biller in billers_of(catalog)}
+    payments = Payments(engine, catalog, lambda: datetime.now(UTC), dict(billers))
     spent: dict[str, float] = defaultdict(float)
 
     def timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -109,6 +114,7 @@ def server_breakdown(work: Path, items: int) -> dict[str, float]:
         module.in_transaction = in_transaction  # type: ignore[assignment]
     total = time.perf_counter() - start
     engine.dispose()
+    departments.stop()
     phases = {k: v / items * 1000 for k, v in spent.items()}
     phases["the rest (operation ids, checks)"] = total / items * 1000 - sum(phases.values())
     phases["total per item"] = total / items * 1000
