@@ -146,10 +146,17 @@ def cmd_messages(args: argparse.Namespace) -> int:
 
 def cmd_demo_data(_args: argparse.Namespace) -> int:
     from server.core.db import make_engine
-    from server.demo import load_demo_data
+    from server.demo import ProductionDatabase, load_demo_data
 
-    engine = make_engine(_settings().database_url)
-    created = load_demo_data(engine)
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        created = load_demo_data(engine, settings)
+    except ProductionDatabase as exc:
+        print(f"emitra-server: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
     print("demo kiosks created: " + (", ".join(created) or "none (already there)"))
     return 0
 
@@ -230,7 +237,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     os.environ.setdefault("EMITRA_DATABASE_URL", f"sqlite:///{data_dir / 'server.sqlite3'}")
     os.environ["EMITRA_MODE"] = "demo"
     cmd_init_db(args)
-    cmd_demo_data(args)
+    if cmd_demo_data(args) != 0:
+        return 2
     from server.demo import DEMO_KIOSKS
 
     for kiosk in DEMO_KIOSKS:

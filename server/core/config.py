@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -12,10 +16,40 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_ADMIN_TOKEN = "demo-admin-token-change-me"
 DEFAULT_SECRET_KEY = "demo-secret-key-change-me"
 DEFAULT_GATEWAY_SECRET = "demo-gateway-secret-change-me"
+DEFAULT_BANK_SECRET = "demo-bank-secret-change-me"
+
+# A production secret (docs/OPERATIONS.md): long, and not a word, a pattern or a placeholder.
+SECRET_MIN_LENGTH = 32
+SECRET_MIN_BITS_PER_CHARACTER = 3.0
+PLACEHOLDER_WORDS = ("change", "demo", "secret", "passw", "example", "default")
 
 
 class InsecureSettingsError(RuntimeError):
-    """Production mode was asked for while a secret still has its demo default."""
+    """Production mode was asked for with a weak setting: a demo, short, guessable or shared secret, plain http."""
+
+
+def secret_problem(value: str) -> str | None:
+    """Why `value` is no production secret (None: it looks random enough)."""
+    if len(value) < SECRET_MIN_LENGTH:
+        return f"shorter than {SECRET_MIN_LENGTH} characters"
+    counts = Counter(value)
+    bits = -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+    if bits < SECRET_MIN_BITS_PER_CHARACTER:
+        return "too few different characters (not random)"
+    steps = sum(abs(ord(a) - ord(b)) <= 1 for a, b in pairwise(value))
+    if steps * 2 > len(value) - 1:
+        return "a run of neighbouring characters (not random)"
+    lowered = value.lower()
+    if any(word in lowered for word in PLACEHOLDER_WORDS):
+        return "contains a placeholder word"
+    return None
+
+
+def _https_problem(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        return "must be an https:// address"
+    return None
 
 
 class Settings(BaseSettings):
@@ -31,6 +65,9 @@ class Settings(BaseSettings):
     admin_token: str = Field(DEFAULT_ADMIN_TOKEN, description="credential for /api/v1/admin routes")
     secret_key: str = Field(DEFAULT_SECRET_KEY, description="signs server-side secrets")
     gateway_secret: str = Field(DEFAULT_GATEWAY_SECRET, description="HMAC key for gateway callbacks")
+    bank_secret: str = Field(
+        DEFAULT_BANK_SECRET, description="HMAC key for the collecting bank's credit notifications (its own key)"
+    )
     max_body_bytes: int = Field(1_048_576, description="requests larger than this are refused (413)")
     max_batch_items: int = Field(500, description="largest batch of operations in one request")
     max_operation_paise: int = Field(10_000_000_000, description="largest amount one operation may move (₹10 crore)")
@@ -62,10 +99,6 @@ class Settings(BaseSettings):
     otp_resend_interval_seconds: int = Field(30, ge=0, description="wait before an OTP may be resent")
     otp_challenges_per_hour: int = Field(5, ge=1, description="OTP challenges per SSO ID / mobile / e-mail")
     # -- wallet: refill channels, credit line, reconcile (docs/WALLET.md states the rules) ----------------
-    bank_secret: str | None = Field(
-        None,
-        description="HMAC key for the collecting bank's credit notifications; unset: derived from gateway_secret",
-    )
     refill_min_paise: int = Field(100_00, ge=1, description="smallest net banking / aggregator refill (₹100)")
     refill_max_paise: int = Field(10_00_000_00, ge=1, description="largest net banking / aggregator refill (₹10 lakh)")
     gateway_page_url: str | None = Field(
@@ -102,26 +135,42 @@ class Settings(BaseSettings):
     )
 
     @model_validator(mode="after")
-    def _refuse_default_secrets(self) -> Settings:
+    def _refuse_weak_production_settings(self) -> Settings:
         if self.mode == "production":
-            defaults = {
-                "EMITRA_ADMIN_TOKEN": (self.admin_token, DEFAULT_ADMIN_TOKEN),
-                "EMITRA_SECRET_KEY": (self.secret_key, DEFAULT_SECRET_KEY),
-                "EMITRA_GATEWAY_SECRET": (self.gateway_secret, DEFAULT_GATEWAY_SECRET),
-            }
-            weak = [name for name, (value, default) in defaults.items() if value == default or len(value) < 16]
-            if self.bank_secret is not None and len(self.bank_secret) < 16:
-                weak.append("EMITRA_BANK_SECRET")
-            if weak:
+            problems = self.production_problems()
+            if problems:
                 raise InsecureSettingsError(
-                    "refusing to start in production mode with demo or short secrets: " + ", ".join(weak)
+                    "refusing to start in production mode: " + "; ".join(problems)
+                    + " (make each secret with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
                 )
-            # Test conveniences must never weaken a production server.
-            if self.argon2_profile != "default":
-                raise InsecureSettingsError("EMITRA_ARGON2_PROFILE=fast is only allowed in demo mode")
-            if self.clock_offset_file is not None:
-                raise InsecureSettingsError("EMITRA_CLOCK_OFFSET_FILE is only allowed in demo mode")
         return self
+
+    def production_problems(self) -> list[str]:
+        """Every reason this configuration is not fit for a production server."""
+        secrets = {
+            "EMITRA_ADMIN_TOKEN": (self.admin_token, DEFAULT_ADMIN_TOKEN),
+            "EMITRA_SECRET_KEY": (self.secret_key, DEFAULT_SECRET_KEY),
+            "EMITRA_GATEWAY_SECRET": (self.gateway_secret, DEFAULT_GATEWAY_SECRET),
+            "EMITRA_BANK_SECRET": (self.bank_secret, DEFAULT_BANK_SECRET),
+        }
+        problems = []
+        for name, (value, default) in secrets.items():
+            why = "is the demo default" if value == default else secret_problem(value)
+            if why is not None:
+                problems.append(f"{name} {why}")
+        seen: dict[str, str] = {}
+        for name, (value, _default) in secrets.items():
+            if value in seen:
+                problems.append(f"{name} is the same as {seen[value]} (each secret must be its own)")
+            seen.setdefault(value, name)
+        if self.gateway_page_url is not None and (why := _https_problem(self.gateway_page_url)):
+            problems.append(f"EMITRA_GATEWAY_PAGE_URL {why}")
+        # Test conveniences must never weaken a production server.
+        if self.argon2_profile != "default":
+            problems.append("EMITRA_ARGON2_PROFILE=fast is only allowed in demo mode")
+        if self.clock_offset_file is not None:
+            problems.append("EMITRA_CLOCK_OFFSET_FILE is only allowed in demo mode")
+        return problems
 
 
 @lru_cache(maxsize=1)

@@ -9,7 +9,7 @@ from server.models.auth import (
     OutboundMessage,
 )
 from server.models.base import Base
-from server.models.kiosk import Kiosk
+from server.models.kiosk import DatabaseMark, Kiosk
 from server.models.ledger import Account, AccountBalance, JournalEntry, JournalLine, Operation
 from server.models.payments import BillerFault, MicroAtmEntry, Payment, PaymentBill, SimBillerPayment
 from server.models.wallet import (
@@ -30,6 +30,7 @@ __all__ = [
     "Base",
     "BillerFault",
     "CreditPayout",
+    "DatabaseMark",
     "JournalEntry",
     "JournalLine",
     "Kiosk",

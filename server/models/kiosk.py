@@ -26,3 +26,13 @@ class Kiosk(Base):
     security_deposit_paise: Mapped[int] = mapped_column(BigInteger, default=0)
     credit_limit_paise: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class DatabaseMark(Base):
+    """Facts about the database itself; `mode` = production once a production server migrated it (never undone)."""
+
+    __tablename__ = "database_marks"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64))
+    set_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

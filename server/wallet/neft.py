@@ -27,7 +27,7 @@ from server.core.errors import Conflict, NotFound
 from server.kiosks import kiosk_id_by_code
 from server.ledger import ACCOUNTS, LedgerTx, OperationRequest, credit_kiosk, in_transaction
 from server.wallet.books import SYSTEM_SCOPE, InvalidInput, bank_credits_t, iso, kiosks_t
-from server.wallet.signatures import BANK_HEADER, bank_key, verify
+from server.wallet.signatures import BANK_HEADER, verify
 
 log = logging.getLogger("emitra.wallet")
 
@@ -86,7 +86,7 @@ class BankCredits:
 
     # -- arrival ----------------------------------------------------------------------------------------
     def notify(self, raw: bytes, signature: str | None) -> dict[str, Any]:
-        verify(bank_key(self.settings.gateway_secret, self.settings.bank_secret), raw, signature, BANK_HEADER)
+        verify(self.settings.bank_secret, raw, signature, BANK_HEADER)
         try:
             notice = BankCreditNotice.model_validate_json(raw)
         except ValidationError as exc:

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 
 from server.core.config import InsecureSettingsError, Settings
 from tests.support.auth import new_kiosk, ready_token
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, production_secrets
 
 API = "/api/v1"
 
@@ -63,7 +63,7 @@ def test_the_audit_log_records_who_when_where_and_the_outcome(auth_server: Serve
 
 
 def test_test_conveniences_refuse_to_run_in_production(tmp_path: Path) -> None:
-    secrets = {"admin_token": "a" * 32, "secret_key": "b" * 32, "gateway_secret": "c" * 32}
+    secrets = production_secrets()
     assert Settings(mode="production", **secrets).argon2_profile == "default"
     with pytest.raises(InsecureSettingsError, match="ARGON2"):
         Settings(mode="production", argon2_profile="fast", **secrets)
