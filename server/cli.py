@@ -184,10 +184,14 @@ def cmd_import_bank_statement(args: argparse.Namespace) -> int:
     settings = _settings()
     engine = make_engine(settings.database_url)
     try:
-        text = Path(args.file).read_text(encoding="utf-8-sig")
+        with open(args.file, encoding="utf-8-sig", newline="") as file:  # a stray CR stays one (an error)
+            text = file.read()
         result = BankCredits(engine, settings, AuthClock.for_settings(settings).now).import_statement(text)
     except (OSError, UnicodeDecodeError, ApiError) as exc:
         print(f"emitra-server: cannot import {args.file}: {exc}", file=sys.stderr)
+        for bad in exc.details.get("errors", []) if isinstance(exc, ApiError) else []:
+            field = f"{bad['field']}: " if bad.get("field") else ""
+            print(f"  line {bad['line']}: {field}{bad['reason']}", file=sys.stderr)
         return 2
     finally:
         engine.dispose()

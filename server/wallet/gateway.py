@@ -24,6 +24,7 @@ from sqlalchemy import Engine, bindparam, select, update
 from server.auth.clock import aware
 from server.core.config import Settings
 from server.core.errors import ApiError, Conflict, NotFound
+from server.core.fields import Text
 from server.ledger import LedgerTx, OperationRequest, Sql, credit_kiosk, in_transaction
 from server.wallet.books import (
     SYSTEM_SCOPE,
@@ -106,8 +107,8 @@ class GatewayNotification(BaseModel):
     order_id: Annotated[str, StringConstraints(pattern=r"^RO[0-9A-F]{16}$")]
     status: Literal["success", "failed"]
     amount_paise: Annotated[int, Field(strict=True, gt=0, le=10_000_000_000)]
-    gateway_ref: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    reason: Annotated[str, StringConstraints(max_length=300)] | None = None
+    gateway_ref: Annotated[str, Text(64, min_length=1)]
+    reason: Annotated[str, Text(300)] | None = None
 
 
 class Refills:

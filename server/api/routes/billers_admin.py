@@ -10,6 +10,7 @@ from server.api.deps import AdminDep, EngineDep, SettingsDep
 from server.billers.simulated import list_faults, set_fault
 from server.core.config import Settings
 from server.core.errors import ApiError, NotFound
+from server.core.fields import PathName
 from server.payments import Payments
 from server.payments.schemas import ChequeStatusIn, FaultIn
 
@@ -47,7 +48,7 @@ def list_billers(request: Request, engine: EngineDep, settings: SettingsDep) -> 
 
 
 @router.put("/billers/{biller}/fault")
-def switch_fault(biller: str, body: FaultIn, request: Request, engine: EngineDep, settings: SettingsDep) -> Any:
+def switch_fault(biller: PathName, body: FaultIn, request: Request, engine: EngineDep, settings: SettingsDep) -> Any:
     """Demo and training only: make a simulated department time out, decline, answer slowly or lose answers."""
     _demo_only(settings, "faults can be switched")
     payments: Payments = request.app.state.payments
@@ -58,6 +59,6 @@ def switch_fault(biller: str, body: FaultIn, request: Request, engine: EngineDep
 
 
 @router.post("/cheques/{txn_id}")
-def settle_cheque(txn_id: str, body: ChequeStatusIn, request: Request) -> dict[str, Any]:
+def settle_cheque(txn_id: PathName, body: ChequeStatusIn, request: Request) -> dict[str, Any]:
     payments: Payments = request.app.state.payments
     return payments.set_cheque_status(txn_id, body.status)
