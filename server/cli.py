@@ -221,6 +221,7 @@ def cmd_run_wallet_scheduler(_args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from server.api.http import header_limits
     from server.api.main import create_app
 
     settings = _settings()
@@ -230,7 +231,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"— database {_safe_url(settings.database_url)}",
         flush=True,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
+                http=header_limits(settings))
     return 0
 
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import __version__
+from server.api.http import SecurityHeaders
 from server.api.routes import (
     accounts,
     admin,
@@ -109,13 +110,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.wallet.scheduler.stop()
             app.state.engine.dispose()
 
+    public = settings.shows_details
     app = FastAPI(
         lifespan=lifespan,
         title="eMitra kiosk central server",
         version=__version__,
         description="Wallets, payments and the ledger for eMitra kiosks. Amounts are integer paise.",
-        openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        openapi_url="/api/v1/openapi.json" if public else None,
+        docs_url="/api/v1/docs" if public else None,
         redoc_url=None,
     )
     app.state.settings = settings
@@ -145,6 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(wallet_admin.router, prefix="/api/v1/admin")
     app.include_router(wallet.simulator, prefix="/sim/gateway")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # outermost: a 413 gets the headers too
 
     return app
 

@@ -69,6 +69,15 @@ class Settings(BaseSettings):
         DEFAULT_BANK_SECRET, description="HMAC key for the collecting bank's credit notifications (its own key)"
     )
     max_body_bytes: int = Field(1_048_576, description="requests larger than this are refused (413)")
+    max_header_bytes: int = Field(
+        32_768, ge=1024, description="request line and headers larger than this are refused as they arrive (431)"
+    )
+    max_header_count: int = Field(100, ge=10, description="requests with more headers than this are refused (431)")
+    public_details: bool = Field(
+        False,
+        description="production: serve the API documentation (/api/v1/docs, openapi.json) and name the version and "
+        "mode in /api/v1/health (a demo server always does)",
+    )
     max_batch_items: int = Field(500, description="largest batch of operations in one request")
     max_operation_paise: int = Field(10_000_000_000, description="largest amount one operation may move (₹10 crore)")
     hot_account_shards: int = Field(
@@ -133,6 +142,11 @@ class Settings(BaseSettings):
         ge=1,
         description="Verify fails and reverses a payment the department has no record of after this long",
     )
+
+    @property
+    def shows_details(self) -> bool:
+        """The API documentation and the version and mode in /health are served: a demo server, or public_details."""
+        return self.mode == "demo" or self.public_details
 
     @model_validator(mode="after")
     def _refuse_weak_production_settings(self) -> Settings:

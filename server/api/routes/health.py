@@ -22,10 +22,7 @@ def health(engine: EngineDep, settings: SettingsDep) -> Any:
         database = "ok"
     except Exception:  # the environment's fault: report it, don't crash
         database = "unreachable"
-    body = {
-        "status": "ok" if database == "ok" else "degraded",
-        "database": database,
-        "version": __version__,
-        "mode": settings.mode,
-    }
+    body = {"status": "ok" if database == "ok" else "degraded", "database": database}
+    if settings.shows_details:
+        body |= {"version": __version__, "mode": settings.mode}
     return JSONResponse(body, status_code=200 if database == "ok" else 503)
