@@ -99,14 +99,31 @@ class Settings(BaseSettings):
     sync_key_hours: int = Field(
         36, ge=1, le=168, description="a PC's day-end sync key expires this long after it was issued"
     )
-    login_lock_after: int = Field(5, ge=1, description="wrong passwords in a row that lock the account")
-    login_lock_minutes: int = Field(15, ge=1, description="how long a locked account stays locked")
-    login_failures_per_hour: int = Field(100, ge=1, description="wrong passwords accepted per hour, at most")
+    login_free_failures: int = Field(
+        3, ge=1, description="wrong passwords in a row for one SSO ID from one source checked without a delay"
+    )
+    login_max_delay_seconds: int = Field(
+        300, ge=1, description="longest wait between two tries of one SSO ID from one source (it doubles up to it)"
+    )
+    login_failures_per_hour: int = Field(100, ge=1, description="wrong passwords per SSO ID per hour, from all sources")
+    source_login_failures_per_hour: int = Field(
+        30, ge=1, description="failed sign-ins (wrong password, unknown SSO ID) per source (client IP) per hour"
+    )
     otp_ttl_seconds: int = Field(300, ge=30, description="an OTP expires this long after it is sent")
     otp_max_attempts: int = Field(5, ge=1, description="wrong OTPs that end a challenge")
     otp_resend_limit: int = Field(3, ge=0, description="resends allowed per challenge")
     otp_resend_interval_seconds: int = Field(30, ge=0, description="wait before an OTP may be resent")
-    otp_challenges_per_hour: int = Field(5, ge=1, description="OTP challenges per SSO ID / mobile / e-mail")
+    otp_challenges_per_hour: int = Field(5, ge=1, description="OTP challenges per SSO ID / mobile / e-mail per hour")
+    otp_challenges_per_day: int = Field(10, ge=1, description="OTP challenges per SSO ID / mobile / e-mail per day")
+    source_otp_challenges_per_hour: int = Field(10, ge=1, description="OTP challenges per source per hour")
+    otp_challenges_per_hour_total: int = Field(300, ge=1, description="OTP challenges per hour on the whole server")
+    source_otp_failures_per_hour: int = Field(10, ge=1, description="wrong OTPs per source per hour")
+    otp_failures_per_hour_total: int = Field(
+        30, ge=1, description="wrong OTPs per hour on the whole server (bounds guessing spread over many accounts)"
+    )
+    messages_per_account_per_day: int = Field(
+        20, ge=2, description="OTP messages (SMS and e-mail each count) sent to one kiosk holder per day"
+    )
     # -- wallet: refill channels, credit line, reconcile (docs/WALLET.md states the rules) ----------------
     refill_min_paise: int = Field(100_00, ge=1, description="smallest net banking / aggregator refill (₹100)")
     refill_max_paise: int = Field(10_00_000_00, ge=1, description="largest net banking / aggregator refill (₹10 lakh)")

@@ -3,6 +3,7 @@
 from server.models.auth import (
     AuthEvent,
     AuthSession,
+    AuthThrottle,
     KioskCredential,
     KioskProfile,
     OtpChallenge,
@@ -26,6 +27,7 @@ __all__ = [
     "AccountBalance",
     "AuthEvent",
     "AuthSession",
+    "AuthThrottle",
     "BankCredit",
     "Base",
     "BillerFault",
