@@ -79,7 +79,7 @@ def _accounts(settings: Settings, engine: Engine) -> KioskAccounts:
     from server.auth.passwords import Passwords
 
     passwords = Passwords(settings.argon2_profile if settings.mode == "demo" else "default")
-    return KioskAccounts(engine, settings, passwords, SimulatedGateway(log_bodies=settings.mode == "demo"))
+    return KioskAccounts(engine, settings, passwords, SimulatedGateway(demo=settings.mode == "demo"))
 
 
 def _cli_context(settings: Settings) -> RequestContext:

@@ -124,7 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     app.state.clock = AuthClock.for_settings(settings)
     app.state.passwords = Passwords(settings.argon2_profile if settings.mode == "demo" else "default")
-    app.state.gateway = SimulatedGateway(log_bodies=settings.mode == "demo")
+    app.state.gateway = SimulatedGateway(demo=settings.mode == "demo")
     app.state.accounts = KioskAccounts(app.state.engine, settings, app.state.passwords, app.state.gateway)
     app.state.catalog = load_catalog()
     app.state.payments = Payments(app.state.engine, app.state.catalog, app.state.clock.now)

@@ -303,9 +303,9 @@ class KioskAccounts:
             conn.execute(update(credentials_t).where(credentials_t.c.kiosk_id == holder.kiosk_id).values(**values))
 
     def _notify(self, conn: Connection, holder: Holder, kind: str, body: str, now: datetime,
-                subject: str) -> None:
-        self.gateway.send(conn, Message("sms", holder.mobile, kind, body, kiosk_id=holder.kiosk_id), now)
-        self.gateway.send(conn, Message("email", holder.email, kind, body, subject, holder.kiosk_id), now)
+                subject: str, secret: str = "") -> None:
+        self.gateway.send(conn, Message("sms", holder.mobile, kind, body, "", holder.kiosk_id, secret), now)
+        self.gateway.send(conn, Message("email", holder.email, kind, body, subject, holder.kiosk_id, secret), now)
 
     def issue(self, conn: Connection, ctx: RequestContext, holder: Holder, *, reason: str = "first_password") -> None:
         """A new random password by SMS and e-mail; it only allows setting a new one. Ends every session."""
@@ -315,7 +315,7 @@ class KioskAccounts:
         body = (f"eMitra: Dear {holder.holder_name}, District: {holder.district}, "
                 f"Old eMitra ID: {holder.old_emitra_id or '-'}, SSO Login ID: {holder.sso_id}, "
                 f"Password: {password} . Sign in and set a new password of at least 8 characters.")
-        self._notify(conn, holder, reason, body, ctx.now, "Your eMitra SSO ID and password")
+        self._notify(conn, holder, reason, body, ctx.now, "Your eMitra SSO ID and password", secret=password)
         audit.record(conn, ctx, "password_issued", "success", kiosk_id=holder.kiosk_id, sso_id=holder.sso_id,
                      detail=reason)
 
@@ -378,7 +378,8 @@ class KioskAccounts:
                              self.settings.messages_per_account_per_day) is not None:
                 log.warning("kiosk %s reached its OTP messages for the day; %s not sent", challenge.kiosk_id, channel)
                 continue
-            self.gateway.send(conn, Message(channel, to, "otp", body, "Your eMitra OTP", challenge.kiosk_id), now)
+            self.gateway.send(conn, Message(channel, to, "otp", body, "Your eMitra OTP", challenge.kiosk_id,
+                                            issued.code), now)
 
     def start_forgot_sso_id(self, ctx: RequestContext, contact: str) -> otp.Challenge:
         kind, value = parse_contact(contact)
