@@ -256,21 +256,40 @@ class KioskAccounts:
 
         return run(self.engine, settle)
 
-    def logout(self, ctx: RequestContext, session: SessionInfo) -> None:
+    def logout(self, ctx: RequestContext, session: SessionInfo, *, end_sync_keys: bool = False) -> None:
+        """End the session; with `end_sync_keys`, every day-end sync key of the kiosk too."""
         def work(conn: Connection) -> None:
             sessions.revoke(conn, session.session_id, ctx.now, "logout")
+            ended = sessions.revoke_sync_keys(conn, session.kiosk_id, ctx.now, "logout") if end_sync_keys else 0
             audit.record(conn, ctx, "logout", "success", kiosk_id=session.kiosk_id, sso_id=session.sso_id,
-                         session_id=session.session_id)
+                         session_id=session.session_id, detail=f"{ended} sync key(s) ended" if ended else "")
         run(self.engine, work)
 
     def issue_sync_key(self, ctx: RequestContext, kiosk_id: int, sso_id: str, session_id: int) -> NewSession:
-        """A day-end sync key for the operator's PC (the scheduled sync runs without a signed-in operator)."""
+        """A day-end sync key for the PC the operator signed in from (the scheduled sync runs without them)."""
         def work(conn: Connection) -> NewSession:
-            key = sessions.create_sync_key(conn, kiosk_id, ctx.machine_id, ctx.now, self.settings)
+            machine = sessions.machine_of(conn, session_id)
+            try:
+                key = sessions.create_sync_key(conn, kiosk_id, machine, ctx.now, self.settings)
+            except Refusal:
+                audit.record(conn, ctx, "sync_key", "limit", kiosk_id=kiosk_id, sso_id=sso_id, session_id=session_id)
+                raise
             audit.record(conn, ctx, "sync_key", "issued", kiosk_id=kiosk_id, sso_id=sso_id, session_id=session_id,
-                         detail=f"sync key session {key.session_id}")
+                         detail=f"sync key session {key.session_id} for PC {machine or '-'}")
             return key
         return run(self.engine, work)
+
+    def sync_keys(self, ctx: RequestContext, kiosk_id: int) -> list[dict[str, Any]]:
+        with self.engine.begin() as conn:
+            return sessions.sync_keys(conn, kiosk_id, ctx.now)
+
+    def end_sync_key(self, ctx: RequestContext, kiosk_id: int, sso_id: str, session_id: int, key_id: int) -> None:
+        def work(conn: Connection) -> None:
+            if not sessions.revoke_sync_keys(conn, kiosk_id, ctx.now, "sync_key_ended", key_id):
+                raise NotFound("this kiosk has no live day-end sync key with this id", code="unknown_sync_key")
+            audit.record(conn, ctx, "sync_key", "ended", kiosk_id=kiosk_id, sso_id=sso_id, session_id=session_id,
+                         detail=f"sync key session {key_id}")
+        run(self.engine, work)
 
     # -- passwords ----------------------------------------------------------------------------------------
     def _problems(self, holder: Holder, cred: Credential | None, new_password: str) -> list[Problem]:

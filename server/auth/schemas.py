@@ -98,6 +98,22 @@ class SyncKeyPublic(BaseModel):
     expires_at: datetime
 
 
+class SyncKeyInfo(BaseModel):
+    id: int
+    machine_id: str | None = Field(description="the PC (X-Machine-Id) whose operator signed in and asked for it")
+    issued_at: datetime
+    expires_at: datetime
+    last_used_at: datetime
+
+
+class SyncKeysPublic(BaseModel):
+    sync_keys: list[SyncKeyInfo]
+
+
+class LogoutIn(Strict):
+    end_sync_keys: StrictBool = Field(False, description="also end every day-end sync key of the kiosk")
+
+
 class ProfileIn(Strict):
     address: Address
     pincode: Annotated[str, Text(6, pattern=r"^[1-9][0-9]{5}$")]

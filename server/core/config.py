@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     sync_key_hours: int = Field(
         36, ge=1, le=168, description="a PC's day-end sync key expires this long after it was issued"
     )
+    sync_keys_per_kiosk: int = Field(
+        3, ge=1, le=50, description="live day-end sync keys per kiosk (one per PC); another PC is refused (409)"
+    )
     login_free_failures: int = Field(
         3, ge=1, description="wrong passwords in a row for one SSO ID from one source checked without a delay"
     )
