@@ -231,8 +231,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"— database {_safe_url(settings.database_url)}",
         flush=True,
     )
+    # The app reads X-Forwarded-For itself, from the configured proxies only (EMITRA_TRUSTED_PROXIES).
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
-                http=header_limits(settings))
+                http=header_limits(settings), proxy_headers=False)
     return 0
 
 

@@ -148,8 +148,18 @@ def _credential(conn: Connection, kiosk_id: int) -> Credential | None:
 
 
 def sso_subject(settings: Settings, sso_id: str) -> str:
-    """A typed SSO ID as the throttles and the audit log keep it: a keyed hash, never the text."""
+    """A typed SSO ID as the throttles keep it: a keyed hash, never the text."""
     return throttle.keyed(settings.secret_key, "sso", sso_id.strip().lower())
+
+
+def audited_sso_id(settings: Settings, holder: Holder | None, typed: str) -> str:
+    """What the audit log keeps of a typed SSO ID: the account's own when it matched one, else a keyed hash —
+    a password typed into the SSO ID box is never readable, and the same text typed again shows the same hash."""
+    return holder.sso_id if holder is not None else _hash_label(sso_subject(settings, typed))
+
+
+def _hash_label(subject: str) -> str:
+    return "hash:" + subject[:32]
 
 
 @dataclass(frozen=True)
@@ -186,7 +196,7 @@ class KioskAccounts:
         the same way, so the answers do not tell which SSO IDs exist."""
         now, s = ctx.now, self.settings
         kiosk_id = holder.kiosk_id if holder else None
-        sso_id = holder.sso_id if holder else None
+        sso_id = holder.sso_id if holder else _hash_label(tried.subject)
         source_wait = throttle.check(conn, tried.source, now, HOUR, s.source_login_failures_per_hour)
         if source_wait is not None:
             audit.record(conn, ctx, event, "source_limit", kiosk_id=kiosk_id, sso_id=sso_id)
@@ -227,7 +237,7 @@ class KioskAccounts:
         ok = self.passwords.verify(found[1].password_hash if found else None, password)
         if found is None:
             def unknown(conn: Connection) -> None:
-                audit.record(conn, ctx, "login", "unknown_sso_id", sso_id=sso_id.strip())
+                audit.record(conn, ctx, "login", "unknown_sso_id", sso_id=audited_sso_id(self.settings, None, sso_id))
             run(self.engine, unknown)
             raise InvalidCredentials("the SSO ID or password is wrong")
         holder, cred = found
@@ -444,14 +454,14 @@ class KioskAccounts:
             kiosk_id = holder.kiosk_id if holder else None
             try:
                 issued = otp.start(conn, self.settings, ctx, FORGOT_PASSWORD,
-                                   "sso:" + sso_id.strip().lower()[:64], kiosk_id)
+                                   "sso:" + sso_subject(self.settings, sso_id), kiosk_id)
             except Refusal:
-                audit.record(conn, ctx, "otp_request", "rate_limited", kiosk_id=kiosk_id, sso_id=sso_id.strip(),
-                             detail=FORGOT_PASSWORD)
+                audit.record(conn, ctx, "otp_request", "rate_limited", kiosk_id=kiosk_id,
+                             sso_id=audited_sso_id(self.settings, holder, sso_id), detail=FORGOT_PASSWORD)
                 raise
             self._send_otp(conn, issued, ctx.now)
             audit.record(conn, ctx, "otp_request", "sent" if holder else "no_account", kiosk_id=kiosk_id,
-                         sso_id=sso_id.strip(), detail=FORGOT_PASSWORD)
+                         sso_id=audited_sso_id(self.settings, holder, sso_id), detail=FORGOT_PASSWORD)
             return issued.challenge
 
         return run(self.engine, work)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from itertools import pairwise
 from pathlib import Path
 from typing import Literal
@@ -73,6 +74,11 @@ class Settings(BaseSettings):
         32_768, ge=1024, description="request line and headers larger than this are refused as they arrive (431)"
     )
     max_header_count: int = Field(100, ge=10, description="requests with more headers than this are refused (431)")
+    trusted_proxies: str = Field(
+        "",
+        description="comma-separated addresses or networks (10.0.0.0/8) of the reverse proxies in front of the "
+        "server; X-Forwarded-For is believed only from them (empty: never, the peer's address is the client's)",
+    )
     public_details: bool = Field(
         False,
         description="production: serve the API documentation (/api/v1/docs, openapi.json) and name the version and "
@@ -164,9 +170,19 @@ class Settings(BaseSettings):
     )
 
     @property
+    def proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """`trusted_proxies` parsed (checked at start: a bad entry refuses the settings)."""
+        return tuple(ip_network(part.strip(), strict=False) for part in self.trusted_proxies.split(",") if part.strip())
+
+    @property
     def shows_details(self) -> bool:
         """The API documentation and the version and mode in /health are served: a demo server, or public_details."""
         return self.mode == "demo" or self.public_details
+
+    @model_validator(mode="after")
+    def _check_proxies(self) -> Settings:
+        self.proxy_networks  # noqa: B018 - raises ValueError on a bad address
+        return self
 
     @model_validator(mode="after")
     def _refuse_weak_production_settings(self) -> Settings:
