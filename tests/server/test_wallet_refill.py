@@ -27,6 +27,7 @@ from tests.support.wallet import (
     gateway_notify,
     op,
     sign,
+    sim_page,
 )
 
 
@@ -75,7 +76,7 @@ def order(
 
 
 def sim(server: ServerProcess, order_id: str, **body: object) -> requests.Response:
-    return requests.post(f"{server.url}/sim/gateway/orders/{order_id}/complete", json=body, timeout=30)
+    return requests.post(sim_page(server, order_id) + "/complete", json=body, timeout=30)
 
 
 # -- net banking / aggregator ---------------------------------------------------------------------------
@@ -88,7 +89,7 @@ def test_gateway_refill_credits_once_and_replays_change_nothing(kiosk: WalletKio
     assert error(too_small) == (422, "amount_out_of_range") and too_small.json()["error"]["field"] == "amount_paise"
     operation_id = op()
     first = order(kiosk, 50_000_00, operation_id, "aggregator")
-    assert first["status"] == "created" and first["payment_url"].endswith(first["order_id"])
+    assert first["status"] == "created" and sim_page(kiosk.server, first["order_id"]).endswith(first["payment_url"])
     assert order(kiosk, 50_000_00, operation_id, "aggregator")["order_id"] == first["order_id"]
     changed = kiosk.call(
         "POST",
@@ -333,3 +334,23 @@ def test_a_bank_statement_file_books_each_utr_once_by_api_and_cli(
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
     )
     assert done.returncode == 2 and "line 8: amount must be rupees" in done.stderr, done.stderr
+
+
+def test_the_simulated_gateway_page_needs_the_key_only_the_kiosk_was_given(kiosk: WalletKiosk) -> None:
+    made = order(kiosk, 1_000_00)
+    url = kiosk.server.url
+    assert made["payment_url"] == sim_page(kiosk.server, made["order_id"])[len(url):]
+    forged = f"{url}/sim/gateway/orders/{made['order_id']}"
+    for method, address, kwargs in [
+        ("GET", forged, {}),
+        ("POST", forged, {"data": {"outcome": "success"}}),
+        ("POST", forged + "/complete", {"json": {"outcome": "success", "amount_paise": 99_00_000}}),
+        ("POST", forged + "/0123456789abcdef0123456789abcdef/complete", {"json": {"outcome": "failed"}}),
+        ("GET", forged + "/0123456789abcdef0123456789abcdef", {}),
+    ]:
+        r = requests.request(method, address, timeout=30, **kwargs)
+        assert r.status_code in (403, 404, 405), (method, address, r.status_code, r.text)
+    assert kiosk.ok("GET", f"/wallet/refill/orders/{made['order_id']}")["status"] == "created"
+    assert kiosk.wallet == 0
+    page = requests.get(url + made["payment_url"], timeout=30)
+    assert page.status_code == 200 and "Pay ₹1,000.00" in page.text

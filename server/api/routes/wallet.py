@@ -231,16 +231,19 @@ async def bank_notification(request: Request) -> dict[str, Any]:
 simulator = APIRouter(tags=["simulator"], include_in_schema=False)
 
 
-@simulator.get("/orders/{order_id}", response_class=HTMLResponse)
-def gateway_page(order_id: PathName, request: Request, settings: SettingsDep) -> HTMLResponse:
+@simulator.get("/orders/{order_id}/{key}", response_class=HTMLResponse)
+def gateway_page(order_id: PathName, key: PathName, request: Request, settings: SettingsDep) -> HTMLResponse:
     ensure_demo(settings)
-    return HTMLResponse(_wallet(request).gateway.page(order_id))
+    gateway = _wallet(request).gateway
+    gateway.check_key(order_id, key)
+    return HTMLResponse(gateway.page(order_id))
 
 
-@simulator.post("/orders/{order_id}", response_class=HTMLResponse)
-async def gateway_page_submit(order_id: PathName, request: Request) -> HTMLResponse:
+@simulator.post("/orders/{order_id}/{key}", response_class=HTMLResponse)
+async def gateway_page_submit(order_id: PathName, key: PathName, request: Request) -> HTMLResponse:
     wallet = _wallet(request)
     ensure_demo(wallet.settings)
+    wallet.gateway.check_key(order_id, key)
     outcome = parse_qs((await request.body()).decode("utf-8", "replace")).get("outcome", [""])[0]
     if outcome not in ("success", "failed"):
         raise ApiError("choose Pay or Cancel", code="invalid_outcome", status=422, field="outcome")
@@ -249,10 +252,12 @@ async def gateway_page_submit(order_id: PathName, request: Request) -> HTMLRespo
     return HTMLResponse(page)
 
 
-@simulator.post("/orders/{order_id}/complete")
-def gateway_complete(order_id: PathName, body: SimCompleteIn, request: Request) -> dict[str, Any]:
+@simulator.post("/orders/{order_id}/{key}/complete")
+def gateway_complete(order_id: PathName, key: PathName, body: SimCompleteIn, request: Request) -> dict[str, Any]:
     """For tests and demos: pay or fail an order (optionally confirming another amount); returns the signed
-    notification and what delivering it did, so it can be replayed or tampered with."""
+    notification and what delivering it did, so it can be replayed or tampered with. Under the order's page
+    address, so it needs the same key."""
     wallet = _wallet(request)
     ensure_demo(wallet.settings)
+    wallet.gateway.check_key(order_id, key)
     return wallet.gateway.complete(order_id, body.outcome, body.amount_paise, deliver=body.deliver)
