@@ -20,6 +20,7 @@ throttles_t = table_of(AuthThrottle)
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
+FORGET_AFTER = 2 * DAY  # longer than every window and delay
 
 _ENSURE = text(
     "INSERT INTO auth_throttles (key, subject, window_start, hits, streak, next_try_at, updated_at) "
@@ -38,8 +39,15 @@ def _seconds(delta: timedelta) -> int:
 
 
 def _row(conn: Connection, key: str, now: datetime, subject: str | None) -> Row[Any]:
-    conn.execute(_ENSURE, {"key": key, "subject": subject, "now": now})
-    return conn.execute(select(throttles_t).where(throttles_t.c.key == key).with_for_update()).one()
+    while True:
+        if conn.execute(_ENSURE, {"key": key, "subject": subject, "now": now}).rowcount:
+            # A new key: rows nobody touched for longer than any window are forgotten, so guesses at many
+            # SSO IDs cannot grow the table without end.
+            conn.execute(delete(throttles_t).where(throttles_t.c.updated_at < now - FORGET_AFTER))
+        row = conn.execute(select(throttles_t).where(throttles_t.c.key == key).with_for_update()).first()
+        if row is not None:
+            return row
+        # Forgotten by another transaction between the two statements: make it again.
 
 
 def _window(row: Row[Any], now: datetime, period: timedelta) -> tuple[datetime, int]:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import requests
 
+from server.core.db import make_engine
 from tests.support.auth import ShiftedClock, contacts, latest_otp, messages, new_kiosk
 from tests.support.server import ServerProcess
 
@@ -140,3 +141,24 @@ def test_two_server_processes_share_the_throttle(database_url: str, start_server
     sso_id, _ = new_kiosk(first, "RJ-THR-0007")
     answers = [_login(first if n % 2 else second, sso_id, "guess", "203.0.113.90") for n in range(6)]
     assert answers[4:] == [(429, "login_throttled")] * 2
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_throttle_rows_nobody_touched_for_two_days_are_forgotten(
+        throttled_server: Callable[..., ServerProcess], auth_clock: ShiftedClock) -> None:
+    server = throttled_server()
+    for n in range(5):
+        _login(server, f"GUESS.{n}", "wrong", "203.0.113.100")
+
+    def keys() -> int:
+        engine = make_engine(server.database_url)
+        try:
+            with engine.connect() as conn:
+                return int(conn.exec_driver_sql("SELECT count(*) FROM auth_throttles").scalar_one())
+        finally:
+            engine.dispose()
+
+    assert keys() == 11  # the source, and two per typed SSO ID
+    auth_clock.advance(hours=49)
+    _login(server, "SOMEONE.NEW", "wrong", "203.0.113.101")
+    assert keys() == 3
