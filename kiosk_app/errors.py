@@ -113,9 +113,9 @@ class InvalidCredentials(Refused):
     hindi = "SSO ID या पासवर्ड गलत है।"
 
 
-class AccountLocked(Refused):
-    code = "account_locked"
-    hindi = "बहुत अधिक गलत पासवर्ड के कारण खाता कुछ समय के लिए लॉक है। बाद में प्रयास करें या OTP से पासवर्ड रीसेट करें।"
+class LoginThrottled(Refused):
+    code = "login_throttled"
+    hindi = "बहुत अधिक गलत पासवर्ड। अगला प्रयास कुछ सेकंड बाद करें, या OTP से पासवर्ड रीसेट करें।"
 
     @property
     def retry_after_seconds(self) -> int:
@@ -349,7 +349,7 @@ class RangeTooLong(InvalidInput):
 
 _BY_CODE: dict[str, type[Refused]] = {
     cls.code: cls
-    for cls in (InvalidInput, NotSignedIn, SessionExpired, InvalidCredentials, AccountLocked, TooManyAttempts,
+    for cls in (InvalidInput, NotSignedIn, SessionExpired, InvalidCredentials, LoginThrottled, TooManyAttempts,
                 WrongCurrentPassword, PasswordRejected, PasswordChangeRequired, ProfileIncomplete,
                 KioskSuspended, OtpInvalid, OtpExpired, OtpUsed, OtpAttemptsExhausted, OtpRateLimited,
                 InvalidContact, ProfileNotConfirmed, OfflineLimitExceeded, UnknownService, InvalidField,

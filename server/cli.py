@@ -80,7 +80,7 @@ def _accounts(settings: Settings, engine: Engine) -> KioskAccounts:
     from server.auth.passwords import Passwords
 
     passwords = Passwords(settings.argon2_profile if settings.mode == "demo" else "default")
-    return KioskAccounts(engine, settings, passwords, SimulatedGateway(log_bodies=settings.mode == "demo"))
+    return KioskAccounts(engine, settings, passwords, SimulatedGateway(demo=settings.mode == "demo"))
 
 
 def _cli_context(settings: Settings) -> RequestContext:
@@ -147,10 +147,17 @@ def cmd_messages(args: argparse.Namespace) -> int:
 
 def cmd_demo_data(_args: argparse.Namespace) -> int:
     from server.core.db import make_engine
-    from server.demo import load_demo_data
+    from server.demo import ProductionDatabase, load_demo_data
 
-    engine = make_engine(_settings().database_url)
-    created = load_demo_data(engine)
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        created = load_demo_data(engine, settings)
+    except ProductionDatabase as exc:
+        print(f"emitra-server: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
     print("demo kiosks created: " + (", ".join(created) or "none (already there)"))
     return 0
 
@@ -178,10 +185,14 @@ def cmd_import_bank_statement(args: argparse.Namespace) -> int:
     settings = _settings()
     engine = make_engine(settings.database_url)
     try:
-        text = Path(args.file).read_text(encoding="utf-8-sig")
+        with open(args.file, encoding="utf-8-sig", newline="") as file:  # a stray CR stays one (an error)
+            text = file.read()
         result = BankCredits(engine, settings, AuthClock.for_settings(settings).now).import_statement(text)
     except (OSError, UnicodeDecodeError, ApiError) as exc:
         print(f"emitra-server: cannot import {args.file}: {exc}", file=sys.stderr)
+        for bad in exc.details.get("errors", []) if isinstance(exc, ApiError) else []:
+            field = f"{bad['field']}: " if bad.get("field") else ""
+            print(f"  line {bad['line']}: {field}{bad['reason']}", file=sys.stderr)
         return 2
     finally:
         engine.dispose()
@@ -242,6 +253,7 @@ def cmd_run_wallet_scheduler(_args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from server.api.http import header_limits
     from server.api.main import create_app
 
     settings = _settings()
@@ -251,7 +263,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"— database {_safe_url(settings.database_url)}",
         flush=True,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    # The app reads X-Forwarded-For itself, from the configured proxies only (EMITRA_TRUSTED_PROXIES).
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
+                http=header_limits(settings), proxy_headers=False)
     return 0
 
 
@@ -262,7 +276,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     os.environ.setdefault("EMITRA_DATABASE_URL", f"sqlite:///{data_dir / 'server.sqlite3'}")
     os.environ["EMITRA_MODE"] = "demo"
     cmd_init_db(args)
-    cmd_demo_data(args)
+    if cmd_demo_data(args) != 0:
+        return 2
     from server.demo import DEMO_KIOSKS
 
     for kiosk in DEMO_KIOSKS:

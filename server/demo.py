@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from server.core.config import Settings
 from server.kiosks import create_kiosk, kiosks_t
 from server.ledger import LedgerTx, OperationRequest, credit_kiosk, in_transaction
 from server.schemas import KioskIn
@@ -26,10 +27,20 @@ DEMO_LEGACY_LIMITS = [
 ]
 
 
-def load_demo_data(engine: Engine) -> list[str]:
+class ProductionDatabase(RuntimeError):
+    """Demo kiosks with money were asked for on a production server or database."""
+
+
+def load_demo_data(engine: Engine, settings: Settings) -> list[str]:
     """Create the demo kiosks that are missing and give each an opening wallet balance once."""
+    from server.migrate import is_production_database
+
+    if settings.mode != "demo":
+        raise ProductionDatabase("refusing to load demo data: EMITRA_MODE is not demo")
     created = []
     with engine.begin() as conn:
+        if is_production_database(conn):
+            raise ProductionDatabase("refusing to load demo data: a production server has migrated this database")
         existing = set(conn.execute(select(kiosks_t.c.code)).scalars())
         for kiosk in DEMO_KIOSKS:
             if kiosk.code not in existing:

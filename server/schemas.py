@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
-OperationId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{7,63}$")]
-KioskCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{2,31}$")]
+from server.core.fields import Text
+
+OperationId = Annotated[str, Text(64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{7,63}$")]
+KioskCode = Annotated[str, Text(32, pattern=r"^[A-Z0-9][A-Z0-9-]{2,31}$")]
 # 1 paisa up to ₹10 crore in one operation; StrictInt refuses 1.5, "100" and true.
 Paise = Annotated[int, Field(strict=True, gt=0, le=10_000_000_000)]
-Memo = Annotated[str, StringConstraints(max_length=200)]
+Memo = Annotated[str, Text(200)]
 
 
 class Strict(BaseModel):
@@ -34,14 +36,14 @@ class AdjustmentBatchIn(Strict):
 
 class KioskIn(Strict):
     code: KioskCode
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
-    holder_name: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
-    district: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
-    sso_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._]{4,64}$")]
-    mobile: Annotated[str, StringConstraints(pattern=r"^[6-9][0-9]{9}$")]
-    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$", max_length=254)]
-    old_emitra_id: Annotated[str, StringConstraints(max_length=64)] | None = None
-    micro_atm_terminal_id: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{8,16}$")] | None = None
+    name: Annotated[str, Text(200, min_length=1, strip=True)]
+    holder_name: Annotated[str, Text(200, min_length=1, strip=True)]
+    district: Annotated[str, Text(100, min_length=1, strip=True)]
+    sso_id: Annotated[str, Text(64, pattern=r"^[A-Za-z0-9._]{4,64}$")]
+    mobile: Annotated[str, Text(10, pattern=r"^[6-9][0-9]{9}$")]
+    email: Annotated[str, Text(254, pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")]
+    old_emitra_id: Annotated[str, Text(64)] | None = None
+    micro_atm_terminal_id: Annotated[str, Text(16, pattern=r"^[A-Z0-9]{8,16}$")] | None = None
     credit_limit_paise: Annotated[int, Field(strict=True, ge=0, le=10_000_000_000)] = 0
 
 

@@ -31,12 +31,12 @@ from PySide6.QtWidgets import (
 from kiosk_app.api import API_PREFIX
 from kiosk_app.auth import OtpSent, Profile, ProfileUpdate, SignedIn
 from kiosk_app.errors import (
-    AccountLocked,
     EnvironmentFault,
     InvalidContact,
     InvalidCredentials,
     InvalidInput,
     KioskError,
+    LoginThrottled,
     OtpAttemptsExhausted,
     OtpExpired,
     OtpInvalid,
@@ -329,7 +329,7 @@ class LoginPage(Page):
         if fields & {"SSO ID", "sso_id"}:
             self.sso_id.set_error(_field_message(exc))  # type: ignore[arg-type]
             self.sso_id.editor.setFocus()
-        elif isinstance(exc, InvalidCredentials | AccountLocked | TooManyAttempts) or fields & {"password"}:
+        elif isinstance(exc, InvalidCredentials | LoginThrottled | TooManyAttempts) or fields & {"password"}:
             self.password.set_error(_field_message(exc))  # type: ignore[arg-type]
             self.password.line_edit.selectAll()
             self.password.editor.setFocus()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -87,8 +88,32 @@ async def get_request_context(
     ] = None,
 ) -> RequestContext:
     clock: AuthClock = request.app.state.clock
-    client_ip = request.client.host if request.client else None
+    settings: Settings = request.app.state.settings
+    client_ip = client_address(request.client.host if request.client else None,
+                               request.headers.get("x-forwarded-for"), settings.proxy_networks)
     return RequestContext(machine_id=_printable(x_machine_id), client_ip=_printable(client_ip), now=clock.now())
+
+
+def client_address(peer: str | None, forwarded_for: str | None,
+                   proxies: tuple[IPv4Network | IPv6Network, ...]) -> str | None:
+    """The client's address: the peer, unless the peer is a configured proxy — then the last address in
+    X-Forwarded-For that is not one (each proxy appends the address it saw; earlier entries are the client's say)."""
+    def trusted(address: str | None) -> bool:
+        try:
+            return address is not None and any(ip_address(address) in net for net in proxies)
+        except ValueError:
+            return False
+
+    if not proxies or not forwarded_for or not trusted(peer):
+        return peer
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not trusted(hop):
+            try:
+                return str(ip_address(hop))
+            except ValueError:
+                return peer  # a malformed entry: not believed
+    return hops[0] if hops else peer
 
 
 RequestContextDep = Annotated[RequestContext, Depends(get_request_context)]

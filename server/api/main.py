@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import __version__
+from server.api.http import SecurityHeaders
 from server.api.routes import (
     accounts,
     admin,
@@ -113,20 +114,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for department in app.state.payments.billers.values():
                 department.close()
 
+    public = settings.shows_details
     app = FastAPI(
         lifespan=lifespan,
         title="eMitra kiosk central server",
         version=__version__,
         description="Wallets, payments and the ledger for eMitra kiosks. Amounts are integer paise.",
-        openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        openapi_url="/api/v1/openapi.json" if public else None,
+        docs_url="/api/v1/docs" if public else None,
         redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     app.state.clock = AuthClock.for_settings(settings)
     app.state.passwords = Passwords(settings.argon2_profile if settings.mode == "demo" else "default")
-    app.state.gateway = SimulatedGateway(log_bodies=settings.mode == "demo")
+    app.state.gateway = SimulatedGateway(demo=settings.mode == "demo")
     app.state.accounts = KioskAccounts(app.state.engine, settings, app.state.passwords, app.state.gateway)
     app.state.catalog = load_catalog()
     app.state.payments = Payments(
@@ -152,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(wallet_admin.router, prefix="/api/v1/admin")
     app.include_router(wallet.simulator, prefix="/sim/gateway")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # outermost: a 413 gets the headers too
 
     return app
 

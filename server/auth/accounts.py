@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 
-from server.auth import audit, otp, sessions
+from server.auth import audit, otp, sessions, throttle
 from server.auth.audit import RequestContext
-from server.auth.clock import aware
 from server.auth.errors import (
-    AccountLocked,
     InvalidContact,
     InvalidCredentials,
+    LoginThrottled,
     PasswordRejected,
     Refusal,
     TooManyAttempts,
@@ -32,10 +32,11 @@ kiosks_t = sessions.kiosks_t
 credentials_t = sessions.credentials_t
 
 T = TypeVar("T")
+log = logging.getLogger("emitra.auth")
 
 FORGOT_SSO_ID = "forgot_sso_id"
 FORGOT_PASSWORD = "forgot_password"
-HOUR = timedelta(hours=1)
+HOUR = throttle.HOUR
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 _MOBILE = re.compile(r"^[6-9][0-9]{9}$")
@@ -72,10 +73,6 @@ class Credential:
     password_hash: str
     previous_hash: str | None
     must_change: bool
-    failed_count: int
-    locked_until: datetime | None
-    window_start: datetime | None
-    window_failures: int
 
 
 @dataclass(frozen=True)
@@ -147,13 +144,39 @@ def _credential(conn: Connection, kiosk_id: int) -> Credential | None:
     ).first()
     if row is None:
         return None
-    return Credential(row.password_hash, row.previous_hash, bool(row.must_change), int(row.failed_count),
-                      aware(row.locked_until) if row.locked_until else None,
-                      aware(row.window_start) if row.window_start else None, int(row.window_failures))
+    return Credential(row.password_hash, row.previous_hash, bool(row.must_change))
 
 
-def _seconds(delta: timedelta) -> int:
-    return max(1, int(delta.total_seconds()) + 1)
+def sso_subject(settings: Settings, sso_id: str) -> str:
+    """A typed SSO ID as the throttles keep it: a keyed hash, never the text."""
+    return throttle.keyed(settings.secret_key, "sso", sso_id.strip().lower())
+
+
+def audited_sso_id(settings: Settings, holder: Holder | None, typed: str) -> str:
+    """What the audit log keeps of a typed SSO ID: the account's own when it matched one, else a keyed hash —
+    a password typed into the SSO ID box is never readable, and the same text typed again shows the same hash."""
+    return holder.sso_id if holder is not None else _hash_label(sso_subject(settings, typed))
+
+
+def _hash_label(subject: str) -> str:
+    return "hash:" + subject[:32]
+
+
+@dataclass(frozen=True)
+class Try:
+    """The throttle keys of one password try: the typed SSO ID (keyed hash), and it from this source."""
+
+    subject: str
+    in_a_row: str
+    per_hour: str
+    source: str
+
+    @classmethod
+    def of(cls, settings: Settings, ctx: RequestContext, sso_id: str) -> Try:
+        subject = sso_subject(settings, sso_id)
+        source = ctx.client_ip or "unknown"
+        return cls(subject, "login:" + throttle.keyed(settings.secret_key, subject, source), "sso-hour:" + subject,
+                   "source-login:" + source)
 
 
 class KioskAccounts:
@@ -165,83 +188,56 @@ class KioskAccounts:
         self.passwords = passwords
         self.gateway = gateway
 
-    # -- the lockout rule ---------------------------------------------------------------------------------
-    def _admit(self, conn: Connection, ctx: RequestContext, holder: Holder, cred: Credential, event: str) -> None:
-        """Count this try as a failure before the hash is checked, so parallel guesses cannot outrun the lock.
+    # -- the sign-in throttle (docs/SECURITY.md): delays and limits, never a lock an attacker can set ------
+    def _admit(self, conn: Connection, ctx: RequestContext, tried: Try, event: str, holder: Holder | None) -> None:
+        """Count this try as wrong before the hash is checked, so parallel guesses cannot outrun the delay.
 
-        A right password gives the try back (see `_succeeded`).
-        """
-        now = ctx.now
-        if cred.locked_until is not None and cred.locked_until > now:
-            audit.record(conn, ctx, event, "locked", kiosk_id=holder.kiosk_id, sso_id=holder.sso_id)
-            raise Refusal(AccountLocked(
-                f"too many wrong passwords: the account is locked for {self.settings.login_lock_minutes} "
-                "minutes, or reset the password with an OTP", retry_after_seconds=_seconds(cred.locked_until - now)))
-        window_start, window_failures = cred.window_start, cred.window_failures
-        if window_start is None or now - window_start >= HOUR:
-            window_start, window_failures = now, 0
-        if window_failures >= self.settings.login_failures_per_hour:
-            audit.record(conn, ctx, event, "hourly_limit", kiosk_id=holder.kiosk_id, sso_id=holder.sso_id)
-            raise Refusal(TooManyAttempts("too many wrong passwords this hour; try again later",
-                                          retry_after_seconds=_seconds(window_start + HOUR - now)))
-        if cred.failed_count >= self.settings.login_lock_after:
-            # That many tries are still being checked right now.
-            audit.record(conn, ctx, event, "busy", kiosk_id=holder.kiosk_id, sso_id=holder.sso_id)
-            raise Refusal(TooManyAttempts("another sign-in is being checked; try again", retry_after_seconds=2))
-        conn.execute(
-            update(credentials_t)
-            .where(credentials_t.c.kiosk_id == holder.kiosk_id)
-            .values(failed_count=credentials_t.c.failed_count + 1, window_start=window_start,
-                    window_failures=window_failures + 1, locked_until=None, updated_at=now)
-        )
+        A right password gives the try back (`_succeeded`).  A typed SSO ID that matches no account is throttled
+        the same way, so the answers do not tell which SSO IDs exist."""
+        now, s = ctx.now, self.settings
+        kiosk_id = holder.kiosk_id if holder else None
+        sso_id = holder.sso_id if holder else _hash_label(tried.subject)
+        source_wait = throttle.check(conn, tried.source, now, HOUR, s.source_login_failures_per_hour)
+        if source_wait is not None:
+            audit.record(conn, ctx, event, "source_limit", kiosk_id=kiosk_id, sso_id=sso_id)
+            raise Refusal(TooManyAttempts("too many failed sign-ins from this network this hour; try again later",
+                                          retry_after_seconds=source_wait))
+        hourly_wait = throttle.check(conn, tried.per_hour, now, HOUR, s.login_failures_per_hour, tried.subject)
+        if hourly_wait is not None:
+            audit.record(conn, ctx, event, "hourly_limit", kiosk_id=kiosk_id, sso_id=sso_id)
+            raise Refusal(TooManyAttempts("too many wrong passwords for this SSO ID this hour; try again later, "
+                                          "or reset the password with an OTP", retry_after_seconds=hourly_wait))
+        delay = throttle.wait(conn, tried.in_a_row, now, tried.subject)
+        if delay is not None:
+            audit.record(conn, ctx, event, "throttled", kiosk_id=kiosk_id, sso_id=sso_id)
+            raise Refusal(LoginThrottled(f"too many wrong passwords: wait {delay} s before the next try, or reset "
+                                         "the password with an OTP", retry_after_seconds=delay))
+        throttle.hit(conn, tried.source, now, HOUR)
+        throttle.hit(conn, tried.per_hour, now, HOUR, subject=tried.subject)
+        throttle.strike(conn, tried.in_a_row, now, s.login_free_failures, s.login_max_delay_seconds, tried.subject)
 
-    def _failed(self, conn: Connection, ctx: RequestContext, holder: Holder, event: str) -> bool:
-        """Settle a wrong password: lock after the configured number in a row. True if now locked."""
-        cred = _credential(conn, holder.kiosk_id)
-        assert cred is not None
-        if cred.failed_count >= self.settings.login_lock_after:
-            until = ctx.now + timedelta(minutes=self.settings.login_lock_minutes)
-            conn.execute(update(credentials_t).where(credentials_t.c.kiosk_id == holder.kiosk_id)
-                         .values(failed_count=0, locked_until=until, updated_at=ctx.now))
-            audit.record(conn, ctx, event, "wrong_password_locked", kiosk_id=holder.kiosk_id, sso_id=holder.sso_id)
-            return True
-        audit.record(conn, ctx, event, "wrong_password", kiosk_id=holder.kiosk_id, sso_id=holder.sso_id)
-        return False
-
-    def _succeeded(self, conn: Connection, ctx: RequestContext, holder: Holder, event: str) -> Credential:
-        cred = _credential(conn, holder.kiosk_id)
-        assert cred is not None
-        if cred.locked_until is not None and cred.locked_until > ctx.now:
-            # Parallel wrong tries locked the account while this one was being checked.
-            audit.record(conn, ctx, event, "locked", kiosk_id=holder.kiosk_id, sso_id=holder.sso_id)
-            raise Refusal(AccountLocked("too many wrong passwords: the account is locked",
-                                        retry_after_seconds=_seconds(cred.locked_until - ctx.now)))
-        conn.execute(update(credentials_t).where(credentials_t.c.kiosk_id == holder.kiosk_id)
-                     .values(failed_count=0, window_failures=max(0, cred.window_failures - 1),
-                             updated_at=ctx.now))
-        return cred
-
-    def _locked_refusal(self) -> AccountLocked:
-        return AccountLocked(
-            f"too many wrong passwords: the account is locked for {self.settings.login_lock_minutes} minutes, "
-            "or reset the password with an OTP",
-            retry_after_seconds=self.settings.login_lock_minutes * 60)
+    def _succeeded(self, conn: Connection, ctx: RequestContext, tried: Try) -> None:
+        throttle.hit(conn, tried.source, ctx.now, HOUR, -1)
+        throttle.hit(conn, tried.per_hour, ctx.now, HOUR, -1, subject=tried.subject)
+        throttle.forgive(conn, tried.in_a_row, ctx.now)
 
     # -- sign in ------------------------------------------------------------------------------------------
     def login(self, ctx: RequestContext, sso_id: str, password: str) -> LoginResult:
+        tried = Try.of(self.settings, ctx, sso_id)
+
         def reserve(conn: Connection) -> tuple[Holder, Credential] | None:
             holder = holder_by_sso_id(conn, sso_id)
             cred = _credential(conn, holder.kiosk_id) if holder is not None else None
+            self._admit(conn, ctx, tried, "login", holder if cred is not None else None)
             if holder is None or cred is None:
                 return None
-            self._admit(conn, ctx, holder, cred, "login")
             return holder, cred
 
         found = run(self.engine, reserve)
         ok = self.passwords.verify(found[1].password_hash if found else None, password)
         if found is None:
             def unknown(conn: Connection) -> None:
-                audit.record(conn, ctx, "login", "unknown_sso_id", sso_id=sso_id.strip())
+                audit.record(conn, ctx, "login", "unknown_sso_id", sso_id=audited_sso_id(self.settings, None, sso_id))
             run(self.engine, unknown)
             raise InvalidCredentials("the SSO ID or password is wrong")
         holder, cred = found
@@ -249,10 +245,11 @@ class KioskAccounts:
 
         def settle(conn: Connection) -> LoginResult:
             if not ok:
-                if self._failed(conn, ctx, holder, "login"):
-                    raise Refusal(self._locked_refusal())
+                audit.record(conn, ctx, "login", "wrong_password", kiosk_id=holder.kiosk_id, sso_id=holder.sso_id)
                 raise Refusal(InvalidCredentials("the SSO ID or password is wrong"))
-            now_cred = self._succeeded(conn, ctx, holder, "login")
+            self._succeeded(conn, ctx, tried)
+            now_cred = _credential(conn, holder.kiosk_id)
+            assert now_cred is not None
             if rehash is not None and now_cred.password_hash == cred.password_hash:
                 conn.execute(update(credentials_t).where(credentials_t.c.kiosk_id == holder.kiosk_id)
                              .values(password_hash=rehash))
@@ -269,21 +266,40 @@ class KioskAccounts:
 
         return run(self.engine, settle)
 
-    def logout(self, ctx: RequestContext, session: SessionInfo) -> None:
+    def logout(self, ctx: RequestContext, session: SessionInfo, *, end_sync_keys: bool = False) -> None:
+        """End the session; with `end_sync_keys`, every day-end sync key of the kiosk too."""
         def work(conn: Connection) -> None:
             sessions.revoke(conn, session.session_id, ctx.now, "logout")
+            ended = sessions.revoke_sync_keys(conn, session.kiosk_id, ctx.now, "logout") if end_sync_keys else 0
             audit.record(conn, ctx, "logout", "success", kiosk_id=session.kiosk_id, sso_id=session.sso_id,
-                         session_id=session.session_id)
+                         session_id=session.session_id, detail=f"{ended} sync key(s) ended" if ended else "")
         run(self.engine, work)
 
     def issue_sync_key(self, ctx: RequestContext, kiosk_id: int, sso_id: str, session_id: int) -> NewSession:
-        """A day-end sync key for the operator's PC (the scheduled sync runs without a signed-in operator)."""
+        """A day-end sync key for the PC the operator signed in from (the scheduled sync runs without them)."""
         def work(conn: Connection) -> NewSession:
-            key = sessions.create_sync_key(conn, kiosk_id, ctx.machine_id, ctx.now, self.settings)
+            machine = sessions.machine_of(conn, session_id)
+            try:
+                key = sessions.create_sync_key(conn, kiosk_id, machine, ctx.now, self.settings)
+            except Refusal:
+                audit.record(conn, ctx, "sync_key", "limit", kiosk_id=kiosk_id, sso_id=sso_id, session_id=session_id)
+                raise
             audit.record(conn, ctx, "sync_key", "issued", kiosk_id=kiosk_id, sso_id=sso_id, session_id=session_id,
-                         detail=f"sync key session {key.session_id}")
+                         detail=f"sync key session {key.session_id} for PC {machine or '-'}")
             return key
         return run(self.engine, work)
+
+    def sync_keys(self, ctx: RequestContext, kiosk_id: int) -> list[dict[str, Any]]:
+        with self.engine.begin() as conn:
+            return sessions.sync_keys(conn, kiosk_id, ctx.now)
+
+    def end_sync_key(self, ctx: RequestContext, kiosk_id: int, sso_id: str, session_id: int, key_id: int) -> None:
+        def work(conn: Connection) -> None:
+            if not sessions.revoke_sync_keys(conn, kiosk_id, ctx.now, "sync_key_ended", key_id):
+                raise NotFound("this kiosk has no live day-end sync key with this id", code="unknown_sync_key")
+            audit.record(conn, ctx, "sync_key", "ended", kiosk_id=kiosk_id, sso_id=sso_id, session_id=session_id,
+                         detail=f"sync key session {key_id}")
+        run(self.engine, work)
 
     # -- passwords ----------------------------------------------------------------------------------------
     def _problems(self, holder: Holder, cred: Credential | None, new_password: str) -> list[Problem]:
@@ -305,21 +321,20 @@ class KioskAccounts:
             select(credentials_t.c.password_hash).where(credentials_t.c.kiosk_id == holder.kiosk_id)
         ).scalar_one_or_none()
         values = {"password_hash": new_hash, "previous_hash": current, "must_change": must_change,
-                  "failed_count": 0, "locked_until": None, "updated_at": now}
+                  "updated_at": now}
         if must_change:
             values["issued_at"] = now
         else:
             values["changed_at"] = now
         if current is None:
-            conn.execute(insert(credentials_t).values(**{"kiosk_id": holder.kiosk_id, "window_failures": 0,
-                                                         "issued_at": now, **values}))
+            conn.execute(insert(credentials_t).values(**{"kiosk_id": holder.kiosk_id, "issued_at": now, **values}))
         else:
             conn.execute(update(credentials_t).where(credentials_t.c.kiosk_id == holder.kiosk_id).values(**values))
 
     def _notify(self, conn: Connection, holder: Holder, kind: str, body: str, now: datetime,
-                subject: str) -> None:
-        self.gateway.send(conn, Message("sms", holder.mobile, kind, body, kiosk_id=holder.kiosk_id), now)
-        self.gateway.send(conn, Message("email", holder.email, kind, body, subject, holder.kiosk_id), now)
+                subject: str, secret: str = "") -> None:
+        self.gateway.send(conn, Message("sms", holder.mobile, kind, body, "", holder.kiosk_id, secret), now)
+        self.gateway.send(conn, Message("email", holder.email, kind, body, subject, holder.kiosk_id, secret), now)
 
     def issue(self, conn: Connection, ctx: RequestContext, holder: Holder, *, reason: str = "first_password") -> None:
         """A new random password by SMS and e-mail; it only allows setting a new one. Ends every session."""
@@ -329,17 +344,19 @@ class KioskAccounts:
         body = (f"eMitra: Dear {holder.holder_name}, District: {holder.district}, "
                 f"Old eMitra ID: {holder.old_emitra_id or '-'}, SSO Login ID: {holder.sso_id}, "
                 f"Password: {password} . Sign in and set a new password of at least 8 characters.")
-        self._notify(conn, holder, reason, body, ctx.now, "Your eMitra SSO ID and password")
+        self._notify(conn, holder, reason, body, ctx.now, "Your eMitra SSO ID and password", secret=password)
         audit.record(conn, ctx, "password_issued", "success", kiosk_id=holder.kiosk_id, sso_id=holder.sso_id,
                      detail=reason)
 
     def change_password(self, ctx: RequestContext, session: SessionInfo, current: str, new: str) -> None:
         """Check the current password (a wrong one counts towards the lock), apply the rule, end all sessions."""
+        tried = Try.of(self.settings, ctx, session.sso_id)
+
         def reserve(conn: Connection) -> tuple[Holder, Credential]:
             holder = holder_by_id(conn, session.kiosk_id)
             cred = _credential(conn, holder.kiosk_id)
             assert cred is not None
-            self._admit(conn, ctx, holder, cred, "password_change")
+            self._admit(conn, ctx, tried, "password_change", holder)
             return holder, cred
 
         holder, cred = run(self.engine, reserve)
@@ -349,11 +366,10 @@ class KioskAccounts:
 
         def settle(conn: Connection) -> None:
             if not ok:
-                if self._failed(conn, ctx, holder, "password_change"):
-                    sessions.revoke_all(conn, holder.kiosk_id, ctx.now, "locked")
-                    raise Refusal(self._locked_refusal())
+                audit.record(conn, ctx, "password_change", "wrong_password", kiosk_id=holder.kiosk_id,
+                             sso_id=holder.sso_id, session_id=session.session_id)
                 raise Refusal(WrongCurrentPassword("the current password is wrong"))
-            self._succeeded(conn, ctx, holder, "password_change")
+            self._succeeded(conn, ctx, tried)
             if problems or new_hash is None:
                 audit.record(conn, ctx, "password_change", "rejected", kiosk_id=holder.kiosk_id,
                              sso_id=holder.sso_id, session_id=session.session_id,
@@ -386,7 +402,13 @@ class KioskAccounts:
         body = (f"eMitra: {issued.code} is your OTP {what}. It expires in {minutes} minutes. "
                 "Never share it; eMitra staff will never ask for it.")
         for channel, to in destinations:
-            self.gateway.send(conn, Message(channel, to, "otp", body, "Your eMitra OTP", challenge.kiosk_id), now)
+            # The answer stays the same (it must not tell whether an account exists); the message is not sent.
+            if throttle.take(conn, f"messages:{challenge.kiosk_id}", now, throttle.DAY,
+                             self.settings.messages_per_account_per_day) is not None:
+                log.warning("kiosk %s reached its OTP messages for the day; %s not sent", challenge.kiosk_id, channel)
+                continue
+            self.gateway.send(conn, Message(channel, to, "otp", body, "Your eMitra OTP", challenge.kiosk_id,
+                                            issued.code), now)
 
     def start_forgot_sso_id(self, ctx: RequestContext, contact: str) -> otp.Challenge:
         kind, value = parse_contact(contact)
@@ -395,7 +417,7 @@ class KioskAccounts:
             holders = holders_by_contact(conn, kind, value)
             kiosk_id = holders[0].kiosk_id if holders else None
             try:
-                issued = otp.start(conn, self.settings, ctx.now, FORGOT_SSO_ID, f"{kind}:{value}", kiosk_id)
+                issued = otp.start(conn, self.settings, ctx, FORGOT_SSO_ID, f"{kind}:{value}", kiosk_id)
             except Refusal:
                 audit.record(conn, ctx, "otp_request", "rate_limited", kiosk_id=kiosk_id, detail=FORGOT_SSO_ID)
                 raise
@@ -409,7 +431,7 @@ class KioskAccounts:
     def finish_forgot_sso_id(self, ctx: RequestContext, challenge_id: str, code: str) -> list[str]:
         def work(conn: Connection) -> list[str]:
             try:
-                challenge = otp.check(conn, self.settings, ctx.now, challenge_id, FORGOT_SSO_ID, code)
+                challenge = otp.check(conn, self.settings, ctx, challenge_id, FORGOT_SSO_ID, code)
             except Refusal as refusal:
                 audit.record(conn, ctx, "otp_verify", refusal.error.code, detail=FORGOT_SSO_ID)
                 raise
@@ -431,15 +453,15 @@ class KioskAccounts:
             holder = holder_by_sso_id(conn, sso_id)
             kiosk_id = holder.kiosk_id if holder else None
             try:
-                issued = otp.start(conn, self.settings, ctx.now, FORGOT_PASSWORD,
-                                   "sso:" + sso_id.strip().lower()[:64], kiosk_id)
+                issued = otp.start(conn, self.settings, ctx, FORGOT_PASSWORD,
+                                   "sso:" + sso_subject(self.settings, sso_id), kiosk_id)
             except Refusal:
-                audit.record(conn, ctx, "otp_request", "rate_limited", kiosk_id=kiosk_id, sso_id=sso_id.strip(),
-                             detail=FORGOT_PASSWORD)
+                audit.record(conn, ctx, "otp_request", "rate_limited", kiosk_id=kiosk_id,
+                             sso_id=audited_sso_id(self.settings, holder, sso_id), detail=FORGOT_PASSWORD)
                 raise
             self._send_otp(conn, issued, ctx.now)
             audit.record(conn, ctx, "otp_request", "sent" if holder else "no_account", kiosk_id=kiosk_id,
-                         sso_id=sso_id.strip(), detail=FORGOT_PASSWORD)
+                         sso_id=audited_sso_id(self.settings, holder, sso_id), detail=FORGOT_PASSWORD)
             return issued.challenge
 
         return run(self.engine, work)
@@ -448,7 +470,7 @@ class KioskAccounts:
         """A right OTP and an acceptable password set it; the OTP survives a refused password."""
         def check(conn: Connection) -> tuple[Holder, Credential | None]:
             try:
-                challenge = otp.check(conn, self.settings, ctx.now, challenge_id, FORGOT_PASSWORD, code)
+                challenge = otp.check(conn, self.settings, ctx, challenge_id, FORGOT_PASSWORD, code)
             except Refusal as refusal:
                 audit.record(conn, ctx, "otp_verify", refusal.error.code, detail=FORGOT_PASSWORD)
                 raise
@@ -468,11 +490,11 @@ class KioskAccounts:
 
         def apply(conn: Connection) -> None:
             # Checked again under the row lock: of two resets racing with one OTP, only one applies.
-            challenge = otp.check(conn, self.settings, ctx.now, challenge_id, FORGOT_PASSWORD, code)
+            challenge = otp.check(conn, self.settings, ctx, challenge_id, FORGOT_PASSWORD, code)
             otp.mark_used(conn, challenge, ctx.now)
             self._store(conn, holder, new_hash, ctx.now, must_change=False)
-            conn.execute(update(credentials_t).where(credentials_t.c.kiosk_id == holder.kiosk_id)
-                         .values(window_failures=0, window_start=None))
+            # The holder proved the registered mobile or e-mail: every password throttle of the SSO ID ends.
+            throttle.clear_subject(conn, sso_subject(self.settings, holder.sso_id))
             sessions.revoke_all(conn, holder.kiosk_id, ctx.now, "password_reset")
             self._notify(conn, holder, "password_changed",
                          "eMitra: the password of your SSO ID was reset with an OTP. If this was not you, "

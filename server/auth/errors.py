@@ -40,9 +40,9 @@ class WrongCurrentPassword(ApiError):
     code = "wrong_current_password"
 
 
-class AccountLocked(ApiError):
+class LoginThrottled(ApiError):
     status = 429
-    code = "account_locked"
+    code = "login_throttled"
 
 
 class TooManyAttempts(ApiError):

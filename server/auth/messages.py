@@ -19,14 +19,24 @@ messages_t = table_of(OutboundMessage)
 Channel = Literal["sms", "email"]
 
 
+HIDDEN = "[hidden]"
+
+
 @dataclass(frozen=True)
 class Message:
+    """One SMS or e-mail; `secret` is the code or password its body carries (sent, never kept outside demo)."""
+
     channel: Channel
     to: str
     kind: str
     body: str
     subject: str = ""
     kiosk_id: int | None = None
+    secret: str = ""
+
+    def kept_body(self, *, demo: bool) -> str:
+        """The body as it may be stored and shown: the secret hidden, except on a demo server."""
+        return self.body if demo or not self.secret else self.body.replace(self.secret, HIDDEN)
 
 
 class MessageGateway(Protocol):
@@ -36,20 +46,23 @@ class MessageGateway(Protocol):
 
 
 class SimulatedGateway:
-    """Stores each message in `outbound_messages` (the outbox a real sender would drain) and logs it."""
+    """Records each message in `outbound_messages` and logs it; a real gateway sends the body as it is and
+    records it as this one does.
 
-    def __init__(self, *, log_bodies: bool) -> None:
-        # Bodies carry OTPs and passwords: only the demo writes them to the log.
-        self.log_bodies = log_bodies
+    Bodies carry OTPs and passwords: only a demo server keeps them in clear (its operators read their OTPs in
+    `GET /admin/messages`); elsewhere the record and the log hide the secret (OTPs are kept only as an HMAC)."""
+
+    def __init__(self, *, demo: bool) -> None:
+        self.demo = demo
 
     def send(self, conn: Connection, message: Message, now: datetime) -> None:
         conn.execute(
             insert(messages_t).values(
                 created_at=now, channel=message.channel, to_address=message.to, kind=message.kind,
-                subject=message.subject, body=message.body, kiosk_id=message.kiosk_id,
+                subject=message.subject, body=message.kept_body(demo=self.demo), kiosk_id=message.kiosk_id,
             )
         )
-        if self.log_bodies:
+        if self.demo:
             log.info("%s to %s [%s]: %s", message.channel, message.to, message.kind, message.body)
         else:
             log.info("%s to %s [%s] queued", message.channel, mask(message.to), message.kind)

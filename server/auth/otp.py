@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, func, insert, select, update
 
+from server.auth import throttle
+from server.auth.audit import RequestContext
 from server.auth.clock import aware
 from server.auth.errors import (
     OtpAttemptsExhausted,
@@ -66,19 +68,31 @@ def _challenge(row: Row[Any]) -> Challenge:
     )
 
 
-def start(conn: Connection, settings: Settings, now: datetime, purpose: str, identifier: str,
-          kiosk_id: int | None) -> Issued:
-    """A new challenge for `identifier`, made the same way whether or not an account matched."""
-    hour_ago = now - timedelta(hours=1)
-    recent = conn.execute(
+def _recent(conn: Connection, identifier: str, now: datetime, period: timedelta, limit: int) -> int | None:
+    """Seconds until `identifier` may have another challenge, if `limit` were made for it within `period`."""
+    count, oldest = conn.execute(
         select(func.count(), func.min(challenges_t.c.created_at)).where(
-            challenges_t.c.identifier == identifier, challenges_t.c.created_at > hour_ago
+            challenges_t.c.identifier == identifier, challenges_t.c.created_at > now - period
         )
     ).one()
-    if recent[0] >= settings.otp_challenges_per_hour:
-        retry = aware(recent[1]) + timedelta(hours=1) - now
-        raise Refusal(OtpRateLimited("too many OTP requests; try again later",
-                                     retry_after_seconds=max(1, int(retry.total_seconds()) + 1)))
+    if count < limit:
+        return None
+    return max(1, int((aware(oldest) + period - now).total_seconds()) + 1)
+
+
+def start(conn: Connection, settings: Settings, ctx: RequestContext, purpose: str, identifier: str,
+          kiosk_id: int | None) -> Issued:
+    """A new challenge for `identifier`, made the same way whether or not an account matched."""
+    now = ctx.now
+    source = ctx.client_ip or "unknown"
+    wait = (_recent(conn, identifier, now, throttle.HOUR, settings.otp_challenges_per_hour)
+            or _recent(conn, identifier, now, throttle.DAY, settings.otp_challenges_per_day)
+            or throttle.check(conn, "otp-source:" + source, now, throttle.HOUR, settings.source_otp_challenges_per_hour)
+            or throttle.check(conn, "otp-all", now, throttle.HOUR, settings.otp_challenges_per_hour_total))
+    if wait is not None:
+        raise Refusal(OtpRateLimited("too many OTP requests; try again later", retry_after_seconds=wait))
+    throttle.hit(conn, "otp-source:" + source, now, throttle.HOUR)
+    throttle.hit(conn, "otp-all", now, throttle.HOUR)
     public_id = secrets.token_urlsafe(24)
     code = new_code()
     expires_at = now + timedelta(seconds=settings.otp_ttl_seconds)
@@ -106,20 +120,29 @@ def _load(conn: Connection, public_id: str, purpose: str) -> Challenge:
     return _challenge(row)
 
 
-def check(conn: Connection, settings: Settings, now: datetime, public_id: str, purpose: str,
+def check(conn: Connection, settings: Settings, ctx: RequestContext, public_id: str, purpose: str,
           code: str) -> Challenge:
     """The challenge if `code` is right (not yet marked used); every wrong try is counted and committed."""
+    now = ctx.now
     challenge = _load(conn, public_id, purpose)
     if challenge.attempts >= settings.otp_max_attempts:
         raise Refusal(OtpAttemptsExhausted("too many wrong OTPs; ask for a new OTP"))
     if now >= challenge.expires_at:
         raise Refusal(OtpExpired("the OTP has expired; ask for a new one"))
+    # Guessing spread over many challenges or accounts: bounded per source and for the whole server.
+    source_key = "otp-wrong-source:" + (ctx.client_ip or "unknown")
+    wait = (throttle.check(conn, source_key, now, throttle.HOUR, settings.source_otp_failures_per_hour)
+            or throttle.check(conn, "otp-wrong-all", now, throttle.HOUR, settings.otp_failures_per_hour_total))
+    if wait is not None:
+        raise Refusal(OtpRateLimited("too many wrong OTPs; try again later", retry_after_seconds=wait))
     expected = code_hash(settings.secret_key, challenge.public_id, code.strip())
     stored = conn.execute(
         select(challenges_t.c.code_hash).where(challenges_t.c.id == challenge.id)
     ).scalar_one()
     # A challenge made for no account has no right code: the answer looks the same as a wrong one.
     if challenge.kiosk_id is None or not hmac.compare_digest(expected, stored):
+        throttle.hit(conn, source_key, now, throttle.HOUR)
+        throttle.hit(conn, "otp-wrong-all", now, throttle.HOUR)
         attempts = challenge.attempts + 1
         conn.execute(update(challenges_t).where(challenges_t.c.id == challenge.id).values(attempts=attempts))
         left = max(settings.otp_max_attempts - attempts, 0)

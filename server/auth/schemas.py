@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from server.core.fields import Text
 
-def _no_control_characters(value: str) -> str:
-    # NUL cannot be stored by PostgreSQL and lone surrogates cannot be encoded: refuse them at the edge.
-    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
-        raise ValueError("must not contain control characters")
-    return value
-
-
-NoControl = AfterValidator(_no_control_characters)
-Password = Annotated[str, StringConstraints(min_length=1, max_length=1024), NoControl]
-SsoIdText = Annotated[str, StringConstraints(min_length=1, max_length=256), NoControl]
-ChallengeId = Annotated[str, StringConstraints(min_length=1, max_length=64), NoControl]
-Otp = Annotated[str, StringConstraints(min_length=1, max_length=16), NoControl]
-Contact = Annotated[str, StringConstraints(min_length=1, max_length=254), NoControl]
-Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=300), NoControl]
-AlternateMobile = Annotated[str, StringConstraints(min_length=1, max_length=20), NoControl]
+Password = Annotated[str, Text(1024, min_length=1)]
+SsoIdText = Annotated[str, Text(256, min_length=1)]
+ChallengeId = Annotated[str, Text(64, min_length=1)]
+Otp = Annotated[str, Text(16, min_length=1)]
+Contact = Annotated[str, Text(254, min_length=1)]
+Address = Annotated[str, Text(300, min_length=5, strip=True)]
+AlternateMobile = Annotated[str, Text(20, min_length=1)]
 
 
 class Strict(BaseModel):
@@ -106,9 +98,25 @@ class SyncKeyPublic(BaseModel):
     expires_at: datetime
 
 
+class SyncKeyInfo(BaseModel):
+    id: int
+    machine_id: str | None = Field(description="the PC (X-Machine-Id) whose operator signed in and asked for it")
+    issued_at: datetime
+    expires_at: datetime
+    last_used_at: datetime
+
+
+class SyncKeysPublic(BaseModel):
+    sync_keys: list[SyncKeyInfo]
+
+
+class LogoutIn(Strict):
+    end_sync_keys: StrictBool = Field(False, description="also end every day-end sync key of the kiosk")
+
+
 class ProfileIn(Strict):
     address: Address
-    pincode: Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{5}$")]
+    pincode: Annotated[str, Text(6, pattern=r"^[1-9][0-9]{5}$")]
     alternate_mobile: AlternateMobile | None = None
     confirm: StrictBool = Field(description="true: the operator confirms the registered details are right")
 

@@ -2,7 +2,8 @@
 
 Two scopes share the table: an operator's session ("operator"), and a kiosk PC's day-end sync key
 ("sync"): issued to a signed-in operator, it may only push the outbox and read those operations' status,
-has no idle expiry (the scheduled sync runs after the operator has gone home) and ends with every other
+has no idle expiry (the scheduled sync runs after the operator has gone home), is one per PC (the PC the
+operator signed in from) and at most a few per kiosk, can be listed and ended, and ends with every other
 session of the kiosk when its password changes."""
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, bindparam, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Dialect, and_, bindparam, func, insert, select, update
 
 from server.auth.clock import aware
-from server.auth.errors import NotAuthenticated, SessionExpired
+from server.auth.errors import NotAuthenticated, Refusal, SessionExpired
 from server.core.config import Settings
+from server.core.errors import Conflict
 from server.models import AuthSession, Kiosk, KioskCredential, KioskProfile
 from server.models.base import table_of
 
@@ -77,11 +79,20 @@ def create(conn: Connection, kiosk_id: int, machine_id: str | None, now: datetim
 def create_sync_key(
     conn: Connection, kiosk_id: int, machine_id: str | None, now: datetime, settings: Settings
 ) -> NewSession:
-    """A day-end sync key for this PC; the PC's earlier keys end (one live key per kiosk and machine)."""
+    """A day-end sync key for this PC; the PC's earlier key ends (one live key per kiosk and machine), and a
+    kiosk has at most `sync_keys_per_kiosk` of them."""
+    same_pc = sessions_t.c.machine_id.is_(None) if machine_id is None else sessions_t.c.machine_id == machine_id
+    others = conn.execute(
+        select(func.count()).select_from(sessions_t)
+        .where(_live_sync_keys(kiosk_id, now), ~same_pc)
+    ).scalar_one()
+    if others >= settings.sync_keys_per_kiosk:
+        raise Refusal(Conflict(
+            f"this kiosk already has {others} day-end sync keys for other PCs; end one first "
+            "(GET and DELETE /auth/sync-keys)", code="sync_key_limit", limit=settings.sync_keys_per_kiosk))
     conn.execute(
         update(sessions_t)
-        .where(sessions_t.c.kiosk_id == kiosk_id, sessions_t.c.scope == SYNC, sessions_t.c.revoked_at.is_(None),
-               sessions_t.c.machine_id.is_(None) if machine_id is None else sessions_t.c.machine_id == machine_id)
+        .where(_live_sync_keys(kiosk_id, now), same_pc)
         .values(revoked_at=now, revoked_reason="sync_key_replaced")
     )
     token = secrets.token_urlsafe(32)
@@ -93,6 +104,37 @@ def create_sync_key(
         .returning(sessions_t.c.id)
     ).scalar_one()
     return NewSession(token, int(session_id), expires_at, expires_at)
+
+
+def _live_sync_keys(kiosk_id: int, now: datetime) -> ColumnElement[bool]:
+    return and_(sessions_t.c.kiosk_id == kiosk_id, sessions_t.c.scope == SYNC, sessions_t.c.revoked_at.is_(None),
+                sessions_t.c.expires_at > now)
+
+
+def sync_keys(conn: Connection, kiosk_id: int, now: datetime) -> list[dict[str, Any]]:
+    """The kiosk's live day-end sync keys, newest first (never the keys themselves: only their ids)."""
+    rows = conn.execute(
+        select(sessions_t.c.id, sessions_t.c.machine_id, sessions_t.c.created_at, sessions_t.c.expires_at,
+               sessions_t.c.last_seen_at)
+        .where(_live_sync_keys(kiosk_id, now)).order_by(sessions_t.c.id.desc())
+    ).all()
+    return [{"id": int(r.id), "machine_id": r.machine_id, "issued_at": aware(r.created_at),
+             "expires_at": aware(r.expires_at), "last_used_at": aware(r.last_seen_at)} for r in rows]
+
+
+def revoke_sync_keys(conn: Connection, kiosk_id: int, now: datetime, reason: str, key_id: int | None = None) -> int:
+    """End the kiosk's live sync keys (or the one with `key_id`); how many ended."""
+    where = _live_sync_keys(kiosk_id, now)
+    if key_id is not None:
+        where = and_(where, sessions_t.c.id == key_id)
+    return int(conn.execute(update(sessions_t).where(where).values(revoked_at=now, revoked_reason=reason)).rowcount)
+
+
+def machine_of(conn: Connection, session_id: int) -> str | None:
+    """The PC a session signed in from (its X-Machine-Id at sign-in)."""
+    machine: str | None = conn.execute(
+        select(sessions_t.c.machine_id).where(sessions_t.c.id == session_id)).scalar_one()
+    return machine
 
 
 # Every authenticated request runs this lookup, so it is built once: compiled per dialect, run on the raw

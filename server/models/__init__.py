@@ -3,13 +3,14 @@
 from server.models.auth import (
     AuthEvent,
     AuthSession,
+    AuthThrottle,
     KioskCredential,
     KioskProfile,
     OtpChallenge,
     OutboundMessage,
 )
 from server.models.base import Base
-from server.models.kiosk import Kiosk
+from server.models.kiosk import DatabaseMark, Kiosk
 from server.models.ledger import Account, AccountBalance, JournalEntry, JournalLine, Operation
 from server.models.payments import DepartmentSettlement, Payment, PaymentBill, SettlementFinding
 from server.models.wallet import (
@@ -26,9 +27,11 @@ __all__ = [
     "AccountBalance",
     "AuthEvent",
     "AuthSession",
+    "AuthThrottle",
     "BankCredit",
     "Base",
     "CreditPayout",
+    "DatabaseMark",
     "DepartmentSettlement",
     "JournalEntry",
     "JournalLine",

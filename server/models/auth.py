@@ -12,7 +12,7 @@ from server.models.kiosk import Kiosk
 
 
 class KioskCredential(Base):
-    """A kiosk holder's password (argon2id) and the counters of the lockout rule."""
+    """A kiosk holder's password (argon2id); the sign-in throttles are in `auth_throttles`."""
 
     __tablename__ = "kiosk_credentials"
 
@@ -23,11 +23,6 @@ class KioskCredential(Base):
     must_change: Mapped[bool] = mapped_column(Boolean, default=True)
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    # Wrong passwords in a row, counted before the hash is checked (see server.auth.accounts).
-    failed_count: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    window_start: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    window_failures: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
@@ -82,6 +77,23 @@ class OtpChallenge(Base):
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (Index("ix_otp_challenges_identifier_created_at", "identifier", "created_at"),)
+
+
+class AuthThrottle(Base):
+    """One throttle's state (server.auth.throttle): hits in the current window, wrong tries in a row, next try.
+
+    The key names what is limited and by what (a keyed hash where it holds a typed SSO ID); `subject` groups the
+    rows of one typed SSO ID, so a password reset by OTP can clear them all."""
+
+    __tablename__ = "auth_throttles"
+
+    key: Mapped[str] = mapped_column(String(96), primary_key=True)
+    subject: Mapped[str | None] = mapped_column(String(64), index=True)
+    window_start: Mapped[datetime] = mapped_column(UtcDateTime)
+    hits: Mapped[int] = mapped_column(Integer, default=0)
+    streak: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
 
 
 class AuthEvent(Base):

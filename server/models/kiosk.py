@@ -30,3 +30,12 @@ class Kiosk(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     __table_args__ = (Index("uq_kiosks_micro_atm_terminal_id", "micro_atm_terminal_id", unique=True),)
+
+class DatabaseMark(Base):
+    """Facts about the database itself; `mode` = production once a production server migrated it (never undone)."""
+
+    __tablename__ = "database_marks"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64))
+    set_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

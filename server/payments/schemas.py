@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
+from server.core.fields import Day, Text
 from server.schemas import OperationId, Paise
 
-FieldValue = Annotated[str, StringConstraints(max_length=200)]
-ServiceCode = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+FieldValue = Annotated[str, Text(200)]
+ServiceCode = Annotated[str, Text(40, min_length=1)]
 
 
 class Strict(BaseModel):
@@ -19,7 +19,7 @@ class Strict(BaseModel):
 
 class FetchIn(Strict):
     service_code: ServiceCode
-    fields: dict[Annotated[str, StringConstraints(max_length=40)], FieldValue] = Field(max_length=10)
+    fields: dict[Annotated[str, Text(40)], FieldValue] = Field(max_length=10)
 
 
 class BillIn(FetchIn):
@@ -27,15 +27,15 @@ class BillIn(FetchIn):
 
 
 class ContactIn(Strict):
-    mobile: Annotated[str, StringConstraints(max_length=20)] | None = None
-    email: Annotated[str, StringConstraints(max_length=254)] | None = None
+    mobile: Annotated[str, Text(20)] | None = None
+    email: Annotated[str, Text(254)] | None = None
 
 
 class MethodIn(Strict):
     type: Literal["wallet", "cheque"]
-    cheque_no: Annotated[str, StringConstraints(max_length=12)] | None = None
-    bank: Annotated[str, StringConstraints(max_length=100)] | None = None
-    date: dt.date | None = None
+    cheque_no: Annotated[str, Text(12)] | None = None
+    bank: Annotated[str, Text(100)] | None = None
+    date: Day | None = None
 
 
 class PayIn(Strict):

@@ -10,6 +10,7 @@ gateway holds the kiosk's money, so the kiosk must get it.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import html
 import json
 import logging
@@ -24,6 +25,7 @@ from sqlalchemy import Engine, bindparam, select, update
 from server.auth.clock import aware
 from server.core.config import Settings
 from server.core.errors import ApiError, Conflict, NotFound
+from server.core.fields import Text
 from server.ledger import LedgerTx, OperationRequest, Sql, credit_kiosk, in_transaction
 from server.wallet.books import (
     SYSTEM_SCOPE,
@@ -106,8 +108,8 @@ class GatewayNotification(BaseModel):
     order_id: Annotated[str, StringConstraints(pattern=r"^RO[0-9A-F]{16}$")]
     status: Literal["success", "failed"]
     amount_paise: Annotated[int, Field(strict=True, gt=0, le=10_000_000_000)]
-    gateway_ref: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    reason: Annotated[str, StringConstraints(max_length=300)] | None = None
+    gateway_ref: Annotated[str, Text(64, min_length=1)]
+    reason: Annotated[str, Text(300)] | None = None
 
 
 class Refills:
@@ -259,7 +261,9 @@ class Refills:
         """Where the operator pays the order: the aggregator's page, or the simulator's (relative) on a demo."""
         if self.settings.gateway_page_url:
             return self.settings.gateway_page_url.replace("{order_id}", order_id)
-        return f"/sim/gateway/orders/{order_id}" if self.settings.mode == "demo" else None
+        if self.settings.mode != "demo":
+            return None
+        return f"/sim/gateway/orders/{order_id}/{sim_page_key(self.settings.gateway_secret, order_id)}"
 
     def expire_due(self) -> int:
         """Orders nobody completed in time (the page was closed): pending → expired."""
@@ -355,6 +359,12 @@ class Refills:
             raise NotFound("no such order", code="unknown_order", field="order_id")
 
 
+def sim_page_key(secret: str, order_id: str) -> str:
+    """The simulated gateway's credential for one order's page, in its address: only the kiosk that made the order
+    is given it (as a real aggregator's page carries a signed session), so nobody else can pay or cancel it."""
+    return hmac.new(secret.encode(), b"simulated gateway page:" + order_id.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 class SimulatedPaymentGateway:
     """Plays the payment gateway in demo mode: a page to pay or fail an order, then a signed notification.
 
@@ -378,6 +388,12 @@ class SimulatedPaymentGateway:
         if row is None:
             raise NotFound("the gateway has no such order", code="unknown_order")
         return row
+
+    def check_key(self, order_id: str, key: str) -> None:
+        """Refuse a page address whose key is not this order's (403), before anything about the order is told."""
+        if not hmac.compare_digest(sim_page_key(self.secret, order_id).encode(), key.encode("utf-8", "replace")):
+            raise ApiError("this payment page address is not valid; start the payment from the kiosk",
+                           code="gateway_page_key_wrong", status=403)
 
     def _payable(self, row: Any) -> bool:
         return bool(row.status == "created" and aware(row.expires_at) > self.now())

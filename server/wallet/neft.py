@@ -24,10 +24,11 @@ from sqlalchemy.exc import IntegrityError
 
 from server.core.config import Settings
 from server.core.errors import Conflict, NotFound
+from server.core.fields import Text
 from server.kiosks import kiosk_id_by_code
 from server.ledger import ACCOUNTS, LedgerTx, OperationRequest, credit_kiosk, in_transaction
 from server.wallet.books import SYSTEM_SCOPE, InvalidInput, bank_credits_t, iso, kiosks_t
-from server.wallet.signatures import BANK_HEADER, bank_key, verify
+from server.wallet.signatures import BANK_HEADER, verify
 
 log = logging.getLogger("emitra.wallet")
 
@@ -46,7 +47,7 @@ class BankCreditNotice(BaseModel):
     amount_paise: Annotated[int, Field(strict=True, gt=0, le=10_000_000_000)]
     ifsc: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{4}0[A-Za-z0-9]{6}$")] | None = None
     mode: Literal["NEFT", "RTGS", "IMPS"] = "NEFT"
-    remitter_name: Annotated[str, StringConstraints(max_length=140, strip_whitespace=True)] | None = None
+    remitter_name: Annotated[str, Text(140, strip=True)] | None = None
     value_date: date | None = None
 
     @field_validator("utr", "ifsc")
@@ -86,7 +87,7 @@ class BankCredits:
 
     # -- arrival ----------------------------------------------------------------------------------------
     def notify(self, raw: bytes, signature: str | None) -> dict[str, Any]:
-        verify(bank_key(self.settings.gateway_secret, self.settings.bank_secret), raw, signature, BANK_HEADER)
+        verify(self.settings.bank_secret, raw, signature, BANK_HEADER)
         try:
             notice = BankCreditNotice.model_validate_json(raw)
         except ValidationError as exc:
@@ -223,51 +224,101 @@ class BankCredits:
 
     # -- statement files --------------------------------------------------------------------------------
     def import_statement(self, text: str) -> dict[str, Any]:
-        """Book every credit line of a bank statement (CSV); each line's outcome is reported.
+        """Book every credit line of a bank statement (CSV) once the whole file is valid; each line's outcome is
+        reported.  One bad line refuses the file (422 statement_invalid, every bad line numbered) and books nothing.
 
         Columns (header row, any order, case-insensitive): utr, account_no, amount (rupees, e.g. 1234.50);
         optional: value_date (YYYY-MM-DD or DD-MM-YYYY or DD/MM/YYYY), mode, remitter_name, ifsc, type
         (lines whose type is DR/debit are skipped).
         """
-        reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-        columns = {(c or "").strip().lower() for c in reader.fieldnames or []}
-        missing = sorted({"utr", "account_no", "amount"} - columns)
-        if missing:
-            raise InvalidInput(
-                "the statement lacks required columns: " + ", ".join(missing),
-                code="statement_columns_missing",
-                field="statement",
-                missing=missing,
-            )
+        lines = read_statement(text)
         results: list[dict[str, Any]] = []
-        for number, raw in enumerate(reader, start=2):
-            if number - 1 > MAX_STATEMENT_LINES:
-                raise InvalidInput("the statement has too many lines", code="statement_too_long", field="statement")
-            row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if isinstance(v, str)}
-            if not any(row.values()):
-                continue
-            if row.get("type", "").upper() in ("DR", "D", "DEBIT"):
+        for number, notice in lines:
+            if notice is None:
                 results.append({"line": number, "result": "skipped", "reason": "debit line"})
-                continue
-            try:
-                notice = BankCreditNotice(
-                    utr=row["utr"],
-                    account_no=row["account_no"],
-                    amount_paise=_paise(row["amount"]),
-                    ifsc=row.get("ifsc") or None,
-                    mode=(row.get("mode") or "NEFT").upper(),
-                    remitter_name=row.get("remitter_name") or None,
-                    value_date=_date(row.get("value_date", "")),
-                )
-            except (ValueError, ValidationError) as exc:
-                reason = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
-                results.append({"line": number, "result": "invalid", "reason": reason})
-                continue
-            results.append({"line": number, **self.receive(notice, "statement")})
+            else:
+                results.append({"line": number, **self.receive(notice, "statement")})
         counts: dict[str, int] = {}
         for r in results:
             counts[r["result"]] = counts.get(r["result"], 0) + 1
         return {"lines": len(results), "counts": counts, "results": results}
+
+
+def read_statement(text: str) -> list[tuple[int, BankCreditNotice | None]]:
+    """Each line of a statement as (line number, credit) — None for a debit line — or InvalidInput naming every
+    line that is not a valid credit (and why)."""
+    # Lines end at LF (CRLF too); a CR anywhere else is an error of the file, never a line break.
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        fieldnames = reader.fieldnames or []
+    except csv.Error as exc:
+        raise _invalid([{"line": 1, "reason": str(exc)}]) from exc
+    columns = {(c or "").strip().lower() for c in fieldnames}
+    missing = sorted({"utr", "account_no", "amount"} - columns)
+    if missing:
+        raise InvalidInput(
+            "the statement lacks required columns: " + ", ".join(missing),
+            code="statement_columns_missing",
+            field="statement",
+            missing=missing,
+        )
+    lines: list[tuple[int, BankCreditNotice | None]] = []
+    errors: list[dict[str, Any]] = []
+    while True:
+        before = reader.line_num
+        try:
+            raw = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a stray CR or quote, a field past the csv module's size limit
+            errors.append({"line": before + 1, "reason": str(exc)})
+            break
+        number = reader.line_num
+        if len(lines) + len(errors) >= MAX_STATEMENT_LINES:
+            raise InvalidInput("the statement has too many lines", code="statement_too_long", field="statement")
+        if None in raw or None in raw.values():
+            if any(raw.values()):
+                errors.append({"line": number, "reason": f"not the {len(fieldnames)} columns of the header"})
+            continue
+        row = {k.strip().lower(): v.strip() for k, v in raw.items() if isinstance(k, str) and isinstance(v, str)}
+        if not any(row.values()):
+            continue
+        if row.get("type", "").upper() in ("DR", "D", "DEBIT"):
+            lines.append((number, None))
+            continue
+        try:
+            notice = BankCreditNotice(
+                utr=row["utr"],
+                account_no=row["account_no"],
+                amount_paise=_paise(row["amount"]),
+                ifsc=row.get("ifsc") or None,
+                mode=(row.get("mode") or "NEFT").upper(),
+                remitter_name=row.get("remitter_name") or None,
+                value_date=_date(row.get("value_date", "")),
+            )
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first.get("loc", ()))
+            errors.append({"line": number, "field": field, "reason": first["msg"]})
+            continue
+        except ValueError as exc:
+            errors.append({"line": number, "reason": str(exc)})
+            continue
+        lines.append((number, notice))
+    if errors:
+        raise _invalid(errors)
+    return lines
+
+
+def _invalid(errors: list[dict[str, Any]]) -> InvalidInput:
+    first = errors[0]
+    return InvalidInput(
+        f"the statement was not booked: line {first['line']}: {first['reason']}"
+        + (f" (and {len(errors) - 1} more line(s))" if len(errors) > 1 else ""),
+        code="statement_invalid",
+        field="statement",
+        errors=errors[:100],
+    )
 
 
 def _known(conn: Connection, notice: BankCreditNotice) -> dict[str, Any] | None:

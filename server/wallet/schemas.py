@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
+from server.core.fields import Text
 from server.schemas import KioskCode, OperationId, Paise
 
 
@@ -21,7 +22,7 @@ class RefillOrderIn(Strict):
 
 class LegacyTransferIn(Strict):
     operation_id: OperationId
-    cug_code: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    cug_code: Annotated[str, Text(64, min_length=1)]
 
 
 class PayoutIn(Strict):
@@ -42,5 +43,5 @@ class SuspenseAssignIn(Strict):
 
 class LegacyLimitIn(Strict):
     limit_paise: Annotated[int, Field(strict=True, ge=0, le=10_000_000_000)]
-    cug_code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{3,31}$")]
-    admin_name: Annotated[str, StringConstraints(min_length=1, max_length=100)] = "Old portal administrator"
+    cug_code: Annotated[str, Text(32, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{3,31}$")]
+    admin_name: Annotated[str, Text(100, min_length=1)] = "Old portal administrator"

@@ -28,9 +28,3 @@ def verify(secret: str, body: bytes, signature: str | None, header: str) -> None
     if not hmac.compare_digest(sign(secret, body).encode(), signature.strip().lower().encode()):
         raise SignatureRefused("the notification's signature does not match its body")
 
-
-def bank_key(gateway_secret: str, bank_secret: str | None) -> str:
-    """The bank's own key, or one derived from the gateway key when no separate key is configured."""
-    if bank_secret:
-        return bank_secret
-    return hmac.new(gateway_secret.encode(), b"emitra bank notifications", hashlib.sha256).hexdigest()

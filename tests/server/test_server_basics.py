@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from server.api.main import create_app
-from server.core.config import InsecureSettingsError, Settings
+from server.core.config import Settings
 from server.core.db import make_engine
 from server.migrate import migrate
 from server.models import Base
@@ -27,22 +24,6 @@ from tests.support.server import ServerProcess
 NOWHERE = "http://127.0.0.1:9"  # departments nobody asks in these tests
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def test_production_mode_refuses_demo_secrets() -> None:
-    with pytest.raises(InsecureSettingsError, match="EMITRA_ADMIN_TOKEN"):
-        Settings(mode="production")
-    strong = {"admin_token": "a" * 32, "secret_key": "b" * 32, "gateway_secret": "c" * 32}
-    assert Settings(mode="production", **strong).mode == "production"
-
-
-def test_the_cli_says_why_it_will_not_start_in_production(tmp_path: Path) -> None:
-    env = {**os.environ, "EMITRA_MODE": "production", "EMITRA_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"}
-    done = subprocess.run(
-        [sys.executable, "-m", "server.cli", "serve"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 2
-    assert "refusing to start in production mode" in done.stderr
 
 
 def test_migrations_match_the_models(database_url: str) -> None:

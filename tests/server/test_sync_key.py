@@ -78,9 +78,10 @@ def test_only_a_ready_operator_session_gets_a_sync_key(auth_server: ServerProces
 
 def test_a_sync_key_outlives_an_idle_session_but_not_its_hours_a_new_key_or_a_password_change(
         auth_server: ServerProcess, auth_clock: ShiftedClock) -> None:
-    token = ready_token(auth_server, "RJ-SYN-0003")
+    ready_token(auth_server, "RJ-SYN-0003")
+    token = ready_token_again(auth_server, "RJ-SYN-0003", machine="PC-1")
     key = sync_key(auth_server, token)
-    other_pc = sync_key(auth_server, token, machine="PC-2")
+    other_pc = sync_key(auth_server, ready_token_again(auth_server, "RJ-SYN-0003", machine="PC-2"), machine="PC-2")
     auth_clock.advance(hours=3)  # the operator went home: the session idled out
     r = call(auth_server, "GET", "/auth/session", token)
     assert r.status_code == 401 and r.json()["error"]["code"] == "session_expired", r.text
@@ -88,7 +89,7 @@ def test_a_sync_key_outlives_an_idle_session_but_not_its_hours_a_new_key_or_a_pa
     assert call(auth_server, "GET", "/payments/not-a-known-id", key).status_code == 404
 
     # A newer key for the same PC ends the older one; another PC's key is untouched.
-    fresh = ready_token_again(auth_server, "RJ-SYN-0003")
+    fresh = ready_token_again(auth_server, "RJ-SYN-0003", machine="PC-1")
     newer = sync_key(auth_server, fresh)
     r = call(auth_server, "GET", "/payments/not-a-known-id", key)
     assert r.status_code == 401 and r.json()["error"]["code"] == "session_expired", r.text
@@ -109,8 +110,37 @@ def test_a_sync_key_outlives_an_idle_session_but_not_its_hours_a_new_key_or_a_pa
         assert r.status_code == 401 and r.json()["error"]["code"] == "session_expired", r.text
 
 
-def ready_token_again(server: ServerProcess, code: str) -> str:
+def ready_token_again(server: ServerProcess, code: str, machine: str | None = None) -> str:
     r = requests.post(server.url + API + "/auth/login", json={"sso_id": contacts(code)[0], "password": PASSWORD},
-                      timeout=30)
+                      headers={"X-Machine-Id": machine} if machine else {}, timeout=30)
     assert r.status_code == 200, r.text
     return str(r.json()["token"])
+
+
+def test_one_sync_key_per_pc_listed_revocable_and_ended_by_logout_if_asked(auth_server: ServerProcess) -> None:
+    ready_token(auth_server, "RJ-SYN-0004")
+    pc1 = ready_token_again(auth_server, "RJ-SYN-0004", machine="PC-1")
+    # The header of the request does not choose the PC: the session's sign-in does.  Twenty asks, one key.
+    keys = [sync_key(auth_server, pc1, machine=f"FORGED-{n}") for n in range(20)]
+    live = [k for k in keys if call(auth_server, "GET", "/payments/not-a-known-id", k).status_code == 404]
+    assert live == keys[-1:]
+    listed = call(auth_server, "GET", "/auth/sync-keys", pc1).json()["sync_keys"]
+    assert [k["machine_id"] for k in listed] == ["PC-1"]
+    for n in (2, 3):
+        sync_key(auth_server, ready_token_again(auth_server, "RJ-SYN-0004", machine=f"PC-{n}"))
+    fourth = call(auth_server, "POST", "/auth/sync-key", ready_token_again(auth_server, "RJ-SYN-0004", machine="PC-4"))
+    assert fourth.status_code == 409 and fourth.json()["error"]["code"] == "sync_key_limit", fourth.text
+    listed = call(auth_server, "GET", "/auth/sync-keys", pc1).json()["sync_keys"]
+    assert sorted(k["machine_id"] for k in listed) == ["PC-1", "PC-2", "PC-3"]
+    # Revocable: the holder ends PC-2's key.
+    pc2_key = next(k["id"] for k in listed if k["machine_id"] == "PC-2")
+    assert call(auth_server, "DELETE", f"/auth/sync-keys/{pc2_key}", pc1).status_code == 200
+    assert call(auth_server, "DELETE", f"/auth/sync-keys/{pc2_key}", pc1).status_code == 404
+    # A plain logout keeps the keys (the night's sync still runs); asked, it ends them all.
+    assert call(auth_server, "POST", "/auth/logout", pc1).status_code == 200
+    pc3 = ready_token_again(auth_server, "RJ-SYN-0004", machine="PC-3")
+    assert len(call(auth_server, "GET", "/auth/sync-keys", pc3).json()["sync_keys"]) == 2
+    assert call(auth_server, "POST", "/auth/logout", pc3, json={"end_sync_keys": True}).status_code == 200
+    assert call(auth_server, "GET", "/payments/not-a-known-id", keys[-1]).status_code == 401
+    pc1 = ready_token_again(auth_server, "RJ-SYN-0004", machine="PC-1")
+    assert call(auth_server, "GET", "/auth/sync-keys", pc1).json()["sync_keys"] == []

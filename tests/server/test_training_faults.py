@@ -9,7 +9,7 @@ import pytest
 from kiosk_app.errors import Refused
 from kiosk_app.training import UNTIL_SWITCHED_OFF, DepartmentFault, FaultSwitch, TrainingDesk
 from server.core.config import DEFAULT_ADMIN_TOKEN
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, production_env
 
 
 def _by_biller(rows: list[DepartmentFault]) -> dict[str, DepartmentFault]:
@@ -60,9 +60,9 @@ def test_an_administrator_token_is_needed(server: ServerProcess) -> None:
 
 def test_only_a_demo_server_lists_or_switches_faults(
         database_url: str, start_server: Callable[..., ServerProcess]) -> None:
-    token = "t" * 32
-    server = start_server(database_url, EMITRA_MODE="production", EMITRA_ADMIN_TOKEN=token,
-                          EMITRA_SECRET_KEY="s" * 32, EMITRA_GATEWAY_SECRET="g" * 32)
+    env = production_env()
+    token = env["EMITRA_ADMIN_TOKEN"]
+    server = start_server(database_url, **env)
     desk = TrainingDesk(server.url, token)
     try:
         for call in (desk.departments, lambda: desk.switch("discom", FaultSwitch("timeout"))):

@@ -21,7 +21,7 @@ from server.wallet.calendar import BankCalendar
 from server.wallet.credit import CreditEvent, credit_state, interest_for
 from tests.support.auth import ShiftedClock
 from tests.support.server import ServerProcess
-from tests.support.wallet import LONG_SESSIONS, WalletKiosk, error, op
+from tests.support.wallet import LONG_SESSIONS, WalletKiosk, error, op, sim_page
 
 IST = ZoneInfo("Asia/Kolkata")
 FRI = date(2026, 11, 13)  # the Friday before the 2nd Saturday of November 2026
@@ -219,7 +219,7 @@ def test_overdue_credit_accrues_interest_and_fund_payout_pays_interest_first(
         )["order"]
         assert order["purpose"] == "payout"
         done = credit_server.http.post(
-            f"{credit_server.url}/sim/gateway/orders/{order['order_id']}/complete",
+            sim_page(credit_server, order["order_id"]) + "/complete",
             json={"outcome": "success"},
             timeout=30,
         ).json()

@@ -15,7 +15,7 @@ from server.core.db import make_engine
 from server.core.errors import ApiError
 from server.migrate import migrate
 from server.wallet.gateway import Refills
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, production_secrets
 from tests.support.wallet import WalletKiosk
 
 
@@ -40,8 +40,7 @@ def test_an_order_carries_the_configured_aggregator_page(
 def test_a_production_server_without_an_aggregator_refuses_gateway_orders_before_anything_is_written(
         tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'server.sqlite3'}"
-    settings = Settings(database_url=url, mode="production", admin_token="a" * 32, secret_key="b" * 32,
-                        gateway_secret="c" * 32)
+    settings = Settings(database_url=url, mode="production", **production_secrets())
     migrate(settings)
     engine = make_engine(url)
     refills = Refills(engine, settings, lambda: datetime.now(UTC), credit=None)  # type: ignore[arg-type]

@@ -19,7 +19,7 @@ from server.migrate import migrate
 from server.wallet.credit import interest_for
 from tests.support.auth import ShiftedClock
 from tests.support.server import ServerProcess
-from tests.support.wallet import LONG_SESSIONS, WalletKiosk, error, op
+from tests.support.wallet import LONG_SESSIONS, WalletKiosk, error, op, sim_page
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +75,7 @@ def payout_order(kiosk: WalletKiosk, amount: int, operation_id: str | None = Non
 
 
 def complete(server: ServerProcess, order_id: str, **body: object) -> dict[str, Any]:
-    r = requests.post(f"{server.url}/sim/gateway/orders/{order_id}/complete", json=body, timeout=30)
+    r = requests.post(sim_page(server, order_id) + "/complete", json=body, timeout=30)
     assert r.status_code == 200, r.text
     return dict(r.json())
 
@@ -111,7 +111,7 @@ def test_open_payout_orders_are_listed_until_paid_failed_or_expired(
     assert [o["order_id"] for o in page["open_orders"]] == [second["order_id"], first["order_id"]]  # newest first
     listed = page["open_orders"][1]
     assert listed == {**first, "status": "created", "breakdown": None}
-    assert listed["purpose"] == "payout" and listed["payment_url"] == f"/sim/gateway/orders/{first['order_id']}"
+    assert listed["purpose"] == "payout" and sim_page(payout_server, first["order_id"]).endswith(listed["payment_url"])
     assert page["outstanding_paise"] == 5_000_00  # an order moves no money
     assert len(open_ids(other)) == 1 and first["order_id"] not in open_ids(other)
 

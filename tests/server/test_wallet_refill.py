@@ -27,6 +27,7 @@ from tests.support.wallet import (
     gateway_notify,
     op,
     sign,
+    sim_page,
 )
 
 
@@ -75,7 +76,7 @@ def order(
 
 
 def sim(server: ServerProcess, order_id: str, **body: object) -> requests.Response:
-    return requests.post(f"{server.url}/sim/gateway/orders/{order_id}/complete", json=body, timeout=30)
+    return requests.post(sim_page(server, order_id) + "/complete", json=body, timeout=30)
 
 
 # -- net banking / aggregator ---------------------------------------------------------------------------
@@ -88,7 +89,7 @@ def test_gateway_refill_credits_once_and_replays_change_nothing(kiosk: WalletKio
     assert error(too_small) == (422, "amount_out_of_range") and too_small.json()["error"]["field"] == "amount_paise"
     operation_id = op()
     first = order(kiosk, 50_000_00, operation_id, "aggregator")
-    assert first["status"] == "created" and first["payment_url"].endswith(first["order_id"])
+    assert first["status"] == "created" and sim_page(kiosk.server, first["order_id"]).endswith(first["payment_url"])
     assert order(kiosk, 50_000_00, operation_id, "aggregator")["order_id"] == first["order_id"]
     changed = kiosk.call(
         "POST",
@@ -283,28 +284,33 @@ def test_a_bank_statement_file_books_each_utr_once_by_api_and_cli(
         f"2026-11-25,ICICN52026112500012,{b},99.99,Someone,RTGS,CR\n"
         "25/11/2026,ICICN52026112500013,224400000000,10.00,Nobody,IMPS,CR\n"  # no such kiosk → suspense
         f"25-11-2026,ICICN52026112500011,{a},2500.50,Repeated Line,NEFT,CR\n"  # same UTR twice in the file
-        f"25-11-2026,ICICN52026112500014,{a},12.345,Bad Amount,NEFT,CR\n"
         f"25-11-2026,ICICN52026112500015,{a},50.00,Bank Charges,NEFT,DR\n"
     )
+    # One bad line refuses the whole file, numbered, before anything is booked.
+    bad_amount = csv_text + f"25-11-2026,ICICN52026112500014,{a},12.345,Bad Amount,NEFT,CR\n"
+    r = refill_server.admin(
+        "POST", "/wallet/bank-statements", data=bad_amount.encode(), headers={"Content-Type": "text/csv"}
+    )
+    assert error(r) == (422, "statement_invalid") and r.json()["error"]["errors"][0]["line"] == 8, r.text
+    assert kiosk.wallet == 1_000_00 and other.wallet == 0
     r = refill_server.admin(
         "POST", "/wallet/bank-statements", data=csv_text.encode(), headers={"Content-Type": "text/csv"}
     )
     assert r.status_code == 200, r.text
-    assert r.json()["counts"] == {"duplicate": 2, "credited": 2, "suspense": 1, "invalid": 1, "skipped": 1}
+    assert r.json()["counts"] == {"duplicate": 2, "credited": 2, "suspense": 1, "skipped": 1}
     assert [x["result"] for x in r.json()["results"]] == [
         "duplicate",
         "credited",
         "credited",
         "suspense",
         "duplicate",
-        "invalid",
         "skipped",
     ]
     assert kiosk.wallet == 1_000_00 + 2_500_50 and other.wallet == 99_99
     again = refill_server.admin(
         "POST", "/wallet/bank-statements", data=csv_text.encode(), headers={"Content-Type": "text/csv"}
     ).json()["counts"]
-    assert again == {"duplicate": 5, "invalid": 1, "skipped": 1}
+    assert again == {"duplicate": 5, "skipped": 1}
     bad = refill_server.admin("POST", "/wallet/bank-statements", data=b"utr,amount\nX,1\n")
     assert error(bad) == (422, "statement_columns_missing") and bad.json()["error"]["missing"] == ["account_no"]
 
@@ -320,5 +326,31 @@ def test_a_bank_statement_file_books_each_utr_once_by_api_and_cli(
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert "1 credited" in done.stdout and "5 duplicate" in done.stdout and "1 invalid" in done.stdout
+    assert "1 credited" in done.stdout and "5 duplicate" in done.stdout
     assert other.wallet == 99_99 + 1_00
+    file.write_text(bad_amount, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", "import-bank-statement", str(file)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 2 and "line 8: amount must be rupees" in done.stderr, done.stderr
+
+
+def test_the_simulated_gateway_page_needs_the_key_only_the_kiosk_was_given(kiosk: WalletKiosk) -> None:
+    made = order(kiosk, 1_000_00)
+    url = kiosk.server.url
+    assert made["payment_url"] == sim_page(kiosk.server, made["order_id"])[len(url):]
+    forged = f"{url}/sim/gateway/orders/{made['order_id']}"
+    for method, address, kwargs in [
+        ("GET", forged, {}),
+        ("POST", forged, {"data": {"outcome": "success"}}),
+        ("POST", forged + "/complete", {"json": {"outcome": "success", "amount_paise": 99_00_000}}),
+        ("POST", forged + "/0123456789abcdef0123456789abcdef/complete", {"json": {"outcome": "failed"}}),
+        ("GET", forged + "/0123456789abcdef0123456789abcdef", {}),
+    ]:
+        r = requests.request(method, address, timeout=30, **kwargs)
+        assert r.status_code in (403, 404, 405), (method, address, r.status_code, r.text)
+    assert kiosk.ok("GET", f"/wallet/refill/orders/{made['order_id']}")["status"] == "created"
+    assert kiosk.wallet == 0
+    page = requests.get(url + made["payment_url"], timeout=30)
+    assert page.status_code == 200 and "Pay ₹1,000.00" in page.text

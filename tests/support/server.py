@@ -27,6 +27,16 @@ from tests.support.pgcluster import free_port
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def production_secrets() -> dict[str, str]:
+    """Settings keyword arguments of a production server's secrets: each its own, long and random."""
+    return {name: secrets.token_urlsafe(32) for name in ("admin_token", "secret_key", "gateway_secret", "bank_secret")}
+
+
+def production_env() -> dict[str, str]:
+    """The same as a production server's environment (EMITRA_MODE and the four secrets)."""
+    return {"EMITRA_MODE": "production", **{f"EMITRA_{k.upper()}": v for k, v in production_secrets().items()}}
+
+
 class ServerProcess:
     def __init__(self, database_url: str, *, log_path: Path, env: dict[str, str] | None = None) -> None:
         self.database_url = database_url

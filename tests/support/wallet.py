@@ -14,6 +14,7 @@ from typing import Any
 import requests
 
 from server.core.config import DEFAULT_GATEWAY_SECRET
+from server.wallet.gateway import sim_page_key
 from tests.support.auth import contacts, issue_password
 from tests.support.server import ServerProcess, terminal_of
 
@@ -98,6 +99,11 @@ class WalletKiosk:
     @property
     def wallet(self) -> int:
         return int(self.balance["wallet_balance_paise"])
+
+
+def sim_page(server: ServerProcess, order_id: str) -> str:
+    """The simulated gateway's page of an order, with its key (as the order's payment_url gives it)."""
+    return f"{server.url}/sim/gateway/orders/{order_id}/{sim_page_key(DEFAULT_GATEWAY_SECRET, order_id)}"
 
 
 def error(r: requests.Response) -> tuple[int, str]:

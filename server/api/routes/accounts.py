@@ -14,6 +14,7 @@ from server.auth.accounts import holder_by_code
 from server.auth.audit import events_t
 from server.auth.clock import aware
 from server.auth.messages import mask, messages_t
+from server.core.fields import PathName, Text
 
 router = APIRouter(tags=["admin"], dependencies=[AdminDep])
 
@@ -27,7 +28,7 @@ class KioskStatusIn(BaseModel):
 
 
 @router.post("/kiosks/{kiosk_code}/password")
-def issue_password(kiosk_code: str, accounts: AccountsDep, engine: EngineDep,
+def issue_password(kiosk_code: PathName, accounts: AccountsDep, engine: EngineDep,
                    ctx: RequestContextDep) -> dict[str, Any]:
     """Send a first (or reset) password by SMS and e-mail; it only allows setting a new one."""
     with engine.begin() as conn:
@@ -40,7 +41,7 @@ def issue_password(kiosk_code: str, accounts: AccountsDep, engine: EngineDep,
 
 
 @router.put("/kiosks/{kiosk_code}/status")
-def set_kiosk_status(kiosk_code: str, data: KioskStatusIn, engine: EngineDep,
+def set_kiosk_status(kiosk_code: PathName, data: KioskStatusIn, engine: EngineDep,
                      ctx: RequestContextDep) -> dict[str, Any]:
     with engine.begin() as conn:
         holder = holder_by_code(conn, kiosk_code)
@@ -52,8 +53,8 @@ def set_kiosk_status(kiosk_code: str, data: KioskStatusIn, engine: EngineDep,
 @router.get("/messages")
 def outbound_messages(
     engine: EngineDep,
-    to: Annotated[str | None, Query(max_length=254)] = None,
-    kiosk_code: Annotated[str | None, Query(max_length=32)] = None,
+    to: Annotated[Annotated[str, Text(254)] | None, Query()] = None,
+    kiosk_code: Annotated[Annotated[str, Text(32)] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     """The simulated SMS / e-mail gateway's messages, newest first (the demo reads OTPs here)."""
@@ -74,7 +75,7 @@ def outbound_messages(
 @router.get("/auth-events")
 def auth_events(
     engine: EngineDep,
-    kiosk_code: Annotated[str | None, Query(max_length=32)] = None,
+    kiosk_code: Annotated[Annotated[str, Text(32)] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """The auth audit log, newest first."""

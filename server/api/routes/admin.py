@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from server.api.deps import AccountsDep, AdminDep, EngineDep, RequestContextDep
 from server.auth.accounts import holder_by_id
 from server.core.errors import ApiError, NotFound
+from server.core.fields import PathName
 from server.kiosks import create_kiosk, kiosk_id_by_code
 from server.ledger import (
     LedgerTx,
@@ -91,7 +92,7 @@ def add_kiosks(batch: KioskBatchIn, engine: EngineDep, accounts: AccountsDep, ct
 
 
 @router.post("/kiosks/{kiosk_code}/adjustments")
-def adjust_wallet(kiosk_code: str, item: AdjustmentIn, engine: EngineDep) -> dict[str, Any]:
+def adjust_wallet(kiosk_code: PathName, item: AdjustmentIn, engine: EngineDep) -> dict[str, Any]:
     response, replayed = in_transaction(engine, lambda tx: _adjust(tx, kiosk_code, item))
     return {**response, "replayed": replayed}
 
@@ -122,7 +123,7 @@ def adjust_batch(batch: AdjustmentBatchIn, engine: EngineDep) -> dict[str, Any]:
 
 
 @router.get("/kiosks/{kiosk_code}/balance")
-def kiosk_balance(kiosk_code: str, engine: EngineDep) -> BalancePublic:
+def kiosk_balance(kiosk_code: PathName, engine: EngineDep) -> BalancePublic:
     with engine.connect() as conn:
         kiosk_id_by_code(conn, kiosk_code)
         b = read_kiosk_balances(conn, kiosk_code)
@@ -136,7 +137,7 @@ def kiosk_balance(kiosk_code: str, engine: EngineDep) -> BalancePublic:
 
 
 @router.get("/operations/{operation_id}")
-def admin_operation(operation_id: str, engine: EngineDep) -> dict[str, Any]:
+def admin_operation(operation_id: PathName, engine: EngineDep) -> dict[str, Any]:
     with engine.connect() as conn:
         row = conn.execute(
             select(operations_t.c.kind, operations_t.c.response, operations_t.c.created_at).where(

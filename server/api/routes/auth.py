@@ -14,6 +14,7 @@ from server.auth.schemas import (
     ForgotSsoIdIn,
     LoginIn,
     LoginPublic,
+    LogoutIn,
     NextStep,
     OtpChallengePublic,
     ResendOtpIn,
@@ -21,10 +22,13 @@ from server.auth.schemas import (
     SessionPublic,
     SsoIdsPublic,
     StatusPublic,
+    SyncKeyInfo,
     SyncKeyPublic,
+    SyncKeysPublic,
     VerifyOtpIn,
 )
 from server.core.config import Settings
+from server.core.fields import RowId
 
 router = APIRouter(tags=["auth"])
 
@@ -75,19 +79,36 @@ def session_status(session: CurrentSession, settings: SettingsDep) -> SessionPub
 
 
 @router.post("/logout")
-def logout(session: CurrentSession, accounts: AccountsDep, ctx: RequestContextDep) -> StatusPublic:
-    accounts.logout(ctx, session)
+def logout(session: CurrentSession, accounts: AccountsDep, ctx: RequestContextDep,
+           data: LogoutIn | None = None) -> StatusPublic:
+    """End this session; with `end_sync_keys`, every day-end sync key of the kiosk too (else they are kept)."""
+    accounts.logout(ctx, session, end_sync_keys=data is not None and data.end_sync_keys)
     return StatusPublic(status="logged_out", message="Signed out.")
 
 
 @router.post("/sync-key")
 def sync_key(kiosk: CurrentKiosk, accounts: AccountsDep, ctx: RequestContextDep) -> SyncKeyPublic:
-    """A day-end sync key for this PC (X-Machine-Id): it may only push the outbox and read those operations.
+    """A day-end sync key for the PC this session signed in from: it may only push the outbox and read those
+    operations.
 
-    No idle expiry; it ends after `sync_key_hours`, when a newer key is issued to the same PC, or with every
-    other session of the kiosk when the password changes."""
+    No idle expiry; it ends after `sync_key_hours`, when a newer key is issued to the same PC, when ended
+    (DELETE /sync-keys/{id}, or logout with end_sync_keys), or with every other session of the kiosk when the
+    password changes. A kiosk has at most `sync_keys_per_kiosk` (409 sync_key_limit)."""
     key = accounts.issue_sync_key(ctx, kiosk.kiosk_id, kiosk.sso_id, kiosk.session_id)
     return SyncKeyPublic(sync_key=key.token, expires_at=key.expires_at)
+
+
+@router.get("/sync-keys")
+def list_sync_keys(kiosk: CurrentKiosk, accounts: AccountsDep, ctx: RequestContextDep) -> SyncKeysPublic:
+    """The kiosk's live day-end sync keys: which PC, when issued, until when, last used."""
+    return SyncKeysPublic(sync_keys=[SyncKeyInfo(**k) for k in accounts.sync_keys(ctx, kiosk.kiosk_id)])
+
+
+@router.delete("/sync-keys/{key_id}")
+def end_sync_key(key_id: RowId, kiosk: CurrentKiosk, accounts: AccountsDep, ctx: RequestContextDep) -> StatusPublic:
+    """End one day-end sync key of the kiosk (a PC given away, a key that should not exist)."""
+    accounts.end_sync_key(ctx, kiosk.kiosk_id, kiosk.sso_id, kiosk.session_id, key_id)
+    return StatusPublic(status="sync_key_ended", message="The day-end sync key was ended.")
 
 
 @router.post("/password")

@@ -13,6 +13,7 @@ from server.billers import BillerTimeout
 from server.billers.departments import SimulatedDepartmentsAdmin
 from server.core.config import Settings
 from server.core.errors import ApiError, NotFound
+from server.core.fields import PathName
 from server.payments import Payments
 from server.payments.schemas import ChequeStatusIn, FaultIn
 from server.payments.settlement import Settlements
@@ -55,7 +56,7 @@ def list_billers(request: Request, settings: SettingsDep) -> dict[str, Any]:
 
 
 @router.put("/billers/{biller}/fault")
-def switch_fault(biller: str, body: FaultIn, request: Request, settings: SettingsDep) -> Any:
+def switch_fault(biller: PathName, body: FaultIn, request: Request, settings: SettingsDep) -> Any:
     """Demo and training only: make a simulated department time out, decline, answer slowly or lose answers."""
     departments = _simulated(settings, "faults can be switched")
     payments: Payments = request.app.state.payments
@@ -93,6 +94,6 @@ def settlement_report(biller: str, business_date: date, request: Request) -> dic
 
 
 @router.post("/cheques/{txn_id}")
-def settle_cheque(txn_id: str, body: ChequeStatusIn, request: Request) -> dict[str, Any]:
+def settle_cheque(txn_id: PathName, body: ChequeStatusIn, request: Request) -> dict[str, Any]:
     payments: Payments = request.app.state.payments
     return payments.set_cheque_status(txn_id, body.status)

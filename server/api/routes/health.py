@@ -22,13 +22,10 @@ def health(engine: EngineDep, settings: SettingsDep, request: Request) -> Any:
         database = "ok"
     except Exception:  # the environment's fault: report it, don't crash
         database = "unreachable"
-    body = {
-        "status": "ok" if database == "ok" else "degraded",
-        "database": database,
-        "version": __version__,
-        "mode": settings.mode,
-        # What this process last heard from each department (no call is made here): when, how fast, and
-        # the last problem; never a key.
-        "departments": [d.reachability() for _, d in sorted(request.app.state.payments.billers.items())],
-    }
+    body: dict[str, Any] = {"status": "ok" if database == "ok" else "degraded", "database": database}
+    if settings.shows_details:
+        body |= {"version": __version__, "mode": settings.mode}
+    # What this process last heard from each department (no call is made here): when, how fast, and the last
+    # problem; never a key.
+    body["departments"] = [d.reachability() for _, d in sorted(request.app.state.payments.billers.items())]
     return JSONResponse(body, status_code=200 if database == "ok" else 503)

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from server.api.deps import CurrentKiosk, SyncKiosk
+from server.core.fields import PathName
 from server.payments import BillRequest, Payments, PayRequest, normalise_mobile
 from server.payments.schemas import PayBatchIn, PayIn
 
@@ -64,7 +65,7 @@ async def pay_batch(body: PayBatchIn, request: Request, kiosk: SyncKiosk) -> dic
 
 
 @router.get("/{operation_id}")
-async def payment_status(operation_id: str, request: Request, kiosk: SyncKiosk) -> dict[str, Any]:
+async def payment_status(operation_id: PathName, request: Request, kiosk: SyncKiosk) -> dict[str, Any]:
     """The payment's state now; an unfinished one is first asked of its department."""
     answer: dict[str, Any] = await run_in_threadpool(_payments(request).by_operation, kiosk.kiosk_id, operation_id)
     return answer

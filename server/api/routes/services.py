@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from server.api.deps import CurrentKiosk
 from server.catalog import Catalog
 from server.core.errors import NotFound
+from server.core.fields import PathName, Text
 from server.payments import Payments
 from server.payments.schemas import FetchIn
 
@@ -45,9 +46,9 @@ def catalog(
 def search(
     request: Request,
     _kiosk: CurrentKiosk,
-    q: Annotated[str, Query(max_length=100)] = "",
-    category: Annotated[str | None, Query(max_length=40)] = None,
-    department: Annotated[str | None, Query(max_length=40)] = None,
+    q: Annotated[str, Query(), Text(100)] = "",
+    category: Annotated[Annotated[str, Text(40)] | None, Query()] = None,
+    department: Annotated[Annotated[str, Text(40)] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> dict[str, Any]:
     cat = _catalog(request)
@@ -56,7 +57,7 @@ def search(
 
 
 @router.get("/catalog/services/{code}")
-def service(code: str, request: Request, _kiosk: CurrentKiosk) -> dict[str, Any]:
+def service(code: PathName, request: Request, _kiosk: CurrentKiosk) -> dict[str, Any]:
     found = _catalog(request).services.get(code)
     if found is None:
         raise NotFound("no such service in the catalog", code="unknown_service")

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from server.api.deps import CurrentKiosk, EngineDep, SettingsDep
 from server.core.errors import ApiError
+from server.core.fields import Day, PathName, RowId
 from server.ledger import KioskBalances, read_kiosk_balances
 from server.schemas import BalancePublic
 from server.wallet import Wallet
@@ -101,7 +102,7 @@ async def create_refill_order(body: RefillOrderIn, kiosk: CurrentKiosk, request:
 
 
 @router.get("/refill/orders/{order_id}")
-async def refill_order(order_id: str, kiosk: CurrentKiosk, request: Request) -> dict[str, Any]:
+async def refill_order(order_id: PathName, kiosk: CurrentKiosk, request: Request) -> dict[str, Any]:
     order: dict[str, Any] = await run_in_threadpool(_wallet(request).refills.order, kiosk.kiosk_id, order_id)
     return order
 
@@ -157,9 +158,9 @@ def wallet_statement(
     request: Request,
     engine: EngineDep,
     from_date: Annotated[
-        date | None, Query(alias="from", description="first IST business date (default today)")
+        Day | None, Query(alias="from", description="first IST business date (default today)")
     ] = None,
-    to_date: Annotated[date | None, Query(alias="to", description="last IST business date (default today)")] = None,
+    to_date: Annotated[Day | None, Query(alias="to", description="last IST business date (default today)")] = None,
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> dict[str, Any] | Response:
     """Every line on the wallet and the credit line with running balances; `format=csv` downloads it."""
@@ -178,14 +179,14 @@ def wallet_statement(
 def reconcile_report(
     kiosk: CurrentKiosk,
     request: Request,
-    day: Annotated[date | None, Query(alias="date", description="IST business date (default today)")] = None,
+    day: Annotated[Day | None, Query(alias="date", description="IST business date (default today)")] = None,
 ) -> dict[str, Any]:
     """The day's payments, failed and pending first; select one and Verify it."""
     return _wallet(request).reconcile.report(kiosk.kiosk_id, _today(request, day))
 
 
 @router.post("/reconcile/payments/{payment_id}/verify")
-def reconcile_verify(payment_id: int, kiosk: CurrentKiosk, request: Request) -> dict[str, Any]:
+def reconcile_verify(payment_id: RowId, kiosk: CurrentKiosk, request: Request) -> dict[str, Any]:
     """Ask the department for the final status; a failed bill is reversed to the wallet once. Idempotent."""
     return _wallet(request).reconcile.verify(kiosk.kiosk_id, payment_id)
 
@@ -194,7 +195,7 @@ def reconcile_verify(payment_id: int, kiosk: CurrentKiosk, request: Request) -> 
 def day_end_report(
     kiosk: CurrentKiosk,
     request: Request,
-    day: Annotated[date | None, Query(alias="date", description="IST business date (default today)")] = None,
+    day: Annotated[Day | None, Query(alias="date", description="IST business date (default today)")] = None,
 ) -> dict[str, Any]:
     """Collections by service and method, reversals, refills, balances and outstanding, for printing."""
     return _wallet(request).day_end.report(kiosk.kiosk_id, kiosk.kiosk_code, _today(request, day))
@@ -230,16 +231,19 @@ async def bank_notification(request: Request) -> dict[str, Any]:
 simulator = APIRouter(tags=["simulator"], include_in_schema=False)
 
 
-@simulator.get("/orders/{order_id}", response_class=HTMLResponse)
-def gateway_page(order_id: str, request: Request, settings: SettingsDep) -> HTMLResponse:
+@simulator.get("/orders/{order_id}/{key}", response_class=HTMLResponse)
+def gateway_page(order_id: PathName, key: PathName, request: Request, settings: SettingsDep) -> HTMLResponse:
     ensure_demo(settings)
-    return HTMLResponse(_wallet(request).gateway.page(order_id))
+    gateway = _wallet(request).gateway
+    gateway.check_key(order_id, key)
+    return HTMLResponse(gateway.page(order_id))
 
 
-@simulator.post("/orders/{order_id}", response_class=HTMLResponse)
-async def gateway_page_submit(order_id: str, request: Request) -> HTMLResponse:
+@simulator.post("/orders/{order_id}/{key}", response_class=HTMLResponse)
+async def gateway_page_submit(order_id: PathName, key: PathName, request: Request) -> HTMLResponse:
     wallet = _wallet(request)
     ensure_demo(wallet.settings)
+    wallet.gateway.check_key(order_id, key)
     outcome = parse_qs((await request.body()).decode("utf-8", "replace")).get("outcome", [""])[0]
     if outcome not in ("success", "failed"):
         raise ApiError("choose Pay or Cancel", code="invalid_outcome", status=422, field="outcome")
@@ -248,10 +252,12 @@ async def gateway_page_submit(order_id: str, request: Request) -> HTMLResponse:
     return HTMLResponse(page)
 
 
-@simulator.post("/orders/{order_id}/complete")
-def gateway_complete(order_id: str, body: SimCompleteIn, request: Request) -> dict[str, Any]:
+@simulator.post("/orders/{order_id}/{key}/complete")
+def gateway_complete(order_id: PathName, key: PathName, body: SimCompleteIn, request: Request) -> dict[str, Any]:
     """For tests and demos: pay or fail an order (optionally confirming another amount); returns the signed
-    notification and what delivering it did, so it can be replayed or tampered with."""
+    notification and what delivering it did, so it can be replayed or tampered with. Under the order's page
+    address, so it needs the same key."""
     wallet = _wallet(request)
     ensure_demo(wallet.settings)
+    wallet.gateway.check_key(order_id, key)
     return wallet.gateway.complete(order_id, body.outcome, body.amount_paise, deliver=body.deliver)

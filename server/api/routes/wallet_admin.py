@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from server.api.deps import AdminDep, EngineDep, SettingsDep
 from server.core.errors import ApiError
+from server.core.fields import PathName
 from server.kiosks import kiosk_id_by_code
 from server.wallet import Wallet
 from server.wallet.schemas import LegacyLimitIn, SuspenseAssignIn
@@ -43,13 +44,13 @@ def suspense_credits(request: Request) -> dict[str, Any]:
 
 
 @router.post("/wallet/suspense/{utr}/assign")
-def assign_suspense(utr: str, body: SuspenseAssignIn, request: Request) -> dict[str, Any]:
+def assign_suspense(utr: PathName, body: SuspenseAssignIn, request: Request) -> dict[str, Any]:
     """Credit a suspense credit to a kiosk's wallet; a credit is assigned once (409 not_in_suspense after)."""
     return _wallet(request).bank.assign(utr, body.kiosk_code)
 
 
 @router.get("/wallet/kiosks/{kiosk_code}/payout")
-def kiosk_credit(kiosk_code: str, request: Request, engine: EngineDep) -> dict[str, Any]:
+def kiosk_credit(kiosk_code: PathName, request: Request, engine: EngineDep) -> dict[str, Any]:
     """A kiosk's outstanding, due dates and interest, and its payout orders still waiting for the bank
     (`open_orders`, newest first), as its Fund Payout page shows them."""
     with engine.connect() as conn:
@@ -60,7 +61,7 @@ def kiosk_credit(kiosk_code: str, request: Request, engine: EngineDep) -> dict[s
 
 @router.put("/wallet/legacy-portal/{old_emitra_id}")
 def set_legacy_limit(
-    old_emitra_id: str, body: LegacyLimitIn, request: Request, engine: EngineDep, settings: SettingsDep
+    old_emitra_id: PathName, body: LegacyLimitIn, request: Request, engine: EngineDep, settings: SettingsDep
 ) -> dict[str, Any]:
     """Demo and training only: the simulated old portal's limit for an old eMitra ID, and a CUG code for it."""
     if settings.mode != "demo":
