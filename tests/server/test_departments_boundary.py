@@ -110,4 +110,8 @@ def test_every_payment_ends_exactly_once_on_both_sides_whatever_the_line_or_the_
         reference = f["bills"][0]["reference"]
         assert [p["result"] for p in held if p["reference"] == reference] == ["success"], reference
     assert b.kiosk.wallet == 1_00_000_00 - sum(f["total_paise"] for f in final.values())
+    # What the server last heard from each department, for its operators (never a key).
+    seen = {d["biller"]: d for d in b.server.admin("GET", "/departments").json()["departments"]}
+    assert seen["discom"]["last_answer_at"] and seen["discom"]["last_latency_ms"] is not None
+    assert "secret" not in str(seen)
     assert b.server.audit() == []

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from server.api.deps import AdminDep, SettingsDep
+from server.api.routes.health import reachability
 from server.billers import BillerTimeout
 from server.billers.departments import SimulatedDepartmentsAdmin
 from server.core.config import Settings
@@ -64,6 +65,12 @@ def switch_fault(biller: PathName, body: FaultIn, request: Request, settings: Se
         raise NotFound(f"no biller {biller}", code="unknown_biller")
     departments.call("PUT", f"/faults/{biller}", json=body.model_dump())
     return {"biller": biller, **body.model_dump()}
+
+
+@router.get("/departments")
+def departments(request: Request) -> dict[str, Any]:
+    """What this server process last heard from each department: when, how fast, the last problem (no key)."""
+    return {"departments": reachability(request)}
 
 
 @router.post("/billers/{biller}/settlements")

@@ -24,8 +24,11 @@ def health(engine: EngineDep, settings: SettingsDep, request: Request) -> Any:
         database = "unreachable"
     body: dict[str, Any] = {"status": "ok" if database == "ok" else "degraded", "database": database}
     if settings.shows_details:
-        body |= {"version": __version__, "mode": settings.mode}
-    # What this process last heard from each department (no call is made here): when, how fast, and the last
-    # problem; never a key.
-    body["departments"] = [d.reachability() for _, d in sorted(request.app.state.payments.billers.items())]
+        # What this process last heard from each department (no call is made here): when, how fast, and the
+        # last problem; never a key. Always at GET /api/v1/admin/departments.
+        body |= {"version": __version__, "mode": settings.mode, "departments": reachability(request)}
     return JSONResponse(body, status_code=200 if database == "ok" else 503)
+
+
+def reachability(request: Request) -> list[dict[str, Any]]:
+    return [d.reachability() for _, d in sorted(request.app.state.payments.billers.items())]
