@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,7 +13,7 @@ from server.billers import BillerTimeout
 from server.billers.departments import SimulatedDepartmentsAdmin
 from server.core.config import Settings
 from server.core.errors import ApiError, NotFound
-from server.core.fields import PathName
+from server.core.fields import Day, PathName
 from server.payments import Payments
 from server.payments.schemas import ChequeStatusIn, FaultIn
 from server.payments.settlement import Settlements
@@ -74,7 +73,7 @@ def departments(request: Request) -> dict[str, Any]:
 
 
 @router.post("/billers/{biller}/settlements")
-async def import_settlement(biller: str, request: Request) -> dict[str, Any]:
+async def import_settlement(biller: PathName, request: Request) -> dict[str, Any]:
     """A department's signed settlement file (the bytes as it sent them): verified whole, then imported once."""
     data = await request.body()
     settlements: Settlements = request.app.state.settlements
@@ -82,7 +81,7 @@ async def import_settlement(biller: str, request: Request) -> dict[str, Any]:
 
 
 @router.post("/billers/{biller}/settlements/{business_date}/fetch")
-def fetch_settlement(biller: str, business_date: date, request: Request) -> dict[str, Any]:
+def fetch_settlement(biller: PathName, business_date: Day, request: Request) -> dict[str, Any]:
     """Ask the department for its settlement file of a business date (IST) and import it."""
     settlements: Settlements = request.app.state.settlements
     try:
@@ -94,7 +93,7 @@ def fetch_settlement(biller: str, business_date: date, request: Request) -> dict
 
 
 @router.get("/billers/{biller}/settlements/{business_date}")
-def settlement_report(biller: str, business_date: date, request: Request) -> dict[str, Any]:
+def settlement_report(biller: PathName, business_date: Day, request: Request) -> dict[str, Any]:
     """What an imported settlement file came to: counts per finding, and the lines for an administrator."""
     settlements: Settlements = request.app.state.settlements
     return settlements.report(biller, business_date)
