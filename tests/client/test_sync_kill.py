@@ -57,6 +57,13 @@ class HeadlessKiosk:
                 return proc
         raise AssertionError(f"the sync ended early: rc={proc.wait()}")
 
+    def next_batch_in_flight(self, proc: subprocess.Popen[str]) -> None:
+        """Wait until the sync has marked its next batch as sent (its fate unknown until the server is asked)."""
+        deadline = time.monotonic() + 30
+        while self.counts()[OutboxState.SENDING] == 0:
+            assert proc.poll() is None and time.monotonic() < deadline, "the sync ended before its next batch"
+            time.sleep(0.001)
+
     def sync_to_the_end(self, tries: int = 3) -> str:
         out = ""
         for _ in range(tries):
@@ -78,8 +85,7 @@ def test_client_killed_mid_sync_then_synced_again_pays_each_operation_once(
         server: ServerProcess, tmp_path: Path) -> None:
     kiosk = HeadlessKiosk(server, tmp_path, "RJ-KILL-0001")
     proc = kiosk.sync_until_answered(300)
-    time.sleep(0.01)  # into the next batch: its request is in flight when the process dies (a quiet machine
-    # answers a batch in well under 0.3 s, so a longer pause let the whole sync finish first)
+    kiosk.next_batch_in_flight(proc)  # the process dies with a batch whose fate it does not know
     proc.kill()
     proc.wait()
     assert proc.stdout is not None
@@ -102,7 +108,7 @@ def test_server_killed_mid_sync_then_restarted_pays_each_operation_once(
         server: ServerProcess, start_server: Callable[..., ServerProcess], tmp_path: Path) -> None:
     kiosk = HeadlessKiosk(server, tmp_path, "RJ-KILL-0002")
     proc = kiosk.sync_until_answered(300)
-    time.sleep(0.01)  # into the next batch (a whole sync takes about half a second on a quiet machine)
+    kiosk.next_batch_in_flight(proc)  # the server dies with a batch in flight
     server.kill9()
     out, _ = proc.communicate(timeout=120)
     assert proc.returncode == 1 and "interrupted" in out, out

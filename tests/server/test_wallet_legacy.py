@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +13,7 @@ from server.core.config import Settings
 from server.migrate import migrate
 from tests.support.auth import ShiftedClock
 from tests.support.server import ServerProcess
-from tests.support.wallet import LONG_SESSIONS, WalletKiosk, around_today, error, op, wait_for
+from tests.support.wallet import LONG_SESSIONS, WalletKiosk, around_today, error, nothing_due, op, wait_for
 
 FAST = {"EMITRA_ARGON2_PROFILE": "fast", **LONG_SESSIONS}
 
@@ -72,15 +71,14 @@ def test_a_request_is_accepted_at_once_and_credited_after_the_delay(
     assert ask(kiosk, "CUG-JPR-0001-7731", operation_id).json()["transfer_id"] == transfer["transfer_id"]
     assert error(ask(kiosk, "CUG-JPR-0001-7731")) == (409, "cug_code_used")  # a code works once
 
-    time.sleep(0.5)
     clock.advance(minutes=59)
-    time.sleep(0.6)  # several scheduler passes, still before the due time
+    assert nothing_due(server)  # a pass a minute before the due time credits nothing
     assert kiosk.wallet == 0
     clock.advance(minutes=1, seconds=1)
     assert wait_for(lambda: kiosk.wallet == 12_500_50)
     done = kiosk.ok("GET", "/wallet/refill/existing-emitra")["transfers"][0]
     assert done["status"] == "credited" and datetime.fromisoformat(done["credited_at"]) >= due
-    time.sleep(0.5)
+    assert nothing_due(server)  # and a later pass credits nothing again
     assert kiosk.wallet == 12_500_50 and neighbour.wallet == 0
     assert kiosk.ok("GET", "/wallet/statement", params=around_today())["lines"][-1]["kind"] == "refill_legacy"
     assert server.audit() == []
@@ -100,7 +98,7 @@ def test_a_pending_credit_survives_a_crash_and_lands_once_on_time(
     second = start_server(sqlite_url, **env)
     kiosk.server = second
     assert wait_for(lambda: kiosk.wallet == 7_350_50)
-    time.sleep(0.5)
+    assert nothing_due(second)
     assert kiosk.wallet == 7_350_50
     transfer = kiosk.ok("GET", "/wallet/refill/existing-emitra")["transfers"][0]
     assert datetime.fromisoformat(transfer["credited_at"]) >= datetime.fromisoformat(transfer["due_at"])
@@ -120,6 +118,6 @@ def test_two_server_instances_credit_each_due_transfer_once(
         assert ask(kiosk, f"CUG-TWO-{i:04d}").status_code == 200
         kiosks.append((kiosk, 1_000_00 + i))
     assert wait_for(lambda: [k.wallet for k, _ in kiosks] == [a for _, a in kiosks], timeout=20)
-    time.sleep(0.5)  # both schedulers keep polling: nothing more may land
+    assert nothing_due(one) and nothing_due(two)  # both instances find nothing left to credit
     assert [k.wallet for k, _ in kiosks] == [a for _, a in kiosks]
     assert one.audit() == []

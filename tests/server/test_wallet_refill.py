@@ -6,7 +6,6 @@ import json
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,9 +24,11 @@ from tests.support.wallet import (
     bank_notify,
     error,
     gateway_notify,
+    nothing_due,
     op,
     sign,
     sim_page,
+    wait_for,
 )
 
 
@@ -172,8 +173,7 @@ def test_a_closed_page_leaves_an_order_that_expires_and_a_late_capture_still_cre
         r = sim(kiosk.server, created["order_id"], outcome="success")
         assert error(r) == (409, "gateway_session_ended")
         assert "session has ended" in requests.get(kiosk.server.url + created["payment_url"], timeout=30).text
-        time.sleep(0.6)  # the background scheduler (every 0.2 s) has recorded the expiry: nothing left to do
-        assert kiosk.server.admin("POST", "/wallet/scheduler/run").json()["done"] == 0
+        assert wait_for(lambda: nothing_due(kiosk.server))  # the expiry is recorded: nothing left to do
         assert kiosk.wallet == 0
         # The gateway captured the money after all (it says so, signed): the kiosk gets it, once.
         for pending in (created, failed):

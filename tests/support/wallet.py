@@ -148,6 +148,13 @@ def wait_for(condition: Callable[[], bool], timeout: float = 15, every: float = 
     return condition()
 
 
+def nothing_due(server: ServerProcess) -> bool:
+    """One scheduler pass now, in the test's own time: true when it found no due work (nothing early, nothing twice)."""
+    r = server.admin("POST", "/wallet/scheduler/run")
+    assert r.status_code == 200, r.text
+    return bool(r.json()["done"] == 0)
+
+
 def op() -> str:
     return uuid.uuid4().hex
 
