@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +10,7 @@ from typing import Any, Literal, TypeVar
 
 from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 
+import rules.contact
 from server.auth import audit, otp, sessions, throttle
 from server.auth.audit import RequestContext
 from server.auth.errors import (
@@ -38,8 +38,6 @@ FORGOT_SSO_ID = "forgot_sso_id"
 FORGOT_PASSWORD = "forgot_password"
 HOUR = throttle.HOUR
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-_MOBILE = re.compile(r"^[6-9][0-9]{9}$")
 
 
 def run(engine: Engine, work: Callable[[Connection], T]) -> T:
@@ -121,21 +119,10 @@ def holders_by_contact(conn: Connection, kind: str, value: str) -> list[Holder]:
 
 def parse_contact(text: str) -> tuple[Literal["mobile", "email"], str]:
     """A registered mobile (+91 / 0 prefixes, spaces and dashes allowed) or e-mail, normalised."""
-    typed = text.strip()
-    if "@" in typed:
-        if len(typed) <= 254 and _EMAIL.match(typed):
-            return "email", typed.lower()
+    contact = rules.contact.parse_contact(text)
+    if contact is None:
         raise InvalidContact("enter the registered 10-digit mobile number or e-mail address")
-    digits = re.sub(r"[\s()-]", "", typed)
-    if digits.startswith("+91"):
-        digits = digits[3:]
-    elif len(digits) == 12 and digits.startswith("91"):
-        digits = digits[2:]
-    elif len(digits) == 11 and digits.startswith("0"):
-        digits = digits[1:]
-    if _MOBILE.match(digits):
-        return "mobile", digits
-    raise InvalidContact("enter the registered 10-digit mobile number or e-mail address")
+    return contact
 
 
 def _credential(conn: Connection, kiosk_id: int) -> Credential | None:

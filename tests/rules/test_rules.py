@@ -1,0 +1,74 @@
+"""The shared input rules: the same answers for the kiosk and the server, for what operators really type."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rules.cheque import cheque_refusal
+from rules.contact import contact_refusal, mobile_or_none, normalise_mobile, parse_contact
+from rules.day import business_day
+from rules.ids import is_operation_id, new_operation_id
+from rules.money import parse_rupees
+
+
+@given(st.integers(min_value=0, max_value=999_999_999_99))
+def test_every_amount_written_in_rupees_reads_back_as_its_paise(paise: int) -> None:
+    rupees, rest = divmod(paise, 100)
+    assert parse_rupees(f"{rupees}.{rest:02d}") == paise
+    assert parse_rupees(f"₹ {rupees:,}.{rest:02d}") == paise
+    if rest % 10 == 0:
+        assert parse_rupees(f"{rupees}.{rest // 10}") == paise
+
+
+@given(st.decimals(min_value=0, max_value=10**9 - 1, places=2, allow_nan=False, allow_infinity=False))
+def test_amounts_match_decimal_arithmetic(amount: Decimal) -> None:
+    assert parse_rupees(str(amount)) == int(amount * 100)
+
+
+def test_what_is_not_an_amount_is_refused() -> None:
+    for text in ("", " ", "1.234", "-5", "1e3", "12,34,56,78,901", "Rs. 10", "10.", ".5", "1 0", "NaN", "١٢"):
+        assert parse_rupees(text) is None, text
+    assert parse_rupees("१,२५०.५०") == 1_250_50  # typed on a Hindi keyboard
+
+
+def test_mobiles_as_people_type_them() -> None:
+    for typed in ("9829012345", "+91 98290 12345", "+91-9829012345", "09829012345", "919829012345", "(982) 901-2345"):
+        assert normalise_mobile(typed) == "9829012345", typed
+    assert mobile_or_none("  ") is None and mobile_or_none(None) is None
+    assert parse_contact(" 098290-12345 ") == ("mobile", "9829012345")
+    assert parse_contact(" Ram@Example.IN ") == ("email", "ram@example.in")
+    for wrong in ("5829012345", "98290123", "ram@", "ram@example", "ram @example.in"):
+        assert parse_contact(wrong) is None, wrong
+
+
+def test_a_payment_contact_needs_one_well_formed_way_to_reach_the_customer() -> None:
+    assert contact_refusal(None, None) == ("contact_required", "contact")
+    assert contact_refusal("12345", None) == ("invalid_mobile", "contact.mobile")
+    assert contact_refusal(None, "a@b") == ("invalid_email", "contact.email")
+    assert contact_refusal("9829012345", None) is None and contact_refusal(None, "a@example.com") is None
+
+
+def test_a_cheque_is_taken_from_today_back_three_months() -> None:
+    today = date(2026, 12, 2)
+    assert cheque_refusal("123456", "SBI", today, today) is None
+    assert cheque_refusal("123456", "SBI", today - timedelta(days=90), today) is None
+    assert cheque_refusal("123456", "SBI", today - timedelta(days=91), today) == ("stale_cheque", "method.date")
+    assert cheque_refusal("123456", "SBI", today + timedelta(days=1), today) == ("invalid_cheque_date", "method.date")
+    assert cheque_refusal("12345", "SBI", today, today) == ("invalid_cheque_no", "method.cheque_no")
+    assert cheque_refusal("123456", " S ", today, today) == ("invalid_cheque_bank", "method.bank")
+
+
+def test_the_business_day_is_the_indian_calendar_day() -> None:
+    late_utc = datetime(2026, 12, 1, 19, 0, tzinfo=UTC)  # 00:30 on the 2nd in India
+    assert business_day(late_utc) == date(2026, 12, 2)
+    assert business_day(datetime(2026, 12, 1, 18, 29, tzinfo=UTC)) == date(2026, 12, 1)
+
+
+def test_new_operation_ids_are_what_the_server_accepts() -> None:
+    ids = {new_operation_id() for _ in range(1000)}
+    assert len(ids) == 1000 and all(is_operation_id(i) for i in ids)
+    assert not is_operation_id("short") and not is_operation_id("-starts-with-dash")
