@@ -1,4 +1,4 @@
-"""ruff and mypy (strict, configured in pyproject.toml) stay clean, and requirements.lock pins what pyproject.toml asks for."""
+"""ruff and mypy (strict, in pyproject.toml) stay clean, and requirements.lock pins what pyproject.toml asks for."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def _lock_pins() -> dict[str, str]:
 
 
 def test_the_lock_pins_every_dependency_within_its_range() -> None:
-    """./run installs requirements.lock only: a dependency added to pyproject.toml without scripts/lock.sh fails here."""
+    """./run installs requirements.lock only: a dependency added without scripts/lock.sh fails here."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]]
     pins = _lock_pins()
