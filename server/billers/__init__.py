@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
+from rules.amount import AmountRule
 from server.catalog import Service
 
 if TYPE_CHECKING:
@@ -58,12 +59,20 @@ class Bill:
     min_paise: int
     max_paise: int
 
+    @property
+    def amount_rule(self) -> AmountRule:
+        """What the department accepts for this bill, in the terms the kiosk checks offline too (rules/amount.py)."""
+        return AmountRule(
+            self.amount_due_paise,
+            self.amount_after_due_paise,
+            self.due_date,
+            self.partial_allowed,
+            self.min_paise,
+            self.max_paise,
+        )
+
     def payable_now(self, today: date) -> int | None:
-        if self.amount_due_paise is None:
-            return None
-        if self.due_date is not None and today > self.due_date and self.amount_after_due_paise is not None:
-            return self.amount_after_due_paise
-        return self.amount_due_paise
+        return self.amount_rule.payable(today)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
+from rules.amount import AmountRefusal, AmountRule, amount_refusal
 from rules.cheque import cheque_refusal
 from rules.contact import contact_refusal, mobile_or_none, normalise_mobile, parse_contact
 from rules.day import business_day
@@ -72,3 +73,31 @@ def test_new_operation_ids_are_what_the_server_accepts() -> None:
     ids = {new_operation_id() for _ in range(1000)}
     assert len(ids) == 1000 and all(is_operation_id(i) for i in ids)
     assert not is_operation_id("short") and not is_operation_id("-starts-with-dash")
+
+
+def test_a_bill_is_paid_in_full_with_the_late_amount_after_its_due_date() -> None:
+    due = date(2026, 12, 10)
+    bill = AmountRule(1_250_00, 1_275_00, due, partial_allowed=False, min_paise=100, max_paise=10**9)
+    assert amount_refusal(bill, 1_250_00, due) is None
+    assert amount_refusal(bill, 1_250_00, due + timedelta(days=1)) == AmountRefusal(
+        "amount_must_equal_due", {"payable_paise": 1_275_00}
+    )
+    assert amount_refusal(bill, 1_275_00, due + timedelta(days=1)) is None
+
+
+def test_a_part_payment_lies_between_the_minimum_and_the_amount_due() -> None:
+    today = date(2026, 12, 2)
+    bill = AmountRule(5_000_00, None, None, partial_allowed=True, min_paise=100_00, max_paise=10**9)
+    assert amount_refusal(bill, 100_00, today) is None and amount_refusal(bill, 5_000_00, today) is None
+    assert amount_refusal(bill, 99_99, today) == AmountRefusal(
+        "amount_out_of_range", {"min_paise": 100_00, "max_paise": 5_000_00}
+    )
+    small = AmountRule(50_00, None, None, partial_allowed=True, min_paise=100_00, max_paise=10**9)
+    assert amount_refusal(small, 50_00, today) is None  # owed less than the minimum part: the whole is fine
+
+
+@given(st.integers(min_value=1, max_value=10**7), st.integers(min_value=1, max_value=10**7))
+def test_a_recharge_takes_any_amount_in_its_range(low: int, amount: int) -> None:
+    rule = AmountRule(None, None, None, partial_allowed=False, min_paise=low, max_paise=low * 10)
+    refused = amount_refusal(rule, amount, date(2026, 12, 2))
+    assert (refused is None) == (low <= amount <= low * 10)
