@@ -1,0 +1,185 @@
+"""Every error code the server can answer has the client's words in both languages, with its parameters."""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import words
+from kiosk_app.errors import (
+    AmountOutOfRange,
+    InsufficientBalance,
+    InvalidCredentials,
+    OtpInvalid,
+    PasswordRejected,
+    Refused,
+    parameters,
+    refusal,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+# The server's refusals, and the departments' refusals it passes on (`ApiError(exc.message, code=exc.code)`).
+ERROR_BASES = ("ApiError", "BillerError")
+
+
+@dataclass
+class ServerCodes:
+    codes: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # code → where it is raised
+    details: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # code → keywords it carries
+    dynamic: list[tuple[str, bool]] = field(default_factory=list)  # a code not written out: (where, own Hindi?)
+
+
+def _name(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return ""
+
+
+@cache
+def server_codes() -> ServerCodes:
+    """The codes in the server's source: its ApiError classes, `code=` where one is raised, the handlers' codes.
+
+    Read from the source (not by importing it) so that a code named only where it is raised is found too.
+    """
+    trees = {path: ast.parse(path.read_text(encoding="utf-8"), str(path))
+             for path in sorted((ROOT / "server").rglob("*.py")) if "migrations" not in path.parts}
+    classes: dict[str, tuple[str | None, list[str]]] = {}  # class → (its code, its bases)
+    for tree in trees.values():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                code = None
+                for statement in node.body:
+                    if (isinstance(statement, ast.Assign) and any(_name(t) == "code" for t in statement.targets)
+                            and isinstance(statement.value, ast.Constant)):
+                        code = str(statement.value.value)
+                classes[node.name] = (code, [_name(b) for b in node.bases])
+
+    def is_error(name: str, seen: frozenset[str] = frozenset()) -> bool:
+        if name in ERROR_BASES:
+            return True
+        if name not in classes or name in seen:
+            return False
+        return any(is_error(base, seen | {name}) for base in classes[name][1])
+
+    def constants(node: ast.expr) -> list[str] | None:
+        """The codes a `code=` argument can be: a literal, or either literal of `"a" if … else "b"`."""
+        if isinstance(node, ast.Constant):
+            return [str(node.value)]
+        if isinstance(node, ast.IfExp):
+            body, orelse = constants(node.body), constants(node.orelse)
+            return body + orelse if body is not None and orelse is not None else None
+        return None
+
+    found = ServerCodes()
+    for name, (code, _) in classes.items():
+        if code is not None and is_error(name):
+            found.codes[code].append(f"class {name}")
+    for path, tree in trees.items():
+        where = str(path.relative_to(ROOT))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and is_error(_name(node.func)):
+                keywords = {k.arg: k.value for k in node.keywords if k.arg}
+                code_node = keywords.get("code")
+                code = classes.get(_name(node.func), (None, []))[0]
+                written = [code] if code is not None else []
+                if code_node is not None:
+                    written = constants(code_node) or []
+                    if not written:
+                        # `code=exc.code`: the code of an error class, each of which is counted above
+                        passed_on = isinstance(code_node, ast.Attribute) and code_node.attr == "code"
+                        found.dynamic.append((f"{where}:{node.lineno}", passed_on or "message_hi" in keywords))
+                    for code in written:
+                        found.codes[code].append(f"{where}:{node.lineno}")
+                for code in written:
+                    found.details[code] |= set(keywords) - {"code", "status", "message_hi"}
+            elif (isinstance(node, ast.Call) and _name(node.func) == "error_response" and len(node.args) > 1
+                  and isinstance(node.args[1], ast.Constant)):
+                found.codes[str(node.args[1].value)].append(f"{where}:{node.lineno}")
+            elif isinstance(node, ast.Assign) and any(_name(t) == "_STATUS_CODES" for t in node.targets):
+                assert isinstance(node.value, ast.Dict)
+                for value in node.value.values:
+                    assert isinstance(value, ast.Constant)
+                    found.codes[str(value.value)].append(f"{where}:{node.lineno}")
+            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
+                  and _name(node.func.value) == "_STATUS_CODES" and len(node.args) == 2
+                  and isinstance(node.args[1], ast.Constant)):
+                # _STATUS_CODES.get(status, "http_error"): the code of any other HTTP status
+                found.codes[str(node.args[1].value)].append(f"{where}:{node.lineno}")
+    return found
+
+
+def test_the_walk_finds_the_codes_of_each_kind() -> None:
+    codes = server_codes().codes
+    assert len(codes) > 80
+    assert {"insufficient_balance", "invalid_credentials", "operation_id_reused"} <= codes.keys()  # classes
+    assert {"duplicate_bill", "demo_only", "unknown_kiosk"} <= codes.keys()  # code= where raised
+    assert {"invalid_request", "malformed_json", "internal_error", "database_unavailable"} <= codes.keys()
+    assert {"not_found", "method_not_allowed", "http_error"} <= codes.keys()  # the HTTP handler's
+
+
+def test_every_server_error_code_has_english_and_hindi_words() -> None:
+    catalog = words.catalog()
+    missing = {code: where[0] for code, where in server_codes().codes.items() if f"error.{code}" not in catalog}
+    assert missing == {}, "add error.<code> to resources/locale/hi/LC_MESSAGES/emitra.po"
+
+
+def test_a_code_not_written_out_brings_its_own_hindi() -> None:
+    """A code built at run time (a service's "<field>_required") cannot be in the catalog: the server sends the
+    service catalog's own Hindi with it, and the client shows that. A department's refusal passed on
+    (`code=exc.code`) has the code of its class."""
+    assert [where for where, own_hindi in server_codes().dynamic if not own_hindi] == []
+
+
+def test_the_parameters_of_each_text_are_ones_the_server_sends() -> None:
+    catalog = words.catalog()
+    unreachable = {}
+    for key in catalog:
+        if not (key.startswith("error.") and key.endswith(".details")):
+            continue
+        code = key.removeprefix("error.").removesuffix(".details")
+        sent = {name: 1 for name in server_codes().details.get(code, set())}
+        named = set().union(*(words.placeholders(form) for form in catalog[key].english))
+        if code in server_codes().codes and not named <= parameters(code, sent).keys():
+            unreachable[key] = sorted(named - parameters(code, sent).keys())
+    assert unreachable == {}
+
+
+def test_the_shortfall_is_shown_in_both_languages() -> None:
+    refused = refusal(422, "insufficient_balance", "not enough balance in the kiosk wallet and credit line",
+                      {"spendable_paise": 150_00, "requested_paise": 1_200_50})
+    assert isinstance(refused, InsufficientBalance)
+    assert "₹1,050.50 short" in refused.message_en and "₹1,200.50" in refused.message_en
+    assert "₹1,050.50 कम" in refused.message_hi and "₹150.00" in refused.message_hi
+    assert refused.server_message == "not enough balance in the kiosk wallet and credit line"
+
+
+def test_without_its_parameters_a_code_gets_its_plain_words() -> None:
+    refused = refusal(422, "insufficient_balance", "not enough balance", {})
+    assert (refused.message_en, refused.message_hi) == words.pair("error.insufficient_balance")
+
+
+def test_amounts_are_rupees_and_a_count_picks_the_plural() -> None:
+    out_of_range = refusal(422, "amount_out_of_range", "x", {"field": "amount", "min_paise": 100_00,
+                                                             "max_paise": 2_00_000_00})
+    assert isinstance(out_of_range, AmountOutOfRange)
+    assert "₹100.00" in out_of_range.message_hi and "₹2,00,000.00" in out_of_range.message_en
+    one = refusal(401, "otp_invalid", "the OTP is wrong", {"attempts_left": 1})
+    many = refusal(401, "otp_invalid", "the OTP is wrong", {"attempts_left": 4})
+    assert isinstance(one, OtpInvalid) and one.message_en.endswith("1 attempt left.")
+    assert many.message_en.endswith("4 attempts left.") and "4" in many.message_hi
+
+
+def test_password_rules_and_unknown_codes() -> None:
+    rejected = refusal(422, "password_rejected", "x", {"problems": [{"rule": "too_short"}, {"rule": "common"}]})
+    assert isinstance(rejected, PasswordRejected)
+    assert words.hindi("error.password_rejected.too_short") in rejected.message_hi
+    assert words.english("error.password_rejected.common") in rejected.message_en
+    newer = refusal(409, "a_code_of_a_newer_server", "the server's own English", {})
+    assert type(newer) is Refused and newer.error_code == "a_code_of_a_newer_server"
+    assert (newer.message_en, newer.message_hi) == ("the server's own English", Refused.hindi)
+    assert InvalidCredentials.hindi == words.hindi("error.invalid_credentials")
