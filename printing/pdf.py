@@ -240,7 +240,7 @@ def _build(flowables: list[Flowable], title: str, watermark: str | None) -> byte
 
 def _header(w: PdfWriter, kiosk_line: str) -> list[Flowable]:
     return [
-        w.text("ई-मित्र, राजस्थान सरकार / eMitra, Government of Rajasthan", w.styles.heading, bold=True),
+        w.text(Labels.ISSUER.joined(), w.styles.heading, bold=True),
         w.text(kiosk_line, w.styles.center),
         Spacer(1, 4 * mm),
     ]

@@ -38,6 +38,7 @@ class Bilingual:
 class Labels:
     """The printed field labels, kept in one place so the thermal and the PDF receipt agree (`printed.<name>`)."""
 
+    ISSUER = Bilingual.of("printed.issuer")
     TITLE = Bilingual.of("printed.title")
     RECEIPT_NO = Bilingual.of("printed.receipt_no")
     TRANSACTION_ID = Bilingual.of("printed.transaction_id")

@@ -164,7 +164,7 @@ def write_receipt(printer: Escpos, receipt: Receipt, paper: Paper) -> None:
     w = ThermalWriter(printer, paper)
     w.begin()
     w.text("eMitra", align=Align.CENTER, bold=True, double=True)
-    w.text("ई-मित्र, राजस्थान सरकार", align=Align.CENTER, bold=True)
+    w.text(Labels.ISSUER.hi, align=Align.CENTER, bold=True)
     w.text(f"{receipt.kiosk.code}  {receipt.kiosk.name}"[: paper.columns], align=Align.CENTER)
     if receipt.kiosk.district:
         w.text(receipt.kiosk.district, align=Align.CENTER)
