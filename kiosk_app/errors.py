@@ -34,13 +34,13 @@ class KioskError(Exception):
                  details: dict[str, Any] | None = None, code: str | None = None,
                  server_message: str | None = None) -> None:
         self.error_code = code or self.code
-        english, hindi = code_words(self.error_code) if self.error_code != self.code else (self.english, self.hindi)
+        self.details = details or {}
+        english, hindi = operator_words(self.error_code, self.details) or code_words(self.error_code)
         self.message_en = message_en or english
         self.message_hi = message_hi or hindi
         self.server_message = server_message
         super().__init__(self.message_en)
         self.status = status
-        self.details = details or {}
 
     def __str__(self) -> str:
         return self.message_en

@@ -13,6 +13,7 @@ from kiosk_app.errors import (
     AmountOutOfRange,
     InsufficientBalance,
     InvalidCredentials,
+    OfflineLimitExceeded,
     OtpInvalid,
     PasswordRejected,
     Refused,
@@ -183,3 +184,9 @@ def test_password_rules_and_unknown_codes() -> None:
     assert type(newer) is Refused and newer.error_code == "a_code_of_a_newer_server"
     assert (newer.message_en, newer.message_hi) == ("the server's own English", Refused.hindi)
     assert InvalidCredentials.hindi == words.hindi("error.invalid_credentials")
+
+
+def test_an_error_the_client_raises_with_details_gets_its_parameters_too() -> None:
+    over = OfflineLimitExceeded("the offline limit is ₹5,000.00", details={"limit_paise": 5_000_00})
+    assert over.message_en == "the offline limit is ₹5,000.00"  # the raiser's own English stays
+    assert over.message_hi == words.hindi("error.offline_limit_exceeded.details", limit="₹5,000.00")

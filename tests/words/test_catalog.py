@@ -78,11 +78,11 @@ def test_the_plural_rule_is_hindi_s() -> None:
 
 
 def test_a_plural_entry_picks_its_form_by_count() -> None:
-    assert words.text("training.count_left", "en", count=1) == "1 more payment"
-    assert words.text("training.count_left", "en", count=2) == "2 more payments"
-    assert words.text("training.count_left", "hi", count=0) == "0 और भुगतान"
+    assert words.text("reconcile.counts", "en", count=1, counts="1 FAILED") == "1 payment: 1 FAILED"
+    assert words.text("reconcile.counts", "en", count=0, counts="") == "0 payments: "
+    assert words.text("reconcile.counts", "hi", count=2, counts="2 विफल") == "2 भुगतान: 2 विफल"
     with pytest.raises(TypeError):
-        words.text("training.count_left", "en")
+        words.text("reconcile.counts", "en", counts="")
 
 
 def test_a_missing_hindi_or_a_changed_parameter_is_found(tmp_path: Path) -> None:
