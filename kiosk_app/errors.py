@@ -35,7 +35,7 @@ class KioskError(Exception):
                  server_message: str | None = None) -> None:
         self.error_code = code or self.code
         self.details = details or {}
-        english, hindi = operator_words(self.error_code, self.details) or code_words(self.error_code)
+        english, hindi = operator_words(self.error_code, self.details) or (self.english, self.hindi)
         self.message_en = message_en or english
         self.message_hi = message_hi or hindi
         self.server_message = server_message
@@ -48,12 +48,6 @@ class KioskError(Exception):
     @property
     def operator_message(self) -> str:
         return f"{self.message_en}\n{self.message_hi}"
-
-
-def code_words(code: str) -> tuple[str, str]:
-    """(English, Hindi) of an error code; a code this program does not know yet gets the general refusal."""
-    key = f"error.{code}"
-    return words.pair(key) if key in words.catalog() else words.pair(f"error.{Refused.code}")
 
 
 # -- the environment's fault: show a message and a way forward ----------------------------------------

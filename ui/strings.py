@@ -81,5 +81,6 @@ def t(key: str, **values: object) -> str:
 
 
 def both(en: str, hi: str) -> str:
-    """Pick one of a pair that lives outside the catalogue (kiosk_app errors, printing labels)."""
+    """Pick one of a pair made before the language was known (an error's two messages, a service's names from the
+    server)."""
     return hi if current_language() is Language.HINDI else en

@@ -11,6 +11,7 @@ import pytest
 from babel.messages.catalog import Catalog as BabelCatalog
 
 import words
+from tests.support.error_codes import server_codes
 from words.compiler import compiled, problems, read
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,10 +118,7 @@ def test_no_entry_is_left_unused() -> None:
     catalog = words.catalog()
     literals, prefixes = asked_for()
     prefixes = {start: where for start, where in prefixes.items() if start not in ("error.", "printer.")}
-    codes = class_codes()
-    from tests.client.test_error_words import server_codes
-
-    codes |= set(server_codes().codes)
+    codes = class_codes() | set(server_codes().codes)
     unused = []
     for key in catalog:
         if key in literals or any(key.startswith(start) for start in prefixes):
