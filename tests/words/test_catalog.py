@@ -73,7 +73,7 @@ def test_the_compiled_catalog_is_the_po_compiled() -> None:
     assert words.mo_path().read_bytes() == compiled(words.po_path()), "run: python -m words compile"
 
 
-def test_the_plural_rule_is_hindi_s() -> None:
+def test_the_plural_rule_is_the_one_babel_knows_for_hindi() -> None:
     po = read(words.po_path())
     assert po.plural_forms == BabelCatalog(locale="hi").plural_forms
 
