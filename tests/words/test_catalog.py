@@ -129,3 +129,12 @@ def test_no_entry_is_left_unused() -> None:
             continue
         unused.append(key)
     assert unused == []
+
+
+def test_the_command_checks_and_leaves_an_up_to_date_mo_alone(capsys: pytest.CaptureFixture[str]) -> None:
+    from words.__main__ import main
+
+    before = words.mo_path().stat().st_mtime_ns
+    assert main(["check"]) == 0
+    assert main(["compile"]) == 0
+    assert words.mo_path().stat().st_mtime_ns == before and capsys.readouterr().err == ""
