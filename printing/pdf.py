@@ -240,7 +240,7 @@ def _build(flowables: list[Flowable], title: str, watermark: str | None) -> byte
 
 def _header(w: PdfWriter, kiosk_line: str) -> list[Flowable]:
     return [
-        w.text("ई-मित्र, राजस्थान सरकार / eMitra, Government of Rajasthan", w.styles.heading, bold=True),
+        w.text(Labels.ISSUER.joined(), w.styles.heading, bold=True),
         w.text(kiosk_line, w.styles.center),
         Spacer(1, 4 * mm),
     ]
@@ -277,7 +277,7 @@ def receipt_pdf(receipt: Receipt, *, hindi_as_images: bool | None = None) -> byt
         for b in receipt.bills
     ]
     story.append(w.grid(
-        (Labels.BILL_NO, Bilingual("Period", "अवधि"), Labels.DUE_DATE, Labels.AMOUNT),
+        (Labels.BILL_NO, Labels.PERIOD, Labels.DUE_DATE, Labels.AMOUNT),
         [*bill_rows, ("", "", Labels.TOTAL.joined(), format_rupees(receipt.total_paise))],
         right=frozenset({3}),
         widths=(52 * mm, 32 * mm, 40 * mm, None),

@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Any
 
+import words
+
 # India has had one offset and no daylight saving since 1945; a fixed offset avoids needing the
 # tz database, which Windows kiosk PCs do not have without the tzdata package.
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
@@ -27,38 +29,43 @@ class Bilingual:
             return self.hi
         return f"{self.hi}{separator}{self.en}"
 
+    @classmethod
+    def of(cls, key: str, **values: object) -> Bilingual:
+        """The catalog's words for `key` in both languages."""
+        return cls(*words.pair(key, **values))
+
 
 class Labels:
-    """The printed field labels, kept in one place so the thermal and the PDF receipt agree."""
+    """The printed field labels, kept in one place so the thermal and the PDF receipt agree (`printed.<name>`)."""
 
-    TITLE = Bilingual("Payment Receipt", "भुगतान रसीद")
-    RECEIPT_NO = Bilingual("Receipt No.", "रसीद सं.")
-    TRANSACTION_ID = Bilingual("Transaction ID", "लेन-देन आईडी")
-    BILLER_REFERENCE = Bilingual("Biller Ref.", "विभागीय संदर्भ")
-    DATE_TIME = Bilingual("Date/Time", "दिनांक/समय")
-    KIOSK = Bilingual("Kiosk", "कियोस्क")
-    SERVICE = Bilingual("Service", "सेवा")
-    DEPARTMENT = Bilingual("Department", "विभाग")
-    CONSUMER_NAME = Bilingual("Consumer", "उपभोक्ता")
-    BILL_NO = Bilingual("Bill No.", "बिल सं.")
-    DUE_DATE = Bilingual("Due date", "देय तिथि")
-    AMOUNT = Bilingual("Amount", "राशि")
-    TOTAL = Bilingual("Total", "कुल राशि")
-    PAYMENT_METHOD = Bilingual("Paid by", "भुगतान माध्यम")
-    CHEQUE_NO = Bilingual("Cheque No.", "चेक सं.")
-    BANK = Bilingual("Bank", "बैंक")
-    CHEQUE_DATE = Bilingual("Cheque date", "चेक दिनांक")
-    STATUS = Bilingual("Status", "स्थिति")
-    PROVISIONAL = Bilingual("PROVISIONAL", "अनंतिम रसीद")
-    PROVISIONAL_NOTE = Bilingual(
-        "Paid offline; confirmed when the kiosk syncs.", "ऑफ़लाइन भुगतान; सिंक होने पर पुष्टि होगी।"
-    )
-    OPERATION_ID = Bilingual("Op. ID", "ऑपरेशन आईडी")
-    DUPLICATE = Bilingual("DUPLICATE", "प्रतिलिपि")
-    COPY = Bilingual("Copy", "प्रति")
-    HELP_DESK = Bilingual("Help desk", "सहायता केंद्र")
-    THANKS = Bilingual("Thank you", "धन्यवाद")
-    SCAN = Bilingual("Scan for transaction ID", "लेन-देन आईडी के लिए स्कैन करें")
+    ISSUER = Bilingual.of("printed.issuer")
+    TITLE = Bilingual.of("printed.title")
+    RECEIPT_NO = Bilingual.of("printed.receipt_no")
+    TRANSACTION_ID = Bilingual.of("printed.transaction_id")
+    BILLER_REFERENCE = Bilingual.of("printed.biller_reference")
+    DATE_TIME = Bilingual.of("printed.date_time")
+    KIOSK = Bilingual.of("printed.kiosk")
+    SERVICE = Bilingual.of("printed.service")
+    DEPARTMENT = Bilingual.of("printed.department")
+    CONSUMER_NAME = Bilingual.of("printed.consumer_name")
+    BILL_NO = Bilingual.of("printed.bill_no")
+    DUE_DATE = Bilingual.of("printed.due_date")
+    AMOUNT = Bilingual.of("printed.amount")
+    TOTAL = Bilingual.of("printed.total")
+    PAYMENT_METHOD = Bilingual.of("printed.payment_method")
+    CHEQUE_NO = Bilingual.of("printed.cheque_no")
+    BANK = Bilingual.of("printed.bank")
+    CHEQUE_DATE = Bilingual.of("printed.cheque_date")
+    STATUS = Bilingual.of("printed.status")
+    PROVISIONAL = Bilingual.of("printed.provisional")
+    PROVISIONAL_NOTE = Bilingual.of("printed.provisional_note")
+    OPERATION_ID = Bilingual.of("printed.operation_id")
+    DUPLICATE = Bilingual.of("printed.duplicate")
+    COPY = Bilingual.of("printed.copy")
+    HELP_DESK = Bilingual.of("printed.help_desk")
+    THANKS = Bilingual.of("printed.thanks")
+    SCAN = Bilingual.of("printed.scan")
+    PERIOD = Bilingual.of("printed.period")
 
 
 class PaymentMethod(StrEnum):
@@ -70,11 +77,7 @@ class PaymentMethod(StrEnum):
 
     @property
     def label(self) -> Bilingual:
-        return {
-            PaymentMethod.WALLET: Bilingual("Wallet", "वॉलेट"),
-            PaymentMethod.DEPARTMENTAL_CHEQUE: Bilingual("Departmental Cheque", "विभागीय चेक"),
-            PaymentMethod.MICRO_ATM: Bilingual("Cash paid out, to be credited", "नकद दिया गया, जमा होना है"),
-        }[self]
+        return Bilingual.of(f"printed.method.{self.value}")
 
 
 class ReceiptStatus(StrEnum):
@@ -86,11 +89,7 @@ class ReceiptStatus(StrEnum):
 
     @property
     def label(self) -> Bilingual:
-        return {
-            ReceiptStatus.SUCCESS: Bilingual("SUCCESS", "सफल"),
-            ReceiptStatus.PENDING: Bilingual("PENDING", "लंबित"),
-            ReceiptStatus.FAILED: Bilingual("FAILED", "असफल"),
-        }[self]
+        return Bilingual.of(f"printed.status.{self.value}")
 
 
 @dataclass(frozen=True)

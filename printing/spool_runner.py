@@ -7,15 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+import words
 from offline_cache.receipt_spool import ReceiptSpool
 from printing.connections import PaperState, PrinterConnection, PrinterStatus
-from printing.errors import (
-    PAPER_NEAR_END_WARNING_EN,
-    PAPER_NEAR_END_WARNING_HI,
-    PaperOut,
-    PrinterOffline,
-    PrinterProblem,
-)
+from printing.errors import PAPER_NEAR_END_KEY, PaperOut, PrinterOffline, PrinterProblem
 from printing.receipt import Receipt
 from printing.thermal import Paper, check_page_bytes, receipt_bytes
 
@@ -43,15 +38,11 @@ class PrintResult:
     def operator_message(self) -> str:
         if self.problem is not None:
             return self.problem.operator_message
-        parts = []
-        if self.outcome is PrintOutcome.SENT_STATUS_UNKNOWN:
-            parts.append("रसीद प्रिंटर को भेजी गई; प्रिंटर स्थिति नहीं बताता — जाँचें कि रसीद छपी है।\n"
-                         "Receipt sent; the printer cannot report its status — check that it printed.")
-        else:
-            parts.append("रसीद छप गई।\nReceipt printed.")
+        keys = ["printer.sent_status_unknown" if self.outcome is PrintOutcome.SENT_STATUS_UNKNOWN
+                else "printer.printed"]
         if self.paper_near_end:
-            parts.append(f"{PAPER_NEAR_END_WARNING_HI}\n{PAPER_NEAR_END_WARNING_EN}")
-        return "\n\n".join(parts)
+            keys.append(PAPER_NEAR_END_KEY)
+        return "\n\n".join("{1}\n{0}".format(*words.pair(key)) for key in keys)
 
 
 def _refuse_if_unfit(status: PrinterStatus, *, after_sending: bool) -> None:

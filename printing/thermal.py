@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from PIL import Image, ImageChops
 
+import words
 from printing.money import format_rupees
 from printing.raster import Align, TextStyle, render_line
 from printing.receipt import IST, Bilingual, Labels, PaymentMethod, Receipt, Report, ReportTable
@@ -163,7 +164,7 @@ def write_receipt(printer: Escpos, receipt: Receipt, paper: Paper) -> None:
     w = ThermalWriter(printer, paper)
     w.begin()
     w.text("eMitra", align=Align.CENTER, bold=True, double=True)
-    w.text("ई-मित्र, राजस्थान सरकार", align=Align.CENTER, bold=True)
+    w.text(Labels.ISSUER.hi, align=Align.CENTER, bold=True)
     w.text(f"{receipt.kiosk.code}  {receipt.kiosk.name}"[: paper.columns], align=Align.CENTER)
     if receipt.kiosk.district:
         w.text(receipt.kiosk.district, align=Align.CENTER)
@@ -199,7 +200,7 @@ def write_receipt(printer: Escpos, receipt: Receipt, paper: Paper) -> None:
     for bill in receipt.bills:
         w.pair(Labels.BILL_NO.en, bill.bill_number)
         if bill.period:
-            w.pair("Period", bill.period)
+            w.pair(Labels.PERIOD.en, bill.period)
         if bill.due_date:
             w.pair(Labels.DUE_DATE.en, bill.due_date.strftime("%d-%m-%Y"))
         w.amount(Labels.AMOUNT, bill.amount_paise)
@@ -279,10 +280,11 @@ def write_check_page(printer: Escpos, paper: Paper) -> None:
     """A short page that proves text, Hindi rasters, QR and the cutter all work."""
     w = ThermalWriter(printer, paper)
     w.begin()
-    w.text("TEST PRINT", align=Align.CENTER, bold=True, double=True)
-    w.raster("परीक्षण प्रिंट — क्षत्रिय श्री कुर्सी ₹1,23,456.50",
-             TextStyle(ThermalWriter.HINDI_SIZE, False, Align.CENTER))
-    w.text(f"Paper {paper.name}, {paper.columns} columns", align=Align.CENTER)
+    title = Bilingual.of("printed.test_print")
+    w.text(title.en, align=Align.CENTER, bold=True, double=True)
+    # Conjuncts, a matra before its consonant and the rupee sign: what broken shaping gets wrong first.
+    w.raster(f"{title.hi} — क्षत्रिय श्री कुर्सी ₹1,23,456.50", TextStyle(ThermalWriter.HINDI_SIZE, False, Align.CENTER))
+    w.text(words.english("printed.test_paper", paper=paper.name, columns=paper.columns), align=Align.CENTER)
     w.rule()
     w.text("0123456789" * (paper.columns // 10))
     w.qr("EMITRA-TEST-PRINT")

@@ -303,10 +303,6 @@ class PrinterNotSet(PrinterProblem):
     """No printer chosen in the settings yet: the receipt stays in the spool."""
 
     code = "not_set"
-    message_en = "No receipt printer is chosen on this PC; the receipt is kept and can be printed later."
-    message_hi = "इस पीसी पर कोई रसीद प्रिंटर नहीं चुना गया है; रसीद सुरक्षित है और बाद में प्रिंट की जा सकती है।"
-    next_step_en = "Choose the printer in Settings → Printer (F9), then press Print."
-    next_step_hi = "सेटिंग्स → प्रिंटर (F9) में प्रिंटर चुनें, फिर प्रिंट दबाएँ।"
 
 
 def demo_printer(preferences: Preferences, folder: Path, usb_backend: Any = None) -> Preferences:

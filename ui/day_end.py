@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+import words
 from kiosk_app.errors import FileNotSaved
 from kiosk_app.sync import ReconcileItem, SyncSummary
 from kiosk_app.wallet import DayEndReport, business_today
@@ -69,8 +70,7 @@ Money = Callable[[int], str]
 
 
 def _bi(key: str, **values: object) -> Bilingual:
-    en, hi = CATALOGUE[key]
-    return Bilingual(en.format(**values), hi.format(**values))
+    return Bilingual.of(key, **values)
 
 
 def method_label(method: str) -> Bilingual:
@@ -89,11 +89,11 @@ def report_rows(data: DayEndReport, money: Money = format_rupees) -> tuple[Repor
         ReportRow(_bi("dayend.r_collected"),
                   _count_amount(data.collections.count, data.collections.amount_paise, money)),
     ]
-    en, hi = CATALOGUE["dayend.r_method"]
     for m in data.by_method:
         label = method_label(m.key)
-        rows.append(ReportRow(Bilingual(en.format(method=label.en), hi.format(method=label.hi)),
-                              _count_amount(m.count, m.amount_paise, money)))
+        method = Bilingual(words.english("dayend.r_method", method=label.en),
+                           words.hindi("dayend.r_method", method=label.hi))
+        rows.append(ReportRow(method, _count_amount(m.count, m.amount_paise, money)))
     rows += [
         ReportRow(_bi("dayend.r_reversals"), _count_amount(data.reversals.count, data.reversals.amount_paise, money)),
         ReportRow(_bi("dayend.r_cash_out_credited"),
@@ -135,7 +135,7 @@ def build_report(data: DayEndReport, money: Money = format_rupees) -> Report:
         title=_bi("dayend.report_title"),
         kiosk=Kiosk(data.kiosk_code, data.kiosk_name),
         generated_at=_generated_at(data),
-        subtitle=CATALOGUE["dayend.report_for"][0].format(day=data.day.strftime("%d-%m-%Y")),
+        subtitle=words.english("dayend.report_for", day=data.day.strftime("%d-%m-%Y")),
         rows=report_rows(data, money),
         table=table if table.rows else None,
     )
@@ -145,10 +145,7 @@ class ReportPrinterNotSet(PrinterProblem):
     """No printer chosen in the settings: the report is not printed (it can be saved as a PDF)."""
 
     code = "not_set"
-    message_en = CATALOGUE["dayend.no_printer"][0]
-    message_hi = CATALOGUE["dayend.no_printer"][1]
-    next_step_en = "Choose the printer in Settings → Printer (F9), then press Print."
-    next_step_hi = "सेटिंग्स → प्रिंटर (F9) में प्रिंटर चुनें, फिर प्रिंट दबाएँ।"
+    words_key = "report_not_set"
 
 
 class ReportPrinting(ReceiptPrinting):

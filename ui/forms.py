@@ -31,7 +31,8 @@ def error_text(exc: BaseException) -> str:
         return both(exc.message_en, exc.message_hi)
     if isinstance(exc, PrinterProblem):
         step_en = f"{exc.next_step_en} {exc.extra_step}".strip()
-        return both(f"{exc.message_en} {step_en}", f"{exc.message_hi} {exc.next_step_hi}")
+        step_hi = f"{exc.next_step_hi} {exc.extra_step_hi}".strip()
+        return both(f"{exc.message_en} {step_en}", f"{exc.message_hi} {step_hi}")
     return str(exc)
 
 

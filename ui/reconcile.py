@@ -115,7 +115,7 @@ class ReconcilePage(MoneyPage):
             self.counts.setText(t("reconcile.none"))
         else:
             counts = ", ".join(f"{n} {self._status(s)}" for s, n in sorted(self.report.counts.items()))
-            self.counts.setText(t("reconcile.counts", total=len(self.payments), counts=counts))
+            self.counts.setText(t("reconcile.counts", count=len(self.payments), counts=counts))
         selected = self.selected_ids()
         self.table.blockSignals(True)
         self.table.setRowCount(len(self.payments))

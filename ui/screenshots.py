@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from kiosk_app.auth import OtpSent, Profile, SignedIn
 from kiosk_app.demo_network import DemoRelay
-from kiosk_app.errors import InvalidCredentials, OtpInvalid, PasswordRejected, ServerUnreachable
+from kiosk_app.errors import ServerUnreachable, refusal
 from kiosk_app.services import BillDetails, FieldSpec, ServiceInfo
 from kiosk_app.sync import ReconcileItem, SyncSummary
 from kiosk_app.training import Department, DepartmentFault
@@ -183,7 +183,8 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
     def login_error() -> QWidget:
         sign_in.show_login("SSO.RJJPR0142")
         sign_in.login.password.line_edit.setText("wrong password")
-        sign_in.login.password.set_error(explain(InvalidCredentials("the SSO ID or password is wrong")))
+        wrong = refusal(401, "invalid_credentials", "the SSO ID or password is wrong", {})
+        sign_in.login.password.set_error(explain(wrong))
         return sign_in
 
     def login_offline() -> QWidget:
@@ -195,9 +196,8 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
         sign_in.stack.setCurrentWidget(sign_in.change)
         sign_in.change.begin("issued")
         sign_in.change.new.line_edit.setText("short1")
-        sign_in.change.new.set_error(explain(PasswordRejected(
-            "the password is too short", message_hi="पासवर्ड में कम से कम 8 अक्षर होने चाहिए; वाक्यांश "
-            "(passphrase) सबसे अच्छा है।")))
+        sign_in.change.new.set_error(explain(refusal(422, "password_rejected", "the password is too short",
+                                                     {"problems": [{"rule": "too_short"}]})))
         return sign_in
 
     def profile() -> QWidget:
@@ -212,7 +212,7 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
         page.begin("9876543210")
         page.panel.start(OTP)
         page.panel.code.line_edit.setText("000000")
-        page.panel.code.set_error(explain(OtpInvalid("the OTP is wrong", message_hi="OTP गलत है। शेष प्रयास: 4")))
+        page.panel.code.set_error(explain(refusal(401, "otp_invalid", "the OTP is wrong", {"attempts_left": 4})))
         return sign_in
 
     def forgot_sso_found() -> QWidget:

@@ -1,8 +1,8 @@
 """`emitra-kiosk --self-check`: proves an installation works on this PC, without a screen and without a server.
 
-It loads Qt and the shipped fonts, creates a kiosk database, renders a sample receipt to ESC/POS and decodes it
-back, looks for USB printers and names the keyring backend. Facts about the PC (no libusb, no OS keyring on a
-headless Linux) are reported as notes; only a broken installation fails the check.
+It loads Qt, the shipped fonts and the translations, creates a kiosk database, renders a sample receipt to
+ESC/POS and decodes it back, looks for USB printers and names the keyring backend. Facts about the PC (no
+libusb, no OS keyring on a headless Linux) are reported as notes; only a broken installation fails the check.
 """
 
 from __future__ import annotations
@@ -111,6 +111,16 @@ def check_fonts() -> str:
     return f"{', '.join(families)} from {fonts_dir()}; Hindi shaped into a {line.width}x{line.height} raster"
 
 
+def check_words() -> str:
+    import words
+
+    catalog = words.catalog()  # raises CatalogMissing naming the file
+    missing = [key for key, entry in catalog.items() if not all(form.strip() for form in entry.hindi)]
+    if missing:
+        raise CheckFailed(f"{len(missing)} entries without Hindi in {words.mo_path()}, e.g. {missing[0]}")
+    return f"{len(catalog)} entries in English and Hindi from {words.mo_path()}"
+
+
 def check_database(folder: Path) -> str:
     from kiosk_app.config import KioskConfig
     from offline_cache.database import schema_version
@@ -210,6 +220,7 @@ def run_checks(folder: Path) -> Iterator[Finding]:
     checks: list[tuple[str, Callable[[], str]]] = [
         ("qt", check_qt),
         ("fonts", check_fonts),
+        ("words", check_words),
         ("database", lambda: check_database(folder)),
         ("receipt", check_receipt),
         ("usb", check_usb_printers),

@@ -618,6 +618,7 @@ class RecoveryPage(Page):
     """Common to both recoveries: the first field, Send OTP, the OTP panel, Back."""
 
     back = Signal()
+    intro_key = ""
     first_key = ""
     first_name = ""
 
@@ -625,7 +626,7 @@ class RecoveryPage(Page):
         super().__init__(core)
         intro = QLabel()
         intro.setWordWrap(True)
-        self.tr_.text(intro.setText, f"{self.title_key.split('.')[0]}.intro")
+        self.tr_.text(intro.setText, self.intro_key)
         self.layout_.addWidget(intro)
         self.first = self.add_field(self.first_name, self.first_key, QLineEdit())
         self.send = self.button("otp.send", "send_otp", self.on_send_clicked)
@@ -669,6 +670,7 @@ class RecoveryPage(Page):
 
 class ForgotSsoIdPage(RecoveryPage):
     title_key = "forgot_sso.title"
+    intro_key = "forgot_sso.intro"
     first_key = "forgot_sso.contact"
     first_name = "contact"
     use_sso_id = Signal(str)
@@ -741,6 +743,7 @@ class ForgotSsoIdPage(RecoveryPage):
 
 class ForgotPasswordPage(RecoveryPage):
     title_key = "forgot_password.title"
+    intro_key = "forgot_password.intro"
     first_key = "login.sso_id"
     first_name = "recover_sso_id"
     reset_done = Signal(str)  # the SSO ID

@@ -146,7 +146,9 @@ class MoneyPage(FeaturePage):
 
 class OrderPage(MoneyPage):
     """A money page that follows one gateway order (Refill, Fund Payout) off the GUI thread until the bank
-    answers; `messages` is the catalogue prefix of its order and status texts ("refill", "payout")."""
+    answers; `messages` is the catalog prefix of its status texts ("refill", "payout"), `order_key` its order text."""
+
+    order_key = ""
 
     def __init__(self, core: Core, name: str, title_key: str, messages: str) -> None:
         super().__init__(core, name, title_key)
@@ -190,12 +192,14 @@ class OrderPage(MoneyPage):
     def order_text(self, order: RefillOrder) -> str:
         status_key = f"{self.messages}.status_{order.status}"
         status = t(status_key) if status_key in CATALOGUE else order.status
-        return t(f"{self.messages}.order", order=order.order_id, amount=format_rupees(order.amount_paise),
+        return t(self.order_key, order=order.order_id, amount=format_rupees(order.amount_paise),
                  status=status, url=order.payment_url)
 
 
 class RefillPage(OrderPage):
     """Refill: the balance, the kiosk's own NEFT/RTGS account, a gateway order, and the CUG code request."""
+
+    order_key = "refill.order"
 
     def __init__(self, core: Core) -> None:
         super().__init__(core, "refill", "refill.title", "refill")
@@ -456,6 +460,8 @@ class RefillPage(OrderPage):
 class FundPayoutPage(OrderPage):
     """Fund Payout: outstanding on the credit line, due date, interest so far; pay it from the wallet at once, or
     by net banking (an order paid on the bank's page, followed here until the bank confirms it)."""
+
+    order_key = "payout.order"
 
     def __init__(self, core: Core) -> None:
         super().__init__(core, "fund_payout", "payout.title", "payout")
