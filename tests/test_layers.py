@@ -20,7 +20,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     # the departments are another party: they share only the wire protocol and the catalog's service codes
     "departments": ("server.billers.protocol", "server.catalog", "rules"),
 }
-NO_QT = ("rules", "words", "offline_cache", "kiosk_app", "server", "departments")  # printing draws with QtGui, no widgets
+# printing draws text with QtGui (no widgets); these use no Qt at all
+NO_QT = ("rules", "words", "offline_cache", "kiosk_app", "server", "departments")
 
 
 def _imports(path: Path) -> list[tuple[int, str]]:
