@@ -44,15 +44,15 @@ def parse_contact(text: str) -> tuple[Literal["mobile", "email"], str] | None:
     return ("mobile", digits) if is_mobile(digits) else None
 
 
-def contact_refusal(mobile: str | None, email: str | None) -> tuple[str, str] | None:
-    """(error code, field) when a payment's customer contact cannot be taken: at least one, each well formed.
-
-    `mobile` is the normalised number (see `mobile_or_none`), `email` the trimmed address or None.
+def contact_refusals(mobile: str | None, email: str | None) -> list[tuple[str, str]]:
+    """(error code, field) of everything wrong with a payment's customer contact: at least one way to reach the
+    customer, each well formed. `mobile` is the normalised number (see `mobile_or_none`), `email` trimmed or None.
     """
     if not mobile and not email:
-        return "contact_required", "contact"
+        return [("contact_required", "contact")]
+    wrong: list[tuple[str, str]] = []
     if mobile and not is_mobile(mobile):
-        return "invalid_mobile", "contact.mobile"
+        wrong.append(("invalid_mobile", "contact.mobile"))
     if email and not is_email(email):
-        return "invalid_email", "contact.email"
-    return None
+        wrong.append(("invalid_email", "contact.email"))
+    return wrong

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import date
 
 from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
@@ -34,7 +32,6 @@ from PySide6.QtWidgets import (
 from kiosk_app.core import KioskCore
 from kiosk_app.errors import InvalidField, KioskError, NeedsConnection, ServerUnreachable
 from kiosk_app.services import (
-    MOBILE,
     BillDetails,
     BillLine,
     Contact,
@@ -44,10 +41,12 @@ from kiosk_app.services import (
     PaymentOutcome,
     PayMethod,
     ServiceInfo,
-    normalise_mobile,
 )
-from kiosk_app.wallet import business_today
 from printing.money import format_rupees
+from rules.cheque import cheque_refusals
+from rules.contact import contact_refusals, mobile_or_none
+from rules.day import business_day
+from rules.money import parse_rupees
 from ui.core import Core
 from ui.forms import Field, Message, Translated, error_text, explain, say, shortcut
 from ui.main_window import FeaturePage, StatusFeed
@@ -55,22 +54,7 @@ from ui.ops import Op
 from ui.receipt_window import ReceiptWindow
 from ui.strings import both, t
 
-RUPEES = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-CHEQUE_NO = re.compile(r"^\d{6}$")
-CHEQUE_VALID_FOR = timedelta(days=90)  # a cheque older than three months is stale (the server checks the same)
 SERVICE_CODE = Qt.ItemDataRole.UserRole
-
-
-def parse_rupees(text: str) -> int | None:
-    """'1,234.5' → 123450 paise; None when it is not an amount."""
-    cleaned = text.replace(",", "").replace("₹", "").strip()
-    if not RUPEES.fullmatch(cleaned):
-        return None
-    try:
-        return int(Decimal(cleaned) * 100)
-    except InvalidOperation:
-        return None
 
 
 @dataclass(frozen=True)
@@ -746,40 +730,30 @@ class AvailServicePage(FeaturePage):
 
     # -- Pay ------------------------------------------------------------------------------------------------
     def _order(self) -> PaymentOrder | None:
-        for f in (self.mobile, self.email, self.cheque_no, self.bank, self.cheque_date):
+        """The payment as typed, or None with each problem said beside its field (rules/: as the server judges)."""
+        fields = {"contact": self.mobile, "contact.mobile": self.mobile, "contact.email": self.email,
+                  "method.cheque_no": self.cheque_no, "method.bank": self.bank, "method.date": self.cheque_date}
+        for f in set(fields.values()):
             f.set_error(None)
-        mobile, email = self.mobile.text().strip(), self.email.text().strip()
-        bad: Field | None = None
-        if not mobile and not email:
-            self.mobile.set_error(say("avail.contact_required"))
-            bad = self.mobile
-        if mobile and not MOBILE.fullmatch(normalise_mobile(mobile)):
-            self.mobile.set_error(say("avail.mobile_invalid"))
-            bad = bad or self.mobile
-        if email and not EMAIL.fullmatch(email):
-            self.email.set_error(say("avail.email_invalid"))
-            bad = bad or self.email
+        mobile, email = mobile_or_none(self.mobile.text()), self.email.text().strip() or None
+        wrong = contact_refusals(mobile, email)
         method = PayMethod("wallet")
         if self.cheque.isChecked():
-            if not CHEQUE_NO.fullmatch(self.cheque_no.text().strip()):
-                self.cheque_no.set_error(say("avail.cheque_no_invalid"))
-                bad = bad or self.cheque_no
-            if len(self.bank.text().strip()) < 2:
-                self.bank.set_error(say("common.required" if not self.bank.text().strip() else "avail.bank_invalid"))
-                bad = bad or self.bank
             date_edit = self.cheque_date.editor
             assert isinstance(date_edit, QDateEdit)
             dated = date_edit.date().toPython()
             assert isinstance(dated, date)
-            today = business_today()  # the server judges the cheque by the Indian calendar day
-            if dated > today or dated < today - CHEQUE_VALID_FOR:
-                self.cheque_date.set_error(say("avail.cheque_postdated" if dated > today else "avail.cheque_stale"))
-                bad = bad or self.cheque_date
-            method = PayMethod("cheque", self.cheque_no.text().strip(), self.bank.text().strip(), dated)
-        if bad is not None:
-            bad.editor.setFocus()
+            cheque_no, bank = self.cheque_no.text().strip(), self.bank.text().strip()
+            wrong += cheque_refusals(cheque_no, bank, dated, business_day())
+            method = PayMethod("cheque", cheque_no, bank, dated)
+        for code, name in reversed(wrong):  # the first problem in the form's order gets the focus
+            field = fields[name]
+            blank_bank = name == "method.bank" and not field.text().strip()
+            field.set_error(say("common.required" if blank_bank else f"error.{code}"))
+            field.editor.setFocus()
+        if wrong:
             return None
-        return PaymentOrder(tuple(self.bills), Contact(mobile or None, email or None), method)
+        return PaymentOrder(tuple(self.bills), Contact(self.mobile.text().strip() or None, email), method)
 
     def on_pay_clicked(self) -> None:
         if not self.pay.isEnabled():

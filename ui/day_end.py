@@ -27,13 +27,14 @@ from PySide6.QtWidgets import (
 import words
 from kiosk_app.errors import FileNotSaved
 from kiosk_app.sync import ReconcileItem, SyncSummary
-from kiosk_app.wallet import DayEndReport, business_today
+from kiosk_app.wallet import DayEndReport
 from printing.connections import connect
 from printing.errors import PrinterProblem
 from printing.money import format_rupees, format_rupees_plain
 from printing.receipt import Bilingual, Kiosk, Report, ReportRow, ReportTable
 from printing.spool_runner import PrintOutcome, PrintResult, ReceiptPrinting
 from printing.thermal import report_bytes
+from rules.day import business_day
 from ui.core import Core
 from ui.forms import ERROR_STYLE, Message, Translated, error_text, print_result_text, say, shortcut
 from ui.main_window import FeaturePage
@@ -233,7 +234,7 @@ class DayEndPage(FeaturePage):
         self.report_caption.setObjectName("report_caption")
         self.report_caption.setStyleSheet("font-weight: bold;")
         self.tr_.text(self.report_caption.setText, "dayend.report_caption")
-        self.day = self.tr_.field("dayend_date", "dayend.report_date", date_edit(business_today()))
+        self.day = self.tr_.field("dayend_date", "dayend.report_date", date_edit(business_day()))
         self.report_button = QPushButton()
         self.report_button.setObjectName("load_report")
         self.tr_.text(self.report_button.setText, "dayend.report")

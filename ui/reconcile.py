@@ -16,8 +16,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from kiosk_app.wallet import ReconcilePayment, ReconcileReport, VerifyResult, business_today
+from kiosk_app.wallet import ReconcilePayment, ReconcileReport, VerifyResult
 from printing.money import format_rupees
+from rules.day import business_day
 from ui.core import Core
 from ui.forms import Message, error_text, say, shortcut
 from ui.ops import Op
@@ -41,7 +42,7 @@ class ReconcilePage(MoneyPage):
         intro = QLabel()
         intro.setWordWrap(True)
         self.tr_.text(intro.setText, "reconcile.intro")
-        self.day = self.tr_.field("reconcile_date", "reconcile.date", date_edit(business_today()))
+        self.day = self.tr_.field("reconcile_date", "reconcile.date", date_edit(business_day()))
         self.submit = QPushButton()
         self.submit.setObjectName("reconcile_submit")
         self.tr_.text(self.submit.setText, "reconcile.submit")

@@ -41,10 +41,10 @@ from kiosk_app.wallet import (
     RefillOrder,
     Statement,
     Wallet,
-    business_today,
 )
 from printing.money import format_rupees
-from ui.avail_service import parse_rupees
+from rules.day import business_day
+from rules.money import parse_rupees
 from ui.core import Core
 from ui.forms import Field, Message, Translated, error_text, explain, say, shortcut
 from ui.main_window import FeaturePage
@@ -774,7 +774,7 @@ class StatementPage(MoneyPage):
     def __init__(self, core: Core) -> None:
         super().__init__(core, "statement", "statement.title")
         self.statement: Statement | None = None
-        today = business_today()
+        today = business_day()
         self.start = self.tr_.field("statement_from", "statement.from", date_edit(today))
         self.end = self.tr_.field("statement_to", "statement.to", date_edit(today))
         self.show_button = QPushButton()

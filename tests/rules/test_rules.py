@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rules.amount import AmountRefusal, AmountRule, amount_refusal
-from rules.cheque import cheque_refusal
-from rules.contact import contact_refusal, mobile_or_none, normalise_mobile, parse_contact
+from rules.cheque import cheque_refusals
+from rules.contact import contact_refusals, mobile_or_none, normalise_mobile, parse_contact
 from rules.day import business_day
 from rules.ids import is_operation_id, new_operation_id
 from rules.money import parse_rupees
@@ -47,20 +47,28 @@ def test_mobiles_as_people_type_them() -> None:
 
 
 def test_a_payment_contact_needs_one_well_formed_way_to_reach_the_customer() -> None:
-    assert contact_refusal(None, None) == ("contact_required", "contact")
-    assert contact_refusal("12345", None) == ("invalid_mobile", "contact.mobile")
-    assert contact_refusal(None, "a@b") == ("invalid_email", "contact.email")
-    assert contact_refusal("9829012345", None) is None and contact_refusal(None, "a@example.com") is None
+    assert contact_refusals(None, None) == [("contact_required", "contact")]
+    assert contact_refusals("12345", None) == [("invalid_mobile", "contact.mobile")]
+    assert contact_refusals("12345", "a@b") == [
+        ("invalid_mobile", "contact.mobile"),
+        ("invalid_email", "contact.email"),
+    ]
+    assert contact_refusals("9829012345", None) == [] and contact_refusals(None, "a@example.com") == []
 
 
 def test_a_cheque_is_taken_from_today_back_three_months() -> None:
     today = date(2026, 12, 2)
-    assert cheque_refusal("123456", "SBI", today, today) is None
-    assert cheque_refusal("123456", "SBI", today - timedelta(days=90), today) is None
-    assert cheque_refusal("123456", "SBI", today - timedelta(days=91), today) == ("stale_cheque", "method.date")
-    assert cheque_refusal("123456", "SBI", today + timedelta(days=1), today) == ("invalid_cheque_date", "method.date")
-    assert cheque_refusal("12345", "SBI", today, today) == ("invalid_cheque_no", "method.cheque_no")
-    assert cheque_refusal("123456", " S ", today, today) == ("invalid_cheque_bank", "method.bank")
+    assert cheque_refusals("123456", "SBI", today, today) == []
+    assert cheque_refusals("123456", "SBI", today - timedelta(days=90), today) == []
+    assert cheque_refusals("123456", "SBI", today - timedelta(days=91), today) == [("stale_cheque", "method.date")]
+    assert cheque_refusals("123456", "SBI", today + timedelta(days=1), today) == [
+        ("invalid_cheque_date", "method.date")
+    ]
+    assert cheque_refusals("12345", " S ", None, today) == [
+        ("invalid_cheque_no", "method.cheque_no"),
+        ("invalid_cheque_bank", "method.bank"),
+        ("invalid_cheque_date", "method.date"),
+    ]
 
 
 def test_the_business_day_is_the_indian_calendar_day() -> None:

@@ -14,9 +14,9 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QApplication, QDateEdit
 from pytestqt.qtbot import QtBot
 
-from kiosk_app.wallet import business_today
 from printing.escpos_decode import decode, text_lines
 from printing.receipt import PaymentMethod
+from rules.day import business_day
 from tests.printing.escpos_usb_sim import KEYBOARD, PRINTER_58, SimBackend, SimPrinter
 from tests.support.auth import contacts, new_kiosk, ready_token
 from tests.support.faultproxy import FaultProxy
@@ -241,7 +241,7 @@ def _set_cheque_date(page: AvailServicePage, days_from_today: int) -> None:
     """The cheque date as the day/month/year sections would be typed; IST is the server's calendar."""
     editor = page.cheque_date.editor
     assert isinstance(editor, QDateEdit)
-    day = business_today() + timedelta(days=days_from_today)
+    day = business_day() + timedelta(days=days_from_today)
     editor.setDate(QDate(day.year, day.month, day.day))
 
 

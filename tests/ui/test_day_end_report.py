@@ -11,11 +11,11 @@ from typing import Any
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from kiosk_app.wallet import business_today
 from printing.errors import PaperOut
 from printing.escpos_decode import decode, text_lines
 from printing.money import format_rupees, format_rupees_plain
 from printing.spool_runner import PrintOutcome
+from rules.day import business_day
 from tests.printing.escpos_usb_sim import KEYBOARD, PAPER_OUT, PRINTER_58, SimBackend, SimPrinter
 from tests.support.auth import contacts
 from tests.support.server import ServerProcess
@@ -74,7 +74,7 @@ def test_day_end_report_after_sync_and_on_its_own_saves_a_pdf_and_prints(
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: page.report is not None, timeout=TIMEOUT)
     report = page.report
-    assert report is not None and report.day == business_today()
+    assert report is not None and report.day == business_day()
     assert report.collections.count == 1 and report.collections.amount_paise == total
     assert [(s.service_code, s.count, s.amount_paise) for s in report.by_service] == [("ELEC-JVVNL", 1, total)]
     assert f"Collected: 1 / {format_rupees(total)}" in page.report_view.text()
