@@ -53,3 +53,21 @@ class BalancePublic(BaseModel):
     credit_limit_paise: int
     credit_used_paise: int
     spendable_paise: int
+
+
+class Public(BaseModel):
+    """An answer's shape: exactly these fields, so a field the code adds or drops fails a test, not a client."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(BaseModel):
+    """A refusal: a stable machine-readable code, a message, and details that depend on the code."""
+
+    model_config = ConfigDict(extra="allow")
+    code: str
+    message: str
+
+
+class ErrorPublic(Public):
+    error: ErrorDetail

@@ -6,12 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
+from server.api.answers import checked
 from server.api.deps import CurrentKiosk
 from server.catalog import Catalog
 from server.core.errors import NotFound
 from server.core.fields import PathName, Text
 from server.payments import Payments
-from server.payments.schemas import FetchIn
+from server.payments.schemas import BillPublic, FetchIn
 
 router = APIRouter(tags=["services"])
 
@@ -64,9 +65,9 @@ def service(code: PathName, request: Request, _kiosk: CurrentKiosk) -> dict[str,
     return found.public()
 
 
-@router.post("/bills/fetch")
-def fetch_bill(body: FetchIn, request: Request, _kiosk: CurrentKiosk) -> dict[str, Any]:
+@router.post("/bills/fetch", response_model=BillPublic)
+def fetch_bill(body: FetchIn, request: Request, _kiosk: CurrentKiosk) -> Response:
     """Get Bill Details: what the department says is due, for the operator to match with the paper bill."""
     payments = _payments(request)
     service, _consumer, _values, bill = payments.fetch(body.service_code, body.fields)
-    return payments.bill_public(service, bill)
+    return checked(BillPublic, payments.bill_public(service, bill))
