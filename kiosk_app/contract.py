@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from enum import StrEnum
 from typing import Any, Literal, TypeVar
 
@@ -82,9 +83,6 @@ def _union(value: Any, key: str, parsers: Mapping[str, Callable[[Any], Any]]) ->
     if not isinstance(tag, str) or tag not in parsers:
         raise ContractMismatch(f"{key}={tag!r} is not one of {tuple(parsers)}")
     return parsers[tag](value)
-
-
-_NO_DETAILS: Mapping[str, Any] = {}
 
 
 class PaymentStatus(StrEnum):
@@ -247,7 +245,7 @@ class ErrorDetail:
 
     code: str
     message: str
-    details: Mapping[str, Any] = _NO_DETAILS  # the fields beyond the declared ones
+    details: Mapping[str, Any] = dataclass_field(default_factory=dict)  # the other fields
 
     @classmethod
     def parse(cls, value: Any) -> ErrorDetail:

@@ -83,6 +83,7 @@ class ReceiptStatus(StrEnum):
     SUCCESS = "success"
     PENDING = "pending"
     FAILED = "failed"
+    PARTIAL = "partial"  # some bills paid, the others failed and were given back
 
     @property
     def label(self) -> Bilingual:
@@ -90,6 +91,7 @@ class ReceiptStatus(StrEnum):
             ReceiptStatus.SUCCESS: Bilingual("SUCCESS", "सफल"),
             ReceiptStatus.PENDING: Bilingual("PENDING", "लंबित"),
             ReceiptStatus.FAILED: Bilingual("FAILED", "असफल"),
+            ReceiptStatus.PARTIAL: Bilingual("PARTLY PAID", "आंशिक भुगतान"),
         }[self]
 
 

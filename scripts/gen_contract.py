@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from enum import StrEnum
 from typing import Any, Literal, TypeVar
 
@@ -195,7 +196,7 @@ class Writer:
                          f"    {_attr(key)}: {annotation} | None = None")
         extra = schema.get("additionalProperties") is True
         if extra:
-            lines.append("    details: Mapping[str, Any] = _NO_DETAILS  # the fields beyond the declared ones")
+            lines.append("    details: Mapping[str, Any] = dataclass_field(default_factory=dict)  # the other fields")
         lines += ["", "    @classmethod", f"    def parse(cls, value: Any) -> {name}:",
                   f"        data = _object(value, {json.dumps(name)})", "        return cls("]
         for key in keys:
@@ -254,7 +255,7 @@ def generate(document: dict[str, Any]) -> str:
     names = answer_schemas(document)
     enums = [writer.enum(n) for n in names if writer.is_enum(n)]
     classes = [writer.dataclass(n) for n in names if not writer.is_enum(n)]
-    body = [HEADER.rstrip("\n"), '_NO_DETAILS: Mapping[str, Any] = {}', *enums, *classes]
+    body = [HEADER.rstrip("\n"), *enums, *classes]
     return "\n\n\n".join(body) + "\n"
 
 
