@@ -96,6 +96,26 @@ class PaymentStatus(StrEnum):
 
 
 @dataclass(frozen=True)
+class AccountTotalsPublic:
+    """AccountTotalsPublic of the contract."""
+
+    closing_paise: int
+    credits_paise: int
+    debits_paise: int
+    opening_paise: int
+
+    @classmethod
+    def parse(cls, value: Any) -> AccountTotalsPublic:
+        data = _object(value, "AccountTotalsPublic")
+        return cls(
+            closing_paise=_int(_field(data, "closing_paise", "AccountTotalsPublic")),
+            credits_paise=_int(_field(data, "credits_paise", "AccountTotalsPublic")),
+            debits_paise=_int(_field(data, "debits_paise", "AccountTotalsPublic")),
+            opening_paise=_int(_field(data, "opening_paise", "AccountTotalsPublic")),
+        )
+
+
+@dataclass(frozen=True)
 class BalancePublic:
     """BalancePublic of the contract."""
 
@@ -114,6 +134,36 @@ class BalancePublic:
             kiosk_code=_str(_field(data, "kiosk_code", "BalancePublic")),
             spendable_paise=_int(_field(data, "spendable_paise", "BalancePublic")),
             wallet_balance_paise=_int(_field(data, "wallet_balance_paise", "BalancePublic")),
+        )
+
+
+@dataclass(frozen=True)
+class BankCreditPublic:
+    """BankCreditPublic of the contract."""
+
+    amount_paise: int
+    assigned_at: str | None
+    mode: str | None
+    received_at: str | None
+    remitter_name: str | None
+    source: str
+    status: Literal["credited", "suspense", "assigned"]
+    utr: str
+    value_date: str | None
+
+    @classmethod
+    def parse(cls, value: Any) -> BankCreditPublic:
+        data = _object(value, "BankCreditPublic")
+        return cls(
+            amount_paise=_int(_field(data, "amount_paise", "BankCreditPublic")),
+            assigned_at=_optional(lambda x: _str(x), _field(data, "assigned_at", "BankCreditPublic")),
+            mode=_optional(lambda x: _str(x), _field(data, "mode", "BankCreditPublic")),
+            received_at=_optional(lambda x: _str(x), _field(data, "received_at", "BankCreditPublic")),
+            remitter_name=_optional(lambda x: _str(x), _field(data, "remitter_name", "BankCreditPublic")),
+            source=_str(_field(data, "source", "BankCreditPublic")),
+            status=_literal(_field(data, "status", "BankCreditPublic"), ("credited", "suspense", "assigned")),
+            utr=_str(_field(data, "utr", "BankCreditPublic")),
+            value_date=_optional(lambda x: _str(x), _field(data, "value_date", "BankCreditPublic")),
         )
 
 
@@ -204,6 +254,60 @@ class BillPublic:
 
 
 @dataclass(frozen=True)
+class CashPaidOutPublic:
+    """CashPaidOutPublic of the contract."""
+
+    amount_paise: int
+    awaiting_bank: CountAmountPublic
+    count: int
+    credited: CountAmountPublic
+
+    @classmethod
+    def parse(cls, value: Any) -> CashPaidOutPublic:
+        data = _object(value, "CashPaidOutPublic")
+        return cls(
+            amount_paise=_int(_field(data, "amount_paise", "CashPaidOutPublic")),
+            awaiting_bank=CountAmountPublic.parse(_field(data, "awaiting_bank", "CashPaidOutPublic")),
+            count=_int(_field(data, "count", "CashPaidOutPublic")),
+            credited=CountAmountPublic.parse(_field(data, "credited", "CashPaidOutPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class ChannelPublic:
+    """ChannelPublic of the contract."""
+
+    code: str
+    label_en: str
+
+    @classmethod
+    def parse(cls, value: Any) -> ChannelPublic:
+        data = _object(value, "ChannelPublic")
+        return cls(
+            code=_str(_field(data, "code", "ChannelPublic")),
+            label_en=_str(_field(data, "label_en", "ChannelPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class ChannelTotalPublic:
+    """ChannelTotalPublic of the contract."""
+
+    amount_paise: int
+    channel: str
+    count: int
+
+    @classmethod
+    def parse(cls, value: Any) -> ChannelTotalPublic:
+        data = _object(value, "ChannelTotalPublic")
+        return cls(
+            amount_paise=_int(_field(data, "amount_paise", "ChannelTotalPublic")),
+            channel=_str(_field(data, "channel", "ChannelTotalPublic")),
+            count=_int(_field(data, "count", "ChannelTotalPublic")),
+        )
+
+
+@dataclass(frozen=True)
 class ChequePublic:
     """ChequePublic of the contract."""
 
@@ -224,6 +328,26 @@ class ChequePublic:
 
 
 @dataclass(frozen=True)
+class CollectionsPublic:
+    """CollectionsPublic of the contract."""
+
+    amount_paise: int
+    by_method: tuple[MethodTotalPublic, ...]
+    by_service: tuple[ServiceCollectionPublic, ...]
+    count: int
+
+    @classmethod
+    def parse(cls, value: Any) -> CollectionsPublic:
+        data = _object(value, "CollectionsPublic")
+        return cls(
+            amount_paise=_int(_field(data, "amount_paise", "CollectionsPublic")),
+            by_method=tuple(MethodTotalPublic.parse(x) for x in _list(_field(data, "by_method", "CollectionsPublic"))),
+            by_service=tuple(ServiceCollectionPublic.parse(x) for x in _list(_field(data, "by_service", "CollectionsPublic"))),
+            count=_int(_field(data, "count", "CollectionsPublic")),
+        )
+
+
+@dataclass(frozen=True)
 class ContactPublic:
     """ContactPublic of the contract."""
 
@@ -236,6 +360,118 @@ class ContactPublic:
         return cls(
             email=_optional(lambda x: _str(x), _field(data, "email", "ContactPublic")),
             mobile=_optional(lambda x: _str(x), _field(data, "mobile", "ContactPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class CountAmountPublic:
+    """CountAmountPublic of the contract."""
+
+    amount_paise: int
+    count: int
+
+    @classmethod
+    def parse(cls, value: Any) -> CountAmountPublic:
+        data = _object(value, "CountAmountPublic")
+        return cls(
+            amount_paise=_int(_field(data, "amount_paise", "CountAmountPublic")),
+            count=_int(_field(data, "count", "CountAmountPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class CreditLineDayPublic:
+    """CreditLineDayPublic of the contract."""
+
+    closing_used_paise: int
+    opening_used_paise: int
+
+    @classmethod
+    def parse(cls, value: Any) -> CreditLineDayPublic:
+        data = _object(value, "CreditLineDayPublic")
+        return cls(
+            closing_used_paise=_int(_field(data, "closing_used_paise", "CreditLineDayPublic")),
+            opening_used_paise=_int(_field(data, "opening_used_paise", "CreditLineDayPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class DayEndPublic:
+    """Collections by service and method, reversals, refills, balances and outstanding of one business date."""
+
+    cash_paid_out: CashPaidOutPublic
+    collections: CollectionsPublic
+    credit_line: CreditLineDayPublic
+    date: str
+    generated_at: str | None
+    kiosk_code: str
+    kiosk_name: str
+    outstanding: OutstandingPublic
+    payments: DayPaymentsPublic
+    payouts: CountAmountPublic
+    refills: RefillTotalsPublic
+    reversals: CountAmountPublic
+    wallet: OpeningClosingPublic
+
+    @classmethod
+    def parse(cls, value: Any) -> DayEndPublic:
+        data = _object(value, "DayEndPublic")
+        return cls(
+            cash_paid_out=CashPaidOutPublic.parse(_field(data, "cash_paid_out", "DayEndPublic")),
+            collections=CollectionsPublic.parse(_field(data, "collections", "DayEndPublic")),
+            credit_line=CreditLineDayPublic.parse(_field(data, "credit_line", "DayEndPublic")),
+            date=_str(_field(data, "date", "DayEndPublic")),
+            generated_at=_optional(lambda x: _str(x), _field(data, "generated_at", "DayEndPublic")),
+            kiosk_code=_str(_field(data, "kiosk_code", "DayEndPublic")),
+            kiosk_name=_str(_field(data, "kiosk_name", "DayEndPublic")),
+            outstanding=OutstandingPublic.parse(_field(data, "outstanding", "DayEndPublic")),
+            payments=DayPaymentsPublic.parse(_field(data, "payments", "DayEndPublic")),
+            payouts=CountAmountPublic.parse(_field(data, "payouts", "DayEndPublic")),
+            refills=RefillTotalsPublic.parse(_field(data, "refills", "DayEndPublic")),
+            reversals=CountAmountPublic.parse(_field(data, "reversals", "DayEndPublic")),
+            wallet=OpeningClosingPublic.parse(_field(data, "wallet", "DayEndPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class DayPaymentsPublic:
+    """DayPaymentsPublic of the contract."""
+
+    amount_paise: int
+    by_status: Mapping[str, int]
+    count: int
+
+    @classmethod
+    def parse(cls, value: Any) -> DayPaymentsPublic:
+        data = _object(value, "DayPaymentsPublic")
+        return cls(
+            amount_paise=_int(_field(data, "amount_paise", "DayPaymentsPublic")),
+            by_status={_str(k): _int(x) for k, x in _object(_field(data, "by_status", "DayPaymentsPublic"), 'map').items()},
+            count=_int(_field(data, "count", "DayPaymentsPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class DrawdownPublic:
+    """DrawdownPublic of the contract."""
+
+    amount_paise: int
+    drawn_on: str
+    due_on: str
+    overdue_days: int
+    remaining_paise: int
+    state: Literal["overdue", "due_today", "due"]
+
+    @classmethod
+    def parse(cls, value: Any) -> DrawdownPublic:
+        data = _object(value, "DrawdownPublic")
+        return cls(
+            amount_paise=_int(_field(data, "amount_paise", "DrawdownPublic")),
+            drawn_on=_str(_field(data, "drawn_on", "DrawdownPublic")),
+            due_on=_str(_field(data, "due_on", "DrawdownPublic")),
+            overdue_days=_int(_field(data, "overdue_days", "DrawdownPublic")),
+            remaining_paise=_int(_field(data, "remaining_paise", "DrawdownPublic")),
+            state=_literal(_field(data, "state", "DrawdownPublic"), ("overdue", "due_today", "due")),
         )
 
 
@@ -254,6 +490,84 @@ class ErrorDetail:
             code=_str(_field(data, "code", "ErrorDetail")),
             message=_str(_field(data, "message", "ErrorDetail")),
             details={k: v for k, v in data.items() if k not in ("code", "message",)},
+        )
+
+
+@dataclass(frozen=True)
+class ExistingEmitraPublic:
+    """ExistingEmitraPublic of the contract."""
+
+    credit_delay_minutes: int
+
+    @classmethod
+    def parse(cls, value: Any) -> ExistingEmitraPublic:
+        data = _object(value, "ExistingEmitraPublic")
+        return cls(
+            credit_delay_minutes=_int(_field(data, "credit_delay_minutes", "ExistingEmitraPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class FundTransferPublic:
+    """A "Fund Receive Request from Existing Emitra": accepted now, credited after the configured delay."""
+
+    amount_paise: int
+    credited_at: str | None
+    due_at: str | None
+    due_at_ist: str
+    legacy_ref: str
+    operation_id: str
+    requested_at: str | None
+    status: Literal["scheduled", "credited"]
+    transfer_id: int
+    message: str | None | None = None
+
+    @classmethod
+    def parse(cls, value: Any) -> FundTransferPublic:
+        data = _object(value, "FundTransferPublic")
+        return cls(
+            amount_paise=_int(_field(data, "amount_paise", "FundTransferPublic")),
+            credited_at=_optional(lambda x: _str(x), _field(data, "credited_at", "FundTransferPublic")),
+            due_at=_optional(lambda x: _str(x), _field(data, "due_at", "FundTransferPublic")),
+            due_at_ist=_str(_field(data, "due_at_ist", "FundTransferPublic")),
+            legacy_ref=_str(_field(data, "legacy_ref", "FundTransferPublic")),
+            operation_id=_str(_field(data, "operation_id", "FundTransferPublic")),
+            requested_at=_optional(lambda x: _str(x), _field(data, "requested_at", "FundTransferPublic")),
+            status=_literal(_field(data, "status", "FundTransferPublic"), ("scheduled", "credited")),
+            transfer_id=_int(_field(data, "transfer_id", "FundTransferPublic")),
+            message=_optional(lambda x: _optional(lambda x: _str(x), x), data.get("message")),
+        )
+
+
+@dataclass(frozen=True)
+class FundTransfersPublic:
+    """FundTransfersPublic of the contract."""
+
+    transfers: tuple[FundTransferPublic, ...]
+
+    @classmethod
+    def parse(cls, value: Any) -> FundTransfersPublic:
+        data = _object(value, "FundTransfersPublic")
+        return cls(
+            transfers=tuple(FundTransferPublic.parse(x) for x in _list(_field(data, "transfers", "FundTransfersPublic"))),
+        )
+
+
+@dataclass(frozen=True)
+class GatewayLimitsPublic:
+    """GatewayLimitsPublic of the contract."""
+
+    max_paise: int
+    min_paise: int
+    order_ttl_minutes: int
+
+    @classmethod
+    def parse(cls, value: Any) -> GatewayLimitsPublic:
+        data = _object(value, "GatewayLimitsPublic")
+        return cls(
+            max_paise=_int(_field(data, "max_paise", "GatewayLimitsPublic")),
+            min_paise=_int(_field(data, "min_paise", "GatewayLimitsPublic")),
+            order_ttl_minutes=_int(_field(data, "order_ttl_minutes", "GatewayLimitsPublic")),
         )
 
 
@@ -292,6 +606,40 @@ class LoginPublic:
 
 
 @dataclass(frozen=True)
+class MethodTotalPublic:
+    """MethodTotalPublic of the contract."""
+
+    amount_paise: int
+    count: int
+    method: str
+
+    @classmethod
+    def parse(cls, value: Any) -> MethodTotalPublic:
+        data = _object(value, "MethodTotalPublic")
+        return cls(
+            amount_paise=_int(_field(data, "amount_paise", "MethodTotalPublic")),
+            count=_int(_field(data, "count", "MethodTotalPublic")),
+            method=_str(_field(data, "method", "MethodTotalPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class OpeningClosingPublic:
+    """OpeningClosingPublic of the contract."""
+
+    closing_paise: int
+    opening_paise: int
+
+    @classmethod
+    def parse(cls, value: Any) -> OpeningClosingPublic:
+        data = _object(value, "OpeningClosingPublic")
+        return cls(
+            closing_paise=_int(_field(data, "closing_paise", "OpeningClosingPublic")),
+            opening_paise=_int(_field(data, "opening_paise", "OpeningClosingPublic")),
+        )
+
+
+@dataclass(frozen=True)
 class OtpChallengePublic:
     """OtpChallengePublic of the contract."""
 
@@ -310,6 +658,26 @@ class OtpChallengePublic:
             message=_str(_field(data, "message", "OtpChallengePublic")),
             resend_after_seconds=_int(_field(data, "resend_after_seconds", "OtpChallengePublic")),
             resends_left=_int(_field(data, "resends_left", "OtpChallengePublic")),
+        )
+
+
+@dataclass(frozen=True)
+class OutstandingPublic:
+    """OutstandingPublic of the contract."""
+
+    interest_due_paise: int
+    next_due_on: str | None
+    outstanding_paise: int
+    overdue_paise: int
+
+    @classmethod
+    def parse(cls, value: Any) -> OutstandingPublic:
+        data = _object(value, "OutstandingPublic")
+        return cls(
+            interest_due_paise=_int(_field(data, "interest_due_paise", "OutstandingPublic")),
+            next_due_on=_optional(lambda x: _str(x), _field(data, "next_due_on", "OutstandingPublic")),
+            outstanding_paise=_int(_field(data, "outstanding_paise", "OutstandingPublic")),
+            overdue_paise=_int(_field(data, "overdue_paise", "OutstandingPublic")),
         )
 
 
@@ -442,6 +810,104 @@ class PaymentWalletPublic:
 
 
 @dataclass(frozen=True)
+class PayoutBreakdownPublic:
+    """How a paid payout was applied: interest first, then the oldest outstanding, the rest to the wallet."""
+
+    amount_paise: int
+    interest_paise: int
+    paid_on: str
+    principal_paise: int
+    to_wallet_paise: int
+
+    @classmethod
+    def parse(cls, value: Any) -> PayoutBreakdownPublic:
+        data = _object(value, "PayoutBreakdownPublic")
+        return cls(
+            amount_paise=_int(_field(data, "amount_paise", "PayoutBreakdownPublic")),
+            interest_paise=_int(_field(data, "interest_paise", "PayoutBreakdownPublic")),
+            paid_on=_str(_field(data, "paid_on", "PayoutBreakdownPublic")),
+            principal_paise=_int(_field(data, "principal_paise", "PayoutBreakdownPublic")),
+            to_wallet_paise=_int(_field(data, "to_wallet_paise", "PayoutBreakdownPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class PayoutByNetBanking:
+    """PayoutByNetBanking of the contract."""
+
+    method: Literal["net_banking"]
+    order: RefillOrderPublic
+
+    @classmethod
+    def parse(cls, value: Any) -> PayoutByNetBanking:
+        data = _object(value, "PayoutByNetBanking")
+        return cls(
+            method=_literal(_field(data, "method", "PayoutByNetBanking"), ("net_banking",)),
+            order=RefillOrderPublic.parse(_field(data, "order", "PayoutByNetBanking")),
+        )
+
+
+@dataclass(frozen=True)
+class PayoutByWallet:
+    """PayoutByWallet of the contract."""
+
+    method: Literal["wallet"]
+    payout: WalletPayoutPublic
+
+    @classmethod
+    def parse(cls, value: Any) -> PayoutByWallet:
+        data = _object(value, "PayoutByWallet")
+        return cls(
+            method=_literal(_field(data, "method", "PayoutByWallet"), ("wallet",)),
+            payout=WalletPayoutPublic.parse(_field(data, "payout", "PayoutByWallet")),
+        )
+
+
+@dataclass(frozen=True)
+class PayoutPagePublic:
+    """Fund Payout: outstanding, due dates, interest so far, and the payout orders still waiting for the bank."""
+
+    as_of: str
+    available_credit_paise: int
+    credit_limit_paise: int
+    credit_used_paise: int
+    interest_accrued_paise: int
+    interest_due_paise: int
+    interest_paid_paise: int
+    interest_rate_percent: int
+    next_due_on: str | None
+    open_orders: tuple[RefillOrderPublic, ...]
+    outstanding: tuple[DrawdownPublic, ...]
+    outstanding_paise: int
+    overdue_paise: int
+    rule: str
+    total_payable_paise: int
+    wallet_balance_paise: int
+
+    @classmethod
+    def parse(cls, value: Any) -> PayoutPagePublic:
+        data = _object(value, "PayoutPagePublic")
+        return cls(
+            as_of=_str(_field(data, "as_of", "PayoutPagePublic")),
+            available_credit_paise=_int(_field(data, "available_credit_paise", "PayoutPagePublic")),
+            credit_limit_paise=_int(_field(data, "credit_limit_paise", "PayoutPagePublic")),
+            credit_used_paise=_int(_field(data, "credit_used_paise", "PayoutPagePublic")),
+            interest_accrued_paise=_int(_field(data, "interest_accrued_paise", "PayoutPagePublic")),
+            interest_due_paise=_int(_field(data, "interest_due_paise", "PayoutPagePublic")),
+            interest_paid_paise=_int(_field(data, "interest_paid_paise", "PayoutPagePublic")),
+            interest_rate_percent=_int(_field(data, "interest_rate_percent", "PayoutPagePublic")),
+            next_due_on=_optional(lambda x: _str(x), _field(data, "next_due_on", "PayoutPagePublic")),
+            open_orders=tuple(RefillOrderPublic.parse(x) for x in _list(_field(data, "open_orders", "PayoutPagePublic"))),
+            outstanding=tuple(DrawdownPublic.parse(x) for x in _list(_field(data, "outstanding", "PayoutPagePublic"))),
+            outstanding_paise=_int(_field(data, "outstanding_paise", "PayoutPagePublic")),
+            overdue_paise=_int(_field(data, "overdue_paise", "PayoutPagePublic")),
+            rule=_str(_field(data, "rule", "PayoutPagePublic")),
+            total_payable_paise=_int(_field(data, "total_payable_paise", "PayoutPagePublic")),
+            wallet_balance_paise=_int(_field(data, "wallet_balance_paise", "PayoutPagePublic")),
+        )
+
+
+@dataclass(frozen=True)
 class ProfilePublic:
     """ProfilePublic of the contract."""
 
@@ -478,6 +944,186 @@ class ProfilePublic:
             pincode=_optional(lambda x: _str(x), _field(data, "pincode", "ProfilePublic")),
             profile_completed=_bool(_field(data, "profile_completed", "ProfilePublic")),
             sso_id=_str(_field(data, "sso_id", "ProfilePublic")),
+        )
+
+
+@dataclass(frozen=True)
+class ReconcilePaymentPublic:
+    """A payment as Reconcile lists it: its view, and whether it needs the operator's Verify."""
+
+    bills: tuple[PaymentBillPublic, ...]
+    can_verify: bool
+    cheque: ChequePublic | None
+    contact: ContactPublic
+    created_at: str
+    created_at_ist: str
+    failure_reason: str | None
+    from_credit_paise: int
+    from_wallet_paise: int
+    kiosk_code: str
+    kiosk_name: str
+    method: Literal["wallet", "cheque", "micro_atm"]
+    offline: bool
+    operation_id: str
+    payment_id: int
+    receipt_no: str | None
+    reversed_paise: int
+    status: PaymentStatus
+    total_paise: int
+    txn_id: str
+    verify_needed: bool
+    wallet: PaymentWalletPublic
+
+    @classmethod
+    def parse(cls, value: Any) -> ReconcilePaymentPublic:
+        data = _object(value, "ReconcilePaymentPublic")
+        return cls(
+            bills=tuple(PaymentBillPublic.parse(x) for x in _list(_field(data, "bills", "ReconcilePaymentPublic"))),
+            can_verify=_bool(_field(data, "can_verify", "ReconcilePaymentPublic")),
+            cheque=_optional(lambda x: ChequePublic.parse(x), _field(data, "cheque", "ReconcilePaymentPublic")),
+            contact=ContactPublic.parse(_field(data, "contact", "ReconcilePaymentPublic")),
+            created_at=_str(_field(data, "created_at", "ReconcilePaymentPublic")),
+            created_at_ist=_str(_field(data, "created_at_ist", "ReconcilePaymentPublic")),
+            failure_reason=_optional(lambda x: _str(x), _field(data, "failure_reason", "ReconcilePaymentPublic")),
+            from_credit_paise=_int(_field(data, "from_credit_paise", "ReconcilePaymentPublic")),
+            from_wallet_paise=_int(_field(data, "from_wallet_paise", "ReconcilePaymentPublic")),
+            kiosk_code=_str(_field(data, "kiosk_code", "ReconcilePaymentPublic")),
+            kiosk_name=_str(_field(data, "kiosk_name", "ReconcilePaymentPublic")),
+            method=_literal(_field(data, "method", "ReconcilePaymentPublic"), ("wallet", "cheque", "micro_atm")),
+            offline=_bool(_field(data, "offline", "ReconcilePaymentPublic")),
+            operation_id=_str(_field(data, "operation_id", "ReconcilePaymentPublic")),
+            payment_id=_int(_field(data, "payment_id", "ReconcilePaymentPublic")),
+            receipt_no=_optional(lambda x: _str(x), _field(data, "receipt_no", "ReconcilePaymentPublic")),
+            reversed_paise=_int(_field(data, "reversed_paise", "ReconcilePaymentPublic")),
+            status=_enum(PaymentStatus, _field(data, "status", "ReconcilePaymentPublic")),
+            total_paise=_int(_field(data, "total_paise", "ReconcilePaymentPublic")),
+            txn_id=_str(_field(data, "txn_id", "ReconcilePaymentPublic")),
+            verify_needed=_bool(_field(data, "verify_needed", "ReconcilePaymentPublic")),
+            wallet=PaymentWalletPublic.parse(_field(data, "wallet", "ReconcilePaymentPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class ReconcilePublic:
+    """ReconcilePublic of the contract."""
+
+    counts: Mapping[str, int]
+    date: str
+    payments: tuple[ReconcilePaymentPublic, ...]
+
+    @classmethod
+    def parse(cls, value: Any) -> ReconcilePublic:
+        data = _object(value, "ReconcilePublic")
+        return cls(
+            counts={_str(k): _int(x) for k, x in _object(_field(data, "counts", "ReconcilePublic"), 'map').items()},
+            date=_str(_field(data, "date", "ReconcilePublic")),
+            payments=tuple(ReconcilePaymentPublic.parse(x) for x in _list(_field(data, "payments", "ReconcilePublic"))),
+        )
+
+
+@dataclass(frozen=True)
+class RefillOrderPublic:
+    """A net banking / aggregator order, paid on the gateway's page and credited when the gateway confirms."""
+
+    amount_paise: int
+    channel: str
+    completed_at: str | None
+    confirmed_paise: int | None
+    created_at: str | None
+    expires_at: str | None
+    failure_reason: str | None
+    gateway_ref: str | None
+    operation_id: str
+    order_id: str
+    payment_url: str | None
+    purpose: Literal["refill", "payout"]
+    status: Literal["created", "success", "failed", "expired"]
+    breakdown: PayoutBreakdownPublic | None | None = None
+
+    @classmethod
+    def parse(cls, value: Any) -> RefillOrderPublic:
+        data = _object(value, "RefillOrderPublic")
+        return cls(
+            amount_paise=_int(_field(data, "amount_paise", "RefillOrderPublic")),
+            channel=_str(_field(data, "channel", "RefillOrderPublic")),
+            completed_at=_optional(lambda x: _str(x), _field(data, "completed_at", "RefillOrderPublic")),
+            confirmed_paise=_optional(lambda x: _int(x), _field(data, "confirmed_paise", "RefillOrderPublic")),
+            created_at=_optional(lambda x: _str(x), _field(data, "created_at", "RefillOrderPublic")),
+            expires_at=_optional(lambda x: _str(x), _field(data, "expires_at", "RefillOrderPublic")),
+            failure_reason=_optional(lambda x: _str(x), _field(data, "failure_reason", "RefillOrderPublic")),
+            gateway_ref=_optional(lambda x: _str(x), _field(data, "gateway_ref", "RefillOrderPublic")),
+            operation_id=_str(_field(data, "operation_id", "RefillOrderPublic")),
+            order_id=_str(_field(data, "order_id", "RefillOrderPublic")),
+            payment_url=_optional(lambda x: _str(x), _field(data, "payment_url", "RefillOrderPublic")),
+            purpose=_literal(_field(data, "purpose", "RefillOrderPublic"), ("refill", "payout")),
+            status=_literal(_field(data, "status", "RefillOrderPublic"), ("created", "success", "failed", "expired")),
+            breakdown=_optional(lambda x: _optional(lambda x: PayoutBreakdownPublic.parse(x), x), data.get("breakdown")),
+        )
+
+
+@dataclass(frozen=True)
+class RefillPagePublic:
+    """Everything the Refill page shows."""
+
+    bank_credits: tuple[BankCreditPublic, ...]
+    channels: tuple[ChannelPublic, ...]
+    existing_emitra: ExistingEmitraPublic
+    gateway: GatewayLimitsPublic
+    legacy_transfers: tuple[FundTransferPublic, ...]
+    orders: tuple[RefillOrderPublic, ...]
+    virtual_account: VirtualAccountPublic
+
+    @classmethod
+    def parse(cls, value: Any) -> RefillPagePublic:
+        data = _object(value, "RefillPagePublic")
+        return cls(
+            bank_credits=tuple(BankCreditPublic.parse(x) for x in _list(_field(data, "bank_credits", "RefillPagePublic"))),
+            channels=tuple(ChannelPublic.parse(x) for x in _list(_field(data, "channels", "RefillPagePublic"))),
+            existing_emitra=ExistingEmitraPublic.parse(_field(data, "existing_emitra", "RefillPagePublic")),
+            gateway=GatewayLimitsPublic.parse(_field(data, "gateway", "RefillPagePublic")),
+            legacy_transfers=tuple(FundTransferPublic.parse(x) for x in _list(_field(data, "legacy_transfers", "RefillPagePublic"))),
+            orders=tuple(RefillOrderPublic.parse(x) for x in _list(_field(data, "orders", "RefillPagePublic"))),
+            virtual_account=VirtualAccountPublic.parse(_field(data, "virtual_account", "RefillPagePublic")),
+        )
+
+
+@dataclass(frozen=True)
+class RefillTotalsPublic:
+    """RefillTotalsPublic of the contract."""
+
+    amount_paise: int
+    by_channel: tuple[ChannelTotalPublic, ...]
+    count: int
+
+    @classmethod
+    def parse(cls, value: Any) -> RefillTotalsPublic:
+        data = _object(value, "RefillTotalsPublic")
+        return cls(
+            amount_paise=_int(_field(data, "amount_paise", "RefillTotalsPublic")),
+            by_channel=tuple(ChannelTotalPublic.parse(x) for x in _list(_field(data, "by_channel", "RefillTotalsPublic"))),
+            count=_int(_field(data, "count", "RefillTotalsPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class ServiceCollectionPublic:
+    """ServiceCollectionPublic of the contract."""
+
+    amount_paise: int
+    count: int
+    service_code: str
+    service_name_en: str
+    service_name_hi: str
+
+    @classmethod
+    def parse(cls, value: Any) -> ServiceCollectionPublic:
+        data = _object(value, "ServiceCollectionPublic")
+        return cls(
+            amount_paise=_int(_field(data, "amount_paise", "ServiceCollectionPublic")),
+            count=_int(_field(data, "count", "ServiceCollectionPublic")),
+            service_code=_str(_field(data, "service_code", "ServiceCollectionPublic")),
+            service_name_en=_str(_field(data, "service_name_en", "ServiceCollectionPublic")),
+            service_name_hi=_str(_field(data, "service_name_hi", "ServiceCollectionPublic")),
         )
 
 
@@ -524,6 +1170,60 @@ class SsoIdsPublic:
         return cls(
             message=_str(_field(data, "message", "SsoIdsPublic")),
             sso_ids=tuple(_str(x) for x in _list(_field(data, "sso_ids", "SsoIdsPublic"))),
+        )
+
+
+@dataclass(frozen=True)
+class StatementLinePublic:
+    """StatementLinePublic of the contract."""
+
+    account: Literal["wallet", "credit"]
+    amount_paise: int
+    at: str | None
+    at_ist: str
+    balance_paise: int
+    business_date: str
+    description: str
+    entry_id: int
+    kind: str
+    reference: str | None
+
+    @classmethod
+    def parse(cls, value: Any) -> StatementLinePublic:
+        data = _object(value, "StatementLinePublic")
+        return cls(
+            account=_literal(_field(data, "account", "StatementLinePublic"), ("wallet", "credit")),
+            amount_paise=_int(_field(data, "amount_paise", "StatementLinePublic")),
+            at=_optional(lambda x: _str(x), _field(data, "at", "StatementLinePublic")),
+            at_ist=_str(_field(data, "at_ist", "StatementLinePublic")),
+            balance_paise=_int(_field(data, "balance_paise", "StatementLinePublic")),
+            business_date=_str(_field(data, "business_date", "StatementLinePublic")),
+            description=_str(_field(data, "description", "StatementLinePublic")),
+            entry_id=_int(_field(data, "entry_id", "StatementLinePublic")),
+            kind=_str(_field(data, "kind", "StatementLinePublic")),
+            reference=_optional(lambda x: _str(x), _field(data, "reference", "StatementLinePublic")),
+        )
+
+
+@dataclass(frozen=True)
+class StatementPublic:
+    """Every line on the wallet and the credit line in the range, with running balances."""
+
+    accounts: Mapping[str, AccountTotalsPublic]
+    from_: str
+    kiosk_code: str
+    lines: tuple[StatementLinePublic, ...]
+    to: str
+
+    @classmethod
+    def parse(cls, value: Any) -> StatementPublic:
+        data = _object(value, "StatementPublic")
+        return cls(
+            accounts={_str(k): AccountTotalsPublic.parse(x) for k, x in _object(_field(data, "accounts", "StatementPublic"), 'map').items()},
+            from_=_str(_field(data, "from", "StatementPublic")),
+            kiosk_code=_str(_field(data, "kiosk_code", "StatementPublic")),
+            lines=tuple(StatementLinePublic.parse(x) for x in _list(_field(data, "lines", "StatementPublic"))),
+            to=_str(_field(data, "to", "StatementPublic")),
         )
 
 
@@ -593,3 +1293,82 @@ class SyncKeysPublic:
         return cls(
             sync_keys=tuple(SyncKeyInfo.parse(x) for x in _list(_field(data, "sync_keys", "SyncKeysPublic"))),
         )
+
+
+@dataclass(frozen=True)
+class VerifyPublic:
+    """VerifyPublic of the contract."""
+
+    deemed_failed: tuple[str, ...]
+    payment: PaymentPublic
+    result: Literal["confirmed", "reversed", "partly_reversed", "still_pending"]
+
+    @classmethod
+    def parse(cls, value: Any) -> VerifyPublic:
+        data = _object(value, "VerifyPublic")
+        return cls(
+            deemed_failed=tuple(_str(x) for x in _list(_field(data, "deemed_failed", "VerifyPublic"))),
+            payment=PaymentPublic.parse(_field(data, "payment", "VerifyPublic")),
+            result=_literal(_field(data, "result", "VerifyPublic"), ("confirmed", "reversed", "partly_reversed", "still_pending")),
+        )
+
+
+@dataclass(frozen=True)
+class VirtualAccountPublic:
+    """VirtualAccountPublic of the contract."""
+
+    account_no: str
+    account_type: str
+    bank_name: str
+    beneficiary_name: str
+    ifsc: str
+
+    @classmethod
+    def parse(cls, value: Any) -> VirtualAccountPublic:
+        data = _object(value, "VirtualAccountPublic")
+        return cls(
+            account_no=_str(_field(data, "account_no", "VirtualAccountPublic")),
+            account_type=_str(_field(data, "account_type", "VirtualAccountPublic")),
+            bank_name=_str(_field(data, "bank_name", "VirtualAccountPublic")),
+            beneficiary_name=_str(_field(data, "beneficiary_name", "VirtualAccountPublic")),
+            ifsc=_str(_field(data, "ifsc", "VirtualAccountPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class WalletPayoutPublic:
+    """A payout from the wallet, posted at once."""
+
+    amount_paise: int
+    credit_used_paise: int
+    entry_id: int
+    interest_paise: int
+    paid_on: str
+    principal_paise: int
+    replayed: bool
+    to_wallet_paise: int
+    wallet_balance_paise: int
+
+    @classmethod
+    def parse(cls, value: Any) -> WalletPayoutPublic:
+        data = _object(value, "WalletPayoutPublic")
+        return cls(
+            amount_paise=_int(_field(data, "amount_paise", "WalletPayoutPublic")),
+            credit_used_paise=_int(_field(data, "credit_used_paise", "WalletPayoutPublic")),
+            entry_id=_int(_field(data, "entry_id", "WalletPayoutPublic")),
+            interest_paise=_int(_field(data, "interest_paise", "WalletPayoutPublic")),
+            paid_on=_str(_field(data, "paid_on", "WalletPayoutPublic")),
+            principal_paise=_int(_field(data, "principal_paise", "WalletPayoutPublic")),
+            replayed=_bool(_field(data, "replayed", "WalletPayoutPublic")),
+            to_wallet_paise=_int(_field(data, "to_wallet_paise", "WalletPayoutPublic")),
+            wallet_balance_paise=_int(_field(data, "wallet_balance_paise", "WalletPayoutPublic")),
+        )
+
+
+PayoutPublic = PayoutByWallet | PayoutByNetBanking
+
+
+def parse_payout_public(value: Any) -> PayoutPublic:
+    """A Fund Payout: paid from the wallet at once, or an order at the gateway to pay by net banking."""
+    answer: PayoutPublic = _union(value, "method", {"net_banking": PayoutByNetBanking.parse, "wallet": PayoutByWallet.parse})
+    return answer

@@ -125,6 +125,9 @@ class Writer:
     def is_enum(self, name: str) -> bool:
         return "enum" in self.schemas[name] and self.schemas[name].get("type") == "string"
 
+    def is_union(self, name: str) -> bool:
+        return "oneOf" in self.schemas[name]
+
     def annotation(self, schema: dict[str, Any]) -> str:
         if "$ref" in schema:
             return _name(schema["$ref"])
@@ -150,7 +153,9 @@ class Writer:
         """An expression that parses `value` (an expression) into the annotation's type."""
         if "$ref" in schema:
             name = _name(schema["$ref"])
-            return f"_enum({name}, {value})" if self.is_enum(name) else f"{name}.parse({value})"
+            if self.is_enum(name):
+                return f"_enum({name}, {value})"
+            return f"parse_{_snake(name)}({value})" if self.is_union(name) else f"{name}.parse({value})"
         options = schema.get("anyOf") or schema.get("oneOf")
         if options:
             rest = [o for o in options if o.get("type") != "null"]
@@ -184,6 +189,14 @@ class Writer:
         lines += [f"    {v.upper()} = {json.dumps(v)}" for v in schema["enum"]]
         return "\n".join(lines)
 
+    def union(self, name: str) -> str:
+        """A component that is one of several objects, told apart by a field: a type alias and its parser."""
+        schema = self.schemas[name]
+        members = " | ".join(_name(o["$ref"]) for o in schema["oneOf"])
+        return "\n".join([f"{name} = {members}", "", "", f"def parse_{_snake(name)}(value: Any) -> {name}:",
+                          f'    """{_doc(schema, name)}"""', f"    answer: {name} = {self.parser(schema, 'value')}",
+                          "    return answer"])
+
     def dataclass(self, name: str) -> str:
         schema = self.schemas[name]
         required = set(schema.get("required", []))
@@ -211,6 +224,10 @@ class Writer:
             lines.append(f"            details={{k: v for k, v in data.items() if k not in ({names},)}},")
         lines.append("        )")
         return "\n".join(lines)
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
 
 
 def _tuple(values: list[Any]) -> str:
@@ -254,8 +271,9 @@ def generate(document: dict[str, Any]) -> str:
     writer = Writer(document["components"]["schemas"])
     names = answer_schemas(document)
     enums = [writer.enum(n) for n in names if writer.is_enum(n)]
-    classes = [writer.dataclass(n) for n in names if not writer.is_enum(n)]
-    body = [HEADER.rstrip("\n"), *enums, *classes]
+    classes = [writer.dataclass(n) for n in names if not writer.is_enum(n) and not writer.is_union(n)]
+    unions = [writer.union(n) for n in names if writer.is_union(n)]
+    body = [HEADER.rstrip("\n"), *enums, *classes, *unions]
     return "\n\n\n".join(body) + "\n"
 
 
