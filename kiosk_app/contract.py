@@ -5,84 +5,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from enum import StrEnum
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
-T = TypeVar("T")
-
-
-class ContractMismatch(ValueError):
-    """An answer that does not have the shape the contract gives it."""
-
-
-def _object(value: Any, name: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ContractMismatch(f"{name}: expected an object, got {type(value).__name__}")
-    return value
-
-
-def _field(data: Mapping[str, Any], key: str, name: str) -> Any:
-    try:
-        return data[key]
-    except KeyError:
-        raise ContractMismatch(f"{name}: missing {key}") from None
-
-
-def _str(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ContractMismatch(f"expected text, got {type(value).__name__}")
-    return value
-
-
-def _int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ContractMismatch(f"expected an integer, got {type(value).__name__}")
-    return value
-
-
-def _float(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ContractMismatch(f"expected a number, got {type(value).__name__}")
-    return float(value)
-
-
-def _bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ContractMismatch(f"expected true or false, got {type(value).__name__}")
-    return value
-
-
-def _list(value: Any) -> list[Any]:
-    if not isinstance(value, list):
-        raise ContractMismatch(f"expected a list, got {type(value).__name__}")
-    return value
-
-
-def _optional(parse: Callable[[Any], T], value: Any) -> T | None:
-    return None if value is None else parse(value)
-
-
-def _enum(kind: Callable[[Any], T], value: Any) -> T:
-    try:
-        return kind(value)
-    except ValueError:
-        raise ContractMismatch(f"{value!r} is not one of the contract's values") from None
-
-
-def _literal(value: Any, allowed: tuple[str, ...]) -> Any:
-    if value not in allowed:
-        raise ContractMismatch(f"{value!r} is not one of {allowed}")
-    return value
-
-
-def _union(value: Any, key: str, parsers: Mapping[str, Callable[[Any], Any]]) -> Any:
-    tag = _object(value, "union").get(key)
-    if not isinstance(tag, str) or tag not in parsers:
-        raise ContractMismatch(f"{key}={tag!r} is not one of {tuple(parsers)}")
-    return parsers[tag](value)
+from kiosk_app.contract_checks import ContractMismatch as ContractMismatch  # for the callers
+from kiosk_app.contract_checks import (
+    as_bool,
+    as_enum,
+    as_float,
+    as_int,
+    as_list,
+    as_literal,
+    as_object,
+    as_optional,
+    as_str,
+    as_union,
+    field_of,
+)
 
 
 class PaymentStatus(StrEnum):
@@ -106,12 +48,142 @@ class AccountTotalsPublic:
 
     @classmethod
     def parse(cls, value: Any) -> AccountTotalsPublic:
-        data = _object(value, "AccountTotalsPublic")
+        data = as_object(value, "AccountTotalsPublic")
         return cls(
-            closing_paise=_int(_field(data, "closing_paise", "AccountTotalsPublic")),
-            credits_paise=_int(_field(data, "credits_paise", "AccountTotalsPublic")),
-            debits_paise=_int(_field(data, "debits_paise", "AccountTotalsPublic")),
-            opening_paise=_int(_field(data, "opening_paise", "AccountTotalsPublic")),
+            closing_paise=as_int(field_of(data, "closing_paise", "AccountTotalsPublic")),
+            credits_paise=as_int(field_of(data, "credits_paise", "AccountTotalsPublic")),
+            debits_paise=as_int(field_of(data, "debits_paise", "AccountTotalsPublic")),
+            opening_paise=as_int(field_of(data, "opening_paise", "AccountTotalsPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class AdjustmentBatchPublic:
+    """AdjustmentBatchPublic of the contract."""
+
+    results: tuple[AdjustmentDone | AdjustmentRefused, ...]
+
+    @classmethod
+    def parse(cls, value: Any) -> AdjustmentBatchPublic:
+        data = as_object(value, "AdjustmentBatchPublic")
+        return cls(
+            results=tuple(as_union(x, "status", {"applied": AdjustmentDone.parse, "refused": AdjustmentRefused.parse, "replayed": AdjustmentDone.parse}) for x in as_list(field_of(data, "results", "AdjustmentBatchPublic"))),
+        )
+
+
+@dataclass(frozen=True)
+class AdjustmentDone:
+    """AdjustmentDone of the contract."""
+
+    operation_id: str
+    response: AdjustmentPublic
+    status: Literal["applied", "replayed"]
+
+    @classmethod
+    def parse(cls, value: Any) -> AdjustmentDone:
+        data = as_object(value, "AdjustmentDone")
+        return cls(
+            operation_id=as_str(field_of(data, "operation_id", "AdjustmentDone")),
+            response=AdjustmentPublic.parse(field_of(data, "response", "AdjustmentDone")),
+            status=as_literal(field_of(data, "status", "AdjustmentDone"), ("applied", "replayed")),
+        )
+
+
+@dataclass(frozen=True)
+class AdjustmentPublic:
+    """An adjustment posted (or its first answer, replayed), with the kiosk's balances after it."""
+
+    amount_paise: int
+    credit_used_paise: int
+    direction: Literal["credit", "debit"]
+    entry_id: int
+    kiosk_code: str
+    operation_id: str
+    spendable_paise: int
+    wallet_balance_paise: int
+    from_credit_paise: int | None = None
+    from_wallet_paise: int | None = None
+    replayed: bool | None = None
+
+    @classmethod
+    def parse(cls, value: Any) -> AdjustmentPublic:
+        data = as_object(value, "AdjustmentPublic")
+        return cls(
+            amount_paise=as_int(field_of(data, "amount_paise", "AdjustmentPublic")),
+            credit_used_paise=as_int(field_of(data, "credit_used_paise", "AdjustmentPublic")),
+            direction=as_literal(field_of(data, "direction", "AdjustmentPublic"), ("credit", "debit")),
+            entry_id=as_int(field_of(data, "entry_id", "AdjustmentPublic")),
+            kiosk_code=as_str(field_of(data, "kiosk_code", "AdjustmentPublic")),
+            operation_id=as_str(field_of(data, "operation_id", "AdjustmentPublic")),
+            spendable_paise=as_int(field_of(data, "spendable_paise", "AdjustmentPublic")),
+            wallet_balance_paise=as_int(field_of(data, "wallet_balance_paise", "AdjustmentPublic")),
+            from_credit_paise=as_optional(lambda x: as_int(x), data.get("from_credit_paise")),
+            from_wallet_paise=as_optional(lambda x: as_int(x), data.get("from_wallet_paise")),
+            replayed=as_optional(lambda x: as_bool(x), data.get("replayed")),
+        )
+
+
+@dataclass(frozen=True)
+class AdjustmentRefused:
+    """AdjustmentRefused of the contract."""
+
+    error: ErrorDetail
+    operation_id: str
+    status: Literal["refused"]
+
+    @classmethod
+    def parse(cls, value: Any) -> AdjustmentRefused:
+        data = as_object(value, "AdjustmentRefused")
+        return cls(
+            error=ErrorDetail.parse(field_of(data, "error", "AdjustmentRefused")),
+            operation_id=as_str(field_of(data, "operation_id", "AdjustmentRefused")),
+            status=as_literal(field_of(data, "status", "AdjustmentRefused"), ("refused",)),
+        )
+
+
+@dataclass(frozen=True)
+class AuthEventPublic:
+    """AuthEventPublic of the contract."""
+
+    at: str
+    client_ip: str | None
+    detail: str | None
+    event: str
+    id: int
+    kiosk_id: int | None
+    machine_id: str | None
+    outcome: str
+    session_id: int | None
+    sso_id: str | None
+
+    @classmethod
+    def parse(cls, value: Any) -> AuthEventPublic:
+        data = as_object(value, "AuthEventPublic")
+        return cls(
+            at=as_str(field_of(data, "at", "AuthEventPublic")),
+            client_ip=as_optional(lambda x: as_str(x), field_of(data, "client_ip", "AuthEventPublic")),
+            detail=as_optional(lambda x: as_str(x), field_of(data, "detail", "AuthEventPublic")),
+            event=as_str(field_of(data, "event", "AuthEventPublic")),
+            id=as_int(field_of(data, "id", "AuthEventPublic")),
+            kiosk_id=as_optional(lambda x: as_int(x), field_of(data, "kiosk_id", "AuthEventPublic")),
+            machine_id=as_optional(lambda x: as_str(x), field_of(data, "machine_id", "AuthEventPublic")),
+            outcome=as_str(field_of(data, "outcome", "AuthEventPublic")),
+            session_id=as_optional(lambda x: as_int(x), field_of(data, "session_id", "AuthEventPublic")),
+            sso_id=as_optional(lambda x: as_str(x), field_of(data, "sso_id", "AuthEventPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class AuthEventsPublic:
+    """AuthEventsPublic of the contract."""
+
+    events: tuple[AuthEventPublic, ...]
+
+    @classmethod
+    def parse(cls, value: Any) -> AuthEventsPublic:
+        data = as_object(value, "AuthEventsPublic")
+        return cls(
+            events=tuple(AuthEventPublic.parse(x) for x in as_list(field_of(data, "events", "AuthEventsPublic"))),
         )
 
 
@@ -127,13 +199,13 @@ class BalancePublic:
 
     @classmethod
     def parse(cls, value: Any) -> BalancePublic:
-        data = _object(value, "BalancePublic")
+        data = as_object(value, "BalancePublic")
         return cls(
-            credit_limit_paise=_int(_field(data, "credit_limit_paise", "BalancePublic")),
-            credit_used_paise=_int(_field(data, "credit_used_paise", "BalancePublic")),
-            kiosk_code=_str(_field(data, "kiosk_code", "BalancePublic")),
-            spendable_paise=_int(_field(data, "spendable_paise", "BalancePublic")),
-            wallet_balance_paise=_int(_field(data, "wallet_balance_paise", "BalancePublic")),
+            credit_limit_paise=as_int(field_of(data, "credit_limit_paise", "BalancePublic")),
+            credit_used_paise=as_int(field_of(data, "credit_used_paise", "BalancePublic")),
+            kiosk_code=as_str(field_of(data, "kiosk_code", "BalancePublic")),
+            spendable_paise=as_int(field_of(data, "spendable_paise", "BalancePublic")),
+            wallet_balance_paise=as_int(field_of(data, "wallet_balance_paise", "BalancePublic")),
         )
 
 
@@ -153,17 +225,35 @@ class BankCreditPublic:
 
     @classmethod
     def parse(cls, value: Any) -> BankCreditPublic:
-        data = _object(value, "BankCreditPublic")
+        data = as_object(value, "BankCreditPublic")
         return cls(
-            amount_paise=_int(_field(data, "amount_paise", "BankCreditPublic")),
-            assigned_at=_optional(lambda x: _str(x), _field(data, "assigned_at", "BankCreditPublic")),
-            mode=_optional(lambda x: _str(x), _field(data, "mode", "BankCreditPublic")),
-            received_at=_optional(lambda x: _str(x), _field(data, "received_at", "BankCreditPublic")),
-            remitter_name=_optional(lambda x: _str(x), _field(data, "remitter_name", "BankCreditPublic")),
-            source=_str(_field(data, "source", "BankCreditPublic")),
-            status=_literal(_field(data, "status", "BankCreditPublic"), ("credited", "suspense", "assigned")),
-            utr=_str(_field(data, "utr", "BankCreditPublic")),
-            value_date=_optional(lambda x: _str(x), _field(data, "value_date", "BankCreditPublic")),
+            amount_paise=as_int(field_of(data, "amount_paise", "BankCreditPublic")),
+            assigned_at=as_optional(lambda x: as_str(x), field_of(data, "assigned_at", "BankCreditPublic")),
+            mode=as_optional(lambda x: as_str(x), field_of(data, "mode", "BankCreditPublic")),
+            received_at=as_optional(lambda x: as_str(x), field_of(data, "received_at", "BankCreditPublic")),
+            remitter_name=as_optional(lambda x: as_str(x), field_of(data, "remitter_name", "BankCreditPublic")),
+            source=as_str(field_of(data, "source", "BankCreditPublic")),
+            status=as_literal(field_of(data, "status", "BankCreditPublic"), ("credited", "suspense", "assigned")),
+            utr=as_str(field_of(data, "utr", "BankCreditPublic")),
+            value_date=as_optional(lambda x: as_str(x), field_of(data, "value_date", "BankCreditPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class BankStatementPublic:
+    """BankStatementPublic of the contract."""
+
+    counts: Mapping[str, int]
+    lines: int
+    results: tuple[StatementLineSkipped | StatementLineBooked, ...]
+
+    @classmethod
+    def parse(cls, value: Any) -> BankStatementPublic:
+        data = as_object(value, "BankStatementPublic")
+        return cls(
+            counts={as_str(k): as_int(x) for k, x in as_object(field_of(data, "counts", "BankStatementPublic"), 'map').items()},
+            lines=as_int(field_of(data, "lines", "BankStatementPublic")),
+            results=tuple(as_union(x, "result", {"conflict": StatementLineBooked.parse, "credited": StatementLineBooked.parse, "duplicate": StatementLineBooked.parse, "skipped": StatementLineSkipped.parse, "suspense": StatementLineBooked.parse}) for x in as_list(field_of(data, "results", "BankStatementPublic"))),
         )
 
 
@@ -177,11 +267,11 @@ class BatchDone:
 
     @classmethod
     def parse(cls, value: Any) -> BatchDone:
-        data = _object(value, "BatchDone")
+        data = as_object(value, "BatchDone")
         return cls(
-            operation_id=_str(_field(data, "operation_id", "BatchDone")),
-            payment=PaymentPublic.parse(_field(data, "payment", "BatchDone")),
-            result=_literal(_field(data, "result", "BatchDone"), ("done",)),
+            operation_id=as_str(field_of(data, "operation_id", "BatchDone")),
+            payment=PaymentPublic.parse(field_of(data, "payment", "BatchDone")),
+            result=as_literal(field_of(data, "result", "BatchDone"), ("done",)),
         )
 
 
@@ -196,12 +286,12 @@ class BatchRefused:
 
     @classmethod
     def parse(cls, value: Any) -> BatchRefused:
-        data = _object(value, "BatchRefused")
+        data = as_object(value, "BatchRefused")
         return cls(
-            error=ErrorDetail.parse(_field(data, "error", "BatchRefused")),
-            operation_id=_str(_field(data, "operation_id", "BatchRefused")),
-            result=_literal(_field(data, "result", "BatchRefused"), ("refused",)),
-            status_code=_int(_field(data, "status_code", "BatchRefused")),
+            error=ErrorDetail.parse(field_of(data, "error", "BatchRefused")),
+            operation_id=as_str(field_of(data, "operation_id", "BatchRefused")),
+            result=as_literal(field_of(data, "result", "BatchRefused"), ("refused",)),
+            status_code=as_int(field_of(data, "status_code", "BatchRefused")),
         )
 
 
@@ -219,7 +309,7 @@ class BillPublic:
     department_name_en: str
     department_name_hi: str
     due_date: str | None
-    kind: str
+    kind: Literal["bill", "recharge", "fee", "micro_atm"]
     max_paise: int
     min_paise: int
     partial_allowed: bool
@@ -230,26 +320,84 @@ class BillPublic:
 
     @classmethod
     def parse(cls, value: Any) -> BillPublic:
-        data = _object(value, "BillPublic")
+        data = as_object(value, "BillPublic")
         return cls(
-            amount_after_due_paise=_optional(lambda x: _int(x), _field(data, "amount_after_due_paise", "BillPublic")),
-            amount_due_paise=_optional(lambda x: _int(x), _field(data, "amount_due_paise", "BillPublic")),
-            bill_date=_optional(lambda x: _str(x), _field(data, "bill_date", "BillPublic")),
-            bill_no=_optional(lambda x: _str(x), _field(data, "bill_no", "BillPublic")),
-            consumer_name=_str(_field(data, "consumer_name", "BillPublic")),
-            consumer_no=_str(_field(data, "consumer_no", "BillPublic")),
-            department=_str(_field(data, "department", "BillPublic")),
-            department_name_en=_str(_field(data, "department_name_en", "BillPublic")),
-            department_name_hi=_str(_field(data, "department_name_hi", "BillPublic")),
-            due_date=_optional(lambda x: _str(x), _field(data, "due_date", "BillPublic")),
-            kind=_str(_field(data, "kind", "BillPublic")),
-            max_paise=_int(_field(data, "max_paise", "BillPublic")),
-            min_paise=_int(_field(data, "min_paise", "BillPublic")),
-            partial_allowed=_bool(_field(data, "partial_allowed", "BillPublic")),
-            payable_now_paise=_optional(lambda x: _int(x), _field(data, "payable_now_paise", "BillPublic")),
-            service_code=_str(_field(data, "service_code", "BillPublic")),
-            service_name_en=_str(_field(data, "service_name_en", "BillPublic")),
-            service_name_hi=_str(_field(data, "service_name_hi", "BillPublic")),
+            amount_after_due_paise=as_optional(lambda x: as_int(x), field_of(data, "amount_after_due_paise", "BillPublic")),
+            amount_due_paise=as_optional(lambda x: as_int(x), field_of(data, "amount_due_paise", "BillPublic")),
+            bill_date=as_optional(lambda x: as_str(x), field_of(data, "bill_date", "BillPublic")),
+            bill_no=as_optional(lambda x: as_str(x), field_of(data, "bill_no", "BillPublic")),
+            consumer_name=as_str(field_of(data, "consumer_name", "BillPublic")),
+            consumer_no=as_str(field_of(data, "consumer_no", "BillPublic")),
+            department=as_str(field_of(data, "department", "BillPublic")),
+            department_name_en=as_str(field_of(data, "department_name_en", "BillPublic")),
+            department_name_hi=as_str(field_of(data, "department_name_hi", "BillPublic")),
+            due_date=as_optional(lambda x: as_str(x), field_of(data, "due_date", "BillPublic")),
+            kind=as_literal(field_of(data, "kind", "BillPublic"), ("bill", "recharge", "fee", "micro_atm")),
+            max_paise=as_int(field_of(data, "max_paise", "BillPublic")),
+            min_paise=as_int(field_of(data, "min_paise", "BillPublic")),
+            partial_allowed=as_bool(field_of(data, "partial_allowed", "BillPublic")),
+            payable_now_paise=as_optional(lambda x: as_int(x), field_of(data, "payable_now_paise", "BillPublic")),
+            service_code=as_str(field_of(data, "service_code", "BillPublic")),
+            service_name_en=as_str(field_of(data, "service_name_en", "BillPublic")),
+            service_name_hi=as_str(field_of(data, "service_name_hi", "BillPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class BillerDepartmentPublic:
+    """BillerDepartmentPublic of the contract."""
+
+    code: str
+    name_en: str
+    name_hi: str
+
+    @classmethod
+    def parse(cls, value: Any) -> BillerDepartmentPublic:
+        data = as_object(value, "BillerDepartmentPublic")
+        return cls(
+            code=as_str(field_of(data, "code", "BillerDepartmentPublic")),
+            name_en=as_str(field_of(data, "name_en", "BillerDepartmentPublic")),
+            name_hi=as_str(field_of(data, "name_hi", "BillerDepartmentPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class BillerFaultPublic:
+    """A simulated biller (one may serve several departments) and the fault switched on for it."""
+
+    active: bool
+    applies_to: Literal["pay", "fetch", "both"]
+    biller: str
+    delay_ms: int
+    departments: tuple[BillerDepartmentPublic, ...]
+    fault: Literal["none", "timeout", "decline", "slow", "lost_answer"]
+    remaining: int
+
+    @classmethod
+    def parse(cls, value: Any) -> BillerFaultPublic:
+        data = as_object(value, "BillerFaultPublic")
+        return cls(
+            active=as_bool(field_of(data, "active", "BillerFaultPublic")),
+            applies_to=as_literal(field_of(data, "applies_to", "BillerFaultPublic"), ("pay", "fetch", "both")),
+            biller=as_str(field_of(data, "biller", "BillerFaultPublic")),
+            delay_ms=as_int(field_of(data, "delay_ms", "BillerFaultPublic")),
+            departments=tuple(BillerDepartmentPublic.parse(x) for x in as_list(field_of(data, "departments", "BillerFaultPublic"))),
+            fault=as_literal(field_of(data, "fault", "BillerFaultPublic"), ("none", "timeout", "decline", "slow", "lost_answer")),
+            remaining=as_int(field_of(data, "remaining", "BillerFaultPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class BillersPublic:
+    """BillersPublic of the contract."""
+
+    billers: tuple[BillerFaultPublic, ...]
+
+    @classmethod
+    def parse(cls, value: Any) -> BillersPublic:
+        data = as_object(value, "BillersPublic")
+        return cls(
+            billers=tuple(BillerFaultPublic.parse(x) for x in as_list(field_of(data, "billers", "BillersPublic"))),
         )
 
 
@@ -264,12 +412,50 @@ class CashPaidOutPublic:
 
     @classmethod
     def parse(cls, value: Any) -> CashPaidOutPublic:
-        data = _object(value, "CashPaidOutPublic")
+        data = as_object(value, "CashPaidOutPublic")
         return cls(
-            amount_paise=_int(_field(data, "amount_paise", "CashPaidOutPublic")),
-            awaiting_bank=CountAmountPublic.parse(_field(data, "awaiting_bank", "CashPaidOutPublic")),
-            count=_int(_field(data, "count", "CashPaidOutPublic")),
-            credited=CountAmountPublic.parse(_field(data, "credited", "CashPaidOutPublic")),
+            amount_paise=as_int(field_of(data, "amount_paise", "CashPaidOutPublic")),
+            awaiting_bank=CountAmountPublic.parse(field_of(data, "awaiting_bank", "CashPaidOutPublic")),
+            count=as_int(field_of(data, "count", "CashPaidOutPublic")),
+            credited=CountAmountPublic.parse(field_of(data, "credited", "CashPaidOutPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class CatalogPublic:
+    """The whole catalog, for the client's offline cache; its version is a hash of its content (the ETag)."""
+
+    categories: tuple[CategoryPublic, ...]
+    departments: tuple[DepartmentPublic, ...]
+    services: tuple[ServicePublic, ...]
+    version: str
+
+    @classmethod
+    def parse(cls, value: Any) -> CatalogPublic:
+        data = as_object(value, "CatalogPublic")
+        return cls(
+            categories=tuple(CategoryPublic.parse(x) for x in as_list(field_of(data, "categories", "CatalogPublic"))),
+            departments=tuple(DepartmentPublic.parse(x) for x in as_list(field_of(data, "departments", "CatalogPublic"))),
+            services=tuple(ServicePublic.parse(x) for x in as_list(field_of(data, "services", "CatalogPublic"))),
+            version=as_str(field_of(data, "version", "CatalogPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class CategoryPublic:
+    """CategoryPublic of the contract."""
+
+    code: str
+    name_en: str
+    name_hi: str
+
+    @classmethod
+    def parse(cls, value: Any) -> CategoryPublic:
+        data = as_object(value, "CategoryPublic")
+        return cls(
+            code=as_str(field_of(data, "code", "CategoryPublic")),
+            name_en=as_str(field_of(data, "name_en", "CategoryPublic")),
+            name_hi=as_str(field_of(data, "name_hi", "CategoryPublic")),
         )
 
 
@@ -282,10 +468,10 @@ class ChannelPublic:
 
     @classmethod
     def parse(cls, value: Any) -> ChannelPublic:
-        data = _object(value, "ChannelPublic")
+        data = as_object(value, "ChannelPublic")
         return cls(
-            code=_str(_field(data, "code", "ChannelPublic")),
-            label_en=_str(_field(data, "label_en", "ChannelPublic")),
+            code=as_str(field_of(data, "code", "ChannelPublic")),
+            label_en=as_str(field_of(data, "label_en", "ChannelPublic")),
         )
 
 
@@ -299,11 +485,11 @@ class ChannelTotalPublic:
 
     @classmethod
     def parse(cls, value: Any) -> ChannelTotalPublic:
-        data = _object(value, "ChannelTotalPublic")
+        data = as_object(value, "ChannelTotalPublic")
         return cls(
-            amount_paise=_int(_field(data, "amount_paise", "ChannelTotalPublic")),
-            channel=_str(_field(data, "channel", "ChannelTotalPublic")),
-            count=_int(_field(data, "count", "ChannelTotalPublic")),
+            amount_paise=as_int(field_of(data, "amount_paise", "ChannelTotalPublic")),
+            channel=as_str(field_of(data, "channel", "ChannelTotalPublic")),
+            count=as_int(field_of(data, "count", "ChannelTotalPublic")),
         )
 
 
@@ -318,12 +504,12 @@ class ChequePublic:
 
     @classmethod
     def parse(cls, value: Any) -> ChequePublic:
-        data = _object(value, "ChequePublic")
+        data = as_object(value, "ChequePublic")
         return cls(
-            bank=_optional(lambda x: _str(x), _field(data, "bank", "ChequePublic")),
-            cheque_no=_optional(lambda x: _str(x), _field(data, "cheque_no", "ChequePublic")),
-            date=_optional(lambda x: _str(x), _field(data, "date", "ChequePublic")),
-            status=_optional(lambda x: _literal(x, ("received", "cleared", "bounced")), _field(data, "status", "ChequePublic")),
+            bank=as_optional(lambda x: as_str(x), field_of(data, "bank", "ChequePublic")),
+            cheque_no=as_optional(lambda x: as_str(x), field_of(data, "cheque_no", "ChequePublic")),
+            date=as_optional(lambda x: as_str(x), field_of(data, "date", "ChequePublic")),
+            status=as_optional(lambda x: as_literal(x, ("received", "cleared", "bounced")), field_of(data, "status", "ChequePublic")),
         )
 
 
@@ -338,12 +524,12 @@ class CollectionsPublic:
 
     @classmethod
     def parse(cls, value: Any) -> CollectionsPublic:
-        data = _object(value, "CollectionsPublic")
+        data = as_object(value, "CollectionsPublic")
         return cls(
-            amount_paise=_int(_field(data, "amount_paise", "CollectionsPublic")),
-            by_method=tuple(MethodTotalPublic.parse(x) for x in _list(_field(data, "by_method", "CollectionsPublic"))),
-            by_service=tuple(ServiceCollectionPublic.parse(x) for x in _list(_field(data, "by_service", "CollectionsPublic"))),
-            count=_int(_field(data, "count", "CollectionsPublic")),
+            amount_paise=as_int(field_of(data, "amount_paise", "CollectionsPublic")),
+            by_method=tuple(MethodTotalPublic.parse(x) for x in as_list(field_of(data, "by_method", "CollectionsPublic"))),
+            by_service=tuple(ServiceCollectionPublic.parse(x) for x in as_list(field_of(data, "by_service", "CollectionsPublic"))),
+            count=as_int(field_of(data, "count", "CollectionsPublic")),
         )
 
 
@@ -356,10 +542,10 @@ class ContactPublic:
 
     @classmethod
     def parse(cls, value: Any) -> ContactPublic:
-        data = _object(value, "ContactPublic")
+        data = as_object(value, "ContactPublic")
         return cls(
-            email=_optional(lambda x: _str(x), _field(data, "email", "ContactPublic")),
-            mobile=_optional(lambda x: _str(x), _field(data, "mobile", "ContactPublic")),
+            email=as_optional(lambda x: as_str(x), field_of(data, "email", "ContactPublic")),
+            mobile=as_optional(lambda x: as_str(x), field_of(data, "mobile", "ContactPublic")),
         )
 
 
@@ -372,10 +558,10 @@ class CountAmountPublic:
 
     @classmethod
     def parse(cls, value: Any) -> CountAmountPublic:
-        data = _object(value, "CountAmountPublic")
+        data = as_object(value, "CountAmountPublic")
         return cls(
-            amount_paise=_int(_field(data, "amount_paise", "CountAmountPublic")),
-            count=_int(_field(data, "count", "CountAmountPublic")),
+            amount_paise=as_int(field_of(data, "amount_paise", "CountAmountPublic")),
+            count=as_int(field_of(data, "count", "CountAmountPublic")),
         )
 
 
@@ -388,10 +574,10 @@ class CreditLineDayPublic:
 
     @classmethod
     def parse(cls, value: Any) -> CreditLineDayPublic:
-        data = _object(value, "CreditLineDayPublic")
+        data = as_object(value, "CreditLineDayPublic")
         return cls(
-            closing_used_paise=_int(_field(data, "closing_used_paise", "CreditLineDayPublic")),
-            opening_used_paise=_int(_field(data, "opening_used_paise", "CreditLineDayPublic")),
+            closing_used_paise=as_int(field_of(data, "closing_used_paise", "CreditLineDayPublic")),
+            opening_used_paise=as_int(field_of(data, "opening_used_paise", "CreditLineDayPublic")),
         )
 
 
@@ -415,21 +601,21 @@ class DayEndPublic:
 
     @classmethod
     def parse(cls, value: Any) -> DayEndPublic:
-        data = _object(value, "DayEndPublic")
+        data = as_object(value, "DayEndPublic")
         return cls(
-            cash_paid_out=CashPaidOutPublic.parse(_field(data, "cash_paid_out", "DayEndPublic")),
-            collections=CollectionsPublic.parse(_field(data, "collections", "DayEndPublic")),
-            credit_line=CreditLineDayPublic.parse(_field(data, "credit_line", "DayEndPublic")),
-            date=_str(_field(data, "date", "DayEndPublic")),
-            generated_at=_optional(lambda x: _str(x), _field(data, "generated_at", "DayEndPublic")),
-            kiosk_code=_str(_field(data, "kiosk_code", "DayEndPublic")),
-            kiosk_name=_str(_field(data, "kiosk_name", "DayEndPublic")),
-            outstanding=OutstandingPublic.parse(_field(data, "outstanding", "DayEndPublic")),
-            payments=DayPaymentsPublic.parse(_field(data, "payments", "DayEndPublic")),
-            payouts=CountAmountPublic.parse(_field(data, "payouts", "DayEndPublic")),
-            refills=RefillTotalsPublic.parse(_field(data, "refills", "DayEndPublic")),
-            reversals=CountAmountPublic.parse(_field(data, "reversals", "DayEndPublic")),
-            wallet=OpeningClosingPublic.parse(_field(data, "wallet", "DayEndPublic")),
+            cash_paid_out=CashPaidOutPublic.parse(field_of(data, "cash_paid_out", "DayEndPublic")),
+            collections=CollectionsPublic.parse(field_of(data, "collections", "DayEndPublic")),
+            credit_line=CreditLineDayPublic.parse(field_of(data, "credit_line", "DayEndPublic")),
+            date=as_str(field_of(data, "date", "DayEndPublic")),
+            generated_at=as_optional(lambda x: as_str(x), field_of(data, "generated_at", "DayEndPublic")),
+            kiosk_code=as_str(field_of(data, "kiosk_code", "DayEndPublic")),
+            kiosk_name=as_str(field_of(data, "kiosk_name", "DayEndPublic")),
+            outstanding=OutstandingPublic.parse(field_of(data, "outstanding", "DayEndPublic")),
+            payments=DayPaymentsPublic.parse(field_of(data, "payments", "DayEndPublic")),
+            payouts=CountAmountPublic.parse(field_of(data, "payouts", "DayEndPublic")),
+            refills=RefillTotalsPublic.parse(field_of(data, "refills", "DayEndPublic")),
+            reversals=CountAmountPublic.parse(field_of(data, "reversals", "DayEndPublic")),
+            wallet=OpeningClosingPublic.parse(field_of(data, "wallet", "DayEndPublic")),
         )
 
 
@@ -443,11 +629,45 @@ class DayPaymentsPublic:
 
     @classmethod
     def parse(cls, value: Any) -> DayPaymentsPublic:
-        data = _object(value, "DayPaymentsPublic")
+        data = as_object(value, "DayPaymentsPublic")
         return cls(
-            amount_paise=_int(_field(data, "amount_paise", "DayPaymentsPublic")),
-            by_status={_str(k): _int(x) for k, x in _object(_field(data, "by_status", "DayPaymentsPublic"), 'map').items()},
-            count=_int(_field(data, "count", "DayPaymentsPublic")),
+            amount_paise=as_int(field_of(data, "amount_paise", "DayPaymentsPublic")),
+            by_status={as_str(k): as_int(x) for k, x in as_object(field_of(data, "by_status", "DayPaymentsPublic"), 'map').items()},
+            count=as_int(field_of(data, "count", "DayPaymentsPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class DepartmentPublic:
+    """DepartmentPublic of the contract."""
+
+    category: str
+    code: str
+    name_en: str
+    name_hi: str
+
+    @classmethod
+    def parse(cls, value: Any) -> DepartmentPublic:
+        data = as_object(value, "DepartmentPublic")
+        return cls(
+            category=as_str(field_of(data, "category", "DepartmentPublic")),
+            code=as_str(field_of(data, "code", "DepartmentPublic")),
+            name_en=as_str(field_of(data, "name_en", "DepartmentPublic")),
+            name_hi=as_str(field_of(data, "name_hi", "DepartmentPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class DepartmentsPublic:
+    """DepartmentsPublic of the contract."""
+
+    departments: tuple[ReachabilityPublic, ...]
+
+    @classmethod
+    def parse(cls, value: Any) -> DepartmentsPublic:
+        data = as_object(value, "DepartmentsPublic")
+        return cls(
+            departments=tuple(ReachabilityPublic.parse(x) for x in as_list(field_of(data, "departments", "DepartmentsPublic"))),
         )
 
 
@@ -464,14 +684,14 @@ class DrawdownPublic:
 
     @classmethod
     def parse(cls, value: Any) -> DrawdownPublic:
-        data = _object(value, "DrawdownPublic")
+        data = as_object(value, "DrawdownPublic")
         return cls(
-            amount_paise=_int(_field(data, "amount_paise", "DrawdownPublic")),
-            drawn_on=_str(_field(data, "drawn_on", "DrawdownPublic")),
-            due_on=_str(_field(data, "due_on", "DrawdownPublic")),
-            overdue_days=_int(_field(data, "overdue_days", "DrawdownPublic")),
-            remaining_paise=_int(_field(data, "remaining_paise", "DrawdownPublic")),
-            state=_literal(_field(data, "state", "DrawdownPublic"), ("overdue", "due_today", "due")),
+            amount_paise=as_int(field_of(data, "amount_paise", "DrawdownPublic")),
+            drawn_on=as_str(field_of(data, "drawn_on", "DrawdownPublic")),
+            due_on=as_str(field_of(data, "due_on", "DrawdownPublic")),
+            overdue_days=as_int(field_of(data, "overdue_days", "DrawdownPublic")),
+            remaining_paise=as_int(field_of(data, "remaining_paise", "DrawdownPublic")),
+            state=as_literal(field_of(data, "state", "DrawdownPublic"), ("overdue", "due_today", "due")),
         )
 
 
@@ -485,10 +705,10 @@ class ErrorDetail:
 
     @classmethod
     def parse(cls, value: Any) -> ErrorDetail:
-        data = _object(value, "ErrorDetail")
+        data = as_object(value, "ErrorDetail")
         return cls(
-            code=_str(_field(data, "code", "ErrorDetail")),
-            message=_str(_field(data, "message", "ErrorDetail")),
+            code=as_str(field_of(data, "code", "ErrorDetail")),
+            message=as_str(field_of(data, "message", "ErrorDetail")),
             details={k: v for k, v in data.items() if k not in ("code", "message",)},
         )
 
@@ -501,9 +721,31 @@ class ExistingEmitraPublic:
 
     @classmethod
     def parse(cls, value: Any) -> ExistingEmitraPublic:
-        data = _object(value, "ExistingEmitraPublic")
+        data = as_object(value, "ExistingEmitraPublic")
         return cls(
-            credit_delay_minutes=_int(_field(data, "credit_delay_minutes", "ExistingEmitraPublic")),
+            credit_delay_minutes=as_int(field_of(data, "credit_delay_minutes", "ExistingEmitraPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class FaultSwitchedPublic:
+    """FaultSwitchedPublic of the contract."""
+
+    applies_to: Literal["pay", "fetch", "both"]
+    biller: str
+    delay_ms: int
+    fault: Literal["none", "timeout", "decline", "slow", "lost_answer"]
+    times: int
+
+    @classmethod
+    def parse(cls, value: Any) -> FaultSwitchedPublic:
+        data = as_object(value, "FaultSwitchedPublic")
+        return cls(
+            applies_to=as_literal(field_of(data, "applies_to", "FaultSwitchedPublic"), ("pay", "fetch", "both")),
+            biller=as_str(field_of(data, "biller", "FaultSwitchedPublic")),
+            delay_ms=as_int(field_of(data, "delay_ms", "FaultSwitchedPublic")),
+            fault=as_literal(field_of(data, "fault", "FaultSwitchedPublic"), ("none", "timeout", "decline", "slow", "lost_answer")),
+            times=as_int(field_of(data, "times", "FaultSwitchedPublic")),
         )
 
 
@@ -520,22 +762,22 @@ class FundTransferPublic:
     requested_at: str | None
     status: Literal["scheduled", "credited"]
     transfer_id: int
-    message: str | None | None = None
+    message: str | None = None
 
     @classmethod
     def parse(cls, value: Any) -> FundTransferPublic:
-        data = _object(value, "FundTransferPublic")
+        data = as_object(value, "FundTransferPublic")
         return cls(
-            amount_paise=_int(_field(data, "amount_paise", "FundTransferPublic")),
-            credited_at=_optional(lambda x: _str(x), _field(data, "credited_at", "FundTransferPublic")),
-            due_at=_optional(lambda x: _str(x), _field(data, "due_at", "FundTransferPublic")),
-            due_at_ist=_str(_field(data, "due_at_ist", "FundTransferPublic")),
-            legacy_ref=_str(_field(data, "legacy_ref", "FundTransferPublic")),
-            operation_id=_str(_field(data, "operation_id", "FundTransferPublic")),
-            requested_at=_optional(lambda x: _str(x), _field(data, "requested_at", "FundTransferPublic")),
-            status=_literal(_field(data, "status", "FundTransferPublic"), ("scheduled", "credited")),
-            transfer_id=_int(_field(data, "transfer_id", "FundTransferPublic")),
-            message=_optional(lambda x: _optional(lambda x: _str(x), x), data.get("message")),
+            amount_paise=as_int(field_of(data, "amount_paise", "FundTransferPublic")),
+            credited_at=as_optional(lambda x: as_str(x), field_of(data, "credited_at", "FundTransferPublic")),
+            due_at=as_optional(lambda x: as_str(x), field_of(data, "due_at", "FundTransferPublic")),
+            due_at_ist=as_str(field_of(data, "due_at_ist", "FundTransferPublic")),
+            legacy_ref=as_str(field_of(data, "legacy_ref", "FundTransferPublic")),
+            operation_id=as_str(field_of(data, "operation_id", "FundTransferPublic")),
+            requested_at=as_optional(lambda x: as_str(x), field_of(data, "requested_at", "FundTransferPublic")),
+            status=as_literal(field_of(data, "status", "FundTransferPublic"), ("scheduled", "credited")),
+            transfer_id=as_int(field_of(data, "transfer_id", "FundTransferPublic")),
+            message=as_optional(lambda x: as_str(x), data.get("message")),
         )
 
 
@@ -547,9 +789,9 @@ class FundTransfersPublic:
 
     @classmethod
     def parse(cls, value: Any) -> FundTransfersPublic:
-        data = _object(value, "FundTransfersPublic")
+        data = as_object(value, "FundTransfersPublic")
         return cls(
-            transfers=tuple(FundTransferPublic.parse(x) for x in _list(_field(data, "transfers", "FundTransfersPublic"))),
+            transfers=tuple(FundTransferPublic.parse(x) for x in as_list(field_of(data, "transfers", "FundTransfersPublic"))),
         )
 
 
@@ -563,11 +805,183 @@ class GatewayLimitsPublic:
 
     @classmethod
     def parse(cls, value: Any) -> GatewayLimitsPublic:
-        data = _object(value, "GatewayLimitsPublic")
+        data = as_object(value, "GatewayLimitsPublic")
         return cls(
-            max_paise=_int(_field(data, "max_paise", "GatewayLimitsPublic")),
-            min_paise=_int(_field(data, "min_paise", "GatewayLimitsPublic")),
-            order_ttl_minutes=_int(_field(data, "order_ttl_minutes", "GatewayLimitsPublic")),
+            max_paise=as_int(field_of(data, "max_paise", "GatewayLimitsPublic")),
+            min_paise=as_int(field_of(data, "min_paise", "GatewayLimitsPublic")),
+            order_ttl_minutes=as_int(field_of(data, "order_ttl_minutes", "GatewayLimitsPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class HealthPublic:
+    """Up and able to reach its database; version, mode and the departments only where details are shown."""
+
+    database: Literal["ok", "unreachable"]
+    status: Literal["ok", "degraded"]
+    departments: tuple[ReachabilityPublic, ...] | None = None
+    mode: Literal["demo", "production"] | None = None
+    version: str | None = None
+
+    @classmethod
+    def parse(cls, value: Any) -> HealthPublic:
+        data = as_object(value, "HealthPublic")
+        return cls(
+            database=as_literal(field_of(data, "database", "HealthPublic"), ("ok", "unreachable")),
+            status=as_literal(field_of(data, "status", "HealthPublic"), ("ok", "degraded")),
+            departments=as_optional(lambda x: tuple(ReachabilityPublic.parse(x) for x in as_list(x)), data.get("departments")),
+            mode=as_optional(lambda x: as_literal(x, ("demo", "production")), data.get("mode")),
+            version=as_optional(lambda x: as_str(x), data.get("version")),
+        )
+
+
+@dataclass(frozen=True)
+class InputFieldPublic:
+    """One input of a service (e.g. K No.), with the pattern the department's numbers follow."""
+
+    example: str
+    help_en: str
+    help_hi: str
+    label_en: str
+    label_hi: str
+    max_length: int
+    min_length: int
+    name: str
+    pattern: str
+
+    @classmethod
+    def parse(cls, value: Any) -> InputFieldPublic:
+        data = as_object(value, "InputFieldPublic")
+        return cls(
+            example=as_str(field_of(data, "example", "InputFieldPublic")),
+            help_en=as_str(field_of(data, "help_en", "InputFieldPublic")),
+            help_hi=as_str(field_of(data, "help_hi", "InputFieldPublic")),
+            label_en=as_str(field_of(data, "label_en", "InputFieldPublic")),
+            label_hi=as_str(field_of(data, "label_hi", "InputFieldPublic")),
+            max_length=as_int(field_of(data, "max_length", "InputFieldPublic")),
+            min_length=as_int(field_of(data, "min_length", "InputFieldPublic")),
+            name=as_str(field_of(data, "name", "InputFieldPublic")),
+            pattern=as_str(field_of(data, "pattern", "InputFieldPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class KioskBatchCreated:
+    """KioskBatchCreated of the contract."""
+
+    code: str
+    id: int
+    status: Literal["created"]
+
+    @classmethod
+    def parse(cls, value: Any) -> KioskBatchCreated:
+        data = as_object(value, "KioskBatchCreated")
+        return cls(
+            code=as_str(field_of(data, "code", "KioskBatchCreated")),
+            id=as_int(field_of(data, "id", "KioskBatchCreated")),
+            status=as_literal(field_of(data, "status", "KioskBatchCreated"), ("created",)),
+        )
+
+
+@dataclass(frozen=True)
+class KioskBatchNotCreated:
+    """A kiosk of the list not created: it exists already (left as it is), or it was refused."""
+
+    code: str
+    error: ErrorDetail
+    status: Literal["exists", "refused"]
+
+    @classmethod
+    def parse(cls, value: Any) -> KioskBatchNotCreated:
+        data = as_object(value, "KioskBatchNotCreated")
+        return cls(
+            code=as_str(field_of(data, "code", "KioskBatchNotCreated")),
+            error=ErrorDetail.parse(field_of(data, "error", "KioskBatchNotCreated")),
+            status=as_literal(field_of(data, "status", "KioskBatchNotCreated"), ("exists", "refused")),
+        )
+
+
+@dataclass(frozen=True)
+class KioskBatchPublic:
+    """KioskBatchPublic of the contract."""
+
+    results: tuple[KioskBatchCreated | KioskBatchNotCreated, ...]
+
+    @classmethod
+    def parse(cls, value: Any) -> KioskBatchPublic:
+        data = as_object(value, "KioskBatchPublic")
+        return cls(
+            results=tuple(as_union(x, "status", {"created": KioskBatchCreated.parse, "exists": KioskBatchNotCreated.parse, "refused": KioskBatchNotCreated.parse}) for x in as_list(field_of(data, "results", "KioskBatchPublic"))),
+        )
+
+
+@dataclass(frozen=True)
+class KioskCreatedPublic:
+    """KioskCreatedPublic of the contract."""
+
+    code: str
+    id: int
+
+    @classmethod
+    def parse(cls, value: Any) -> KioskCreatedPublic:
+        data = as_object(value, "KioskCreatedPublic")
+        return cls(
+            code=as_str(field_of(data, "code", "KioskCreatedPublic")),
+            id=as_int(field_of(data, "id", "KioskCreatedPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class KioskStatusPublic:
+    """KioskStatusPublic of the contract."""
+
+    kiosk_code: str
+    status: Literal["active", "suspended"]
+
+    @classmethod
+    def parse(cls, value: Any) -> KioskStatusPublic:
+        data = as_object(value, "KioskStatusPublic")
+        return cls(
+            kiosk_code=as_str(field_of(data, "kiosk_code", "KioskStatusPublic")),
+            status=as_literal(field_of(data, "status", "KioskStatusPublic"), ("active", "suspended")),
+        )
+
+
+@dataclass(frozen=True)
+class LedgerAuditPublic:
+    """LedgerAuditPublic of the contract."""
+
+    balanced: bool
+    entries: int
+    operations: int
+    problems: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, value: Any) -> LedgerAuditPublic:
+        data = as_object(value, "LedgerAuditPublic")
+        return cls(
+            balanced=as_bool(field_of(data, "balanced", "LedgerAuditPublic")),
+            entries=as_int(field_of(data, "entries", "LedgerAuditPublic")),
+            operations=as_int(field_of(data, "operations", "LedgerAuditPublic")),
+            problems=tuple(as_str(x) for x in as_list(field_of(data, "problems", "LedgerAuditPublic"))),
+        )
+
+
+@dataclass(frozen=True)
+class LegacyLimitPublic:
+    """LegacyLimitPublic of the contract."""
+
+    cug_code: str
+    limit_paise: int
+    old_emitra_id: str
+
+    @classmethod
+    def parse(cls, value: Any) -> LegacyLimitPublic:
+        data = as_object(value, "LegacyLimitPublic")
+        return cls(
+            cug_code=as_str(field_of(data, "cug_code", "LegacyLimitPublic")),
+            limit_paise=as_int(field_of(data, "limit_paise", "LegacyLimitPublic")),
+            old_emitra_id=as_str(field_of(data, "old_emitra_id", "LegacyLimitPublic")),
         )
 
 
@@ -589,19 +1003,59 @@ class LoginPublic:
 
     @classmethod
     def parse(cls, value: Any) -> LoginPublic:
-        data = _object(value, "LoginPublic")
+        data = as_object(value, "LoginPublic")
         return cls(
-            expires_at=_str(_field(data, "expires_at", "LoginPublic")),
-            idle_expires_at=_str(_field(data, "idle_expires_at", "LoginPublic")),
-            idle_timeout_seconds=_int(_field(data, "idle_timeout_seconds", "LoginPublic")),
-            kiosk_code=_str(_field(data, "kiosk_code", "LoginPublic")),
-            kiosk_status=_str(_field(data, "kiosk_status", "LoginPublic")),
-            must_change_password=_bool(_field(data, "must_change_password", "LoginPublic")),
-            next_step=_literal(_field(data, "next_step", "LoginPublic"), ("change_password", "complete_profile", "ready")),
-            profile_completed=_bool(_field(data, "profile_completed", "LoginPublic")),
-            sso_id=_str(_field(data, "sso_id", "LoginPublic")),
-            token=_str(_field(data, "token", "LoginPublic")),
-            token_type=_optional(lambda x: _literal(x, ("bearer",)), data.get("token_type")),
+            expires_at=as_str(field_of(data, "expires_at", "LoginPublic")),
+            idle_expires_at=as_str(field_of(data, "idle_expires_at", "LoginPublic")),
+            idle_timeout_seconds=as_int(field_of(data, "idle_timeout_seconds", "LoginPublic")),
+            kiosk_code=as_str(field_of(data, "kiosk_code", "LoginPublic")),
+            kiosk_status=as_str(field_of(data, "kiosk_status", "LoginPublic")),
+            must_change_password=as_bool(field_of(data, "must_change_password", "LoginPublic")),
+            next_step=as_literal(field_of(data, "next_step", "LoginPublic"), ("change_password", "complete_profile", "ready")),
+            profile_completed=as_bool(field_of(data, "profile_completed", "LoginPublic")),
+            sso_id=as_str(field_of(data, "sso_id", "LoginPublic")),
+            token=as_str(field_of(data, "token", "LoginPublic")),
+            token_type=as_optional(lambda x: as_literal(x, ("bearer",)), data.get("token_type")),
+        )
+
+
+@dataclass(frozen=True)
+class MessagePublic:
+    """A message the simulated SMS / e-mail gateway sent."""
+
+    body: str
+    channel: str
+    created_at: str
+    id: int
+    kind: str
+    subject: str | None
+    to: str
+
+    @classmethod
+    def parse(cls, value: Any) -> MessagePublic:
+        data = as_object(value, "MessagePublic")
+        return cls(
+            body=as_str(field_of(data, "body", "MessagePublic")),
+            channel=as_str(field_of(data, "channel", "MessagePublic")),
+            created_at=as_str(field_of(data, "created_at", "MessagePublic")),
+            id=as_int(field_of(data, "id", "MessagePublic")),
+            kind=as_str(field_of(data, "kind", "MessagePublic")),
+            subject=as_optional(lambda x: as_str(x), field_of(data, "subject", "MessagePublic")),
+            to=as_str(field_of(data, "to", "MessagePublic")),
+        )
+
+
+@dataclass(frozen=True)
+class MessagesPublic:
+    """MessagesPublic of the contract."""
+
+    messages: tuple[MessagePublic, ...]
+
+    @classmethod
+    def parse(cls, value: Any) -> MessagesPublic:
+        data = as_object(value, "MessagesPublic")
+        return cls(
+            messages=tuple(MessagePublic.parse(x) for x in as_list(field_of(data, "messages", "MessagesPublic"))),
         )
 
 
@@ -615,11 +1069,11 @@ class MethodTotalPublic:
 
     @classmethod
     def parse(cls, value: Any) -> MethodTotalPublic:
-        data = _object(value, "MethodTotalPublic")
+        data = as_object(value, "MethodTotalPublic")
         return cls(
-            amount_paise=_int(_field(data, "amount_paise", "MethodTotalPublic")),
-            count=_int(_field(data, "count", "MethodTotalPublic")),
-            method=_str(_field(data, "method", "MethodTotalPublic")),
+            amount_paise=as_int(field_of(data, "amount_paise", "MethodTotalPublic")),
+            count=as_int(field_of(data, "count", "MethodTotalPublic")),
+            method=as_str(field_of(data, "method", "MethodTotalPublic")),
         )
 
 
@@ -632,10 +1086,30 @@ class OpeningClosingPublic:
 
     @classmethod
     def parse(cls, value: Any) -> OpeningClosingPublic:
-        data = _object(value, "OpeningClosingPublic")
+        data = as_object(value, "OpeningClosingPublic")
         return cls(
-            closing_paise=_int(_field(data, "closing_paise", "OpeningClosingPublic")),
-            opening_paise=_int(_field(data, "opening_paise", "OpeningClosingPublic")),
+            closing_paise=as_int(field_of(data, "closing_paise", "OpeningClosingPublic")),
+            opening_paise=as_int(field_of(data, "opening_paise", "OpeningClosingPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class OperationPublic:
+    """An administrator's operation and the answer it was given (the shape depends on its kind)."""
+
+    kind: str
+    operation_id: str
+    response: Mapping[str, Any]
+    status: Literal["applied"]
+
+    @classmethod
+    def parse(cls, value: Any) -> OperationPublic:
+        data = as_object(value, "OperationPublic")
+        return cls(
+            kind=as_str(field_of(data, "kind", "OperationPublic")),
+            operation_id=as_str(field_of(data, "operation_id", "OperationPublic")),
+            response=dict(as_object(field_of(data, "response", "OperationPublic"), 'object')),
+            status=as_literal(field_of(data, "status", "OperationPublic"), ("applied",)),
         )
 
 
@@ -651,13 +1125,13 @@ class OtpChallengePublic:
 
     @classmethod
     def parse(cls, value: Any) -> OtpChallengePublic:
-        data = _object(value, "OtpChallengePublic")
+        data = as_object(value, "OtpChallengePublic")
         return cls(
-            challenge_id=_str(_field(data, "challenge_id", "OtpChallengePublic")),
-            expires_in_seconds=_int(_field(data, "expires_in_seconds", "OtpChallengePublic")),
-            message=_str(_field(data, "message", "OtpChallengePublic")),
-            resend_after_seconds=_int(_field(data, "resend_after_seconds", "OtpChallengePublic")),
-            resends_left=_int(_field(data, "resends_left", "OtpChallengePublic")),
+            challenge_id=as_str(field_of(data, "challenge_id", "OtpChallengePublic")),
+            expires_in_seconds=as_int(field_of(data, "expires_in_seconds", "OtpChallengePublic")),
+            message=as_str(field_of(data, "message", "OtpChallengePublic")),
+            resend_after_seconds=as_int(field_of(data, "resend_after_seconds", "OtpChallengePublic")),
+            resends_left=as_int(field_of(data, "resends_left", "OtpChallengePublic")),
         )
 
 
@@ -672,12 +1146,32 @@ class OutstandingPublic:
 
     @classmethod
     def parse(cls, value: Any) -> OutstandingPublic:
-        data = _object(value, "OutstandingPublic")
+        data = as_object(value, "OutstandingPublic")
         return cls(
-            interest_due_paise=_int(_field(data, "interest_due_paise", "OutstandingPublic")),
-            next_due_on=_optional(lambda x: _str(x), _field(data, "next_due_on", "OutstandingPublic")),
-            outstanding_paise=_int(_field(data, "outstanding_paise", "OutstandingPublic")),
-            overdue_paise=_int(_field(data, "overdue_paise", "OutstandingPublic")),
+            interest_due_paise=as_int(field_of(data, "interest_due_paise", "OutstandingPublic")),
+            next_due_on=as_optional(lambda x: as_str(x), field_of(data, "next_due_on", "OutstandingPublic")),
+            outstanding_paise=as_int(field_of(data, "outstanding_paise", "OutstandingPublic")),
+            overdue_paise=as_int(field_of(data, "overdue_paise", "OutstandingPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class PasswordIssuedPublic:
+    """PasswordIssuedPublic of the contract."""
+
+    kind: Literal["first_password", "reset_password"]
+    kiosk_code: str
+    sent_to: tuple[str, ...]
+    status: Literal["issued"]
+
+    @classmethod
+    def parse(cls, value: Any) -> PasswordIssuedPublic:
+        data = as_object(value, "PasswordIssuedPublic")
+        return cls(
+            kind=as_literal(field_of(data, "kind", "PasswordIssuedPublic"), ("first_password", "reset_password")),
+            kiosk_code=as_str(field_of(data, "kiosk_code", "PasswordIssuedPublic")),
+            sent_to=tuple(as_str(x) for x in as_list(field_of(data, "sent_to", "PasswordIssuedPublic"))),
+            status=as_literal(field_of(data, "status", "PasswordIssuedPublic"), ("issued",)),
         )
 
 
@@ -689,9 +1183,9 @@ class PayBatchPublic:
 
     @classmethod
     def parse(cls, value: Any) -> PayBatchPublic:
-        data = _object(value, "PayBatchPublic")
+        data = as_object(value, "PayBatchPublic")
         return cls(
-            results=tuple(_union(x, "result", {"done": BatchDone.parse, "refused": BatchRefused.parse}) for x in _list(_field(data, "results", "PayBatchPublic"))),
+            results=tuple(as_union(x, "result", {"done": BatchDone.parse, "refused": BatchRefused.parse}) for x in as_list(field_of(data, "results", "PayBatchPublic"))),
         )
 
 
@@ -719,25 +1213,25 @@ class PaymentBillPublic:
 
     @classmethod
     def parse(cls, value: Any) -> PaymentBillPublic:
-        data = _object(value, "PaymentBillPublic")
+        data = as_object(value, "PaymentBillPublic")
         return cls(
-            amount_due_paise=_optional(lambda x: _int(x), _field(data, "amount_due_paise", "PaymentBillPublic")),
-            amount_paise=_int(_field(data, "amount_paise", "PaymentBillPublic")),
-            bill_date=_optional(lambda x: _str(x), _field(data, "bill_date", "PaymentBillPublic")),
-            bill_no=_optional(lambda x: _str(x), _field(data, "bill_no", "PaymentBillPublic")),
-            biller_ref=_optional(lambda x: _str(x), _field(data, "biller_ref", "PaymentBillPublic")),
-            consumer_name=_str(_field(data, "consumer_name", "PaymentBillPublic")),
-            consumer_no=_str(_field(data, "consumer_no", "PaymentBillPublic")),
-            department=_str(_field(data, "department", "PaymentBillPublic")),
-            department_name_en=_str(_field(data, "department_name_en", "PaymentBillPublic")),
-            department_name_hi=_str(_field(data, "department_name_hi", "PaymentBillPublic")),
-            due_date=_optional(lambda x: _str(x), _field(data, "due_date", "PaymentBillPublic")),
-            failure_reason=_optional(lambda x: _str(x), _field(data, "failure_reason", "PaymentBillPublic")),
-            reference=_str(_field(data, "reference", "PaymentBillPublic")),
-            service_code=_str(_field(data, "service_code", "PaymentBillPublic")),
-            service_name_en=_str(_field(data, "service_name_en", "PaymentBillPublic")),
-            service_name_hi=_str(_field(data, "service_name_hi", "PaymentBillPublic")),
-            status=_enum(PaymentStatus, _field(data, "status", "PaymentBillPublic")),
+            amount_due_paise=as_optional(lambda x: as_int(x), field_of(data, "amount_due_paise", "PaymentBillPublic")),
+            amount_paise=as_int(field_of(data, "amount_paise", "PaymentBillPublic")),
+            bill_date=as_optional(lambda x: as_str(x), field_of(data, "bill_date", "PaymentBillPublic")),
+            bill_no=as_optional(lambda x: as_str(x), field_of(data, "bill_no", "PaymentBillPublic")),
+            biller_ref=as_optional(lambda x: as_str(x), field_of(data, "biller_ref", "PaymentBillPublic")),
+            consumer_name=as_str(field_of(data, "consumer_name", "PaymentBillPublic")),
+            consumer_no=as_str(field_of(data, "consumer_no", "PaymentBillPublic")),
+            department=as_str(field_of(data, "department", "PaymentBillPublic")),
+            department_name_en=as_str(field_of(data, "department_name_en", "PaymentBillPublic")),
+            department_name_hi=as_str(field_of(data, "department_name_hi", "PaymentBillPublic")),
+            due_date=as_optional(lambda x: as_str(x), field_of(data, "due_date", "PaymentBillPublic")),
+            failure_reason=as_optional(lambda x: as_str(x), field_of(data, "failure_reason", "PaymentBillPublic")),
+            reference=as_str(field_of(data, "reference", "PaymentBillPublic")),
+            service_code=as_str(field_of(data, "service_code", "PaymentBillPublic")),
+            service_name_en=as_str(field_of(data, "service_name_en", "PaymentBillPublic")),
+            service_name_hi=as_str(field_of(data, "service_name_hi", "PaymentBillPublic")),
+            status=as_enum(PaymentStatus, field_of(data, "status", "PaymentBillPublic")),
         )
 
 
@@ -768,28 +1262,28 @@ class PaymentPublic:
 
     @classmethod
     def parse(cls, value: Any) -> PaymentPublic:
-        data = _object(value, "PaymentPublic")
+        data = as_object(value, "PaymentPublic")
         return cls(
-            bills=tuple(PaymentBillPublic.parse(x) for x in _list(_field(data, "bills", "PaymentPublic"))),
-            cheque=_optional(lambda x: ChequePublic.parse(x), _field(data, "cheque", "PaymentPublic")),
-            contact=ContactPublic.parse(_field(data, "contact", "PaymentPublic")),
-            created_at=_str(_field(data, "created_at", "PaymentPublic")),
-            created_at_ist=_str(_field(data, "created_at_ist", "PaymentPublic")),
-            failure_reason=_optional(lambda x: _str(x), _field(data, "failure_reason", "PaymentPublic")),
-            from_credit_paise=_int(_field(data, "from_credit_paise", "PaymentPublic")),
-            from_wallet_paise=_int(_field(data, "from_wallet_paise", "PaymentPublic")),
-            kiosk_code=_str(_field(data, "kiosk_code", "PaymentPublic")),
-            kiosk_name=_str(_field(data, "kiosk_name", "PaymentPublic")),
-            method=_literal(_field(data, "method", "PaymentPublic"), ("wallet", "cheque", "micro_atm")),
-            offline=_bool(_field(data, "offline", "PaymentPublic")),
-            operation_id=_str(_field(data, "operation_id", "PaymentPublic")),
-            payment_id=_int(_field(data, "payment_id", "PaymentPublic")),
-            receipt_no=_optional(lambda x: _str(x), _field(data, "receipt_no", "PaymentPublic")),
-            reversed_paise=_int(_field(data, "reversed_paise", "PaymentPublic")),
-            status=_enum(PaymentStatus, _field(data, "status", "PaymentPublic")),
-            total_paise=_int(_field(data, "total_paise", "PaymentPublic")),
-            txn_id=_str(_field(data, "txn_id", "PaymentPublic")),
-            wallet=PaymentWalletPublic.parse(_field(data, "wallet", "PaymentPublic")),
+            bills=tuple(PaymentBillPublic.parse(x) for x in as_list(field_of(data, "bills", "PaymentPublic"))),
+            cheque=as_optional(lambda x: ChequePublic.parse(x), field_of(data, "cheque", "PaymentPublic")),
+            contact=ContactPublic.parse(field_of(data, "contact", "PaymentPublic")),
+            created_at=as_str(field_of(data, "created_at", "PaymentPublic")),
+            created_at_ist=as_str(field_of(data, "created_at_ist", "PaymentPublic")),
+            failure_reason=as_optional(lambda x: as_str(x), field_of(data, "failure_reason", "PaymentPublic")),
+            from_credit_paise=as_int(field_of(data, "from_credit_paise", "PaymentPublic")),
+            from_wallet_paise=as_int(field_of(data, "from_wallet_paise", "PaymentPublic")),
+            kiosk_code=as_str(field_of(data, "kiosk_code", "PaymentPublic")),
+            kiosk_name=as_str(field_of(data, "kiosk_name", "PaymentPublic")),
+            method=as_literal(field_of(data, "method", "PaymentPublic"), ("wallet", "cheque", "micro_atm")),
+            offline=as_bool(field_of(data, "offline", "PaymentPublic")),
+            operation_id=as_str(field_of(data, "operation_id", "PaymentPublic")),
+            payment_id=as_int(field_of(data, "payment_id", "PaymentPublic")),
+            receipt_no=as_optional(lambda x: as_str(x), field_of(data, "receipt_no", "PaymentPublic")),
+            reversed_paise=as_int(field_of(data, "reversed_paise", "PaymentPublic")),
+            status=as_enum(PaymentStatus, field_of(data, "status", "PaymentPublic")),
+            total_paise=as_int(field_of(data, "total_paise", "PaymentPublic")),
+            txn_id=as_str(field_of(data, "txn_id", "PaymentPublic")),
+            wallet=PaymentWalletPublic.parse(field_of(data, "wallet", "PaymentPublic")),
         )
 
 
@@ -802,10 +1296,10 @@ class PaymentWalletPublic:
 
     @classmethod
     def parse(cls, value: Any) -> PaymentWalletPublic:
-        data = _object(value, "PaymentWalletPublic")
+        data = as_object(value, "PaymentWalletPublic")
         return cls(
-            spendable_paise=_int(_field(data, "spendable_paise", "PaymentWalletPublic")),
-            wallet_balance_paise=_int(_field(data, "wallet_balance_paise", "PaymentWalletPublic")),
+            spendable_paise=as_int(field_of(data, "spendable_paise", "PaymentWalletPublic")),
+            wallet_balance_paise=as_int(field_of(data, "wallet_balance_paise", "PaymentWalletPublic")),
         )
 
 
@@ -821,13 +1315,13 @@ class PayoutBreakdownPublic:
 
     @classmethod
     def parse(cls, value: Any) -> PayoutBreakdownPublic:
-        data = _object(value, "PayoutBreakdownPublic")
+        data = as_object(value, "PayoutBreakdownPublic")
         return cls(
-            amount_paise=_int(_field(data, "amount_paise", "PayoutBreakdownPublic")),
-            interest_paise=_int(_field(data, "interest_paise", "PayoutBreakdownPublic")),
-            paid_on=_str(_field(data, "paid_on", "PayoutBreakdownPublic")),
-            principal_paise=_int(_field(data, "principal_paise", "PayoutBreakdownPublic")),
-            to_wallet_paise=_int(_field(data, "to_wallet_paise", "PayoutBreakdownPublic")),
+            amount_paise=as_int(field_of(data, "amount_paise", "PayoutBreakdownPublic")),
+            interest_paise=as_int(field_of(data, "interest_paise", "PayoutBreakdownPublic")),
+            paid_on=as_str(field_of(data, "paid_on", "PayoutBreakdownPublic")),
+            principal_paise=as_int(field_of(data, "principal_paise", "PayoutBreakdownPublic")),
+            to_wallet_paise=as_int(field_of(data, "to_wallet_paise", "PayoutBreakdownPublic")),
         )
 
 
@@ -840,10 +1334,10 @@ class PayoutByNetBanking:
 
     @classmethod
     def parse(cls, value: Any) -> PayoutByNetBanking:
-        data = _object(value, "PayoutByNetBanking")
+        data = as_object(value, "PayoutByNetBanking")
         return cls(
-            method=_literal(_field(data, "method", "PayoutByNetBanking"), ("net_banking",)),
-            order=RefillOrderPublic.parse(_field(data, "order", "PayoutByNetBanking")),
+            method=as_literal(field_of(data, "method", "PayoutByNetBanking"), ("net_banking",)),
+            order=RefillOrderPublic.parse(field_of(data, "order", "PayoutByNetBanking")),
         )
 
 
@@ -856,10 +1350,10 @@ class PayoutByWallet:
 
     @classmethod
     def parse(cls, value: Any) -> PayoutByWallet:
-        data = _object(value, "PayoutByWallet")
+        data = as_object(value, "PayoutByWallet")
         return cls(
-            method=_literal(_field(data, "method", "PayoutByWallet"), ("wallet",)),
-            payout=WalletPayoutPublic.parse(_field(data, "payout", "PayoutByWallet")),
+            method=as_literal(field_of(data, "method", "PayoutByWallet"), ("wallet",)),
+            payout=WalletPayoutPublic.parse(field_of(data, "payout", "PayoutByWallet")),
         )
 
 
@@ -886,24 +1380,24 @@ class PayoutPagePublic:
 
     @classmethod
     def parse(cls, value: Any) -> PayoutPagePublic:
-        data = _object(value, "PayoutPagePublic")
+        data = as_object(value, "PayoutPagePublic")
         return cls(
-            as_of=_str(_field(data, "as_of", "PayoutPagePublic")),
-            available_credit_paise=_int(_field(data, "available_credit_paise", "PayoutPagePublic")),
-            credit_limit_paise=_int(_field(data, "credit_limit_paise", "PayoutPagePublic")),
-            credit_used_paise=_int(_field(data, "credit_used_paise", "PayoutPagePublic")),
-            interest_accrued_paise=_int(_field(data, "interest_accrued_paise", "PayoutPagePublic")),
-            interest_due_paise=_int(_field(data, "interest_due_paise", "PayoutPagePublic")),
-            interest_paid_paise=_int(_field(data, "interest_paid_paise", "PayoutPagePublic")),
-            interest_rate_percent=_int(_field(data, "interest_rate_percent", "PayoutPagePublic")),
-            next_due_on=_optional(lambda x: _str(x), _field(data, "next_due_on", "PayoutPagePublic")),
-            open_orders=tuple(RefillOrderPublic.parse(x) for x in _list(_field(data, "open_orders", "PayoutPagePublic"))),
-            outstanding=tuple(DrawdownPublic.parse(x) for x in _list(_field(data, "outstanding", "PayoutPagePublic"))),
-            outstanding_paise=_int(_field(data, "outstanding_paise", "PayoutPagePublic")),
-            overdue_paise=_int(_field(data, "overdue_paise", "PayoutPagePublic")),
-            rule=_str(_field(data, "rule", "PayoutPagePublic")),
-            total_payable_paise=_int(_field(data, "total_payable_paise", "PayoutPagePublic")),
-            wallet_balance_paise=_int(_field(data, "wallet_balance_paise", "PayoutPagePublic")),
+            as_of=as_str(field_of(data, "as_of", "PayoutPagePublic")),
+            available_credit_paise=as_int(field_of(data, "available_credit_paise", "PayoutPagePublic")),
+            credit_limit_paise=as_int(field_of(data, "credit_limit_paise", "PayoutPagePublic")),
+            credit_used_paise=as_int(field_of(data, "credit_used_paise", "PayoutPagePublic")),
+            interest_accrued_paise=as_int(field_of(data, "interest_accrued_paise", "PayoutPagePublic")),
+            interest_due_paise=as_int(field_of(data, "interest_due_paise", "PayoutPagePublic")),
+            interest_paid_paise=as_int(field_of(data, "interest_paid_paise", "PayoutPagePublic")),
+            interest_rate_percent=as_int(field_of(data, "interest_rate_percent", "PayoutPagePublic")),
+            next_due_on=as_optional(lambda x: as_str(x), field_of(data, "next_due_on", "PayoutPagePublic")),
+            open_orders=tuple(RefillOrderPublic.parse(x) for x in as_list(field_of(data, "open_orders", "PayoutPagePublic"))),
+            outstanding=tuple(DrawdownPublic.parse(x) for x in as_list(field_of(data, "outstanding", "PayoutPagePublic"))),
+            outstanding_paise=as_int(field_of(data, "outstanding_paise", "PayoutPagePublic")),
+            overdue_paise=as_int(field_of(data, "overdue_paise", "PayoutPagePublic")),
+            rule=as_str(field_of(data, "rule", "PayoutPagePublic")),
+            total_payable_paise=as_int(field_of(data, "total_payable_paise", "PayoutPagePublic")),
+            wallet_balance_paise=as_int(field_of(data, "wallet_balance_paise", "PayoutPagePublic")),
         )
 
 
@@ -928,22 +1422,42 @@ class ProfilePublic:
 
     @classmethod
     def parse(cls, value: Any) -> ProfilePublic:
-        data = _object(value, "ProfilePublic")
+        data = as_object(value, "ProfilePublic")
         return cls(
-            address=_optional(lambda x: _str(x), _field(data, "address", "ProfilePublic")),
-            alternate_mobile=_optional(lambda x: _str(x), _field(data, "alternate_mobile", "ProfilePublic")),
-            completed_at=_optional(lambda x: _str(x), _field(data, "completed_at", "ProfilePublic")),
-            district=_str(_field(data, "district", "ProfilePublic")),
-            email=_str(_field(data, "email", "ProfilePublic")),
-            holder_name=_str(_field(data, "holder_name", "ProfilePublic")),
-            kiosk_code=_str(_field(data, "kiosk_code", "ProfilePublic")),
-            kiosk_name=_str(_field(data, "kiosk_name", "ProfilePublic")),
-            kiosk_status=_str(_field(data, "kiosk_status", "ProfilePublic")),
-            mobile=_str(_field(data, "mobile", "ProfilePublic")),
-            old_emitra_id=_optional(lambda x: _str(x), _field(data, "old_emitra_id", "ProfilePublic")),
-            pincode=_optional(lambda x: _str(x), _field(data, "pincode", "ProfilePublic")),
-            profile_completed=_bool(_field(data, "profile_completed", "ProfilePublic")),
-            sso_id=_str(_field(data, "sso_id", "ProfilePublic")),
+            address=as_optional(lambda x: as_str(x), field_of(data, "address", "ProfilePublic")),
+            alternate_mobile=as_optional(lambda x: as_str(x), field_of(data, "alternate_mobile", "ProfilePublic")),
+            completed_at=as_optional(lambda x: as_str(x), field_of(data, "completed_at", "ProfilePublic")),
+            district=as_str(field_of(data, "district", "ProfilePublic")),
+            email=as_str(field_of(data, "email", "ProfilePublic")),
+            holder_name=as_str(field_of(data, "holder_name", "ProfilePublic")),
+            kiosk_code=as_str(field_of(data, "kiosk_code", "ProfilePublic")),
+            kiosk_name=as_str(field_of(data, "kiosk_name", "ProfilePublic")),
+            kiosk_status=as_str(field_of(data, "kiosk_status", "ProfilePublic")),
+            mobile=as_str(field_of(data, "mobile", "ProfilePublic")),
+            old_emitra_id=as_optional(lambda x: as_str(x), field_of(data, "old_emitra_id", "ProfilePublic")),
+            pincode=as_optional(lambda x: as_str(x), field_of(data, "pincode", "ProfilePublic")),
+            profile_completed=as_bool(field_of(data, "profile_completed", "ProfilePublic")),
+            sso_id=as_str(field_of(data, "sso_id", "ProfilePublic")),
+        )
+
+
+@dataclass(frozen=True)
+class ReachabilityPublic:
+    """What this server process last heard from a department (no call is made to tell): never its key."""
+
+    biller: str
+    last_answer_at: float | None
+    last_latency_ms: float | None
+    last_problem: str | None
+
+    @classmethod
+    def parse(cls, value: Any) -> ReachabilityPublic:
+        data = as_object(value, "ReachabilityPublic")
+        return cls(
+            biller=as_str(field_of(data, "biller", "ReachabilityPublic")),
+            last_answer_at=as_optional(lambda x: as_float(x), field_of(data, "last_answer_at", "ReachabilityPublic")),
+            last_latency_ms=as_optional(lambda x: as_float(x), field_of(data, "last_latency_ms", "ReachabilityPublic")),
+            last_problem=as_optional(lambda x: as_str(x), field_of(data, "last_problem", "ReachabilityPublic")),
         )
 
 
@@ -976,30 +1490,30 @@ class ReconcilePaymentPublic:
 
     @classmethod
     def parse(cls, value: Any) -> ReconcilePaymentPublic:
-        data = _object(value, "ReconcilePaymentPublic")
+        data = as_object(value, "ReconcilePaymentPublic")
         return cls(
-            bills=tuple(PaymentBillPublic.parse(x) for x in _list(_field(data, "bills", "ReconcilePaymentPublic"))),
-            can_verify=_bool(_field(data, "can_verify", "ReconcilePaymentPublic")),
-            cheque=_optional(lambda x: ChequePublic.parse(x), _field(data, "cheque", "ReconcilePaymentPublic")),
-            contact=ContactPublic.parse(_field(data, "contact", "ReconcilePaymentPublic")),
-            created_at=_str(_field(data, "created_at", "ReconcilePaymentPublic")),
-            created_at_ist=_str(_field(data, "created_at_ist", "ReconcilePaymentPublic")),
-            failure_reason=_optional(lambda x: _str(x), _field(data, "failure_reason", "ReconcilePaymentPublic")),
-            from_credit_paise=_int(_field(data, "from_credit_paise", "ReconcilePaymentPublic")),
-            from_wallet_paise=_int(_field(data, "from_wallet_paise", "ReconcilePaymentPublic")),
-            kiosk_code=_str(_field(data, "kiosk_code", "ReconcilePaymentPublic")),
-            kiosk_name=_str(_field(data, "kiosk_name", "ReconcilePaymentPublic")),
-            method=_literal(_field(data, "method", "ReconcilePaymentPublic"), ("wallet", "cheque", "micro_atm")),
-            offline=_bool(_field(data, "offline", "ReconcilePaymentPublic")),
-            operation_id=_str(_field(data, "operation_id", "ReconcilePaymentPublic")),
-            payment_id=_int(_field(data, "payment_id", "ReconcilePaymentPublic")),
-            receipt_no=_optional(lambda x: _str(x), _field(data, "receipt_no", "ReconcilePaymentPublic")),
-            reversed_paise=_int(_field(data, "reversed_paise", "ReconcilePaymentPublic")),
-            status=_enum(PaymentStatus, _field(data, "status", "ReconcilePaymentPublic")),
-            total_paise=_int(_field(data, "total_paise", "ReconcilePaymentPublic")),
-            txn_id=_str(_field(data, "txn_id", "ReconcilePaymentPublic")),
-            verify_needed=_bool(_field(data, "verify_needed", "ReconcilePaymentPublic")),
-            wallet=PaymentWalletPublic.parse(_field(data, "wallet", "ReconcilePaymentPublic")),
+            bills=tuple(PaymentBillPublic.parse(x) for x in as_list(field_of(data, "bills", "ReconcilePaymentPublic"))),
+            can_verify=as_bool(field_of(data, "can_verify", "ReconcilePaymentPublic")),
+            cheque=as_optional(lambda x: ChequePublic.parse(x), field_of(data, "cheque", "ReconcilePaymentPublic")),
+            contact=ContactPublic.parse(field_of(data, "contact", "ReconcilePaymentPublic")),
+            created_at=as_str(field_of(data, "created_at", "ReconcilePaymentPublic")),
+            created_at_ist=as_str(field_of(data, "created_at_ist", "ReconcilePaymentPublic")),
+            failure_reason=as_optional(lambda x: as_str(x), field_of(data, "failure_reason", "ReconcilePaymentPublic")),
+            from_credit_paise=as_int(field_of(data, "from_credit_paise", "ReconcilePaymentPublic")),
+            from_wallet_paise=as_int(field_of(data, "from_wallet_paise", "ReconcilePaymentPublic")),
+            kiosk_code=as_str(field_of(data, "kiosk_code", "ReconcilePaymentPublic")),
+            kiosk_name=as_str(field_of(data, "kiosk_name", "ReconcilePaymentPublic")),
+            method=as_literal(field_of(data, "method", "ReconcilePaymentPublic"), ("wallet", "cheque", "micro_atm")),
+            offline=as_bool(field_of(data, "offline", "ReconcilePaymentPublic")),
+            operation_id=as_str(field_of(data, "operation_id", "ReconcilePaymentPublic")),
+            payment_id=as_int(field_of(data, "payment_id", "ReconcilePaymentPublic")),
+            receipt_no=as_optional(lambda x: as_str(x), field_of(data, "receipt_no", "ReconcilePaymentPublic")),
+            reversed_paise=as_int(field_of(data, "reversed_paise", "ReconcilePaymentPublic")),
+            status=as_enum(PaymentStatus, field_of(data, "status", "ReconcilePaymentPublic")),
+            total_paise=as_int(field_of(data, "total_paise", "ReconcilePaymentPublic")),
+            txn_id=as_str(field_of(data, "txn_id", "ReconcilePaymentPublic")),
+            verify_needed=as_bool(field_of(data, "verify_needed", "ReconcilePaymentPublic")),
+            wallet=PaymentWalletPublic.parse(field_of(data, "wallet", "ReconcilePaymentPublic")),
         )
 
 
@@ -1013,11 +1527,11 @@ class ReconcilePublic:
 
     @classmethod
     def parse(cls, value: Any) -> ReconcilePublic:
-        data = _object(value, "ReconcilePublic")
+        data = as_object(value, "ReconcilePublic")
         return cls(
-            counts={_str(k): _int(x) for k, x in _object(_field(data, "counts", "ReconcilePublic"), 'map').items()},
-            date=_str(_field(data, "date", "ReconcilePublic")),
-            payments=tuple(ReconcilePaymentPublic.parse(x) for x in _list(_field(data, "payments", "ReconcilePublic"))),
+            counts={as_str(k): as_int(x) for k, x in as_object(field_of(data, "counts", "ReconcilePublic"), 'map').items()},
+            date=as_str(field_of(data, "date", "ReconcilePublic")),
+            payments=tuple(ReconcilePaymentPublic.parse(x) for x in as_list(field_of(data, "payments", "ReconcilePublic"))),
         )
 
 
@@ -1038,26 +1552,26 @@ class RefillOrderPublic:
     payment_url: str | None
     purpose: Literal["refill", "payout"]
     status: Literal["created", "success", "failed", "expired"]
-    breakdown: PayoutBreakdownPublic | None | None = None
+    breakdown: PayoutBreakdownPublic | None = None
 
     @classmethod
     def parse(cls, value: Any) -> RefillOrderPublic:
-        data = _object(value, "RefillOrderPublic")
+        data = as_object(value, "RefillOrderPublic")
         return cls(
-            amount_paise=_int(_field(data, "amount_paise", "RefillOrderPublic")),
-            channel=_str(_field(data, "channel", "RefillOrderPublic")),
-            completed_at=_optional(lambda x: _str(x), _field(data, "completed_at", "RefillOrderPublic")),
-            confirmed_paise=_optional(lambda x: _int(x), _field(data, "confirmed_paise", "RefillOrderPublic")),
-            created_at=_optional(lambda x: _str(x), _field(data, "created_at", "RefillOrderPublic")),
-            expires_at=_optional(lambda x: _str(x), _field(data, "expires_at", "RefillOrderPublic")),
-            failure_reason=_optional(lambda x: _str(x), _field(data, "failure_reason", "RefillOrderPublic")),
-            gateway_ref=_optional(lambda x: _str(x), _field(data, "gateway_ref", "RefillOrderPublic")),
-            operation_id=_str(_field(data, "operation_id", "RefillOrderPublic")),
-            order_id=_str(_field(data, "order_id", "RefillOrderPublic")),
-            payment_url=_optional(lambda x: _str(x), _field(data, "payment_url", "RefillOrderPublic")),
-            purpose=_literal(_field(data, "purpose", "RefillOrderPublic"), ("refill", "payout")),
-            status=_literal(_field(data, "status", "RefillOrderPublic"), ("created", "success", "failed", "expired")),
-            breakdown=_optional(lambda x: _optional(lambda x: PayoutBreakdownPublic.parse(x), x), data.get("breakdown")),
+            amount_paise=as_int(field_of(data, "amount_paise", "RefillOrderPublic")),
+            channel=as_str(field_of(data, "channel", "RefillOrderPublic")),
+            completed_at=as_optional(lambda x: as_str(x), field_of(data, "completed_at", "RefillOrderPublic")),
+            confirmed_paise=as_optional(lambda x: as_int(x), field_of(data, "confirmed_paise", "RefillOrderPublic")),
+            created_at=as_optional(lambda x: as_str(x), field_of(data, "created_at", "RefillOrderPublic")),
+            expires_at=as_optional(lambda x: as_str(x), field_of(data, "expires_at", "RefillOrderPublic")),
+            failure_reason=as_optional(lambda x: as_str(x), field_of(data, "failure_reason", "RefillOrderPublic")),
+            gateway_ref=as_optional(lambda x: as_str(x), field_of(data, "gateway_ref", "RefillOrderPublic")),
+            operation_id=as_str(field_of(data, "operation_id", "RefillOrderPublic")),
+            order_id=as_str(field_of(data, "order_id", "RefillOrderPublic")),
+            payment_url=as_optional(lambda x: as_str(x), field_of(data, "payment_url", "RefillOrderPublic")),
+            purpose=as_literal(field_of(data, "purpose", "RefillOrderPublic"), ("refill", "payout")),
+            status=as_literal(field_of(data, "status", "RefillOrderPublic"), ("created", "success", "failed", "expired")),
+            breakdown=as_optional(lambda x: PayoutBreakdownPublic.parse(x), data.get("breakdown")),
         )
 
 
@@ -1075,15 +1589,15 @@ class RefillPagePublic:
 
     @classmethod
     def parse(cls, value: Any) -> RefillPagePublic:
-        data = _object(value, "RefillPagePublic")
+        data = as_object(value, "RefillPagePublic")
         return cls(
-            bank_credits=tuple(BankCreditPublic.parse(x) for x in _list(_field(data, "bank_credits", "RefillPagePublic"))),
-            channels=tuple(ChannelPublic.parse(x) for x in _list(_field(data, "channels", "RefillPagePublic"))),
-            existing_emitra=ExistingEmitraPublic.parse(_field(data, "existing_emitra", "RefillPagePublic")),
-            gateway=GatewayLimitsPublic.parse(_field(data, "gateway", "RefillPagePublic")),
-            legacy_transfers=tuple(FundTransferPublic.parse(x) for x in _list(_field(data, "legacy_transfers", "RefillPagePublic"))),
-            orders=tuple(RefillOrderPublic.parse(x) for x in _list(_field(data, "orders", "RefillPagePublic"))),
-            virtual_account=VirtualAccountPublic.parse(_field(data, "virtual_account", "RefillPagePublic")),
+            bank_credits=tuple(BankCreditPublic.parse(x) for x in as_list(field_of(data, "bank_credits", "RefillPagePublic"))),
+            channels=tuple(ChannelPublic.parse(x) for x in as_list(field_of(data, "channels", "RefillPagePublic"))),
+            existing_emitra=ExistingEmitraPublic.parse(field_of(data, "existing_emitra", "RefillPagePublic")),
+            gateway=GatewayLimitsPublic.parse(field_of(data, "gateway", "RefillPagePublic")),
+            legacy_transfers=tuple(FundTransferPublic.parse(x) for x in as_list(field_of(data, "legacy_transfers", "RefillPagePublic"))),
+            orders=tuple(RefillOrderPublic.parse(x) for x in as_list(field_of(data, "orders", "RefillPagePublic"))),
+            virtual_account=VirtualAccountPublic.parse(field_of(data, "virtual_account", "RefillPagePublic")),
         )
 
 
@@ -1097,11 +1611,79 @@ class RefillTotalsPublic:
 
     @classmethod
     def parse(cls, value: Any) -> RefillTotalsPublic:
-        data = _object(value, "RefillTotalsPublic")
+        data = as_object(value, "RefillTotalsPublic")
         return cls(
-            amount_paise=_int(_field(data, "amount_paise", "RefillTotalsPublic")),
-            by_channel=tuple(ChannelTotalPublic.parse(x) for x in _list(_field(data, "by_channel", "RefillTotalsPublic"))),
-            count=_int(_field(data, "count", "RefillTotalsPublic")),
+            amount_paise=as_int(field_of(data, "amount_paise", "RefillTotalsPublic")),
+            by_channel=tuple(ChannelTotalPublic.parse(x) for x in as_list(field_of(data, "by_channel", "RefillTotalsPublic"))),
+            count=as_int(field_of(data, "count", "RefillTotalsPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class SchedulerRunPublic:
+    """SchedulerRunPublic of the contract."""
+
+    done: int
+
+    @classmethod
+    def parse(cls, value: Any) -> SchedulerRunPublic:
+        data = as_object(value, "SchedulerRunPublic")
+        return cls(
+            done=as_int(field_of(data, "done", "SchedulerRunPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class SearchHitPublic:
+    """SearchHitPublic of the contract."""
+
+    category: str
+    code: str
+    department: str
+    fee_paise: int | None
+    fields: tuple[InputFieldPublic, ...]
+    keywords: tuple[str, ...]
+    kind: Literal["bill", "recharge", "fee", "micro_atm"]
+    max_paise: int | None
+    min_paise: int | None
+    name_en: str
+    name_hi: str
+    offline_capable: bool
+    score: int
+
+    @classmethod
+    def parse(cls, value: Any) -> SearchHitPublic:
+        data = as_object(value, "SearchHitPublic")
+        return cls(
+            category=as_str(field_of(data, "category", "SearchHitPublic")),
+            code=as_str(field_of(data, "code", "SearchHitPublic")),
+            department=as_str(field_of(data, "department", "SearchHitPublic")),
+            fee_paise=as_optional(lambda x: as_int(x), field_of(data, "fee_paise", "SearchHitPublic")),
+            fields=tuple(InputFieldPublic.parse(x) for x in as_list(field_of(data, "fields", "SearchHitPublic"))),
+            keywords=tuple(as_str(x) for x in as_list(field_of(data, "keywords", "SearchHitPublic"))),
+            kind=as_literal(field_of(data, "kind", "SearchHitPublic"), ("bill", "recharge", "fee", "micro_atm")),
+            max_paise=as_optional(lambda x: as_int(x), field_of(data, "max_paise", "SearchHitPublic")),
+            min_paise=as_optional(lambda x: as_int(x), field_of(data, "min_paise", "SearchHitPublic")),
+            name_en=as_str(field_of(data, "name_en", "SearchHitPublic")),
+            name_hi=as_str(field_of(data, "name_hi", "SearchHitPublic")),
+            offline_capable=as_bool(field_of(data, "offline_capable", "SearchHitPublic")),
+            score=as_int(field_of(data, "score", "SearchHitPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class SearchPublic:
+    """SearchPublic of the contract."""
+
+    results: tuple[SearchHitPublic, ...]
+    version: str
+
+    @classmethod
+    def parse(cls, value: Any) -> SearchPublic:
+        data = as_object(value, "SearchPublic")
+        return cls(
+            results=tuple(SearchHitPublic.parse(x) for x in as_list(field_of(data, "results", "SearchPublic"))),
+            version=as_str(field_of(data, "version", "SearchPublic")),
         )
 
 
@@ -1117,13 +1699,49 @@ class ServiceCollectionPublic:
 
     @classmethod
     def parse(cls, value: Any) -> ServiceCollectionPublic:
-        data = _object(value, "ServiceCollectionPublic")
+        data = as_object(value, "ServiceCollectionPublic")
         return cls(
-            amount_paise=_int(_field(data, "amount_paise", "ServiceCollectionPublic")),
-            count=_int(_field(data, "count", "ServiceCollectionPublic")),
-            service_code=_str(_field(data, "service_code", "ServiceCollectionPublic")),
-            service_name_en=_str(_field(data, "service_name_en", "ServiceCollectionPublic")),
-            service_name_hi=_str(_field(data, "service_name_hi", "ServiceCollectionPublic")),
+            amount_paise=as_int(field_of(data, "amount_paise", "ServiceCollectionPublic")),
+            count=as_int(field_of(data, "count", "ServiceCollectionPublic")),
+            service_code=as_str(field_of(data, "service_code", "ServiceCollectionPublic")),
+            service_name_en=as_str(field_of(data, "service_name_en", "ServiceCollectionPublic")),
+            service_name_hi=as_str(field_of(data, "service_name_hi", "ServiceCollectionPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class ServicePublic:
+    """ServicePublic of the contract."""
+
+    category: str
+    code: str
+    department: str
+    fee_paise: int | None
+    fields: tuple[InputFieldPublic, ...]
+    keywords: tuple[str, ...]
+    kind: Literal["bill", "recharge", "fee", "micro_atm"]
+    max_paise: int | None
+    min_paise: int | None
+    name_en: str
+    name_hi: str
+    offline_capable: bool
+
+    @classmethod
+    def parse(cls, value: Any) -> ServicePublic:
+        data = as_object(value, "ServicePublic")
+        return cls(
+            category=as_str(field_of(data, "category", "ServicePublic")),
+            code=as_str(field_of(data, "code", "ServicePublic")),
+            department=as_str(field_of(data, "department", "ServicePublic")),
+            fee_paise=as_optional(lambda x: as_int(x), field_of(data, "fee_paise", "ServicePublic")),
+            fields=tuple(InputFieldPublic.parse(x) for x in as_list(field_of(data, "fields", "ServicePublic"))),
+            keywords=tuple(as_str(x) for x in as_list(field_of(data, "keywords", "ServicePublic"))),
+            kind=as_literal(field_of(data, "kind", "ServicePublic"), ("bill", "recharge", "fee", "micro_atm")),
+            max_paise=as_optional(lambda x: as_int(x), field_of(data, "max_paise", "ServicePublic")),
+            min_paise=as_optional(lambda x: as_int(x), field_of(data, "min_paise", "ServicePublic")),
+            name_en=as_str(field_of(data, "name_en", "ServicePublic")),
+            name_hi=as_str(field_of(data, "name_hi", "ServicePublic")),
+            offline_capable=as_bool(field_of(data, "offline_capable", "ServicePublic")),
         )
 
 
@@ -1143,17 +1761,63 @@ class SessionPublic:
 
     @classmethod
     def parse(cls, value: Any) -> SessionPublic:
-        data = _object(value, "SessionPublic")
+        data = as_object(value, "SessionPublic")
         return cls(
-            expires_at=_str(_field(data, "expires_at", "SessionPublic")),
-            idle_expires_at=_str(_field(data, "idle_expires_at", "SessionPublic")),
-            idle_timeout_seconds=_int(_field(data, "idle_timeout_seconds", "SessionPublic")),
-            kiosk_code=_str(_field(data, "kiosk_code", "SessionPublic")),
-            kiosk_status=_str(_field(data, "kiosk_status", "SessionPublic")),
-            must_change_password=_bool(_field(data, "must_change_password", "SessionPublic")),
-            next_step=_literal(_field(data, "next_step", "SessionPublic"), ("change_password", "complete_profile", "ready")),
-            profile_completed=_bool(_field(data, "profile_completed", "SessionPublic")),
-            sso_id=_str(_field(data, "sso_id", "SessionPublic")),
+            expires_at=as_str(field_of(data, "expires_at", "SessionPublic")),
+            idle_expires_at=as_str(field_of(data, "idle_expires_at", "SessionPublic")),
+            idle_timeout_seconds=as_int(field_of(data, "idle_timeout_seconds", "SessionPublic")),
+            kiosk_code=as_str(field_of(data, "kiosk_code", "SessionPublic")),
+            kiosk_status=as_str(field_of(data, "kiosk_status", "SessionPublic")),
+            must_change_password=as_bool(field_of(data, "must_change_password", "SessionPublic")),
+            next_step=as_literal(field_of(data, "next_step", "SessionPublic"), ("change_password", "complete_profile", "ready")),
+            profile_completed=as_bool(field_of(data, "profile_completed", "SessionPublic")),
+            sso_id=as_str(field_of(data, "sso_id", "SessionPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class SettlementFindingPublic:
+    """SettlementFindingPublic of the contract."""
+
+    amount_paise: int
+    finding: str
+    line: int | None
+    reference: str
+
+    @classmethod
+    def parse(cls, value: Any) -> SettlementFindingPublic:
+        data = as_object(value, "SettlementFindingPublic")
+        return cls(
+            amount_paise=as_int(field_of(data, "amount_paise", "SettlementFindingPublic")),
+            finding=as_str(field_of(data, "finding", "SettlementFindingPublic")),
+            line=as_optional(lambda x: as_int(x), field_of(data, "line", "SettlementFindingPublic")),
+            reference=as_str(field_of(data, "reference", "SettlementFindingPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class SettlementPublic:
+    """What an imported settlement file came to: counts per finding, and the lines for an administrator."""
+
+    biller: str
+    business_date: str
+    counts: Mapping[str, int]
+    for_administrators: tuple[SettlementFindingPublic, ...]
+    lines: int
+    total_paise: int
+    duplicate: bool | None = None
+
+    @classmethod
+    def parse(cls, value: Any) -> SettlementPublic:
+        data = as_object(value, "SettlementPublic")
+        return cls(
+            biller=as_str(field_of(data, "biller", "SettlementPublic")),
+            business_date=as_str(field_of(data, "business_date", "SettlementPublic")),
+            counts={as_str(k): as_int(x) for k, x in as_object(field_of(data, "counts", "SettlementPublic"), 'map').items()},
+            for_administrators=tuple(SettlementFindingPublic.parse(x) for x in as_list(field_of(data, "for_administrators", "SettlementPublic"))),
+            lines=as_int(field_of(data, "lines", "SettlementPublic")),
+            total_paise=as_int(field_of(data, "total_paise", "SettlementPublic")),
+            duplicate=as_optional(lambda x: as_bool(x), data.get("duplicate")),
         )
 
 
@@ -1166,10 +1830,30 @@ class SsoIdsPublic:
 
     @classmethod
     def parse(cls, value: Any) -> SsoIdsPublic:
-        data = _object(value, "SsoIdsPublic")
+        data = as_object(value, "SsoIdsPublic")
         return cls(
-            message=_str(_field(data, "message", "SsoIdsPublic")),
-            sso_ids=tuple(_str(x) for x in _list(_field(data, "sso_ids", "SsoIdsPublic"))),
+            message=as_str(field_of(data, "message", "SsoIdsPublic")),
+            sso_ids=tuple(as_str(x) for x in as_list(field_of(data, "sso_ids", "SsoIdsPublic"))),
+        )
+
+
+@dataclass(frozen=True)
+class StatementLineBooked:
+    """A credit line of a bank statement: to its kiosk, to suspense, or a UTR already known."""
+
+    amount_paise: int
+    line: int
+    result: Literal["credited", "suspense", "duplicate", "conflict"]
+    utr: str
+
+    @classmethod
+    def parse(cls, value: Any) -> StatementLineBooked:
+        data = as_object(value, "StatementLineBooked")
+        return cls(
+            amount_paise=as_int(field_of(data, "amount_paise", "StatementLineBooked")),
+            line=as_int(field_of(data, "line", "StatementLineBooked")),
+            result=as_literal(field_of(data, "result", "StatementLineBooked"), ("credited", "suspense", "duplicate", "conflict")),
+            utr=as_str(field_of(data, "utr", "StatementLineBooked")),
         )
 
 
@@ -1190,18 +1874,36 @@ class StatementLinePublic:
 
     @classmethod
     def parse(cls, value: Any) -> StatementLinePublic:
-        data = _object(value, "StatementLinePublic")
+        data = as_object(value, "StatementLinePublic")
         return cls(
-            account=_literal(_field(data, "account", "StatementLinePublic"), ("wallet", "credit")),
-            amount_paise=_int(_field(data, "amount_paise", "StatementLinePublic")),
-            at=_optional(lambda x: _str(x), _field(data, "at", "StatementLinePublic")),
-            at_ist=_str(_field(data, "at_ist", "StatementLinePublic")),
-            balance_paise=_int(_field(data, "balance_paise", "StatementLinePublic")),
-            business_date=_str(_field(data, "business_date", "StatementLinePublic")),
-            description=_str(_field(data, "description", "StatementLinePublic")),
-            entry_id=_int(_field(data, "entry_id", "StatementLinePublic")),
-            kind=_str(_field(data, "kind", "StatementLinePublic")),
-            reference=_optional(lambda x: _str(x), _field(data, "reference", "StatementLinePublic")),
+            account=as_literal(field_of(data, "account", "StatementLinePublic"), ("wallet", "credit")),
+            amount_paise=as_int(field_of(data, "amount_paise", "StatementLinePublic")),
+            at=as_optional(lambda x: as_str(x), field_of(data, "at", "StatementLinePublic")),
+            at_ist=as_str(field_of(data, "at_ist", "StatementLinePublic")),
+            balance_paise=as_int(field_of(data, "balance_paise", "StatementLinePublic")),
+            business_date=as_str(field_of(data, "business_date", "StatementLinePublic")),
+            description=as_str(field_of(data, "description", "StatementLinePublic")),
+            entry_id=as_int(field_of(data, "entry_id", "StatementLinePublic")),
+            kind=as_str(field_of(data, "kind", "StatementLinePublic")),
+            reference=as_optional(lambda x: as_str(x), field_of(data, "reference", "StatementLinePublic")),
+        )
+
+
+@dataclass(frozen=True)
+class StatementLineSkipped:
+    """StatementLineSkipped of the contract."""
+
+    line: int
+    reason: str
+    result: Literal["skipped"]
+
+    @classmethod
+    def parse(cls, value: Any) -> StatementLineSkipped:
+        data = as_object(value, "StatementLineSkipped")
+        return cls(
+            line=as_int(field_of(data, "line", "StatementLineSkipped")),
+            reason=as_str(field_of(data, "reason", "StatementLineSkipped")),
+            result=as_literal(field_of(data, "result", "StatementLineSkipped"), ("skipped",)),
         )
 
 
@@ -1217,13 +1919,13 @@ class StatementPublic:
 
     @classmethod
     def parse(cls, value: Any) -> StatementPublic:
-        data = _object(value, "StatementPublic")
+        data = as_object(value, "StatementPublic")
         return cls(
-            accounts={_str(k): AccountTotalsPublic.parse(x) for k, x in _object(_field(data, "accounts", "StatementPublic"), 'map').items()},
-            from_=_str(_field(data, "from", "StatementPublic")),
-            kiosk_code=_str(_field(data, "kiosk_code", "StatementPublic")),
-            lines=tuple(StatementLinePublic.parse(x) for x in _list(_field(data, "lines", "StatementPublic"))),
-            to=_str(_field(data, "to", "StatementPublic")),
+            accounts={as_str(k): AccountTotalsPublic.parse(x) for k, x in as_object(field_of(data, "accounts", "StatementPublic"), 'map').items()},
+            from_=as_str(field_of(data, "from", "StatementPublic")),
+            kiosk_code=as_str(field_of(data, "kiosk_code", "StatementPublic")),
+            lines=tuple(StatementLinePublic.parse(x) for x in as_list(field_of(data, "lines", "StatementPublic"))),
+            to=as_str(field_of(data, "to", "StatementPublic")),
         )
 
 
@@ -1236,10 +1938,78 @@ class StatusPublic:
 
     @classmethod
     def parse(cls, value: Any) -> StatusPublic:
-        data = _object(value, "StatusPublic")
+        data = as_object(value, "StatusPublic")
         return cls(
-            message=_str(_field(data, "message", "StatusPublic")),
-            status=_str(_field(data, "status", "StatusPublic")),
+            message=as_str(field_of(data, "message", "StatusPublic")),
+            status=as_str(field_of(data, "status", "StatusPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class SuspenseAssignedPublic:
+    """SuspenseAssignedPublic of the contract."""
+
+    amount_paise: int
+    kiosk_code: str
+    status: Literal["assigned"]
+    utr: str
+
+    @classmethod
+    def parse(cls, value: Any) -> SuspenseAssignedPublic:
+        data = as_object(value, "SuspenseAssignedPublic")
+        return cls(
+            amount_paise=as_int(field_of(data, "amount_paise", "SuspenseAssignedPublic")),
+            kiosk_code=as_str(field_of(data, "kiosk_code", "SuspenseAssignedPublic")),
+            status=as_literal(field_of(data, "status", "SuspenseAssignedPublic"), ("assigned",)),
+            utr=as_str(field_of(data, "utr", "SuspenseAssignedPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class SuspenseCreditPublic:
+    """SuspenseCreditPublic of the contract."""
+
+    account_no: str
+    amount_paise: int
+    assigned_at: str | None
+    kiosk_id: int | None
+    mode: str | None
+    received_at: str | None
+    remitter_name: str | None
+    source: str
+    status: Literal["credited", "suspense", "assigned"]
+    utr: str
+    value_date: str | None
+
+    @classmethod
+    def parse(cls, value: Any) -> SuspenseCreditPublic:
+        data = as_object(value, "SuspenseCreditPublic")
+        return cls(
+            account_no=as_str(field_of(data, "account_no", "SuspenseCreditPublic")),
+            amount_paise=as_int(field_of(data, "amount_paise", "SuspenseCreditPublic")),
+            assigned_at=as_optional(lambda x: as_str(x), field_of(data, "assigned_at", "SuspenseCreditPublic")),
+            kiosk_id=as_optional(lambda x: as_int(x), field_of(data, "kiosk_id", "SuspenseCreditPublic")),
+            mode=as_optional(lambda x: as_str(x), field_of(data, "mode", "SuspenseCreditPublic")),
+            received_at=as_optional(lambda x: as_str(x), field_of(data, "received_at", "SuspenseCreditPublic")),
+            remitter_name=as_optional(lambda x: as_str(x), field_of(data, "remitter_name", "SuspenseCreditPublic")),
+            source=as_str(field_of(data, "source", "SuspenseCreditPublic")),
+            status=as_literal(field_of(data, "status", "SuspenseCreditPublic"), ("credited", "suspense", "assigned")),
+            utr=as_str(field_of(data, "utr", "SuspenseCreditPublic")),
+            value_date=as_optional(lambda x: as_str(x), field_of(data, "value_date", "SuspenseCreditPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class SuspensePublic:
+    """SuspensePublic of the contract."""
+
+    credits: tuple[SuspenseCreditPublic, ...]
+
+    @classmethod
+    def parse(cls, value: Any) -> SuspensePublic:
+        data = as_object(value, "SuspensePublic")
+        return cls(
+            credits=tuple(SuspenseCreditPublic.parse(x) for x in as_list(field_of(data, "credits", "SuspensePublic"))),
         )
 
 
@@ -1255,13 +2025,13 @@ class SyncKeyInfo:
 
     @classmethod
     def parse(cls, value: Any) -> SyncKeyInfo:
-        data = _object(value, "SyncKeyInfo")
+        data = as_object(value, "SyncKeyInfo")
         return cls(
-            expires_at=_str(_field(data, "expires_at", "SyncKeyInfo")),
-            id=_int(_field(data, "id", "SyncKeyInfo")),
-            issued_at=_str(_field(data, "issued_at", "SyncKeyInfo")),
-            last_used_at=_str(_field(data, "last_used_at", "SyncKeyInfo")),
-            machine_id=_optional(lambda x: _str(x), _field(data, "machine_id", "SyncKeyInfo")),
+            expires_at=as_str(field_of(data, "expires_at", "SyncKeyInfo")),
+            id=as_int(field_of(data, "id", "SyncKeyInfo")),
+            issued_at=as_str(field_of(data, "issued_at", "SyncKeyInfo")),
+            last_used_at=as_str(field_of(data, "last_used_at", "SyncKeyInfo")),
+            machine_id=as_optional(lambda x: as_str(x), field_of(data, "machine_id", "SyncKeyInfo")),
         )
 
 
@@ -1274,10 +2044,10 @@ class SyncKeyPublic:
 
     @classmethod
     def parse(cls, value: Any) -> SyncKeyPublic:
-        data = _object(value, "SyncKeyPublic")
+        data = as_object(value, "SyncKeyPublic")
         return cls(
-            expires_at=_str(_field(data, "expires_at", "SyncKeyPublic")),
-            sync_key=_str(_field(data, "sync_key", "SyncKeyPublic")),
+            expires_at=as_str(field_of(data, "expires_at", "SyncKeyPublic")),
+            sync_key=as_str(field_of(data, "sync_key", "SyncKeyPublic")),
         )
 
 
@@ -1289,9 +2059,9 @@ class SyncKeysPublic:
 
     @classmethod
     def parse(cls, value: Any) -> SyncKeysPublic:
-        data = _object(value, "SyncKeysPublic")
+        data = as_object(value, "SyncKeysPublic")
         return cls(
-            sync_keys=tuple(SyncKeyInfo.parse(x) for x in _list(_field(data, "sync_keys", "SyncKeysPublic"))),
+            sync_keys=tuple(SyncKeyInfo.parse(x) for x in as_list(field_of(data, "sync_keys", "SyncKeysPublic"))),
         )
 
 
@@ -1305,11 +2075,11 @@ class VerifyPublic:
 
     @classmethod
     def parse(cls, value: Any) -> VerifyPublic:
-        data = _object(value, "VerifyPublic")
+        data = as_object(value, "VerifyPublic")
         return cls(
-            deemed_failed=tuple(_str(x) for x in _list(_field(data, "deemed_failed", "VerifyPublic"))),
-            payment=PaymentPublic.parse(_field(data, "payment", "VerifyPublic")),
-            result=_literal(_field(data, "result", "VerifyPublic"), ("confirmed", "reversed", "partly_reversed", "still_pending")),
+            deemed_failed=tuple(as_str(x) for x in as_list(field_of(data, "deemed_failed", "VerifyPublic"))),
+            payment=PaymentPublic.parse(field_of(data, "payment", "VerifyPublic")),
+            result=as_literal(field_of(data, "result", "VerifyPublic"), ("confirmed", "reversed", "partly_reversed", "still_pending")),
         )
 
 
@@ -1325,13 +2095,13 @@ class VirtualAccountPublic:
 
     @classmethod
     def parse(cls, value: Any) -> VirtualAccountPublic:
-        data = _object(value, "VirtualAccountPublic")
+        data = as_object(value, "VirtualAccountPublic")
         return cls(
-            account_no=_str(_field(data, "account_no", "VirtualAccountPublic")),
-            account_type=_str(_field(data, "account_type", "VirtualAccountPublic")),
-            bank_name=_str(_field(data, "bank_name", "VirtualAccountPublic")),
-            beneficiary_name=_str(_field(data, "beneficiary_name", "VirtualAccountPublic")),
-            ifsc=_str(_field(data, "ifsc", "VirtualAccountPublic")),
+            account_no=as_str(field_of(data, "account_no", "VirtualAccountPublic")),
+            account_type=as_str(field_of(data, "account_type", "VirtualAccountPublic")),
+            bank_name=as_str(field_of(data, "bank_name", "VirtualAccountPublic")),
+            beneficiary_name=as_str(field_of(data, "beneficiary_name", "VirtualAccountPublic")),
+            ifsc=as_str(field_of(data, "ifsc", "VirtualAccountPublic")),
         )
 
 
@@ -1351,17 +2121,17 @@ class WalletPayoutPublic:
 
     @classmethod
     def parse(cls, value: Any) -> WalletPayoutPublic:
-        data = _object(value, "WalletPayoutPublic")
+        data = as_object(value, "WalletPayoutPublic")
         return cls(
-            amount_paise=_int(_field(data, "amount_paise", "WalletPayoutPublic")),
-            credit_used_paise=_int(_field(data, "credit_used_paise", "WalletPayoutPublic")),
-            entry_id=_int(_field(data, "entry_id", "WalletPayoutPublic")),
-            interest_paise=_int(_field(data, "interest_paise", "WalletPayoutPublic")),
-            paid_on=_str(_field(data, "paid_on", "WalletPayoutPublic")),
-            principal_paise=_int(_field(data, "principal_paise", "WalletPayoutPublic")),
-            replayed=_bool(_field(data, "replayed", "WalletPayoutPublic")),
-            to_wallet_paise=_int(_field(data, "to_wallet_paise", "WalletPayoutPublic")),
-            wallet_balance_paise=_int(_field(data, "wallet_balance_paise", "WalletPayoutPublic")),
+            amount_paise=as_int(field_of(data, "amount_paise", "WalletPayoutPublic")),
+            credit_used_paise=as_int(field_of(data, "credit_used_paise", "WalletPayoutPublic")),
+            entry_id=as_int(field_of(data, "entry_id", "WalletPayoutPublic")),
+            interest_paise=as_int(field_of(data, "interest_paise", "WalletPayoutPublic")),
+            paid_on=as_str(field_of(data, "paid_on", "WalletPayoutPublic")),
+            principal_paise=as_int(field_of(data, "principal_paise", "WalletPayoutPublic")),
+            replayed=as_bool(field_of(data, "replayed", "WalletPayoutPublic")),
+            to_wallet_paise=as_int(field_of(data, "to_wallet_paise", "WalletPayoutPublic")),
+            wallet_balance_paise=as_int(field_of(data, "wallet_balance_paise", "WalletPayoutPublic")),
         )
 
 
@@ -1370,5 +2140,5 @@ PayoutPublic = PayoutByWallet | PayoutByNetBanking
 
 def parse_payout_public(value: Any) -> PayoutPublic:
     """A Fund Payout: paid from the wallet at once, or an order at the gateway to pay by net banking."""
-    answer: PayoutPublic = _union(value, "method", {"net_banking": PayoutByNetBanking.parse, "wallet": PayoutByWallet.parse})
+    answer: PayoutPublic = as_union(value, "method", {"net_banking": PayoutByNetBanking.parse, "wallet": PayoutByWallet.parse})
     return answer

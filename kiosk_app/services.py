@@ -15,7 +15,14 @@ from typing import Any, Literal, assert_never
 
 from kiosk_app.api import ApiClient
 from kiosk_app.connectivity import Connectivity
-from kiosk_app.contract import BalancePublic, BillPublic, PaymentPublic, PaymentStatus, PaymentWalletPublic
+from kiosk_app.contract import (
+    BalancePublic,
+    BillPublic,
+    CatalogPublic,
+    PaymentPublic,
+    PaymentStatus,
+    PaymentWalletPublic,
+)
 from kiosk_app.errors import (
     AnswerLost,
     ContactRequired,
@@ -151,8 +158,9 @@ class ServiceCatalog:
         self.connectivity.report(True)
         if body is None:
             return False
+        catalog = CatalogPublic.parse(body)  # the cache keeps the answer as it came, once it has the contract's shape
         self.worker.call(self.store.catalog.replace, body, new_etag)
-        log.info("catalog updated to version %s", body.get("version"))
+        log.info("catalog updated to version %s", catalog.version)
         return True
 
     @property

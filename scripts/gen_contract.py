@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 OPENAPI = ROOT / "openapi.json"
 TARGET = ROOT / "kiosk_app" / "contract.py"
 REF = "#/components/schemas/"
+CHECKS = ("as_bool", "as_enum", "as_float", "as_int", "as_list", "as_literal", "as_object", "as_optional", "as_str",
+          "as_union", "field_of")
 
 HEADER = '''"""The server's answers as client types, generated from openapi.json — do not edit."""
 
@@ -29,84 +31,14 @@ HEADER = '''"""The server's answers as client types, generated from openapi.json
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from enum import StrEnum
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
-T = TypeVar("T")
-
-
-class ContractMismatch(ValueError):
-    """An answer that does not have the shape the contract gives it."""
-
-
-def _object(value: Any, name: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ContractMismatch(f"{name}: expected an object, got {type(value).__name__}")
-    return value
-
-
-def _field(data: Mapping[str, Any], key: str, name: str) -> Any:
-    try:
-        return data[key]
-    except KeyError:
-        raise ContractMismatch(f"{name}: missing {key}") from None
-
-
-def _str(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ContractMismatch(f"expected text, got {type(value).__name__}")
-    return value
-
-
-def _int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ContractMismatch(f"expected an integer, got {type(value).__name__}")
-    return value
-
-
-def _float(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ContractMismatch(f"expected a number, got {type(value).__name__}")
-    return float(value)
-
-
-def _bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ContractMismatch(f"expected true or false, got {type(value).__name__}")
-    return value
-
-
-def _list(value: Any) -> list[Any]:
-    if not isinstance(value, list):
-        raise ContractMismatch(f"expected a list, got {type(value).__name__}")
-    return value
-
-
-def _optional(parse: Callable[[Any], T], value: Any) -> T | None:
-    return None if value is None else parse(value)
-
-
-def _enum(kind: Callable[[Any], T], value: Any) -> T:
-    try:
-        return kind(value)
-    except ValueError:
-        raise ContractMismatch(f"{value!r} is not one of the contract's values") from None
-
-
-def _literal(value: Any, allowed: tuple[str, ...]) -> Any:
-    if value not in allowed:
-        raise ContractMismatch(f"{value!r} is not one of {allowed}")
-    return value
-
-
-def _union(value: Any, key: str, parsers: Mapping[str, Callable[[Any], Any]]) -> Any:
-    tag = _object(value, "union").get(key)
-    if not isinstance(tag, str) or tag not in parsers:
-        raise ContractMismatch(f"{key}={tag!r} is not one of {tuple(parsers)}")
-    return parsers[tag](value)
+from kiosk_app.contract_checks import ContractMismatch as ContractMismatch  # for the callers
+from kiosk_app.contract_checks import {checks}
 '''
 
 
@@ -154,34 +86,35 @@ class Writer:
         if "$ref" in schema:
             name = _name(schema["$ref"])
             if self.is_enum(name):
-                return f"_enum({name}, {value})"
+                return f"as_enum({name}, {value})"
             return f"parse_{_snake(name)}({value})" if self.is_union(name) else f"{name}.parse({value})"
         options = schema.get("anyOf") or schema.get("oneOf")
         if options:
             rest = [o for o in options if o.get("type") != "null"]
             if len(rest) < len(options) and len(rest) == 1:
-                return f"_optional(lambda x: {self.parser(rest[0], 'x')}, {value})"
+                return f"as_optional(lambda x: {self.parser(rest[0], 'x')}, {value})"
             mapping = schema.get("discriminator", {}).get("mapping")
             if mapping is None or len(rest) < len(options):
                 raise SystemExit(f"gen_contract: a union needs a discriminator: {schema}")
             key = schema["discriminator"]["propertyName"]
             parsers = ", ".join(f"{json.dumps(tag)}: {_name(ref)}.parse" for tag, ref in sorted(mapping.items()))
-            return f"_union({value}, {json.dumps(key)}, {{{parsers}}})"
+            return f"as_union({value}, {json.dumps(key)}, {{{parsers}}})"
         if "const" in schema:
-            return f"_literal({value}, {_tuple([schema['const']])})"
+            return f"as_literal({value}, {_tuple([schema['const']])})"
         if "enum" in schema:
-            return f"_literal({value}, {_tuple(schema['enum'])})"
+            return f"as_literal({value}, {_tuple(schema['enum'])})"
         kind = schema.get("type")
         if kind == "array":
-            return f"tuple({self.parser(schema.get('items', {}), 'x')} for x in _list({value}))"
+            return f"tuple({self.parser(schema.get('items', {}), 'x')} for x in as_list({value}))"
         if kind == "object":
             extra = schema.get("additionalProperties")
             if isinstance(extra, dict) and extra:
-                return f"{{_str(k): {self.parser(extra, 'x')} for k, x in _object({value}, 'map').items()}}"
-            return f"dict(_object({value}, 'object'))"
+                return f"{{as_str(k): {self.parser(extra, 'x')} for k, x in as_object({value}, 'map').items()}}"
+            return f"dict(as_object({value}, 'object'))"
         if kind is None:
             return value
-        return {"string": "_str", "integer": "_int", "number": "_float", "boolean": "_bool"}[kind] + f"({value})"
+        check = {"string": "as_str", "integer": "as_int", "number": "as_float", "boolean": "as_bool"}[kind]
+        return f"{check}({value})"
 
     def enum(self, name: str) -> str:
         schema = self.schemas[name]
@@ -205,25 +138,30 @@ class Writer:
         lines = ["@dataclass(frozen=True)", f"class {name}:", f'    """{_doc(schema, name)}"""', ""]
         for key in keys:
             annotation = self.annotation(props[key])
-            lines.append(f"    {_attr(key)}: {annotation}" if key in required else
-                         f"    {_attr(key)}: {annotation} | None = None")
+            optional = annotation if _nullable(props[key]) else f"{annotation} | None"
+            field = f"{annotation}" if key in required else f"{optional} = None"
+            lines.append(f"    {_attr(key)}: {field}")
         extra = schema.get("additionalProperties") is True
         if extra:
             lines.append("    details: Mapping[str, Any] = dataclass_field(default_factory=dict)  # the other fields")
         lines += ["", "    @classmethod", f"    def parse(cls, value: Any) -> {name}:",
-                  f"        data = _object(value, {json.dumps(name)})", "        return cls("]
+                  f"        data = as_object(value, {json.dumps(name)})", "        return cls("]
         for key in keys:
-            raw = f"_field(data, {json.dumps(key)}, {json.dumps(name)})" if key in required else \
+            raw = f"field_of(data, {json.dumps(key)}, {json.dumps(name)})" if key in required else \
                 f"data.get({json.dumps(key)})"
             parsed = self.parser(props[key], raw)
-            if key not in required:
-                parsed = f"_optional(lambda x: {self.parser(props[key], 'x')}, {raw})"
+            if key not in required and not _nullable(props[key]):
+                parsed = f"as_optional(lambda x: {self.parser(props[key], 'x')}, {raw})"
             lines.append(f"            {_attr(key)}={parsed},")
         if extra:
             names = ", ".join(json.dumps(k) for k in keys)
             lines.append(f"            details={{k: v for k, v in data.items() if k not in ({names},)}},")
         lines.append("        )")
         return "\n".join(lines)
+
+
+def _nullable(schema: dict[str, Any]) -> bool:
+    return any(o.get("type") == "null" for o in schema.get("anyOf", []))
 
 
 def _snake(name: str) -> str:
@@ -273,8 +211,10 @@ def generate(document: dict[str, Any]) -> str:
     enums = [writer.enum(n) for n in names if writer.is_enum(n)]
     classes = [writer.dataclass(n) for n in names if not writer.is_enum(n) and not writer.is_union(n)]
     unions = [writer.union(n) for n in names if writer.is_union(n)]
-    body = [HEADER.rstrip("\n"), *enums, *classes, *unions]
-    return "\n\n\n".join(body) + "\n"
+    code = "\n\n\n".join([*enums, *classes, *unions]) + "\n"
+    checks = sorted(c for c in CHECKS if f"{c}(" in code)
+    header = HEADER.replace("{checks}", "(\n" + "".join(f"    {c},\n" for c in checks) + ")")
+    return header + "\n\n" + code
 
 
 def main(argv: list[str] | None = None) -> int:

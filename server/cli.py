@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from server.core.config import InsecureSettingsError, Settings
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
     from sqlalchemy import Engine
 
     from server.auth.accounts import KioskAccounts
@@ -356,15 +357,19 @@ def start_simulated_departments(data_dir: Path, port: int) -> subprocess.Popen[b
 OPENAPI_FILE = Path(__file__).resolve().parent.parent / "openapi.json"
 
 
-def openapi_document() -> str:
-    """The HTTP contract as the server serves it (demo mode shows it), as the committed openapi.json holds it."""
-    import json
-
+def contract_app() -> FastAPI:
+    """The application as a demo server builds it (which serves its OpenAPI document), for reading its routes."""
     from server.api.main import create_app
 
-    settings = Settings(mode="demo", database_url="sqlite://", scheduler_enabled=False,
-                        departments_url="http://127.0.0.1:9")
-    app = create_app(settings)
+    return create_app(Settings(mode="demo", database_url="sqlite://", scheduler_enabled=False,
+                               departments_url="http://127.0.0.1:9"))
+
+
+def openapi_document() -> str:
+    """The HTTP contract as the server serves it, as the committed openapi.json holds it."""
+    import json
+
+    app = contract_app()
     try:
         return json.dumps(app.openapi(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
     finally:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import json
+import pkgutil
 from pathlib import Path
 from types import ModuleType
+from typing import Any, get_origin
 
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
+
+import server.api.routes
 from kiosk_app import contract
 from server.cli import OPENAPI_FILE, openapi_document
 from server.payments.schemas import PaymentStatus
@@ -49,3 +57,19 @@ def test_batch_items_are_a_union_told_apart_by_their_result() -> None:
     union = items["properties"]["results"]["items"]
     assert union["discriminator"]["propertyName"] == "result"
     assert set(union["discriminator"]["mapping"]) == {"done", "refused"}
+
+
+def test_every_route_declares_the_shape_of_its_answer() -> None:
+    routes = [
+        route
+        for info in pkgutil.iter_modules(server.api.routes.__path__, "server.api.routes.")
+        for router in vars(importlib.import_module(info.name)).values() if isinstance(router, APIRouter)
+        for route in router.routes if isinstance(route, APIRoute)
+    ]
+    assert len(routes) >= 57
+    pages = [r for r in routes if r.response_class is HTMLResponse]  # the demo gateway's page, shown and submitted
+    assert [(r.path, sorted(r.methods or ())) for r in pages] == [("/orders/{order_id}/{key}", ["GET"]),
+                                                           ("/orders/{order_id}/{key}", ["POST"])]
+    answers = {f"{sorted(r.methods or ())} {r.path}": r.response_model for r in routes if r not in pages}
+    untyped = [route for route, model in answers.items() if model is None or model is Any or get_origin(model) is dict]
+    assert untyped == []

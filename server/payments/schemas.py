@@ -8,9 +8,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.core.fields import Day, Text
-from server.schemas import ErrorDetail, OperationId, Paise, Public
+from server.schemas import ErrorDetail, OperationId, Paise, Public, ReachabilityPublic
 
 FieldValue = Annotated[str, Text(200)]
+ServiceKind = Literal["bill", "recharge", "fee", "micro_atm"]
 ServiceCode = Annotated[str, Text(40, min_length=1)]
 
 
@@ -89,13 +90,18 @@ class PaymentWalletPublic(Public):
     spendable_paise: int
 
 
-class PaymentBillPublic(Public):
+class ServiceNamesPublic(Public):
+    """A bill's service and department, by code and by name in both languages."""
+
     service_code: str
     service_name_en: str
     service_name_hi: str
     department: str
     department_name_en: str
     department_name_hi: str
+
+
+class PaymentBillPublic(ServiceNamesPublic):
     consumer_no: str
     consumer_name: str
     bill_no: str | None
@@ -158,16 +164,10 @@ class PayBatchPublic(Public):
     results: list[BatchItemPublic]
 
 
-class BillPublic(Public):
+class BillPublic(ServiceNamesPublic):
     """Get Bill Details: what the department says is due (for recharges, its limits)."""
 
-    service_code: str
-    service_name_en: str
-    service_name_hi: str
-    department: str
-    department_name_en: str
-    department_name_hi: str
-    kind: str
+    kind: ServiceKind
     consumer_no: str
     consumer_name: str
     bill_no: str | None
@@ -179,3 +179,122 @@ class BillPublic(Public):
     partial_allowed: bool
     min_paise: int
     max_paise: int
+
+
+class CategoryPublic(Public):
+    code: str
+    name_en: str
+    name_hi: str
+
+
+class DepartmentPublic(Public):
+    code: str
+    category: str
+    name_en: str
+    name_hi: str
+
+
+class InputFieldPublic(Public):
+    """One input of a service (e.g. K No.), with the pattern the department's numbers follow."""
+
+    name: str
+    label_en: str
+    label_hi: str
+    pattern: str
+    min_length: int
+    max_length: int
+    example: str
+    help_en: str
+    help_hi: str
+
+
+class ServicePublic(Public):
+    code: str
+    department: str
+    category: str
+    kind: ServiceKind
+    name_en: str
+    name_hi: str
+    keywords: list[str]
+    offline_capable: bool
+    min_paise: int | None
+    max_paise: int | None
+    fee_paise: int | None
+    fields: list[InputFieldPublic]
+
+
+class CatalogPublic(Public):
+    """The whole catalog, for the client's offline cache; its version is a hash of its content (the ETag)."""
+
+    version: str
+    categories: list[CategoryPublic]
+    departments: list[DepartmentPublic]
+    services: list[ServicePublic]
+
+
+class SearchHitPublic(ServicePublic):
+    score: int
+
+
+class SearchPublic(Public):
+    version: str
+    results: list[SearchHitPublic]
+
+
+# -- the departments, for administrators and trainers ------------------------------------------------------
+
+FaultName = Literal["none", "timeout", "decline", "slow", "lost_answer"]
+FaultTarget = Literal["pay", "fetch", "both"]
+
+
+class BillerDepartmentPublic(Public):
+    code: str
+    name_en: str
+    name_hi: str
+
+
+class BillerFaultPublic(Public):
+    """A simulated biller (one may serve several departments) and the fault switched on for it."""
+
+    biller: str
+    departments: list[BillerDepartmentPublic]
+    fault: FaultName
+    remaining: int
+    delay_ms: int
+    applies_to: FaultTarget
+    active: bool
+
+
+class BillersPublic(Public):
+    billers: list[BillerFaultPublic]
+
+
+class FaultSwitchedPublic(Public):
+    biller: str
+    fault: FaultName
+    times: int
+    delay_ms: int
+    applies_to: FaultTarget
+
+
+class DepartmentsPublic(Public):
+    departments: list[ReachabilityPublic]
+
+
+class SettlementFindingPublic(Public):
+    line: int | None  # none: one of our bills missing from the file
+    reference: str
+    amount_paise: int
+    finding: str
+
+
+class SettlementPublic(Public):
+    """What an imported settlement file came to: counts per finding, and the lines for an administrator."""
+
+    biller: str
+    business_date: str
+    lines: int
+    total_paise: int
+    counts: dict[str, int]
+    for_administrators: list[SettlementFindingPublic]
+    duplicate: bool | None = None  # on the answer to an import: the same file again

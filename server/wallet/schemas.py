@@ -327,3 +327,78 @@ class DayEndPublic(Public):
     wallet: OpeningClosingPublic
     credit_line: CreditLineDayPublic
     outstanding: OutstandingPublic
+
+
+# -- administrators' answers -------------------------------------------------------------------------------
+
+
+class StatementLineSkipped(Public):
+    line: int
+    result: Literal["skipped"]
+    reason: str
+
+
+class StatementLineBooked(Public):
+    """A credit line of a bank statement: to its kiosk, to suspense, or a UTR already known."""
+
+    line: int
+    utr: str
+    result: Literal["credited", "suspense", "duplicate", "conflict"]
+    amount_paise: int
+
+
+class BankStatementPublic(Public):
+    lines: int
+    counts: dict[str, int]
+    results: list[Annotated[StatementLineSkipped | StatementLineBooked, Field(discriminator="result")]]
+
+
+class SuspenseCreditPublic(BankCreditPublic):
+    account_no: str
+    kiosk_id: int | None
+
+
+class SuspensePublic(Public):
+    credits: list[SuspenseCreditPublic]
+
+
+class SuspenseAssignedPublic(Public):
+    utr: str
+    kiosk_code: str
+    amount_paise: int
+    status: Literal["assigned"]
+
+
+class LegacyLimitPublic(Public):
+    old_emitra_id: str
+    limit_paise: int
+    cug_code: str
+
+
+class SchedulerRunPublic(Public):
+    done: int
+
+
+# -- answers to the gateway and the bank, and the demo gateway's ----------------------------------------------
+
+
+class GatewayNotifiedPublic(Public):
+    """What a gateway notification did: credited once, a duplicate, a failure recorded, or nothing to do."""
+
+    order_id: str
+    result: Literal["credited", "duplicate", "failed", "ignored"]
+    credited_paise: int | None = None
+
+
+class BankNotifiedPublic(Public):
+    utr: str
+    result: Literal["credited", "suspense", "duplicate"]
+    amount_paise: int
+
+
+class SimulatedPaymentPublic(Public):
+    """The demo gateway's signed notification of a payment, and what delivering it did (none: not delivered)."""
+
+    body: str
+    signature: str
+    delivery: GatewayNotifiedPublic | None

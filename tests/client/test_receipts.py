@@ -46,7 +46,8 @@ def test_the_sample_is_a_valid_server_answer() -> None:
     ServerPaymentPublic.model_validate(PARTIAL)
 
 
-def test_a_partly_failed_payment_is_shown_and_printed_as_partial() -> None:
+def test_a_partly_failed_payment_is_shown_and_printed_as_partial(qapp: object) -> None:
+    # qapp: pytest-qt's one application of the session, which the printer's Hindi rasters use.
     payment = PaymentPublic.parse(PARTIAL)
     assert payment.status is PaymentStatus.PARTIAL
     assert outcome_status(payment.status) is OutcomeStatus.PARTIAL

@@ -4,7 +4,7 @@ notifications of the gateway and the bank, and the demo payment gateway's page."
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Query, Request
@@ -22,9 +22,11 @@ from server.wallet import Wallet
 from server.wallet.calendar import business_date
 from server.wallet.gateway import ensure_demo
 from server.wallet.schemas import (
+    BankNotifiedPublic,
     DayEndPublic,
     FundTransferPublic,
     FundTransfersPublic,
+    GatewayNotifiedPublic,
     LegacyTransferIn,
     PayoutIn,
     PayoutPagePublic,
@@ -34,6 +36,7 @@ from server.wallet.schemas import (
     RefillOrderPublic,
     RefillPagePublic,
     SimCompleteIn,
+    SimulatedPaymentPublic,
     StatementPublic,
     VerifyPublic,
 )
@@ -219,24 +222,20 @@ def day_end_report(
 callbacks = APIRouter(tags=["callbacks"], include_in_schema=False)
 
 
-@callbacks.post("/gateway")
-async def gateway_notification(request: Request) -> dict[str, Any]:
+@callbacks.post("/gateway", response_model=GatewayNotifiedPublic)
+async def gateway_notification(request: Request) -> Response:
     """The payment gateway's result for an order; X-Gateway-Signature = hex HMAC-SHA256 of the body."""
-    raw = await request.body()
-    result: dict[str, Any] = await run_in_threadpool(
-        _wallet(request).refills.notify, raw, request.headers.get(GATEWAY_HEADER)
-    )
-    return result
+    raw, refills = await request.body(), _wallet(request).refills
+    signature = request.headers.get(GATEWAY_HEADER)
+    return await run_in_threadpool(lambda: checked(GatewayNotifiedPublic, refills.notify(raw, signature)))
 
 
-@callbacks.post("/bank")
-async def bank_notification(request: Request) -> dict[str, Any]:
+@callbacks.post("/bank", response_model=BankNotifiedPublic)
+async def bank_notification(request: Request) -> Response:
     """A credit to a virtual account; X-Bank-Signature = hex HMAC-SHA256 of the body."""
-    raw = await request.body()
-    result: dict[str, Any] = await run_in_threadpool(
-        _wallet(request).bank.notify, raw, request.headers.get(BANK_HEADER)
-    )
-    return result
+    raw, bank = await request.body(), _wallet(request).bank
+    signature = request.headers.get(BANK_HEADER)
+    return await run_in_threadpool(lambda: checked(BankNotifiedPublic, bank.notify(raw, signature)))
 
 
 # -- the simulated payment gateway (demo mode only) --------------------------------------------------------
@@ -265,12 +264,13 @@ async def gateway_page_submit(order_id: PathName, key: PathName, request: Reques
     return HTMLResponse(page)
 
 
-@simulator.post("/orders/{order_id}/{key}/complete")
-def gateway_complete(order_id: PathName, key: PathName, body: SimCompleteIn, request: Request) -> dict[str, Any]:
+@simulator.post("/orders/{order_id}/{key}/complete", response_model=SimulatedPaymentPublic)
+def gateway_complete(order_id: PathName, key: PathName, body: SimCompleteIn, request: Request) -> Response:
     """For tests and demos: pay or fail an order (optionally confirming another amount); returns the signed
     notification and what delivering it did, so it can be replayed or tampered with. Under the order's page
     address, so it needs the same key."""
     wallet = _wallet(request)
     ensure_demo(wallet.settings)
     wallet.gateway.check_key(order_id, key)
-    return wallet.gateway.complete(order_id, body.outcome, body.amount_paise, deliver=body.deliver)
+    return checked(SimulatedPaymentPublic,
+                   wallet.gateway.complete(order_id, body.outcome, body.amount_paise, deliver=body.deliver))
