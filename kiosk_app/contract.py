@@ -717,13 +717,13 @@ class ErrorDetail:
 class ExistingEmitraPublic:
     """ExistingEmitraPublic of the contract."""
 
-    credit_delay_minutes: int
+    credit_delay_minutes: float
 
     @classmethod
     def parse(cls, value: Any) -> ExistingEmitraPublic:
         data = as_object(value, "ExistingEmitraPublic")
         return cls(
-            credit_delay_minutes=as_int(field_of(data, "credit_delay_minutes", "ExistingEmitraPublic")),
+            credit_delay_minutes=as_float(field_of(data, "credit_delay_minutes", "ExistingEmitraPublic")),
         )
 
 

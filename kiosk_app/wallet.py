@@ -514,7 +514,7 @@ class Wallet:
         return RefillInfo(
             VirtualAccount(va.account_no, va.ifsc, va.bank_name, va.beneficiary_name, va.account_type),
             page.gateway.min_paise, page.gateway.max_paise, page.gateway.order_ttl_minutes,
-            page.existing_emitra.credit_delay_minutes,
+            round(page.existing_emitra.credit_delay_minutes),
             tuple(c.code for c in page.channels),
             tuple(RefillOrder.from_answer(o, self.api.base_url) for o in page.orders),
             tuple(FundTransfer.from_answer(x) for x in page.legacy_transfers),

@@ -134,7 +134,7 @@ class GatewayLimitsPublic(Public):
 
 
 class ExistingEmitraPublic(Public):
-    credit_delay_minutes: int
+    credit_delay_minutes: float
 
 
 class RefillPagePublic(Public):
