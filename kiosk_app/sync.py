@@ -227,11 +227,13 @@ class DayEndSync:
         self._record(outcomes)
 
     def _record(self, outcomes: list[Outcome]) -> None:
+        # Each payment the server described has the contract's shape before the outbox keeps it as it came.
+        payments = [PaymentPublic.parse(o.result) for o in outcomes if o.done and o.result]
+
         def write() -> None:
             self.store.outbox.record(outcomes)
-            views = [o.result for o in outcomes if o.done and o.result]
-            if views:
-                self.store.state.save_wallet(wallet_snapshot(PaymentPublic.parse(views[-1]).wallet, "day-end sync"))
+            if payments:
+                self.store.state.save_wallet(wallet_snapshot(payments[-1].wallet, "day-end sync"))
 
         self.worker.call(write)
         self._sent += len(outcomes)
@@ -251,4 +253,5 @@ class DayEndSync:
             except KioskError as exc:
                 log.info("status of %s not available: %s", entry.operation_id, exc)
                 continue
+            PaymentPublic.parse(view)  # the contract's shape, before the outbox keeps it as it came
             self.worker.call(self.store.outbox.record, [Outcome(entry.operation_id, True, result=view)])
