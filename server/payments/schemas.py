@@ -101,13 +101,18 @@ class ServiceNamesPublic(Public):
     department_name_hi: str
 
 
-class PaymentBillPublic(ServiceNamesPublic):
+class ConsumerBillPublic(ServiceNamesPublic):
+    """Whose bill it is and what the department said was due (none: the operator enters the amount)."""
+
     consumer_no: str
     consumer_name: str
     bill_no: str | None
     bill_date: str | None
     due_date: str | None
     amount_due_paise: int | None
+
+
+class PaymentBillPublic(ConsumerBillPublic):
     amount_paise: int
     reference: str
     biller_ref: str | None
@@ -164,16 +169,10 @@ class PayBatchPublic(Public):
     results: list[BatchItemPublic]
 
 
-class BillPublic(ServiceNamesPublic):
+class BillPublic(ConsumerBillPublic):
     """Get Bill Details: what the department says is due (for recharges, its limits)."""
 
     kind: ServiceKind
-    consumer_no: str
-    consumer_name: str
-    bill_no: str | None
-    bill_date: str | None
-    due_date: str | None
-    amount_due_paise: int | None
     amount_after_due_paise: int | None
     payable_now_paise: int | None
     partial_allowed: bool
