@@ -7,6 +7,14 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from kiosk_app.api import ApiClient
+from kiosk_app.contract import (
+    LoginPublic,
+    OtpChallengePublic,
+    ProfilePublic,
+    SessionPublic,
+    SsoIdsPublic,
+    SyncKeyPublic,
+)
 from kiosk_app.errors import InvalidInput, KioskError, NotSignedIn, SessionExpired
 from kiosk_app.session import LocalSettings, TokenStore
 
@@ -29,10 +37,9 @@ class SignedIn:
     idle_timeout_seconds: int
 
     @classmethod
-    def from_body(cls, body: dict[str, Any]) -> SignedIn:
-        return cls(body["kiosk_code"], body["sso_id"], body["kiosk_status"], body["next_step"],
-                   body["must_change_password"], body["profile_completed"], body["expires_at"],
-                   body["idle_timeout_seconds"])
+    def from_answer(cls, s: SessionPublic | LoginPublic) -> SignedIn:
+        return cls(s.kiosk_code, s.sso_id, s.kiosk_status, s.next_step, s.must_change_password, s.profile_completed,
+                   s.expires_at, s.idle_timeout_seconds)
 
 
 @dataclass(frozen=True)
@@ -46,9 +53,9 @@ class OtpSent:
     resends_left: int
 
     @classmethod
-    def from_body(cls, body: dict[str, Any]) -> OtpSent:
-        return cls(body["challenge_id"], body["message"], body["expires_in_seconds"],
-                   body["resend_after_seconds"], body["resends_left"])
+    def from_body(cls, body: Any) -> OtpSent:
+        o = OtpChallengePublic.parse(body)
+        return cls(o.challenge_id, o.message, o.expires_in_seconds, o.resend_after_seconds, o.resends_left)
 
 
 @dataclass(frozen=True)
@@ -68,11 +75,10 @@ class Profile:
     profile_completed: bool
 
     @classmethod
-    def from_body(cls, body: dict[str, Any]) -> Profile:
-        return cls(body["kiosk_code"], body["kiosk_name"], body["holder_name"], body["district"],
-                   body.get("old_emitra_id"), body["sso_id"], body["mobile"], body["email"], body["kiosk_status"],
-                   body.get("address"), body.get("pincode"), body.get("alternate_mobile"),
-                   bool(body["profile_completed"]))
+    def from_body(cls, body: Any) -> Profile:
+        p = ProfilePublic.parse(body)
+        return cls(p.kiosk_code, p.kiosk_name, p.holder_name, p.district, p.old_emitra_id, p.sso_id, p.mobile,
+                   p.email, p.kiosk_status, p.address, p.pincode, p.alternate_mobile, p.profile_completed)
 
 
 @dataclass(frozen=True)
@@ -115,7 +121,7 @@ class KioskAccount:
             return None
         self.api.token = token
         try:
-            signed_in = SignedIn.from_body(self.api.get("/auth/session"))
+            signed_in = SignedIn.from_answer(SessionPublic.parse(self.api.get("/auth/session")))
         except (NotSignedIn, SessionExpired):
             return None
         if signed_in.next_step == "ready":
@@ -125,12 +131,13 @@ class KioskAccount:
     def login(self, sso_id: str, password: str, *, remember_sso_id: bool = True) -> SignedIn:
         _required(sso_id, "SSO ID")
         _required(password, "password", spaces_count=True)
-        body = self.api.post("/auth/login", {"sso_id": sso_id.strip(), "password": password}, auth=False)
-        self.api.token = body["token"]
-        self.tokens.save(body["token"])
+        login = LoginPublic.parse(
+            self.api.post("/auth/login", {"sso_id": sso_id.strip(), "password": password}, auth=False))
+        self.api.token = login.token
+        self.tokens.save(login.token)
         if remember_sso_id:
-            self.settings.remember_sso_id(body["sso_id"])
-        signed_in = SignedIn.from_body(body)
+            self.settings.remember_sso_id(login.sso_id)
+        signed_in = SignedIn.from_answer(login)
         if signed_in.next_step == "ready":
             self.renew_sync_key()
         return signed_in
@@ -142,8 +149,8 @@ class KioskAccount:
         headless command says what to do when it has none.
         """
         try:
-            body = self.api.post("/auth/sync-key")
-            self.tokens.sync_keys().save(str(body["sync_key"]))
+            key = SyncKeyPublic.parse(self.api.post("/auth/sync-key"))
+            self.tokens.sync_keys().save(key.sync_key)
         except KioskError as exc:
             log.warning("no day-end sync key this time: %s", exc)
             return False
@@ -173,8 +180,7 @@ class KioskAccount:
         _required(code, "OTP")
         body = self.api.post("/auth/forgot-sso-id/verify", {"challenge_id": otp.challenge_id, "otp": code.strip()},
                              auth=False)
-        ids: list[str] = body["sso_ids"]
-        return ids
+        return list(SsoIdsPublic.parse(body).sso_ids)
 
     # -- "Forget Password?" -------------------------------------------------------------------------------
     def forgot_password(self, sso_id: str) -> OtpSent:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, assert_never
 
+from kiosk_app.contract import PaymentPublic, PaymentStatus
 from printing.receipt import (
     Bilingual,
     Bill,
@@ -22,42 +23,54 @@ from printing.receipt import (
 PENDING_REFERENCE = "PENDING"
 
 
-def _status(value: str) -> ReceiptStatus:
-    return {"success": ReceiptStatus.SUCCESS, "failed": ReceiptStatus.FAILED}.get(value, ReceiptStatus.PENDING)
+def receipt_status(status: PaymentStatus) -> ReceiptStatus:
+    """What the receipt says of a payment in this state; every status of the contract has its answer."""
+    match status:
+        case PaymentStatus.SUCCESS:
+            return ReceiptStatus.SUCCESS
+        case PaymentStatus.FAILED:
+            return ReceiptStatus.FAILED
+        case PaymentStatus.PARTIAL:
+            return ReceiptStatus.PARTIAL
+        case PaymentStatus.PENDING | PaymentStatus.INITIATED:
+            return ReceiptStatus.PENDING
+        case _:
+            assert_never(status)
 
 
-def _payment(method: str, cheque: dict[str, Any] | None) -> Payment:
+def _cheque(cheque_no: str | None, bank: str | None, day: str | None) -> Cheque | None:
+    return Cheque(cheque_no or "", bank or "", date.fromisoformat(day)) if day else None
+
+
+def _payment(method: str, cheque: Cheque | None) -> Payment:
     if method == "cheque" and cheque:
-        return Payment(PaymentMethod.DEPARTMENTAL_CHEQUE,
-                       Cheque(str(cheque.get("cheque_no") or ""), str(cheque.get("bank") or ""),
-                              date.fromisoformat(str(cheque["date"]))))
+        return Payment(PaymentMethod.DEPARTMENTAL_CHEQUE, cheque)
     if method == "micro_atm":
         return Payment(PaymentMethod.MICRO_ATM)
     return Payment(PaymentMethod.WALLET)
 
 
-def from_payment(view: dict[str, Any], label: Bilingual, help_desk: HelpDesk) -> Receipt:
+def from_payment(view: PaymentPublic, label: Bilingual, help_desk: HelpDesk) -> Receipt:
     """The receipt of a payment as the server describes it (GET /payments/{id} or the pay answer)."""
-    bills = view["bills"]
-    first = bills[0]
+    first = view.bills[0]
     return Receipt(
-        receipt_number=str(view.get("receipt_no") or view["txn_id"]),
-        transaction_id=str(view["txn_id"]),
-        biller_reference=str(first.get("biller_ref") or PENDING_REFERENCE),
-        paid_at=datetime.fromisoformat(view["created_at"]),
-        kiosk=Kiosk(view["kiosk_code"], view["kiosk_name"]),
-        service=Bilingual(first["service_name_en"], first["service_name_hi"]),
-        department=Bilingual(first["department_name_en"], first["department_name_hi"]),
-        consumer_name=str(first.get("consumer_name") or ""),
+        receipt_number=view.receipt_no or view.txn_id,
+        transaction_id=view.txn_id,
+        biller_reference=first.biller_ref or PENDING_REFERENCE,
+        paid_at=datetime.fromisoformat(view.created_at),
+        kiosk=Kiosk(view.kiosk_code, view.kiosk_name),
+        service=Bilingual(first.service_name_en, first.service_name_hi),
+        department=Bilingual(first.department_name_en, first.department_name_hi),
+        consumer_name=first.consumer_name,
         consumer_number_label=label,
-        consumer_number=str(first["consumer_no"]),
+        consumer_number=first.consumer_no,
         bills=tuple(
-            Bill(str(b.get("bill_no") or b["reference"]), int(b["amount_paise"]),
-                 date.fromisoformat(b["due_date"]) if b.get("due_date") else None)
-            for b in bills
+            Bill(b.bill_no or b.reference, b.amount_paise, date.fromisoformat(b.due_date) if b.due_date else None)
+            for b in view.bills
         ),
-        payment=_payment(str(view["method"]), view.get("cheque")),
-        status=_status(str(view["status"])),
+        payment=_payment(view.method, _cheque(view.cheque.cheque_no, view.cheque.bank, view.cheque.date)
+                         if view.cheque else None),
+        status=receipt_status(view.status),
         help_desk=help_desk,
     )
 
@@ -90,7 +103,8 @@ def provisional(
         consumer_number_label=label,
         consumer_number=consumer_number,
         bills=tuple(Bill(bill_no or "-", amount) for bill_no, amount in bills),
-        payment=_payment(method, cheque),
+        payment=_payment(method, _cheque(cheque.get("cheque_no"), cheque.get("bank"), cheque.get("date"))
+                         if cheque else None),
         status=ReceiptStatus.PENDING,
         help_desk=help_desk,
         provisional=Provisional(operation_id),

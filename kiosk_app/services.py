@@ -11,10 +11,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, assert_never
 
 from kiosk_app.api import ApiClient
 from kiosk_app.connectivity import Connectivity
+from kiosk_app.contract import (
+    BalancePublic,
+    BillPublic,
+    CatalogPublic,
+    PaymentPublic,
+    PaymentStatus,
+    PaymentWalletPublic,
+)
 from kiosk_app.errors import (
     AnswerLost,
     ContactRequired,
@@ -150,8 +158,9 @@ class ServiceCatalog:
         self.connectivity.report(True)
         if body is None:
             return False
+        catalog = CatalogPublic.parse(body)  # the cache keeps the answer as it came, once it has the contract's shape
         self.worker.call(self.store.catalog.replace, body, new_etag)
-        log.info("catalog updated to version %s", body.get("version"))
+        log.info("catalog updated to version %s", catalog.version)
         return True
 
     @property
@@ -215,10 +224,9 @@ class BillDetails:
     max_paise: int
 
     @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> BillDetails:
-        return cls(body["service_code"], body["consumer_no"], body["consumer_name"], body.get("bill_no"),
-                   body.get("due_date"), body.get("amount_due_paise"), body.get("payable_now_paise"),
-                   bool(body["partial_allowed"]), int(body["min_paise"]), int(body["max_paise"]))
+    def from_answer(cls, bill: BillPublic) -> BillDetails:
+        return cls(bill.service_code, bill.consumer_no, bill.consumer_name, bill.bill_no, bill.due_date,
+                   bill.amount_due_paise, bill.payable_now_paise, bill.partial_allowed, bill.min_paise, bill.max_paise)
 
 
 @dataclass(frozen=True)
@@ -262,6 +270,7 @@ class OutcomeStatus(StrEnum):
     PAID = "paid"  # the department confirmed it
     PENDING = "pending"  # the server has it; the department's answer is still awaited
     FAILED = "failed"  # the department refused it; the server gave the money back
+    PARTIAL = "partial"  # some bills paid, the department refused the others and their money came back
     PROVISIONAL = "provisional"  # taken offline: in the outbox, confirmed at the next sync
     UNKNOWN = "unknown"  # the answer was lost and the server could not be asked yet: do not take it again
 
@@ -277,6 +286,21 @@ class PaymentOutcome:
     @property
     def provisional(self) -> bool:
         return self.status is OutcomeStatus.PROVISIONAL
+
+
+def outcome_status(status: PaymentStatus) -> OutcomeStatus:
+    """What a payment in this state means at the counter; every status of the contract has its answer."""
+    match status:
+        case PaymentStatus.SUCCESS:
+            return OutcomeStatus.PAID
+        case PaymentStatus.FAILED:
+            return OutcomeStatus.FAILED
+        case PaymentStatus.PARTIAL:
+            return OutcomeStatus.PARTIAL
+        case PaymentStatus.PENDING | PaymentStatus.INITIATED:
+            return OutcomeStatus.PENDING
+        case _:
+            assert_never(status)
 
 
 class InFlight:
@@ -299,10 +323,13 @@ class InFlight:
             return operation_id in self._ids
 
 
-def wallet_snapshot(body: Mapping[str, Any], source: str) -> WalletSnapshot:
+def wallet_snapshot(balance: BalancePublic | PaymentWalletPublic, source: str) -> WalletSnapshot:
+    """The wallet as an answer told it: the balance route's answer, or the wallet after a payment (no credit)."""
+    credit = balance if isinstance(balance, BalancePublic) else None
     return WalletSnapshot(
-        wallet_balance_paise=int(body["wallet_balance_paise"]), spendable_paise=int(body["spendable_paise"]),
-        credit_limit_paise=body.get("credit_limit_paise"), credit_used_paise=body.get("credit_used_paise"),
+        wallet_balance_paise=balance.wallet_balance_paise, spendable_paise=balance.spendable_paise,
+        credit_limit_paise=credit.credit_limit_paise if credit else None,
+        credit_used_paise=credit.credit_used_paise if credit else None,
         taken_at=datetime.now(UTC).isoformat(timespec="seconds"), source=source,
     )
 
@@ -343,7 +370,7 @@ class BillPayment:
             self.connectivity.report(False)
             raise
         self.connectivity.report(True)
-        return BillDetails.from_body(body)
+        return BillDetails.from_answer(BillPublic.parse(body))
 
     # -- wallet ---------------------------------------------------------------------------------------
     def refresh_wallet(self) -> WalletSnapshot:
@@ -353,7 +380,7 @@ class BillPayment:
             self.connectivity.report(False)
             raise
         self.connectivity.report(True)
-        snapshot = wallet_snapshot(body, "balance")
+        snapshot = wallet_snapshot(BalancePublic.parse(body), "balance")
         self.worker.call(self.store.state.save_wallet, snapshot)
         return snapshot
 
@@ -520,9 +547,10 @@ class BillPayment:
 
     def _finish(self, order: PaymentOrder, services: list[ServiceInfo], op_id: str,
                 view: dict[str, Any]) -> PaymentOutcome:
-        self.worker.call(self._record_view, op_id, view)
+        payment = PaymentPublic.parse(view)
+        self.worker.call(self._record_view, op_id, view, payment)
         checks = 0
-        while view.get("status") == "pending" and checks < self.status_checks:
+        while payment.status is PaymentStatus.PENDING and checks < self.status_checks:
             # The department's answer was lost or late: its status is asked through the server.
             time.sleep(self.status_wait * (checks + 1))
             checks += 1
@@ -530,20 +558,17 @@ class BillPayment:
                 view = self.api.get(f"/payments/{op_id}")
             except (ServerUnreachable, ServerFault):
                 break
-            self.worker.call(self._record_view, op_id, view)
-        receipt = from_payment(view, services[0].fields[0].label, self.help_desk)
+            payment = PaymentPublic.parse(view)
+            self.worker.call(self._record_view, op_id, view, payment)
+        receipt = from_payment(payment, services[0].fields[0].label, self.help_desk)
         spool_id = self.worker.call(self.store.spool.add, op_id, receipt.to_json())
-        status = {"success": OutcomeStatus.PAID, "failed": OutcomeStatus.FAILED}.get(
-            str(view.get("status")), OutcomeStatus.PENDING)
         self.events.queue_changed.emit(self.queue_length())
-        return PaymentOutcome(op_id, status, receipt, spool_id, view)
+        return PaymentOutcome(op_id, outcome_status(payment.status), receipt, spool_id, view)
 
-    def _record_view(self, op_id: str, view: dict[str, Any]) -> None:
+    def _record_view(self, op_id: str, view: dict[str, Any], payment: PaymentPublic) -> None:
         self.store.outbox.record([Outcome(op_id, True, result=view)])
-        if isinstance(view.get("wallet"), dict):
-            self.store.state.save_wallet(wallet_snapshot(view["wallet"], f"payment {op_id}"))
-        if view.get("kiosk_code"):
-            self.store.state.set("kiosk", {"code": view["kiosk_code"], "name": view.get("kiosk_name", "")})
+        self.store.state.save_wallet(wallet_snapshot(payment.wallet, f"payment {op_id}"))
+        self.store.state.set("kiosk", {"code": payment.kiosk_code, "name": payment.kiosk_name})
 
     def _record_refused(self, op_id: str, exc: KioskError) -> None:
         # Shown at the counter (operator_informed): it does not go to Reconcile.

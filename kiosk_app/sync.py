@@ -10,6 +10,7 @@ from typing import Any
 
 from kiosk_app.api import ApiClient
 from kiosk_app.connectivity import Connectivity
+from kiosk_app.contract import BatchDone, PayBatchPublic, PaymentPublic
 from kiosk_app.errors import KioskError, Refused, ServerFault, ServerUnreachable, UnknownPayment
 from kiosk_app.events import KioskEvents, SyncProgress
 from kiosk_app.services import SESSION_REFUSALS, InFlight, error_body, wallet_snapshot
@@ -200,36 +201,39 @@ class DayEndSync:
             return
         retried = {e.operation_id for e in batch if e.attempts > 1}
         outcomes = []
-        for item in body.get("results", []):
-            if item.get("result") == "done":
-                outcomes.append(Outcome(item["operation_id"], True, result=item["payment"]))
+        answer = PayBatchPublic.parse(body)
+        for item, raw in zip(answer.results, body["results"], strict=True):
+            if isinstance(item, BatchDone):
+                outcomes.append(Outcome(item.operation_id, True, result=raw["payment"]))
                 continue
-            error = dict(item.get("error") or {})
-            error["status_code"] = item.get("status_code")
-            if item["operation_id"] in retried:
+            error = {"code": item.error.code, "message": item.error.message, **item.error.details,
+                     "status_code": item.status_code}
+            if item.operation_id in retried:
                 # Sent before without an answer: a copy still being worked on at the server may have paid the
                 # bill ("bill_already_paid"). The operation's own status is the truth.
                 try:
-                    view = self.api.get(f"/payments/{item['operation_id']}")
+                    view = self.api.get(f"/payments/{item.operation_id}")
                 except UnknownPayment:
                     pass
                 else:
-                    outcomes.append(Outcome(item["operation_id"], True, result=view))
+                    outcomes.append(Outcome(item.operation_id, True, result=view))
                     continue
-            if item.get("status_code") in TRANSIENT:
+            if item.status_code in TRANSIENT:
                 # The department did not answer the bill check: nothing was done, and nothing is wrong with
                 # the payment. It waits for the next sync instead of going to Reconcile.
-                self._deferred[item["operation_id"]] = str(error.get("message") or "the department did not answer")
+                self._deferred[item.operation_id] = item.error.message or "the department did not answer"
                 continue
-            outcomes.append(Outcome(item["operation_id"], False, error=error))
+            outcomes.append(Outcome(item.operation_id, False, error=error))
         self._record(outcomes)
 
     def _record(self, outcomes: list[Outcome]) -> None:
+        # Each payment the server described has the contract's shape before the outbox keeps it as it came.
+        payments = [PaymentPublic.parse(o.result) for o in outcomes if o.done and o.result]
+
         def write() -> None:
             self.store.outbox.record(outcomes)
-            views = [o.result for o in outcomes if o.done and o.result and isinstance(o.result.get("wallet"), dict)]
-            if views:
-                self.store.state.save_wallet(wallet_snapshot(views[-1]["wallet"], "day-end sync"))
+            if payments:
+                self.store.state.save_wallet(wallet_snapshot(payments[-1].wallet, "day-end sync"))
 
         self.worker.call(write)
         self._sent += len(outcomes)
@@ -249,4 +253,5 @@ class DayEndSync:
             except KioskError as exc:
                 log.info("status of %s not available: %s", entry.operation_id, exc)
                 continue
+            PaymentPublic.parse(view)  # the contract's shape, before the outbox keeps it as it came
             self.worker.call(self.store.outbox.record, [Outcome(entry.operation_id, True, result=view)])

@@ -7,9 +7,9 @@ the demo network relay, so the trainer can still switch faults while the kiosk's
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from kiosk_app.api import ApiClient
+from kiosk_app.contract import BillerFaultPublic, BillersPublic
 
 FAULTS = ("slow", "timeout", "decline", "lost_answer")
 APPLIES_TO = ("pay", "fetch", "both")
@@ -37,11 +37,9 @@ class DepartmentFault:
     active: bool
 
     @classmethod
-    def from_body(cls, body: dict[str, Any]) -> DepartmentFault:
-        return cls(str(body["biller"]),
-                   tuple(Department(str(d["code"]), str(d["name_en"]), str(d["name_hi"])) for d in body["departments"]),
-                   str(body["fault"]), int(body["remaining"]), int(body["delay_ms"]), str(body["applies_to"]),
-                   bool(body["active"]))
+    def from_answer(cls, b: BillerFaultPublic) -> DepartmentFault:
+        return cls(b.biller, tuple(Department(d.code, d.name_en, d.name_hi) for d in b.departments), b.fault,
+                   b.remaining, b.delay_ms, b.applies_to, b.active)
 
 
 @dataclass(frozen=True)
@@ -63,7 +61,7 @@ class TrainingDesk:
 
     def departments(self) -> list[DepartmentFault]:
         body = self.api.get("/admin/billers", auth=False)
-        return [DepartmentFault.from_body(b) for b in body["billers"]]
+        return [DepartmentFault.from_answer(b) for b in BillersPublic.parse(body).billers]
 
     def switch(self, biller: str, switch: FaultSwitch) -> list[DepartmentFault]:
         """Switch a fault on; returns the departments as they are now."""

@@ -7,11 +7,31 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, assert_never
 from zoneinfo import ZoneInfo
 
 from kiosk_app.api import ApiClient
 from kiosk_app.connectivity import Connectivity
+from kiosk_app.contract import (
+    BalancePublic,
+    BankCreditPublic,
+    DayEndPublic,
+    FundTransferPublic,
+    FundTransfersPublic,
+    PaymentPublic,
+    PaymentStatus,
+    PayoutBreakdownPublic,
+    PayoutByNetBanking,
+    PayoutByWallet,
+    PayoutPagePublic,
+    ReconcilePaymentPublic,
+    ReconcilePublic,
+    RefillOrderPublic,
+    RefillPagePublic,
+    StatementPublic,
+    VerifyPublic,
+    parse_payout_public,
+)
 from kiosk_app.errors import (
     CugCodeRequired,
     FileNotSaved,
@@ -28,9 +48,32 @@ GatewayChannel = Literal["net_banking", "aggregator"]
 PayoutMethod = Literal["wallet", "net_banking"]
 # An order still waiting for the gateway; every other status is final for the screen.
 ORDER_OPEN = "created"
-# Reconcile lists these first: the operator's attention is needed there.
-RECONCILE_ORDER = {"failed": 0, "initiated": 1, "pending": 1, "partial": 2, "success": 3}
-UNFINISHED = frozenset({"initiated", "pending", "partial"})
+
+
+def reconcile_rank(status: PaymentStatus) -> int:
+    """Reconcile lists failed payments first, then unfinished and partial ones: the operator's attention."""
+    match status:
+        case PaymentStatus.FAILED:
+            return 0
+        case PaymentStatus.INITIATED | PaymentStatus.PENDING:
+            return 1
+        case PaymentStatus.PARTIAL:
+            return 2
+        case PaymentStatus.SUCCESS:
+            return 3
+        case _:
+            assert_never(status)
+
+
+def needs_verify(status: PaymentStatus) -> bool:
+    """Whether Verify may still change the payment: its department's answer is out, or some bills failed."""
+    match status:
+        case PaymentStatus.INITIATED | PaymentStatus.PENDING | PaymentStatus.PARTIAL:
+            return True
+        case PaymentStatus.SUCCESS | PaymentStatus.FAILED:
+            return False
+        case _:
+            assert_never(status)
 
 
 IST = ZoneInfo("Asia/Kolkata")
@@ -77,9 +120,8 @@ class Balance:
     spendable_paise: int
 
     @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> Balance:
-        return cls(int(body["wallet_balance_paise"]), int(body.get("credit_limit_paise") or 0),
-                   int(body.get("credit_used_paise") or 0), int(body["spendable_paise"]))
+    def from_answer(cls, b: BalancePublic) -> Balance:
+        return cls(b.wallet_balance_paise, b.credit_limit_paise, b.credit_used_paise, b.spendable_paise)
 
 
 @dataclass(frozen=True)
@@ -105,11 +147,10 @@ class PayoutBreakdown:
     paid_on: str
 
     @classmethod
-    def from_body(cls, body: Mapping[str, Any] | None) -> PayoutBreakdown | None:
-        if not body:
+    def from_answer(cls, b: PayoutBreakdownPublic | None) -> PayoutBreakdown | None:
+        if b is None:
             return None
-        return cls(int(body["amount_paise"]), int(body["interest_paise"]), int(body["principal_paise"]),
-                   int(body.get("to_wallet_paise") or 0), str(body.get("paid_on", "")))
+        return cls(b.amount_paise, b.interest_paise, b.principal_paise, b.to_wallet_paise, b.paid_on)
 
 
 @dataclass(frozen=True)
@@ -139,14 +180,16 @@ class RefillOrder:
 
     @classmethod
     def from_body(cls, body: Mapping[str, Any], base_url: str) -> RefillOrder:
+        return cls.from_answer(RefillOrderPublic.parse(body), base_url)
+
+    @classmethod
+    def from_answer(cls, o: RefillOrderPublic, base_url: str) -> RefillOrder:
         # The aggregator's page (absolute), or the demo server's simulator (relative to the server).
-        page = str(body.get("payment_url") or "")
+        page = o.payment_url or ""
         url = page if "://" in page or not page else base_url.rstrip("/") + page
-        return cls(str(body["order_id"]), str(body.get("operation_id", "")), str(body.get("purpose", "refill")),
-                   str(body.get("channel", "")), int(body["amount_paise"]), str(body["status"]),
-                   None if body.get("confirmed_paise") is None else int(body["confirmed_paise"]),
-                   body.get("failure_reason"), str(body.get("created_at", "")), str(body.get("expires_at", "")),
-                   url, PayoutBreakdown.from_body(body.get("breakdown")))
+        return cls(o.order_id, o.operation_id, o.purpose, o.channel, o.amount_paise, o.status, o.confirmed_paise,
+                   o.failure_reason, o.created_at or "", o.expires_at or "", url,
+                   PayoutBreakdown.from_answer(o.breakdown))
 
 
 @dataclass(frozen=True)
@@ -163,10 +206,9 @@ class FundTransfer:
     message: str
 
     @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> FundTransfer:
-        return cls(int(body["transfer_id"]), str(body.get("legacy_ref", "")), int(body["amount_paise"]),
-                   str(body["status"]), str(body.get("due_at", "")), str(body.get("due_at_ist", "")),
-                   body.get("credited_at"), str(body.get("message", "")))
+    def from_answer(cls, t: FundTransferPublic) -> FundTransfer:
+        return cls(t.transfer_id, t.legacy_ref, t.amount_paise, t.status, t.due_at or "", t.due_at_ist,
+                   t.credited_at, t.message or "")
 
 
 @dataclass(frozen=True)
@@ -178,9 +220,8 @@ class BankCredit:
     received_at: str
 
     @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> BankCredit:
-        return cls(str(body["utr"]), int(body["amount_paise"]), str(body.get("mode") or ""),
-                   str(body.get("status", "")), str(body.get("received_at") or ""))
+    def from_answer(cls, c: BankCreditPublic) -> BankCredit:
+        return cls(c.utr, c.amount_paise, c.mode or "", c.status, c.received_at or "")
 
 
 @dataclass(frozen=True)
@@ -233,17 +274,13 @@ class PayoutInfo:
         return self.total_payable_paise <= 0
 
     @classmethod
-    def from_body(cls, body: Mapping[str, Any], base_url: str = "") -> PayoutInfo:
-        drawdowns = tuple(Drawdown(str(d.get("drawn_on", "")), str(d.get("due_on", "")),
-                                   int(d.get("remaining_paise", 0)), int(d.get("overdue_days", 0)),
-                                   str(d.get("state", ""))) for d in body.get("outstanding", []))
-        return cls(str(body.get("as_of", "")), int(body.get("credit_limit_paise", 0)),
-                   int(body.get("credit_used_paise", 0)), int(body.get("wallet_balance_paise", 0)),
-                   int(body["outstanding_paise"]), int(body.get("overdue_paise", 0)), body.get("next_due_on"),
-                   drawdowns, int(body.get("interest_rate_percent", 0)), int(body.get("interest_accrued_paise", 0)),
-                   int(body.get("interest_paid_paise", 0)), int(body["interest_due_paise"]),
-                   int(body["total_payable_paise"]), str(body.get("rule", "")),
-                   tuple(RefillOrder.from_body(o, base_url) for o in body.get("open_orders", [])))
+    def from_answer(cls, p: PayoutPagePublic, base_url: str = "") -> PayoutInfo:
+        drawdowns = tuple(Drawdown(d.drawn_on, d.due_on, d.remaining_paise, d.overdue_days, d.state)
+                          for d in p.outstanding)
+        return cls(p.as_of, p.credit_limit_paise, p.credit_used_paise, p.wallet_balance_paise, p.outstanding_paise,
+                   p.overdue_paise, p.next_due_on, drawdowns, p.interest_rate_percent, p.interest_accrued_paise,
+                   p.interest_paid_paise, p.interest_due_paise, p.total_payable_paise, p.rule,
+                   tuple(RefillOrder.from_answer(o, base_url) for o in p.open_orders))
 
 
 @dataclass(frozen=True)
@@ -285,14 +322,12 @@ class Statement:
     accounts: Mapping[str, AccountTotals]
 
     @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> Statement:
-        lines = tuple(StatementLine(int(x["entry_id"]), str(x.get("at_ist", "")), str(x.get("business_date", "")),
-                                    str(x["account"]), str(x.get("kind", "")), str(x.get("description", "")),
-                                    str(x.get("reference") or ""), int(x["amount_paise"]), int(x["balance_paise"]))
-                      for x in body.get("lines", []))
-        accounts = {name: AccountTotals(int(a["opening_paise"]), int(a["closing_paise"]), int(a["credits_paise"]),
-                                        int(a["debits_paise"])) for name, a in body.get("accounts", {}).items()}
-        return cls(date.fromisoformat(body["from"]), date.fromisoformat(body["to"]), lines, accounts)
+    def from_answer(cls, s: StatementPublic) -> Statement:
+        lines = tuple(StatementLine(x.entry_id, x.at_ist, x.business_date, x.account, x.kind, x.description,
+                                    x.reference or "", x.amount_paise, x.balance_paise) for x in s.lines)
+        accounts = {name: AccountTotals(a.opening_paise, a.closing_paise, a.credits_paise, a.debits_paise)
+                    for name, a in s.accounts.items()}
+        return cls(date.fromisoformat(s.from_), date.fromisoformat(s.to), lines, accounts)
 
 
 @dataclass(frozen=True)
@@ -303,7 +338,7 @@ class ReconcilePayment:
     operation_id: str
     receipt_no: str
     txn_id: str
-    status: str  # failed | pending | initiated | partial | success
+    status: str  # a PaymentStatus
     total_paise: int
     reversed_paise: int
     created_at_ist: str
@@ -314,17 +349,14 @@ class ReconcilePayment:
     verify_needed: bool
 
     @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> ReconcilePayment:
-        bills = body.get("bills") or [{}]
-        first = bills[0]
-        more = f" +{len(bills) - 1}" if len(bills) > 1 else ""
-        return cls(int(body["payment_id"]), str(body.get("operation_id", "")), str(body.get("receipt_no", "")),
-                   str(body.get("txn_id", "")), str(body["status"]), int(body["total_paise"]),
-                   int(body.get("reversed_paise") or 0), str(body.get("created_at_ist", "")),
-                   str(first.get("service_name_en", first.get("service_code", ""))) + more,
-                   str(first.get("service_name_hi") or first.get("service_name_en", "")) + more,
-                   str(first.get("consumer_no", "")), body.get("failure_reason"),
-                   bool(body.get("verify_needed", body["status"] != "success")))
+    def from_answer(cls, p: PaymentPublic | ReconcilePaymentPublic) -> ReconcilePayment:
+        first = p.bills[0] if p.bills else None
+        more = f" +{len(p.bills) - 1}" if len(p.bills) > 1 else ""
+        verify_needed = p.verify_needed if isinstance(p, ReconcilePaymentPublic) else needs_verify(p.status)
+        return cls(p.payment_id, p.operation_id, p.receipt_no or "", p.txn_id, p.status, p.total_paise,
+                   p.reversed_paise, p.created_at_ist, (first.service_name_en if first else "") + more,
+                   (first.service_name_hi or first.service_name_en if first else "") + more,
+                   first.consumer_no if first else "", p.failure_reason, verify_needed)
 
 
 @dataclass(frozen=True)
@@ -344,15 +376,24 @@ class VerifyResult:
     payment: ReconcilePayment
 
 
+class Counted(Protocol):
+    """Any total of the contract: how many, and how much."""
+
+    @property
+    def count(self) -> int: ...
+
+    @property
+    def amount_paise(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class CountAmount:
     count: int
     amount_paise: int
 
     @classmethod
-    def from_body(cls, body: Mapping[str, Any] | None) -> CountAmount:
-        body = body or {}
-        return cls(int(body.get("count") or 0), int(body.get("amount_paise") or 0))
+    def from_answer(cls, c: Counted) -> CountAmount:
+        return cls(c.count, c.amount_paise)
 
 
 @dataclass(frozen=True)
@@ -404,35 +445,32 @@ class DayEndReport:
 
     @classmethod
     def from_body(cls, body: Mapping[str, Any]) -> DayEndReport:
-        payments = body.get("payments") or {}
-        collections = body.get("collections") or {}
-        refills = body.get("refills") or {}
-        wallet = body.get("wallet") or {}
-        credit = body.get("credit_line") or {}
-        outstanding = body.get("outstanding") or {}
+        """A report in the server's JSON; a sample written by hand (ui/screenshots.py) may leave out the cash
+        paid out, which then is none."""
+        none = {"count": 0, "amount_paise": 0}
+        cash = {"cash_paid_out": {**none, "credited": none, "awaiting_bank": none}}
+        return cls.from_answer(DayEndPublic.parse({**cash, **body}))
+
+    @classmethod
+    def from_answer(cls, r: DayEndPublic) -> DayEndReport:
+        collections, refills, outstanding = r.collections, r.refills, r.outstanding
         return cls(
-            date.fromisoformat(str(body["date"])), str(body.get("kiosk_code", "")), str(body.get("kiosk_name", "")),
-            str(body.get("generated_at", "")), int(payments.get("count") or 0),
-            {str(k): int(v) for k, v in (payments.get("by_status") or {}).items()},
-            int(payments.get("amount_paise") or 0), CountAmount.from_body(collections),
-            tuple(ServiceCollection(str(s["service_code"]), str(s.get("service_name_en") or s["service_code"]),
-                                    str(s.get("service_name_hi") or s.get("service_name_en") or s["service_code"]),
-                                    int(s["count"]), int(s["amount_paise"]))
-                  for s in collections.get("by_service", [])),
-            tuple(KeyedTotal(str(m["method"]), int(m["count"]), int(m["amount_paise"]))
-                  for m in collections.get("by_method", [])),
-            CountAmount.from_body(body.get("reversals")),
-            CountAmount.from_body((body.get("cash_paid_out") or {}).get("credited")),
-            CountAmount.from_body((body.get("cash_paid_out") or {}).get("awaiting_bank")),
-            CountAmount.from_body(refills),
-            tuple(KeyedTotal(str(c["channel"]), int(c["count"]), int(c["amount_paise"]))
-                  for c in refills.get("by_channel", [])),
-            CountAmount.from_body(body.get("payouts")),
-            int(wallet.get("opening_paise") or 0), int(wallet.get("closing_paise") or 0),
-            int(credit.get("opening_used_paise") or 0), int(credit.get("closing_used_paise") or 0),
-            int(outstanding.get("outstanding_paise") or 0), int(outstanding.get("overdue_paise") or 0),
-            int(outstanding.get("interest_due_paise") or 0),
-            None if outstanding.get("next_due_on") is None else str(outstanding["next_due_on"]),
+            date.fromisoformat(r.date), r.kiosk_code, r.kiosk_name, r.generated_at or "", r.payments.count,
+            dict(r.payments.by_status), r.payments.amount_paise, CountAmount.from_answer(collections),
+            tuple(ServiceCollection(s.service_code, s.service_name_en or s.service_code,
+                                    s.service_name_hi or s.service_name_en or s.service_code, s.count, s.amount_paise)
+                  for s in collections.by_service),
+            tuple(KeyedTotal(m.method, m.count, m.amount_paise) for m in collections.by_method),
+            CountAmount.from_answer(r.reversals),
+            CountAmount.from_answer(r.cash_paid_out.credited),
+            CountAmount.from_answer(r.cash_paid_out.awaiting_bank),
+            CountAmount.from_answer(refills),
+            tuple(KeyedTotal(c.channel, c.count, c.amount_paise) for c in refills.by_channel),
+            CountAmount.from_answer(r.payouts),
+            r.wallet.opening_paise, r.wallet.closing_paise,
+            r.credit_line.opening_used_paise, r.credit_line.closing_used_paise,
+            outstanding.outstanding_paise, outstanding.overdue_paise, outstanding.interest_due_paise,
+            outstanding.next_due_on,
         )
 
 
@@ -468,22 +506,19 @@ class Wallet:
 
     # -- balance, Refill --------------------------------------------------------------------------------
     def balance(self) -> Balance:
-        return Balance.from_body(self._online(lambda: self.api.get("/wallet/balance")))
+        return Balance.from_answer(BalancePublic.parse(self._online(lambda: self.api.get("/wallet/balance"))))
 
     def refill_info(self) -> RefillInfo:
-        body = self._online(lambda: self.api.get("/wallet/refill"))
-        va = body["virtual_account"]
-        gateway = body.get("gateway", {})
+        page = RefillPagePublic.parse(self._online(lambda: self.api.get("/wallet/refill")))
+        va = page.virtual_account
         return RefillInfo(
-            VirtualAccount(str(va["account_no"]), str(va["ifsc"]), str(va.get("bank_name", "")),
-                           str(va.get("beneficiary_name", "")), str(va.get("account_type", ""))),
-            int(gateway.get("min_paise", 0)), int(gateway.get("max_paise", 0)),
-            int(gateway.get("order_ttl_minutes", 0)),
-            round(float(body.get("existing_emitra", {}).get("credit_delay_minutes", 60))),
-            tuple(str(c["code"]) for c in body.get("channels", [])),
-            tuple(RefillOrder.from_body(o, self.api.base_url) for o in body.get("orders", [])),
-            tuple(FundTransfer.from_body(x) for x in body.get("legacy_transfers", [])),
-            tuple(BankCredit.from_body(x) for x in body.get("bank_credits", [])),
+            VirtualAccount(va.account_no, va.ifsc, va.bank_name, va.beneficiary_name, va.account_type),
+            page.gateway.min_paise, page.gateway.max_paise, page.gateway.order_ttl_minutes,
+            round(page.existing_emitra.credit_delay_minutes),
+            tuple(c.code for c in page.channels),
+            tuple(RefillOrder.from_answer(o, self.api.base_url) for o in page.orders),
+            tuple(FundTransfer.from_answer(x) for x in page.legacy_transfers),
+            tuple(BankCredit.from_answer(x) for x in page.bank_credits),
         )
 
     def start_refill(self, amount_paise: int, channel: GatewayChannel, operation_id: str) -> RefillOrder:
@@ -504,34 +539,35 @@ class Wallet:
             raise CugCodeRequired("enter the CUG code from the old portal administrator",
                                   details={"field": "cug_code"})
         body = self._send("/wallet/refill/existing-emitra", {"operation_id": operation_id, "cug_code": code})
-        return FundTransfer.from_body(body)
+        return FundTransfer.from_answer(FundTransferPublic.parse(body))
 
     def fund_transfers(self) -> tuple[FundTransfer, ...]:
         body = self._online(lambda: self.api.get("/wallet/refill/existing-emitra"))
-        return tuple(FundTransfer.from_body(x) for x in body.get("transfers", []))
+        return tuple(FundTransfer.from_answer(x) for x in FundTransfersPublic.parse(body).transfers)
 
     # -- Fund Payout --------------------------------------------------------------------------------------
     def payout_info(self) -> PayoutInfo:
         """The credit line's figures, and the payout orders still waiting for the bank."""
-        return PayoutInfo.from_body(self._online(lambda: self.api.get("/wallet/payout")), self.api.base_url)
+        body = self._online(lambda: self.api.get("/wallet/payout"))
+        return PayoutInfo.from_answer(PayoutPagePublic.parse(body), self.api.base_url)
 
     def pay_payout(self, amount_paise: int, method: PayoutMethod, operation_id: str) -> PayoutResult:
         """Pay interest, then the oldest outstanding: from the wallet at once, or an order for net banking."""
         _check_amount(amount_paise)
         body = self._send("/wallet/payout",
                           {"operation_id": operation_id, "amount_paise": amount_paise, "method": method})
-        if body.get("method") == "net_banking":
-            order = RefillOrder.from_body(body["order"], self.api.base_url)
-            return PayoutResult("net_banking", 0, order, body)
-        payout = body.get("payout") or {}
-        paid = payout.get("amount_paise", amount_paise)
-        return PayoutResult("wallet", int(paid), None, payout)
+        match parse_payout_public(body):
+            case PayoutByNetBanking(order=order):
+                return PayoutResult("net_banking", 0, RefillOrder.from_answer(order, self.api.base_url), body)
+            case PayoutByWallet(payout=payout):
+                return PayoutResult("wallet", payout.amount_paise, None, body["payout"])
 
     # -- statement ----------------------------------------------------------------------------------------
     def statement(self, start: date, end: date) -> Statement:
         _check_range(start, end)
         params = {"from": start.isoformat(), "to": end.isoformat(), "format": "json"}
-        return Statement.from_body(self._online(lambda: self.api.get("/wallet/statement", params=params)))
+        body = self._online(lambda: self.api.get("/wallet/statement", params=params))
+        return Statement.from_answer(StatementPublic.parse(body))
 
     def statement_csv(self, start: date, end: date) -> bytes:
         """The statement as the server's CSV (UTF-8, formula cells made harmless), to save as a file."""
@@ -553,23 +589,23 @@ class Wallet:
     # -- Reconcile Finance Transaction --------------------------------------------------------------------
     def reconcile(self, day: date) -> ReconcileReport:
         body = self._online(lambda: self.api.get("/wallet/reconcile", params={"date": day.isoformat()}))
-        payments = sorted((ReconcilePayment.from_body(p) for p in body.get("payments", [])),
-                          key=lambda p: RECONCILE_ORDER.get(p.status, 1))  # stable: the server's order within
-        counts = {str(k): int(v) for k, v in body.get("counts", {}).items()}
-        return ReconcileReport(date.fromisoformat(body.get("date", day.isoformat())), counts, tuple(payments))
+        report = ReconcilePublic.parse(body)
+        ranked = sorted(report.payments, key=lambda p: reconcile_rank(p.status))  # stable: the server's order within
+        payments = [ReconcilePayment.from_answer(p) for p in ranked]
+        return ReconcileReport(date.fromisoformat(report.date), dict(report.counts), tuple(payments))
 
     def verify(self, payment_id: int) -> VerifyResult:
         """Ask the department the final status; a failed bill is reversed once (Verify twice = once)."""
         body = self._online(lambda: self.api.post(f"/wallet/reconcile/payments/{payment_id}/verify"))
-        view = {**body["payment"], "verify_needed": body["payment"]["status"] in UNFINISHED}
-        return VerifyResult(payment_id, str(body["result"]), tuple(str(r) for r in body.get("deemed_failed", [])),
-                            ReconcilePayment.from_body(view))
+        verified = VerifyPublic.parse(body)
+        return VerifyResult(payment_id, verified.result, verified.deemed_failed,
+                            ReconcilePayment.from_answer(verified.payment))
 
     # -- Day End report -----------------------------------------------------------------------------------
     def day_end_report(self, day: date) -> DayEndReport:
         """Collections by service and method, reversals, refills, balances and outstanding of one business date."""
         body = self._online(lambda: self.api.get("/wallet/day-end", params={"date": day.isoformat()}))
-        return DayEndReport.from_body(body)
+        return DayEndReport.from_answer(DayEndPublic.parse(body))
 
 
 def _check_amount(amount_paise: int) -> None:

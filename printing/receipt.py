@@ -86,6 +86,7 @@ class ReceiptStatus(StrEnum):
     SUCCESS = "success"
     PENDING = "pending"
     FAILED = "failed"
+    PARTIAL = "partial"  # some bills paid, the others failed and were given back
 
     @property
     def label(self) -> Bilingual:

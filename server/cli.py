@@ -1,4 +1,4 @@
-"""`emitra-server`: migrate, create kiosks, load demo data, check the ledger, serve."""
+"""`emitra-server`: migrate, create kiosks, load demo data, check the ledger, write the OpenAPI document, serve."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from server.core.config import InsecureSettingsError, Settings
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
     from sqlalchemy import Engine
 
     from server.auth.accounts import KioskAccounts
@@ -353,6 +354,38 @@ def start_simulated_departments(data_dir: Path, port: int) -> subprocess.Popen[b
     return proc
 
 
+OPENAPI_FILE = Path(__file__).resolve().parent.parent / "openapi.json"
+
+
+def contract_app() -> FastAPI:
+    """The application as a demo server builds it (which serves its OpenAPI document), for reading its routes."""
+    from server.api.main import create_app
+
+    return create_app(Settings(mode="demo", database_url="sqlite://", scheduler_enabled=False,
+                               departments_url="http://127.0.0.1:9"))
+
+
+def openapi_document() -> str:
+    """The HTTP contract as the server serves it, as the committed openapi.json holds it."""
+    import json
+
+    app = contract_app()
+    try:
+        return json.dumps(app.openapi(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    finally:
+        app.state.engine.dispose()
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    document = openapi_document()
+    if args.out == "-":
+        sys.stdout.write(document)
+    else:
+        Path(args.out).write_text(document, encoding="utf-8")
+        print(f"wrote {args.out}")
+    return 0
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -395,6 +428,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser(
         "run-wallet-scheduler", help="credit due legacy transfers and expire abandoned orders, once"
     ).set_defaults(func=cmd_run_wallet_scheduler)
+    openapi = sub.add_parser("openapi", help="write the HTTP contract (OpenAPI document) the server serves")
+    openapi.add_argument("--out", default=str(OPENAPI_FILE), help="where to write it (- for stdout; default: the "
+                         "repository's openapi.json, which kiosk_app/contract.py is generated from)")
+    openapi.set_defaults(func=cmd_openapi)
     for name, func, helptext in (
         ("serve", cmd_serve, "serve the API"),
         ("demo", cmd_demo, "fresh demo database + demo data + serve"),

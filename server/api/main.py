@@ -35,6 +35,7 @@ from server.core.db import make_engine
 from server.core.errors import error_response, install_error_handlers
 from server.payments import Payments
 from server.payments.settlement import Settlements
+from server.schemas import ErrorPublic
 from server.wallet import Wallet
 
 
@@ -123,6 +124,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json" if public else None,
         docs_url="/api/v1/docs" if public else None,
         redoc_url=None,
+        # Every refusal has one shape (server/core/errors.py), a validation error too: the document says so
+        # instead of FastAPI's own 422 body, which this server never sends.
+        responses={
+            "4XX": {"model": ErrorPublic, "description": "Refused: nothing was done; `error.code` says why."},
+            "5XX": {"model": ErrorPublic, "description": "Not answered now (busy, database down): `error.code`."},
+        },
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.core.fields import Day, Text
-from server.schemas import OperationId, Paise
+from server.schemas import ErrorDetail, OperationId, Paise, Public, ReachabilityPublic
 
 FieldValue = Annotated[str, Text(200)]
+ServiceKind = Literal["bill", "recharge", "fee", "micro_atm"]
 ServiceCode = Annotated[str, Text(40, min_length=1)]
 
 
@@ -59,3 +61,239 @@ class ChequeStatusIn(Strict):
 
 class PayBatchIn(Strict):
     items: list[PayIn] = Field(min_length=1, max_length=100)
+
+
+class PaymentStatus(StrEnum):
+    """Where a payment or one of its bills stands; "partial" is a payment whose bills ended differently."""
+
+    INITIATED = "initiated"
+    PENDING = "pending"
+    SUCCESS = "success"
+    FAILED = "failed"
+    PARTIAL = "partial"
+
+
+class ContactPublic(Public):
+    mobile: str | None
+    email: str | None
+
+
+class ChequePublic(Public):
+    cheque_no: str | None
+    bank: str | None
+    date: str | None
+    status: Literal["received", "cleared", "bounced"] | None
+
+
+class PaymentWalletPublic(Public):
+    wallet_balance_paise: int
+    spendable_paise: int
+
+
+class ServiceNamesPublic(Public):
+    """A bill's service and department, by code and by name in both languages."""
+
+    service_code: str
+    service_name_en: str
+    service_name_hi: str
+    department: str
+    department_name_en: str
+    department_name_hi: str
+
+
+class ConsumerBillPublic(ServiceNamesPublic):
+    """Whose bill it is and what the department said was due (none: the operator enters the amount)."""
+
+    consumer_no: str
+    consumer_name: str
+    bill_no: str | None
+    bill_date: str | None
+    due_date: str | None
+    amount_due_paise: int | None
+
+
+class PaymentBillPublic(ConsumerBillPublic):
+    amount_paise: int
+    reference: str
+    biller_ref: str | None
+    status: PaymentStatus
+    failure_reason: str | None
+
+
+class PaymentPublic(Public):
+    """Everything a receipt needs, in one answer (the pay answer, its status, a batch item's payment)."""
+
+    operation_id: str
+    payment_id: int
+    status: PaymentStatus
+    method: Literal["wallet", "cheque", "micro_atm"]
+    total_paise: int
+    receipt_no: str | None
+    txn_id: str
+    created_at: str
+    created_at_ist: str
+    kiosk_code: str
+    kiosk_name: str
+    contact: ContactPublic
+    cheque: ChequePublic | None
+    from_wallet_paise: int
+    from_credit_paise: int
+    reversed_paise: int
+    failure_reason: str | None
+    offline: bool
+    bills: list[PaymentBillPublic]
+    wallet: PaymentWalletPublic
+
+
+class BatchDone(Public):
+    """A batch item the server holds (a payment in whatever state it is)."""
+
+    operation_id: str
+    result: Literal["done"]
+    payment: PaymentPublic
+
+
+class BatchRefused(Public):
+    """A batch item refused: nothing changed; it may be corrected and sent with a new operation id."""
+
+    operation_id: str
+    result: Literal["refused"]
+    status_code: int
+    error: ErrorDetail
+
+
+BatchItemPublic = Annotated[BatchDone | BatchRefused, Field(discriminator="result")]
+
+
+class PayBatchPublic(Public):
+    results: list[BatchItemPublic]
+
+
+class BillPublic(ConsumerBillPublic):
+    """Get Bill Details: what the department says is due (for recharges, its limits)."""
+
+    kind: ServiceKind
+    amount_after_due_paise: int | None
+    payable_now_paise: int | None
+    partial_allowed: bool
+    min_paise: int
+    max_paise: int
+
+
+class CategoryPublic(Public):
+    code: str
+    name_en: str
+    name_hi: str
+
+
+class DepartmentPublic(Public):
+    code: str
+    category: str
+    name_en: str
+    name_hi: str
+
+
+class InputFieldPublic(Public):
+    """One input of a service (e.g. K No.), with the pattern the department's numbers follow."""
+
+    name: str
+    label_en: str
+    label_hi: str
+    pattern: str
+    min_length: int
+    max_length: int
+    example: str
+    help_en: str
+    help_hi: str
+
+
+class ServicePublic(Public):
+    code: str
+    department: str
+    category: str
+    kind: ServiceKind
+    name_en: str
+    name_hi: str
+    keywords: list[str]
+    offline_capable: bool
+    min_paise: int | None
+    max_paise: int | None
+    fee_paise: int | None
+    fields: list[InputFieldPublic]
+
+
+class CatalogPublic(Public):
+    """The whole catalog, for the client's offline cache; its version is a hash of its content (the ETag)."""
+
+    version: str
+    categories: list[CategoryPublic]
+    departments: list[DepartmentPublic]
+    services: list[ServicePublic]
+
+
+class SearchHitPublic(ServicePublic):
+    score: int
+
+
+class SearchPublic(Public):
+    version: str
+    results: list[SearchHitPublic]
+
+
+# -- the departments, for administrators and trainers ------------------------------------------------------
+
+FaultName = Literal["none", "timeout", "decline", "slow", "lost_answer"]
+FaultTarget = Literal["pay", "fetch", "both"]
+
+
+class BillerDepartmentPublic(Public):
+    code: str
+    name_en: str
+    name_hi: str
+
+
+class BillerFaultPublic(Public):
+    """A simulated biller (one may serve several departments) and the fault switched on for it."""
+
+    biller: str
+    departments: list[BillerDepartmentPublic]
+    fault: FaultName
+    remaining: int
+    delay_ms: int
+    applies_to: FaultTarget
+    active: bool
+
+
+class BillersPublic(Public):
+    billers: list[BillerFaultPublic]
+
+
+class FaultSwitchedPublic(Public):
+    biller: str
+    fault: FaultName
+    times: int
+    delay_ms: int
+    applies_to: FaultTarget
+
+
+class DepartmentsPublic(Public):
+    departments: list[ReachabilityPublic]
+
+
+class SettlementFindingPublic(Public):
+    line: int | None  # none: one of our bills missing from the file
+    reference: str
+    amount_paise: int
+    finding: str
+
+
+class SettlementPublic(Public):
+    """What an imported settlement file came to: counts per finding, and the lines for an administrator."""
+
+    biller: str
+    business_date: str
+    lines: int
+    total_paise: int
+    counts: dict[str, int]
+    for_administrators: list[SettlementFindingPublic]
+    duplicate: bool | None = None  # on the answer to an import: the same file again

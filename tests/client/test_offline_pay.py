@@ -78,6 +78,31 @@ def test_online_payment_is_written_first_then_paid_with_a_success_receipt(server
     pc.close()
 
 
+def test_a_payment_whose_second_department_declines_is_shown_and_printed_as_partly_paid(server: ServerProcess,
+                                                                                        tmp_path: Path) -> None:
+    pc = kiosk_pc(server, tmp_path)
+    core = pc.core
+    electricity = paper_bills(1, series=9)[0]
+    water_no = {"phed_consumer": "1109900135"}
+    water = core.payments.get_bill("WATER-PHED", water_no)
+    assert water.payable_now_paise is not None
+    order = PaymentOrder((electricity.line(), BillLine("WATER-PHED", water_no, water.payable_now_paise)),
+                         Contact(mobile="9876543210"))
+    server.admin("PUT", "/billers/phed/fault", json={"fault": "decline"}).raise_for_status()
+    try:
+        outcome = core.payments.pay(order)
+    finally:
+        server.admin("PUT", "/billers/phed/fault", json={"fault": "none"}).raise_for_status()
+    assert outcome.status is OutcomeStatus.PARTIAL and outcome.receipt is not None
+    assert outcome.receipt.status is ReceiptStatus.PARTIAL
+    assert outcome.receipt.status.label.en == "PARTLY PAID"
+    spooled = core.worker.call(core.store.spool.by_operation, outcome.operation_id)
+    assert spooled is not None and Receipt.from_json(spooled.receipt_json).status is ReceiptStatus.PARTIAL
+    snapshot = core.worker.call(core.store.state.wallet)  # the declined water bill was given back
+    assert snapshot is not None and snapshot.spendable_paise == FUNDS - electricity.amount_paise
+    pc.close()
+
+
 def test_a_department_that_does_not_answer_get_bill_details_is_named_and_nothing_is_queued(
         server: ServerProcess, tmp_path: Path) -> None:
     pc = kiosk_pc(server, tmp_path)

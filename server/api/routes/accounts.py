@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
+from server.api.answers import checked
 from server.api.deps import AccountsDep, AdminDep, EngineDep, RequestContextDep
 from server.auth import audit, sessions
 from server.auth.accounts import holder_by_code
@@ -15,6 +16,7 @@ from server.auth.audit import events_t
 from server.auth.clock import aware
 from server.auth.messages import mask, messages_t
 from server.core.fields import PathName, Text
+from server.schemas import AuthEventsPublic, KioskStatusPublic, MessagesPublic, PasswordIssuedPublic
 
 router = APIRouter(tags=["admin"], dependencies=[AdminDep])
 
@@ -29,34 +31,34 @@ class KioskStatusIn(BaseModel):
 
 @router.post("/kiosks/{kiosk_code}/password")
 def issue_password(kiosk_code: PathName, accounts: AccountsDep, engine: EngineDep,
-                   ctx: RequestContextDep) -> dict[str, Any]:
+                   ctx: RequestContextDep) -> PasswordIssuedPublic:
     """Send a first (or reset) password by SMS and e-mail; it only allows setting a new one."""
     with engine.begin() as conn:
         holder = holder_by_code(conn, kiosk_code)
         had = conn.execute(select(credentials_t.c.kiosk_id).where(credentials_t.c.kiosk_id == holder.kiosk_id)).first()
         reason = "reset_password" if had else "first_password"
         accounts.issue(conn, ctx, holder, reason=reason)
-    return {"kiosk_code": kiosk_code, "status": "issued", "kind": reason,
-            "sent_to": [mask(holder.mobile), mask(holder.email)]}
+    return PasswordIssuedPublic(kiosk_code=kiosk_code, status="issued", kind=reason,
+                                sent_to=[mask(holder.mobile), mask(holder.email)])
 
 
 @router.put("/kiosks/{kiosk_code}/status")
 def set_kiosk_status(kiosk_code: PathName, data: KioskStatusIn, engine: EngineDep,
-                     ctx: RequestContextDep) -> dict[str, Any]:
+                     ctx: RequestContextDep) -> KioskStatusPublic:
     with engine.begin() as conn:
         holder = holder_by_code(conn, kiosk_code)
         conn.execute(kiosks_t.update().where(kiosks_t.c.id == holder.kiosk_id).values(status=data.status))
         audit.record(conn, ctx, "kiosk_status", data.status, kiosk_id=holder.kiosk_id, sso_id=holder.sso_id)
-    return {"kiosk_code": kiosk_code, "status": data.status}
+    return KioskStatusPublic(kiosk_code=kiosk_code, status=data.status)
 
 
-@router.get("/messages")
+@router.get("/messages", response_model=MessagesPublic)
 def outbound_messages(
     engine: EngineDep,
     to: Annotated[Annotated[str, Text(254)] | None, Query()] = None,
     kiosk_code: Annotated[Annotated[str, Text(32)] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> dict[str, Any]:
+) -> Response:
     """The simulated SMS / e-mail gateway's messages, newest first (the demo reads OTPs here)."""
     query = select(messages_t).order_by(messages_t.c.id.desc()).limit(limit)
     if to is not None:
@@ -66,26 +68,26 @@ def outbound_messages(
         if kiosk_code is not None:
             query = query.where(messages_t.c.kiosk_id == holder_by_code(conn, kiosk_code).kiosk_id)
         rows = conn.execute(query).all()
-    return {"messages": [
+    return checked(MessagesPublic, {"messages": [
         {"id": r.id, "created_at": aware(r.created_at).isoformat(), "channel": r.channel, "to": r.to_address,
          "kind": r.kind, "subject": r.subject, "body": r.body} for r in rows
-    ]}
+    ]})
 
 
-@router.get("/auth-events")
+@router.get("/auth-events", response_model=AuthEventsPublic)
 def auth_events(
     engine: EngineDep,
     kiosk_code: Annotated[Annotated[str, Text(32)] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> dict[str, Any]:
+) -> Response:
     """The auth audit log, newest first."""
     query = select(events_t).order_by(events_t.c.id.desc()).limit(limit)
     with engine.connect() as conn:
         if kiosk_code is not None:
             query = query.where(events_t.c.kiosk_id == holder_by_code(conn, kiosk_code).kiosk_id)
         rows = conn.execute(query).all()
-    return {"events": [
+    return checked(AuthEventsPublic, {"events": [
         {"id": r.id, "at": aware(r.created_at).isoformat(), "event": r.event, "outcome": r.outcome,
          "kiosk_id": r.kiosk_id, "sso_id": r.sso_id, "machine_id": r.machine_id, "client_ip": r.client_ip,
          "session_id": r.session_id, "detail": r.detail} for r in rows
-    ]}
+    ]})

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
+from server.api.answers import checked
 from server.api.deps import AccountsDep, AdminDep, EngineDep, RequestContextDep
 from server.auth.accounts import holder_by_id
 from server.core.errors import ApiError, NotFound
@@ -25,7 +26,19 @@ from server.ledger import (
     operations_t,
     read_kiosk_balances,
 )
-from server.schemas import AdjustmentBatchIn, AdjustmentIn, BalancePublic, BatchAdjustmentIn, KioskIn
+from server.schemas import (
+    AdjustmentBatchIn,
+    AdjustmentBatchPublic,
+    AdjustmentIn,
+    AdjustmentPublic,
+    BalancePublic,
+    BatchAdjustmentIn,
+    KioskBatchPublic,
+    KioskCreatedPublic,
+    KioskIn,
+    LedgerAuditPublic,
+    OperationPublic,
+)
 
 router = APIRouter(tags=["admin"], dependencies=[AdminDep])
 
@@ -56,10 +69,10 @@ def _adjust(tx: LedgerTx, kiosk_code: str, item: AdjustmentIn) -> tuple[dict[str
 
 
 @router.post("/kiosks", status_code=201)
-def add_kiosk(data: KioskIn, engine: EngineDep) -> dict[str, Any]:
+def add_kiosk(data: KioskIn, engine: EngineDep) -> KioskCreatedPublic:
     with engine.begin() as conn:
         kiosk_id = create_kiosk(conn, data)
-    return {"id": kiosk_id, "code": data.code}
+    return KioskCreatedPublic(id=kiosk_id, code=data.code)
 
 
 class KioskBatchIn(BaseModel):
@@ -68,8 +81,8 @@ class KioskBatchIn(BaseModel):
     issue_passwords: bool = False
 
 
-@router.post("/kiosks/batch")
-def add_kiosks(batch: KioskBatchIn, engine: EngineDep, accounts: AccountsDep, ctx: RequestContextDep) -> dict[str, Any]:
+@router.post("/kiosks/batch", response_model=KioskBatchPublic)
+def add_kiosks(batch: KioskBatchIn, engine: EngineDep, accounts: AccountsDep, ctx: RequestContextDep) -> Response:
     """Onboard many kiosks in one transaction (a district's list); refusals are per item.
 
     With issue_passwords, each new kiosk also gets its first password by SMS and e-mail, as
@@ -88,17 +101,17 @@ def add_kiosks(batch: KioskBatchIn, engine: EngineDep, accounts: AccountsDep, ct
             if batch.issue_passwords:
                 accounts.issue(conn, ctx, holder_by_id(conn, kiosk_id), reason="first_password")
             results.append({"code": item.code, "status": "created", "id": kiosk_id})
-    return {"results": results}
+    return checked(KioskBatchPublic, {"results": results})
 
 
-@router.post("/kiosks/{kiosk_code}/adjustments")
-def adjust_wallet(kiosk_code: PathName, item: AdjustmentIn, engine: EngineDep) -> dict[str, Any]:
+@router.post("/kiosks/{kiosk_code}/adjustments", response_model=AdjustmentPublic)
+def adjust_wallet(kiosk_code: PathName, item: AdjustmentIn, engine: EngineDep) -> Response:
     response, replayed = in_transaction(engine, lambda tx: _adjust(tx, kiosk_code, item))
-    return {**response, "replayed": replayed}
+    return checked(AdjustmentPublic, {**response, "replayed": replayed})
 
 
-@router.post("/adjustments/batch")
-def adjust_batch(batch: AdjustmentBatchIn, engine: EngineDep) -> dict[str, Any]:
+@router.post("/adjustments/batch", response_model=AdjustmentBatchPublic)
+def adjust_batch(batch: AdjustmentBatchIn, engine: EngineDep) -> Response:
     """Each item is applied once (its own savepoint); refusals are per item, not for the batch."""
     # Kiosk rows are locked in one global order (by kiosk, stable within a kiosk) so that concurrent
     # batches cannot deadlock each other.
@@ -119,7 +132,7 @@ def adjust_batch(batch: AdjustmentBatchIn, engine: EngineDep) -> dict[str, Any]:
                 results[i] = {"operation_id": item.operation_id, "status": "refused", **exc.body()}
         return results
 
-    return {"results": in_transaction(engine, work, savepoints=True)}
+    return checked(AdjustmentBatchPublic, {"results": in_transaction(engine, work, savepoints=True)})
 
 
 @router.get("/kiosks/{kiosk_code}/balance")
@@ -136,8 +149,8 @@ def kiosk_balance(kiosk_code: PathName, engine: EngineDep) -> BalancePublic:
     )
 
 
-@router.get("/operations/{operation_id}")
-def admin_operation(operation_id: PathName, engine: EngineDep) -> dict[str, Any]:
+@router.get("/operations/{operation_id}", response_model=OperationPublic)
+def admin_operation(operation_id: PathName, engine: EngineDep) -> Response:
     with engine.connect() as conn:
         row = conn.execute(
             select(operations_t.c.kind, operations_t.c.response, operations_t.c.created_at).where(
@@ -146,13 +159,14 @@ def admin_operation(operation_id: PathName, engine: EngineDep) -> dict[str, Any]
         ).first()
     if row is None:
         raise NotFound("no such operation", code="unknown_operation", operation_id=operation_id)
-    return {"operation_id": operation_id, "kind": row.kind, "status": "applied", "response": json.loads(row.response)}
+    return checked(OperationPublic, {"operation_id": operation_id, "kind": row.kind, "status": "applied",
+                                     "response": json.loads(row.response)})
 
 
 @router.get("/ledger/audit")
-def ledger_audit(engine: EngineDep) -> dict[str, Any]:
+def ledger_audit(engine: EngineDep) -> LedgerAuditPublic:
     with engine.connect() as conn:
         problems = audit(conn)
         entries = conn.execute(select(func.count()).select_from(entries_t)).scalar_one()
         operations = conn.execute(select(func.count()).select_from(operations_t)).scalar_one()
-    return {"balanced": not problems, "problems": problems, "entries": entries, "operations": operations}
+    return LedgerAuditPublic(balanced=not problems, problems=problems, entries=entries, operations=operations)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from server.api.answers import checked
 from server.api.deps import AdminDep, SettingsDep
 from server.api.routes.health import reachability
 from server.billers import BillerTimeout
@@ -15,7 +14,15 @@ from server.core.config import Settings
 from server.core.errors import ApiError, NotFound
 from server.core.fields import Day, PathName
 from server.payments import Payments
-from server.payments.schemas import ChequeStatusIn, FaultIn
+from server.payments.schemas import (
+    BillersPublic,
+    ChequeStatusIn,
+    DepartmentsPublic,
+    FaultIn,
+    FaultSwitchedPublic,
+    PaymentPublic,
+    SettlementPublic,
+)
 from server.payments.settlement import Settlements
 
 router = APIRouter(tags=["admin"], dependencies=[AdminDep])
@@ -28,8 +35,8 @@ def _simulated(settings: Settings, what: str) -> SimulatedDepartmentsAdmin:
     return SimulatedDepartmentsAdmin(settings)
 
 
-@router.get("/billers")
-def list_billers(request: Request, settings: SettingsDep) -> dict[str, Any]:
+@router.get("/billers", response_model=BillersPublic)
+def list_billers(request: Request, settings: SettingsDep) -> Response:
     """Demo and training only: the simulated departments (one biller may serve several) and the fault of each."""
     faults = _simulated(settings, "the simulated departments' faults are listed").call("GET", "/faults")["faults"]
     payments: Payments = request.app.state.payments
@@ -52,54 +59,54 @@ def list_billers(request: Request, settings: SettingsDep) -> dict[str, Any]:
                 "active": fault["fault"] != "none" and fault["remaining"] != 0,
             }
         )
-    return {"billers": billers}
+    return checked(BillersPublic, {"billers": billers})
 
 
-@router.put("/billers/{biller}/fault")
-def switch_fault(biller: PathName, body: FaultIn, request: Request, settings: SettingsDep) -> Any:
+@router.put("/billers/{biller}/fault", response_model=FaultSwitchedPublic)
+def switch_fault(biller: PathName, body: FaultIn, request: Request, settings: SettingsDep) -> Response:
     """Demo and training only: make a simulated department time out, decline, answer slowly or lose answers."""
     departments = _simulated(settings, "faults can be switched")
     payments: Payments = request.app.state.payments
     if biller not in payments.billers:
         raise NotFound(f"no biller {biller}", code="unknown_biller")
     departments.call("PUT", f"/faults/{biller}", json=body.model_dump())
-    return {"biller": biller, **body.model_dump()}
+    return checked(FaultSwitchedPublic, {"biller": biller, **body.model_dump()})
 
 
-@router.get("/departments")
-def departments(request: Request) -> dict[str, Any]:
+@router.get("/departments", response_model=DepartmentsPublic)
+def departments(request: Request) -> Response:
     """What this server process last heard from each department: when, how fast, the last problem (no key)."""
-    return {"departments": reachability(request)}
+    return checked(DepartmentsPublic, {"departments": reachability(request)})
 
 
-@router.post("/billers/{biller}/settlements")
-async def import_settlement(biller: PathName, request: Request) -> dict[str, Any]:
+@router.post("/billers/{biller}/settlements", response_model=SettlementPublic)
+async def import_settlement(biller: PathName, request: Request) -> Response:
     """A department's signed settlement file (the bytes as it sent them): verified whole, then imported once."""
     data = await request.body()
     settlements: Settlements = request.app.state.settlements
-    return await run_in_threadpool(settlements.import_file, biller, data)
+    return await run_in_threadpool(lambda: checked(SettlementPublic, settlements.import_file(biller, data)))
 
 
-@router.post("/billers/{biller}/settlements/{business_date}/fetch")
-def fetch_settlement(biller: PathName, business_date: Day, request: Request) -> dict[str, Any]:
+@router.post("/billers/{biller}/settlements/{business_date}/fetch", response_model=SettlementPublic)
+def fetch_settlement(biller: PathName, business_date: Day, request: Request) -> Response:
     """Ask the department for its settlement file of a business date (IST) and import it."""
     settlements: Settlements = request.app.state.settlements
     try:
-        return settlements.fetch(biller, business_date)
+        return checked(SettlementPublic, settlements.fetch(biller, business_date))
     except BillerTimeout as exc:
         raise ApiError(
             "the department did not send its settlement file; try again later", code="biller_timeout", status=504
         ) from exc
 
 
-@router.get("/billers/{biller}/settlements/{business_date}")
-def settlement_report(biller: PathName, business_date: Day, request: Request) -> dict[str, Any]:
+@router.get("/billers/{biller}/settlements/{business_date}", response_model=SettlementPublic)
+def settlement_report(biller: PathName, business_date: Day, request: Request) -> Response:
     """What an imported settlement file came to: counts per finding, and the lines for an administrator."""
     settlements: Settlements = request.app.state.settlements
-    return settlements.report(biller, business_date)
+    return checked(SettlementPublic, settlements.report(biller, business_date))
 
 
-@router.post("/cheques/{txn_id}")
-def settle_cheque(txn_id: PathName, body: ChequeStatusIn, request: Request) -> dict[str, Any]:
+@router.post("/cheques/{txn_id}", response_model=PaymentPublic)
+def settle_cheque(txn_id: PathName, body: ChequeStatusIn, request: Request) -> Response:
     payments: Payments = request.app.state.payments
-    return payments.set_cheque_status(txn_id, body.status)
+    return checked(PaymentPublic, payments.set_cheque_status(txn_id, body.status))

@@ -7,15 +7,14 @@ busy server each hop costs more than the check.
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from server.api.answers import checked
 from server.api.deps import CurrentKiosk, SyncKiosk
 from server.core.fields import PathName
 from server.payments import BillRequest, Payments, PayRequest, normalise_mobile
-from server.payments.schemas import PayBatchIn, PayIn
+from server.payments.schemas import PayBatchIn, PayBatchPublic, PayIn, PaymentPublic
 
 router = APIRouter(tags=["payments"])
 
@@ -41,31 +40,34 @@ def _pay_request(body: PayIn) -> PayRequest:
     )
 
 
-@router.post("")
-async def pay(body: PayIn, request: Request, kiosk: CurrentKiosk) -> dict[str, Any]:
+@router.post("", response_model=PaymentPublic)
+async def pay(body: PayIn, request: Request, kiosk: CurrentKiosk) -> Response:
     """Idempotent on operation_id: the same id and body answer with the same payment, never a second one."""
-    answer: dict[str, Any] = await run_in_threadpool(
-        _payments(request).pay, kiosk.kiosk_id, kiosk.kiosk_code, _pay_request(body)
+    payments, pay_request = _payments(request), _pay_request(body)
+    return await run_in_threadpool(
+        lambda: checked(PaymentPublic, payments.pay(kiosk.kiosk_id, kiosk.kiosk_code, pay_request))
     )
-    return answer
 
 
-@router.post("/batch")
-async def pay_batch(body: PayBatchIn, request: Request, kiosk: SyncKiosk) -> dict[str, Any]:
+@router.post("/batch", response_model=PayBatchPublic)
+async def pay_batch(body: PayBatchIn, request: Request, kiosk: SyncKiosk) -> Response:
     """Day-end sync: each item is paid at most once (its operation id), refusals are per item.
 
     An item's answer is "done" (with the payment, whatever its state) or "refused" (with the error,
     for Reconcile); a refused item changed nothing and may be corrected and sent with a new id.
     """
-    answers = await run_in_threadpool(
-        _payments(request).pay_batch, kiosk.kiosk_id, kiosk.kiosk_code, [_pay_request(i) for i in body.items]
-    )
-    results = [{"operation_id": item.operation_id, **answer} for item, answer in zip(body.items, answers, strict=True)]
-    return {"results": results}
+    payments, requests = _payments(request), [_pay_request(i) for i in body.items]
+
+    def work() -> Response:
+        answers = payments.pay_batch(kiosk.kiosk_id, kiosk.kiosk_code, requests)
+        results = [{"operation_id": i.operation_id, **a} for i, a in zip(body.items, answers, strict=True)]
+        return checked(PayBatchPublic, {"results": results})
+
+    return await run_in_threadpool(work)
 
 
-@router.get("/{operation_id}")
-async def payment_status(operation_id: PathName, request: Request, kiosk: SyncKiosk) -> dict[str, Any]:
+@router.get("/{operation_id}", response_model=PaymentPublic)
+async def payment_status(operation_id: PathName, request: Request, kiosk: SyncKiosk) -> Response:
     """The payment's state now; an unfinished one is first asked of its department."""
-    answer: dict[str, Any] = await run_in_threadpool(_payments(request).by_operation, kiosk.kiosk_id, operation_id)
-    return answer
+    payments = _payments(request)
+    return await run_in_threadpool(lambda: checked(PaymentPublic, payments.by_operation(kiosk.kiosk_id, operation_id)))
