@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import assert_never
 
 from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
@@ -773,16 +774,21 @@ class AvailServicePage(FeaturePage):
         self.bills = []
         number = outcome.receipt.receipt_number if outcome.receipt else outcome.operation_id
         wallet = (outcome.payment or {}).get("wallet")
-        if outcome.status is OutcomeStatus.PROVISIONAL:
-            message = say("avail.provisional", number=number)
-        elif outcome.status is OutcomeStatus.FAILED:
-            message = say("avail.failed", number=number)
-        elif outcome.status is not OutcomeStatus.PAID:
-            message = say("avail.pending", number=number)
-        elif isinstance(wallet, dict) and "wallet_balance_paise" in wallet:
-            message = say("avail.paid", number=number, balance=format_rupees(int(wallet["wallet_balance_paise"])))
-        else:
-            message = say("avail.paid_no_balance", number=number)
+        match outcome.status:
+            case OutcomeStatus.PROVISIONAL:
+                message = say("avail.provisional", number=number)
+            case OutcomeStatus.FAILED:
+                message = say("avail.failed", number=number)
+            case OutcomeStatus.PARTIAL:
+                message = say("avail.partial", number=number)
+            case OutcomeStatus.PENDING | OutcomeStatus.UNKNOWN:
+                message = say("avail.pending", number=number)
+            case OutcomeStatus.PAID if isinstance(wallet, dict) and "wallet_balance_paise" in wallet:
+                message = say("avail.paid", number=number, balance=format_rupees(int(wallet["wallet_balance_paise"])))
+            case OutcomeStatus.PAID:
+                message = say("avail.paid_no_balance", number=number)
+            case _ as never:
+                assert_never(never)
         self._show_outcome(message, error=outcome.status is OutcomeStatus.FAILED)
         self.mobile.line_edit.clear()
         self.email.line_edit.clear()

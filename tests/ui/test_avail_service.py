@@ -396,3 +396,44 @@ def test_advance_search_utility_department_service_by_keyboard_alone(
     # F3 again closes Advance Search; the search box still works as before.
     press(qtbot, Qt.Key.Key_F3)
     assert not page.advance.isVisible()
+
+
+def test_a_payment_whose_water_bill_is_declined_is_shown_and_printed_as_partly_paid(
+        qtbot: QtBot, auth_server: ServerProcess, shell_on: Callable[..., Shell]) -> None:
+    code = "RJ-JPR-0809"
+    ready_token(auth_server, code)
+    assert auth_server.adjust(code, uuid.uuid4().hex, "credit", FUNDS).status_code == 200
+    main = _sign_in(qtbot, shell_on(auth_server), contacts(code)[0])
+    page = _open_avail_service(qtbot, main)
+    _pick_jvvnl(qtbot, page, "bijli")
+    type_text(qtbot, "210412340909")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(page.bill_view.isVisible, timeout=TIMEOUT)
+    press(qtbot, Qt.Key.Key_F6)
+    press(qtbot, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    page.search.line_edit.selectAll()
+    type_text(qtbot, "pani")
+    qtbot.waitUntil(lambda: page.results.count() == 1, timeout=TIMEOUT)
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.service is not None and page.service.code == "WATER-PHED", timeout=TIMEOUT)
+    type_text(qtbot, "1102340909")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(page.bill_view.isVisible, timeout=TIMEOUT)
+    press(qtbot, Qt.Key.Key_F6)
+    electricity, water = page.bills
+    type_text(qtbot, "9829012345")
+    auth_server.admin("PUT", "/billers/phed/fault", json={"fault": "decline"}).raise_for_status()
+    try:
+        press(qtbot, Qt.Key.Key_F8)
+        window = _receipt_window(qtbot, page)
+    finally:
+        auth_server.admin("PUT", "/billers/phed/fault", json={"fault": "none"}).raise_for_status()
+    assert window.receipt.status.value == "partial"
+    assert "PARTLY PAID" in page.outcome.text() and "pending" not in page.outcome.text().lower()
+    language_switch().set_language(Language.HINDI)
+    try:
+        assert "आंशिक भुगतान" in page.outcome.text()
+    finally:
+        language_switch().set_language(Language.ENGLISH)
+    assert auth_server.balance(code)["wallet_balance_paise"] == FUNDS - electricity.amount_paise  # water given back
+    assert water.amount_paise > 0
