@@ -6,7 +6,6 @@ import logging
 import re
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -49,28 +48,13 @@ from offline_cache.outbox import NewOperation, OutboxState, Outcome
 from offline_cache.state import WalletSnapshot
 from offline_cache.store import LocalStore
 from printing.receipt import Bilingual, HelpDesk, Kiosk, Receipt
+from rules.contact import contact_refusals, mobile_or_none
+from rules.ids import new_operation_id
 
 log = logging.getLogger("emitra.pay")
 
 # Refusals about the session, not the payment: nothing was applied, and the operator must sign in again.
 SESSION_REFUSALS = (NotSignedIn, SessionExpired, PasswordChangeRequired, ProfileIncomplete, KioskSuspended)
-MOBILE = re.compile(r"^[6-9][0-9]{9}$")
-
-
-def new_operation_id() -> str:
-    return uuid.uuid4().hex
-
-
-def normalise_mobile(raw: str) -> str:
-    """What people type (+91, a leading 0, spaces, dashes) → the 10 digits."""
-    digits = re.sub(r"[\s-]", "", raw)
-    if digits.startswith("+91"):
-        digits = digits[3:]
-    elif digits.startswith("91") and len(digits) == 12:
-        digits = digits[2:]
-    elif digits.startswith("0") and len(digits) == 11:
-        digits = digits[1:]
-    return digits
 
 
 # -- the catalog ---------------------------------------------------------------------------------------
@@ -434,20 +418,14 @@ class BillPayment:
     def _prepare(self, order: PaymentOrder) -> tuple[list[ServiceInfo], dict[str, Any]]:
         """Check what can be checked on this PC, and build the request body sent (every time) for it."""
         if not order.bills:
-            raise InvalidInput("add a bill for payment first", code="no_bills", message_hi="पहले बिल जोड़ें।")
+            raise InvalidInput(code="no_bills")
         services = [self.catalog.service(b.service_code) for b in order.bills]
         bills = [{"service_code": s.code, "fields": self._clean_fields(s, b.fields, f"bills[{i}].fields"),
                   "amount_paise": b.amount_paise} for i, (s, b) in enumerate(zip(services, order.bills, strict=True))]
-        mobile = normalise_mobile(order.contact.mobile) if order.contact.mobile and order.contact.mobile.strip() \
-            else None
+        mobile = mobile_or_none(order.contact.mobile)
         email = order.contact.email.strip() if order.contact.email and order.contact.email.strip() else None
-        if not mobile and not email:
-            raise ContactRequired("enter the consumer's mobile number or e-mail (at least one)",
-                                  details={"field": "contact"})
-        if mobile and not MOBILE.fullmatch(mobile):
-            raise InvalidField("mobile number must be 10 digits starting with 6, 7, 8 or 9",
-                               message_hi="मोबाइल नंबर 6, 7, 8 या 9 से शुरू होने वाले 10 अंकों का होना चाहिए।",
-                               code="invalid_mobile", details={"field": "contact.mobile"})
+        for code, where in contact_refusals(mobile, email)[:1]:  # as the server would answer: the first problem
+            raise (ContactRequired if code == "contact_required" else InvalidField)(code=code, details={"field": where})
         method: dict[str, Any] = {"type": order.method.type}
         if order.method.type == "cheque":
             method.update(cheque_no=order.method.cheque_no, bank=order.method.bank,

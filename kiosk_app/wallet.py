@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Literal, Protocol, TypeVar, assert_never
-from zoneinfo import ZoneInfo
 
 from kiosk_app.api import ApiClient
 from kiosk_app.connectivity import Connectivity
@@ -40,6 +38,7 @@ from kiosk_app.errors import (
     ServerFault,
     ServerUnreachable,
 )
+from rules.ids import new_operation_id
 
 log = logging.getLogger("emitra.wallet")
 
@@ -76,16 +75,6 @@ def needs_verify(status: PaymentStatus) -> bool:
             assert_never(status)
 
 
-IST = ZoneInfo("Asia/Kolkata")
-
-
-def business_today() -> date:
-    """Today's business date: the server reports and reconciles by the Indian (IST) calendar day."""
-    return datetime.now(IST).date()
-
-
-def new_operation_id() -> str:
-    return uuid.uuid4().hex
 
 
 class ActionId:

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 
 from kiosk_app.errors import KioskError
 from kiosk_app.wallet import (
-    IST,
     ActionId,
     Balance,
     FundTransfer,
@@ -43,7 +42,7 @@ from kiosk_app.wallet import (
     Wallet,
 )
 from printing.money import format_rupees
-from rules.day import business_day
+from rules.day import IST, business_day
 from rules.money import parse_rupees
 from ui.core import Core
 from ui.forms import Field, Message, Translated, error_text, explain, say, shortcut

@@ -15,9 +15,10 @@ from departments import consumers
 from kiosk_app.api import ApiClient
 from kiosk_app.config import KioskConfig
 from kiosk_app.core import KioskCore
-from kiosk_app.services import BillLine, Contact, PaymentOrder, new_operation_id
+from kiosk_app.services import BillLine, Contact, PaymentOrder
 from kiosk_app.worker import InlineWorker, Worker
 from offline_cache.outbox import NewOperation
+from rules.ids import new_operation_id
 from server.billers import Bill
 from server.catalog import Service
 from tests.support.auth import ready_token

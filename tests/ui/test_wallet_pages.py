@@ -17,8 +17,8 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
-from kiosk_app.wallet import business_today
 from printing.money import format_rupees
+from rules.day import business_day
 from server.core.config import Settings
 from server.migrate import migrate
 from server.wallet.credit import interest_for
@@ -169,7 +169,7 @@ def test_statement_lists_funded_adjustments_with_running_balance_and_exports_csv
     assert "closing ₹12,500.50" in page.totals.text()
 
     # A range that ends before it starts is refused under "From".
-    today = business_today()
+    today = business_day()
     page.set_range(today, today.replace(year=today.year - 1))
     page.start.editor.setFocus()
     press(qtbot, Qt.Key.Key_Return)
