@@ -42,17 +42,17 @@ def plain_text_receipt(receipt: Receipt, paper: Paper) -> bytes:
     printer.textln("PAYMENT RECEIPT")
     printer.set(align="left", bold=False)
     rows = [
-        ("Receipt No.", receipt.receipt_number), ("Transaction ID", receipt.transaction_id),
+        ("Receipt No.", receipt.receipt_no), ("Transaction ID", receipt.txn_id),
         ("Biller Ref.", receipt.biller_reference), ("Date/Time", receipt.paid_at_ist.strftime("%d-%m-%Y %H:%M")),
         ("Service", receipt.service.en), ("Department", receipt.department.en),
-        ("Consumer", receipt.consumer_name), (receipt.consumer_number_label.en, receipt.consumer_number),
-        *((f"Bill {b.bill_number}", format_rupees_plain(b.amount_paise)) for b in receipt.bills),
+        ("Consumer", receipt.consumer_name), (receipt.consumer_no_label.en, receipt.consumer_no),
+        *((f"Bill {b.bill_no}", format_rupees_plain(b.amount_paise)) for b in receipt.bills),
         ("Total", format_rupees_plain(receipt.total_paise)), ("Status", receipt.status.label.en),
     ]
     for label, value in rows:
         printer.textln(f"{label}: {value}"[: paper.columns])
     printer.set(align="center")
-    printer.qr(receipt.transaction_id, size=paper.qr_module, native=True)
+    printer.qr(receipt.txn_id, size=paper.qr_module, native=True)
     printer.cut()
     return bytes(printer.output)
 

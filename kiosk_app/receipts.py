@@ -54,16 +54,16 @@ def from_payment(view: PaymentPublic, label: Bilingual, help_desk: HelpDesk) -> 
     """The receipt of a payment as the server describes it (GET /payments/{id} or the pay answer)."""
     first = view.bills[0]
     return Receipt(
-        receipt_number=view.receipt_no or view.txn_id,
-        transaction_id=view.txn_id,
+        receipt_no=view.receipt_no or view.txn_id,
+        txn_id=view.txn_id,
         biller_reference=first.biller_ref or PENDING_REFERENCE,
         paid_at=datetime.fromisoformat(view.created_at),
         kiosk=Kiosk(view.kiosk_code, view.kiosk_name),
         service=Bilingual(first.service_name_en, first.service_name_hi),
         department=Bilingual(first.department_name_en, first.department_name_hi),
         consumer_name=first.consumer_name,
-        consumer_number_label=label,
-        consumer_number=first.consumer_no,
+        consumer_no_label=label,
+        consumer_no=first.consumer_no,
         bills=tuple(
             Bill(b.bill_no or b.reference, b.amount_paise, date.fromisoformat(b.due_date) if b.due_date else None)
             for b in view.bills
@@ -83,7 +83,7 @@ def provisional(
     service: Bilingual,
     department: Bilingual,
     label: Bilingual,
-    consumer_number: str,
+    consumer_no: str,
     consumer_name: str,
     bills: Sequence[tuple[str, int]],
     method: str,
@@ -92,16 +92,16 @@ def provisional(
 ) -> Receipt:
     """A PROVISIONAL receipt for a payment taken offline; its QR and number carry the operation id."""
     return Receipt(
-        receipt_number=f"PRV-{operation_id[:12].upper()}",
-        transaction_id=operation_id,
+        receipt_no=f"PRV-{operation_id[:12].upper()}",
+        txn_id=operation_id,
         biller_reference=PENDING_REFERENCE,
         paid_at=taken_at,
         kiosk=kiosk,
         service=service,
         department=department,
         consumer_name=consumer_name,
-        consumer_number_label=label,
-        consumer_number=consumer_number,
+        consumer_no_label=label,
+        consumer_no=consumer_no,
         bills=tuple(Bill(bill_no or "-", amount) for bill_no, amount in bills),
         payment=_payment(method, _cheque(cheque.get("cheque_no"), cheque.get("bank"), cheque.get("date"))
                          if cheque else None),

@@ -483,7 +483,7 @@ class BillPayment:
         receipt = provisional(
             operation_id=op_id, taken_at=self.clock(), kiosk=Kiosk(kiosk.get("code", ""), kiosk.get("name", "")),
             service=first.name, department=Bilingual(first.department_name_en, first.department_name_hi),
-            label=first.fields[0].label, consumer_number=payload["bills"][0]["fields"][first.fields[0].name],
+            label=first.fields[0].label, consumer_no=payload["bills"][0]["fields"][first.fields[0].name],
             consumer_name=line.consumer_name, bills=[(b.bill_no, b.amount_paise) for b in order.bills],
             method=order.method.type, cheque=cheque, help_desk=self.help_desk,
         )

@@ -261,19 +261,19 @@ def receipt_pdf(receipt: Receipt, *, hindi_as_images: bool | None = None) -> byt
     story.append(w.text(Labels.TITLE.joined(), w.styles.title, bold=True))
     story.append(Spacer(1, 3 * mm))
     rows: list[tuple[Bilingual, str]] = [
-        (Labels.RECEIPT_NO, receipt.receipt_number),
-        (Labels.TRANSACTION_ID, receipt.transaction_id),
+        (Labels.RECEIPT_NO, receipt.receipt_no),
+        (Labels.TRANSACTION_ID, receipt.txn_id),
         (Labels.BILLER_REFERENCE, receipt.biller_reference),
         (Labels.DATE_TIME, receipt.paid_at_ist.strftime("%d-%m-%Y %H:%M IST")),
         (Labels.SERVICE, receipt.service.joined()),
         (Labels.DEPARTMENT, receipt.department.joined()),
         (Labels.CONSUMER_NAME, receipt.consumer_name),
-        (receipt.consumer_number_label, receipt.consumer_number),
+        (receipt.consumer_no_label, receipt.consumer_no),
     ]
     story.append(w.field_table(rows))
     story.append(Spacer(1, 4 * mm))
     bill_rows = [
-        (b.bill_number, b.period, b.due_date.strftime("%d-%m-%Y") if b.due_date else "", format_rupees(b.amount_paise))
+        (b.bill_no, b.period, b.due_date.strftime("%d-%m-%Y") if b.due_date else "", format_rupees(b.amount_paise))
         for b in receipt.bills
     ]
     story.append(w.grid(
@@ -291,8 +291,8 @@ def receipt_pdf(receipt: Receipt, *, hindi_as_images: bool | None = None) -> byt
     pay_rows.append((Labels.STATUS, receipt.status.label.joined()))
     story.append(w.field_table(pay_rows, bold_last=True))
     story.append(Spacer(1, 5 * mm))
-    qr = Table([[_qr_drawing(receipt.transaction_id),
-                 [w.text(Labels.SCAN.joined(), w.styles.small), w.text(receipt.transaction_id)]]],
+    qr = Table([[_qr_drawing(receipt.txn_id),
+                 [w.text(Labels.SCAN.joined(), w.styles.small), w.text(receipt.txn_id)]]],
                colWidths=[36 * mm, None])
     qr.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
     story.append(qr)
@@ -300,7 +300,7 @@ def receipt_pdf(receipt: Receipt, *, hindi_as_images: bool | None = None) -> byt
     desk = receipt.help_desk
     story.append(w.text(f"{Labels.HELP_DESK.joined()}: {', '.join(desk.phones)}  {desk.email}", w.styles.small))
     watermark = "PROVISIONAL" if receipt.provisional else ("DUPLICATE" if receipt.duplicate else None)
-    return _build(story, f"Receipt {receipt.receipt_number}", watermark)
+    return _build(story, f"Receipt {receipt.receipt_no}", watermark)
 
 
 def report_pdf(report: Report, *, hindi_as_images: bool | None = None) -> bytes:

@@ -127,7 +127,7 @@ class Payment:
 
 @dataclass(frozen=True)
 class Bill:
-    bill_number: str
+    bill_no: str
     amount_paise: int
     due_date: date | None = None
     period: str = ""
@@ -156,16 +156,16 @@ class Duplicate:
 
 @dataclass(frozen=True)
 class Receipt:
-    receipt_number: str
-    transaction_id: str
+    receipt_no: str
+    txn_id: str
     biller_reference: str
     paid_at: datetime
     kiosk: Kiosk
     service: Bilingual
     department: Bilingual
     consumer_name: str
-    consumer_number_label: Bilingual
-    consumer_number: str
+    consumer_no_label: Bilingual
+    consumer_no: str
     bills: tuple[Bill, ...]
     payment: Payment
     status: ReceiptStatus
@@ -178,7 +178,7 @@ class Receipt:
             raise ValueError("paid_at must carry its time zone (store UTC, print IST)")
         if not self.bills:
             raise ValueError("a receipt needs at least one bill")
-        if not self.transaction_id:
+        if not self.txn_id:
             raise ValueError("a receipt needs a transaction id (it goes into the QR code)")
 
     @property
@@ -253,23 +253,33 @@ def _unbi(d: dict[str, str]) -> Bilingual:
     return Bilingual(d["en"], d["hi"])
 
 
+FORMAT_VERSION = 2  # a spooled receipt's JSON; version 1 (older spools) is still read
+VERSION_1_NAMES = {
+    "receipt_number": "receipt_no",
+    "transaction_id": "txn_id",
+    "consumer_number_label": "consumer_no_label",
+    "consumer_number": "consumer_no",
+    "bill_number": "bill_no",
+}
+
+
 def _receipt_to_dict(r: Receipt) -> dict[str, Any]:
     cheque = r.payment.cheque
     return {
-        "version": 1,
-        "receipt_number": r.receipt_number,
-        "transaction_id": r.transaction_id,
+        "version": FORMAT_VERSION,
+        "receipt_no": r.receipt_no,
+        "txn_id": r.txn_id,
         "biller_reference": r.biller_reference,
         "paid_at": r.paid_at.astimezone(UTC).isoformat(),
         "kiosk": {"code": r.kiosk.code, "name": r.kiosk.name, "district": r.kiosk.district},
         "service": _bi(r.service),
         "department": _bi(r.department),
         "consumer_name": r.consumer_name,
-        "consumer_number_label": _bi(r.consumer_number_label),
-        "consumer_number": r.consumer_number,
+        "consumer_no_label": _bi(r.consumer_no_label),
+        "consumer_no": r.consumer_no,
         "bills": [
             {
-                "bill_number": b.bill_number,
+                "bill_no": b.bill_no,
                 "amount_paise": b.amount_paise,
                 "due_date": b.due_date.isoformat() if b.due_date else None,
                 "period": b.period,
@@ -291,24 +301,33 @@ def _receipt_to_dict(r: Receipt) -> dict[str, Any]:
     }
 
 
+def _from_version_1(d: dict[str, Any]) -> dict[str, Any]:
+    """A receipt spooled before the fields took the server's names (receipt_no, txn_id, consumer_no, bill_no)."""
+    renamed = {VERSION_1_NAMES.get(k, k): v for k, v in d.items()}
+    renamed["bills"] = [{VERSION_1_NAMES.get(k, k): v for k, v in b.items()} for b in d["bills"]]
+    return {**renamed, "version": FORMAT_VERSION}
+
+
 def _receipt_from_dict(d: dict[str, Any]) -> Receipt:
-    if d.get("version") != 1:
+    if d.get("version") == 1:
+        d = _from_version_1(d)
+    if d.get("version") != FORMAT_VERSION:
         raise ValueError(f"unknown receipt format version {d.get('version')!r}")
     cheque = d["payment"]["cheque"]
     return Receipt(
-        receipt_number=d["receipt_number"],
-        transaction_id=d["transaction_id"],
+        receipt_no=d["receipt_no"],
+        txn_id=d["txn_id"],
         biller_reference=d["biller_reference"],
         paid_at=datetime.fromisoformat(d["paid_at"]),
         kiosk=Kiosk(**d["kiosk"]),
         service=_unbi(d["service"]),
         department=_unbi(d["department"]),
         consumer_name=d["consumer_name"],
-        consumer_number_label=_unbi(d["consumer_number_label"]),
-        consumer_number=d["consumer_number"],
+        consumer_no_label=_unbi(d["consumer_no_label"]),
+        consumer_no=d["consumer_no"],
         bills=tuple(
             Bill(
-                bill_number=b["bill_number"],
+                bill_no=b["bill_no"],
                 amount_paise=b["amount_paise"],
                 due_date=date.fromisoformat(b["due_date"]) if b["due_date"] else None,
                 period=b["period"],

@@ -31,16 +31,16 @@ SAMPLE_HELP_DESK = HelpDesk(phones=("0141-2220000", "1800-180-6127"), email="hel
 
 def sample_receipt() -> Receipt:
     return Receipt(
-        receipt_number="RCPT-20251125-000731",
-        transaction_id="TXN2511250142000731",
+        receipt_no="RCPT-20251125-000731",
+        txn_id="TXN2511250142000731",
         biller_reference="JVVNL/BP/99231877",
         paid_at=datetime(2025, 11, 25, 9, 2, 41, tzinfo=UTC),
         kiosk=SAMPLE_KIOSK,
         service=Bilingual("Electricity Bill Payment", "विद्युत बिल भुगतान"),
         department=Bilingual("Jaipur Vidyut Vitran Nigam Ltd (JVVNL)", "जयपुर विद्युत वितरण निगम लिमिटेड"),
         consumer_name="Ramesh Kumar Sharma",
-        consumer_number_label=Bilingual("K No.", "के. नं."),
-        consumer_number="210412345678",
+        consumer_no_label=Bilingual("K No.", "के. नं."),
+        consumer_no="210412345678",
         bills=(
             Bill("EB/2025/10/771", 1_23_456_50, date(2025, 11, 30), "Oct 2025"),
             Bill("EB/2025/09/702", 2_150_00, date(2025, 10, 31), "Sep 2025"),
@@ -55,16 +55,16 @@ def sample_provisional_cheque_receipt() -> Receipt:
     """An offline payment by departmental cheque: exercises the PROVISIONAL mark and cheque fields."""
     base = sample_receipt()
     return Receipt(
-        receipt_number="PRV-K-JPR-0142-0019",
-        transaction_id="OFF-7f3c9a2e-19",
+        receipt_no="PRV-K-JPR-0142-0019",
+        txn_id="OFF-7f3c9a2e-19",
         biller_reference="PENDING",
         paid_at=base.paid_at,
         kiosk=base.kiosk,
         service=Bilingual("Water Bill Payment", "जल बिल भुगतान"),
         department=Bilingual("Public Health Engineering Dept (PHED)", "जन स्वास्थ्य अभियांत्रिकी विभाग"),
         consumer_name="Sunita Devi",
-        consumer_number_label=Bilingual("Consumer No.", "उपभोक्ता सं."),
-        consumer_number="PHED-JPR-0045521",
+        consumer_no_label=Bilingual("Consumer No.", "उपभोक्ता सं."),
+        consumer_no="PHED-JPR-0045521",
         bills=(Bill("W/2025/11/4410", 845_00, date(2025, 12, 10), "Nov 2025"),),
         payment=Payment(PaymentMethod.DEPARTMENTAL_CHEQUE, Cheque("004512", "State Bank of India", date(2025, 11, 24))),
         status=ReceiptStatus.PENDING,

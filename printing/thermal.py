@@ -185,8 +185,8 @@ def write_receipt(printer: Escpos, receipt: Receipt, paper: Paper) -> None:
     w.text(Labels.TITLE.en.upper(), align=Align.CENTER, bold=True)
     w.raster(Labels.TITLE.hi, TextStyle(ThermalWriter.HINDI_HEADING_SIZE, True, Align.CENTER))
     w.rule()
-    w.pair(Labels.RECEIPT_NO.en, receipt.receipt_number)
-    w.pair(Labels.TRANSACTION_ID.en, receipt.transaction_id)
+    w.pair(Labels.RECEIPT_NO.en, receipt.receipt_no)
+    w.pair(Labels.TRANSACTION_ID.en, receipt.txn_id)
     w.pair(Labels.BILLER_REFERENCE.en, receipt.biller_reference)
     w.pair(Labels.DATE_TIME.en, receipt.paid_at_ist.strftime("%d-%m-%Y %H:%M IST"))
     w.rule()
@@ -195,10 +195,10 @@ def write_receipt(printer: Escpos, receipt: Receipt, paper: Paper) -> None:
     w.text(f"{Labels.DEPARTMENT.en}: {receipt.department.en}")
     w.raster(f"{Labels.DEPARTMENT.hi}: {receipt.department.hi}", TextStyle(ThermalWriter.HINDI_SIZE))
     w.pair(Labels.CONSUMER_NAME.en, receipt.consumer_name)
-    w.pair(receipt.consumer_number_label.en, receipt.consumer_number)
+    w.pair(receipt.consumer_no_label.en, receipt.consumer_no)
     w.rule()
     for bill in receipt.bills:
-        w.pair(Labels.BILL_NO.en, bill.bill_number)
+        w.pair(Labels.BILL_NO.en, bill.bill_no)
         if bill.period:
             w.pair(Labels.PERIOD.en, bill.period)
         if bill.due_date:
@@ -216,8 +216,8 @@ def write_receipt(printer: Escpos, receipt: Receipt, paper: Paper) -> None:
     w.pair(Labels.STATUS.en, receipt.status.label.en, bold=True)
     w.raster(f"{Labels.STATUS.hi}: {receipt.status.label.hi}", TextStyle(ThermalWriter.HINDI_SIZE, True))
     w.feed()
-    w.qr(receipt.transaction_id)
-    w.text(receipt.transaction_id, align=Align.CENTER)
+    w.qr(receipt.txn_id)
+    w.text(receipt.txn_id, align=Align.CENTER)
     w.rule()
     w.raster(f"{Labels.HELP_DESK.hi} / {Labels.HELP_DESK.en}", TextStyle(ThermalWriter.HINDI_SIZE, False,
                                                                           Align.CENTER))

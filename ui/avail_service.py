@@ -772,7 +772,7 @@ class AvailServicePage(FeaturePage):
 
     def on_paid(self, outcome: PaymentOutcome) -> None:
         self.bills = []
-        number = outcome.receipt.receipt_number if outcome.receipt else outcome.operation_id
+        number = outcome.receipt.receipt_no if outcome.receipt else outcome.operation_id
         wallet = (outcome.payment or {}).get("wallet")
         match outcome.status:
             case OutcomeStatus.PROVISIONAL:

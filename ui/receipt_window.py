@@ -41,7 +41,7 @@ class ReceiptWindow(QDialog):
         self.spool_id = spool_id
         self.setObjectName("receipt_window")
         self.tr_ = Translated(self)
-        self.tr_.text(self.setWindowTitle, "receipt.title", number=receipt.receipt_number)
+        self.tr_.text(self.setWindowTitle, "receipt.title", number=receipt.receipt_no)
         self.preview = QLabel()
         self.preview.setObjectName("receipt_preview")
         self.preview.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)

@@ -152,9 +152,9 @@ def check_receipt() -> str:
     if not inked:
         raise CheckFailed("the sample receipt has no Hindi raster with ink")
     codes = [e.data for e in elements if isinstance(e, QrCode)]
-    if codes != [receipt.transaction_id]:
-        raise CheckFailed(f"the sample receipt's QR codes are {codes}, expected [{receipt.transaction_id!r}]")
-    if not any(isinstance(e, TextLine) and receipt.receipt_number in e.text for e in elements):
+    if codes != [receipt.txn_id]:
+        raise CheckFailed(f"the sample receipt's QR codes are {codes}, expected [{receipt.txn_id!r}]")
+    if not any(isinstance(e, TextLine) and receipt.receipt_no in e.text for e in elements):
         raise CheckFailed("the receipt number is missing from the decoded text")
     if not isinstance(elements[-1], Cut):
         raise CheckFailed("the sample receipt does not end with a cut")

@@ -67,7 +67,7 @@ def test_online_payment_is_written_first_then_paid_with_a_success_receipt(server
     outcome = core.payments.pay(bill.order(mobile="+91 98765 43210"))
     assert outcome.status is OutcomeStatus.PAID and outcome.receipt is not None
     assert outcome.receipt.status is ReceiptStatus.SUCCESS and outcome.receipt.provisional is None
-    assert outcome.receipt.consumer_number == bill.k_no and outcome.receipt.consumer_number_label.hi == "के. नं."
+    assert outcome.receipt.consumer_no == bill.k_no and outcome.receipt.consumer_no_label.hi == "के. नं."
     spooled = core.worker.call(core.store.spool.by_operation, outcome.operation_id)
     assert spooled is not None and Receipt.from_json(spooled.receipt_json) == outcome.receipt
     entry = core.worker.call(core.store.outbox.get, outcome.operation_id)
@@ -181,7 +181,7 @@ def test_offline_payments_are_provisional_within_the_limit_and_sync_at_day_end(
     first = core.payments.pay(bills[0].order())
     assert first.status is OutcomeStatus.PROVISIONAL and first.receipt is not None
     assert first.receipt.provisional == Provisional(first.operation_id)
-    assert first.receipt.transaction_id == first.operation_id
+    assert first.receipt.txn_id == first.operation_id
     assert core.payments.offline_limit() == funds - bills[0].amount_paise
     typo = BillLine(bills[1].service_code, {"k_no": bills[1].k_no}, bills[1].amount_paise + 1)  # misread amount
     second = core.payments.pay(PaymentOrder((typo,), Contact(mobile="9876543210")))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import pytest
 
-from printing.receipt import Bill, Payment, PaymentMethod, Receipt
+from printing.receipt import VERSION_1_NAMES, Bill, Payment, PaymentMethod, Receipt
 from printing.samples import sample_provisional_cheque_receipt, sample_receipt
 
 
@@ -38,3 +39,15 @@ def test_cheque_details_required_exactly_for_cheques() -> None:
 def test_duplicate_is_copy_two_or_later() -> None:
     with pytest.raises(ValueError):
         sample_receipt().as_duplicate(1)
+
+
+def test_a_receipt_spooled_in_the_first_format_is_still_read() -> None:
+    """Spools written before the fields took the server's names (receipt_number …) print after an upgrade."""
+    receipt = sample_provisional_cheque_receipt()
+    current = json.loads(receipt.to_json())
+    old_names = {new: old for old, new in VERSION_1_NAMES.items()}
+    first = {old_names.get(k, k): v for k, v in current.items()}
+    first["bills"] = [{old_names.get(k, k): v for k, v in b.items()} for b in current["bills"]]
+    first["version"] = 1
+    assert "receipt_number" in first and "bill_number" in first["bills"][0]
+    assert Receipt.from_json(json.dumps(first)) == receipt

@@ -73,7 +73,7 @@ def test_receipt_prints_over_usb_and_decodes(spool: ReceiptSpool, usb_backend: S
     assert sum(isinstance(e, StatusRequest) for e in elements) == 4
     lines = text_lines(elements)
     for expected in ("PAYMENT RECEIPT", "K No.               210412345678", "Paid by                   Wallet",
-                     receipt.transaction_id):
+                     receipt.txn_id):
         assert expected in lines
     assert not any(ord(ch) > 0x7E for line in lines for ch in line), "Hindi or ₹ leaked into printer text"
     images = rasters(elements)
@@ -83,7 +83,7 @@ def test_receipt_prints_over_usb_and_decodes(spool: ReceiptSpool, usb_backend: S
         assert raster.to_image().tobytes() == render_line(text, PAPER_58MM.dots, style).tobytes(), text
     # The first heading, as the printer would print it, matches an independent shaping of the text.
     assert ink_match(images[0].to_image(), pillow_render(HINDI_LINES[0][0], 24, bold=True)) >= 0.95
-    assert qr_payloads(elements) == [receipt.transaction_id]
+    assert qr_payloads(elements) == [receipt.txn_id]
     assert isinstance(elements[-1], Cut) or any(isinstance(e, Cut) for e in elements[-6:])
     qr = next(e for e in elements if isinstance(e, QrCode))
     assert qr.align == "center"

@@ -150,10 +150,10 @@ def test_first_login_then_pay_an_electricity_bill_by_wallet_and_see_the_receipt(
 
     window = _receipt_window(qtbot, page)
     receipt = window.receipt
-    assert receipt.provisional is None and receipt.consumer_number == "210412345678"
+    assert receipt.provisional is None and receipt.consumer_no == "210412345678"
     assert receipt.bills[0].amount_paise == details.payable_now_paise
     assert window.spool_id is not None and window.isVisible()
-    assert receipt.receipt_number in page.outcome.text() and "Wallet balance now" in page.outcome.text()
+    assert receipt.receipt_no in page.outcome.text() and "Wallet balance now" in page.outcome.text()
     left = FUNDS - details.payable_now_paise
     assert auth_server.balance(code)["wallet_balance_paise"] == left
     qtbot.waitUntil(lambda: main.home.balance is not None and main.home.balance.wallet_balance_paise == left,
@@ -205,7 +205,7 @@ def test_offline_payment_gives_a_provisional_receipt_and_day_end_sync_confirms_i
 
     window = _receipt_window(qtbot, page)
     assert window.receipt.provisional is not None
-    assert window.receipt.receipt_number.startswith("PRV-") and "PROVISIONAL" in page.outcome.text()
+    assert window.receipt.receipt_no.startswith("PRV-") and "PROVISIONAL" in page.outcome.text()
     assert window.receipt.consumer_name == "Ramesh Chand"
     qtbot.waitUntil(lambda: main.status.queue_label.text() == "Queued: 1", timeout=TIMEOUT)
     assert main.status.online_label.text() == "● Offline"
@@ -330,7 +330,7 @@ def test_departmental_cheque_pays_two_bills_checks_the_cheque_beside_its_fields_
     qtbot.waitUntil(lambda: window.spool_id is not None and b"004512" in bytes(printer.received), timeout=TIMEOUT)
     printed = "\n".join(text_lines(decode(bytes(printer.received))))
     assert "Departmental Cheque" in printed and "State Bank of India, MI Road" in printed
-    assert receipt.receipt_number in printed
+    assert receipt.receipt_no in printed
     db = sqlite3.connect(f"file:{server_db(auth_server)}?mode=ro", uri=True, timeout=30)
     try:
         rows = db.execute("SELECT p.method, p.cheque_no, p.cheque_bank, p.cheque_status, p.total_paise, "

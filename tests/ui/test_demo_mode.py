@@ -148,6 +148,6 @@ def test_a_demo_payment_auto_prints_its_receipt_to_the_virtual_printer(
     jobs = virtual_jobs(core.virtual_printer_folder)
     assert len(jobs) == 1
     lines = text_lines(decode(jobs[0].read_bytes()))
-    assert "PAYMENT RECEIPT" in lines and any(window.receipt.receipt_number in line for line in lines)
+    assert "PAYMENT RECEIPT" in lines and any(window.receipt.receipt_no in line for line in lines)
     press(qtbot, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=TIMEOUT)

@@ -253,7 +253,7 @@ def test_cut_network_offline_payment_then_restore_and_sync_exactly_once(
     type_text(qtbot, "9876543210")
     press(qtbot, Qt.Key.Key_F8)
     receipt = _receipt_window(qtbot, page)
-    assert receipt.receipt.provisional is not None and receipt.receipt.receipt_number.startswith("PRV-")
+    assert receipt.receipt.provisional is not None and receipt.receipt.receipt_no.startswith("PRV-")
     qtbot.waitUntil(lambda: main.status.queue_label.text() == "Queued: 1", timeout=TIMEOUT)
     assert server_payments(auth_server, code) == {}
     press(qtbot, Qt.Key.Key_Escape)
