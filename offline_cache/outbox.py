@@ -20,8 +20,6 @@ class OutboxState(StrEnum):
     REFUSED = "refused"  # the server refused it and changed nothing; `last_error` says why (Reconcile)
 
 
-UNFINISHED = (OutboxState.QUEUED, OutboxState.SENDING)
-
 
 def now_utc() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
