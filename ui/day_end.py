@@ -38,9 +38,9 @@ from rules.day import business_day
 from ui.core import Core
 from ui.forms import ERROR_STYLE, Message, Translated, error_text, print_result_text, say, shortcut
 from ui.main_window import FeaturePage
+from ui.money_page import date_edit, field_column, show_error, to_date, to_qdate, wallet_of
 from ui.ops import Op, OpContext
 from ui.strings import CATALOGUE, Language, current_language, t
-from ui.wallet_pages import date_edit, field_column, show_error, to_date, to_qdate, wallet_of
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from ui.main_window import FEATURE_PAGES, Feature
 PAGES: dict[Feature, tuple[str, str]] = {
     Feature.AVAIL_SERVICE: ("ui.avail_service", "AvailServicePage"),
     Feature.DAY_END: ("ui.day_end", "DayEndPage"),
-    Feature.REFILL: ("ui.wallet_pages", "RefillPage"),
-    Feature.FUND_PAYOUT: ("ui.wallet_pages", "FundPayoutPage"),
-    Feature.STATEMENT: ("ui.wallet_pages", "StatementPage"),
+    Feature.REFILL: ("ui.refill", "RefillPage"),
+    Feature.FUND_PAYOUT: ("ui.fund_payout", "FundPayoutPage"),
+    Feature.STATEMENT: ("ui.statement", "StatementPage"),
     Feature.RECONCILE: ("ui.reconcile", "ReconcilePage"),
 }
 

@@ -21,9 +21,9 @@ from printing.money import format_rupees
 from rules.day import business_day
 from ui.core import Core
 from ui.forms import Message, error_text, say, shortcut
+from ui.money_page import MoneyPage, date_edit, field_column, show_error, to_date, to_qdate, wallet_of
 from ui.ops import Op
 from ui.strings import CATALOGUE, Language, current_language, t
-from ui.wallet_pages import MoneyPage, date_edit, field_column, show_error, to_date, to_qdate, wallet_of
 
 PAYMENT_ID = Qt.ItemDataRole.UserRole
 STATUS_COLOURS = {"failed": "#fdecea", "pending": "#fff4e0", "initiated": "#fff4e0", "partial": "#fff4e0"}

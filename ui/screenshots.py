@@ -54,14 +54,16 @@ from ui.core import Core, WalletBalance
 from ui.day_end import DayEndPage
 from ui.dialogs import RecordedMessages, use_messages
 from ui.forms import explain, say
+from ui.fund_payout import FundPayoutPage
 from ui.main_window import Feature, MainWindow, PrinterState
 from ui.receipt_window import ReceiptWindow
 from ui.reconcile import ReconcilePage
+from ui.refill import RefillPage
 from ui.settings_dialog import SettingsDialog
 from ui.shell import Shell
+from ui.statement import StatementPage
 from ui.strings import Language, language_switch, t
 from ui.training import TrainingWindow, department_names, fault_state
-from ui.wallet_pages import FundPayoutPage, RefillPage, StatementPage
 
 SIGNED = SignedIn("RJ-JPR-0142", "SSO.RJJPR0142", "active", "ready", False, True, "2025-11-25T20:00:00Z", 1800)
 PROFILE = Profile("RJ-JPR-0142", "Sharma eMitra Kendra", "Ramesh Kumar Sharma", "Jaipur", "EM-JPR-88123",

@@ -27,11 +27,13 @@ from tests.support.server import ServerProcess
 from tests.support.wallet import LONG_SESSIONS, PASSWORD, WalletKiosk, op
 from tests.ui.conftest import focused, press, type_text
 from ui import ops
+from ui.fund_payout import FundPayoutPage
 from ui.main_window import Feature, MainWindow
 from ui.reconcile import ReconcilePage
+from ui.refill import RefillPage
 from ui.shell import Shell
+from ui.statement import StatementPage
 from ui.strings import Language, language_switch
-from ui.wallet_pages import FundPayoutPage, RefillPage, StatementPage
 
 TIMEOUT = 20_000
 ENV = {"EMITRA_ARGON2_PROFILE": "fast", **LONG_SESSIONS}
