@@ -22,9 +22,9 @@ from tests.ui.conftest import press, type_text
 from tests.ui.test_avail_service import _open_avail_service, _pick_jvvnl, _receipt_window, _wait_main
 from tests.ui.test_printing_screens import NO_SERVER, _printer_tab
 from ui.core import Core
+from ui.demo_logins import DemoLogin, demo_logins
 from ui.settings import Preferences, PreferencesFile
 from ui.shell import Shell
-from ui.sign_in import DemoLogin, demo_logins
 
 TIMEOUT = 20_000
 READY_PASSWORD = "a quiet kiosk by the fort"
