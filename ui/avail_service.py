@@ -789,11 +789,8 @@ class AvailServicePage(FeaturePage):
                 message = say("avail.paid_no_balance", number=number)
             case _ as never:
                 assert_never(never)
+        self.forget_customer()
         self._show_outcome(message, error=outcome.status is OutcomeStatus.FAILED)
-        self.mobile.line_edit.clear()
-        self.email.line_edit.clear()
-        self.cheque_no.line_edit.clear()
-        self.refresh()
         self.wallet_changed.emit()
         if outcome.receipt is not None:
             self.show_receipt(outcome)
@@ -834,10 +831,25 @@ class AvailServicePage(FeaturePage):
         self.outcome.setText(message() if message else "")
         self.outcome.setStyleSheet("color: #b00020;" if error else "color: #1e4620; font-weight: bold;")
 
-    def on_new_customer_clicked(self) -> None:
+    def forget_customer(self) -> None:
+        """Nothing of one customer reaches the next: bills, contact, cheque and its bank, consumer numbers,
+        every message beside a field and above the page. The payment method goes back to the wallet."""
         self.bills = []
-        self.mobile.line_edit.clear()
-        self.email.line_edit.clear()
+        for f in (self.mobile, self.email, self.cheque_no, self.bank, self.consumer_name, self.bill_no, self.amount,
+                  *self.spec_fields):
+            f.line_edit.clear()
+            f.set_error(None)
+        date_edit = self.cheque_date.editor
+        assert isinstance(date_edit, QDateEdit)
+        date_edit.setDate(QDate.currentDate())
+        self.cheque_date.set_error(None)
+        self.wallet.setChecked(True)
+        self.details = None
+        self.tr_.banner.show_message(None)
+        self.refresh()
+
+    def on_new_customer_clicked(self) -> None:
+        self.forget_customer()
         self.show_service(None)
         self.search.line_edit.selectAll()
         self.search.line_edit.setFocus()

@@ -437,3 +437,61 @@ def test_a_payment_whose_water_bill_is_declined_is_shown_and_printed_as_partly_p
         language_switch().set_language(Language.ENGLISH)
     assert auth_server.balance(code)["wallet_balance_paise"] == FUNDS - electricity.amount_paise  # water given back
     assert water.amount_paise > 0
+
+
+def _customer_left_over(page: AvailServicePage) -> list[str]:
+    """Whatever of the last customer the page still holds."""
+    left = [f.name for f in (page.mobile, page.email, page.cheque_no, page.bank, *page.spec_fields) if f.text()]
+    left += [f"error:{f.name}" for f in (page.mobile, page.email, page.cheque_no, page.bank, page.cheque_date,
+                                         *page.spec_fields) if f.error.isVisible()]
+    if page.cheque.isChecked():
+        left.append("cheque")
+    if page.bills:
+        left.append("bills")
+    if page.tr_.banner.isVisible():
+        left.append("banner")
+    return left
+
+
+def test_a_new_customer_starts_clean_after_a_cheque_payment_and_after_ctrl_n(
+        qtbot: QtBot, auth_server: ServerProcess, shell_on: Callable[..., Shell]) -> None:
+    code = "RJ-JPR-0810"
+    ready_token(auth_server, code)
+    assert auth_server.adjust(code, uuid.uuid4().hex, "credit", FUNDS).status_code == 200
+    main = _sign_in(qtbot, shell_on(auth_server), contacts(code)[0])
+    page = _open_avail_service(qtbot, main)
+
+    def bill_by_cheque(k_no: str, *, pick: bool = True) -> None:
+        if pick:
+            _pick_jvvnl(qtbot, page, "bijli")
+        else:  # the service stays chosen after a payment: its number field is empty for the next customer
+            assert page.service is not None and page.spec_fields[0].text() == ""
+            page.spec_fields[0].line_edit.setFocus()
+        type_text(qtbot, k_no)
+        press(qtbot, Qt.Key.Key_Return)
+        qtbot.waitUntil(page.bill_view.isVisible, timeout=TIMEOUT)
+        press(qtbot, Qt.Key.Key_F6)
+        type_text(qtbot, "9829012345")
+        press(qtbot, Qt.Key.Key_C, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(page.cheque.isChecked, timeout=TIMEOUT)
+        page.cheque_no.line_edit.setText("004513")
+        page.bank.line_edit.setText("Bank of Baroda, Sanganer")
+
+    bill_by_cheque("210412341010")
+    press(qtbot, Qt.Key.Key_F8)
+    window = _receipt_window(qtbot, page)
+    assert "Cheque" in window.receipt.payment.method.label.en
+    press(qtbot, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=TIMEOUT)
+    assert _customer_left_over(page) == [] and page.wallet.isChecked()
+    assert page.outcome.text()  # the result of the payment stays in view until the next customer is started
+    _wait_focus(qtbot, page.search.line_edit)  # the next customer starts at the search box
+
+    # The next customer's cheque is mistyped; Ctrl+N clears that too, and the form starts over.
+    bill_by_cheque("210412341111", pick=False)
+    page.cheque_no.line_edit.setText("12")
+    press(qtbot, Qt.Key.Key_F8)
+    assert page.cheque_no.error.isVisible()
+    press(qtbot, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert _customer_left_over(page) == [] and page.outcome.text() == "" and page.service is None
+    _wait_focus(qtbot, page.search.line_edit)
