@@ -249,10 +249,12 @@ def memory_child(settings: dict[str, Any]) -> dict[str, Any]:
     from ui.app import make_application
     from ui.avail_service import SERVICE_CODE, AvailServicePage
     from ui.core import Core
+    from ui.dialogs import RecordedMessages, use_messages
     from ui.main_window import Feature
     from ui.settings import Preferences, PreferencesFile
     from ui.shell import Shell
 
+    use_messages(RecordedMessages())  # the operator confirms each payment (Enter on the confirmation)
     config = Path(settings["config"])
     printer = config / "virtual-printer"
     PreferencesFile(config).save(Preferences(server_url=settings["server"], language="en", printer_kind="virtual",

@@ -49,11 +49,14 @@ from rules.contact import contact_refusals, mobile_or_none
 from rules.day import business_day
 from rules.money import parse_rupees
 from ui.core import Core
+from ui.dialogs import messages
 from ui.forms import Field, Message, Translated, error_text, explain, say, shortcut
 from ui.main_window import FeaturePage, StatusFeed
 from ui.ops import Op
 from ui.receipt_window import ReceiptWindow
 from ui.strings import both, t
+from words import Language
+from words.amount import amount_in_words
 
 SERVICE_CODE = Qt.ItemDataRole.UserRole
 
@@ -219,6 +222,7 @@ class AvailServicePage(FeaturePage):
         self.fields_box = QWidget()
         self.fields_form = QFormLayout(self.fields_box)
         self.spec_fields: list[SpecField] = []
+        self._service_names: dict[str, tuple[str, str]] = {}
         self.get_bill = QPushButton()
         self.get_bill.setObjectName("get_bill")
         tr_.text(self.get_bill.setText, "avail.get_bill")
@@ -527,6 +531,8 @@ class AvailServicePage(FeaturePage):
 
     def show_service(self, service: ServiceInfo | None) -> None:
         self.service = service
+        if service is not None:  # the names of the bills' services, for the confirmation
+            self._service_names[service.code] = (service.name_en, service.name_hi)
         self.details = None
         for old in self.spec_fields:
             self.fields_form.removeRow(old.label)
@@ -763,12 +769,27 @@ class AvailServicePage(FeaturePage):
             self._show_outcome(say("avail.no_bills"), error=True)
             return
         order = self._order()
-        if order is None:
+        if order is None or not self._confirmed(order):
             return
         core = self.core
         self._show_outcome(say("common.working"))
         (Op(self, lambda: core.kiosk().payments.pay(order)).busy(self.pay, self.add_bill, self.get_bill)
          .success(self.on_paid).failure(self.on_pay_failed).run())
+
+    def _confirmed(self, order: PaymentOrder) -> bool:
+        """F8 asks first: the total in figures and in words (English and Hindi), each bill's service and
+        consumer number, and how it is paid; Enter pays, Esc goes back to the form."""
+        total = sum(b.amount_paise for b in order.bills)
+        def line(b: BillLine) -> str:
+            name = both(*self._service_names.get(b.service_code, (b.service_code, b.service_code)))
+            return t("avail.confirm_bill", service=name, consumer=next(iter(b.fields.values()), ""),
+                     amount=format_rupees(b.amount_paise))
+
+        bills = "\n".join(line(b) for b in order.bills)
+        key = "avail.confirm_text_cheque" if order.method.type == "cheque" else "avail.confirm_text_wallet"
+        text = t(key, bills=bills, total=format_rupees(total), words_en=amount_in_words(total, Language.ENGLISH),
+                 words_hi=amount_in_words(total, Language.HINDI), cheque=order.method.cheque_no or "")
+        return messages().confirm(self, t("avail.confirm_title"), text, t("avail.confirm_pay"), t("avail.confirm_back"))
 
     def on_paid(self, outcome: PaymentOutcome) -> None:
         self.bills = []

@@ -21,6 +21,19 @@ class MessageService(Protocol):
     def ask(self, parent: QWidget | None, title: str, text: str) -> bool:
         """A yes/no question; True for yes."""
 
+    def confirm(self, parent: QWidget | None, title: str, text: str, go: str, back: str) -> bool:
+        """Confirm an action (`go`) or go back (`back`); Enter confirms, Esc goes back. True to go ahead."""
+
+
+def confirm_box(parent: QWidget | None, title: str, text: str, go: str, back: str) -> QMessageBox:
+    """The confirmation's box: `go` is the default button (Enter), `back` the escape button (Esc)."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
+    go_button = box.addButton(go, QMessageBox.ButtonRole.AcceptRole)
+    back_button = box.addButton(back, QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(go_button)
+    box.setEscapeButton(back_button)
+    return box
+
 
 class QtMessages:
     """Real message boxes; Enter accepts, Esc closes."""
@@ -39,6 +52,11 @@ class QtMessages:
     def ask(self, parent: QWidget | None, title: str, text: str) -> bool:
         answer = QMessageBox.question(parent, title, text)
         return answer == QMessageBox.StandardButton.Yes
+
+    def confirm(self, parent: QWidget | None, title: str, text: str, go: str, back: str) -> bool:
+        box = confirm_box(parent, title, text, go, back)
+        box.exec()
+        return box.clickedButton() is box.defaultButton()
 
 
 @dataclass
@@ -61,6 +79,10 @@ class RecordedMessages:
 
     def ask(self, parent: QWidget | None, title: str, text: str) -> bool:
         self.shown.append(("ask", title, text))
+        return self.answer
+
+    def confirm(self, parent: QWidget | None, title: str, text: str, go: str, back: str) -> bool:
+        self.shown.append(("confirm", title, text))
         return self.answer
 
     def kinds(self) -> list[str]:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QDateEdit
 from pytestqt.qtbot import QtBot
 
 from printing.escpos_decode import decode, text_lines
+from printing.money import format_rupees
 from printing.receipt import PaymentMethod
 from rules.day import business_day
 from tests.printing.escpos_usb_sim import KEYBOARD, PRINTER_58, SimBackend, SimPrinter
@@ -26,10 +27,12 @@ from tests.ui.conftest import focused, press, type_text
 from ui.avail_service import AvailServicePage
 from ui.core import Core
 from ui.day_end import DayEndPage
+from ui.dialogs import RecordedMessages, confirm_box
 from ui.main_window import Feature, MainWindow
 from ui.receipt_window import ReceiptWindow
 from ui.shell import Shell
 from ui.strings import Language, language_switch
+from words.amount import amount_in_words
 
 NEW_PASSWORD = "camels rest near the stepwell"
 READY_PASSWORD = "a quiet kiosk by the fort"
@@ -454,7 +457,7 @@ def _customer_left_over(page: AvailServicePage) -> list[str]:
 
 
 def test_a_new_customer_starts_clean_after_a_cheque_payment_and_after_ctrl_n(
-        qtbot: QtBot, auth_server: ServerProcess, shell_on: Callable[..., Shell]) -> None:
+        qtbot: QtBot, auth_server: ServerProcess, shell_on: Callable[..., Shell], recorded: RecordedMessages) -> None:
     code = "RJ-JPR-0810"
     ready_token(auth_server, code)
     assert auth_server.adjust(code, uuid.uuid4().hex, "credit", FUNDS).status_code == 200
@@ -478,8 +481,14 @@ def test_a_new_customer_starts_clean_after_a_cheque_payment_and_after_ctrl_n(
         page.bank.line_edit.setText("Bank of Baroda, Sanganer")
 
     bill_by_cheque("210412341010")
+    total = page.bills[0].amount_paise
     press(qtbot, Qt.Key.Key_F8)
     window = _receipt_window(qtbot, page)
+    # F8 asked first: the total in figures and in words in both languages, the service and the consumer.
+    asked = [text for kind, _, text in recorded.shown if kind == "confirm"]
+    assert len(asked) == 1 and format_rupees(total) in asked[0] and "004513" in asked[0]
+    assert amount_in_words(total) in asked[0] and amount_in_words(total, Language.HINDI) in asked[0]
+    assert "Electricity" in asked[0] and "210412341010" in asked[0]
     assert "Cheque" in window.receipt.payment.method.label.en
     press(qtbot, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=TIMEOUT)
@@ -495,3 +504,14 @@ def test_a_new_customer_starts_clean_after_a_cheque_payment_and_after_ctrl_n(
     press(qtbot, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert _customer_left_over(page) == [] and page.outcome.text() == "" and page.service is None
     _wait_focus(qtbot, page.search.line_edit)
+
+
+def test_the_confirmation_pays_on_enter_and_goes_back_on_esc(qtbot: QtBot) -> None:
+    for key, pays in ((Qt.Key.Key_Return, True), (Qt.Key.Key_Escape, False)):
+        box = confirm_box(None, "Confirm the payment", "Total ₹1,250.50", "&Pay (Enter)", "Go &back (Esc)")
+        qtbot.addWidget(box)
+        box.show()
+        qtbot.waitExposed(box)
+        qtbot.keyClick(box, key)
+        qtbot.waitUntil(lambda shown=box: not shown.isVisible(), timeout=TIMEOUT)
+        assert (box.clickedButton() is box.defaultButton()) is pays
