@@ -125,7 +125,7 @@ class Shell(QObject):
         if self.printer_state is not None:
             main.status.set_printer(*self.printer_state)
         self.main = main
-        main.show()
+        main.showMaximized()  # the whole screen: Pay and its result stay in view (1024×768 counters too)
         main.activateWindow()
         main.start()
         self.sign_in.hide()

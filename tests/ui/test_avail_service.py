@@ -407,6 +407,7 @@ def test_a_payment_whose_water_bill_is_declined_is_shown_and_printed_as_partly_p
     ready_token(auth_server, code)
     assert auth_server.adjust(code, uuid.uuid4().hex, "credit", FUNDS).status_code == 200
     main = _sign_in(qtbot, shell_on(auth_server), contacts(code)[0])
+    assert main.isMaximized()  # the main window opens on the whole screen
     page = _open_avail_service(qtbot, main)
     _pick_jvvnl(qtbot, page, "bijli")
     type_text(qtbot, "210412340909")
