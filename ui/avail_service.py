@@ -223,6 +223,7 @@ class AvailServicePage(FeaturePage):
         self.fields_form = QFormLayout(self.fields_box)
         self.spec_fields: list[SpecField] = []
         self._service_names: dict[str, tuple[str, str]] = {}
+        self._found: tuple[str, list[ServiceInfo]] = ("", [])
         self.get_bill = QPushButton()
         self.get_bill.setObjectName("get_bill")
         tr_.text(self.get_bill.setText, "avail.get_bill")
@@ -408,17 +409,29 @@ class AvailServicePage(FeaturePage):
         if generation != self._search_generation:
             return
         self.results.clear()
+        self._found = (text.strip(), found)
         for service in found:
-            item = QListWidgetItem(f"{both(service.name_en, service.name_hi)} — "
-                                   f"{both(service.department_name_en, service.department_name_hi)}")
+            item = QListWidgetItem()
             item.setData(SERVICE_CODE, service.code)
             self.results.addItem(item)
         if found:
             self.results.setCurrentRow(0)
         elif text.strip():
-            item = QListWidgetItem(t("avail.no_match", text=text.strip()))
+            item = QListWidgetItem()
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.results.addItem(item)
+        self._name_results()
+
+    def _name_results(self) -> None:
+        """The found services' names in the current language (again after F12)."""
+        text, found = self._found
+        for row, service in enumerate(found):
+            item = self.results.item(row)
+            if item is not None:
+                item.setText(f"{both(service.name_en, service.name_hi)} — "
+                             f"{both(service.department_name_en, service.department_name_hi)}")
+        if not found and text and self.results.count() == 1:
+            self.results.item(0).setText(t("avail.no_match", text=text))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override
         if (watched is self.search.line_edit and event.type() == QEvent.Type.KeyPress
@@ -566,6 +579,7 @@ class AvailServicePage(FeaturePage):
         service = self.service
         chosen = service is not None
         self._name_choices()
+        self._name_results()
         for spec_field in self.spec_fields:
             spec_field.retranslate()
         self.flow.setEnabled(chosen or bool(self.bills))

@@ -418,6 +418,13 @@ def test_a_payment_whose_water_bill_is_declined_is_shown_and_printed_as_partly_p
     page.search.line_edit.selectAll()
     type_text(qtbot, "pani")
     qtbot.waitUntil(lambda: page.results.count() == 1, timeout=TIMEOUT)
+    english = page.results.item(0).text()
+    language_switch().set_language(Language.HINDI)  # F12: the list already shown is redrawn in Hindi
+    try:
+        assert page.results.item(0).text() != english and "पानी" in page.results.item(0).text()
+    finally:
+        language_switch().set_language(Language.ENGLISH)
+    assert page.results.item(0).text() == english
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: page.service is not None and page.service.code == "WATER-PHED", timeout=TIMEOUT)
     type_text(qtbot, "1102340909")
