@@ -6,12 +6,13 @@ import logging
 import threading
 import time
 from dataclasses import asdict, dataclass
+from dataclasses import field as field_of
 from typing import Any
 
 from kiosk_app.api import ApiClient
 from kiosk_app.connectivity import Connectivity
 from kiosk_app.contract import BatchDone, PayBatchPublic, PaymentPublic
-from kiosk_app.errors import KioskError, Refused, ServerFault, ServerUnreachable, UnknownPayment
+from kiosk_app.errors import KioskError, Refused, ServerFault, ServerUnreachable, UnknownPayment, operator_words
 from kiosk_app.events import KioskEvents, SyncProgress
 from kiosk_app.services import SESSION_REFUSALS, InFlight, error_body, wallet_snapshot
 from kiosk_app.worker import Worker
@@ -35,8 +36,14 @@ class ReconcileItem:
     consumer_no: str
     offline: bool
     code: str
-    reason: str
+    reason: str  # the server's own English, kept for the log; the operator reads `words`
     field: str | None = None
+    details: dict[str, Any] = field_of(default_factory=dict)  # the error's parameters (amounts, limits)
+
+    @property
+    def words(self) -> tuple[str, str]:
+        """(English, Hindi) of why: the catalog's words for the code with its parameters, else the server's."""
+        return operator_words(self.code, self.details) or (self.reason, self.reason)
 
     @classmethod
     def from_entry(cls, entry: OutboxEntry) -> ReconcileItem:
@@ -46,13 +53,14 @@ class ReconcileItem:
         if entry.state is OutboxState.REFUSED:
             error = entry.error or {}
             code, reason, field = str(error.get("code", "refused")), str(error.get("message", "")), error.get("field")
+            details = {k: v for k, v in error.items() if k not in ("code", "message", "message_hi")}
         else:
             result = entry.result or {}
             code = f"department_{result.get('status', 'failed')}"
             reason = str(result.get("failure_reason") or "the department did not accept the payment")
-            field = None
+            field, details = None, {}
         return cls(entry.operation_id, entry.created_at, entry.amount_paise, str(bill["service_code"]),
-                   str(consumer), entry.offline, code, reason, None if field is None else str(field))
+                   str(consumer), entry.offline, code, reason, None if field is None else str(field), details)
 
 
 @dataclass(frozen=True)

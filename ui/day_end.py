@@ -40,7 +40,7 @@ from ui.forms import ERROR_STYLE, Message, Translated, error_text, print_result_
 from ui.main_window import FeaturePage
 from ui.money_page import date_edit, field_column, show_error, to_date, to_qdate, wallet_of
 from ui.ops import Op, OpContext
-from ui.strings import CATALOGUE, Language, current_language, t
+from ui.strings import CATALOGUE, Language, both, current_language, t
 
 
 @dataclass(frozen=True)
@@ -331,7 +331,7 @@ class DayEndPage(FeaturePage):
         for row, item in enumerate(self.items):
             values = [item.created_at.replace("T", " ")[:19], item.service_code, item.consumer_no,
                       format_rupees(item.amount_paise), t("dayend.yes" if item.offline else "dayend.no"),
-                      f"{item.reason} ({item.code})"]
+                      both(*item.words)]
             for column, value in enumerate(values):
                 self.table.setItem(row, column, QTableWidgetItem(value))
         self.table.resizeColumnsToContents()

@@ -119,3 +119,17 @@ def test_every_code_the_client_raises_has_its_words() -> None:
                             codes[str(keyword.value.value)] = f"{path.relative_to(ROOT)}:{node.lineno}"
     catalog = words.catalog()
     assert {code: where for code, where in codes.items() if f"error.{code}" not in catalog} == {}
+
+
+def test_a_refusal_met_at_day_end_is_told_in_the_catalogs_words_with_its_amount() -> None:
+    """Day End's and Reconcile's reasons come from the code and its parameters, not the server's English."""
+    from kiosk_app.sync import ReconcileItem
+
+    item = ReconcileItem("op-1", "2026-12-02T10:00:00", 1_250_00, "ELEC-JVVNL", "210412345678", True,
+                         "amount_must_equal_due", "this bill must be paid in full", "bills[0].amount_paise",
+                         {"field": "bills[0].amount_paise", "payable_paise": 1_275_00})
+    english, hindi = item.words
+    assert "₹1,275.00" in english and "₹1,275.00" in hindi and english != hindi
+    assert "amount_must_equal_due" not in english + hindi
+    unknown = ReconcileItem("op-2", "2026-12-02T10:00:00", 100, "X", "1", False, "a_code_from_tomorrow", "why", None)
+    assert unknown.words == ("why", "why")
