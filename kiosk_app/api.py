@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 from urllib3.util.retry import Retry
 
 from kiosk_app import __version__
@@ -34,6 +36,16 @@ DEFAULT_TIMEOUT = (5.0, 30.0)
 # Only these are sent again after a lost answer; a POST may have been applied (money uses op ids instead).
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _may_have_arrived(exc: requests.RequestException) -> bool:
+    """False only when no connection was made (refused, no route, connect timeout): the request never left."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    cause = exc.args[0] if exc.args else None
+    if isinstance(cause, MaxRetryError):
+        cause = cause.reason
+    return not isinstance(cause, NewConnectionError | ConnectTimeoutError)
 
 
 def _retry(total: int) -> Retry:
@@ -76,27 +88,42 @@ class ApiClient:
         adapter = HTTPAdapter(max_retries=_retry(retries))
         self.http.mount("https://", adapter)
         self.http.mount("http://", adapter)
+        # Requests bound by a deadline go out once: a retry would wait past it.
+        self.once = requests.Session()
+        self.once.verify = self.http.verify
+        self.once.headers.update(self.http.headers)
 
     def close(self) -> None:
         self.http.close()
+        self.once.close()
 
     def request(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
-                auth: bool = True) -> Any:
-        """Send one request; the decoded JSON body on 2xx, a typed KioskError otherwise."""
+                auth: bool = True, deadline: float | None = None) -> Any:
+        """Send one request; the decoded JSON body on 2xx, a typed KioskError otherwise.
+
+        With a `deadline` (time.monotonic()), the request is sent once (no retries) and waits no later than it:
+        an operator waiting at the counter is never held past the wait the kiosk promised.
+        """
         headers = {}
         if auth:
             if self.token is None:
                 raise NotSignedIn("sign in first")
             headers["Authorization"] = f"Bearer {self.token}"
         url = self.base_url + API_PREFIX + path
+        session, timeout = self.http, self.timeout
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ServerUnreachable("the wait for the server is over", details={"sent": False})
+            session, timeout = self.once, (min(self.timeout[0], left), min(self.timeout[1], left))
         try:
-            response = self.http.request(method, url, json=json, params=params, headers=headers,
-                                         timeout=self.timeout)
+            response = session.request(method, url, json=json, params=params, headers=headers, timeout=timeout)
         except requests.exceptions.SSLError as exc:
             raise TlsFailure(f"the server's certificate could not be verified: {exc}") from exc
         except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
             # A body cut short (ChunkedEncodingError) is an answer lost on the way, like a reset.
-            raise ServerUnreachable(f"the server at {self.base_url} cannot be reached: {type(exc).__name__}") from exc
+            raise ServerUnreachable(f"the server at {self.base_url} cannot be reached: {type(exc).__name__}",
+                                    details={"sent": _may_have_arrived(exc)}) from exc
         return self._decode(response)
 
     def _decode(self, response: requests.Response) -> Any:
@@ -156,8 +183,9 @@ class ApiClient:
             return None, response.headers.get("ETag", etag)
         return self._decode(response), response.headers.get("ETag")
 
-    def get(self, path: str, *, params: dict[str, Any] | None = None, auth: bool = True) -> Any:
-        return self.request("GET", path, params=params, auth=auth)
+    def get(self, path: str, *, params: dict[str, Any] | None = None, auth: bool = True,
+            deadline: float | None = None) -> Any:
+        return self.request("GET", path, params=params, auth=auth, deadline=deadline)
 
     def get_bytes(self, path: str, *, params: dict[str, Any] | None = None) -> bytes:
         """GET a download (e.g. a CSV statement): the raw body on 2xx, a typed KioskError otherwise."""
@@ -175,8 +203,8 @@ class ApiClient:
             self._decode(response)  # raises the typed error
         return response.content
 
-    def post(self, path: str, json: Any = None, *, auth: bool = True) -> Any:
-        return self.request("POST", path, json=json, auth=auth)
+    def post(self, path: str, json: Any = None, *, auth: bool = True, deadline: float | None = None) -> Any:
+        return self.request("POST", path, json=json, auth=auth, deadline=deadline)
 
     def put(self, path: str, json: Any = None, *, auth: bool = True) -> Any:
         return self.request("PUT", path, json=json, auth=auth)

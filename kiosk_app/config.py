@@ -19,6 +19,8 @@ class Setting:
     description: str
 
 
+PAY_WAIT_S = 15.0  # the longest an operator waits for a payment's answer, unless the setting says otherwise
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("server_url", "EMITRA_KIOSK_SERVER", "http://127.0.0.1:8765",
             "the central server (https:// except on this PC)"),
@@ -26,6 +28,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("data_dir", "EMITRA_KIOSK_DATA_DIR", "", "where profiles live (empty: the platform's user data dir)"),
     Setting("database", "EMITRA_KIOSK_DATABASE", "", "an explicit database file (overrides profile and data_dir)"),
     Setting("batch_size", "EMITRA_KIOSK_SYNC_BATCH", "100", "operations per day-end sync request (1–100)"),
+    Setting("pay_wait_seconds", "EMITRA_KIOSK_PAY_WAIT", f"{PAY_WAIT_S:g}",
+            "the longest an operator waits for a payment's answer (3–120 s); after it the payment shows as in doubt"),
 )
 
 DEFAULT_HELP_DESK = HelpDesk(phones=("0141-2220000", "1800-180-6127"), email="helpdesk.emitra@rajasthan.gov.in")
@@ -39,10 +43,13 @@ class KioskConfig:
     data_dir: Path | None = None
     database: Path | None = None
     batch_size: int = MAX_BATCH
+    pay_wait_seconds: float = PAY_WAIT_S
 
     def __post_init__(self) -> None:
         if not 1 <= self.batch_size <= MAX_BATCH:
             raise ValueError(f"batch size must be 1 to {MAX_BATCH}")
+        if not 3 <= self.pay_wait_seconds <= 120:
+            raise ValueError("the payment wait must be 3 to 120 seconds")
 
     @property
     def database_path(self) -> Path:
@@ -60,4 +67,5 @@ class KioskConfig:
             data_dir=Path(values["data_dir"]) if values["data_dir"] else None,
             database=Path(values["database"]) if values["database"] else None,
             batch_size=int(values["batch_size"]),
+            pay_wait_seconds=float(values["pay_wait_seconds"]),
         )

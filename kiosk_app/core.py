@@ -56,7 +56,7 @@ class KioskCore:
         self.catalog = ServiceCatalog(api, self.store, self.worker, self.connectivity)
         in_flight = InFlight()
         self.payments = BillPayment(api, self.store, self.worker, self.connectivity, self.events, self.catalog,
-                                    help_desk=help_desk, in_flight=in_flight)
+                                    help_desk=help_desk, in_flight=in_flight, wait_s=config.pay_wait_seconds)
         self.sync = DayEndSync(api, self.store, self.worker, self.events, connectivity=self.connectivity,
                                batch_size=config.batch_size, in_flight=in_flight)
         self.wallet = Wallet(api, self.connectivity)

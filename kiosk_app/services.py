@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any, Literal, assert_never
 
 from kiosk_app.api import ApiClient
+from kiosk_app.config import PAY_WAIT_S
 from kiosk_app.connectivity import Connectivity
 from kiosk_app.contract import (
     BalancePublic,
@@ -329,6 +330,7 @@ class BillPayment:
     def __init__(self, api: ApiClient, store: LocalStore, worker: Worker, connectivity: Connectivity,
                  events: KioskEvents, catalog: ServiceCatalog, *, help_desk: HelpDesk,
                  status_checks: int = 3, status_wait: float = 0.3, in_flight: InFlight | None = None,
+                 wait_s: float = PAY_WAIT_S,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.api = api
         self.in_flight = in_flight if in_flight is not None else InFlight()
@@ -340,6 +342,7 @@ class BillPayment:
         self.help_desk = help_desk
         self.status_checks = status_checks
         self.status_wait = status_wait
+        self.wait_s = wait_s  # the longest the operator waits for a payment's answer (then: in doubt)
         self.clock = clock
 
     # -- Get Bill Details -----------------------------------------------------------------------------
@@ -392,14 +395,15 @@ class BillPayment:
         self.in_flight.add(op_id)
         try:
             self.worker.call(self.store.outbox.add, op, state=OutboxState.SENDING)
-            return self._send(order, services, payload)
+            return self._send(order, services, payload, time.monotonic() + self.wait_s)
         finally:
             self.in_flight.discard(op_id)
 
-    def _send(self, order: PaymentOrder, services: list[ServiceInfo], payload: dict[str, Any]) -> PaymentOutcome:
+    def _send(self, order: PaymentOrder, services: list[ServiceInfo], payload: dict[str, Any],
+              deadline: float) -> PaymentOutcome:
         op_id = str(payload["operation_id"])
         try:
-            view = self.api.post("/payments", payload)
+            view = self.api.post("/payments", payload, deadline=deadline)
         except SESSION_REFUSALS as exc:
             self._record_refused(op_id, exc)
             raise
@@ -408,12 +412,16 @@ class BillPayment:
             self.connectivity.report(True)
             raise
         except (ServerUnreachable, ServerFault) as exc:
-            log.warning("payment %s: no answer (%s); asking the server before anything is sent again", op_id, exc)
             if isinstance(exc, ServerUnreachable):
                 self.connectivity.report(False)
-            return self._resolve_lost(order, services, payload, str(exc))
+                if exc.details.get("sent") is False and all(s.offline_capable for s in services):
+                    # No connection was made: nothing reached the server, so this is an offline payment.
+                    log.warning("payment %s: the server cannot be reached (%s); taken offline", op_id, exc)
+                    return self._provisional(order, services, payload, OutcomeStatus.PROVISIONAL)
+            log.warning("payment %s: no answer (%s); asking the server before anything is sent again", op_id, exc)
+            return self._resolve_lost(order, services, payload, str(exc), deadline)
         self.connectivity.report(True)
-        return self._finish(order, services, op_id, view)
+        return self._finish(order, services, op_id, view, deadline)
 
     def _prepare(self, order: PaymentOrder) -> tuple[list[ServiceInfo], dict[str, Any]]:
         """Check what can be checked on this PC, and build the request body sent (every time) for it."""
@@ -492,48 +500,47 @@ class BillPayment:
         return PaymentOutcome(op_id, status, receipt, spool_id)
 
     def _resolve_lost(self, order: PaymentOrder, services: list[ServiceInfo], payload: dict[str, Any],
-                      reason: str) -> PaymentOutcome:
-        """The answer was lost: ask the server for the operation first; send again (same id) only if it has none."""
+                      reason: str, deadline: float) -> PaymentOutcome:
+        """The answer was lost: ask the server for the operation first; send again (same id) only if it has none.
+
+        Still no answer by the deadline: the payment is in doubt (AnswerLost), never quietly provisional — it
+        stays in the outbox, and the next sync asks the server what became of it.
+        """
         op_id = str(payload["operation_id"])
         self.worker.call(self.store.outbox.note_failure, [op_id], reason)
         try:
             try:
-                view = self.api.get(f"/payments/{op_id}")
+                view = self.api.get(f"/payments/{op_id}", deadline=deadline)
             except UnknownPayment:
                 # It never arrived: sending again is safe, the id makes a late copy of the first one harmless.
-                view = self.api.post("/payments", payload)
+                view = self.api.post("/payments", payload, deadline=deadline)
         except (ServerUnreachable, ServerFault) as exc:
             self.worker.call(self.store.outbox.note_failure, [op_id], str(exc))
-            if all(s.offline_capable for s in services):
-                # It stays in the outbox (in doubt); the next sync asks the server about it.
-                return self._provisional(order, services, payload, OutcomeStatus.PROVISIONAL)
             self.events.queue_changed.emit(self.queue_length())
-            raise AnswerLost(
-                "The server's answer was lost. The payment is kept in the outbox and its status will be asked "
-                "when the connection returns; do not take the payment again.",
-                details={"operation_id": op_id}) from exc
+            raise AnswerLost(details={"operation_id": op_id, "seconds": round(self.wait_s)}) from exc
         except Refused as exc:
             # The first copy may still be at work at the server (and have paid the bill meanwhile):
             # the operation's own status decides.
             try:
-                view = self.api.get(f"/payments/{op_id}")
+                view = self.api.get(f"/payments/{op_id}", deadline=deadline)
             except KioskError:
                 self._record_refused(op_id, exc)
                 raise exc from None
         self.connectivity.report(True)
-        return self._finish(order, services, op_id, view)
+        return self._finish(order, services, op_id, view, deadline)
 
     def _finish(self, order: PaymentOrder, services: list[ServiceInfo], op_id: str,
-                view: dict[str, Any]) -> PaymentOutcome:
+                view: dict[str, Any], deadline: float) -> PaymentOutcome:
         payment = PaymentPublic.parse(view)
         self.worker.call(self._record_view, op_id, view, payment)
         checks = 0
-        while payment.status is PaymentStatus.PENDING and checks < self.status_checks:
+        while (payment.status is PaymentStatus.PENDING and checks < self.status_checks
+               and time.monotonic() + self.status_wait * (checks + 1) < deadline):
             # The department's answer was lost or late: its status is asked through the server.
             time.sleep(self.status_wait * (checks + 1))
             checks += 1
             try:
-                view = self.api.get(f"/payments/{op_id}")
+                view = self.api.get(f"/payments/{op_id}", deadline=deadline)
             except (ServerUnreachable, ServerFault):
                 break
             payment = PaymentPublic.parse(view)

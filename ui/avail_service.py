@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk_app.core import KioskCore
-from kiosk_app.errors import InvalidField, KioskError, NeedsConnection, ServerUnreachable
+from kiosk_app.errors import AnswerLost, InvalidField, KioskError, NeedsConnection, ServerUnreachable
 from kiosk_app.services import (
     BillDetails,
     BillLine,
@@ -224,6 +224,10 @@ class AvailServicePage(FeaturePage):
         self.spec_fields: list[SpecField] = []
         self._service_names: dict[str, tuple[str, str]] = {}
         self._found: tuple[str, list[ServiceInfo]] = ("", [])
+        self._wait_left = 0
+        self._wait_timer = QTimer(self)
+        self._wait_timer.setInterval(1000)
+        self._wait_timer.timeout.connect(self.on_wait_timer_timeout)
         self.get_bill = QPushButton()
         self.get_bill.setObjectName("get_bill")
         tr_.text(self.get_bill.setText, "avail.get_bill")
@@ -786,9 +790,16 @@ class AvailServicePage(FeaturePage):
         if order is None or not self._confirmed(order):
             return
         core = self.core
-        self._show_outcome(say("common.working"))
+        self._wait_left = int(self.kiosk.payments.wait_s) if self.kiosk is not None else 0
+        self._show_outcome(say("avail.waiting", seconds=self._wait_left))
+        self._wait_timer.start()
         (Op(self, lambda: core.kiosk().payments.pay(order)).busy(self.pay, self.add_bill, self.get_bill)
          .success(self.on_paid).failure(self.on_pay_failed).run())
+
+    def on_wait_timer_timeout(self) -> None:
+        """The seconds left of the longest wait the kiosk allows a payment (then it is shown in doubt)."""
+        self._wait_left = max(self._wait_left - 1, 0)
+        self._show_outcome(say("avail.waiting", seconds=self._wait_left))
 
     def _confirmed(self, order: PaymentOrder) -> bool:
         """F8 asks first: the total in figures and in words (English and Hindi), each bill's service and
@@ -806,6 +817,7 @@ class AvailServicePage(FeaturePage):
         return messages().confirm(self, t("avail.confirm_title"), text, t("avail.confirm_pay"), t("avail.confirm_back"))
 
     def on_paid(self, outcome: PaymentOutcome) -> None:
+        self._wait_timer.stop()
         self.bills = []
         number = outcome.receipt.receipt_no if outcome.receipt else outcome.operation_id
         wallet = (outcome.payment or {}).get("wallet")
@@ -850,6 +862,12 @@ class AvailServicePage(FeaturePage):
         self.search.line_edit.setFocus()
 
     def on_pay_failed(self, exc: Exception) -> None:
+        self._wait_timer.stop()
+        if isinstance(exc, AnswerLost):  # in doubt: it is in the queue; paying again would be a second payment
+            self.forget_customer()
+            self._show_outcome(explain(exc), error=True)
+            self.wallet_changed.emit()
+            return
         field = str(exc.details.get("field", "")) if isinstance(exc, KioskError) else ""
         target = {"contact": self.mobile, "contact.mobile": self.mobile, "contact.email": self.email,
                   "method.cheque_no": self.cheque_no, "method.bank": self.bank,

@@ -171,7 +171,7 @@ class Core:
 
         with self._kiosk_lock:
             if self._kiosk is None:
-                config = KioskConfig(server_url=self.server_url, database=self.database_path)
+                config = KioskConfig.from_env(server_url=self.server_url, database=str(self.database_path))
                 self._kiosk = KioskCore(config, api=self.account.api, help_desk=self.help_desk,
                                         settings=self.local)
             return self._kiosk

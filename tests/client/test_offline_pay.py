@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -253,4 +254,42 @@ def test_connectivity_backs_off_while_offline_and_the_outbox_flushes_when_the_se
     connectivity.stop()
     assert connectivity.online is True and core.payments.queue_length() == 0
     assert_exactly_once(server, pc.code, {outcome.operation_id: bill.amount_paise}, FUNDS)
+    pc.close()
+
+
+def test_a_silent_network_ends_the_wait_at_the_limit_and_leaves_the_payment_in_doubt_until_asked(
+        server: ServerProcess, proxy: FaultProxy, tmp_path: Path) -> None:
+    """The relay takes the payment to the server and swallows the answer, and every status question after it:
+    the operator waits no longer than the kiosk's limit, the payment is in doubt (not provisional, no
+    receipt), and the next sync learns from the server that it was paid — once."""
+    pc = kiosk_pc(server, tmp_path, url=proxy.url)
+    pc.core.payments.wait_s = 3.0
+    bill = paper_bills(1, series=12)[0]  # electricity: a service that could be taken offline
+    proxy.plan(Fault("blackhole", times=-1, match=b"/api/v1/payments", forward=True))
+    started = time.monotonic()
+    with pytest.raises(AnswerLost) as lost:
+        pc.core.payments.pay(bill.order())
+    waited = time.monotonic() - started
+    assert waited < 3.0 + 2.0, waited  # the limit (plus the machine's slack), not 30 s of read timeout × retries
+    assert "IN DOUBT" in lost.value.message_en and "3 s" in lost.value.message_en
+    assert "संदिग्ध" in lost.value.message_hi
+    op_id = lost.value.details["operation_id"]
+    entry = pc.core.worker.call(pc.core.store.outbox.get, op_id)
+    assert entry is not None and entry.state is OutboxState.SENDING  # in the queue, in doubt
+    assert pc.core.worker.call(pc.core.store.spool.by_operation, op_id) is None  # nothing printed
+    proxy.clear()
+    summary = pc.core.sync.run()
+    assert summary.complete and summary.done == 1
+    assert_exactly_once(server, pc.code, {op_id: bill.amount_paise}, FUNDS)
+    pc.close()
+
+
+def test_a_server_that_cannot_be_reached_at_all_takes_the_payment_offline(
+        server: ServerProcess, tmp_path: Path) -> None:
+    """No connection could be made, so nothing reached the server: an offline payment, not one in doubt."""
+    pc = kiosk_pc(server, tmp_path)
+    pc.core.api.base_url = "http://127.0.0.1:9"  # nothing listens: refused at once
+    bill = paper_bills(1, series=13)[0]
+    outcome = pc.core.payments.pay(bill.order())
+    assert outcome.status is OutcomeStatus.PROVISIONAL and outcome.receipt is not None
     pc.close()

@@ -101,7 +101,9 @@ def _pay_jvvnl(qtbot: QtBot, main: MainWindow, k_no: str) -> AvailServicePage:
     type_text(qtbot, "9876543210")
     page.outcome.clear()
     press(qtbot, Qt.Key.Key_Return)  # Pay By Wallet
-    qtbot.waitUntil(lambda: page.outcome.text() not in ("", "Please wait…"), timeout=TIMEOUT)
+    # the countdown ("Waiting for the server: at most 15 s more.") gives way to the answer
+    qtbot.waitUntil(lambda: page.outcome.text() != "" and not page.outcome.text().startswith("Waiting for the server"),
+                    timeout=TIMEOUT)
     return page
 
 
