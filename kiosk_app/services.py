@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -12,6 +11,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, Literal, assert_never
 
+import words
 from kiosk_app.api import ApiClient
 from kiosk_app.config import PAY_WAIT_S
 from kiosk_app.connectivity import Connectivity
@@ -50,6 +50,7 @@ from offline_cache.state import WalletSnapshot
 from offline_cache.store import LocalStore
 from printing.receipt import Bilingual, HelpDesk, Kiosk, Receipt
 from rules.contact import contact_refusals, mobile_or_none
+from rules.fields import field_problem
 from rules.ids import new_operation_id
 
 log = logging.getLogger("emitra.pay")
@@ -81,14 +82,16 @@ class FieldSpec:
 
     def check(self, value: str | None, where: str) -> str:
         """The cleaned value, or InvalidField with the label in both languages."""
-        value = (value or "").strip()
-        if not value:
-            raise InvalidField(f"{self.label_en} is required", message_hi=f"{self.label_hi} दर्ज करें।",
+        problem = field_problem(value, pattern=self.pattern, min_length=self.min_length, max_length=self.max_length)
+        if problem == "required":
+            raise InvalidField(words.english("field.required", label=self.label_en),
+                               message_hi=words.hindi("field.required", label=self.label_hi),
                                code="field_required", details={"field": where})
-        if not (self.min_length <= len(value) <= self.max_length and re.fullmatch(self.pattern, value)):
-            raise InvalidField(f"{self.label_en} must look like {self.example}",
-                               message_hi=f"{self.label_hi} इस तरह होना चाहिए: {self.example}",
+        if problem is not None:
+            raise InvalidField(words.english("field.format", label=self.label_en, example=self.example),
+                               message_hi=words.hindi("field.format", label=self.label_hi, example=self.example),
                                details={"field": where, "example": self.example})
+        value = (value or "").strip()
         return value
 
 
@@ -226,8 +229,7 @@ class BillLine:
 
     def __post_init__(self) -> None:
         if isinstance(self.amount_paise, bool) or not isinstance(self.amount_paise, int) or self.amount_paise <= 0:
-            raise InvalidInput("the amount must be a positive number of paise", code="invalid_amount",
-                               message_hi="राशि शून्य से अधिक होनी चाहिए।", details={"field": "amount_paise"})
+            raise InvalidInput(code="invalid_amount", details={"field": "amount_paise"})
 
 
 @dataclass(frozen=True)

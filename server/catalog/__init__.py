@@ -20,6 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from rules.fields import field_problem
+
 CATALOG_FILE = Path(__file__).resolve().parents[1] / "data" / "catalog.json"
 
 
@@ -37,14 +39,7 @@ class InputField:
 
     def problem(self, value: str | None) -> str | None:
         """Why `value` is not acceptable, as an error code, or None."""
-        if value is None or not value.strip():
-            return "required"
-        value = value.strip()
-        if not self.min_length <= len(value) <= self.max_length:
-            return "wrong_length"
-        if not re.fullmatch(self.pattern, value):
-            return "wrong_format"
-        return None
+        return field_problem(value, pattern=self.pattern, min_length=self.min_length, max_length=self.max_length)
 
 
 @dataclass(frozen=True)
