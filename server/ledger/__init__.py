@@ -16,12 +16,10 @@ Every money-moving operation runs through `LedgerTx.run` inside one database tra
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
 import random
-import re
 import sqlite3
 import time
 from collections import defaultdict
@@ -30,11 +28,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, Table, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from server.core.errors import ApiError, Conflict, NotFound, Unavailable
+from server.core.sql import BulkInsert, BulkUpdate, Sql, SqlIn, sql_date, sql_time
 from server.models import Account, AccountBalance, JournalEntry, JournalLine, Operation
 from server.models.base import table_of, utcnow
 
@@ -45,23 +43,6 @@ balances_t = table_of(AccountBalance)
 operations_t = table_of(Operation)
 entries_t = table_of(JournalEntry)
 lines_t = table_of(JournalLine)
-
-
-@dataclass(frozen=True)
-class Sql:
-    """One hot-path statement in both paramstyles, run on the raw DB-API cursor.
-
-    A posting is about ten statements; through SQLAlchemy's execution layer each costs more Python time
-    than SQLite spends on it, so the ledger's hot path talks to the driver directly, inside the very
-    transaction SQLAlchemy opened on the same connection.
-    """
-
-    sqlite: str
-    postgres: str
-
-    @classmethod
-    def of(cls, statement: str) -> Sql:
-        return cls(statement, re.sub(r"(?<!:):(\w+)", r"%(\1)s", statement))
 
 
 INSERT_OPERATION = Sql.of(
@@ -76,13 +57,6 @@ SELECT_OPERATION = Sql.of(
 _LOCK_ROWS = "SELECT account_id, balance, floor FROM account_balances WHERE account_id IN (:a, :b) ORDER BY account_id"
 # SQLite needs no row lock: BEGIN IMMEDIATE already holds the database's only write lock.
 LOCK_KIOSK = Sql(_LOCK_ROWS, Sql.of(_LOCK_ROWS + " FOR UPDATE").postgres)
-INSERT_ENTRY = Sql.of(
-    "INSERT INTO journal_entries (operation_pk, kind, memo, reverses_entry_id, created_at) "
-    "VALUES (:operation_pk, :kind, :memo, :reverses_entry_id, :now) RETURNING id"
-)
-INSERT_LINE = Sql.of(
-    "INSERT INTO journal_lines (entry_id, account_id, amount) VALUES (:entry_id, :account_id, :amount)"
-)
 UPDATE_FLOORED = Sql.of(
     "UPDATE account_balances SET balance = balance + :amount "
     "WHERE account_id = :account_id AND shard = 0 AND (floor IS NULL OR balance + :amount >= floor)"
@@ -278,6 +252,88 @@ def set_credit_limit(conn: Connection, kiosk_code: str, credit_limit: int) -> No
         raise ApiError("the new credit limit is below the credit already used", code="credit_limit_below_used") from exc
 
 
+@dataclass(frozen=True)
+class Debit:
+    """One debit of a kiosk: `counters` are (account code, paise) pairs summing to `amount`."""
+
+    op: OperationRequest
+    amount: int
+    counters: Sequence[tuple[str, int]]
+    kind: str
+    memo: str = ""
+
+
+@dataclass(frozen=True)
+class Charge:
+    """A debit taken from the spendable (`Spending.take`) and about to be written for a stored operation."""
+
+    operation_pk: int
+    counters: Sequence[tuple[str, int]]
+    kind: str
+    memo: str
+    from_wallet: int
+    from_credit: int
+
+    @classmethod
+    def of(cls, operation_pk: int, debit: Debit, taken: tuple[int, int]) -> Charge:
+        return cls(operation_pk, debit.counters, debit.kind, debit.memo, *taken)
+
+
+@dataclass(frozen=True)
+class Debited:
+    operation_pk: int
+    entry_id: int | None  # None: a debit of nothing
+    from_wallet_paise: int
+    from_credit_paise: int
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One balanced journal entry to write: `legs` are (account id, signed paise), checked by `_legs`."""
+
+    operation_pk: int
+    kind: str
+    legs: list[tuple[int, int]]
+    memo: str = ""
+    reverses_entry_id: int | None = None
+
+
+class Contended(Exception):
+    """A concurrent transaction got in between: the whole transaction is tried again (see `in_transaction`)."""
+
+
+@dataclass
+class Spending:
+    """A kiosk's spendable as debits take it, in order: the wallet first, then the unused credit line.
+
+    The one place the rule lives: a debit that does not fit is refused and the next may still fit.
+    """
+
+    before: KioskBalances
+    wallet: int = 0
+    credit: int = 0
+
+    def __post_init__(self) -> None:
+        self.wallet, self.credit = self.before.wallet, self.before.credit
+
+    @property
+    def spendable(self) -> int:
+        return self.wallet + self.credit - self.before.credit_floor
+
+    def take(self, amount: int) -> tuple[int, int] | InsufficientBalance:
+        """(from wallet, from credit) for `amount`, taken; or the refusal, nothing taken."""
+        if amount > self.spendable:
+            return InsufficientBalance(
+                "not enough balance in the kiosk wallet and credit line",
+                spendable_paise=self.spendable,
+                requested_paise=amount,
+            )
+        from_wallet = min(max(self.wallet, 0), amount)
+        from_credit = amount - from_wallet
+        self.wallet, self.credit = self.wallet - from_wallet, self.credit - from_credit
+        return from_wallet, from_credit
+
+
 @dataclass
 class LedgerTx:
     """Posts operations inside one open transaction on `conn`; call `finish()` before commit."""
@@ -299,20 +355,14 @@ class LedgerTx:
 
     def execute(self, statement: Sql, params: dict[str, Any] | None = None) -> Any:
         """Run a hot-path statement on the raw driver cursor, inside this transaction."""
-        return self.cursor().execute(statement.postgres if self.is_postgres else statement.sqlite, params or {})
-
-    def executemany(self, statement: Sql, rows: list[dict[str, Any]]) -> None:
-        self.cursor().executemany(statement.postgres if self.is_postgres else statement.sqlite, rows)
-
-    _execute = execute
-    _executemany = executemany
+        return statement.run(self, params)
 
     def sql_time(self, value: datetime) -> Any:
         """A datetime as the column stores it: SQLAlchemy's text on SQLite, the aware value on PostgreSQL."""
-        return value if self.is_postgres else value.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return sql_time(value, self.is_postgres)
 
     def sql_date(self, value: date | None) -> Any:
-        return value if self.is_postgres or value is None else value.isoformat()
+        return sql_date(value, self.is_postgres)
 
     def _now(self) -> Any:
         return self.sql_time(utcnow())
@@ -331,7 +381,7 @@ class LedgerTx:
         if savepoint:
             self.execute(SAVEPOINT)
         try:
-            found = self._execute(
+            found = self.execute(
                 INSERT_OPERATION,
                 {
                     "scope": op.scope,
@@ -344,7 +394,7 @@ class LedgerTx:
             op_pk = found[0] if found else None
             if op_pk is not None:
                 response = apply(self, int(op_pk))
-                self._execute(STORE_RESPONSE, {"response": json.dumps(response), "id": op_pk})
+                self.execute(STORE_RESPONSE, {"response": json.dumps(response), "id": op_pk})
         except BaseException:
             if savepoint:
                 self.execute(ROLLBACK_TO_SAVEPOINT)
@@ -355,13 +405,11 @@ class LedgerTx:
             self.execute(RELEASE_SAVEPOINT)
         if op_pk is None:  # already applied (by us earlier, or by a concurrent request just committed)
             return self._replay(op, digest)  # outside the savepoint: a 409 here must not roll back to it
-        for account_id, shard, amount in self._item_hot:
-            self._hot[(account_id, shard)] += amount
-        self._item_hot = []
+        self._keep_hot()
         return OperationResult(response, replayed=False)
 
     def _replay(self, op: OperationRequest, digest: str) -> OperationResult:
-        request_hash, stored = self._execute(
+        request_hash, stored = self.execute(
             SELECT_OPERATION, {"scope": op.scope, "operation_id": op.operation_id}
         ).fetchone()
         if request_hash != digest:
@@ -372,7 +420,7 @@ class LedgerTx:
     def lock_kiosk(self, kiosk_code: str) -> KioskBalances:
         wallet = ACCOUNTS.get(self.conn, wallet_code(kiosk_code))
         credit = ACCOUNTS.get(self.conn, credit_code(kiosk_code))
-        rows = {r[0]: r for r in self._execute(LOCK_KIOSK, {"a": wallet.id, "b": credit.id}).fetchall()}
+        rows = {r[0]: r for r in self.execute(LOCK_KIOSK, {"a": wallet.id, "b": credit.id}).fetchall()}
         self._locked.update(rows)
         return KioskBalances(
             wallet_id=wallet.id,
@@ -392,27 +440,58 @@ class LedgerTx:
         reverses_entry_id: int | None = None,
     ) -> int:
         """Write one balanced entry; `lines` are (account id, signed paise). Returns the entry id."""
-        legs = _legs(kind, lines)
-        entry_id = self._execute(
-            INSERT_ENTRY,
+        (entry_id,) = self.post_entries([Entry(operation_pk, kind, _legs(kind, lines), memo, reverses_entry_id)])
+        return entry_id
+
+    def post_entries(self, entries: Sequence[Entry]) -> list[int]:
+        """Write entries of distinct operations with one statement for the entries and one for their lines;
+        locked kiosk rows move by their summed delta (the floor refuses what would cross it), shared accounts'
+        deltas wait for `finish`. Returns the entry ids, in order."""
+        if not entries:
+            return []
+        if len({e.operation_pk for e in entries}) != len(entries):
+            raise ValueError("post_entries writes one entry per operation")
+        now = self._now()
+        rows = [
             {
-                "operation_pk": operation_pk,
-                "kind": kind,
-                "memo": memo[:500],
-                "reverses_entry_id": reverses_entry_id,
-                "now": self._now(),
-            },
-        ).fetchone()[0]
-        self._executemany(INSERT_LINE, [{"entry_id": entry_id, "account_id": a, "amount": amt} for a, amt in legs])
-        for account_id, amount in legs:
-            if account_id in self._locked:
-                self._apply_floored(account_id, amount)
-            else:
+                "operation_pk": e.operation_pk,
+                "kind": e.kind,
+                "memo": e.memo[:500],
+                "reverses_entry_id": e.reverses_entry_id,
+                "created_at": now,
+            }
+            for e in entries
+        ]
+        entry_of = {int(r[1]): int(r[0]) for r in _INSERT_ENTRIES.run(self, rows)}
+        ids = [entry_of[e.operation_pk] for e in entries]
+        _INSERT_LINES.run(
+            self,
+            [
+                {"entry_id": entry_id, "account_id": a, "amount": amount}
+                for entry_id, e in zip(ids, entries, strict=True)
+                for a, amount in e.legs
+            ],
+        )
+        floored: dict[int, int] = defaultdict(int)
+        for e in entries:
+            for account_id, amount in e.legs:
+                if account_id in self._locked:
+                    floored[account_id] += amount
+                    continue
                 info = ACCOUNTS.by_id(self.conn, account_id)
                 if info.kiosk_id is not None:
                     raise UnbalancedEntry(f"kiosk account {info.code} posted without lock_kiosk")
                 self._item_hot.append((account_id, self._shard(info), amount))
-        return int(entry_id)
+        for account_id, delta in sorted(floored.items()):
+            if delta:
+                self._apply_floored(account_id, delta)
+        return ids
+
+    def _keep_hot(self) -> None:
+        """The shared accounts' deltas of what was just posted, kept for `finish`."""
+        for account_id, shard, amount in self._item_hot:
+            self._hot[(account_id, shard)] += amount
+        self._item_hot = []
 
     def _shard(self, info: AccountInfo) -> int:
         """One shard of a shared account per transaction: a batch of many postings locks one row, not all."""
@@ -422,20 +501,20 @@ class LedgerTx:
         return shard
 
     def _apply_floored(self, account_id: int, amount: int) -> None:
-        result = self._execute(UPDATE_FLOORED, {"amount": amount, "account_id": account_id})
+        result = self.execute(UPDATE_FLOORED, {"amount": amount, "account_id": account_id})
         if result.rowcount != 1:
             raise InsufficientBalance("not enough balance in the kiosk wallet and credit line")
 
+    # -- debits of a kiosk: one rule and one writer for one debit and many ------------------------------
     def debit_many(self, kiosk_code: str, debits: Sequence[Debit]) -> list[Debited | OperationResult | ApiError]:
-        """Many debits of one kiosk, each with `run` + `debit_kiosk`'s guarantees, in a handful of statements.
+        """Many debits of one kiosk, each with `run`'s guarantees, in a handful of statements.
 
-        The day-end batch's hot path: the kiosk's rows are locked once, the operation ids already stored are
-        answered as replays (or 409 with another body), the rest are taken in order from the running
-        spendable (wallet first, then credit; one that does not fit is refused and the next may still fit),
-        and the operation rows, entries and lines of all of them are written with one multi-row INSERT each,
-        the kiosk's rows with one conditional UPDATE each. Answers, in order: `Debited` (the caller stores
-        the response with `store_responses`), `OperationResult` (replayed) or the refusal. Operation ids
-        must be distinct and share one scope.
+        The kiosk's rows are locked once, the operation ids already stored are answered as replays (or 409
+        with another body), the rest are taken in order from the running spendable (`Spending`), and the
+        operation rows, entries and lines of all of them are written with one multi-row INSERT each, the
+        kiosk's rows with one conditional UPDATE each. Answers, in order: `Debited` (the caller stores the
+        response with `store_responses`), `OperationResult` (replayed) or the refusal. Operation ids must be
+        distinct and share one scope.
         """
         if not debits:
             return []
@@ -443,22 +522,13 @@ class LedgerTx:
         ids = [d.op.operation_id for d in debits]
         if len(set(ids)) != len(ids) or any(d.op.scope != scope for d in debits):
             raise ValueError("debit_many needs distinct operation ids of one scope")
-        before = self.lock_kiosk(kiosk_code)
+        spending = Spending(self.lock_kiosk(kiosk_code))
         # After the lock: a transaction of this kiosk that took the lock first has committed, so its ids are
         # visible here. One that stored an id without the lock (a cheque, an order, a single payment between
         # its id and its lock) is met by the INSERT below: it waits for it, then the transaction starts again.
-        stored: dict[str, tuple[str, str]] = {}
-        if self.is_postgres:
-            found = self.execute(_SELECT_OPERATIONS, {"scope": scope, "ids": ids})
-            stored.update((r[0], (r[1], r[2])) for r in found.fetchall())
-        else:
-            for wanted in chunks(ids, 500):
-                params = {"scope": scope, **{f"id_{n}": v for n, v in enumerate(wanted)}}
-                found = self.cursor().execute(_select_operations_sqlite(len(wanted)), params)
-                stored.update((r[0], (r[1], r[2])) for r in found.fetchall())
+        stored = {str(r[0]): (r[1], r[2]) for r in _SELECT_OPERATIONS.rows(self, ids, {"scope": scope})}
         answers: list[Debited | OperationResult | ApiError | None] = [None] * len(debits)
-        wallet, credit = before.wallet, before.credit
-        fresh: list[tuple[int, str, int, int, list[tuple[int, int]]]] = []
+        fresh: list[tuple[int, str, tuple[int, int]]] = []
         for i, debit in enumerate(debits):
             digest = debit.op.request_hash()
             if debit.op.operation_id in stored:
@@ -469,74 +539,51 @@ class LedgerTx:
                     else OperationIdReused.of(debit.op.operation_id)
                 )
                 continue
-            if sum(a for _, a in debit.counters) != debit.amount:
-                raise UnbalancedEntry("counter amounts do not add up to the debit")
-            spendable = wallet + credit - before.credit_floor
-            if debit.amount > spendable:
-                answers[i] = InsufficientBalance(
-                    "not enough balance in the kiosk wallet and credit line",
-                    spendable_paise=spendable,
-                    requested_paise=debit.amount,
-                )
-                continue
-            from_wallet = min(max(wallet, 0), debit.amount)
-            from_credit = debit.amount - from_wallet
-            wallet, credit = wallet - from_wallet, credit - from_credit
-            lines = [(before.wallet_id, -from_wallet), (before.credit_id, -from_credit)]
-            lines += [(ACCOUNTS.get(self.conn, code).id, part) for code, part in debit.counters]
-            fresh.append((i, digest, from_wallet, from_credit, _legs(debit.kind, lines)))
-        if not fresh:
-            return [a for a in answers if a is not None]
-        now = self._now()
-        operation_rows = [
-            {
-                "scope": scope,
-                "operation_id": debits[i].op.operation_id,
-                "kind": debits[i].op.kind,
-                "request_hash": digest,
-                "response": "{}",
-                "created_at": now,
-            }
-            for i, digest, *_ in fresh
-        ]
-        pk_of = {str(r[1]): int(r[0]) for r in _INSERT_OPERATIONS.run(self, operation_rows)}
-        if len(pk_of) != len(fresh):
-            # Another transaction stored one of these ids meanwhile (see above): start again, and the ids it
-            # stored are replays then.
-            raise Contended("an operation id of this batch was stored concurrently")
-        entry_rows = [
-            {
-                "operation_pk": pk_of[debits[i].op.operation_id],
-                "kind": debits[i].kind,
-                "memo": debits[i].memo[:500],
-                "created_at": now,
-            }
-            for i, *_ in fresh
-        ]
-        entry_of = {int(r[1]): int(r[0]) for r in _INSERT_ENTRIES.run(self, entry_rows)}
-        lines_rows = [
-            {"entry_id": entry_of[pk_of[debits[i].op.operation_id]], "account_id": account_id, "amount": amount}
-            for i, _, _, _, legs in fresh
-            for account_id, amount in legs
-        ]
-        _INSERT_LINES.run(self, lines_rows)
-        for account_id, delta in (
-            (before.wallet_id, wallet - before.wallet),
-            (before.credit_id, credit - before.credit),
-        ):
-            if delta:
-                self._apply_floored(account_id, delta)
-        for _, _, _, _, legs in fresh:
-            for account_id, amount in legs:
-                if account_id not in self._locked:
-                    info = ACCOUNTS.by_id(self.conn, account_id)
-                    if info.kiosk_id is not None:
-                        raise UnbalancedEntry(f"kiosk account {info.code} posted without lock_kiosk")
-                    self._hot[(account_id, self._shard(info))] += amount
-        for i, _, from_wallet, from_credit, _ in fresh:
-            operation_pk = pk_of[debits[i].op.operation_id]
-            answers[i] = Debited(operation_pk, entry_of[operation_pk], from_wallet, from_credit)
+            taken = spending.take(debit.amount)
+            if isinstance(taken, InsufficientBalance):
+                answers[i] = taken
+            else:
+                fresh.append((i, digest, taken))
+        if fresh:
+            now = self._now()
+            operation_rows = [
+                {
+                    "scope": scope,
+                    "operation_id": debits[i].op.operation_id,
+                    "kind": debits[i].op.kind,
+                    "request_hash": digest,
+                    "response": "{}",
+                    "created_at": now,
+                }
+                for i, digest, _ in fresh
+            ]
+            pk_of = {str(r[1]): int(r[0]) for r in _INSERT_OPERATIONS.run(self, operation_rows)}
+            if len(pk_of) != len(fresh):
+                # Another transaction stored one of these ids meanwhile (see above): start again, and the ids it
+                # stored are replays then.
+                raise Contended("an operation id of this batch was stored concurrently")
+            posted = self.post_debits(
+                spending.before,
+                [Charge.of(pk_of[debits[i].op.operation_id], debits[i], taken) for i, _, taken in fresh],
+            )
+            for (i, _, _), debited in zip(fresh, posted, strict=True):
+                answers[i] = debited
+        self._keep_hot()
         return [a for a in answers if a is not None]
+
+    def post_debits(self, before: KioskBalances, charges: Sequence[Charge]) -> list[Debited]:
+        """The entries of debits already taken from `before` by `Spending`, one per stored operation; a debit
+        of nothing (a cheque, a micro-ATM claim: an operation that moves no money now) writes no entry."""
+        entries = []
+        for c in charges:
+            if sum(a for _, a in c.counters) != c.from_wallet + c.from_credit:
+                raise UnbalancedEntry("counter amounts do not add up to the debit")
+            if c.counters:
+                lines = [(before.wallet_id, -c.from_wallet), (before.credit_id, -c.from_credit)]
+                lines += [(ACCOUNTS.get(self.conn, code).id, part) for code, part in c.counters]
+                entries.append(Entry(c.operation_pk, c.kind, _legs(c.kind, lines), c.memo))
+        entry_of = dict(zip((e.operation_pk for e in entries), self.post_entries(entries), strict=True))
+        return [Debited(c.operation_pk, entry_of.get(c.operation_pk), c.from_wallet, c.from_credit) for c in charges]
 
     def store_responses(self, responses: Sequence[tuple[int, dict[str, Any]]]) -> None:
         """The answers of operations posted with `debit_many` (a replay returns them)."""
@@ -546,33 +593,10 @@ class LedgerTx:
         """Write the summed deltas of shared accounts, in a fixed order, just before commit."""
         for (account_id, shard), amount in sorted(self._hot.items()):
             if amount:
-                self._execute(UPDATE_SHARD, {"amount": amount, "account_id": account_id, "shard": shard})
+                self.execute(UPDATE_SHARD, {"amount": amount, "account_id": account_id, "shard": shard})
         self._hot.clear()
         self._locked.clear()
         self._shards.clear()
-
-
-@dataclass(frozen=True)
-class Debit:
-    """One debit of `debit_many`: `counters` are (account code, paise) pairs summing to `amount`."""
-
-    op: OperationRequest
-    amount: int
-    counters: Sequence[tuple[str, int]]
-    kind: str
-    memo: str = ""
-
-
-@dataclass(frozen=True)
-class Debited:
-    operation_pk: int
-    entry_id: int
-    from_wallet_paise: int
-    from_credit_paise: int
-
-
-class Contended(Exception):
-    """A concurrent transaction got in between: the whole transaction is tried again (see `in_transaction`)."""
 
 
 def _legs(kind: str, lines: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -588,134 +612,19 @@ def _legs(kind: str, lines: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return legs
 
 
-C = TypeVar("C")
-
-
-def chunks(items: Sequence[C], size: int) -> Iterable[Sequence[C]]:
-    return (items[start : start + size] for start in range(0, len(items), size))
-
-
-def _pg_array_type(table: Table, column: str) -> str:
-    """The PostgreSQL array type a column's values travel in: text for any string (so that a value too long
-    for a VARCHAR(n) column is refused on assignment, not cut short by a cast), else the column's own type."""
-    compiled = table.c[column].type.compile(dialect=postgresql.dialect())  # type: ignore[no-untyped-call]
-    base = re.sub(r"\(.*\)", "", compiled).strip()
-    return "text[]" if base in ("VARCHAR", "TEXT") else f"{base.lower()}[]"
-
-
-def _raw(target: LedgerTx | Connection) -> tuple[Any, bool]:
-    """The driver cursor inside the open transaction of a ledger transaction or a SQLAlchemy connection."""
-    if isinstance(target, LedgerTx):
-        return target.cursor(), target.is_postgres
-    cursor = target.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    return cursor, target.dialect.name == "postgresql"
-
-
-@dataclass(frozen=True)
-class BulkInsert:
-    """An INSERT of many rows in one statement.
-
-    On PostgreSQL the rows travel as one array per column (`INSERT … SELECT * FROM unnest(…)`): the statement
-    text is the same for any number of rows and has one parameter per column, so psycopg converts it once and
-    the server prepares it once — a multi-row VALUES with a parameter per value is longer than psycopg's
-    statement cache takes and was parsed again on every call. SQLite has no arrays: there it is a multi-row
-    VALUES, a chunk at a time. `suffix` may hold ON CONFLICT and RETURNING clauses; `run` returns the rows
-    RETURNING gives (in no particular order).
-    """
-
-    table: Table
-    columns: tuple[str, ...]
-    suffix: str = ""
-    sqlite_chunk: int = 100
-
-    @functools.cached_property
-    def postgres(self) -> str:
-        arrays = ", ".join(f"%({c})s::{_pg_array_type(self.table, c)}" for c in self.columns)
-        names = ", ".join(self.columns)
-        return f"INSERT INTO {self.table.name} ({names}) SELECT * FROM unnest({arrays}){self.suffix}"
-
-    def sqlite(self, rows: int) -> str:
-        return _values_insert(self.table.name, self.columns, self.suffix, rows)
-
-    def run(self, tx: LedgerTx | Connection, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
-        if not rows:
-            return []
-        returns = "RETURNING" in self.suffix
-        cursor, postgres = _raw(tx)
-        if postgres:
-            cursor.execute(self.postgres, {c: [row[c] for row in rows] for c in self.columns})
-            return list(cursor.fetchall()) if returns else []
-        found: list[Any] = []
-        for part in chunks(rows, self.sqlite_chunk):
-            params = {f"{c}_{n}": row[c] for n, row in enumerate(part) for c in self.columns}
-            cursor.execute(self.sqlite(len(part)), params)
-            if returns:
-                found.extend(cursor.fetchall())
-        return found
-
-
-@functools.lru_cache(maxsize=64)
-def _values_insert(table: str, columns: tuple[str, ...], suffix: str, rows: int) -> str:
-    values = ", ".join("(" + ", ".join(f":{c}_{n}" for c in columns) + ")" for n in range(rows))
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}{suffix}"
-
-
-@dataclass(frozen=True)
-class BulkUpdate:
-    """`UPDATE table SET columns WHERE id = …` for many rows: one statement over arrays on PostgreSQL,
-    `executemany` on SQLite (each row's values keyed by the column names and "id")."""
-
-    table: Table
-    columns: tuple[str, ...]
-
-    @functools.cached_property
-    def postgres(self) -> str:
-        names = ("id", *self.columns)
-        arrays = ", ".join(f"%({c})s::{_pg_array_type(self.table, c)}" for c in names)
-        sets = ", ".join(f"{c} = v.{c}" for c in self.columns)
-        return (
-            f"UPDATE {self.table.name} SET {sets} FROM unnest({arrays}) AS v({', '.join(names)}) "
-            f"WHERE {self.table.name}.id = v.id"
-        )
-
-    @functools.cached_property
-    def sqlite(self) -> str:
-        sets = ", ".join(f"{c} = :{c}" for c in self.columns)
-        return f"UPDATE {self.table.name} SET {sets} WHERE id = :id"
-
-    def run(self, tx: LedgerTx | Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-        """`rows` hold database-ready values (on SQLite, times as `LedgerTx.sql_time` gives them)."""
-        if not rows:
-            return
-        cursor, postgres = _raw(tx)
-        if postgres:
-            cursor.execute(self.postgres, {c: [row[c] for row in rows] for c in ("id", *self.columns)})
-        else:
-            cursor.executemany(self.sqlite, rows)
-
-
 _INSERT_OPERATIONS = BulkInsert(
     operations_t,
     ("scope", "operation_id", "kind", "request_hash", "response", "created_at"),
     " ON CONFLICT (scope, operation_id) DO NOTHING RETURNING id, operation_id",
 )
-_INSERT_ENTRIES = BulkInsert(entries_t, ("operation_pk", "kind", "memo", "created_at"), " RETURNING id, operation_pk")
+_INSERT_ENTRIES = BulkInsert(
+    entries_t, ("operation_pk", "kind", "memo", "reverses_entry_id", "created_at"), " RETURNING id, operation_pk"
+)
 _INSERT_LINES = BulkInsert(lines_t, ("entry_id", "account_id", "amount"), sqlite_chunk=300)
 _STORE_RESPONSES = BulkUpdate(operations_t, ("response",))
-_SELECT_OPERATIONS = Sql(
-    "",  # SQLite: see _select_operations_sqlite
-    "SELECT operation_id, request_hash, response FROM operations WHERE scope = %(scope)s "
-    "AND operation_id = ANY(%(ids)s)",
+_SELECT_OPERATIONS = SqlIn(
+    "SELECT operation_id, request_hash, response FROM operations WHERE scope = :scope AND operation_id {values}"
 )
-
-
-@functools.lru_cache(maxsize=64)
-def _select_operations_sqlite(count: int) -> str:
-    wanted = ", ".join(f":id_{n}" for n in range(count))
-    return (
-        "SELECT operation_id, request_hash, response FROM operations "
-        f"WHERE scope = :scope AND operation_id IN ({wanted})"
-    )
 
 
 # -- kiosk money movements used by the routes ---------------------------------------------------------
@@ -730,31 +639,23 @@ def debit_kiosk(
     kind: str,
     memo: str = "",
 ) -> dict[str, Any]:
-    """Take `amount` from the kiosk's spendable: the wallet first, then the unused credit line.
+    """Take `amount` from the kiosk's spendable inside `tx.run`: `LedgerTx.debit_many`'s rule and writer for
+    one debit whose operation is stored already.
 
     `counter_code` is the account credited, or (account, amount) pairs summing to `amount` when one
     payment goes to several departments.
     """
     counters = [(counter_code, amount)] if isinstance(counter_code, str) else list(counter_code)
-    if sum(a for _, a in counters) != amount:
-        raise UnbalancedEntry("counter amounts do not add up to the debit")
     before = tx.lock_kiosk(kiosk_code)
-    if amount > before.spendable:
-        raise InsufficientBalance(
-            "not enough balance in the kiosk wallet and credit line",
-            spendable_paise=before.spendable,
-            requested_paise=amount,
-        )
-    from_wallet = min(max(before.wallet, 0), amount)
-    from_credit = amount - from_wallet
-    lines = [(before.wallet_id, -from_wallet), (before.credit_id, -from_credit)]
-    lines += [(ACCOUNTS.get(tx.conn, code).id, part) for code, part in counters]
-    entry_id = tx.post_entry(operation_pk, kind, lines, memo=memo)
+    taken = Spending(before).take(amount)
+    if isinstance(taken, InsufficientBalance):
+        raise taken
+    (debited,) = tx.post_debits(before, [Charge(operation_pk, counters, kind, memo, *taken)])
     return {
-        "entry_id": entry_id,
-        "from_wallet_paise": from_wallet,
-        "from_credit_paise": from_credit,
-        **_balances_after(before, -from_wallet, -from_credit),
+        "entry_id": debited.entry_id,
+        "from_wallet_paise": debited.from_wallet_paise,
+        "from_credit_paise": debited.from_credit_paise,
+        **_balances_after(before, -debited.from_wallet_paise, -debited.from_credit_paise),
     }
 
 
