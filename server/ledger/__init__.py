@@ -50,7 +50,6 @@ INSERT_OPERATION = Sql.of(
     "VALUES (:scope, :operation_id, :kind, :request_hash, '{}', :now) "
     "ON CONFLICT (scope, operation_id) DO NOTHING RETURNING id"
 )
-STORE_RESPONSE = Sql.of("UPDATE operations SET response = :response WHERE id = :id")
 SELECT_OPERATION = Sql.of(
     "SELECT request_hash, response FROM operations WHERE scope = :scope AND operation_id = :operation_id"
 )
@@ -254,9 +253,10 @@ def set_credit_limit(conn: Connection, kiosk_code: str, credit_limit: int) -> No
 
 @dataclass(frozen=True)
 class Debit:
-    """One debit of a kiosk: `counters` are (account code, paise) pairs summing to `amount`."""
+    """One debit of a kiosk: `counters` are (account code, paise) pairs summing to `amount`; `op` is the
+    operation to store (None: stored already, by `LedgerTx.run`)."""
 
-    op: OperationRequest
+    op: OperationRequest | None
     amount: int
     counters: Sequence[tuple[str, int]]
     kind: str
@@ -323,11 +323,7 @@ class Spending:
     def take(self, amount: int) -> tuple[int, int] | InsufficientBalance:
         """(from wallet, from credit) for `amount`, taken; or the refusal, nothing taken."""
         if amount > self.spendable:
-            return InsufficientBalance(
-                "not enough balance in the kiosk wallet and credit line",
-                spendable_paise=self.spendable,
-                requested_paise=amount,
-            )
+            return _insufficient(self.spendable, amount)
         from_wallet = min(max(self.wallet, 0), amount)
         from_credit = amount - from_wallet
         self.wallet, self.credit = self.wallet - from_wallet, self.credit - from_credit
@@ -345,6 +341,7 @@ class LedgerTx:
     _item_hot: list[tuple[int, int, int]] = field(default_factory=list)
     _locked: set[int] = field(default_factory=set)
     _shards: dict[int, int] = field(default_factory=dict)
+    _responses: list[tuple[int, str]] = field(default_factory=list)  # written by `finish` (or before a read)
     _cursor: Any = None
 
     def cursor(self) -> Any:
@@ -394,7 +391,7 @@ class LedgerTx:
             op_pk = found[0] if found else None
             if op_pk is not None:
                 response = apply(self, int(op_pk))
-                self.execute(STORE_RESPONSE, {"response": json.dumps(response), "id": op_pk})
+                self._responses.append((int(op_pk), json.dumps(response)))
         except BaseException:
             if savepoint:
                 self.execute(ROLLBACK_TO_SAVEPOINT)
@@ -409,6 +406,7 @@ class LedgerTx:
         return OperationResult(response, replayed=False)
 
     def _replay(self, op: OperationRequest, digest: str) -> OperationResult:
+        self._write_responses()  # an id applied earlier in this transaction answers what it stored
         request_hash, stored = self.execute(
             SELECT_OPERATION, {"scope": op.scope, "operation_id": op.operation_id}
         ).fetchone()
@@ -510,26 +508,98 @@ class LedgerTx:
         """Many debits of one kiosk, each with `run`'s guarantees, in a handful of statements.
 
         The kiosk's rows are locked once, the operation ids already stored are answered as replays (or 409
-        with another body), the rest are taken in order from the running spendable (`Spending`), and the
-        operation rows, entries and lines of all of them are written with one multi-row INSERT each, the
-        kiosk's rows with one conditional UPDATE each. Answers, in order: `Debited` (the caller stores the
-        response with `store_responses`), `OperationResult` (replayed) or the refusal. Operation ids must be
-        distinct and share one scope.
+        with another body), the rest are taken in order from the running spendable (wallet first, then credit;
+        one that does not fit is refused and the next may still fit), and their operation rows, entries and
+        lines are written together, the kiosk's rows with one conditional UPDATE each. A debit of 0 paise with
+        no counters stores its operation only. On PostgreSQL all of it is one call (`ledger_debit`, migration
+        0013); on SQLite the same steps are statements here (`Spending`, `post_debits`). Answers, in order:
+        `Debited` (the caller stores the response with `store_responses`), `OperationResult` (replayed) or
+        the refusal. Operation ids must be distinct and share one scope.
         """
         if not debits:
             return []
-        scope = debits[0].op.scope
-        ids = [d.op.operation_id for d in debits]
-        if len(set(ids)) != len(ids) or any(d.op.scope != scope for d in debits):
+        scope = debits[0].op.scope if debits[0].op else ""
+        ids = [d.op.operation_id for d in debits if d.op]
+        if len(set(ids)) != len(debits) or any(d.op is None or d.op.scope != scope for d in debits):
             raise ValueError("debit_many needs distinct operation ids of one scope")
+        self._write_responses()  # the ids looked up below answer what they stored
+        if self.is_postgres:
+            answers: list[Debited | OperationResult | ApiError] = [
+                answer for answer, _ in self._debit_postgres(kiosk_code, debits)
+            ]
+        else:
+            answers = self._debit_sqlite(kiosk_code, debits)
+        self._keep_hot()
+        return answers
+
+    def _debit_postgres(
+        self, kiosk_code: str, debits: Sequence[Debit], pks: Sequence[int] | None = None
+    ) -> list[tuple[Debited | OperationResult | ApiError, KioskBalances]]:
+        """`debit_many` in one call of `ledger_debit`; `pks`: the operations' rows, when stored already. With
+        each answer, the kiosk's balances after it."""
+        wallet = ACCOUNTS.get(self.conn, wallet_code(kiosk_code))
+        credit = ACCOUNTS.get(self.conn, credit_code(kiosk_code))
+        legs: list[tuple[int, int, int]] = []
+        for n, debit in enumerate(debits, start=1):
+            counters = [(ACCOUNTS.get(self.conn, code), part) for code, part in debit.counters]
+            if any(info.kiosk_id is not None for info, _ in counters):
+                raise UnbalancedEntry("a kiosk account is not a debit's counter account")
+            if debit.counters:
+                _legs(debit.kind, [(wallet.id, -debit.amount), *((info.id, part) for info, part in counters)])
+            elif debit.amount:
+                raise UnbalancedEntry("counter amounts do not add up to the debit")
+            legs += [(n, info.id, part) for info, part in counters]
+        rows = self.execute(
+            _DEBIT,
+            {
+                "scope": debits[0].op.scope if debits[0].op else "",
+                "wallet": wallet.id,
+                "credit": credit.id,
+                "now": self._now(),
+                "pks": list(pks) if pks is not None else None,
+                "ids": [d.op.operation_id if d.op else "" for d in debits],
+                "kinds": [d.op.kind if d.op else "" for d in debits],
+                "hashes": [d.op.request_hash() if d.op else "" for d in debits],
+                "amounts": [d.amount for d in debits],
+                "entry_kinds": [d.kind for d in debits],
+                "memos": [d.memo[:500] for d in debits],
+                "leg_item": [n for n, _, _ in legs],
+                "leg_account": [a for _, a, _ in legs],
+                "leg_amount": [amount for _, _, amount in legs],
+            },
+        ).fetchall()
+        self._locked.update((wallet.id, credit.id))
+        answers: list[tuple[Debited | OperationResult | ApiError, KioskBalances]] = []
+        for row, debit in zip(rows, debits, strict=True):
+            n, outcome, pk, entry_id, from_wallet, from_credit, digest, response, spendable, w, c, floor = row
+            answer: Debited | OperationResult | ApiError
+            if outcome == "stored":
+                answer = (
+                    OperationResult(json.loads(response), replayed=True)
+                    if debit.op and digest == debit.op.request_hash()
+                    else OperationIdReused.of(debit.op.operation_id if debit.op else "")
+                )
+            elif outcome == "insufficient":
+                answer = _insufficient(int(spendable), debit.amount)
+            else:
+                answer = Debited(int(pk), entry_id, int(from_wallet), int(from_credit))
+                for m, account_id, amount in legs:
+                    if m == n:
+                        self._item_hot.append((account_id, self._shard(ACCOUNTS.by_id(self.conn, account_id)), amount))
+            answers.append((answer, KioskBalances(wallet.id, int(w), credit.id, int(c), int(floor))))
+        return answers
+
+    def _debit_sqlite(self, kiosk_code: str, debits: Sequence[Debit]) -> list[Debited | OperationResult | ApiError]:
         spending = Spending(self.lock_kiosk(kiosk_code))
         # After the lock: a transaction of this kiosk that took the lock first has committed, so its ids are
-        # visible here. One that stored an id without the lock (a cheque, an order, a single payment between
-        # its id and its lock) is met by the INSERT below: it waits for it, then the transaction starts again.
+        # visible here (SQLite: BEGIN IMMEDIATE serialises the writers anyway).
+        scope = debits[0].op.scope if debits[0].op else ""
+        ids = [d.op.operation_id for d in debits if d.op]
         stored = {str(r[0]): (r[1], r[2]) for r in _SELECT_OPERATIONS.rows(self, ids, {"scope": scope})}
         answers: list[Debited | OperationResult | ApiError | None] = [None] * len(debits)
-        fresh: list[tuple[int, str, tuple[int, int]]] = []
+        fresh: list[tuple[int, OperationRequest, str, tuple[int, int]]] = []
         for i, debit in enumerate(debits):
+            assert debit.op is not None
             digest = debit.op.request_hash()
             if debit.op.operation_id in stored:
                 request_hash, response = stored[debit.op.operation_id]
@@ -543,32 +613,29 @@ class LedgerTx:
             if isinstance(taken, InsufficientBalance):
                 answers[i] = taken
             else:
-                fresh.append((i, digest, taken))
+                fresh.append((i, debit.op, digest, taken))
         if fresh:
             now = self._now()
             operation_rows = [
                 {
                     "scope": scope,
-                    "operation_id": debits[i].op.operation_id,
-                    "kind": debits[i].op.kind,
+                    "operation_id": op.operation_id,
+                    "kind": op.kind,
                     "request_hash": digest,
                     "response": "{}",
                     "created_at": now,
                 }
-                for i, digest, _ in fresh
+                for _, op, digest, _ in fresh
             ]
             pk_of = {str(r[1]): int(r[0]) for r in _INSERT_OPERATIONS.run(self, operation_rows)}
             if len(pk_of) != len(fresh):
-                # Another transaction stored one of these ids meanwhile (see above): start again, and the ids it
-                # stored are replays then.
+                # Another transaction stored one of these ids meanwhile: start again, and they are replays then.
                 raise Contended("an operation id of this batch was stored concurrently")
             posted = self.post_debits(
-                spending.before,
-                [Charge.of(pk_of[debits[i].op.operation_id], debits[i], taken) for i, _, taken in fresh],
+                spending.before, [Charge.of(pk_of[op.operation_id], debits[i], taken) for i, op, _, taken in fresh]
             )
-            for (i, _, _), debited in zip(fresh, posted, strict=True):
+            for (i, _, _, _), debited in zip(fresh, posted, strict=True):
                 answers[i] = debited
-        self._keep_hot()
         return [a for a in answers if a is not None]
 
     def post_debits(self, before: KioskBalances, charges: Sequence[Charge]) -> list[Debited]:
@@ -586,17 +653,42 @@ class LedgerTx:
         return [Debited(c.operation_pk, entry_of.get(c.operation_pk), c.from_wallet, c.from_credit) for c in charges]
 
     def store_responses(self, responses: Sequence[tuple[int, dict[str, Any]]]) -> None:
-        """The answers of operations posted with `debit_many` (a replay returns them)."""
-        _STORE_RESPONSES.run(self, [{"response": json.dumps(r), "id": pk} for pk, r in responses])
+        """The answers of operations posted with `debit_many` (a replay returns them); written by `finish`."""
+        self._responses.extend((pk, json.dumps(r)) for pk, r in responses)
+
+    def _write_responses(self) -> None:
+        _STORE_RESPONSES.run(self, [{"response": r, "id": pk} for pk, r in self._responses])
+        self._responses.clear()
 
     def finish(self) -> None:
-        """Write the summed deltas of shared accounts, in a fixed order, just before commit."""
-        for (account_id, shard), amount in sorted(self._hot.items()):
-            if amount:
+        """The last writes, just before commit: the operations' answers, then the summed deltas of shared
+        accounts in a fixed order (on PostgreSQL one call, `ledger_finish` of migration 0013)."""
+        hot = [(a, s, amount) for (a, s), amount in sorted(self._hot.items()) if amount]
+        if self.is_postgres and (hot or self._responses):
+            self.execute(
+                _FINISH,
+                {
+                    "ops": [pk for pk, _ in self._responses],
+                    "responses": [r for _, r in self._responses],
+                    "accounts": [a for a, _, _ in hot],
+                    "shards": [s for _, s, _ in hot],
+                    "amounts": [amount for _, _, amount in hot],
+                },
+            )
+            self._responses.clear()
+        else:
+            self._write_responses()
+            for account_id, shard, amount in hot:
                 self.execute(UPDATE_SHARD, {"amount": amount, "account_id": account_id, "shard": shard})
         self._hot.clear()
         self._locked.clear()
         self._shards.clear()
+
+
+def _insufficient(spendable: int, requested: int) -> InsufficientBalance:
+    return InsufficientBalance(
+        "not enough balance in the kiosk wallet and credit line", spendable_paise=spendable, requested_paise=requested
+    )
 
 
 def _legs(kind: str, lines: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -622,6 +714,17 @@ _INSERT_ENTRIES = BulkInsert(
 )
 _INSERT_LINES = BulkInsert(lines_t, ("entry_id", "account_id", "amount"), sqlite_chunk=300)
 _STORE_RESPONSES = BulkUpdate(operations_t, ("response",))
+_FINISH = Sql(
+    "",  # SQLite: the same writes one by one (see `LedgerTx.finish`)
+    "SELECT ledger_finish(%(ops)s::bigint[], %(responses)s::text[], %(accounts)s::bigint[], %(shards)s::int[], "
+    "%(amounts)s::bigint[])",
+)
+_DEBIT = Sql(
+    "",  # SQLite: `LedgerTx._debit_sqlite`
+    "SELECT * FROM ledger_debit(%(scope)s, %(wallet)s, %(credit)s, %(now)s, %(pks)s::bigint[], %(ids)s::text[], "
+    "%(kinds)s::text[], %(hashes)s::text[], %(amounts)s::bigint[], %(entry_kinds)s::text[], %(memos)s::text[], "
+    "%(leg_item)s::int[], %(leg_account)s::bigint[], %(leg_amount)s::bigint[])",
+)
 _SELECT_OPERATIONS = SqlIn(
     "SELECT operation_id, request_hash, response FROM operations WHERE scope = :scope AND operation_id {values}"
 )
@@ -646,16 +749,32 @@ def debit_kiosk(
     payment goes to several departments.
     """
     counters = [(counter_code, amount)] if isinstance(counter_code, str) else list(counter_code)
-    before = tx.lock_kiosk(kiosk_code)
-    taken = Spending(before).take(amount)
-    if isinstance(taken, InsufficientBalance):
-        raise taken
-    (debited,) = tx.post_debits(before, [Charge(operation_pk, counters, kind, memo, *taken)])
+    if sum(a for _, a in counters) != amount:
+        raise UnbalancedEntry("counter amounts do not add up to the debit")
+    if tx.is_postgres:
+        ((answer, after),) = tx._debit_postgres(kiosk_code, [Debit(None, amount, counters, kind, memo)], [operation_pk])
+        if isinstance(answer, ApiError):
+            raise answer
+        assert isinstance(answer, Debited)
+        debited = answer
+    else:
+        before = tx.lock_kiosk(kiosk_code)
+        taken = Spending(before).take(amount)
+        if isinstance(taken, InsufficientBalance):
+            raise taken
+        (debited,) = tx.post_debits(before, [Charge(operation_pk, counters, kind, memo, *taken)])
+        after = KioskBalances(
+            before.wallet_id,
+            before.wallet - debited.from_wallet_paise,
+            before.credit_id,
+            before.credit - debited.from_credit_paise,
+            before.credit_floor,
+        )
     return {
         "entry_id": debited.entry_id,
         "from_wallet_paise": debited.from_wallet_paise,
         "from_credit_paise": debited.from_credit_paise,
-        **_balances_after(before, -debited.from_wallet_paise, -debited.from_credit_paise),
+        **_balances(after),
     }
 
 
@@ -665,17 +784,13 @@ def credit_kiosk(
     before = tx.lock_kiosk(kiosk_code)
     counter = ACCOUNTS.get(tx.conn, counter_code)
     entry_id = tx.post_entry(operation_pk, kind, [(before.wallet_id, amount), (counter.id, -amount)], memo=memo)
-    return {"entry_id": entry_id, **_balances_after(before, amount, 0)}
+    wallet_after = before.wallet + amount
+    after = KioskBalances(before.wallet_id, wallet_after, before.credit_id, before.credit, before.credit_floor)
+    return {"entry_id": entry_id, **_balances(after)}
 
 
-def _balances_after(before: KioskBalances, wallet_delta: int, credit_delta: int) -> dict[str, int]:
-    wallet = before.wallet + wallet_delta
-    credit = before.credit + credit_delta
-    return {
-        "wallet_balance_paise": wallet,
-        "credit_used_paise": -credit,
-        "spendable_paise": wallet + credit - before.credit_floor,
-    }
+def _balances(b: KioskBalances) -> dict[str, int]:
+    return {"wallet_balance_paise": b.wallet, "credit_used_paise": b.credit_used, "spendable_paise": b.spendable}
 
 
 def read_kiosk_balances(conn: Connection, kiosk_code: str) -> KioskBalances:
