@@ -1,6 +1,7 @@
 """The ledger: idempotent, atomic, double-entry postings in integer paise.
 
-Every money-moving operation runs through `LedgerTx.run` inside one database transaction:
+Every money-moving operation runs through `LedgerTx.run` (or, for a kiosk's debits, `LedgerTx.debit_many`:
+the same steps for many operations at once) inside one database transaction:
 
 1. the client's operation id is inserted first (unique per scope), so a replay is recognised before any
    balance is looked at — a retry of an applied operation returns its first answer even if the wallet is
@@ -12,6 +13,10 @@ Every money-moving operation runs through `LedgerTx.run` inside one database tra
 4. shared accounts (billers, clearing, adjustments) have several balance rows ("shards"); their deltas are
    summed per transaction and written last, in ascending order, just before commit, so a hot biller row is
    held for microseconds and never ahead of a kiosk row (no lock-order deadlocks).
+
+On PostgreSQL a kiosk's debits are one call of `ledger_debit` and the last writes one call of
+`ledger_finish` (functions of migration 0013, the same steps inside the database); on SQLite, where a
+statement costs no round trip, they are statements run from here.
 """
 
 from __future__ import annotations
