@@ -37,6 +37,7 @@ from server.core.db import make_engine  # noqa: E402
 from server.kiosks import create_kiosk  # noqa: E402
 from server.ledger import (  # noqa: E402
     ACCOUNTS,
+    Debit,
     LedgerTx,
     OperationRequest,
     audit,
@@ -98,30 +99,42 @@ def prepare(url: str, kiosks: int, funds: int = 10**12) -> list[str]:
 
 
 def post_one(tx: LedgerTx, code: str) -> None:
+    """A debit as the administrator's adjustment posts it: `run` with `debit_kiosk` inside."""
     op = OperationRequest("admin", uuid.uuid4().hex, "adjustment", {"kiosk_code": code})
     tx.run(op, lambda t, pk: debit_kiosk(t, pk, code, 100, "system:adjustments", "bench"))
+
+
+def post_many_of_one(tx: LedgerTx, code: str) -> None:
+    """A debit as a payment posts it: `debit_many` of one, its answer stored with it."""
+    op = OperationRequest(f"kiosk:{code}", uuid.uuid4().hex, "payment", {"n": 1})
+    (debited,) = tx.debit_many(code, [Debit(op, 100, [("system:adjustments", 100)], "bench")])
+    tx.store_responses([(debited.operation_pk, {"entry_id": debited.entry_id})])  # type: ignore[union-attr]
+
+
+POSTINGS: dict[str, Callable[[LedgerTx, str], None]] = {"run": post_one, "many": post_many_of_one}
 
 
 # -- in-process: N client processes calling the ledger directly ----------------------------------------
 
 
-def _ledger_client(url: str, codes: list[str], seconds: float, seed: int, out: mp.Queue[int]) -> None:
+def _ledger_client(url: str, codes: list[str], seconds: float, seed: int, out: mp.Queue[int], how: str) -> None:
     engine = make_engine(url, pool_size=1)
     rng = random.Random(seed)
+    post = POSTINGS[how]
     done = 0
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline:
         code = rng.choice(codes)
-        in_transaction(engine, lambda tx, code=code: post_one(tx, code))
+        in_transaction(engine, lambda tx, code=code: post(tx, code))
         done += 1
     engine.dispose()
     out.put(done)
 
 
-def ledger_in_process(url: str, codes: list[str], clients: int, seconds: float) -> float:
+def ledger_in_process(url: str, codes: list[str], clients: int, seconds: float, how: str = "run") -> float:
     ctx = mp.get_context("spawn")
     queue: mp.Queue[int] = ctx.Queue()
-    procs = [ctx.Process(target=_ledger_client, args=(url, codes, seconds, i, queue)) for i in range(clients)]
+    procs = [ctx.Process(target=_ledger_client, args=(url, codes, seconds, i, queue, how)) for i in range(clients)]
     start = time.perf_counter()
     for p in procs:
         p.start()
@@ -312,6 +325,15 @@ def run(quick: bool, log: Callable[[str], None] = print) -> list[Figure]:
             Figure(
                 f"PostgreSQL ledger, in-process, {clients} client processes",
                 ledger_in_process(pg_url, codes, clients, seconds),
+                f"pgbench tpcb-like, {clients} clients",
+                baseline,
+                0.6,
+            )
+        )
+        figures.append(
+            Figure(
+                f"PostgreSQL ledger, in-process, {clients} client processes, debit_many of one",
+                ledger_in_process(pg_url, codes, clients, seconds, how="many"),
                 f"pgbench tpcb-like, {clients} clients",
                 baseline,
                 0.6,

@@ -94,24 +94,24 @@ def server_breakdown(work: Path, items: int) -> dict[str, float]:
         return wrapper
 
     # Instance attributes shadow the methods: the same code runs, with a stopwatch around each phase.
-    payments.validate_many = timed("bill checks (one department enquiry per batch)",  # type: ignore[method-assign]
-                                   payments.validate_many)
-    payments._send_many = timed("department payment + statuses", payments._send_many)  # type: ignore[method-assign]
+    payments.checks.validate_many = timed(  # type: ignore[method-assign]
+        "bill checks (one department enquiry per batch)", payments.checks.validate_many)
+    payments.answers.send = timed("department payment + statuses", payments.answers.send)  # type: ignore[method-assign]
     payments.views = timed("answers (payment views)", payments.views)  # type: ignore[method-assign]
     bills = paper_bills(items, series=91)
     with engine.connect() as conn:
         kiosk_id = load_kiosk_id(conn, code)
     requests = [PayRequest(uuid.uuid4().hex, [BillRequest(b.service_code, {"k_no": b.k_no}, b.amount_paise)],
                            "9876543210", None, "wallet", offline=True) for b in bills]
-    import server.payments as module
-    module.in_transaction = timed("ledger transaction (set-wise posting)", in_transaction)  # type: ignore[assignment]
+    import server.payments.post as module
+    module.in_transaction = timed("ledger transaction (set-wise posting)", in_transaction)  # type: ignore[attr-defined]
     start = time.perf_counter()
     try:
         for i in range(0, items, 100):
             answers = payments.pay_batch(kiosk_id, code, requests[i:i + 100])
             assert all(a["result"] == "done" for a in answers), answers[0]
     finally:
-        module.in_transaction = in_transaction  # type: ignore[assignment]
+        module.in_transaction = in_transaction  # type: ignore[attr-defined]
     total = time.perf_counter() - start
     engine.dispose()
     departments.stop()

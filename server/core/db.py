@@ -7,8 +7,7 @@ import threading
 import weakref
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, any_, bindparam, create_engine, event
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import QueuePool
 
@@ -100,15 +99,6 @@ def _configure_sqlite(engine: Engine) -> None:
 
     event.listen(engine, "commit", _release)
     event.listen(engine, "rollback", _release)
-
-
-def one_of(column: ColumnElement[Any], name: str, *, postgres: bool) -> ColumnElement[bool]:
-    """`column IN :name` for a statement built once and run with a list: on PostgreSQL `column = ANY(:name)`
-    over one array parameter, so the statement's text is the same for any number of values (psycopg
-    converts it once and the server can prepare it); elsewhere an expanding IN."""
-    if postgres:
-        return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
-    return column.in_(bindparam(name, expanding=True))
 
 
 def breaks_unique(exc: BaseException, constraint: str, column: str) -> bool:

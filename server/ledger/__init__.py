@@ -1,6 +1,7 @@
 """The ledger: idempotent, atomic, double-entry postings in integer paise.
 
-Every money-moving operation runs through `LedgerTx.run` inside one database transaction:
+Every money-moving operation runs through `LedgerTx.run` (or, for a kiosk's debits, `LedgerTx.debit_many`:
+the same steps for many operations at once) inside one database transaction:
 
 1. the client's operation id is inserted first (unique per scope), so a replay is recognised before any
    balance is looked at — a retry of an applied operation returns its first answer even if the wallet is
@@ -12,16 +13,18 @@ Every money-moving operation runs through `LedgerTx.run` inside one database tra
 4. shared accounts (billers, clearing, adjustments) have several balance rows ("shards"); their deltas are
    summed per transaction and written last, in ascending order, just before commit, so a hot biller row is
    held for microseconds and never ahead of a kiosk row (no lock-order deadlocks).
+
+On PostgreSQL a kiosk's debits are one call of `ledger_debit` and the last writes one call of
+`ledger_finish` (functions of migration 0013, the same steps inside the database); on SQLite, where a
+statement costs no round trip, they are statements run from here.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
 import random
-import re
 import sqlite3
 import time
 from collections import defaultdict
@@ -30,11 +33,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, Table, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from server.core.errors import ApiError, Conflict, NotFound, Unavailable
+from server.core.sql import BulkInsert, BulkUpdate, Sql, SqlIn, sql_date, sql_time
 from server.models import Account, AccountBalance, JournalEntry, JournalLine, Operation
 from server.models.base import table_of, utcnow
 
@@ -47,42 +50,17 @@ entries_t = table_of(JournalEntry)
 lines_t = table_of(JournalLine)
 
 
-@dataclass(frozen=True)
-class Sql:
-    """One hot-path statement in both paramstyles, run on the raw DB-API cursor.
-
-    A posting is about ten statements; through SQLAlchemy's execution layer each costs more Python time
-    than SQLite spends on it, so the ledger's hot path talks to the driver directly, inside the very
-    transaction SQLAlchemy opened on the same connection.
-    """
-
-    sqlite: str
-    postgres: str
-
-    @classmethod
-    def of(cls, statement: str) -> Sql:
-        return cls(statement, re.sub(r"(?<!:):(\w+)", r"%(\1)s", statement))
-
-
 INSERT_OPERATION = Sql.of(
     "INSERT INTO operations (scope, operation_id, kind, request_hash, response, created_at) "
     "VALUES (:scope, :operation_id, :kind, :request_hash, '{}', :now) "
     "ON CONFLICT (scope, operation_id) DO NOTHING RETURNING id"
 )
-STORE_RESPONSE = Sql.of("UPDATE operations SET response = :response WHERE id = :id")
 SELECT_OPERATION = Sql.of(
     "SELECT request_hash, response FROM operations WHERE scope = :scope AND operation_id = :operation_id"
 )
 _LOCK_ROWS = "SELECT account_id, balance, floor FROM account_balances WHERE account_id IN (:a, :b) ORDER BY account_id"
 # SQLite needs no row lock: BEGIN IMMEDIATE already holds the database's only write lock.
 LOCK_KIOSK = Sql(_LOCK_ROWS, Sql.of(_LOCK_ROWS + " FOR UPDATE").postgres)
-INSERT_ENTRY = Sql.of(
-    "INSERT INTO journal_entries (operation_pk, kind, memo, reverses_entry_id, created_at) "
-    "VALUES (:operation_pk, :kind, :memo, :reverses_entry_id, :now) RETURNING id"
-)
-INSERT_LINE = Sql.of(
-    "INSERT INTO journal_lines (entry_id, account_id, amount) VALUES (:entry_id, :account_id, :amount)"
-)
 UPDATE_FLOORED = Sql.of(
     "UPDATE account_balances SET balance = balance + :amount "
     "WHERE account_id = :account_id AND shard = 0 AND (floor IS NULL OR balance + :amount >= floor)"
@@ -278,6 +256,85 @@ def set_credit_limit(conn: Connection, kiosk_code: str, credit_limit: int) -> No
         raise ApiError("the new credit limit is below the credit already used", code="credit_limit_below_used") from exc
 
 
+@dataclass(frozen=True)
+class Debit:
+    """One debit of a kiosk: `counters` are (account code, paise) pairs summing to `amount`; `op` is the
+    operation to store (None: stored already, by `LedgerTx.run`)."""
+
+    op: OperationRequest | None
+    amount: int
+    counters: Sequence[tuple[str, int]]
+    kind: str
+    memo: str = ""
+
+
+@dataclass(frozen=True)
+class Charge:
+    """A debit taken from the spendable (`Spending.take`) and about to be written for a stored operation."""
+
+    operation_pk: int
+    counters: Sequence[tuple[str, int]]
+    kind: str
+    memo: str
+    from_wallet: int
+    from_credit: int
+
+    @classmethod
+    def of(cls, operation_pk: int, debit: Debit, taken: tuple[int, int]) -> Charge:
+        return cls(operation_pk, debit.counters, debit.kind, debit.memo, *taken)
+
+
+@dataclass(frozen=True)
+class Debited:
+    operation_pk: int
+    entry_id: int | None  # None: a debit of nothing
+    from_wallet_paise: int
+    from_credit_paise: int
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One balanced journal entry to write: `legs` are (account id, signed paise), checked by `_legs`."""
+
+    operation_pk: int
+    kind: str
+    legs: list[tuple[int, int]]
+    memo: str = ""
+    reverses_entry_id: int | None = None
+
+
+class Contended(Exception):
+    """A concurrent transaction got in between: the whole transaction is tried again (see `in_transaction`)."""
+
+
+@dataclass
+class Spending:
+    """A kiosk's spendable as debits take it, in order: the wallet first, then the unused credit line.
+
+    The one place the rule lives: a debit that does not fit is refused and the next may still fit.
+    """
+
+    before: KioskBalances
+    wallet: int = 0
+    credit: int = 0
+
+    def __post_init__(self) -> None:
+        self.wallet, self.credit = self.before.wallet, self.before.credit
+
+    @property
+    def spendable(self) -> int:
+        return self.wallet + self.credit - self.before.credit_floor
+
+    def take(self, amount: int) -> tuple[int, int] | InsufficientBalance:
+        """(from wallet, from credit) for `amount`, taken; or the refusal, nothing taken."""
+        if amount > self.spendable:
+            return _insufficient(self.spendable, amount)
+        from_wallet = min(max(self.wallet, 0), amount)
+        from_credit = amount - from_wallet
+        self.wallet, self.credit = self.wallet - from_wallet, self.credit - from_credit
+        return from_wallet, from_credit
+
+
 @dataclass
 class LedgerTx:
     """Posts operations inside one open transaction on `conn`; call `finish()` before commit."""
@@ -289,6 +346,7 @@ class LedgerTx:
     _item_hot: list[tuple[int, int, int]] = field(default_factory=list)
     _locked: set[int] = field(default_factory=set)
     _shards: dict[int, int] = field(default_factory=dict)
+    _responses: list[tuple[int, str]] = field(default_factory=list)  # written by `finish` (or before a read)
     _cursor: Any = None
 
     def cursor(self) -> Any:
@@ -299,20 +357,14 @@ class LedgerTx:
 
     def execute(self, statement: Sql, params: dict[str, Any] | None = None) -> Any:
         """Run a hot-path statement on the raw driver cursor, inside this transaction."""
-        return self.cursor().execute(statement.postgres if self.is_postgres else statement.sqlite, params or {})
-
-    def executemany(self, statement: Sql, rows: list[dict[str, Any]]) -> None:
-        self.cursor().executemany(statement.postgres if self.is_postgres else statement.sqlite, rows)
-
-    _execute = execute
-    _executemany = executemany
+        return statement.run(self, params)
 
     def sql_time(self, value: datetime) -> Any:
         """A datetime as the column stores it: SQLAlchemy's text on SQLite, the aware value on PostgreSQL."""
-        return value if self.is_postgres else value.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return sql_time(value, self.is_postgres)
 
     def sql_date(self, value: date | None) -> Any:
-        return value if self.is_postgres or value is None else value.isoformat()
+        return sql_date(value, self.is_postgres)
 
     def _now(self) -> Any:
         return self.sql_time(utcnow())
@@ -331,7 +383,7 @@ class LedgerTx:
         if savepoint:
             self.execute(SAVEPOINT)
         try:
-            found = self._execute(
+            found = self.execute(
                 INSERT_OPERATION,
                 {
                     "scope": op.scope,
@@ -344,7 +396,7 @@ class LedgerTx:
             op_pk = found[0] if found else None
             if op_pk is not None:
                 response = apply(self, int(op_pk))
-                self._execute(STORE_RESPONSE, {"response": json.dumps(response), "id": op_pk})
+                self._responses.append((int(op_pk), json.dumps(response)))
         except BaseException:
             if savepoint:
                 self.execute(ROLLBACK_TO_SAVEPOINT)
@@ -355,13 +407,12 @@ class LedgerTx:
             self.execute(RELEASE_SAVEPOINT)
         if op_pk is None:  # already applied (by us earlier, or by a concurrent request just committed)
             return self._replay(op, digest)  # outside the savepoint: a 409 here must not roll back to it
-        for account_id, shard, amount in self._item_hot:
-            self._hot[(account_id, shard)] += amount
-        self._item_hot = []
+        self._keep_hot()
         return OperationResult(response, replayed=False)
 
     def _replay(self, op: OperationRequest, digest: str) -> OperationResult:
-        request_hash, stored = self._execute(
+        self._write_responses()  # an id applied earlier in this transaction answers what it stored
+        request_hash, stored = self.execute(
             SELECT_OPERATION, {"scope": op.scope, "operation_id": op.operation_id}
         ).fetchone()
         if request_hash != digest:
@@ -372,7 +423,7 @@ class LedgerTx:
     def lock_kiosk(self, kiosk_code: str) -> KioskBalances:
         wallet = ACCOUNTS.get(self.conn, wallet_code(kiosk_code))
         credit = ACCOUNTS.get(self.conn, credit_code(kiosk_code))
-        rows = {r[0]: r for r in self._execute(LOCK_KIOSK, {"a": wallet.id, "b": credit.id}).fetchall()}
+        rows = {r[0]: r for r in self.execute(LOCK_KIOSK, {"a": wallet.id, "b": credit.id}).fetchall()}
         self._locked.update(rows)
         return KioskBalances(
             wallet_id=wallet.id,
@@ -392,27 +443,58 @@ class LedgerTx:
         reverses_entry_id: int | None = None,
     ) -> int:
         """Write one balanced entry; `lines` are (account id, signed paise). Returns the entry id."""
-        legs = _legs(kind, lines)
-        entry_id = self._execute(
-            INSERT_ENTRY,
+        (entry_id,) = self.post_entries([Entry(operation_pk, kind, _legs(kind, lines), memo, reverses_entry_id)])
+        return entry_id
+
+    def post_entries(self, entries: Sequence[Entry]) -> list[int]:
+        """Write entries of distinct operations with one statement for the entries and one for their lines;
+        locked kiosk rows move by their summed delta (the floor refuses what would cross it), shared accounts'
+        deltas wait for `finish`. Returns the entry ids, in order."""
+        if not entries:
+            return []
+        if len({e.operation_pk for e in entries}) != len(entries):
+            raise ValueError("post_entries writes one entry per operation")
+        now = self._now()
+        rows = [
             {
-                "operation_pk": operation_pk,
-                "kind": kind,
-                "memo": memo[:500],
-                "reverses_entry_id": reverses_entry_id,
-                "now": self._now(),
-            },
-        ).fetchone()[0]
-        self._executemany(INSERT_LINE, [{"entry_id": entry_id, "account_id": a, "amount": amt} for a, amt in legs])
-        for account_id, amount in legs:
-            if account_id in self._locked:
-                self._apply_floored(account_id, amount)
-            else:
+                "operation_pk": e.operation_pk,
+                "kind": e.kind,
+                "memo": e.memo[:500],
+                "reverses_entry_id": e.reverses_entry_id,
+                "created_at": now,
+            }
+            for e in entries
+        ]
+        entry_of = {int(r[1]): int(r[0]) for r in _INSERT_ENTRIES.run(self, rows)}
+        ids = [entry_of[e.operation_pk] for e in entries]
+        _INSERT_LINES.run(
+            self,
+            [
+                {"entry_id": entry_id, "account_id": a, "amount": amount}
+                for entry_id, e in zip(ids, entries, strict=True)
+                for a, amount in e.legs
+            ],
+        )
+        floored: dict[int, int] = defaultdict(int)
+        for e in entries:
+            for account_id, amount in e.legs:
+                if account_id in self._locked:
+                    floored[account_id] += amount
+                    continue
                 info = ACCOUNTS.by_id(self.conn, account_id)
                 if info.kiosk_id is not None:
                     raise UnbalancedEntry(f"kiosk account {info.code} posted without lock_kiosk")
                 self._item_hot.append((account_id, self._shard(info), amount))
-        return int(entry_id)
+        for account_id, delta in sorted(floored.items()):
+            if delta:
+                self._apply_floored(account_id, delta)
+        return ids
+
+    def _keep_hot(self) -> None:
+        """The shared accounts' deltas of what was just posted, kept for `finish`."""
+        for account_id, shard, amount in self._item_hot:
+            self._hot[(account_id, shard)] += amount
+        self._item_hot = []
 
     def _shard(self, info: AccountInfo) -> int:
         """One shard of a shared account per transaction: a batch of many postings locks one row, not all."""
@@ -422,44 +504,107 @@ class LedgerTx:
         return shard
 
     def _apply_floored(self, account_id: int, amount: int) -> None:
-        result = self._execute(UPDATE_FLOORED, {"amount": amount, "account_id": account_id})
+        result = self.execute(UPDATE_FLOORED, {"amount": amount, "account_id": account_id})
         if result.rowcount != 1:
             raise InsufficientBalance("not enough balance in the kiosk wallet and credit line")
 
+    # -- debits of a kiosk: one rule and one writer for one debit and many ------------------------------
     def debit_many(self, kiosk_code: str, debits: Sequence[Debit]) -> list[Debited | OperationResult | ApiError]:
-        """Many debits of one kiosk, each with `run` + `debit_kiosk`'s guarantees, in a handful of statements.
+        """Many debits of one kiosk, each with `run`'s guarantees, in a handful of statements.
 
-        The day-end batch's hot path: the kiosk's rows are locked once, the operation ids already stored are
-        answered as replays (or 409 with another body), the rest are taken in order from the running
-        spendable (wallet first, then credit; one that does not fit is refused and the next may still fit),
-        and the operation rows, entries and lines of all of them are written with one multi-row INSERT each,
-        the kiosk's rows with one conditional UPDATE each. Answers, in order: `Debited` (the caller stores
-        the response with `store_responses`), `OperationResult` (replayed) or the refusal. Operation ids
-        must be distinct and share one scope.
+        The kiosk's rows are locked once, the operation ids already stored are answered as replays (or 409
+        with another body), the rest are taken in order from the running spendable (wallet first, then credit;
+        one that does not fit is refused and the next may still fit), and their operation rows, entries and
+        lines are written together, the kiosk's rows with one conditional UPDATE each. A debit of 0 paise with
+        no counters stores its operation only. On PostgreSQL all of it is one call (`ledger_debit`, migration
+        0013); on SQLite the same steps are statements here (`Spending`, `post_debits`). Answers, in order:
+        `Debited` (the caller stores the response with `store_responses`), `OperationResult` (replayed) or
+        the refusal. Operation ids must be distinct and share one scope.
         """
         if not debits:
             return []
-        scope = debits[0].op.scope
-        ids = [d.op.operation_id for d in debits]
-        if len(set(ids)) != len(ids) or any(d.op.scope != scope for d in debits):
+        scope = debits[0].op.scope if debits[0].op else ""
+        ids = [d.op.operation_id for d in debits if d.op]
+        if len(set(ids)) != len(debits) or any(d.op is None or d.op.scope != scope for d in debits):
             raise ValueError("debit_many needs distinct operation ids of one scope")
-        before = self.lock_kiosk(kiosk_code)
-        # After the lock: a transaction of this kiosk that took the lock first has committed, so its ids are
-        # visible here. One that stored an id without the lock (a cheque, an order, a single payment between
-        # its id and its lock) is met by the INSERT below: it waits for it, then the transaction starts again.
-        stored: dict[str, tuple[str, str]] = {}
+        self._write_responses()  # the ids looked up below answer what they stored
         if self.is_postgres:
-            found = self.execute(_SELECT_OPERATIONS, {"scope": scope, "ids": ids})
-            stored.update((r[0], (r[1], r[2])) for r in found.fetchall())
+            answers: list[Debited | OperationResult | ApiError] = [
+                answer for answer, _ in self._debit_postgres(kiosk_code, debits)
+            ]
         else:
-            for wanted in chunks(ids, 500):
-                params = {"scope": scope, **{f"id_{n}": v for n, v in enumerate(wanted)}}
-                found = self.cursor().execute(_select_operations_sqlite(len(wanted)), params)
-                stored.update((r[0], (r[1], r[2])) for r in found.fetchall())
+            answers = self._debit_sqlite(kiosk_code, debits)
+        self._keep_hot()
+        return answers
+
+    def _debit_postgres(
+        self, kiosk_code: str, debits: Sequence[Debit], pks: Sequence[int] | None = None
+    ) -> list[tuple[Debited | OperationResult | ApiError, KioskBalances]]:
+        """`debit_many` in one call of `ledger_debit`; `pks`: the operations' rows, when stored already. With
+        each answer, the kiosk's balances after it."""
+        wallet = ACCOUNTS.get(self.conn, wallet_code(kiosk_code))
+        credit = ACCOUNTS.get(self.conn, credit_code(kiosk_code))
+        legs: list[tuple[int, int, int]] = []
+        for n, debit in enumerate(debits, start=1):
+            counters = [(ACCOUNTS.get(self.conn, code), part) for code, part in debit.counters]
+            if any(info.kiosk_id is not None for info, _ in counters):
+                raise UnbalancedEntry("a kiosk account is not a debit's counter account")
+            if debit.counters:
+                _legs(debit.kind, [(wallet.id, -debit.amount), *((info.id, part) for info, part in counters)])
+            elif debit.amount:
+                raise UnbalancedEntry("counter amounts do not add up to the debit")
+            legs += [(n, info.id, part) for info, part in counters]
+        rows = self.execute(
+            _DEBIT,
+            {
+                "scope": debits[0].op.scope if debits[0].op else "",
+                "wallet": wallet.id,
+                "credit": credit.id,
+                "now": self._now(),
+                "pks": list(pks) if pks is not None else None,
+                "ids": [d.op.operation_id if d.op else "" for d in debits],
+                "kinds": [d.op.kind if d.op else "" for d in debits],
+                "hashes": [d.op.request_hash() if d.op else "" for d in debits],
+                "amounts": [d.amount for d in debits],
+                "entry_kinds": [d.kind for d in debits],
+                "memos": [d.memo[:500] for d in debits],
+                "leg_item": [n for n, _, _ in legs],
+                "leg_account": [a for _, a, _ in legs],
+                "leg_amount": [amount for _, _, amount in legs],
+            },
+        ).fetchall()
+        self._locked.update((wallet.id, credit.id))
+        answers: list[tuple[Debited | OperationResult | ApiError, KioskBalances]] = []
+        for row, debit in zip(rows, debits, strict=True):
+            n, outcome, pk, entry_id, from_wallet, from_credit, digest, response, spendable, w, c, floor = row
+            answer: Debited | OperationResult | ApiError
+            if outcome == "stored":
+                answer = (
+                    OperationResult(json.loads(response), replayed=True)
+                    if debit.op and digest == debit.op.request_hash()
+                    else OperationIdReused.of(debit.op.operation_id if debit.op else "")
+                )
+            elif outcome == "insufficient":
+                answer = _insufficient(int(spendable), debit.amount)
+            else:
+                answer = Debited(int(pk), entry_id, int(from_wallet), int(from_credit))
+                for m, account_id, amount in legs:
+                    if m == n:
+                        self._item_hot.append((account_id, self._shard(ACCOUNTS.by_id(self.conn, account_id)), amount))
+            answers.append((answer, KioskBalances(wallet.id, int(w), credit.id, int(c), int(floor))))
+        return answers
+
+    def _debit_sqlite(self, kiosk_code: str, debits: Sequence[Debit]) -> list[Debited | OperationResult | ApiError]:
+        spending = Spending(self.lock_kiosk(kiosk_code))
+        # After the lock: a transaction of this kiosk that took the lock first has committed, so its ids are
+        # visible here (SQLite: BEGIN IMMEDIATE serialises the writers anyway).
+        scope = debits[0].op.scope if debits[0].op else ""
+        ids = [d.op.operation_id for d in debits if d.op]
+        stored = {str(r[0]): (r[1], r[2]) for r in _SELECT_OPERATIONS.rows(self, ids, {"scope": scope})}
         answers: list[Debited | OperationResult | ApiError | None] = [None] * len(debits)
-        wallet, credit = before.wallet, before.credit
-        fresh: list[tuple[int, str, int, int, list[tuple[int, int]]]] = []
+        fresh: list[tuple[int, OperationRequest, str, tuple[int, int]]] = []
         for i, debit in enumerate(debits):
+            assert debit.op is not None
             digest = debit.op.request_hash()
             if debit.op.operation_id in stored:
                 request_hash, response = stored[debit.op.operation_id]
@@ -469,110 +614,86 @@ class LedgerTx:
                     else OperationIdReused.of(debit.op.operation_id)
                 )
                 continue
-            if sum(a for _, a in debit.counters) != debit.amount:
-                raise UnbalancedEntry("counter amounts do not add up to the debit")
-            spendable = wallet + credit - before.credit_floor
-            if debit.amount > spendable:
-                answers[i] = InsufficientBalance(
-                    "not enough balance in the kiosk wallet and credit line",
-                    spendable_paise=spendable,
-                    requested_paise=debit.amount,
-                )
-                continue
-            from_wallet = min(max(wallet, 0), debit.amount)
-            from_credit = debit.amount - from_wallet
-            wallet, credit = wallet - from_wallet, credit - from_credit
-            lines = [(before.wallet_id, -from_wallet), (before.credit_id, -from_credit)]
-            lines += [(ACCOUNTS.get(self.conn, code).id, part) for code, part in debit.counters]
-            fresh.append((i, digest, from_wallet, from_credit, _legs(debit.kind, lines)))
-        if not fresh:
-            return [a for a in answers if a is not None]
-        now = self._now()
-        operation_rows = [
-            {
-                "scope": scope,
-                "operation_id": debits[i].op.operation_id,
-                "kind": debits[i].op.kind,
-                "request_hash": digest,
-                "response": "{}",
-                "created_at": now,
-            }
-            for i, digest, *_ in fresh
-        ]
-        pk_of = {str(r[1]): int(r[0]) for r in _INSERT_OPERATIONS.run(self, operation_rows)}
-        if len(pk_of) != len(fresh):
-            # Another transaction stored one of these ids meanwhile (see above): start again, and the ids it
-            # stored are replays then.
-            raise Contended("an operation id of this batch was stored concurrently")
-        entry_rows = [
-            {
-                "operation_pk": pk_of[debits[i].op.operation_id],
-                "kind": debits[i].kind,
-                "memo": debits[i].memo[:500],
-                "created_at": now,
-            }
-            for i, *_ in fresh
-        ]
-        entry_of = {int(r[1]): int(r[0]) for r in _INSERT_ENTRIES.run(self, entry_rows)}
-        lines_rows = [
-            {"entry_id": entry_of[pk_of[debits[i].op.operation_id]], "account_id": account_id, "amount": amount}
-            for i, _, _, _, legs in fresh
-            for account_id, amount in legs
-        ]
-        _INSERT_LINES.run(self, lines_rows)
-        for account_id, delta in (
-            (before.wallet_id, wallet - before.wallet),
-            (before.credit_id, credit - before.credit),
-        ):
-            if delta:
-                self._apply_floored(account_id, delta)
-        for _, _, _, _, legs in fresh:
-            for account_id, amount in legs:
-                if account_id not in self._locked:
-                    info = ACCOUNTS.by_id(self.conn, account_id)
-                    if info.kiosk_id is not None:
-                        raise UnbalancedEntry(f"kiosk account {info.code} posted without lock_kiosk")
-                    self._hot[(account_id, self._shard(info))] += amount
-        for i, _, from_wallet, from_credit, _ in fresh:
-            operation_pk = pk_of[debits[i].op.operation_id]
-            answers[i] = Debited(operation_pk, entry_of[operation_pk], from_wallet, from_credit)
+            taken = spending.take(debit.amount)
+            if isinstance(taken, InsufficientBalance):
+                answers[i] = taken
+            else:
+                fresh.append((i, debit.op, digest, taken))
+        if fresh:
+            now = self._now()
+            operation_rows = [
+                {
+                    "scope": scope,
+                    "operation_id": op.operation_id,
+                    "kind": op.kind,
+                    "request_hash": digest,
+                    "response": "{}",
+                    "created_at": now,
+                }
+                for _, op, digest, _ in fresh
+            ]
+            pk_of = {str(r[1]): int(r[0]) for r in _INSERT_OPERATIONS.run(self, operation_rows)}
+            if len(pk_of) != len(fresh):
+                # Another transaction stored one of these ids meanwhile: start again, and they are replays then.
+                raise Contended("an operation id of this batch was stored concurrently")
+            posted = self.post_debits(
+                spending.before, [Charge.of(pk_of[op.operation_id], debits[i], taken) for i, op, _, taken in fresh]
+            )
+            for (i, _, _, _), debited in zip(fresh, posted, strict=True):
+                answers[i] = debited
         return [a for a in answers if a is not None]
 
+    def post_debits(self, before: KioskBalances, charges: Sequence[Charge]) -> list[Debited]:
+        """The entries of debits already taken from `before` by `Spending`, one per stored operation; a debit
+        of nothing (a cheque, a micro-ATM claim: an operation that moves no money now) writes no entry."""
+        entries = []
+        for c in charges:
+            if sum(a for _, a in c.counters) != c.from_wallet + c.from_credit:
+                raise UnbalancedEntry("counter amounts do not add up to the debit")
+            if c.counters:
+                lines = [(before.wallet_id, -c.from_wallet), (before.credit_id, -c.from_credit)]
+                lines += [(ACCOUNTS.get(self.conn, code).id, part) for code, part in c.counters]
+                entries.append(Entry(c.operation_pk, c.kind, _legs(c.kind, lines), c.memo))
+        entry_of = dict(zip((e.operation_pk for e in entries), self.post_entries(entries), strict=True))
+        return [Debited(c.operation_pk, entry_of.get(c.operation_pk), c.from_wallet, c.from_credit) for c in charges]
+
     def store_responses(self, responses: Sequence[tuple[int, dict[str, Any]]]) -> None:
-        """The answers of operations posted with `debit_many` (a replay returns them)."""
-        _STORE_RESPONSES.run(self, [{"response": json.dumps(r), "id": pk} for pk, r in responses])
+        """The answers of operations posted with `debit_many` (a replay returns them); written by `finish`."""
+        self._responses.extend((pk, json.dumps(r)) for pk, r in responses)
+
+    def _write_responses(self) -> None:
+        _STORE_RESPONSES.run(self, [{"response": r, "id": pk} for pk, r in self._responses])
+        self._responses.clear()
 
     def finish(self) -> None:
-        """Write the summed deltas of shared accounts, in a fixed order, just before commit."""
-        for (account_id, shard), amount in sorted(self._hot.items()):
-            if amount:
-                self._execute(UPDATE_SHARD, {"amount": amount, "account_id": account_id, "shard": shard})
+        """The last writes, just before commit: the operations' answers, then the summed deltas of shared
+        accounts in a fixed order (on PostgreSQL one call, `ledger_finish` of migration 0013)."""
+        hot = [(a, s, amount) for (a, s), amount in sorted(self._hot.items()) if amount]
+        if self.is_postgres and (hot or self._responses):
+            self.execute(
+                _FINISH,
+                {
+                    "ops": [pk for pk, _ in self._responses],
+                    "responses": [r for _, r in self._responses],
+                    "accounts": [a for a, _, _ in hot],
+                    "shards": [s for _, s, _ in hot],
+                    "amounts": [amount for _, _, amount in hot],
+                },
+            )
+            self._responses.clear()
+        else:
+            self._write_responses()
+            for account_id, shard, amount in hot:
+                self.execute(UPDATE_SHARD, {"amount": amount, "account_id": account_id, "shard": shard})
         self._hot.clear()
         self._locked.clear()
         self._shards.clear()
 
 
-@dataclass(frozen=True)
-class Debit:
-    """One debit of `debit_many`: `counters` are (account code, paise) pairs summing to `amount`."""
-
-    op: OperationRequest
-    amount: int
-    counters: Sequence[tuple[str, int]]
-    kind: str
-    memo: str = ""
-
-
-@dataclass(frozen=True)
-class Debited:
-    operation_pk: int
-    entry_id: int
-    from_wallet_paise: int
-    from_credit_paise: int
-
-
-class Contended(Exception):
-    """A concurrent transaction got in between: the whole transaction is tried again (see `in_transaction`)."""
+def _insufficient(spendable: int, requested: int) -> InsufficientBalance:
+    return InsufficientBalance(
+        "not enough balance in the kiosk wallet and credit line", spendable_paise=spendable, requested_paise=requested
+    )
 
 
 def _legs(kind: str, lines: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -588,134 +709,30 @@ def _legs(kind: str, lines: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return legs
 
 
-C = TypeVar("C")
-
-
-def chunks(items: Sequence[C], size: int) -> Iterable[Sequence[C]]:
-    return (items[start : start + size] for start in range(0, len(items), size))
-
-
-def _pg_array_type(table: Table, column: str) -> str:
-    """The PostgreSQL array type a column's values travel in: text for any string (so that a value too long
-    for a VARCHAR(n) column is refused on assignment, not cut short by a cast), else the column's own type."""
-    compiled = table.c[column].type.compile(dialect=postgresql.dialect())  # type: ignore[no-untyped-call]
-    base = re.sub(r"\(.*\)", "", compiled).strip()
-    return "text[]" if base in ("VARCHAR", "TEXT") else f"{base.lower()}[]"
-
-
-def _raw(target: LedgerTx | Connection) -> tuple[Any, bool]:
-    """The driver cursor inside the open transaction of a ledger transaction or a SQLAlchemy connection."""
-    if isinstance(target, LedgerTx):
-        return target.cursor(), target.is_postgres
-    cursor = target.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    return cursor, target.dialect.name == "postgresql"
-
-
-@dataclass(frozen=True)
-class BulkInsert:
-    """An INSERT of many rows in one statement.
-
-    On PostgreSQL the rows travel as one array per column (`INSERT … SELECT * FROM unnest(…)`): the statement
-    text is the same for any number of rows and has one parameter per column, so psycopg converts it once and
-    the server prepares it once — a multi-row VALUES with a parameter per value is longer than psycopg's
-    statement cache takes and was parsed again on every call. SQLite has no arrays: there it is a multi-row
-    VALUES, a chunk at a time. `suffix` may hold ON CONFLICT and RETURNING clauses; `run` returns the rows
-    RETURNING gives (in no particular order).
-    """
-
-    table: Table
-    columns: tuple[str, ...]
-    suffix: str = ""
-    sqlite_chunk: int = 100
-
-    @functools.cached_property
-    def postgres(self) -> str:
-        arrays = ", ".join(f"%({c})s::{_pg_array_type(self.table, c)}" for c in self.columns)
-        names = ", ".join(self.columns)
-        return f"INSERT INTO {self.table.name} ({names}) SELECT * FROM unnest({arrays}){self.suffix}"
-
-    def sqlite(self, rows: int) -> str:
-        return _values_insert(self.table.name, self.columns, self.suffix, rows)
-
-    def run(self, tx: LedgerTx | Connection, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
-        if not rows:
-            return []
-        returns = "RETURNING" in self.suffix
-        cursor, postgres = _raw(tx)
-        if postgres:
-            cursor.execute(self.postgres, {c: [row[c] for row in rows] for c in self.columns})
-            return list(cursor.fetchall()) if returns else []
-        found: list[Any] = []
-        for part in chunks(rows, self.sqlite_chunk):
-            params = {f"{c}_{n}": row[c] for n, row in enumerate(part) for c in self.columns}
-            cursor.execute(self.sqlite(len(part)), params)
-            if returns:
-                found.extend(cursor.fetchall())
-        return found
-
-
-@functools.lru_cache(maxsize=64)
-def _values_insert(table: str, columns: tuple[str, ...], suffix: str, rows: int) -> str:
-    values = ", ".join("(" + ", ".join(f":{c}_{n}" for c in columns) + ")" for n in range(rows))
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}{suffix}"
-
-
-@dataclass(frozen=True)
-class BulkUpdate:
-    """`UPDATE table SET columns WHERE id = …` for many rows: one statement over arrays on PostgreSQL,
-    `executemany` on SQLite (each row's values keyed by the column names and "id")."""
-
-    table: Table
-    columns: tuple[str, ...]
-
-    @functools.cached_property
-    def postgres(self) -> str:
-        names = ("id", *self.columns)
-        arrays = ", ".join(f"%({c})s::{_pg_array_type(self.table, c)}" for c in names)
-        sets = ", ".join(f"{c} = v.{c}" for c in self.columns)
-        return (
-            f"UPDATE {self.table.name} SET {sets} FROM unnest({arrays}) AS v({', '.join(names)}) "
-            f"WHERE {self.table.name}.id = v.id"
-        )
-
-    @functools.cached_property
-    def sqlite(self) -> str:
-        sets = ", ".join(f"{c} = :{c}" for c in self.columns)
-        return f"UPDATE {self.table.name} SET {sets} WHERE id = :id"
-
-    def run(self, tx: LedgerTx | Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-        """`rows` hold database-ready values (on SQLite, times as `LedgerTx.sql_time` gives them)."""
-        if not rows:
-            return
-        cursor, postgres = _raw(tx)
-        if postgres:
-            cursor.execute(self.postgres, {c: [row[c] for row in rows] for c in ("id", *self.columns)})
-        else:
-            cursor.executemany(self.sqlite, rows)
-
-
 _INSERT_OPERATIONS = BulkInsert(
     operations_t,
     ("scope", "operation_id", "kind", "request_hash", "response", "created_at"),
     " ON CONFLICT (scope, operation_id) DO NOTHING RETURNING id, operation_id",
 )
-_INSERT_ENTRIES = BulkInsert(entries_t, ("operation_pk", "kind", "memo", "created_at"), " RETURNING id, operation_pk")
+_INSERT_ENTRIES = BulkInsert(
+    entries_t, ("operation_pk", "kind", "memo", "reverses_entry_id", "created_at"), " RETURNING id, operation_pk"
+)
 _INSERT_LINES = BulkInsert(lines_t, ("entry_id", "account_id", "amount"), sqlite_chunk=300)
 _STORE_RESPONSES = BulkUpdate(operations_t, ("response",))
-_SELECT_OPERATIONS = Sql(
-    "",  # SQLite: see _select_operations_sqlite
-    "SELECT operation_id, request_hash, response FROM operations WHERE scope = %(scope)s "
-    "AND operation_id = ANY(%(ids)s)",
+_FINISH = Sql(
+    "",  # SQLite: the same writes one by one (see `LedgerTx.finish`)
+    "SELECT ledger_finish(%(ops)s::bigint[], %(responses)s::text[], %(accounts)s::bigint[], %(shards)s::int[], "
+    "%(amounts)s::bigint[])",
 )
-
-
-@functools.lru_cache(maxsize=64)
-def _select_operations_sqlite(count: int) -> str:
-    wanted = ", ".join(f":id_{n}" for n in range(count))
-    return (
-        "SELECT operation_id, request_hash, response FROM operations "
-        f"WHERE scope = :scope AND operation_id IN ({wanted})"
-    )
+_DEBIT = Sql(
+    "",  # SQLite: `LedgerTx._debit_sqlite`
+    "SELECT * FROM ledger_debit(%(scope)s, %(wallet)s, %(credit)s, %(now)s, %(pks)s::bigint[], %(ids)s::text[], "
+    "%(kinds)s::text[], %(hashes)s::text[], %(amounts)s::bigint[], %(entry_kinds)s::text[], %(memos)s::text[], "
+    "%(leg_item)s::int[], %(leg_account)s::bigint[], %(leg_amount)s::bigint[])",
+)
+_SELECT_OPERATIONS = SqlIn(
+    "SELECT operation_id, request_hash, response FROM operations WHERE scope = :scope AND operation_id {values}"
+)
 
 
 # -- kiosk money movements used by the routes ---------------------------------------------------------
@@ -730,7 +747,8 @@ def debit_kiosk(
     kind: str,
     memo: str = "",
 ) -> dict[str, Any]:
-    """Take `amount` from the kiosk's spendable: the wallet first, then the unused credit line.
+    """Take `amount` from the kiosk's spendable inside `tx.run`: `LedgerTx.debit_many`'s rule and writer for
+    one debit whose operation is stored already.
 
     `counter_code` is the account credited, or (account, amount) pairs summing to `amount` when one
     payment goes to several departments.
@@ -738,23 +756,30 @@ def debit_kiosk(
     counters = [(counter_code, amount)] if isinstance(counter_code, str) else list(counter_code)
     if sum(a for _, a in counters) != amount:
         raise UnbalancedEntry("counter amounts do not add up to the debit")
-    before = tx.lock_kiosk(kiosk_code)
-    if amount > before.spendable:
-        raise InsufficientBalance(
-            "not enough balance in the kiosk wallet and credit line",
-            spendable_paise=before.spendable,
-            requested_paise=amount,
+    if tx.is_postgres:
+        ((answer, after),) = tx._debit_postgres(kiosk_code, [Debit(None, amount, counters, kind, memo)], [operation_pk])
+        if isinstance(answer, ApiError):
+            raise answer
+        assert isinstance(answer, Debited)
+        debited = answer
+    else:
+        before = tx.lock_kiosk(kiosk_code)
+        taken = Spending(before).take(amount)
+        if isinstance(taken, InsufficientBalance):
+            raise taken
+        (debited,) = tx.post_debits(before, [Charge(operation_pk, counters, kind, memo, *taken)])
+        after = KioskBalances(
+            before.wallet_id,
+            before.wallet - debited.from_wallet_paise,
+            before.credit_id,
+            before.credit - debited.from_credit_paise,
+            before.credit_floor,
         )
-    from_wallet = min(max(before.wallet, 0), amount)
-    from_credit = amount - from_wallet
-    lines = [(before.wallet_id, -from_wallet), (before.credit_id, -from_credit)]
-    lines += [(ACCOUNTS.get(tx.conn, code).id, part) for code, part in counters]
-    entry_id = tx.post_entry(operation_pk, kind, lines, memo=memo)
     return {
-        "entry_id": entry_id,
-        "from_wallet_paise": from_wallet,
-        "from_credit_paise": from_credit,
-        **_balances_after(before, -from_wallet, -from_credit),
+        "entry_id": debited.entry_id,
+        "from_wallet_paise": debited.from_wallet_paise,
+        "from_credit_paise": debited.from_credit_paise,
+        **_balances(after),
     }
 
 
@@ -764,17 +789,13 @@ def credit_kiosk(
     before = tx.lock_kiosk(kiosk_code)
     counter = ACCOUNTS.get(tx.conn, counter_code)
     entry_id = tx.post_entry(operation_pk, kind, [(before.wallet_id, amount), (counter.id, -amount)], memo=memo)
-    return {"entry_id": entry_id, **_balances_after(before, amount, 0)}
+    wallet_after = before.wallet + amount
+    after = KioskBalances(before.wallet_id, wallet_after, before.credit_id, before.credit, before.credit_floor)
+    return {"entry_id": entry_id, **_balances(after)}
 
 
-def _balances_after(before: KioskBalances, wallet_delta: int, credit_delta: int) -> dict[str, int]:
-    wallet = before.wallet + wallet_delta
-    credit = before.credit + credit_delta
-    return {
-        "wallet_balance_paise": wallet,
-        "credit_used_paise": -credit,
-        "spendable_paise": wallet + credit - before.credit_floor,
-    }
+def _balances(b: KioskBalances) -> dict[str, int]:
+    return {"wallet_balance_paise": b.wallet, "credit_used_paise": b.credit_used, "spendable_paise": b.spendable}
 
 
 def read_kiosk_balances(conn: Connection, kiosk_code: str) -> KioskBalances:

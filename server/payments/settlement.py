@@ -35,7 +35,8 @@ from server.billers.protocol import REPLAY_WINDOW_S, SettlementFile, SettlementF
 from server.core.errors import ApiError, Conflict, NotFound
 from server.models import DepartmentSettlement, SettlementFinding
 from server.models.base import table_of, utcnow
-from server.payments import IST, UNFINISHED, LastSent, Payments, bills_t, ist_today, payments_t
+from server.payments import IST, LastSent, Payments, bills_t, ist_today, payments_t
+from server.payments.status import AWAITING_ANSWER
 
 settlements_t = table_of(DepartmentSettlement)
 findings_t = table_of(SettlementFinding)
@@ -258,7 +259,7 @@ class Settlements:
             bill = ours.get(reference)
             if bill is None:
                 findings[reference] = "unknown_to_us"
-            elif bill.status in UNFINISHED:
+            elif bill.status in AWAITING_ANSWER:
                 self.payments.confirm_bill(bill.payment_id, bill.id, line.department_ref)
                 findings[reference] = "confirmed"
             elif bill.status == "failed":
@@ -271,7 +272,7 @@ class Settlements:
         for bill in candidates:
             if bill.reference in elsewhere or not set(bill.recording_days()) <= imported:
                 continue  # in another day's file, or a file that could hold it is still to come
-            if bill.status in UNFINISHED:
+            if bill.status in AWAITING_ANSWER:
                 days = ", ".join(d.isoformat() for d in bill.recording_days())
                 self.payments.fail_bill(
                     bill.payment_id,

@@ -26,7 +26,8 @@ from server.auth.clock import aware
 from server.core.config import Settings
 from server.core.errors import ApiError, Conflict, NotFound
 from server.core.fields import Text
-from server.ledger import LedgerTx, OperationRequest, Sql, credit_kiosk, in_transaction
+from server.core.sql import Sql
+from server.ledger import LedgerTx, OperationRequest, credit_kiosk, in_transaction
 from server.wallet.books import (
     SYSTEM_SCOPE,
     InvalidInput,

@@ -19,7 +19,8 @@ from sqlalchemy import Engine, select
 
 from server.auth.clock import aware
 from server.core.errors import NotFound
-from server.payments import UNFINISHED, Payments
+from server.payments import Payments
+from server.payments.status import OUTCOME_UNKNOWN, PaymentStatus
 from server.wallet.books import payments_t
 from server.wallet.calendar import day_start_utc
 
@@ -47,8 +48,8 @@ class Reconcile:
         return {"date": day.isoformat(), "counts": counts, "payments": items}
 
     def _item(self, view: dict[str, Any]) -> dict[str, Any]:
-        unfinished = view["status"] in UNFINISHED
-        return {**view, "verify_needed": unfinished or view["status"] == "partial", "can_verify": True}
+        verify_needed = view["status"] in OUTCOME_UNKNOWN or view["status"] == PaymentStatus.PARTIAL
+        return {**view, "verify_needed": verify_needed, "can_verify": True}
 
     def verify(self, kiosk_id: int, payment_id: int) -> dict[str, Any]:
         """Ask the departments again for the unfinished bills of a payment; their answers decide.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -244,9 +245,14 @@ def test_unbalanced_entry_never_reaches_the_database(tmp_path: Path) -> None:
 
 
 def test_debit_many_takes_the_wallet_first_then_credit_to_the_last_paisa_and_refuses_past_it(tmp_path: Path) -> None:
-    ACCOUNTS.clear()
     url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     migrate(Settings(database_url=url))
+    wallet_first_then_credit(url)
+
+
+def wallet_first_then_credit(url: str, then: Callable[[Engine, list[Debit]], None] | None = None) -> None:
+    """`debit_many` on a migrated database at `url`; `then(engine, debits)` checks more before the books."""
+    ACCOUNTS.clear()
     engine = make_engine(url)
     with engine.begin() as conn:
         create_kiosk(conn, KioskIn(code="RJ-M-01", name="m", holder_name="h", district="d", sso_id="SSOM1",
@@ -259,6 +265,8 @@ def test_debit_many_takes_the_wallet_first_then_credit_to_the_last_paisa_and_ref
     taken = [(a.from_wallet_paise, a.from_credit_paise) if isinstance(a, Debited) else type(a).__name__
              for a in answers]
     assert taken == [(600, 0), (400, 200), (0, 300), "InsufficientBalance", "InsufficientBalance"]
+    if then is not None:
+        then(engine, debits)
     with engine.connect() as conn:
         b = read_kiosk_balances(conn, "RJ-M-01")
         assert (b.wallet, b.credit_used, b.spendable) == (0, 500, 0)
