@@ -28,7 +28,7 @@ from kiosk_app.contract_checks import (
 
 
 class PaymentStatus(StrEnum):
-    """Where a payment or one of its bills stands; "partial" is a payment whose bills ended differently."""
+    """`payments.status` (rolled up from its bills', `rolled_up`) and `payment_bills.status`, the one status of the contract (openapi.json) that the client's types are generated from. A bill is pending until its department's definite answer, then success or failed; it is never partial (docs/WALLET.md). "initiated" was written by the first version of the server; a bill of today starts pending."""
 
     INITIATED = "initiated"
     PENDING = "pending"

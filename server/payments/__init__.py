@@ -31,19 +31,15 @@ from server.payments.post import MICRO_ATM, Item, Posted, live_key, post_payment
 from server.payments.reversal import LastSent
 from server.payments.status import bills_t, payments_t
 from server.payments.validate import (
-    IST,
     BillRequest,
     Checks,
     InvalidField,
     PayRequest,
     PricedBill,
-    ist_today,
-    normalise_mobile,
 )
 from server.payments.views import Views
 
 __all__ = [
-    "IST",
     "MICRO_ATM",
     "BillRequest",
     "InvalidField",
@@ -51,10 +47,8 @@ __all__ = [
     "PayRequest",
     "Payments",
     "bills_t",
-    "ist_today",
     "live_key",
     "load_kiosk_id",
-    "normalise_mobile",
     "payments_t",
 ]
 

@@ -24,7 +24,7 @@ from server.payments.reversal import LastSent, fail_bill
 from server.payments.status import (
     AWAITING_ANSWER,
     AWAITING_ANSWER_SQL,
-    BillStatus,
+    PaymentStatus,
     bills_t,
     payments_t,
     refresh_statuses,
@@ -145,7 +145,7 @@ class Answers:
             return changed
 
         changed = in_transaction(self.engine, work)
-        if not changed and self._bill_status(bill_id) == BillStatus.FAILED:
+        if not changed and self._bill_status(bill_id) == PaymentStatus.FAILED:
             # We reverse only on the department's own "failed", so this is the department contradicting
             # itself: nothing is booked here; its settlement file lists it for an administrator.
             log.error("the department reports bill %s of payment %s paid after it failed it", bill_id, payment_id)
@@ -165,7 +165,7 @@ _SUCCEEDED = BulkUpdate(bills_t, ("status", "biller_ref"), where=f"payment_bills
 
 def _succeeded(tx: LedgerTx, bills: Sequence[tuple[int, str]]) -> int:
     """Bills the department paid (id, its reference); how many of them changed."""
-    return _SUCCEEDED.run(tx, [{"id": i, "status": BillStatus.SUCCESS.value, "biller_ref": ref} for i, ref in bills])
+    return _SUCCEEDED.run(tx, [{"id": i, "status": PaymentStatus.SUCCESS.value, "biller_ref": ref} for i, ref in bills])
 
 
 _AWAITING: dict[bool, Any] = {}

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from rules.day import business_day
 from server.core.db import breaks_unique
 from server.core.errors import ApiError, Conflict
 from server.core.sql import BulkInsert, BulkUpdate, Sql, SqlIn
@@ -37,8 +38,8 @@ from server.ledger import (
 )
 from server.models import Kiosk
 from server.models.base import table_of, utcnow
-from server.payments.status import BillStatus, PaymentStatus, bills_t, payments_t
-from server.payments.validate import InvalidField, PayRequest, PricedBill, ist_today
+from server.payments.status import PaymentStatus, bills_t, payments_t
+from server.payments.validate import InvalidField, PayRequest, PricedBill
 
 kiosks_t = table_of(Kiosk)
 
@@ -156,7 +157,7 @@ def _write(
 ) -> dict[int, int]:
     """The payments and their bills, pending until the departments answer; item index → payment id."""
     now = utcnow()
-    today = ist_today(now)
+    today = business_day(now)
     rows = []
     for i, d in debited:
         request = items[i].request
@@ -206,7 +207,7 @@ def _write(
                     "amount_paise": p.amount_paise,
                     "fields_json": json.dumps(p.fields, sort_keys=True),
                     "reference": f"{txn_ids[i]}-{pos + 1}",
-                    "status": BillStatus.PENDING.value,
+                    "status": PaymentStatus.PENDING.value,
                     "biller_ref": None,
                     "live_key": keys[i][pos],
                 }

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select, update
 from server.ledger import ACCOUNTS, LedgerTx, OperationRequest, biller_code, in_transaction
 from server.models import Kiosk
 from server.models.base import table_of
-from server.payments.status import AWAITING_ANSWER, BillStatus, bills_t, payments_t, refresh_statuses
+from server.payments.status import AWAITING_ANSWER, PaymentStatus, bills_t, payments_t, refresh_statuses
 
 kiosks_t = table_of(Kiosk)
 
@@ -41,7 +41,7 @@ def fail_bill(
             at = not_sent_since.at
             claim = claim.where(bills_t.c.last_sent_at.is_(None) if at is None else bills_t.c.last_sent_at == at)
         changed = conn.execute(
-            claim.values(status=BillStatus.FAILED.value, failure_reason=reason[:300], live_key=None)
+            claim.values(status=PaymentStatus.FAILED.value, failure_reason=reason[:300], live_key=None)
         ).rowcount
         if changed != 1:
             return  # another caller failed it, in a transaction that also reversed it

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.core.fields import Day, Text
+from server.payments.status import PaymentStatus
 from server.schemas import ErrorDetail, OperationId, Paise, Public, ReachabilityPublic
 
 FieldValue = Annotated[str, Text(200)]
@@ -61,16 +61,6 @@ class ChequeStatusIn(Strict):
 
 class PayBatchIn(Strict):
     items: list[PayIn] = Field(min_length=1, max_length=100)
-
-
-class PaymentStatus(StrEnum):
-    """Where a payment or one of its bills stands; "partial" is a payment whose bills ended differently."""
-
-    INITIATED = "initiated"
-    PENDING = "pending"
-    SUCCESS = "success"
-    FAILED = "failed"
-    PARTIAL = "partial"
 
 
 class ContactPublic(Public):

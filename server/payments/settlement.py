@@ -30,12 +30,13 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from rules.day import IST, business_day
 from server.auth.clock import aware
 from server.billers.protocol import REPLAY_WINDOW_S, SettlementFile, SettlementFileError
 from server.core.errors import ApiError, Conflict, NotFound
 from server.models import DepartmentSettlement, SettlementFinding
 from server.models.base import table_of, utcnow
-from server.payments import IST, LastSent, Payments, bills_t, ist_today, payments_t
+from server.payments import LastSent, Payments, bills_t, payments_t
 from server.payments.status import AWAITING_ANSWER
 
 settlements_t = table_of(DepartmentSettlement)
@@ -73,8 +74,8 @@ class _Bill:
 
     def recording_days(self) -> list[date]:
         """The business dates on which the department can have recorded this bill."""
-        first = ist_today(self.created_at)
-        last = ist_today(max(self.created_at, self.last_sent_at or self.created_at) + RECORDED_BY)
+        first = business_day(self.created_at)
+        last = business_day(max(self.created_at, self.last_sent_at or self.created_at) + RECORDED_BY)
         return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 

@@ -17,17 +17,11 @@ payments_t = table_of(Payment)
 bills_t = table_of(PaymentBill)
 
 
-class BillStatus(StrEnum):
-    """`payment_bills.status`: pending until the department's definite answer (docs/WALLET.md)."""
-
-    INITIATED = "initiated"  # written by the first version of the server; a bill of today starts pending
-    PENDING = "pending"
-    SUCCESS = "success"
-    FAILED = "failed"
-
-
 class PaymentStatus(StrEnum):
-    """`payments.status`, rolled up from its bills' statuses (`rolled_up`)."""
+    """`payments.status` (rolled up from its bills', `rolled_up`) and `payment_bills.status`, the one status of
+    the contract (openapi.json) that the client's types are generated from. A bill is pending until its
+    department's definite answer, then success or failed; it is never partial (docs/WALLET.md). "initiated"
+    was written by the first version of the server; a bill of today starts pending."""
 
     INITIATED = "initiated"
     PENDING = "pending"
@@ -38,7 +32,7 @@ class PaymentStatus(StrEnum):
 
 # Bills the department's answer (or its settlement file) still decides: a resend goes out for these, and only
 # these may become success or failed. Written into SQL text too (`AWAITING_ANSWER_SQL`).
-AWAITING_ANSWER: tuple[BillStatus, ...] = (BillStatus.INITIATED, BillStatus.PENDING)
+AWAITING_ANSWER: tuple[PaymentStatus, ...] = (PaymentStatus.INITIATED, PaymentStatus.PENDING)
 AWAITING_ANSWER_SQL = "(" + ", ".join(f"'{s.value}'" for s in AWAITING_ANSWER) + ")"
 
 # Payments whose outcome nobody knows yet: some bill still waits for its department.
@@ -50,9 +44,9 @@ def rolled_up(statuses: Sequence[str]) -> PaymentStatus:
     else partial."""
     if any(s in AWAITING_ANSWER for s in statuses):
         return PaymentStatus.PENDING
-    if all(s == BillStatus.SUCCESS for s in statuses):
+    if all(s == PaymentStatus.SUCCESS for s in statuses):
         return PaymentStatus.SUCCESS
-    if all(s == BillStatus.FAILED for s in statuses):
+    if all(s == PaymentStatus.FAILED for s in statuses):
         return PaymentStatus.FAILED
     return PaymentStatus.PARTIAL
 

@@ -6,44 +6,37 @@ is checked as a batch of one.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from rules.amount import amount_refusal
+from rules.cheque import cheque_refusals
+from rules.contact import contact_refusals, normalise_mobile
+from rules.day import business_day
 from server.billers import Bill, Biller, BillerError
 from server.catalog import Catalog, Service
 from server.core.errors import ApiError, NotFound
 
-IST = ZoneInfo("Asia/Kolkata")
-
-MOBILE = re.compile(r"^[6-9][0-9]{9}$")
-EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
-CHEQUE_NO = re.compile(r"^[0-9]{6}$")
+# The server's English for the shared rules' refusals (the kiosk shows the catalog's words for the code).
+RULE_MESSAGES = {
+    "contact_required": "enter the consumer's mobile number or e-mail (at least one)",
+    "invalid_mobile": "mobile number must be 10 digits starting with 6, 7, 8 or 9",
+    "invalid_email": "e-mail address is not valid",
+    "invalid_cheque_no": "cheque number must be 6 digits",
+    "invalid_cheque_bank": "enter the bank the cheque is drawn on",
+    "invalid_cheque_date": "a post-dated cheque cannot be accepted",
+    "stale_cheque": "the cheque is older than three months (stale)",
+    "amount_out_of_range": "amount must be within what the department accepts for this bill",
+    "amount_must_equal_due": "this bill must be paid in full",
+}
 
 
 class InvalidField(ApiError):
     status = 422
     code = "invalid_field"
-
-
-def ist_today(now: datetime) -> date:
-    return now.astimezone(IST).date()
-
-
-def normalise_mobile(raw: str) -> str:
-    """Accept what people type (+91, 0 prefix, spaces, dashes) and keep the 10 digits."""
-    digits = re.sub(r"[\s-]", "", raw)
-    if digits.startswith("+91"):
-        digits = digits[3:]
-    elif digits.startswith("91") and len(digits) == 12:
-        digits = digits[2:]
-    elif digits.startswith("0") and len(digits) == 11:
-        digits = digits[1:]
-    return digits
 
 
 @dataclass(frozen=True)
@@ -156,7 +149,7 @@ class Checks:
         if service.kind == "micro_atm":
             return service, consumer_no, cleaned, claim_form(service, consumer_no)
         try:
-            bill = self.billers[service.biller].fetch(service, consumer_no, cleaned, ist_today(self.now()))
+            bill = self.billers[service.biller].fetch(service, consumer_no, cleaned, business_day(self.now()))
         except BillerError as exc:
             raise biller_refusal(exc) from exc
         return service, consumer_no, cleaned, bill
@@ -181,7 +174,7 @@ class Checks:
                         bills[id(want)] = claim_form(want.service, want.consumer_no)
                     else:
                         by_biller[want.service.biller].append(want)
-        today = ist_today(self.now())
+        today = business_day(self.now())
         for code, group in by_biller.items():
             answers = self.billers[code].fetch_many([(w.service, w.consumer_no, w.fields) for w in group], today)
             bills.update({id(w): answer for w, answer in zip(group, answers, strict=True)})
@@ -204,18 +197,8 @@ class Checks:
 
     def _precheck(self, request: PayRequest) -> list[WantedBill]:
         """The checks before the department is asked: contact, method, services, fields."""
-        if not request.mobile and not request.email:
-            raise InvalidField(
-                "enter the consumer's mobile number or e-mail (at least one)", code="contact_required", field="contact"
-            )
-        if request.mobile and not MOBILE.fullmatch(request.mobile):
-            raise InvalidField(
-                "mobile number must be 10 digits starting with 6, 7, 8 or 9",
-                code="invalid_mobile",
-                field="contact.mobile",
-            )
-        if request.email and not EMAIL.fullmatch(request.email):
-            raise InvalidField("e-mail address is not valid", code="invalid_email", field="contact.email")
+        for code, field in contact_refusals(request.mobile, request.email)[:1]:
+            raise InvalidField(RULE_MESSAGES[code], code=code, field=field)
         if request.method == "cheque":
             self._check_cheque(request)
         wanted: list[WantedBill] = []
@@ -241,45 +224,14 @@ class Checks:
         return PricedBill(want.service, want.consumer_no, want.fields, bill, want.amount_paise)
 
     def _check_cheque(self, request: PayRequest) -> None:
-        if not request.cheque_no or not CHEQUE_NO.fullmatch(request.cheque_no):
-            raise InvalidField("cheque number must be 6 digits", code="invalid_cheque_no", field="method.cheque_no")
-        if not request.cheque_bank or not 2 <= len(request.cheque_bank.strip()) <= 100:
-            raise InvalidField("enter the bank the cheque is drawn on", code="invalid_cheque_bank", field="method.bank")
-        today = ist_today(self.now())
-        if request.cheque_date is None or request.cheque_date > today:
-            raise InvalidField(
-                "a post-dated cheque cannot be accepted", code="invalid_cheque_date", field="method.date"
-            )
-        if request.cheque_date < today - timedelta(days=90):
-            raise InvalidField(
-                "the cheque is older than three months (stale)", code="stale_cheque", field="method.date"
-            )
+        today = business_day(self.now())
+        for code, field in cheque_refusals(request.cheque_no, request.cheque_bank, request.cheque_date, today)[:1]:
+            raise InvalidField(RULE_MESSAGES[code], code=code, field=field)
 
     def _check_amount(self, service: Service, bill: Bill, amount: int, where: str) -> None:
-        payable = bill.payable_now(ist_today(self.now()))
-        if payable is None:  # recharge: the operator chooses within the department's range
-            if not bill.min_paise <= amount <= bill.max_paise:
-                raise InvalidField(
-                    "amount is outside what the department accepts",
-                    code="amount_out_of_range",
-                    field=where,
-                    min_paise=bill.min_paise,
-                    max_paise=bill.max_paise,
-                )
-            return
-        if bill.partial_allowed:
-            if not min(bill.min_paise, payable) <= amount <= payable:
-                raise InvalidField(
-                    "amount must be between the minimum part payment and the amount due",
-                    code="amount_out_of_range",
-                    field=where,
-                    min_paise=min(bill.min_paise, payable),
-                    max_paise=payable,
-                )
-        elif amount != payable:
-            raise InvalidField(
-                "this bill must be paid in full", code="amount_must_equal_due", field=where, payable_paise=payable
-            )
+        refused = amount_refusal(bill.amount_rule, amount, business_day(self.now()))
+        if refused is not None:
+            raise InvalidField(RULE_MESSAGES[refused.code], code=refused.code, field=where, **refused.params)
 
 
 def claim_form(service: Service, rrn: str) -> Bill:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, Select, bindparam, select
 
+from rules.day import IST, business_day
 from server.billers import Bill
 from server.catalog import Catalog, Service
 from server.core.errors import NotFound
@@ -18,7 +19,6 @@ from server.core.sql import chunks, one_of
 from server.ledger import KioskBalances, operations_t, read_kiosk_balances
 from server.payments.post import kiosks_t
 from server.payments.status import bills_t, payments_t
-from server.payments.validate import IST, ist_today
 
 
 class Views:
@@ -46,7 +46,7 @@ class Views:
             "due_date": _iso(bill.due_date),
             "amount_due_paise": bill.amount_due_paise,
             "amount_after_due_paise": bill.amount_after_due_paise,
-            "payable_now_paise": bill.payable_now(ist_today(self.now())),
+            "payable_now_paise": bill.payable_now(business_day(self.now())),
             "partial_allowed": bill.partial_allowed,
             "min_paise": bill.min_paise,
             "max_paise": bill.max_paise,

@@ -7,17 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+from rules.day import IST
 from server.auth.clock import aware
 
-IST = ZoneInfo("Asia/Kolkata")
 HOLIDAYS_FILE = Path(__file__).resolve().parents[1] / "data" / "holidays.json"
-
-
-def business_date(instant: datetime) -> date:
-    """The Asia/Kolkata date of a stored (UTC) instant."""
-    return aware(instant).astimezone(IST).date()
 
 
 def day_start_utc(day: date) -> datetime:

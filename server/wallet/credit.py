@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select
 
+from rules.day import business_day
 from server.core.errors import ApiError
 from server.ledger import (
     ACCOUNTS,
@@ -33,7 +34,7 @@ from server.ledger import (
     read_kiosk_balances,
 )
 from server.wallet.books import InvalidInput, kiosk_scope, payouts_t
-from server.wallet.calendar import BankCalendar, business_date
+from server.wallet.calendar import BankCalendar
 
 INTEREST_ACCOUNT = "income:interest"
 
@@ -137,9 +138,9 @@ class CreditLine:
             .where(lines_t.c.account_id == credit.id)
             .order_by(lines_t.c.id)
         ).all()
-        day = as_of or business_date(self.now())
+        day = as_of or business_day(self.now())
         # A payout is dated by the business clock that priced its interest; other lines by the ledger's time.
-        events = [CreditEvent(r.business_date or business_date(r.created_at), int(r.amount)) for r in rows]
+        events = [CreditEvent(r.business_date or business_day(r.created_at), int(r.amount)) for r in rows]
         paid = conn.execute(
             select(func.coalesce(func.sum(payouts_t.c.interest_paise), 0)).where(
                 payouts_t.c.kiosk_id == kiosk_id, payouts_t.c.business_date <= day
@@ -229,7 +230,7 @@ class CreditLine:
                 to_wallet_paise=excess,
                 entry_id=entry_id,
                 paid_at=now,
-                business_date=business_date(now),
+                business_date=business_day(now),
             )
         )
         wallet_after = before.wallet + (excess if counter is not None else -amount)
@@ -239,7 +240,7 @@ class CreditLine:
             "interest_paise": interest,
             "principal_paise": principal,
             "to_wallet_paise": excess,
-            "paid_on": business_date(now).isoformat(),
+            "paid_on": business_day(now).isoformat(),
             "wallet_balance_paise": wallet_after,
             "credit_used_paise": before.credit_used - principal,
         }

@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
+from rules.day import business_day
 from server.ledger import ACCOUNTS, credit_code, entries_t, lines_t, wallet_code
 from server.wallet.books import InvalidInput, iso, rupees
-from server.wallet.calendar import business_date, day_start_utc, ist_text
+from server.wallet.calendar import day_start_utc, ist_text
 
 MAX_DAYS = 93
 
@@ -97,7 +98,7 @@ def statement(engine: Engine, kiosk_code: str, start: date, end: date) -> dict[s
                 "entry_id": r.id,
                 "at": iso(r.created_at),
                 "at_ist": ist_text(r.created_at),
-                "business_date": business_date(r.created_at).isoformat(),
+                "business_date": business_day(r.created_at).isoformat(),
                 "account": names[r.account_id],
                 "kind": r.kind,
                 "description": DESCRIPTIONS.get(r.kind, r.kind.replace("_", " ").capitalize()),

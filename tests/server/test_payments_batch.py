@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event
 
+from rules.day import business_day
 from server.billers.departments import billers_of
 from server.catalog import load_catalog
 from server.core.db import make_engine
 from server.kiosks import create_kiosk
 from server.ledger import ACCOUNTS, OperationRequest, audit, credit_kiosk, in_transaction, read_kiosk_balances
-from server.payments import BillRequest, Payments, PayRequest, ist_today, load_kiosk_id
+from server.payments import BillRequest, Payments, PayRequest, load_kiosk_id
 from server.schemas import KioskIn
 from tests.support.departments import DepartmentsProcess
 
@@ -48,7 +49,7 @@ def kiosk(engine: Engine, code: str) -> int:
 
 def bill(payments: Payments, service: str, fields: dict[str, str]) -> BillRequest:
     _, _, _, found = payments.fetch(service, fields)
-    amount = found.payable_now(ist_today(payments.now()))
+    amount = found.payable_now(business_day(payments.now()))
     return BillRequest(service, fields, amount if amount is not None else max(found.min_paise, 19_900))
 
 
@@ -85,7 +86,7 @@ def test_an_id_taken_by_a_cheque_is_refused_in_a_later_batch_not_answered_500(pa
     kid = kiosk(payments.engine, "RJ-BAT-0002")
     power = [bill(payments, "ELEC-JVVNL", {"k_no": f"2104333301{n:02d}"}) for n in range(1, 3)]
     cheque = payments.pay(kid, "RJ-BAT-0002", pay("C", power[0], method="cheque", cheque_no="123456",
-                                                  cheque_bank="State Bank", cheque_date=ist_today(payments.now())))
+                                                  cheque_bank="State Bank", cheque_date=business_day(payments.now())))
     assert cheque["method"] == "cheque"
     later = payments.pay_batch(kid, "RJ-BAT-0002", [pay("C", power[1]), pay("D", power[1])])
     assert answers(later) == [("refused", "operation_id_reused"), ("done", None)]

@@ -10,10 +10,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from rules.contact import mobile_or_none
 from server.api.answers import checked
 from server.api.deps import CurrentKiosk, SyncKiosk
 from server.core.fields import PathName
-from server.payments import BillRequest, Payments, PayRequest, normalise_mobile
+from server.payments import BillRequest, Payments, PayRequest
 from server.payments.schemas import PayBatchIn, PayBatchPublic, PayIn, PaymentPublic
 
 router = APIRouter(tags=["payments"])
@@ -25,7 +26,7 @@ def _payments(request: Request) -> Payments:
 
 
 def _pay_request(body: PayIn) -> PayRequest:
-    mobile = normalise_mobile(body.contact.mobile) if body.contact.mobile and body.contact.mobile.strip() else None
+    mobile = mobile_or_none(body.contact.mobile)
     email = body.contact.email.strip() if body.contact.email and body.contact.email.strip() else None
     return PayRequest(
         operation_id=body.operation_id,

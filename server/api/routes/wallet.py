@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
+from rules.day import business_day
 from server.api.answers import checked
 from server.api.deps import CurrentKiosk, EngineDep, SettingsDep
 from server.core.errors import ApiError
@@ -19,7 +20,6 @@ from server.core.fields import Day, PathName, RowId
 from server.ledger import KioskBalances, read_kiosk_balances
 from server.schemas import BalancePublic
 from server.wallet import Wallet
-from server.wallet.calendar import business_date
 from server.wallet.gateway import ensure_demo
 from server.wallet.schemas import (
     BankNotifiedPublic,
@@ -52,7 +52,7 @@ def _wallet(request: Request) -> Wallet:
 
 
 def _today(request: Request, day: date | None) -> date:
-    return day or business_date(_wallet(request).now())
+    return day or business_day(_wallet(request).now())
 
 
 def _balances(engine: Engine, kiosk_code: str) -> KioskBalances:
