@@ -27,8 +27,9 @@ from tests.support.checker import CheckerConfig, run  # noqa: E402
 from tests.support.pgcluster import PgCluster, find_pg_bin  # noqa: E402
 
 QUICK = CheckerConfig(seconds=12, kiosks=3, workers=3, seed=25, bursts=6, stale_rounds=2, resolve_seconds=30)
-LONG = CheckerConfig(seconds=300, kiosks=8, workers=6, seed=1, bursts=30, stale_rounds=6, kill_every=30,
-                     resolve_seconds=120)
+LONG = CheckerConfig(
+    seconds=300, kiosks=8, workers=6, seed=1, bursts=30, stale_rounds=6, kill_every=30, resolve_seconds=120
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,8 +47,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     base = QUICK if args.quick else LONG
     chosen = {
-        "seconds": args.seconds, "kiosks": args.kiosks, "workers": args.workers, "seed": args.seed,
-        "bursts": args.bursts, "stale_rounds": args.stale_rounds, "kill_every": args.kill_every,
+        "seconds": args.seconds,
+        "kiosks": args.kiosks,
+        "workers": args.workers,
+        "seed": args.seed,
+        "bursts": args.bursts,
+        "stale_rounds": args.stale_rounds,
+        "kill_every": args.kill_every,
     }
     config = replace(base, **{k: v for k, v in chosen.items() if v is not None})
     backends = ("sqlite", "postgres") if args.backend == "both" else (args.backend,)

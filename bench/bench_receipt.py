@@ -42,12 +42,17 @@ def plain_text_receipt(receipt: Receipt, paper: Paper) -> bytes:
     printer.textln("PAYMENT RECEIPT")
     printer.set(align="left", bold=False)
     rows = [
-        ("Receipt No.", receipt.receipt_no), ("Transaction ID", receipt.txn_id),
-        ("Biller Ref.", receipt.biller_reference), ("Date/Time", receipt.paid_at_ist.strftime("%d-%m-%Y %H:%M")),
-        ("Service", receipt.service.en), ("Department", receipt.department.en),
-        ("Consumer", receipt.consumer_name), (receipt.consumer_no_label.en, receipt.consumer_no),
+        ("Receipt No.", receipt.receipt_no),
+        ("Transaction ID", receipt.txn_id),
+        ("Biller Ref.", receipt.biller_reference),
+        ("Date/Time", receipt.paid_at_ist.strftime("%d-%m-%Y %H:%M")),
+        ("Service", receipt.service.en),
+        ("Department", receipt.department.en),
+        ("Consumer", receipt.consumer_name),
+        (receipt.consumer_no_label.en, receipt.consumer_no),
         *((f"Bill {b.bill_no}", format_rupees_plain(b.amount_paise)) for b in receipt.bills),
-        ("Total", format_rupees_plain(receipt.total_paise)), ("Status", receipt.status.label.en),
+        ("Total", format_rupees_plain(receipt.total_paise)),
+        ("Status", receipt.status.label.en),
     ]
     for label, value in rows:
         printer.textln(f"{label}: {value}"[: paper.columns])
@@ -57,8 +62,9 @@ def plain_text_receipt(receipt: Receipt, paper: Paper) -> bytes:
     return bytes(printer.output)
 
 
-def _time(fn: Callable[[], bytes], iterations: int, before_each: Callable[[], None] | None = None) -> tuple[
-        list[float], int]:
+def _time(
+    fn: Callable[[], bytes], iterations: int, before_each: Callable[[], None] | None = None
+) -> tuple[list[float], int]:
     samples: list[float] = []
     size = 0
     for _ in range(iterations):
@@ -85,8 +91,11 @@ def run(iterations: int = 200) -> list[Figure]:
     for paper in (PAPER_58MM, PAPER_80MM):
         samples, size = _time(lambda p=paper: receipt_bytes(receipt, p), iterations)
         figures.append(_figure(f"ours {paper.name}, rasters cached", samples, size))
-        samples, size = _time(lambda p=paper: receipt_bytes(receipt, p), max(3, iterations // 4),
-                              before_each=_render_line_cached.cache_clear)
+        samples, size = _time(
+            lambda p=paper: receipt_bytes(receipt, p),
+            max(3, iterations // 4),
+            before_each=_render_line_cached.cache_clear,
+        )
         figures.append(_figure(f"ours {paper.name}, first print (no cache)", samples, size))
         samples, size = _time(lambda p=paper: plain_text_receipt(receipt, p), iterations)
         figures.append(_figure(f"python-escpos plain text {paper.name}", samples, size))

@@ -108,8 +108,13 @@ class StormConfig:
             raise ValueError("the batch size must be 1..100 (the server's limit)")
         if not 1 <= self.concurrency <= 2000:
             raise ValueError("concurrency must be 1..2000 kiosks at once")
-        shares = {"duplicates": self.duplicates, "batch_replays": self.batch_replays, "refills": self.refills,
-                  "water": self.water, "underfunded": self.underfunded}
+        shares = {
+            "duplicates": self.duplicates,
+            "batch_replays": self.batch_replays,
+            "refills": self.refills,
+            "water": self.water,
+            "underfunded": self.underfunded,
+        }
         for name, share in shares.items():
             if not 0 <= share <= 1:
                 raise ValueError(f"{name} is a share: 0..1")
@@ -180,9 +185,13 @@ def make_kiosks(config: StormConfig, series: int) -> list[Kiosk]:
                 service = catalog.services[rng.choice(elec)]
                 consumer, fields = f"2{series:02d}{i:05d}{n:03d}5", "k_no"
             amount = printed_amount(service, consumer, {fields: consumer}, today)
-            body = {"operation_id": op_id, "offline": service.offline_capable, "method": {"type": "wallet"},
-                    "contact": {"mobile": "9876543210", "email": None},
-                    "bills": [{"service_code": service.code, "fields": {fields: consumer}, "amount_paise": amount}]}
+            body = {
+                "operation_id": op_id,
+                "offline": service.offline_capable,
+                "method": {"type": "wallet"},
+                "contact": {"mobile": "9876543210", "email": None},
+                "bills": [{"service_code": service.code, "fields": {fields: consumer}, "amount_paise": amount}],
+            }
             kiosk.ops.append(Op(op_id, "payment", body, amount))
             spend += amount
         payments = [k for k, op in enumerate(kiosk.ops) if op.kind == "payment"]
@@ -199,8 +208,9 @@ def make_kiosks(config: StormConfig, series: int) -> list[Kiosk]:
 class Rig:
     """PostgreSQL, one database, two server processes; optionally a fault proxy in front of each."""
 
-    def __init__(self, work: Path, *, proxies: bool, cluster: PgCluster | None = None,
-                 statements: bool = False) -> None:
+    def __init__(
+        self, work: Path, *, proxies: bool, cluster: PgCluster | None = None, statements: bool = False
+    ) -> None:
         self.work = work
         self.with_proxies = proxies
         self.statements = statements
@@ -263,8 +273,17 @@ def provision(rig: Rig, kiosks: list[Kiosk], config: StormConfig, log: Callable[
     issued: dict[str, str] = {}
     for chunk in _chunks(kiosks, 200):  # 2 messages per kiosk; /admin/messages answers up to 500
         items: list[dict[str, Any]] = [
-            {"code": k.code, "name": f"Kiosk {k.code}", "holder_name": "Storm Holder", "district": "Jaipur",
-             "sso_id": k.sso_id, "mobile": k.mobile, "email": f"{k.code.lower()}@example.in"} for k in chunk]
+            {
+                "code": k.code,
+                "name": f"Kiosk {k.code}",
+                "holder_name": "Storm Holder",
+                "district": "Jaipur",
+                "sso_id": k.sso_id,
+                "mobile": k.mobile,
+                "email": f"{k.code.lower()}@example.in",
+            }
+            for k in chunk
+        ]
         r = admin.admin("POST", "/kiosks/batch", json={"items": items, "issue_passwords": True})
         assert r.status_code == 200, r.text
         assert all(x["status"] == "created" for x in r.json()["results"]), r.text[:500]
@@ -295,33 +314,40 @@ def provision(rig: Rig, kiosks: list[Kiosk], config: StormConfig, log: Callable[
         first = issued[kiosk.sso_id]
         r = ask("POST", "/auth/login", {"sso_id": kiosk.sso_id, "password": first})
         if r.status_code == 200:  # not yet changed (a sign-in run again after a lost answer skips this)
-            r = ask("POST", "/auth/password", {"current_password": first, "new_password": PASSWORD},
-                    r.json()["token"])
+            r = ask("POST", "/auth/password", {"current_password": first, "new_password": PASSWORD}, r.json()["token"])
             assert r.status_code == 200, r.text
         r = ask("POST", "/auth/login", {"sso_id": kiosk.sso_id, "password": PASSWORD})
         assert r.status_code == 200, r.text
         kiosk.token = r.json()["token"]
-        r = ask("PUT", "/profile", {"address": f"Shop 1, {kiosk.code} Road", "pincode": "302017", "confirm": True},
-                kiosk.token)
+        r = ask(
+            "PUT",
+            "/profile",
+            {"address": f"Shop 1, {kiosk.code} Road", "pincode": "302017", "confirm": True},
+            kiosk.token,
+        )
         assert r.status_code == 200, r.text
 
     _parallel(kiosks, sign_in, min(config.concurrency, 16))
     signed_in = time.perf_counter()
     for chunk in _chunks(kiosks, 500):
-        funding: list[dict[str, Any]] = [{"operation_id": f"fund-{k.code}", "kiosk_code": k.code,
-                                          "direction": "credit", "amount_paise": k.funds} for k in chunk]
+        funding: list[dict[str, Any]] = [
+            {"operation_id": f"fund-{k.code}", "kiosk_code": k.code, "direction": "credit", "amount_paise": k.funds}
+            for k in chunk
+        ]
         r = admin.admin("POST", "/adjustments/batch", json={"items": funding})
         assert r.status_code == 200, r.text
         assert all(x["status"] == "applied" for x in r.json()["results"]), r.text[:500]
     done = time.perf_counter()
-    log(f"provisioned {len(kiosks):,} kiosks in {done - start:.1f} s (create + passwords {created - start:.1f} s, "
-        f"sign-in {signed_in - created:.1f} s, funding {done - signed_in:.1f} s)")
+    log(
+        f"provisioned {len(kiosks):,} kiosks in {done - start:.1f} s (create + passwords {created - start:.1f} s, "
+        f"sign-in {signed_in - created:.1f} s, funding {done - signed_in:.1f} s)"
+    )
     return done - start
 
 
 def _chunks(items: list[Kiosk], size: int) -> Iterator[list[Kiosk]]:
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def _parallel(kiosks: list[Kiosk], work: Callable[[Kiosk, requests.Session], None], threads: int) -> None:
@@ -403,8 +429,11 @@ def _cause(exc: BaseException) -> str:
     """The innermost reason of a failed request: refused, reset, timed out …"""
     seen: BaseException = exc
     for _ in range(10):
-        inner = getattr(seen, "reason", None) or seen.__cause__ or next(
-            (a for a in seen.args if isinstance(a, BaseException)), None)
+        inner = (
+            getattr(seen, "reason", None)
+            or seen.__cause__
+            or next((a for a in seen.args if isinstance(a, BaseException)), None)
+        )
         if not isinstance(inner, BaseException) or inner is seen:
             break
         seen = inner
@@ -432,12 +461,22 @@ class Storm:
     def _pool(self) -> urllib3.PoolManager:
         pool: urllib3.PoolManager | None = getattr(self.local, "pool", None)
         if pool is None:
-            pool = self.local.pool = urllib3.PoolManager(num_pools=4, maxsize=1, retries=False,
-                                                         timeout=urllib3.Timeout(connect=3, read=60))
+            pool = self.local.pool = urllib3.PoolManager(
+                num_pools=4, maxsize=1, retries=False, timeout=urllib3.Timeout(connect=3, read=60)
+            )
         return pool
 
-    def _call(self, kiosk: Kiosk, method: str, path: str, body: Any = None, *, raw: bytes | None = None,
-              headers: dict[str, str] | None = None, instance: int | None = None) -> tuple[int, Any]:
+    def _call(
+        self,
+        kiosk: Kiosk,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        instance: int | None = None,
+    ) -> tuple[int, Any]:
         """One request; a lost answer (reset, refused, timeout, 5xx) raises LostAnswer."""
         where = kiosk.current if instance is None else instance
         url = self.rig.urls[where] + "/api/v1" + path
@@ -491,7 +530,7 @@ class Storm:
     def sync(self, kiosk: Kiosk) -> None:
         payments = [op for op in kiosk.ops if op.kind == "payment"]
         refills = [op for op in kiosk.ops if op.kind == "refill"]
-        batches = [payments[i:i + self.config.batch_size] for i in range(0, len(payments), self.config.batch_size)]
+        batches = [payments[i : i + self.config.batch_size] for i in range(0, len(payments), self.config.batch_size)]
         for n, batch in enumerate(batches):
             self._send_batch(kiosk, batch)
             if n == 0:
@@ -506,7 +545,7 @@ class Storm:
             if not again:
                 break
             for i in range(0, len(again), self.config.batch_size):
-                self._send_batch(kiosk, again[i:i + self.config.batch_size])
+                self._send_batch(kiosk, again[i : i + self.config.batch_size])
         replays = [kiosk.ops[i] for i in kiosk.replays if kiosk.ops[i].state == "done"]
         if replays:
             self._event("operations replayed with the same id", len(replays))
@@ -682,8 +721,12 @@ class Storm:
                 self._answered(1)
                 return
             op.order_id = str(answer["order_id"])
-        note = {"order_id": op.order_id, "status": "success", "amount_paise": op.amount,
-                "gateway_ref": f"PG{op.order_id[2:14]}"}
+        note = {
+            "order_id": op.order_id,
+            "status": "success",
+            "amount_paise": op.amount,
+            "gateway_ref": f"PG{op.order_id[2:14]}",
+        }
         raw = json.dumps(note, separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json", "X-Gateway-Signature": sign(DEFAULT_GATEWAY_SECRET, raw)}
         sends = 2 if random.random() < self.config.duplicates else 1
@@ -691,8 +734,9 @@ class Storm:
         instance = kiosk.current
         while len(results) < sends:
             try:
-                status, answer = self._call(kiosk, "POST", "/callbacks/gateway", raw=raw, headers=headers,
-                                            instance=instance)
+                status, answer = self._call(
+                    kiosk, "POST", "/callbacks/gateway", raw=raw, headers=headers, instance=instance
+                )
             except LostAnswer:
                 self._lost(kiosk)
                 if self._give_up(kiosk):
@@ -715,8 +759,12 @@ class Storm:
         """Payments the departments have not answered: ask their status (the server asks the department)."""
         started = time.perf_counter()
         for _ in range(5):
-            open_ = [(k, op) for k in self.kiosks for op in k.ops
-                     if op.kind == "payment" and op.state == "done" and op.status in ("pending", "initiated")]
+            open_ = [
+                (k, op)
+                for k in self.kiosks
+                for op in k.ops
+                if op.kind == "payment" and op.state == "done" and op.status in ("pending", "initiated")
+            ]
             if not open_:
                 break
             self._event("pending payments asked again", len(open_))
@@ -787,7 +835,8 @@ class Storm:
             zero = (0, 0, 0, 0)
             self.figures.pg_tables = {
                 name: tuple(a - b for a, b in zip(v, tables0.get(name, zero), strict=True))  # type: ignore[misc]
-                for name, v in tables1.items()}
+                for name, v in tables1.items()
+            }
         self.figures.pg_lock_waits = sampler.lock_waits
         if self.config.statements:
             self.figures.pg_statements = _pg_statements(self.rig.dsn)
@@ -810,8 +859,9 @@ class Storm:
 def set_biller_fault(server: ServerProcess, fault: str, times: int = -1, delay_ms: int = 0) -> None:
     for _ in range(50):
         try:
-            r = server.admin("PUT", f"/billers/{FAULT_BILLER}/fault",
-                             json={"fault": fault, "times": times, "delay_ms": delay_ms})
+            r = server.admin(
+                "PUT", f"/billers/{FAULT_BILLER}/fault", json={"fault": fault, "times": times, "delay_ms": delay_ms}
+            )
         except requests.RequestException:
             time.sleep(0.2)
             continue
@@ -882,8 +932,14 @@ def run_drill(storm: Storm, name: str) -> str:
             if _wait_fault_used(storm, rig):
                 done.append(fault)
         set_biller_fault(rig.servers[0], "none")
-        return (f"water department, {per} payments each: " + ", ".join(done) + " (answers lost; declined, each "
-                "to be reversed; answered 0.4 s late)") if done else "water department faults: the storm was over"
+        return (
+            (
+                f"water department, {per} payments each: " + ", ".join(done) + " (answers lost; declined, each "
+                "to be reversed; answered 0.4 s late)"
+            )
+            if done
+            else "water department faults: the storm was over"
+        )
     raise ValueError(name)
 
 
@@ -924,8 +980,9 @@ def check_books(
     so whatever a kiosk holds as done was committed before the snapshot. With final=False (during the
     storm) operations still in doubt may be there or not, and payments may still wait for a department.
     """
-    held = {k.code: [(op.op_id, op.kind, op.state, op.amount, op.payment_id, op.order_id) for op in k.ops]
-            for k in kiosks}
+    held = {
+        k.code: [(op.op_id, op.kind, op.state, op.amount, op.payment_id, op.order_id) for op in k.ops] for k in kiosks
+    }
     funds = {k.code: k.funds for k in kiosks}
     problems: list[str] = []
     with psycopg.connect(dsn) as conn:
@@ -933,24 +990,32 @@ def check_books(
         q = conn.execute
 
         # The journal: every entry balanced (and at least two lines); every balance equal to its journal.
-        for entry, total, lines in q("SELECT entry_id, sum(amount), count(*) FROM journal_lines GROUP BY entry_id "
-                                     "HAVING sum(amount) <> 0 OR count(*) < 2"):
+        for entry, total, lines in q(
+            "SELECT entry_id, sum(amount), count(*) FROM journal_lines GROUP BY entry_id "
+            "HAVING sum(amount) <> 0 OR count(*) < 2"
+        ):
             problems.append(f"journal entry {entry} does not balance: sum {total} over {lines} lines")
-        for (entry,) in q("SELECT e.id FROM journal_entries e WHERE NOT EXISTS "
-                          "(SELECT 1 FROM journal_lines l WHERE l.entry_id = e.id)"):
+        for (entry,) in q(
+            "SELECT e.id FROM journal_entries e WHERE NOT EXISTS "
+            "(SELECT 1 FROM journal_lines l WHERE l.entry_id = e.id)"
+        ):
             problems.append(f"journal entry {entry} has no lines")
         for account, stored, journal in q(
-                "SELECT coalesce(b.account_id, j.account_id), b.total, j.total FROM "
-                "(SELECT account_id, sum(balance) AS total FROM account_balances GROUP BY account_id) b FULL JOIN "
-                "(SELECT account_id, sum(amount) AS total FROM journal_lines GROUP BY account_id) j "
-                "ON j.account_id = b.account_id WHERE coalesce(b.total, 0) <> coalesce(j.total, 0)"):
+            "SELECT coalesce(b.account_id, j.account_id), b.total, j.total FROM "
+            "(SELECT account_id, sum(balance) AS total FROM account_balances GROUP BY account_id) b FULL JOIN "
+            "(SELECT account_id, sum(amount) AS total FROM journal_lines GROUP BY account_id) j "
+            "ON j.account_id = b.account_id WHERE coalesce(b.total, 0) <> coalesce(j.total, 0)"
+        ):
             problems.append(f"account {account}: balance {stored} but its journal sums to {journal}")
-        for code, shard, balance in q("SELECT a.code, b.shard, b.balance FROM account_balances b JOIN accounts a "
-                                      "ON a.id = b.account_id WHERE (b.floor IS NOT NULL AND b.balance < b.floor) "
-                                      "OR (a.kind = 'kiosk_wallet' AND b.balance < 0)"):
+        for code, shard, balance in q(
+            "SELECT a.code, b.shard, b.balance FROM account_balances b JOIN accounts a "
+            "ON a.id = b.account_id WHERE (b.floor IS NOT NULL AND b.balance < b.floor) "
+            "OR (a.kind = 'kiosk_wallet' AND b.balance < 0)"
+        ):
             problems.append(f"{code} (shard {shard}) is below its floor: {balance}")
-        for scope, op_id, n in q("SELECT scope, operation_id, count(*) FROM operations GROUP BY scope, operation_id "
-                                 "HAVING count(*) > 1"):
+        for scope, op_id, n in q(
+            "SELECT scope, operation_id, count(*) FROM operations GROUP BY scope, operation_id HAVING count(*) > 1"
+        ):
             problems.append(f"operation {scope}/{op_id} stored {n} times")
 
         codes = list(held)
@@ -958,17 +1023,25 @@ def check_books(
         paid_there = Counter(p["reference"] for p in departments() if p["result"] == "success")
         payments: dict[tuple[str, str], list[tuple[int, str, int, int, int | None]]] = {}
         for code, op_id, pid, status, total, reversed_, debit in q(
-                "SELECT k.code, p.operation_id, p.id, p.status, p.total_paise, p.reversed_paise, p.debit_entry_id "
-                "FROM payments p JOIN kiosks k ON k.id = p.kiosk_id WHERE k.code = ANY(%s)", (codes,)):
+            "SELECT k.code, p.operation_id, p.id, p.status, p.total_paise, p.reversed_paise, p.debit_entry_id "
+            "FROM payments p JOIN kiosks k ON k.id = p.kiosk_id WHERE k.code = ANY(%s)",
+            (codes,),
+        ):
             payments.setdefault((code, op_id), []).append((pid, status, total, reversed_, debit))
         orders: dict[tuple[str, str], list[tuple[str, str, int | None, int | None]]] = {}
         for code, op_id, order_id, status, confirmed, entry in q(
-                "SELECT k.code, o.operation_id, o.order_id, o.status, o.confirmed_paise, o.entry_id "
-                "FROM refill_orders o JOIN kiosks k ON k.id = o.kiosk_id WHERE k.code = ANY(%s)", (codes,)):
+            "SELECT k.code, o.operation_id, o.order_id, o.status, o.confirmed_paise, o.entry_id "
+            "FROM refill_orders o JOIN kiosks k ON k.id = o.kiosk_id WHERE k.code = ANY(%s)",
+            (codes,),
+        ):
             orders.setdefault((code, op_id), []).append((order_id, status, confirmed, entry))
-        credits: dict[str, int] = dict(q("SELECT o.operation_id, count(e.id) FROM operations o JOIN journal_entries e "
-                         "ON e.operation_pk = o.id WHERE o.scope = 'system' AND o.operation_id LIKE 'gateway-%' "
-                         "GROUP BY o.operation_id").fetchall())
+        credits: dict[str, int] = dict(
+            q(
+                "SELECT o.operation_id, count(e.id) FROM operations o JOIN journal_entries e "
+                "ON e.operation_pk = o.id WHERE o.scope = 'system' AND o.operation_id LIKE 'gateway-%' "
+                "GROUP BY o.operation_id"
+            ).fetchall()
+        )
 
         # Every operation the kiosks hold: on the server exactly once (done), never (refused), at most once.
         for code, ops in held.items():
@@ -987,8 +1060,9 @@ def check_books(
                 if kind == "payment":
                     pid, status, total, _, _ = found[0]
                     if total != amount or (payment_id is not None and pid != payment_id):
-                        problems.append(f"{code} payment {op_id}: server has #{pid} of {total}, kiosk #{payment_id} "
-                                        f"of {amount}")
+                        problems.append(
+                            f"{code} payment {op_id}: server has #{pid} of {total}, kiosk #{payment_id} of {amount}"
+                        )
                     if final and status in ("initiated", "pending"):
                         problems.append(f"{code} payment {op_id} is still {status} after settling")
                 else:
@@ -1002,14 +1076,19 @@ def check_books(
             problems.append(f"{key[0]} has {key[1]} on the server, which no kiosk sent")
 
         # Departments and reversals: a paid bill recorded once there; a failed bill reversed exactly once.
-        reversals: dict[str, int] = dict(q(
-            "SELECT o.operation_id, count(e.id) FROM operations o JOIN journal_entries e ON e.operation_pk = o.id "
-            "WHERE o.scope = 'system' AND o.operation_id LIKE 'reversal-%' GROUP BY o.operation_id").fetchall())
+        reversals: dict[str, int] = dict(
+            q(
+                "SELECT o.operation_id, count(e.id) FROM operations o JOIN journal_entries e ON e.operation_pk = o.id "
+                "WHERE o.scope = 'system' AND o.operation_id LIKE 'reversal-%' GROUP BY o.operation_id"
+            ).fetchall()
+        )
         failed_paise: dict[int, int] = {}
         for pid, reference, status, amount, reversal_entry in q(
-                "SELECT b.payment_id, b.reference, b.status, b.amount_paise, b.reversal_entry_id "
-                "FROM payment_bills b JOIN payments p ON p.id = b.payment_id "
-                "JOIN kiosks k ON k.id = p.kiosk_id WHERE k.code = ANY(%s)", (codes,)):
+            "SELECT b.payment_id, b.reference, b.status, b.amount_paise, b.reversal_entry_id "
+            "FROM payment_bills b JOIN payments p ON p.id = b.payment_id "
+            "JOIN kiosks k ON k.id = p.kiosk_id WHERE k.code = ANY(%s)",
+            (codes,),
+        ):
             at_department = paid_there[reference]
             n = reversals.get(f"reversal-{reference}", 0)
             if status == "failed":
@@ -1030,9 +1109,13 @@ def check_books(
                 problems.append(f"payment #{pid} reversed {reversed_} paise, its failed bills {failed_paise.get(pid)}")
 
         # Each wallet: funding + refills credited − payments + reversals, all on the server.
-        wallets: dict[str, int] = dict(q(
-            "SELECT a.code, sum(b.balance) FROM accounts a JOIN account_balances b ON b.account_id = a.id "
-            "WHERE a.code = ANY(%s) GROUP BY a.code", ([f"kiosk:{c}:wallet" for c in codes],)).fetchall())
+        wallets: dict[str, int] = dict(
+            q(
+                "SELECT a.code, sum(b.balance) FROM accounts a JOIN account_balances b ON b.account_id = a.id "
+                "WHERE a.code = ANY(%s) GROUP BY a.code",
+                ([f"kiosk:{c}:wallet" for c in codes],),
+            ).fetchall()
+        )
         spent: Counter[str] = Counter()
         for (code, _), found in payments.items():
             spent[code] += sum(total - reversed_ for _, _, total, reversed_, debit in found if debit is not None)
@@ -1052,14 +1135,24 @@ def book_summary(dsn: str, kiosks: list[Kiosk]) -> Counter[str]:
     codes = [k.code for k in kiosks]
     found: Counter[str] = Counter()
     with psycopg.connect(dsn) as conn:
-        for status, n in conn.execute("SELECT p.status, count(*) FROM payments p JOIN kiosks k ON k.id = p.kiosk_id "
-                                      "WHERE k.code = ANY(%s) GROUP BY p.status", (codes,)):
+        for status, n in conn.execute(
+            "SELECT p.status, count(*) FROM payments p JOIN kiosks k ON k.id = p.kiosk_id "
+            "WHERE k.code = ANY(%s) GROUP BY p.status",
+            (codes,),
+        ):
             found[f"payments {status}"] = n
         for what, sql in (
-                ("bills reversed", "SELECT count(*) FROM payment_bills b JOIN payments p ON p.id = b.payment_id "
-                 "JOIN kiosks k ON k.id = p.kiosk_id WHERE k.code = ANY(%s) AND b.reversal_entry_id IS NOT NULL"),
-                ("refills credited", "SELECT count(*) FROM refill_orders o JOIN kiosks k ON k.id = o.kiosk_id "
-                 "WHERE k.code = ANY(%s) AND o.entry_id IS NOT NULL")):
+            (
+                "bills reversed",
+                "SELECT count(*) FROM payment_bills b JOIN payments p ON p.id = b.payment_id "
+                "JOIN kiosks k ON k.id = p.kiosk_id WHERE k.code = ANY(%s) AND b.reversal_entry_id IS NOT NULL",
+            ),
+            (
+                "refills credited",
+                "SELECT count(*) FROM refill_orders o JOIN kiosks k ON k.id = o.kiosk_id "
+                "WHERE k.code = ANY(%s) AND o.entry_id IS NOT NULL",
+            ),
+        ):
             for (n,) in conn.execute(sql, (codes,)):
                 found[what] = n
     return found
@@ -1118,8 +1211,10 @@ class WaitSampler:
 def _pg_work(dsn: str) -> dict[str, int]:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("SELECT pg_stat_clear_snapshot()")
-        row = conn.execute("SELECT xact_commit, xact_rollback, tup_inserted, tup_updated, tup_fetched, "
-                           "tup_returned FROM pg_stat_database WHERE datname = current_database()").fetchone()
+        row = conn.execute(
+            "SELECT xact_commit, xact_rollback, tup_inserted, tup_updated, tup_fetched, "
+            "tup_returned FROM pg_stat_database WHERE datname = current_database()"
+        ).fetchone()
     names = ("commits", "rollbacks", "rows inserted", "rows updated", "rows fetched", "rows returned")
     return dict(zip(names, (int(v) for v in row or ()), strict=False))
 
@@ -1128,8 +1223,12 @@ def _pg_tables(dsn: str) -> dict[str, tuple[int, int, int, int]]:
     """Per table: sequential scans, rows they read, index scans, rows fetched by them."""
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("SELECT pg_stat_clear_snapshot()")
-        return {str(name): (int(a), int(b), int(c or 0), int(d or 0)) for name, a, b, c, d in conn.execute(
-            "SELECT relname, seq_scan, seq_tup_read, idx_scan, idx_tup_fetch FROM pg_stat_user_tables")}
+        return {
+            str(name): (int(a), int(b), int(c or 0), int(d or 0))
+            for name, a, b, c, d in conn.execute(
+                "SELECT relname, seq_scan, seq_tup_read, idx_scan, idx_tup_fetch FROM pg_stat_user_tables"
+            )
+        }
 
 
 def _pg_statements_reset(dsn: str) -> None:
@@ -1143,7 +1242,9 @@ def _pg_statements(dsn: str, top: int = 12) -> list[tuple[str, int, float, int]]
         rows = conn.execute(
             "SELECT query, calls, total_exec_time + total_plan_time, rows FROM pg_stat_statements "
             "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-            "ORDER BY 3 DESC LIMIT %s", (top,)).fetchall()
+            "ORDER BY 3 DESC LIMIT %s",
+            (top,),
+        ).fetchall()
     return [(" ".join(str(q).split()), int(c), float(t), int(r)) for q, c, t, r in rows]
 
 
@@ -1217,8 +1318,10 @@ def storm(rig: Rig, config: StormConfig, log: Callable[[str], None] = say, *, ch
     provision_s = provision(rig, kiosks, config, log)
     s = Storm(rig, kiosks, config, log)
     s.figures.provision_seconds = provision_s
-    log(f"storm: {len(kiosks):,} kiosks × {config.ops_per_kiosk} operations, {config.concurrency} at once, "
-        f"drills: {', '.join(config.drills) or 'none'} …")
+    log(
+        f"storm: {len(kiosks):,} kiosks × {config.ops_per_kiosk} operations, {config.concurrency} at once, "
+        f"drills: {', '.join(config.drills) or 'none'} …"
+    )
     s.run(drill_runner(config.drills, check) if config.drills else None)
     if check:
         s.figures.problems["final"] = check_books(rig.dsn, kiosks, rig.department_payments, final=True)
@@ -1249,8 +1352,10 @@ def report(f: Figures, config: StormConfig) -> str:
         "  events:" + "".join(f"\n    {n:>6,}  {name}" for name, n in sorted(f.events.items())),
     ]
     if f.pgbench_tps:
-        lines.append(f"  baseline pgbench tpcb-like, 8 clients, same cluster: {f.pgbench_tps:,.0f} tps "
-                     f"(storm / baseline: {f.ops_per_s / f.pgbench_tps:.2f}×)")
+        lines.append(
+            f"  baseline pgbench tpcb-like, 8 clients, same cluster: {f.pgbench_tps:,.0f} tps "
+            f"(storm / baseline: {f.ops_per_s / f.pgbench_tps:.2f}×)"
+        )
     wall = f.seconds or 1.0
     cpu = [f"driver {f.driver_cpu_s:.1f} s ({f.driver_cpu_s / wall:.0%} of one core)"]
     if f.server_cpu_s is not None:
@@ -1260,32 +1365,48 @@ def report(f: Figures, config: StormConfig) -> str:
     lines.append(f"  CPU during the storm: {', '.join(cpu)}; the machine has {os.cpu_count()} cores")
     samples = sum(f.pg_waits.values())
     if samples:
-        lines.append("  PostgreSQL backends (pg_stat_activity samples):" + "".join(
-            f"\n    {n / samples:>6.1%}  {what}" for what, n in f.pg_waits.most_common(8)))
+        lines.append(
+            "  PostgreSQL backends (pg_stat_activity samples):"
+            + "".join(f"\n    {n / samples:>6.1%}  {what}" for what, n in f.pg_waits.most_common(8))
+        )
     if f.pg_work and f.operations:
-        lines.append("  PostgreSQL work per operation: " + ", ".join(
-            f"{v / f.operations:.1f} {k}" for k, v in f.pg_work.items()))
+        lines.append(
+            "  PostgreSQL work per operation: " + ", ".join(f"{v / f.operations:.1f} {k}" for k, v in f.pg_work.items())
+        )
     if f.pg_tables and f.operations:
         busiest = sorted(f.pg_tables.items(), key=lambda kv: -(kv[1][1] + kv[1][3]))[:6]
-        lines.append("  rows read per operation, busiest tables (sequential scans + index fetches):" + "".join(
-            f"\n    {(v[1] + v[3]) / f.operations:>8.1f}  {name} ({v[0] / f.operations:.2f} seq scans, "
-            f"{v[1] / f.operations:.1f} rows by them; {v[2] / f.operations:.1f} index scans)" for name, v in busiest))
+        lines.append(
+            "  rows read per operation, busiest tables (sequential scans + index fetches):"
+            + "".join(
+                f"\n    {(v[1] + v[3]) / f.operations:>8.1f}  {name} ({v[0] / f.operations:.2f} seq scans, "
+                f"{v[1] / f.operations:.1f} rows by them; {v[2] / f.operations:.1f} index scans)"
+                for name, v in busiest
+            )
+        )
     lock_waits = Counter({q: n for q, n in list(f.pg_lock_waits.items()) if n > 0})  # one snapshot, then shares
     waits = sum(lock_waits.values())
     if waits:
-        lines.append("  statements waiting for a row lock (share of those samples):" + "".join(
-            f"\n    {n / waits:>6.1%}  {query}" for query, n in lock_waits.most_common(5)))
+        lines.append(
+            "  statements waiting for a row lock (share of those samples):"
+            + "".join(f"\n    {n / waits:>6.1%}  {query}" for query, n in lock_waits.most_common(5))
+        )
     if f.pg_statements and f.operations:
-        lines.append("  PostgreSQL time by statement (pg_stat_statements; ms per operation, calls per operation):"
-                     + "".join(f"\n    {ms / f.operations:>7.3f} ms  {calls / f.operations:>5.2f}×  {query[:110]}"
-                               for query, calls, ms, _ in f.pg_statements))
+        lines.append(
+            "  PostgreSQL time by statement (pg_stat_statements; ms per operation, calls per operation):"
+            + "".join(
+                f"\n    {ms / f.operations:>7.3f} ms  {calls / f.operations:>5.2f}×  {query[:110]}"
+                for query, calls, ms, _ in f.pg_statements
+            )
+        )
     lines.append("  on the server afterwards: " + ", ".join(f"{n:,} {what}" for what, n in sorted(f.books.items())))
     for name, took, what in f.drills:
         lines.append(f"  drill {name}: {what} ({took:.1f} s)")
     problems = f.all_problems
     checks = ", ".join(f.problems) or "none"
-    lines.append(f"  checks ({checks}): " + ("every operation exactly once, books balanced" if not problems
-                                             else f"{len(problems)} PROBLEMS"))
+    lines.append(
+        f"  checks ({checks}): "
+        + ("every operation exactly once, books balanced" if not problems else f"{len(problems)} PROBLEMS")
+    )
     lines += [f"    {p}" for p in problems[:30]]
     return "\n".join(lines)
 
@@ -1303,18 +1424,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--drills", default="", help=f"comma list of {', '.join(DRILLS)}, or all")
     parser.add_argument("--in-doubt", default="mixed", choices=("status", "resend", "mixed"))
     parser.add_argument("--no-baseline", action="store_true", help="skip pgbench")
-    parser.add_argument("--statements", action="store_true",
-                        help="load pg_stat_statements and print where PostgreSQL spent its time")
+    parser.add_argument(
+        "--statements", action="store_true", help="load pg_stat_statements and print where PostgreSQL spent its time"
+    )
     args = parser.parse_args(argv)
     drills = DRILLS if args.drills == "all" else tuple(d for d in args.drills.split(",") if d)
     try:
         config = StormConfig(
             kiosks=args.kiosks if args.kiosks is not None else (20 if args.quick else 1000),
             ops_per_kiosk=args.ops if args.ops is not None else (10 if args.quick else 20),
-            batch_size=args.batch, duplicates=args.duplicates, batch_replays=args.batch_replays,
-            refills=args.refills, drills=drills,
+            batch_size=args.batch,
+            duplicates=args.duplicates,
+            batch_replays=args.batch_replays,
+            refills=args.refills,
+            drills=drills,
             concurrency=args.concurrency if args.concurrency is not None else (8 if args.quick else 48),
-            in_doubt=args.in_doubt, statements=args.statements)
+            in_doubt=args.in_doubt,
+            statements=args.statements,
+        )
     except ValueError as exc:
         parser.error(str(exc))
     with rig_for(config) as rig:

@@ -91,24 +91,36 @@ def server_breakdown(work: Path, items: int) -> dict[str, float]:
                 return fn(*args, **kwargs)
             finally:
                 spent[name] += time.perf_counter() - t
+
         return wrapper
 
     # Instance attributes shadow the methods: the same code runs, with a stopwatch around each phase.
     payments.checks.validate_many = timed(  # type: ignore[method-assign]
-        "bill checks (one department enquiry per batch)", payments.checks.validate_many)
+        "bill checks (one department enquiry per batch)", payments.checks.validate_many
+    )
     payments.answers.send = timed("department payment + statuses", payments.answers.send)  # type: ignore[method-assign]
     payments.views = timed("answers (payment views)", payments.views)  # type: ignore[method-assign]
     bills = paper_bills(items, series=91)
     with engine.connect() as conn:
         kiosk_id = load_kiosk_id(conn, code)
-    requests = [PayRequest(uuid.uuid4().hex, [BillRequest(b.service_code, {"k_no": b.k_no}, b.amount_paise)],
-                           "9876543210", None, "wallet", offline=True) for b in bills]
+    requests = [
+        PayRequest(
+            uuid.uuid4().hex,
+            [BillRequest(b.service_code, {"k_no": b.k_no}, b.amount_paise)],
+            "9876543210",
+            None,
+            "wallet",
+            offline=True,
+        )
+        for b in bills
+    ]
     import server.payments.post as module
+
     module.in_transaction = timed("ledger transaction (set-wise posting)", in_transaction)  # type: ignore[attr-defined]
     start = time.perf_counter()
     try:
         for i in range(0, items, 100):
-            answers = payments.pay_batch(kiosk_id, code, requests[i:i + 100])
+            answers = payments.pay_batch(kiosk_id, code, requests[i : i + 100])
             assert all(a["result"] == "done" for a in answers), answers[0]
     finally:
         module.in_transaction = in_transaction  # type: ignore[attr-defined]
@@ -124,8 +136,16 @@ def server_breakdown(work: Path, items: int) -> dict[str, float]:
 def synthetic_catalog(count: int) -> dict[str, Any]:
     """`count` services made from the real catalog's, each with its own name (a district, a number)."""
     base = load_catalog().public()
-    districts = [("Jaipur", "जयपुर"), ("Ajmer", "अजमेर"), ("Jodhpur", "जोधपुर"), ("Bikaner", "बीकानेर"),
-                 ("Udaipur", "उदयपुर"), ("Kota", "कोटा"), ("Alwar", "अलवर"), ("Sikar", "सीकर")]
+    districts = [
+        ("Jaipur", "जयपुर"),
+        ("Ajmer", "अजमेर"),
+        ("Jodhpur", "जोधपुर"),
+        ("Bikaner", "बीकानेर"),
+        ("Udaipur", "उदयपुर"),
+        ("Kota", "कोटा"),
+        ("Alwar", "अलवर"),
+        ("Sikar", "सीकर"),
+    ]
     services = []
     for i in range(count):
         s = dict(base["services"][i % len(base["services"])])
@@ -151,8 +171,12 @@ def keystrokes(work: Path, services: int) -> dict[str, float]:
                 times.append((time.perf_counter() - t) * 1000)
     store.close()
     times.sort()
-    return {"median_ms": statistics.median(times), "p95_ms": times[int(len(times) * 0.95)], "max_ms": times[-1],
-            "keystrokes": len(times)}
+    return {
+        "median_ms": statistics.median(times),
+        "p95_ms": times[int(len(times) * 0.95)],
+        "max_ms": times[-1],
+        "keystrokes": len(times),
+    }
 
 
 def run(quick: bool, log: Callable[[str], None] = print) -> list[tuple[str, str, str]]:
@@ -165,16 +189,25 @@ def run(quick: bool, log: Callable[[str], None] = print) -> list[tuple[str, str,
     search = keystrokes(work, services)
     scaled = 5_000 / sync["ops_per_s"]
     rows = [
-        (f"day-end sync, {operations:,} ops (batches of 100)",
-         f"{sync['seconds']:.1f} s  ({sync['ops_per_s']:,.0f} ops/s)",
-         f"5,000 ops ≤ {SYNC_TARGET_S:g} s → at this rate {scaled:.0f} s"),
-        ("server's raw ledger posting rate (in-process, SQLite)", f"{raw:,.0f} ops/s",
-         f"5,000 postings ≈ {5_000 / raw:.1f} s"),
+        (
+            f"day-end sync, {operations:,} ops (batches of 100)",
+            f"{sync['seconds']:.1f} s  ({sync['ops_per_s']:,.0f} ops/s)",
+            f"5,000 ops ≤ {SYNC_TARGET_S:g} s → at this rate {scaled:.0f} s",
+        ),
+        (
+            "server's raw ledger posting rate (in-process, SQLite)",
+            f"{raw:,.0f} ops/s",
+            f"5,000 postings ≈ {5_000 / raw:.1f} s",
+        ),
     ]
     rows += [(f"  server per batch item: {name}", f"{ms:.2f} ms", "") for name, ms in phases.items()]
-    rows.append((f"local search per keystroke, {services:,} cached services",
-                 f"median {search['median_ms']:.2f} ms, p95 {search['p95_ms']:.2f} ms",
-                 f"≤ {KEYSTROKE_TARGET_MS:g} ms"))
+    rows.append(
+        (
+            f"local search per keystroke, {services:,} cached services",
+            f"median {search['median_ms']:.2f} ms, p95 {search['p95_ms']:.2f} ms",
+            f"≤ {KEYSTROKE_TARGET_MS:g} ms",
+        )
+    )
     return rows
 
 

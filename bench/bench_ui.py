@@ -102,8 +102,9 @@ def _spawn(code: str) -> tuple[float, dict[str, float]]:
     """Wall-clock seconds from spawn to the child's report (interpreter start included), and its phases."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONDONTWRITEBYTECODE": "1"}
     start = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, env=env, cwd=str(ROOT))
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=str(ROOT)
+    )
     assert child.stdout is not None
     line = child.stdout.readline()
     wall = time.perf_counter() - start
@@ -136,8 +137,12 @@ def cold_start(runs: int, work: Path) -> dict[str, Any]:
 
 def _percentiles(times: list[float]) -> dict[str, float]:
     times = sorted(times)
-    return {"median_ms": statistics.median(times), "p95_ms": times[int(len(times) * 0.95)], "max_ms": times[-1],
-            "keystrokes": len(times)}
+    return {
+        "median_ms": statistics.median(times),
+        "p95_ms": times[int(len(times) * 0.95)],
+        "max_ms": times[-1],
+        "keystrokes": len(times),
+    }
 
 
 def keystrokes(services: int, work: Path, repeats: int) -> dict[str, Any]:
@@ -221,8 +226,12 @@ def keystrokes(services: int, work: Path, repeats: int) -> dict[str, Any]:
     page.deleteLater()
     core.close()
     QApplication.processEvents()
-    return {"services": services, "page": _percentiles(page_times), "raw": _percentiles(raw),
-            "results_shown": max(counts)}
+    return {
+        "services": services,
+        "page": _percentiles(page_times),
+        "raw": _percentiles(raw),
+        "results_shown": max(counts),
+    }
 
 
 def rss_mb() -> tuple[float, float]:
@@ -257,8 +266,15 @@ def memory_child(settings: dict[str, Any]) -> dict[str, Any]:
     use_messages(RecordedMessages())  # the operator confirms each payment (Enter on the confirmation)
     config = Path(settings["config"])
     printer = config / "virtual-printer"
-    PreferencesFile(config).save(Preferences(server_url=settings["server"], language="en", printer_kind="virtual",
-                                             printer_virtual_folder=str(printer), auto_print=True))
+    PreferencesFile(config).save(
+        Preferences(
+            server_url=settings["server"],
+            language="en",
+            printer_kind="virtual",
+            printer_virtual_folder=str(printer),
+            auto_print=True,
+        )
+    )
     app = make_application(["emitra-kiosk"])
     keyring = PlaintextKeyring()
     keyring.file_path = str(config / "keyring.cfg")
@@ -294,8 +310,11 @@ def memory_child(settings: dict[str, Any]) -> dict[str, Any]:
         page.on_new_customer_clicked()  # Ctrl+N: the form is emptied, the search box takes the keys
         page.search.line_edit.setText("bijli")
         wait_until(lambda: page.results.count() >= 3, "the search results")
-        item = next(page.results.item(i) for i in range(page.results.count())
-                    if page.results.item(i).data(SERVICE_CODE) == "ELEC-JVVNL")
+        item = next(
+            page.results.item(i)
+            for i in range(page.results.count())
+            if page.results.item(i).data(SERVICE_CODE) == "ELEC-JVVNL"
+        )
         page.on_results_item_activated(item)
         wait_until(lambda: page.service is not None and bool(page.spec_fields), "the service's form")
         page.spec_fields[0].line_edit.setText(f"21{settings['series']:02d}{n:06d}35")
@@ -329,8 +348,15 @@ def memory_child(settings: dict[str, Any]) -> dict[str, Any]:
     shell.close()
     core.close()
     app.processEvents()
-    return {"payments": settings["payments"], "printed": printed, "at_login_mb": at_login,
-            "after_first_mb": after_first, "after_mb": after, "peak_mb": peak, "seconds": seconds}
+    return {
+        "payments": settings["payments"],
+        "printed": printed,
+        "at_login_mb": at_login,
+        "after_first_mb": after_first,
+        "after_mb": after,
+        "peak_mb": peak,
+        "seconds": seconds,
+    }
 
 
 def _start(server: Any) -> None:
@@ -373,12 +399,24 @@ def memory(payments: int, work: Path, log: Callable[[str], None]) -> dict[str, A
             raise RuntimeError(f"funding the kiosk failed: {adjusted.text}")
         config = work / "memory-pc"
         config.mkdir(parents=True, exist_ok=True)
-        settings = {"server": server.url, "sso_id": contacts(code)[0], "password": BENCH_PASSWORD,
-                    "config": str(config), "payments": payments, "series": 77}
+        settings = {
+            "server": server.url,
+            "sso_id": contacts(code)[0],
+            "password": BENCH_PASSWORD,
+            "config": str(config),
+            "payments": payments,
+            "series": 77,
+        }
         log(f"memory: {payments} customers through Avail Service in a fresh kiosk process …")
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-        done = subprocess.run([sys.executable, "-m", "bench.bench_ui", "--memory-child", json.dumps(settings)],
-                              cwd=str(ROOT), env=env, capture_output=True, text=True, timeout=60 + payments * 10)
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.bench_ui", "--memory-child", json.dumps(settings)],
+            cwd=str(ROOT),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60 + payments * 10,
+        )
         lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
         if done.returncode != 0 or not lines:
             raise RuntimeError(f"the kiosk process failed (exit {done.returncode}):\n{done.stderr[-4000:]}")
@@ -405,22 +443,38 @@ def table(figures: dict[str, Any]) -> list[tuple[str, str, str]]:
     p = start["phases"]
     page, raw = search["page"], search["raw"]
     return [
-        (f"cold start to the login window (median of {start['runs']})",
-         f"{start['kiosk_s']:.2f} s (best {start['kiosk_best_s']:.2f} s)", f"≤ {COLD_START_TARGET_S:g} s"),
+        (
+            f"cold start to the login window (median of {start['runs']})",
+            f"{start['kiosk_s']:.2f} s (best {start['kiosk_best_s']:.2f} s)",
+            f"≤ {COLD_START_TARGET_S:g} s",
+        ),
         ("  baseline: import PySide6 + show an empty QWidget", f"{start['bare_s']:.2f} s", ""),
-        ("  in the kiosk process: imports / QApplication+fonts / Core.open / login shown",
-         f"{p['import']:.2f} / {p['app_fonts']:.2f} / {p['core']:.2f} / {p['window']:.2f} s", ""),
-        (f"Avail Service keystroke to results, {search['services']:,} cached services",
-         f"median {page['median_ms']:.2f} ms, p95 {page['p95_ms']:.2f} ms, max {page['max_ms']:.2f} ms",
-         f"≤ {KEYSTROKE_TARGET_MS:g} ms"),
-        ("  baseline: raw catalog cache search", f"median {raw['median_ms']:.2f} ms, p95 {raw['p95_ms']:.2f} ms",
-         ""),
-        (f"client memory (RSS) after {session['payments']} payments",
-         f"{session['after_mb']:.0f} MB (peak {session['peak_mb']:.0f} MB)", f"≤ {MEMORY_TARGET_MB:g} MB"),
-        ("  baseline: same process at the login window / after the first payment",
-         f"{session['at_login_mb']:.0f} / {session['after_first_mb']:.0f} MB", ""),
-        ("  growth per payment after the first; receipts printed; session time",
-         f"{growth_kb(session):.0f} kB; {session['printed']}; {session['seconds']:.0f} s", ""),
+        (
+            "  in the kiosk process: imports / QApplication+fonts / Core.open / login shown",
+            f"{p['import']:.2f} / {p['app_fonts']:.2f} / {p['core']:.2f} / {p['window']:.2f} s",
+            "",
+        ),
+        (
+            f"Avail Service keystroke to results, {search['services']:,} cached services",
+            f"median {page['median_ms']:.2f} ms, p95 {page['p95_ms']:.2f} ms, max {page['max_ms']:.2f} ms",
+            f"≤ {KEYSTROKE_TARGET_MS:g} ms",
+        ),
+        ("  baseline: raw catalog cache search", f"median {raw['median_ms']:.2f} ms, p95 {raw['p95_ms']:.2f} ms", ""),
+        (
+            f"client memory (RSS) after {session['payments']} payments",
+            f"{session['after_mb']:.0f} MB (peak {session['peak_mb']:.0f} MB)",
+            f"≤ {MEMORY_TARGET_MB:g} MB",
+        ),
+        (
+            "  baseline: same process at the login window / after the first payment",
+            f"{session['at_login_mb']:.0f} / {session['after_first_mb']:.0f} MB",
+            "",
+        ),
+        (
+            "  growth per payment after the first; receipts printed; session time",
+            f"{growth_kb(session):.0f} kB; {session['printed']}; {session['seconds']:.0f} s",
+            "",
+        ),
     ]
 
 

@@ -132,7 +132,10 @@ def create_app(settings: Settings) -> FastAPI:
         except ValidationError as exc:
             log.warning("%s %s refused: malformed body (%d problems)", department, path, exc.error_count())
             raise Refused(
-                422, "invalid_request", exc.errors(include_url=False)[0]["msg"], key=signed.key,
+                422,
+                "invalid_request",
+                exc.errors(include_url=False)[0]["msg"],
+                key=signed.key,
                 request_id=signed.request_id,
             ) from exc
 
@@ -186,8 +189,9 @@ def create_app(settings: Settings) -> FastAPI:
             results = await run_in_threadpool(store.pay, department, signed.request_id, signed.timestamp, body.items)
         except StaleRequest as exc:
             log.warning("%s payments of request %s refused: its window closed", department, signed.request_id)
-            raise Refused(401, "stale_timestamp", "the request's window closed", key=signed.key,
-                          request_id=signed.request_id) from exc
+            raise Refused(
+                401, "stale_timestamp", "the request's window closed", key=signed.key, request_id=signed.request_id
+            ) from exc
         except SignatureRefused as exc:
             log.warning("%s payments refused: %s", department, exc)
             raise Refused(409, exc.code, exc.message, key=signed.key, request_id=signed.request_id) from exc
@@ -209,8 +213,9 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             day = date.fromisoformat(business_date)
         except ValueError as exc:
-            raise Refused(422, "invalid_request", "the business date is YYYY-MM-DD", key=signed.key,
-                          request_id=signed.request_id) from exc
+            raise Refused(
+                422, "invalid_request", "the business date is YYYY-MM-DD", key=signed.key, request_id=signed.request_id
+            ) from exc
         lines = await run_in_threadpool(store.settlement, department, day)
         data = write_settlement_file(signed.key, department, day, lines)
         return answer(signed, data, SETTLEMENT_MEDIA_TYPE)

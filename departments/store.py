@@ -350,9 +350,7 @@ class Store:
                 conn.execute(payments_t.insert(), new)
             if declines_left >= 0 and declines_left != fault.remaining and fault.fault == "decline":
                 conn.execute(
-                    update(faults_t)
-                    .where(faults_t.c.department == department)
-                    .values(remaining=declines_left)
+                    update(faults_t).where(faults_t.c.department == department).values(remaining=declines_left)
                 )
             if time.time() > signed_at + self.window_s:
                 raise StaleRequest  # rolls back: a request past its window never records anything
@@ -420,8 +418,13 @@ class Store:
                 rrn = f"{secrets.randbelow(9 * 10**11) + 10**11}"
                 if conn.execute(select(withdrawals_t.c.rrn).where(withdrawals_t.c.rrn == rrn)).first() is None:
                     break
-            row = {"rrn": rrn, "terminal_id": terminal_id, "amount_paise": amount_paise,
-                   "aadhaar_last4": aadhaar_last4, "made_at": made_at.isoformat()}
+            row = {
+                "rrn": rrn,
+                "terminal_id": terminal_id,
+                "amount_paise": amount_paise,
+                "aadhaar_last4": aadhaar_last4,
+                "made_at": made_at.isoformat(),
+            }
             conn.execute(withdrawals_t.insert().values(**row))
         return row
 

@@ -18,16 +18,22 @@ from kiosk_app.session import TokenStore
 from kiosk_app.worker import InlineWorker
 
 EXIT_OK, EXIT_INCOMPLETE, EXIT_USAGE, EXIT_NOT_SIGNED_IN = 0, 1, 2, 3
-NO_UI = ("The desktop client is `emitra-kiosk` (or `python -m ui`); this is the headless part. "
-         "Commands: `python -m kiosk_app sync` (day-end sync) and `python -m kiosk_app status`.")
+NO_UI = (
+    "The desktop client is `emitra-kiosk` (or `python -m ui`); this is the headless part. "
+    "Commands: `python -m kiosk_app sync` (day-end sync) and `python -m kiosk_app status`."
+)
 
 
 def _parser() -> argparse.ArgumentParser:
-    settings = "\n".join(f"  {s.env:<24} {s.description} (default: {s.default or 'platform default'})"
-                         for s in SETTINGS)
+    settings = "\n".join(
+        f"  {s.env:<24} {s.description} (default: {s.default or 'platform default'})" for s in SETTINGS
+    )
     parser = argparse.ArgumentParser(
-        prog="emitra-kiosk", description="eMitra kiosk client.",
-        epilog="Settings from the environment:\n" + settings, formatter_class=argparse.RawDescriptionHelpFormatter)
+        prog="emitra-kiosk",
+        description="eMitra kiosk client.",
+        epilog="Settings from the environment:\n" + settings,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--server", help="central server URL")
     parser.add_argument("--profile", help="kiosk profile (one local database each)")
     parser.add_argument("--database", help="explicit kiosk database file")
@@ -48,8 +54,9 @@ def _rupees(paise: int) -> str:
 def _print_progress(progress: SyncProgress) -> None:
     if progress.finished:
         return
-    print(f"sync: {progress.sent}/{progress.total} answered, {progress.done} done, {progress.refused} refused",
-          flush=True)
+    print(
+        f"sync: {progress.sent}/{progress.total} answered, {progress.done} done, {progress.refused} refused", flush=True
+    )
 
 
 def _sync(core: KioskCore, as_json: bool) -> int:
@@ -59,8 +66,11 @@ def _sync(core: KioskCore, as_json: bool) -> int:
     if sync_key is not None:
         core.api.token = sync_key
     elif not core.resume_session(tokens):
-        print("Not signed in: sign in once at the kiosk (the day-end sync key and the session are kept in the "
-              f"keyring {tokens.backend_name}), then run the sync again.", file=sys.stderr)
+        print(
+            "Not signed in: sign in once at the kiosk (the day-end sync key and the session are kept in the "
+            f"keyring {tokens.backend_name}), then run the sync again.",
+            file=sys.stderr,
+        )
         return EXIT_NOT_SIGNED_IN
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -76,19 +86,26 @@ def _sync(core: KioskCore, as_json: bool) -> int:
         print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=1))
     else:
         state = "complete" if summary.complete else ("stopped" if summary.stopped else "interrupted")
-        print(f"Day-end sync {state} in {summary.seconds:.1f} s: {summary.total} waiting, {summary.done} done, "
-              f"{summary.refused} refused, {summary.remaining} still waiting, "
-              f"{summary.pending_at_department} pending at the department.")
+        print(
+            f"Day-end sync {state} in {summary.seconds:.1f} s: {summary.total} waiting, {summary.done} done, "
+            f"{summary.refused} refused, {summary.remaining} still waiting, "
+            f"{summary.pending_at_department} pending at the department."
+        )
         if summary.interrupted:
             print(f"Interrupted: {summary.interrupted}")
         if summary.reconcile:
             print("For Reconcile:")
             for item in summary.reconcile:
-                print(f"  {item.operation_id}  {item.service_code} {item.consumer_no}  {_rupees(item.amount_paise)}"
-                      f"  {item.code}: {item.reason}")
+                print(
+                    f"  {item.operation_id}  {item.service_code} {item.consumer_no}  {_rupees(item.amount_paise)}"
+                    f"  {item.code}: {item.reason}"
+                )
     if summary.needs_sign_in:
-        print("The server refused this PC's sync key or session: sign in once at the kiosk (that renews the "
-              "day-end sync key), then run the sync again.", file=sys.stderr)
+        print(
+            "The server refused this PC's sync key or session: sign in once at the kiosk (that renews the "
+            "day-end sync key), then run the sync again.",
+            file=sys.stderr,
+        )
         return EXIT_NOT_SIGNED_IN
     return EXIT_OK if summary.complete else EXIT_INCOMPLETE
 
@@ -107,8 +124,10 @@ def _status(core: KioskCore, as_json: bool) -> int:
     if last is None:
         print("Last sync:         never")
     else:
-        print(f"Last sync:         {last['finished_at'] or last['started_at']} {last['outcome'] or 'not finished'}"
-              f" (done {last['done']}, refused {last['refused']}, remaining {last['remaining']})")
+        print(
+            f"Last sync:         {last['finished_at'] or last['started_at']} {last['outcome'] or 'not finished'}"
+            f" (done {last['done']}, refused {last['refused']}, remaining {last['remaining']})"
+        )
     return EXIT_OK
 
 
@@ -128,11 +147,18 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command is None:
         return _desktop(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
     try:
-        config = KioskConfig.from_env(server_url=args.server, profile=args.profile, database=args.database,
-                                      batch_size=str(args.batch_size) if getattr(args, "batch_size", None) else None)
+        config = KioskConfig.from_env(
+            server_url=args.server,
+            profile=args.profile,
+            database=args.database,
+            batch_size=str(args.batch_size) if getattr(args, "batch_size", None) else None,
+        )
     except ValueError as exc:
         print(f"emitra-kiosk: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -51,9 +51,17 @@ def _may_have_arrived(exc: requests.RequestException) -> bool:
 def _retry(total: int) -> Retry:
     # Connection errors (nothing reached the server) are retried for every method; read errors and
     # 502/503/504 only for idempotent ones.
-    return Retry(total=total, connect=total, read=total, status=total, backoff_factor=0.3,
-                 status_forcelist=(502, 503, 504), allowed_methods=IDEMPOTENT_METHODS,
-                 raise_on_status=False, respect_retry_after_header=True)
+    return Retry(
+        total=total,
+        connect=total,
+        read=total,
+        status=total,
+        backoff_factor=0.3,
+        status_forcelist=(502, 503, 504),
+        allowed_methods=IDEMPOTENT_METHODS,
+        raise_on_status=False,
+        respect_retry_after_header=True,
+    )
 
 
 class ApiClient:
@@ -73,7 +81,8 @@ class ApiClient:
             raise ConfigurationError(f"the server address {base_url!r} is not an http(s) URL")
         if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
             raise ConfigurationError(
-                f"the server address {base_url!r} is not encrypted: use https:// (plain http only for this PC)")
+                f"the server address {base_url!r} is not encrypted: use https:// (plain http only for this PC)"
+            )
         if ca_bundle is not None and not Path(ca_bundle).is_file():
             raise ConfigurationError(f"the CA bundle {ca_bundle} does not exist")
         self.base_url = base_url.rstrip("/")
@@ -83,8 +92,9 @@ class ApiClient:
         self.on_session_lost: Callable[[], None] | None = None
         self.http = requests.Session()
         self.http.verify = str(ca_bundle) if ca_bundle is not None else True
-        self.http.headers.update({"User-Agent": f"emitra-kiosk/{__version__}", "X-Machine-Id": machine_id,
-                                  "Accept": "application/json"})
+        self.http.headers.update(
+            {"User-Agent": f"emitra-kiosk/{__version__}", "X-Machine-Id": machine_id, "Accept": "application/json"}
+        )
         adapter = HTTPAdapter(max_retries=_retry(retries))
         self.http.mount("https://", adapter)
         self.http.mount("http://", adapter)
@@ -97,8 +107,16 @@ class ApiClient:
         self.http.close()
         self.once.close()
 
-    def request(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
-                auth: bool = True, deadline: float | None = None) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        auth: bool = True,
+        deadline: float | None = None,
+    ) -> Any:
         """Send one request; the decoded JSON body on 2xx, a typed KioskError otherwise.
 
         With a `deadline` (time.monotonic()), the request is sent once (no retries) and waits no later than it:
@@ -122,8 +140,10 @@ class ApiClient:
             raise TlsFailure(f"the server's certificate could not be verified: {exc}") from exc
         except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
             # A body cut short (ChunkedEncodingError) is an answer lost on the way, like a reset.
-            raise ServerUnreachable(f"the server at {self.base_url} cannot be reached: {type(exc).__name__}",
-                                    details={"sent": _may_have_arrived(exc)}) from exc
+            raise ServerUnreachable(
+                f"the server at {self.base_url} cannot be reached: {type(exc).__name__}",
+                details={"sent": _may_have_arrived(exc)},
+            ) from exc
         return self._decode(response)
 
     def _decode(self, response: requests.Response) -> Any:
@@ -133,21 +153,25 @@ class ApiClient:
             body = None
         if response.status_code >= 500:
             error = body.get("error") if isinstance(body, dict) else None
-            if response.status_code in (502, 504) and isinstance(error, dict) and str(error.get("code", "")) in (
-                    DepartmentNoAnswer.code, DepartmentFailed.code):
+            if (
+                response.status_code in (502, 504)
+                and isinstance(error, dict)
+                and str(error.get("code", "")) in (DepartmentNoAnswer.code, DepartmentFailed.code)
+            ):
                 # A department behind our server did not answer: our server is fine and said so.
                 details = {k: v for k, v in error.items() if k not in ("code", "message")}
                 raise refusal(response.status_code, str(error["code"]), str(error.get("message", "")), details)
-            raise ServerFault(f"the server failed ({response.status_code}); try again in a while",
-                              status=response.status_code)
+            raise ServerFault(
+                f"the server failed ({response.status_code}); try again in a while", status=response.status_code
+            )
         if response.status_code >= 400:
             error = body.get("error") if isinstance(body, dict) else None
             if not isinstance(error, dict):
-                raise Refused(f"the server refused the request ({response.status_code})",
-                              status=response.status_code)
+                raise Refused(f"the server refused the request ({response.status_code})", status=response.status_code)
             details = {k: v for k, v in error.items() if k not in ("code", "message")}
-            exc = refusal(response.status_code, str(error.get("code", "refused")), str(error.get("message", "")),
-                          details)
+            exc = refusal(
+                response.status_code, str(error.get("code", "refused")), str(error.get("message", "")), details
+            )
             if isinstance(exc, NotSignedIn | SessionExpired) and self.on_session_lost is not None:
                 self.on_session_lost()
             raise exc
@@ -157,8 +181,12 @@ class ApiClient:
         """GET /health once, without retries and with a short timeout (connectivity checks)."""
         url = self.base_url + API_PREFIX + "/health"
         try:
-            response = requests.get(url, timeout=timeout, verify=self.http.verify,
-                                    headers={"User-Agent": str(self.http.headers["User-Agent"])})
+            response = requests.get(
+                url,
+                timeout=timeout,
+                verify=self.http.verify,
+                headers={"User-Agent": str(self.http.headers["User-Agent"])},
+            )
         except requests.exceptions.SSLError as exc:
             raise TlsFailure(f"the server's certificate could not be verified: {exc}") from exc
         except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
@@ -173,8 +201,9 @@ class ApiClient:
         if etag:
             headers["If-None-Match"] = etag
         try:
-            response = self.http.request("GET", self.base_url + API_PREFIX + path, headers=headers,
-                                         timeout=self.timeout)
+            response = self.http.request(
+                "GET", self.base_url + API_PREFIX + path, headers=headers, timeout=self.timeout
+            )
         except requests.exceptions.SSLError as exc:
             raise TlsFailure(f"the server's certificate could not be verified: {exc}") from exc
         except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
@@ -183,8 +212,9 @@ class ApiClient:
             return None, response.headers.get("ETag", etag)
         return self._decode(response), response.headers.get("ETag")
 
-    def get(self, path: str, *, params: dict[str, Any] | None = None, auth: bool = True,
-            deadline: float | None = None) -> Any:
+    def get(
+        self, path: str, *, params: dict[str, Any] | None = None, auth: bool = True, deadline: float | None = None
+    ) -> Any:
         return self.request("GET", path, params=params, auth=auth, deadline=deadline)
 
     def get_bytes(self, path: str, *, params: dict[str, Any] | None = None) -> bytes:
@@ -192,9 +222,13 @@ class ApiClient:
         if self.token is None:
             raise NotSignedIn("sign in first")
         try:
-            response = self.http.request("GET", self.base_url + API_PREFIX + path, params=params,
-                                         headers={"Authorization": f"Bearer {self.token}", "Accept": "*/*"},
-                                         timeout=self.timeout)
+            response = self.http.request(
+                "GET",
+                self.base_url + API_PREFIX + path,
+                params=params,
+                headers={"Authorization": f"Bearer {self.token}", "Accept": "*/*"},
+                timeout=self.timeout,
+            )
         except requests.exceptions.SSLError as exc:
             raise TlsFailure(f"the server's certificate could not be verified: {exc}") from exc
         except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:

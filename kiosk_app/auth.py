@@ -38,8 +38,16 @@ class SignedIn:
 
     @classmethod
     def from_answer(cls, s: SessionPublic | LoginPublic) -> SignedIn:
-        return cls(s.kiosk_code, s.sso_id, s.kiosk_status, s.next_step, s.must_change_password, s.profile_completed,
-                   s.expires_at, s.idle_timeout_seconds)
+        return cls(
+            s.kiosk_code,
+            s.sso_id,
+            s.kiosk_status,
+            s.next_step,
+            s.must_change_password,
+            s.profile_completed,
+            s.expires_at,
+            s.idle_timeout_seconds,
+        )
 
 
 @dataclass(frozen=True)
@@ -77,8 +85,21 @@ class Profile:
     @classmethod
     def from_body(cls, body: Any) -> Profile:
         p = ProfilePublic.parse(body)
-        return cls(p.kiosk_code, p.kiosk_name, p.holder_name, p.district, p.old_emitra_id, p.sso_id, p.mobile,
-                   p.email, p.kiosk_status, p.address, p.pincode, p.alternate_mobile, p.profile_completed)
+        return cls(
+            p.kiosk_code,
+            p.kiosk_name,
+            p.holder_name,
+            p.district,
+            p.old_emitra_id,
+            p.sso_id,
+            p.mobile,
+            p.email,
+            p.kiosk_status,
+            p.address,
+            p.pincode,
+            p.alternate_mobile,
+            p.profile_completed,
+        )
 
 
 @dataclass(frozen=True)
@@ -132,7 +153,8 @@ class KioskAccount:
         _required(sso_id, "SSO ID")
         _required(password, "password", spaces_count=True)
         login = LoginPublic.parse(
-            self.api.post("/auth/login", {"sso_id": sso_id.strip(), "password": password}, auth=False))
+            self.api.post("/auth/login", {"sso_id": sso_id.strip(), "password": password}, auth=False)
+        )
         self.api.token = login.token
         self.tokens.save(login.token)
         if remember_sso_id:
@@ -178,8 +200,9 @@ class KioskAccount:
 
     def confirm_sso_id(self, otp: OtpSent, code: str) -> list[str]:
         _required(code, "OTP")
-        body = self.api.post("/auth/forgot-sso-id/verify", {"challenge_id": otp.challenge_id, "otp": code.strip()},
-                             auth=False)
+        body = self.api.post(
+            "/auth/forgot-sso-id/verify", {"challenge_id": otp.challenge_id, "otp": code.strip()}, auth=False
+        )
         return list(SsoIdsPublic.parse(body).sso_ids)
 
     # -- "Forget Password?" -------------------------------------------------------------------------------
@@ -190,9 +213,11 @@ class KioskAccount:
     def reset_password(self, otp: OtpSent, code: str, new_password: str) -> None:
         _required(code, "OTP")
         _required(new_password, "new password", spaces_count=True)
-        self.api.post("/auth/forgot-password/reset",
-                      {"challenge_id": otp.challenge_id, "otp": code.strip(), "new_password": new_password},
-                      auth=False)
+        self.api.post(
+            "/auth/forgot-password/reset",
+            {"challenge_id": otp.challenge_id, "otp": code.strip(), "new_password": new_password},
+            auth=False,
+        )
 
     def resend_otp(self, otp: OtpSent) -> OtpSent:
         return OtpSent.from_body(self.api.post("/auth/otp/resend", {"challenge_id": otp.challenge_id}, auth=False))
@@ -202,8 +227,7 @@ class KioskAccount:
         return Profile.from_body(self.api.get("/profile"))
 
     def complete_profile(self, update: ProfileUpdate) -> Profile:
-        body: dict[str, Any] = {"address": update.address, "pincode": update.pincode.strip(),
-                                "confirm": update.confirm}
+        body: dict[str, Any] = {"address": update.address, "pincode": update.pincode.strip(), "confirm": update.confirm}
         if update.alternate_mobile:
             body["alternate_mobile"] = update.alternate_mobile
         profile = Profile.from_body(self.api.put("/profile", body))

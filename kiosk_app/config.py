@@ -22,14 +22,19 @@ class Setting:
 PAY_WAIT_S = 15.0  # the longest an operator waits for a payment's answer, unless the setting says otherwise
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("server_url", "EMITRA_KIOSK_SERVER", "http://127.0.0.1:8765",
-            "the central server (https:// except on this PC)"),
+    Setting(
+        "server_url", "EMITRA_KIOSK_SERVER", "http://127.0.0.1:8765", "the central server (https:// except on this PC)"
+    ),
     Setting("profile", "EMITRA_KIOSK_PROFILE", "default", "the kiosk profile: one local database each"),
     Setting("data_dir", "EMITRA_KIOSK_DATA_DIR", "", "where profiles live (empty: the platform's user data dir)"),
     Setting("database", "EMITRA_KIOSK_DATABASE", "", "an explicit database file (overrides profile and data_dir)"),
     Setting("batch_size", "EMITRA_KIOSK_SYNC_BATCH", "100", "operations per day-end sync request (1–100)"),
-    Setting("pay_wait_seconds", "EMITRA_KIOSK_PAY_WAIT", f"{PAY_WAIT_S:g}",
-            "the longest an operator waits for a payment's answer (3–120 s); after it the payment shows as in doubt"),
+    Setting(
+        "pay_wait_seconds",
+        "EMITRA_KIOSK_PAY_WAIT",
+        f"{PAY_WAIT_S:g}",
+        "the longest an operator waits for a payment's answer (3–120 s); after it the payment shows as in doubt",
+    ),
 )
 
 DEFAULT_HELP_DESK = HelpDesk(phones=("0141-2220000", "1800-180-6127"), email="helpdesk.emitra@rajasthan.gov.in")

@@ -19,8 +19,16 @@ class Connectivity:
     max_backoff); while online they run every `interval` seconds.
     """
 
-    def __init__(self, api: ApiClient, events: KioskEvents, *, interval: float = 30.0, min_backoff: float = 1.0,
-                 max_backoff: float = 60.0, probe_timeout: float = 3.0) -> None:
+    def __init__(
+        self,
+        api: ApiClient,
+        events: KioskEvents,
+        *,
+        interval: float = 30.0,
+        min_backoff: float = 1.0,
+        max_backoff: float = 60.0,
+        probe_timeout: float = 3.0,
+    ) -> None:
         self.api = api
         self.events = events
         self.interval = interval

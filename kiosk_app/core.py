@@ -41,9 +41,16 @@ class KioskStatus:
 class KioskCore:
     """Owns the parts; the UI gets `catalog`, `payments`, `sync`, `wallet`, `connectivity` and `events` from it."""
 
-    def __init__(self, config: KioskConfig, *, worker: Worker | None = None, api: ApiClient | None = None,
-                 help_desk: HelpDesk = DEFAULT_HELP_DESK, settings: LocalSettings | None = None,
-                 auto_flush: bool = False) -> None:
+    def __init__(
+        self,
+        config: KioskConfig,
+        *,
+        worker: Worker | None = None,
+        api: ApiClient | None = None,
+        help_desk: HelpDesk = DEFAULT_HELP_DESK,
+        settings: LocalSettings | None = None,
+        auto_flush: bool = False,
+    ) -> None:
         self.config = config
         self.worker: Worker = worker if worker is not None else DbWorker()
         self.store = self.worker.call(LocalStore.open, config.database_path)
@@ -55,10 +62,26 @@ class KioskCore:
         self.connectivity = Connectivity(api, self.events)
         self.catalog = ServiceCatalog(api, self.store, self.worker, self.connectivity)
         in_flight = InFlight()
-        self.payments = BillPayment(api, self.store, self.worker, self.connectivity, self.events, self.catalog,
-                                    help_desk=help_desk, in_flight=in_flight, wait_s=config.pay_wait_seconds)
-        self.sync = DayEndSync(api, self.store, self.worker, self.events, connectivity=self.connectivity,
-                               batch_size=config.batch_size, in_flight=in_flight)
+        self.payments = BillPayment(
+            api,
+            self.store,
+            self.worker,
+            self.connectivity,
+            self.events,
+            self.catalog,
+            help_desk=help_desk,
+            in_flight=in_flight,
+            wait_s=config.pay_wait_seconds,
+        )
+        self.sync = DayEndSync(
+            api,
+            self.store,
+            self.worker,
+            self.events,
+            connectivity=self.connectivity,
+            batch_size=config.batch_size,
+            in_flight=in_flight,
+        )
         self.wallet = Wallet(api, self.connectivity)
         self._flusher: threading.Thread | None = None
         if auto_flush:
@@ -91,17 +114,35 @@ class KioskCore:
     def status(self, *, probe: bool = True) -> KioskStatus:
         def read() -> tuple[dict[OutboxState, int], int, int, Any]:
             last = self.store.state.last_sync()
-            return (self.store.outbox.counts(), len(self.store.outbox.for_reconcile()),
-                    self.payments._offline_limit(), None if last is None else
-                    {"started_at": last.started_at, "finished_at": last.finished_at, "outcome": last.outcome,
-                     "done": last.summary.get("done"), "refused": last.summary.get("refused"),
-                     "remaining": last.summary.get("remaining")})
+            return (
+                self.store.outbox.counts(),
+                len(self.store.outbox.for_reconcile()),
+                self.payments._offline_limit(),
+                None
+                if last is None
+                else {
+                    "started_at": last.started_at,
+                    "finished_at": last.finished_at,
+                    "outcome": last.outcome,
+                    "done": last.summary.get("done"),
+                    "refused": last.summary.get("refused"),
+                    "remaining": last.summary.get("remaining"),
+                },
+            )
 
         counts, reconcile, limit, last = self.worker.call(read)
         reachable = self.connectivity.check() if probe else bool(self.connectivity.online)
-        return KioskStatus(str(self.config.database_path), counts[OutboxState.QUEUED] + counts[OutboxState.SENDING],
-                           counts[OutboxState.SENDING], counts[OutboxState.DONE], counts[OutboxState.REFUSED],
-                           reconcile, limit, last, reachable)
+        return KioskStatus(
+            str(self.config.database_path),
+            counts[OutboxState.QUEUED] + counts[OutboxState.SENDING],
+            counts[OutboxState.SENDING],
+            counts[OutboxState.DONE],
+            counts[OutboxState.REFUSED],
+            reconcile,
+            limit,
+            last,
+            reachable,
+        )
 
     def close(self) -> None:
         self.connectivity.stop()

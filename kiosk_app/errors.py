@@ -30,9 +30,16 @@ class KioskError(Exception):
     english: ClassVar[str] = _CodeWords(Language.ENGLISH)  # type: ignore[assignment]
     hindi: ClassVar[str] = _CodeWords(Language.HINDI)  # type: ignore[assignment]
 
-    def __init__(self, message_en: str | None = None, *, message_hi: str | None = None, status: int | None = None,
-                 details: dict[str, Any] | None = None, code: str | None = None,
-                 server_message: str | None = None) -> None:
+    def __init__(
+        self,
+        message_en: str | None = None,
+        *,
+        message_hi: str | None = None,
+        status: int | None = None,
+        details: dict[str, Any] | None = None,
+        code: str | None = None,
+        server_message: str | None = None,
+    ) -> None:
         self.error_code = code or self.code
         self.details = details or {}
         english, hindi = operator_words(self.error_code, self.details) or (self.english, self.hindi)
@@ -307,15 +314,51 @@ class RangeTooLong(InvalidInput):
 
 _BY_CODE: dict[str, type[Refused]] = {
     cls.code: cls
-    for cls in (InvalidInput, NotSignedIn, SessionExpired, InvalidCredentials, LoginThrottled, TooManyAttempts,
-                WrongCurrentPassword, PasswordRejected, PasswordChangeRequired, ProfileIncomplete,
-                KioskSuspended, OtpInvalid, OtpExpired, OtpUsed, OtpAttemptsExhausted, OtpRateLimited,
-                InvalidContact, ProfileNotConfirmed, OfflineLimitExceeded, UnknownService, InvalidField,
-                ContactRequired, InsufficientBalance, BillAlreadyPaid, ConsumerNotFound, DepartmentNoAnswer,
-                DepartmentFailed, AmountMismatch,
-                UnknownPayment, OperationIdReused, AmountOutOfRange, InvalidAmount, UnknownOrder, CugCodeRequired,
-                InvalidCugCode, WrongCugCode, CugCodeUsed, NoOldEmitraId, NoLegacyLimit, NothingDue,
-                AmountExceedsDue, InvalidRange, RangeTooLong)
+    for cls in (
+        InvalidInput,
+        NotSignedIn,
+        SessionExpired,
+        InvalidCredentials,
+        LoginThrottled,
+        TooManyAttempts,
+        WrongCurrentPassword,
+        PasswordRejected,
+        PasswordChangeRequired,
+        ProfileIncomplete,
+        KioskSuspended,
+        OtpInvalid,
+        OtpExpired,
+        OtpUsed,
+        OtpAttemptsExhausted,
+        OtpRateLimited,
+        InvalidContact,
+        ProfileNotConfirmed,
+        OfflineLimitExceeded,
+        UnknownService,
+        InvalidField,
+        ContactRequired,
+        InsufficientBalance,
+        BillAlreadyPaid,
+        ConsumerNotFound,
+        DepartmentNoAnswer,
+        DepartmentFailed,
+        AmountMismatch,
+        UnknownPayment,
+        OperationIdReused,
+        AmountOutOfRange,
+        InvalidAmount,
+        UnknownOrder,
+        CugCodeRequired,
+        InvalidCugCode,
+        WrongCugCode,
+        CugCodeUsed,
+        NoOldEmitraId,
+        NoLegacyLimit,
+        NothingDue,
+        AmountExceedsDue,
+        InvalidRange,
+        RangeTooLong,
+    )
 }
 _BY_CODE["malformed_json"] = InvalidInput
 

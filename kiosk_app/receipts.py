@@ -68,8 +68,9 @@ def from_payment(view: PaymentPublic, label: Bilingual, help_desk: HelpDesk) -> 
             Bill(b.bill_no or b.reference, b.amount_paise, date.fromisoformat(b.due_date) if b.due_date else None)
             for b in view.bills
         ),
-        payment=_payment(view.method, _cheque(view.cheque.cheque_no, view.cheque.bank, view.cheque.date)
-                         if view.cheque else None),
+        payment=_payment(
+            view.method, _cheque(view.cheque.cheque_no, view.cheque.bank, view.cheque.date) if view.cheque else None
+        ),
         status=receipt_status(view.status),
         help_desk=help_desk,
     )
@@ -103,8 +104,9 @@ def provisional(
         consumer_no_label=label,
         consumer_no=consumer_no,
         bills=tuple(Bill(bill_no or "-", amount) for bill_no, amount in bills),
-        payment=_payment(method, _cheque(cheque.get("cheque_no"), cheque.get("bank"), cheque.get("date"))
-                         if cheque else None),
+        payment=_payment(
+            method, _cheque(cheque.get("cheque_no"), cheque.get("bank"), cheque.get("date")) if cheque else None
+        ),
         status=ReceiptStatus.PENDING,
         help_desk=help_desk,
         provisional=Provisional(operation_id),

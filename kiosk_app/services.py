@@ -84,13 +84,18 @@ class FieldSpec:
         """The cleaned value, or InvalidField with the label in both languages."""
         problem = field_problem(value, pattern=self.pattern, min_length=self.min_length, max_length=self.max_length)
         if problem == "required":
-            raise InvalidField(words.english("field.required", label=self.label_en),
-                               message_hi=words.hindi("field.required", label=self.label_hi),
-                               code="field_required", details={"field": where})
+            raise InvalidField(
+                words.english("field.required", label=self.label_en),
+                message_hi=words.hindi("field.required", label=self.label_hi),
+                code="field_required",
+                details={"field": where},
+            )
         if problem is not None:
-            raise InvalidField(words.english("field.format", label=self.label_en, example=self.example),
-                               message_hi=words.hindi("field.format", label=self.label_hi, example=self.example),
-                               details={"field": where, "example": self.example})
+            raise InvalidField(
+                words.english("field.format", label=self.label_en, example=self.example),
+                message_hi=words.hindi("field.format", label=self.label_hi, example=self.example),
+                details={"field": where, "example": self.example},
+            )
         value = (value or "").strip()
         return value
 
@@ -115,11 +120,16 @@ class ServiceInfo:
     @classmethod
     def from_data(cls, data: Mapping[str, Any], department: Mapping[str, Any] | None = None) -> ServiceInfo:
         return cls(
-            code=data["code"], department=data["department"], category=data.get("category", ""),
-            kind=data["kind"], name_en=data["name_en"], name_hi=data["name_hi"],
+            code=data["code"],
+            department=data["department"],
+            category=data.get("category", ""),
+            kind=data["kind"],
+            name_en=data["name_en"],
+            name_hi=data["name_hi"],
             offline_capable=bool(data.get("offline_capable")),
-            fields=tuple(FieldSpec(**{k: f[k] for k in FieldSpec.__dataclass_fields__ if k in f})
-                         for f in data.get("fields", [])),
+            fields=tuple(
+                FieldSpec(**{k: f[k] for k in FieldSpec.__dataclass_fields__ if k in f}) for f in data.get("fields", [])
+            ),
             department_name_en=(department or {}).get("name_en", data["department"]),
             department_name_hi=(department or {}).get("name_hi", ""),
         )
@@ -165,32 +175,38 @@ class ServiceCatalog:
         self._departments_cache = self.worker.call(read)
         return self._departments_cache[1]
 
-    def search(self, text: str, *, limit: int = 20, category: str | None = None,
-               department: str | None = None) -> list[ServiceInfo]:
+    def search(
+        self, text: str, *, limit: int = 20, category: str | None = None, department: str | None = None
+    ) -> list[ServiceInfo]:
         """As-you-type search on the local cache (English or Hindi, any part of a word)."""
-        found = self.worker.call(self.store.catalog.search, text, limit=limit, category=category,
-                                 department=department)
+        found = self.worker.call(self.store.catalog.search, text, limit=limit, category=category, department=department)
         departments = self._departments()
         return [ServiceInfo.from_data(s, departments.get(s["department"])) for s in found]
 
     def service(self, code: str) -> ServiceInfo:
         data = self.worker.call(self.store.catalog.service, code)
         if data is None:
-            raise UnknownService(f"no service {code} in the catalog on this PC; refresh the catalog",
-                                 details={"field": "service_code"})
+            raise UnknownService(
+                f"no service {code} in the catalog on this PC; refresh the catalog", details={"field": "service_code"}
+            )
         return ServiceInfo.from_data(data, self._departments().get(data["department"]))
 
     def categories(self) -> list[dict[str, Any]]:
         return self.worker.call(self.store.catalog.groups, "category")
 
     def departments(self, category: str | None = None) -> list[dict[str, Any]]:
-        return [d for d in self.worker.call(self.store.catalog.groups, "department")
-                if category is None or d.get("category") == category]
+        return [
+            d
+            for d in self.worker.call(self.store.catalog.groups, "department")
+            if category is None or d.get("category") == category
+        ]
 
     def services(self, *, category: str | None = None, department: str | None = None) -> list[ServiceInfo]:
         departments = self._departments()
-        return [ServiceInfo.from_data(s, departments.get(s["department"]))
-                for s in self.worker.call(self.store.catalog.services, category=category, department=department)]
+        return [
+            ServiceInfo.from_data(s, departments.get(s["department"]))
+            for s in self.worker.call(self.store.catalog.services, category=category, department=department)
+        ]
 
 
 # -- paying --------------------------------------------------------------------------------------------
@@ -213,8 +229,18 @@ class BillDetails:
 
     @classmethod
     def from_answer(cls, bill: BillPublic) -> BillDetails:
-        return cls(bill.service_code, bill.consumer_no, bill.consumer_name, bill.bill_no, bill.due_date,
-                   bill.amount_due_paise, bill.payable_now_paise, bill.partial_allowed, bill.min_paise, bill.max_paise)
+        return cls(
+            bill.service_code,
+            bill.consumer_no,
+            bill.consumer_name,
+            bill.bill_no,
+            bill.due_date,
+            bill.amount_due_paise,
+            bill.payable_now_paise,
+            bill.partial_allowed,
+            bill.min_paise,
+            bill.max_paise,
+        )
 
 
 @dataclass(frozen=True)
@@ -314,26 +340,44 @@ def wallet_snapshot(balance: BalancePublic | PaymentWalletPublic, source: str) -
     """The wallet as an answer told it: the balance route's answer, or the wallet after a payment (no credit)."""
     credit = balance if isinstance(balance, BalancePublic) else None
     return WalletSnapshot(
-        wallet_balance_paise=balance.wallet_balance_paise, spendable_paise=balance.spendable_paise,
+        wallet_balance_paise=balance.wallet_balance_paise,
+        spendable_paise=balance.spendable_paise,
         credit_limit_paise=credit.credit_limit_paise if credit else None,
         credit_used_paise=credit.credit_used_paise if credit else None,
-        taken_at=datetime.now(UTC).isoformat(timespec="seconds"), source=source,
+        taken_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        source=source,
     )
 
 
 def error_body(exc: KioskError) -> dict[str, Any]:
-    return {"code": exc.error_code, "message": exc.message_en, "message_hi": exc.message_hi,
-            "status_code": exc.status, **{k: v for k, v in exc.details.items() if k in ("field",)}}
+    return {
+        "code": exc.error_code,
+        "message": exc.message_en,
+        "message_hi": exc.message_hi,
+        "status_code": exc.status,
+        **{k: v for k, v in exc.details.items() if k in ("field",)},
+    }
 
 
 class BillPayment:
     """Get Bill Details and Pay: every payment goes into the outbox first, then to the server (or waits there)."""
 
-    def __init__(self, api: ApiClient, store: LocalStore, worker: Worker, connectivity: Connectivity,
-                 events: KioskEvents, catalog: ServiceCatalog, *, help_desk: HelpDesk,
-                 status_checks: int = 3, status_wait: float = 0.3, in_flight: InFlight | None = None,
-                 wait_s: float = PAY_WAIT_S,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        api: ApiClient,
+        store: LocalStore,
+        worker: Worker,
+        connectivity: Connectivity,
+        events: KioskEvents,
+        catalog: ServiceCatalog,
+        *,
+        help_desk: HelpDesk,
+        status_checks: int = 3,
+        status_wait: float = 0.3,
+        in_flight: InFlight | None = None,
+        wait_s: float = PAY_WAIT_S,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.api = api
         self.in_flight = in_flight if in_flight is not None else InFlight()
         self.store = store
@@ -401,8 +445,9 @@ class BillPayment:
         finally:
             self.in_flight.discard(op_id)
 
-    def _send(self, order: PaymentOrder, services: list[ServiceInfo], payload: dict[str, Any],
-              deadline: float) -> PaymentOutcome:
+    def _send(
+        self, order: PaymentOrder, services: list[ServiceInfo], payload: dict[str, Any], deadline: float
+    ) -> PaymentOutcome:
         op_id = str(payload["operation_id"])
         try:
             view = self.api.post("/payments", payload, deadline=deadline)
@@ -430,26 +475,43 @@ class BillPayment:
         if not order.bills:
             raise InvalidInput(code="no_bills")
         services = [self.catalog.service(b.service_code) for b in order.bills]
-        bills = [{"service_code": s.code, "fields": self._clean_fields(s, b.fields, f"bills[{i}].fields"),
-                  "amount_paise": b.amount_paise} for i, (s, b) in enumerate(zip(services, order.bills, strict=True))]
+        bills = [
+            {
+                "service_code": s.code,
+                "fields": self._clean_fields(s, b.fields, f"bills[{i}].fields"),
+                "amount_paise": b.amount_paise,
+            }
+            for i, (s, b) in enumerate(zip(services, order.bills, strict=True))
+        ]
         mobile = mobile_or_none(order.contact.mobile)
         email = order.contact.email.strip() if order.contact.email and order.contact.email.strip() else None
         for code, where in contact_refusals(mobile, email)[:1]:  # as the server would answer: the first problem
             raise (ContactRequired if code == "contact_required" else InvalidField)(code=code, details={"field": where})
         method: dict[str, Any] = {"type": order.method.type}
         if order.method.type == "cheque":
-            method.update(cheque_no=order.method.cheque_no, bank=order.method.bank,
-                          date=order.method.date.isoformat() if order.method.date else None)
-        payload = {"operation_id": new_operation_id(), "bills": bills,
-                   "contact": {"mobile": mobile, "email": email}, "method": method, "offline": False}
+            method.update(
+                cheque_no=order.method.cheque_no,
+                bank=order.method.bank,
+                date=order.method.date.isoformat() if order.method.date else None,
+            )
+        payload = {
+            "operation_id": new_operation_id(),
+            "bills": bills,
+            "contact": {"mobile": mobile, "email": email},
+            "method": method,
+            "offline": False,
+        }
         return services, payload
 
     @staticmethod
     def _clean_fields(service: ServiceInfo, fields: Mapping[str, str], where: str) -> dict[str, str]:
         unknown = sorted(set(fields) - {f.name for f in service.fields})
         if unknown:
-            raise InvalidField(f"{service.name_en} has no field {unknown[0]}", code="unknown_field",
-                               details={"field": f"{where}.{unknown[0]}"})
+            raise InvalidField(
+                f"{service.name_en} has no field {unknown[0]}",
+                code="unknown_field",
+                details={"field": f"{where}.{unknown[0]}"},
+            )
         return {f.name: f.check(fields.get(f.name), f"{where}.{f.name}") for f in service.fields}
 
     @staticmethod
@@ -460,8 +522,7 @@ class BillPayment:
             details={"service_code": service.code},
         )
 
-    def _pay_offline(self, order: PaymentOrder, services: list[ServiceInfo],
-                     payload: dict[str, Any]) -> PaymentOutcome:
+    def _pay_offline(self, order: PaymentOrder, services: list[ServiceInfo], payload: dict[str, Any]) -> PaymentOutcome:
         for service in services:
             if not service.offline_capable:
                 raise self._needs_connection(service)
@@ -478,31 +539,41 @@ class BillPayment:
                 raise OfflineLimitExceeded(
                     f"the offline limit is ₹{limit / 100:,.2f}; this payment needs ₹{from_wallet / 100:,.2f}. "
                     "Sync with the server or refill the wallet.",
-                    details={"limit_paise": limit, "requested_paise": from_wallet})
+                    details={"limit_paise": limit, "requested_paise": from_wallet},
+                )
             self.store.outbox.add(op)
 
         self.worker.call(queue)
         return self._provisional(order, services, payload, OutcomeStatus.PROVISIONAL)
 
-    def _provisional(self, order: PaymentOrder, services: list[ServiceInfo], payload: dict[str, Any],
-                     status: OutcomeStatus) -> PaymentOutcome:
+    def _provisional(
+        self, order: PaymentOrder, services: list[ServiceInfo], payload: dict[str, Any], status: OutcomeStatus
+    ) -> PaymentOutcome:
         op_id = str(payload["operation_id"])
         first, line = services[0], order.bills[0]
         kiosk = self.worker.call(self.store.state.get, "kiosk", None) or {}
         cheque = payload["method"] if order.method.type == "cheque" else None
         receipt = provisional(
-            operation_id=op_id, taken_at=self.clock(), kiosk=Kiosk(kiosk.get("code", ""), kiosk.get("name", "")),
-            service=first.name, department=Bilingual(first.department_name_en, first.department_name_hi),
-            label=first.fields[0].label, consumer_no=payload["bills"][0]["fields"][first.fields[0].name],
-            consumer_name=line.consumer_name, bills=[(b.bill_no, b.amount_paise) for b in order.bills],
-            method=order.method.type, cheque=cheque, help_desk=self.help_desk,
+            operation_id=op_id,
+            taken_at=self.clock(),
+            kiosk=Kiosk(kiosk.get("code", ""), kiosk.get("name", "")),
+            service=first.name,
+            department=Bilingual(first.department_name_en, first.department_name_hi),
+            label=first.fields[0].label,
+            consumer_no=payload["bills"][0]["fields"][first.fields[0].name],
+            consumer_name=line.consumer_name,
+            bills=[(b.bill_no, b.amount_paise) for b in order.bills],
+            method=order.method.type,
+            cheque=cheque,
+            help_desk=self.help_desk,
         )
         spool_id = self.worker.call(self.store.spool.add, op_id, receipt.to_json())
         self.events.queue_changed.emit(self.queue_length())
         return PaymentOutcome(op_id, status, receipt, spool_id)
 
-    def _resolve_lost(self, order: PaymentOrder, services: list[ServiceInfo], payload: dict[str, Any],
-                      reason: str, deadline: float) -> PaymentOutcome:
+    def _resolve_lost(
+        self, order: PaymentOrder, services: list[ServiceInfo], payload: dict[str, Any], reason: str, deadline: float
+    ) -> PaymentOutcome:
         """The answer was lost: ask the server for the operation first; send again (same id) only if it has none.
 
         Still no answer by the deadline: the payment is in doubt (AnswerLost), never quietly provisional — it
@@ -531,13 +602,17 @@ class BillPayment:
         self.connectivity.report(True)
         return self._finish(order, services, op_id, view, deadline)
 
-    def _finish(self, order: PaymentOrder, services: list[ServiceInfo], op_id: str,
-                view: dict[str, Any], deadline: float) -> PaymentOutcome:
+    def _finish(
+        self, order: PaymentOrder, services: list[ServiceInfo], op_id: str, view: dict[str, Any], deadline: float
+    ) -> PaymentOutcome:
         payment = PaymentPublic.parse(view)
         self.worker.call(self._record_view, op_id, view, payment)
         checks = 0
-        while (payment.status is PaymentStatus.PENDING and checks < self.status_checks
-               and time.monotonic() + self.status_wait * (checks + 1) < deadline):
+        while (
+            payment.status is PaymentStatus.PENDING
+            and checks < self.status_checks
+            and time.monotonic() + self.status_wait * (checks + 1) < deadline
+        ):
             # The department's answer was lost or late: its status is asked through the server.
             time.sleep(self.status_wait * (checks + 1))
             checks += 1
@@ -559,6 +634,6 @@ class BillPayment:
 
     def _record_refused(self, op_id: str, exc: KioskError) -> None:
         # Shown at the counter (operator_informed): it does not go to Reconcile.
-        self.worker.call(self.store.outbox.record, [Outcome(op_id, False, error=error_body(exc))],
-                         operator_informed=True)
-
+        self.worker.call(
+            self.store.outbox.record, [Outcome(op_id, False, error=error_body(exc))], operator_informed=True
+        )

@@ -49,13 +49,13 @@ def resolve_backend() -> KeyringBackend:
     chosen explicitly (PYTHON_KEYRING_BACKEND or keyringrc.cfg), never as a silent fallback.
     """
     backend = keyring.get_keyring()
-    if isinstance(backend, fail.Keyring) or (isinstance(backend, chainer.ChainerBackend)
-                                             and not backend.backends):
+    if isinstance(backend, fail.Keyring) or (isinstance(backend, chainer.ChainerBackend) and not backend.backends):
         raise KeyringUnavailable(BACKEND_HELP)
     if not keyring.core.recommended(backend) and not _explicitly_chosen():
         raise KeyringUnavailable(
             f"Only the keyring backend {backend_name(backend)} (not recommended: priority "
-            f"{backend.priority}) was found, and it was not chosen explicitly. " + BACKEND_HELP)
+            f"{backend.priority}) was found, and it was not chosen explicitly. " + BACKEND_HELP
+        )
     log.info("session token kept in keyring backend %s", backend_name(backend))
     return backend
 
@@ -63,8 +63,9 @@ def resolve_backend() -> KeyringBackend:
 class TokenStore:
     """The session token for one server, in the keyring (or, with `service=KEYRING_SYNC_SERVICE`, its sync key)."""
 
-    def __init__(self, server_url: str, backend: KeyringBackend | None = None, *,
-                 service: str = KEYRING_SERVICE) -> None:
+    def __init__(
+        self, server_url: str, backend: KeyringBackend | None = None, *, service: str = KEYRING_SERVICE
+    ) -> None:
         self.server_url = server_url.rstrip("/")
         self.backend = backend if backend is not None else resolve_backend()
         self.service = service

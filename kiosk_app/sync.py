@@ -59,8 +59,18 @@ class ReconcileItem:
             code = f"department_{result.get('status', 'failed')}"
             reason = str(result.get("failure_reason") or "the department did not accept the payment")
             field, details = None, {}
-        return cls(entry.operation_id, entry.created_at, entry.amount_paise, str(bill["service_code"]),
-                   str(consumer), entry.offline, code, reason, None if field is None else str(field), details)
+        return cls(
+            entry.operation_id,
+            entry.created_at,
+            entry.amount_paise,
+            str(bill["service_code"]),
+            str(consumer),
+            entry.offline,
+            code,
+            reason,
+            None if field is None else str(field),
+            details,
+        )
 
 
 @dataclass(frozen=True)
@@ -89,9 +99,18 @@ class SyncSummary:
 class DayEndSync:
     """Push the outbox; stop() makes the run end after the batch in flight, and run() again resumes."""
 
-    def __init__(self, api: ApiClient, store: LocalStore, worker: Worker, events: KioskEvents, *,
-                 connectivity: Connectivity | None = None, batch_size: int = 100,
-                 settle_pending: bool = True, in_flight: InFlight | None = None) -> None:
+    def __init__(
+        self,
+        api: ApiClient,
+        store: LocalStore,
+        worker: Worker,
+        events: KioskEvents,
+        *,
+        connectivity: Connectivity | None = None,
+        batch_size: int = 100,
+        settle_pending: bool = True,
+        in_flight: InFlight | None = None,
+    ) -> None:
         self.api = api
         self.in_flight = in_flight if in_flight is not None else InFlight()
         self.store = store
@@ -155,19 +174,36 @@ class DayEndSync:
             for op_id, reason in self._deferred.items():
                 self.worker.call(self.store.outbox.requeue, [op_id], note=reason)
             if interrupted is None:
-                interrupted = (f"{len(self._deferred)} payment(s) wait for their department, which did not answer; "
-                               "they are sent again at the next sync")
+                interrupted = (
+                    f"{len(self._deferred)} payment(s) wait for their department, which did not answer; "
+                    "they are sent again at the next sync"
+                )
         remaining = self.worker.call(self.store.outbox.queue_length)
         pending = len(self.worker.call(self.store.outbox.awaiting_department))
-        summary = SyncSummary(total, self._done, self._refused, remaining, pending, self._stop.is_set(),
-                              interrupted, round(time.monotonic() - started, 3), tuple(self.reconcile()),
-                              needs_sign_in)
+        summary = SyncSummary(
+            total,
+            self._done,
+            self._refused,
+            remaining,
+            pending,
+            self._stop.is_set(),
+            interrupted,
+            round(time.monotonic() - started, 3),
+            tuple(self.reconcile()),
+            needs_sign_in,
+        )
         outcome = "complete" if summary.complete else ("stopped" if summary.stopped else "interrupted")
         self.worker.call(self.store.state.sync_finished, run_id, outcome, summary.to_dict())
         self._progress(finished=True)
         self.events.queue_changed.emit(remaining)
-        log.info("day-end sync %s: %d done, %d refused, %d remaining in %.1f s", outcome, summary.done,
-                 summary.refused, remaining, summary.seconds)
+        log.info(
+            "day-end sync %s: %d done, %d refused, %d remaining in %.1f s",
+            outcome,
+            summary.done,
+            summary.refused,
+            remaining,
+            summary.seconds,
+        )
         return summary
 
     def _progress(self, *, finished: bool = False) -> None:
@@ -214,8 +250,12 @@ class DayEndSync:
             if isinstance(item, BatchDone):
                 outcomes.append(Outcome(item.operation_id, True, result=raw["payment"]))
                 continue
-            error = {"code": item.error.code, "message": item.error.message, **item.error.details,
-                     "status_code": item.status_code}
+            error = {
+                "code": item.error.code,
+                "message": item.error.message,
+                **item.error.details,
+                "status_code": item.status_code,
+            }
             if item.operation_id in retried:
                 # Sent before without an answer: a copy still being worked on at the server may have paid the
                 # bill ("bill_already_paid"). The operation's own status is the truth.

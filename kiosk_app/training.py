@@ -38,8 +38,15 @@ class DepartmentFault:
 
     @classmethod
     def from_answer(cls, b: BillerFaultPublic) -> DepartmentFault:
-        return cls(b.biller, tuple(Department(d.code, d.name_en, d.name_hi) for d in b.departments), b.fault,
-                   b.remaining, b.delay_ms, b.applies_to, b.active)
+        return cls(
+            b.biller,
+            tuple(Department(d.code, d.name_en, d.name_hi) for d in b.departments),
+            b.fault,
+            b.remaining,
+            b.delay_ms,
+            b.applies_to,
+            b.active,
+        )
 
 
 @dataclass(frozen=True)
@@ -65,9 +72,16 @@ class TrainingDesk:
 
     def switch(self, biller: str, switch: FaultSwitch) -> list[DepartmentFault]:
         """Switch a fault on; returns the departments as they are now."""
-        self.api.put(f"/admin/billers/{biller}/fault", {"fault": switch.fault, "applies_to": switch.applies_to,
-                                                        "times": switch.times, "delay_ms": switch.delay_ms},
-                     auth=False)
+        self.api.put(
+            f"/admin/billers/{biller}/fault",
+            {
+                "fault": switch.fault,
+                "applies_to": switch.applies_to,
+                "times": switch.times,
+                "delay_ms": switch.delay_ms,
+            },
+            auth=False,
+        )
         return self.departments()
 
     def clear(self, biller: str) -> list[DepartmentFault]:

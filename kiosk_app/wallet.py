@@ -75,8 +75,6 @@ def needs_verify(status: PaymentStatus) -> bool:
             assert_never(status)
 
 
-
-
 class ActionId:
     """The operation id of one operator action: kept while the same request is retried after a lost answer,
     replaced when the request changes or the server has answered (accepted or refused)."""
@@ -176,9 +174,20 @@ class RefillOrder:
         # The aggregator's page (absolute), or the demo server's simulator (relative to the server).
         page = o.payment_url or ""
         url = page if "://" in page or not page else base_url.rstrip("/") + page
-        return cls(o.order_id, o.operation_id, o.purpose, o.channel, o.amount_paise, o.status, o.confirmed_paise,
-                   o.failure_reason, o.created_at or "", o.expires_at or "", url,
-                   PayoutBreakdown.from_answer(o.breakdown))
+        return cls(
+            o.order_id,
+            o.operation_id,
+            o.purpose,
+            o.channel,
+            o.amount_paise,
+            o.status,
+            o.confirmed_paise,
+            o.failure_reason,
+            o.created_at or "",
+            o.expires_at or "",
+            url,
+            PayoutBreakdown.from_answer(o.breakdown),
+        )
 
 
 @dataclass(frozen=True)
@@ -196,8 +205,16 @@ class FundTransfer:
 
     @classmethod
     def from_answer(cls, t: FundTransferPublic) -> FundTransfer:
-        return cls(t.transfer_id, t.legacy_ref, t.amount_paise, t.status, t.due_at or "", t.due_at_ist,
-                   t.credited_at, t.message or "")
+        return cls(
+            t.transfer_id,
+            t.legacy_ref,
+            t.amount_paise,
+            t.status,
+            t.due_at or "",
+            t.due_at_ist,
+            t.credited_at,
+            t.message or "",
+        )
 
 
 @dataclass(frozen=True)
@@ -264,12 +281,26 @@ class PayoutInfo:
 
     @classmethod
     def from_answer(cls, p: PayoutPagePublic, base_url: str = "") -> PayoutInfo:
-        drawdowns = tuple(Drawdown(d.drawn_on, d.due_on, d.remaining_paise, d.overdue_days, d.state)
-                          for d in p.outstanding)
-        return cls(p.as_of, p.credit_limit_paise, p.credit_used_paise, p.wallet_balance_paise, p.outstanding_paise,
-                   p.overdue_paise, p.next_due_on, drawdowns, p.interest_rate_percent, p.interest_accrued_paise,
-                   p.interest_paid_paise, p.interest_due_paise, p.total_payable_paise, p.rule,
-                   tuple(RefillOrder.from_answer(o, base_url) for o in p.open_orders))
+        drawdowns = tuple(
+            Drawdown(d.drawn_on, d.due_on, d.remaining_paise, d.overdue_days, d.state) for d in p.outstanding
+        )
+        return cls(
+            p.as_of,
+            p.credit_limit_paise,
+            p.credit_used_paise,
+            p.wallet_balance_paise,
+            p.outstanding_paise,
+            p.overdue_paise,
+            p.next_due_on,
+            drawdowns,
+            p.interest_rate_percent,
+            p.interest_accrued_paise,
+            p.interest_paid_paise,
+            p.interest_due_paise,
+            p.total_payable_paise,
+            p.rule,
+            tuple(RefillOrder.from_answer(o, base_url) for o in p.open_orders),
+        )
 
 
 @dataclass(frozen=True)
@@ -312,10 +343,24 @@ class Statement:
 
     @classmethod
     def from_answer(cls, s: StatementPublic) -> Statement:
-        lines = tuple(StatementLine(x.entry_id, x.at_ist, x.business_date, x.account, x.kind, x.description,
-                                    x.reference or "", x.amount_paise, x.balance_paise) for x in s.lines)
-        accounts = {name: AccountTotals(a.opening_paise, a.closing_paise, a.credits_paise, a.debits_paise)
-                    for name, a in s.accounts.items()}
+        lines = tuple(
+            StatementLine(
+                x.entry_id,
+                x.at_ist,
+                x.business_date,
+                x.account,
+                x.kind,
+                x.description,
+                x.reference or "",
+                x.amount_paise,
+                x.balance_paise,
+            )
+            for x in s.lines
+        )
+        accounts = {
+            name: AccountTotals(a.opening_paise, a.closing_paise, a.credits_paise, a.debits_paise)
+            for name, a in s.accounts.items()
+        }
         return cls(date.fromisoformat(s.from_), date.fromisoformat(s.to), lines, accounts)
 
 
@@ -342,10 +387,21 @@ class ReconcilePayment:
         first = p.bills[0] if p.bills else None
         more = f" +{len(p.bills) - 1}" if len(p.bills) > 1 else ""
         verify_needed = p.verify_needed if isinstance(p, ReconcilePaymentPublic) else needs_verify(p.status)
-        return cls(p.payment_id, p.operation_id, p.receipt_no or "", p.txn_id, p.status, p.total_paise,
-                   p.reversed_paise, p.created_at_ist, (first.service_name_en if first else "") + more,
-                   (first.service_name_hi or first.service_name_en if first else "") + more,
-                   first.consumer_no if first else "", p.failure_reason, verify_needed)
+        return cls(
+            p.payment_id,
+            p.operation_id,
+            p.receipt_no or "",
+            p.txn_id,
+            p.status,
+            p.total_paise,
+            p.reversed_paise,
+            p.created_at_ist,
+            (first.service_name_en if first else "") + more,
+            (first.service_name_hi or first.service_name_en if first else "") + more,
+            first.consumer_no if first else "",
+            p.failure_reason,
+            verify_needed,
+        )
 
 
 @dataclass(frozen=True)
@@ -444,11 +500,24 @@ class DayEndReport:
     def from_answer(cls, r: DayEndPublic) -> DayEndReport:
         collections, refills, outstanding = r.collections, r.refills, r.outstanding
         return cls(
-            date.fromisoformat(r.date), r.kiosk_code, r.kiosk_name, r.generated_at or "", r.payments.count,
-            dict(r.payments.by_status), r.payments.amount_paise, CountAmount.from_answer(collections),
-            tuple(ServiceCollection(s.service_code, s.service_name_en or s.service_code,
-                                    s.service_name_hi or s.service_name_en or s.service_code, s.count, s.amount_paise)
-                  for s in collections.by_service),
+            date.fromisoformat(r.date),
+            r.kiosk_code,
+            r.kiosk_name,
+            r.generated_at or "",
+            r.payments.count,
+            dict(r.payments.by_status),
+            r.payments.amount_paise,
+            CountAmount.from_answer(collections),
+            tuple(
+                ServiceCollection(
+                    s.service_code,
+                    s.service_name_en or s.service_code,
+                    s.service_name_hi or s.service_name_en or s.service_code,
+                    s.count,
+                    s.amount_paise,
+                )
+                for s in collections.by_service
+            ),
             tuple(KeyedTotal(m.method, m.count, m.amount_paise) for m in collections.by_method),
             CountAmount.from_answer(r.reversals),
             CountAmount.from_answer(r.cash_paid_out.credited),
@@ -456,9 +525,13 @@ class DayEndReport:
             CountAmount.from_answer(refills),
             tuple(KeyedTotal(c.channel, c.count, c.amount_paise) for c in refills.by_channel),
             CountAmount.from_answer(r.payouts),
-            r.wallet.opening_paise, r.wallet.closing_paise,
-            r.credit_line.opening_used_paise, r.credit_line.closing_used_paise,
-            outstanding.outstanding_paise, outstanding.overdue_paise, outstanding.interest_due_paise,
+            r.wallet.opening_paise,
+            r.wallet.closing_paise,
+            r.credit_line.opening_used_paise,
+            r.credit_line.closing_used_paise,
+            outstanding.outstanding_paise,
+            outstanding.overdue_paise,
+            outstanding.interest_due_paise,
             outstanding.next_due_on,
         )
 
@@ -502,7 +575,9 @@ class Wallet:
         va = page.virtual_account
         return RefillInfo(
             VirtualAccount(va.account_no, va.ifsc, va.bank_name, va.beneficiary_name, va.account_type),
-            page.gateway.min_paise, page.gateway.max_paise, page.gateway.order_ttl_minutes,
+            page.gateway.min_paise,
+            page.gateway.max_paise,
+            page.gateway.order_ttl_minutes,
             round(page.existing_emitra.credit_delay_minutes),
             tuple(c.code for c in page.channels),
             tuple(RefillOrder.from_answer(o, self.api.base_url) for o in page.orders),
@@ -513,8 +588,9 @@ class Wallet:
     def start_refill(self, amount_paise: int, channel: GatewayChannel, operation_id: str) -> RefillOrder:
         """Net banking / aggregator: an order and the page where it is paid."""
         _check_amount(amount_paise)
-        body = self._send("/wallet/refill/orders",
-                          {"operation_id": operation_id, "amount_paise": amount_paise, "channel": channel})
+        body = self._send(
+            "/wallet/refill/orders", {"operation_id": operation_id, "amount_paise": amount_paise, "channel": channel}
+        )
         return RefillOrder.from_body(body, self.api.base_url)
 
     def order_status(self, order_id: str) -> RefillOrder:
@@ -525,8 +601,7 @@ class Wallet:
         """Fund Receive Request from Existing Emitra, with the old portal administrator's CUG code."""
         code = "".join(cug_code.split()).upper()
         if not code:
-            raise CugCodeRequired("enter the CUG code from the old portal administrator",
-                                  details={"field": "cug_code"})
+            raise CugCodeRequired("enter the CUG code from the old portal administrator", details={"field": "cug_code"})
         body = self._send("/wallet/refill/existing-emitra", {"operation_id": operation_id, "cug_code": code})
         return FundTransfer.from_answer(FundTransferPublic.parse(body))
 
@@ -543,8 +618,9 @@ class Wallet:
     def pay_payout(self, amount_paise: int, method: PayoutMethod, operation_id: str) -> PayoutResult:
         """Pay interest, then the oldest outstanding: from the wallet at once, or an order for net banking."""
         _check_amount(amount_paise)
-        body = self._send("/wallet/payout",
-                          {"operation_id": operation_id, "amount_paise": amount_paise, "method": method})
+        body = self._send(
+            "/wallet/payout", {"operation_id": operation_id, "amount_paise": amount_paise, "method": method}
+        )
         match parse_payout_public(body):
             case PayoutByNetBanking(order=order):
                 return PayoutResult("net_banking", 0, RefillOrder.from_answer(order, self.api.base_url), body)
@@ -571,8 +647,9 @@ class Wallet:
             with open(path, "wb") as f:
                 f.write(data)
         except OSError as exc:
-            raise FileNotSaved(f"the statement could not be saved to {path}: {exc.strerror or exc}",
-                               details={"path": path}) from exc
+            raise FileNotSaved(
+                f"the statement could not be saved to {path}: {exc.strerror or exc}", details={"path": path}
+            ) from exc
         return len(data)
 
     # -- Reconcile Finance Transaction --------------------------------------------------------------------
@@ -587,8 +664,9 @@ class Wallet:
         """Ask the department the final status; a failed bill is reversed once (Verify twice = once)."""
         body = self._online(lambda: self.api.post(f"/wallet/reconcile/payments/{payment_id}/verify"))
         verified = VerifyPublic.parse(body)
-        return VerifyResult(payment_id, verified.result, verified.deemed_failed,
-                            ReconcilePayment.from_answer(verified.payment))
+        return VerifyResult(
+            payment_id, verified.result, verified.deemed_failed, ReconcilePayment.from_answer(verified.payment)
+        )
 
     # -- Day End report -----------------------------------------------------------------------------------
     def day_end_report(self, day: date) -> DayEndReport:

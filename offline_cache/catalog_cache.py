@@ -49,20 +49,38 @@ class CatalogCache:
             for position, s in enumerate(catalog.get("services", []), start=1):
                 dept = departments.get(s["department"], {})
                 names = normalise(f"{s['name_en']} | {s['name_hi']}")
-                rest = normalise(" | ".join([*s.get("keywords", ()), dept.get("name_en", ""),
-                                             dept.get("name_hi", ""), s["department"], s["code"]]))
-                services.append((position, s["code"], s["department"], s.get("category", dept.get("category", "")),
-                                 names, json.dumps(s, ensure_ascii=False)))
+                rest = normalise(
+                    " | ".join(
+                        [
+                            *s.get("keywords", ()),
+                            dept.get("name_en", ""),
+                            dept.get("name_hi", ""),
+                            s["department"],
+                            s["code"],
+                        ]
+                    )
+                )
+                services.append(
+                    (
+                        position,
+                        s["code"],
+                        s["department"],
+                        s.get("category", dept.get("category", "")),
+                        names,
+                        json.dumps(s, ensure_ascii=False),
+                    )
+                )
                 search.append((position, s["code"], f"{names} | {rest}"))
                 words.append((position, names, rest))
             self.db.conn.executemany(
                 "INSERT INTO catalog_services (position, code, department, category, names, data) "
-                "VALUES (?, ?, ?, ?, ?, ?)", services)
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                services,
+            )
             self.db.conn.executemany("INSERT INTO catalog_search (rowid, code, text) VALUES (?, ?, ?)", search)
             self.db.conn.executemany("INSERT INTO catalog_words (rowid, names, rest) VALUES (?, ?, ?)", words)
             for key, value in (("catalog_version", catalog.get("version")), ("catalog_etag", etag)):
-                self.db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
-                                [key, json.dumps(value)])
+                self.db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", [key, json.dumps(value)])
 
     def _setting(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
@@ -97,8 +115,9 @@ class CatalogCache:
         ).fetchall()
         return [dict(json.loads(r[0])) for r in rows]
 
-    def search(self, text: str, *, limit: int = 20, category: str | None = None,
-               department: str | None = None) -> list[dict[str, Any]]:
+    def search(
+        self, text: str, *, limit: int = 20, category: str | None = None, department: str | None = None
+    ) -> list[dict[str, Any]]:
         """Services whose names, keywords or department contain what was typed (each word, any order).
 
         Ranked in tiers, each an index walk in catalog order that stops at `limit`: a word of the name
@@ -108,8 +127,7 @@ class CatalogCache:
         """
         q = normalise(text)
         if not q:
-            return self.services(category=category, department=department)[:limit] if (category or department) \
-                else []
+            return self.services(category=category, department=department)[:limit] if (category or department) else []
         tokens = q.split()
         where, args = self._filters(category, department)
         prefixes = " AND ".join(_phrase(t) + "*" for t in tokens)
@@ -125,13 +143,16 @@ class CatalogCache:
             rows = self.db.execute(
                 f"SELECT f.rowid FROM {table} f JOIN catalog_services s ON s.position = f.rowid "
                 f"WHERE {table} MATCH ? AND f.rowid NOT IN ({skip}) {where} ORDER BY f.rowid LIMIT ?",
-                [match, *args, need]).fetchall()
+                [match, *args, need],
+            ).fetchall()
             found.extend(int(r[0]) for r in rows)
         if not found:
             return []
-        data = dict(self.db.execute(
-            f"SELECT position, data FROM catalog_services WHERE position IN ({','.join('?' * len(found))})",
-            found).fetchall())
+        data = dict(
+            self.db.execute(
+                f"SELECT position, data FROM catalog_services WHERE position IN ({','.join('?' * len(found))})", found
+            ).fetchall()
+        )
         return [dict(json.loads(data[p])) for p in found]
 
     @staticmethod

@@ -87,7 +87,7 @@ def _v1(db: Database) -> None:
             outcome TEXT,
             summary TEXT
         );
-        """
+        """,
     )
     receipt_spool.create_table(db)
 

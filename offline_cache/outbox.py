@@ -20,7 +20,6 @@ class OutboxState(StrEnum):
     REFUSED = "refused"  # the server refused it and changed nothing; `last_error` says why (Reconcile)
 
 
-
 def now_utc() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -99,8 +98,10 @@ class Outcome:
     error: dict[str, Any] | None = None  # {code, message, field?, status_code} when refused
 
 
-_COLUMNS = ("id, operation_id, kind, payload, state, amount_paise, wallet_paise, offline, attempts, last_error, "
-            "result, payment_status, operator_informed, created_at, updated_at, finished_at")
+_COLUMNS = (
+    "id, operation_id, kind, payload, state, amount_paise, wallet_paise, offline, attempts, last_error, "
+    "result, payment_status, operator_informed, created_at, updated_at, finished_at"
+)
 
 
 class Outbox:
@@ -123,8 +124,18 @@ class Outbox:
             self.db.execute(
                 "INSERT INTO outbox (operation_id, kind, payload, state, amount_paise, wallet_paise, offline, "
                 "attempts, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [op.operation_id, op.kind, payload, state.value, op.amount_paise, op.wallet_paise, int(op.offline),
-                 1 if state is OutboxState.SENDING else 0, now, now],
+                [
+                    op.operation_id,
+                    op.kind,
+                    payload,
+                    state.value,
+                    op.amount_paise,
+                    op.wallet_paise,
+                    int(op.offline),
+                    1 if state is OutboxState.SENDING else 0,
+                    now,
+                    now,
+                ],
             )
         entry = self.get(op.operation_id)
         assert entry is not None
@@ -133,13 +144,27 @@ class Outbox:
     def add_many(self, ops: Iterable[NewOperation]) -> int:
         """Queue many operations in one transaction (tests and benchmarks prepare a day this way)."""
         now = now_utc()
-        rows = [(op.operation_id, op.kind, json.dumps(op.payload, ensure_ascii=False, sort_keys=True),
-                 OutboxState.QUEUED.value, op.amount_paise, op.wallet_paise, int(op.offline), 0, now, now)
-                for op in ops]
+        rows = [
+            (
+                op.operation_id,
+                op.kind,
+                json.dumps(op.payload, ensure_ascii=False, sort_keys=True),
+                OutboxState.QUEUED.value,
+                op.amount_paise,
+                op.wallet_paise,
+                int(op.offline),
+                0,
+                now,
+                now,
+            )
+            for op in ops
+        ]
         with transaction(self.db):
             self.db.conn.executemany(
                 "INSERT INTO outbox (operation_id, kind, payload, state, amount_paise, wallet_paise, offline, "
-                "attempts, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                "attempts, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
         return len(rows)
 
     def mark_sending(self, operation_ids: Sequence[str]) -> None:
@@ -189,14 +214,26 @@ class Outbox:
         """What the server answered, for several operations in one transaction."""
         now = now_utc()
         done = [
-            (json.dumps(o.result, ensure_ascii=False, sort_keys=True),
-             str((o.result or {}).get("status") or "") or None, now, now, o.operation_id)
-            for o in outcomes if o.done
+            (
+                json.dumps(o.result, ensure_ascii=False, sort_keys=True),
+                str((o.result or {}).get("status") or "") or None,
+                now,
+                now,
+                o.operation_id,
+            )
+            for o in outcomes
+            if o.done
         ]
         refused = [
-            (json.dumps(o.error or {}, ensure_ascii=False, sort_keys=True), int(operator_informed), now, now,
-             o.operation_id)
-            for o in outcomes if not o.done
+            (
+                json.dumps(o.error or {}, ensure_ascii=False, sort_keys=True),
+                int(operator_informed),
+                now,
+                now,
+                o.operation_id,
+            )
+            for o in outcomes
+            if not o.done
         ]
         with transaction(self.db):
             # A done operation may be recorded again later with a fresher view (pending → success).
@@ -256,12 +293,39 @@ class Outbox:
 
 
 def _entry(row: Sequence[Any], *, state: OutboxState | None = None, attempts_delta: int = 0) -> OutboxEntry:
-    (id_, op_id, kind, payload, st, amount, wallet, offline, attempts, last_error, result, payment_status,
-     informed, created, updated, finished) = row
+    (
+        id_,
+        op_id,
+        kind,
+        payload,
+        st,
+        amount,
+        wallet,
+        offline,
+        attempts,
+        last_error,
+        result,
+        payment_status,
+        informed,
+        created,
+        updated,
+        finished,
+    ) = row
     return OutboxEntry(
-        id=int(id_), operation_id=str(op_id), kind=str(kind), payload_json=str(payload),
-        state=state or OutboxState(st), amount_paise=int(amount), wallet_paise=int(wallet), offline=bool(offline),
-        attempts=int(attempts) + attempts_delta, last_error=last_error, result_json=result,
-        payment_status=payment_status, operator_informed=bool(informed), created_at=str(created),
-        updated_at=str(updated), finished_at=finished,
+        id=int(id_),
+        operation_id=str(op_id),
+        kind=str(kind),
+        payload_json=str(payload),
+        state=state or OutboxState(st),
+        amount_paise=int(amount),
+        wallet_paise=int(wallet),
+        offline=bool(offline),
+        attempts=int(attempts) + attempts_delta,
+        last_error=last_error,
+        result_json=result,
+        payment_status=payment_status,
+        operator_informed=bool(informed),
+        created_at=str(created),
+        updated_at=str(updated),
+        finished_at=finished,
     )

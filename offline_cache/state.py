@@ -42,8 +42,14 @@ class KioskState:
             self.db.execute(
                 "INSERT OR REPLACE INTO wallet_snapshot (id, wallet_balance_paise, spendable_paise, "
                 "credit_limit_paise, credit_used_paise, taken_at, source) VALUES (1, ?, ?, ?, ?, ?, ?)",
-                [snapshot.wallet_balance_paise, snapshot.spendable_paise, snapshot.credit_limit_paise,
-                 snapshot.credit_used_paise, snapshot.taken_at, snapshot.source],
+                [
+                    snapshot.wallet_balance_paise,
+                    snapshot.spendable_paise,
+                    snapshot.credit_limit_paise,
+                    snapshot.credit_used_paise,
+                    snapshot.taken_at,
+                    snapshot.source,
+                ],
             )
 
     def wallet(self) -> WalletSnapshot | None:
@@ -51,8 +57,9 @@ class KioskState:
             "SELECT wallet_balance_paise, spendable_paise, credit_limit_paise, credit_used_paise, taken_at, source "
             "FROM wallet_snapshot WHERE id = 1"
         ).fetchone()
-        return None if row is None else WalletSnapshot(int(row[0]), int(row[1]), row[2], row[3], str(row[4]),
-                                                       str(row[5]))
+        return (
+            None if row is None else WalletSnapshot(int(row[0]), int(row[1]), row[2], row[3], str(row[4]), str(row[5]))
+        )
 
     # -- settings -------------------------------------------------------------------------------------
     def get(self, key: str, default: Any = None) -> Any:
@@ -61,8 +68,10 @@ class KioskState:
 
     def set(self, key: str, value: Any) -> None:
         with transaction(self.db):
-            self.db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
-                            [key, json.dumps(value, ensure_ascii=False)])
+            self.db.execute(
+                "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
+                [key, json.dumps(value, ensure_ascii=False)],
+            )
 
     # -- day-end sync runs ----------------------------------------------------------------------------
     def sync_started(self) -> int:
@@ -72,8 +81,10 @@ class KioskState:
 
     def sync_finished(self, run_id: int, outcome: str, summary: dict[str, Any]) -> None:
         with transaction(self.db):
-            self.db.execute("UPDATE sync_runs SET finished_at = ?, outcome = ?, summary = ? WHERE id = ?",
-                            [now_utc(), outcome, json.dumps(summary, ensure_ascii=False), run_id])
+            self.db.execute(
+                "UPDATE sync_runs SET finished_at = ?, outcome = ?, summary = ? WHERE id = ?",
+                [now_utc(), outcome, json.dumps(summary, ensure_ascii=False), run_id],
+            )
 
     def last_sync(self) -> SyncRun | None:
         row = self.db.execute(

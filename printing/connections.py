@@ -159,8 +159,18 @@ def discover_usb_printers(*, backend: Any = None) -> list[FoundUsbPrinter]:
         printer_class, out_ep, in_ep = _bulk_endpoints(device)
         model = known_model(device.idVendor, device.idProduct)
         if printer_class or model:
-            found.append(FoundUsbPrinter(device.idVendor, device.idProduct, getattr(device, "bus", None),
-                                         getattr(device, "address", None), model, printer_class, out_ep, in_ep))
+            found.append(
+                FoundUsbPrinter(
+                    device.idVendor,
+                    device.idProduct,
+                    getattr(device, "bus", None),
+                    getattr(device, "address", None),
+                    model,
+                    printer_class,
+                    out_ep,
+                    in_ep,
+                )
+            )
     return found
 
 
@@ -207,8 +217,9 @@ class PrinterConnection:
 
     def _explain(self, exc: BaseException, *, during_print: bool) -> PrinterProblem | None:
         if isinstance(self.address, UsbPrinterAddress):
-            return explain(exc, during_print=during_print, vendor_id=self.address.vendor_id,
-                           product_id=self.address.product_id)
+            return explain(
+                exc, during_print=during_print, vendor_id=self.address.vendor_id, product_id=self.address.product_id
+            )
         return explain(exc, during_print=during_print)
 
     def send(self, data: bytes) -> None:
@@ -216,15 +227,14 @@ class PrinterConnection:
         sent = 0
         try:
             while sent < len(data):
-                chunk = data[sent:sent + self.CHUNK]
+                chunk = data[sent : sent + self.CHUNK]
                 self.printer._raw(chunk)
                 sent += len(chunk)
         except Exception as exc:
             problem = self._explain(exc, during_print=sent > 0)
             if problem is None:
                 raise
-            log.warning("printing to %s failed after %d of %d bytes: %s", self.address.describe(), sent,
-                        len(data), exc)
+            log.warning("printing to %s failed after %d of %d bytes: %s", self.address.describe(), sent, len(data), exc)
             raise problem from exc
 
     def status(self) -> PrinterStatus:
@@ -339,15 +349,24 @@ def connect(address: PrinterAddress, paper: Paper, *, usb_backend: Any = None) -
     if isinstance(address, UsbPrinterAddress):
         out_ep, in_ep = address.out_endpoint, address.in_endpoint
         if out_ep is None or in_ep is None:
-            matches = [p for p in discover_usb_printers(backend=usb_backend)
-                       if (p.vendor_id, p.product_id) == (address.vendor_id, address.product_id)]
+            matches = [
+                p
+                for p in discover_usb_printers(backend=usb_backend)
+                if (p.vendor_id, p.product_id) == (address.vendor_id, address.product_id)
+            ]
             if not matches:
                 raise PrinterNotFound(address.describe())
             out_ep = out_ep if out_ep is not None else matches[0].out_endpoint or 0x01
             in_ep = in_ep if in_ep is not None else matches[0].in_endpoint or 0x82
         usb_args: dict[str, Any] = {"backend": usb_backend} if usb_backend is not None else {}
-        printer = Usb(address.vendor_id, address.product_id, usb_args=usb_args, timeout=address.timeout_ms,
-                      in_ep=in_ep, out_ep=out_ep)
+        printer = Usb(
+            address.vendor_id,
+            address.product_id,
+            usb_args=usb_args,
+            timeout=address.timeout_ms,
+            in_ep=in_ep,
+            out_ep=out_ep,
+        )
     elif isinstance(address, DeviceFileAddress):
         printer = File(address.path)
     elif isinstance(address, NetworkAddress):

@@ -16,8 +16,10 @@ def udev_rule(vendor_id: int | None = None, product_id: int | None = None) -> st
     """The udev rule that lets the logged-in operator use a USB receipt printer without root."""
     if vendor_id is None:
         # Any device with a printer-class (7) interface.
-        return 'SUBSYSTEM=="usb", ENV{DEVTYPE}=="usb_interface", ATTR{bInterfaceClass}=="07", MODE="0660", ' \
+        return (
+            'SUBSYSTEM=="usb", ENV{DEVTYPE}=="usb_interface", ATTR{bInterfaceClass}=="07", MODE="0660", '
             'GROUP="lp", TAG+="uaccess"'
+        )
     product = f', ATTRS{{idProduct}}=="{product_id:04x}"' if product_id is not None else ""
     return f'SUBSYSTEM=="usb", ATTRS{{idVendor}}=="{vendor_id:04x}"{product}, MODE="0660", GROUP="lp", TAG+="uaccess"'
 
@@ -112,8 +114,9 @@ def _errno_of(exc: BaseException) -> int | None:
     return None
 
 
-def explain(exc: BaseException, *, during_print: bool = False, vendor_id: int | None = None,
-            product_id: int | None = None) -> PrinterProblem | None:
+def explain(
+    exc: BaseException, *, during_print: bool = False, vendor_id: int | None = None, product_id: int | None = None
+) -> PrinterProblem | None:
     """Turn a low-level printer exception into the operator's problem, or None if it is our bug."""
     if isinstance(exc, PrinterProblem):
         return exc

@@ -103,7 +103,7 @@ def decode(stream: bytes, *, encoding: str = "cp437") -> list[Element]:
     def need(count: int) -> bytes:
         if i + count > n:
             raise DecodeError(f"stream ends inside a command at byte {i}")
-        return stream[i:i + count]
+        return stream[i : i + count]
 
     def flush_text() -> None:
         if st.text:

@@ -56,8 +56,9 @@ def register_fonts() -> None:
         ):
             pdfmetrics.registerFont(TTFont(name, str(font_path(file_name))))
         for family in (HINDI, LATIN):
-            pdfmetrics.registerFontFamily(family, normal=family, bold=family + "-Bold",
-                                          italic=family, boldItalic=family + "-Bold")
+            pdfmetrics.registerFontFamily(
+                family, normal=family, bold=family + "-Bold", italic=family, boldItalic=family + "-Bold"
+            )
         _fonts_ready = True
 
 
@@ -126,8 +127,9 @@ class _Styles:
         self.center = ParagraphStyle("center", parent=base, alignment=TA_CENTER)
         self.heading = ParagraphStyle("heading", parent=base, fontSize=16, leading=24, alignment=TA_CENTER)
         self.title = ParagraphStyle("title", parent=base, fontSize=13, leading=20, alignment=TA_CENTER)
-        self.mark = ParagraphStyle("mark", parent=base, fontSize=12, leading=18, alignment=TA_CENTER,
-                                   textColor=colors.HexColor("#9b1c1c"))
+        self.mark = ParagraphStyle(
+            "mark", parent=base, fontSize=12, leading=18, alignment=TA_CENTER, textColor=colors.HexColor("#9b1c1c")
+        )
 
 
 class HindiLineImage(Flowable):  # type: ignore[misc]  # reportlab ships no type hints
@@ -146,8 +148,9 @@ class HindiLineImage(Flowable):  # type: ignore[misc]  # reportlab ships no type
 
         align = {TA_CENTER: Align.CENTER, TA_RIGHT: Align.RIGHT}.get(self.style.alignment, Align.LEFT)
         scale = IMAGE_DPI / 72.0
-        gray = render_gray(self.text, max(1, int(aw * scale)),
-                           TextStyle(round(self.style.fontSize * scale), self.bold, align))
+        gray = render_gray(
+            self.text, max(1, int(aw * scale)), TextStyle(round(self.style.fontSize * scale), self.bold, align)
+        )
         ink = gray.point(lambda v: 255 - v).getbbox()
         if ink is not None:
             gray = gray.crop((0, max(0, ink[1] - 4), gray.width, min(gray.height, ink[3] + 4)))
@@ -183,25 +186,40 @@ class PdfWriter:
             for i, (label, value) in enumerate(rows)
         ]
         table = Table(data, colWidths=[62 * mm, None])
-        table.setStyle(TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")),
-            ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ]))
+        table.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")),
+                    ("TOPPADDING", (0, 0), (-1, -1), 3),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ]
+            )
+        )
         return table
 
-    def grid(self, header: Sequence[Bilingual], rows: Sequence[Sequence[str]], right: frozenset[int],
-             widths: Sequence[float | None] | None = None) -> Table:
+    def grid(
+        self,
+        header: Sequence[Bilingual],
+        rows: Sequence[Sequence[str]],
+        right: frozenset[int],
+        widths: Sequence[float | None] | None = None,
+    ) -> Table:
         head = [self.text(h.joined(), self.styles.small, bold=True) for h in header]
-        body = [[self.text(cell, self.styles.right if i in right else self.styles.body)
-                 for i, cell in enumerate(row)] for row in rows]
+        body = [
+            [self.text(cell, self.styles.right if i in right else self.styles.body) for i, cell in enumerate(row)]
+            for row in rows
+        ]
         table = Table([head, *body], colWidths=list(widths) if widths else None, repeatRows=1)
-        table.setStyle(TableStyle([
-            ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#999999")),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ]))
+        table.setStyle(
+            TableStyle(
+                [
+                    ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#999999")),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ]
+            )
+        )
         return table
 
 
@@ -228,8 +246,17 @@ def _watermark(text: str) -> Callable[[Canvas, SimpleDocTemplate], None]:
 
 def _build(flowables: list[Flowable], title: str, watermark: str | None) -> bytes:
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
-                            bottomMargin=16 * mm, title=title, author="eMitra kiosk", creator="eMitra kiosk")
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=16 * mm,
+        title=title,
+        author="eMitra kiosk",
+        creator="eMitra kiosk",
+    )
     if watermark:
         mark = _watermark(watermark)
         doc.build(flowables, onFirstPage=mark, onLaterPages=mark)
@@ -252,12 +279,18 @@ def receipt_pdf(receipt: Receipt, *, hindi_as_images: bool | None = None) -> byt
     kiosk = receipt.kiosk
     story: list[Flowable] = _header(w, f"{kiosk.code}  {kiosk.name}  {kiosk.district}".strip())
     if receipt.provisional is not None:
-        story.append(w.text(f"{Labels.PROVISIONAL.joined()} — {Labels.PROVISIONAL_NOTE.joined()}",
-                            w.styles.mark, bold=True))
+        story.append(
+            w.text(f"{Labels.PROVISIONAL.joined()} — {Labels.PROVISIONAL_NOTE.joined()}", w.styles.mark, bold=True)
+        )
         story.append(w.text(f"{Labels.OPERATION_ID.en}: {receipt.provisional.operation_id}", w.styles.center))
     if receipt.duplicate is not None:
-        story.append(w.text(f"{Labels.DUPLICATE.joined()} — {Labels.COPY.joined()} {receipt.duplicate.copy_number}",
-                            w.styles.mark, bold=True))
+        story.append(
+            w.text(
+                f"{Labels.DUPLICATE.joined()} — {Labels.COPY.joined()} {receipt.duplicate.copy_number}",
+                w.styles.mark,
+                bold=True,
+            )
+        )
     story.append(w.text(Labels.TITLE.joined(), w.styles.title, bold=True))
     story.append(Spacer(1, 3 * mm))
     rows: list[tuple[Bilingual, str]] = [
@@ -276,24 +309,30 @@ def receipt_pdf(receipt: Receipt, *, hindi_as_images: bool | None = None) -> byt
         (b.bill_no, b.period, b.due_date.strftime("%d-%m-%Y") if b.due_date else "", format_rupees(b.amount_paise))
         for b in receipt.bills
     ]
-    story.append(w.grid(
-        (Labels.BILL_NO, Labels.PERIOD, Labels.DUE_DATE, Labels.AMOUNT),
-        [*bill_rows, ("", "", Labels.TOTAL.joined(), format_rupees(receipt.total_paise))],
-        right=frozenset({3}),
-        widths=(52 * mm, 32 * mm, 40 * mm, None),
-    ))
+    story.append(
+        w.grid(
+            (Labels.BILL_NO, Labels.PERIOD, Labels.DUE_DATE, Labels.AMOUNT),
+            [*bill_rows, ("", "", Labels.TOTAL.joined(), format_rupees(receipt.total_paise))],
+            right=frozenset({3}),
+            widths=(52 * mm, 32 * mm, 40 * mm, None),
+        )
+    )
     story.append(Spacer(1, 4 * mm))
     pay_rows: list[tuple[Bilingual, str]] = [(Labels.PAYMENT_METHOD, receipt.payment.method.label.joined())]
     if receipt.payment.method is PaymentMethod.DEPARTMENTAL_CHEQUE and receipt.payment.cheque is not None:
         cheque = receipt.payment.cheque
-        pay_rows += [(Labels.CHEQUE_NO, cheque.number), (Labels.BANK, cheque.bank),
-                     (Labels.CHEQUE_DATE, cheque.dated.strftime("%d-%m-%Y"))]
+        pay_rows += [
+            (Labels.CHEQUE_NO, cheque.number),
+            (Labels.BANK, cheque.bank),
+            (Labels.CHEQUE_DATE, cheque.dated.strftime("%d-%m-%Y")),
+        ]
     pay_rows.append((Labels.STATUS, receipt.status.label.joined()))
     story.append(w.field_table(pay_rows, bold_last=True))
     story.append(Spacer(1, 5 * mm))
-    qr = Table([[_qr_drawing(receipt.txn_id),
-                 [w.text(Labels.SCAN.joined(), w.styles.small), w.text(receipt.txn_id)]]],
-               colWidths=[36 * mm, None])
+    qr = Table(
+        [[_qr_drawing(receipt.txn_id), [w.text(Labels.SCAN.joined(), w.styles.small), w.text(receipt.txn_id)]]],
+        colWidths=[36 * mm, None],
+    )
     qr.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
     story.append(qr)
     story.append(Spacer(1, 4 * mm))

@@ -34,9 +34,7 @@ def ensure_qt_gui() -> QGuiApplication:
     if app is None:
         if threading.current_thread() is not threading.main_thread():
             raise QtNotReady("call printing.raster.ensure_qt_gui() on the main thread before printing")
-        if sys.platform.startswith("linux") and not (
-            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-        ):
+        if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
             # A headless kiosk service or CI: no screen is needed to draw into a QImage.
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         app = QGuiApplication([sys.argv[0] if sys.argv and sys.argv[0] else "emitra-kiosk"])

@@ -289,9 +289,7 @@ def _receipt_to_dict(r: Receipt) -> dict[str, Any]:
         "payment": {
             "method": r.payment.method.value,
             "cheque": (
-                {"number": cheque.number, "bank": cheque.bank, "dated": cheque.dated.isoformat()}
-                if cheque
-                else None
+                {"number": cheque.number, "bank": cheque.bank, "dated": cheque.dated.isoformat()} if cheque else None
             ),
         },
         "status": r.status.value,
@@ -336,9 +334,7 @@ def _receipt_from_dict(d: dict[str, Any]) -> Receipt:
         ),
         payment=Payment(
             method=PaymentMethod(d["payment"]["method"]),
-            cheque=(
-                Cheque(cheque["number"], cheque["bank"], date.fromisoformat(cheque["dated"])) if cheque else None
-            ),
+            cheque=(Cheque(cheque["number"], cheque["bank"], date.fromisoformat(cheque["dated"])) if cheque else None),
         ),
         status=ReceiptStatus(d["status"]),
         help_desk=HelpDesk(tuple(d["help_desk"]["phones"]), d["help_desk"]["email"]),

@@ -122,8 +122,9 @@ def _write_previews(outdir: Path) -> list[Path]:
     written.append(report_path)
     # The first page as PNG, for readers without a PDF viewer (needs poppler's pdftoppm).
     png_stem = outdir / "receipt-a4-page1"
-    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(pdf_path),
-                    str(png_stem)], check=True)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(pdf_path), str(png_stem)], check=True
+    )
     written.append(png_stem.with_suffix(".png"))
     return written
 

@@ -38,8 +38,9 @@ class PrintResult:
     def operator_message(self) -> str:
         if self.problem is not None:
             return self.problem.operator_message
-        keys = ["printer.sent_status_unknown" if self.outcome is PrintOutcome.SENT_STATUS_UNKNOWN
-                else "printer.printed"]
+        keys = [
+            "printer.sent_status_unknown" if self.outcome is PrintOutcome.SENT_STATUS_UNKNOWN else "printer.printed"
+        ]
         if self.paper_near_end:
             keys.append(PAPER_NEAR_END_KEY)
         return "\n\n".join("{1}\n{0}".format(*words.pair(key)) for key in keys)
@@ -86,8 +87,9 @@ class ReceiptPrinting:
             # Our bug or an interrupted process: the receipt stays unprinted for the next retry.
             self.spool.mark_failed(spool_id, f"error: {exc!r}")
             raise
-        self.spool.mark_printed(spool_id, note=STATUS_UNKNOWN_NOTE if outcome is PrintOutcome.SENT_STATUS_UNKNOWN
-                                else None)
+        self.spool.mark_printed(
+            spool_id, note=STATUS_UNKNOWN_NOTE if outcome is PrintOutcome.SENT_STATUS_UNKNOWN else None
+        )
         return PrintResult(outcome, spool_id, paper_near_end=near_end)
 
     def retry_pending(self) -> list[PrintResult]:
@@ -111,8 +113,9 @@ class ReceiptPrinting:
             outcome, near_end = self._deliver(data)
         except PrinterProblem as problem:
             return PrintResult(PrintOutcome.FAILED, spool_id, problem)
-        self.spool.record_reprint(spool_id, note=STATUS_UNKNOWN_NOTE if outcome is PrintOutcome.SENT_STATUS_UNKNOWN
-                                  else None)
+        self.spool.record_reprint(
+            spool_id, note=STATUS_UNKNOWN_NOTE if outcome is PrintOutcome.SENT_STATUS_UNKNOWN else None
+        )
         return PrintResult(outcome, spool_id, paper_near_end=near_end)
 
     def test_print(self) -> PrintResult:

@@ -52,8 +52,7 @@ def escpos_profile(paper: Paper) -> object:
     profile = get_profile("default")
     data = copy.deepcopy(profile.profile_data)
     data["media"]["width"] = {"mm": int(paper.name.removesuffix("mm")) - 10, "pixels": paper.dots}
-    data["features"].update({"paperFullCut": True, "paperPartCut": True, "qrCode": True,
-                             "bitImageRaster": True})
+    data["features"].update({"paperFullCut": True, "paperPartCut": True, "qrCode": True, "bitImageRaster": True})
     data["fonts"]["0"]["columns"] = paper.columns
     profile.profile_data = data
     return profile
@@ -114,7 +113,7 @@ class ThermalWriter:
         else:
             self.text(label, bold=bold)
             for start in range(0, len(value), columns):
-                self.text(value[start:start + columns], align=Align.RIGHT, bold=bold)
+                self.text(value[start : start + columns], align=Align.RIGHT, bold=bold)
 
     def amount(self, label: Bilingual, paise: int, *, bold: bool = False) -> None:
         # ₹ is not in the printers' code pages, so the amount line goes as one raster.
@@ -171,15 +170,22 @@ def write_receipt(printer: Escpos, receipt: Receipt, paper: Paper) -> None:
     w.rule("=")
     if receipt.provisional is not None:
         w.text(f"*** {Labels.PROVISIONAL.en} ***", align=Align.CENTER, bold=True, double=paper.columns >= 48)
-        w.raster(f"{Labels.PROVISIONAL.hi} — {Labels.PROVISIONAL_NOTE.hi}",
-                 TextStyle(ThermalWriter.HINDI_SIZE, True, Align.CENTER))
+        w.raster(
+            f"{Labels.PROVISIONAL.hi} — {Labels.PROVISIONAL_NOTE.hi}",
+            TextStyle(ThermalWriter.HINDI_SIZE, True, Align.CENTER),
+        )
         w.text(Labels.PROVISIONAL_NOTE.en, align=Align.CENTER)
         w.pair(Labels.OPERATION_ID.en, receipt.provisional.operation_id)
     if receipt.duplicate is not None:
-        w.text(f"*** {Labels.DUPLICATE.en} - {Labels.COPY.en} {receipt.duplicate.copy_number} ***",
-               align=Align.CENTER, bold=True)
-        w.raster(f"{Labels.DUPLICATE.hi} — {Labels.COPY.hi} {receipt.duplicate.copy_number}",
-                 TextStyle(ThermalWriter.HINDI_SIZE, True, Align.CENTER))
+        w.text(
+            f"*** {Labels.DUPLICATE.en} - {Labels.COPY.en} {receipt.duplicate.copy_number} ***",
+            align=Align.CENTER,
+            bold=True,
+        )
+        w.raster(
+            f"{Labels.DUPLICATE.hi} — {Labels.COPY.hi} {receipt.duplicate.copy_number}",
+            TextStyle(ThermalWriter.HINDI_SIZE, True, Align.CENTER),
+        )
     if receipt.provisional is not None or receipt.duplicate is not None:
         w.rule("=")
     w.text(Labels.TITLE.en.upper(), align=Align.CENTER, bold=True)
@@ -219,8 +225,7 @@ def write_receipt(printer: Escpos, receipt: Receipt, paper: Paper) -> None:
     w.qr(receipt.txn_id)
     w.text(receipt.txn_id, align=Align.CENTER)
     w.rule()
-    w.raster(f"{Labels.HELP_DESK.hi} / {Labels.HELP_DESK.en}", TextStyle(ThermalWriter.HINDI_SIZE, False,
-                                                                          Align.CENTER))
+    w.raster(f"{Labels.HELP_DESK.hi} / {Labels.HELP_DESK.en}", TextStyle(ThermalWriter.HINDI_SIZE, False, Align.CENTER))
     for phone in receipt.help_desk.phones:
         w.text(phone, align=Align.CENTER)
     w.text(receipt.help_desk.email, align=Align.CENTER)
@@ -236,8 +241,9 @@ def _table_fits(table: ReportTable, columns: int) -> list[int] | None:
 
 
 def _table_line(cells: Sequence[str], widths: list[int], right: frozenset[int], columns: int) -> str:
-    parts = [cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(cells, widths,
-                                                                                                strict=True))]
+    parts = [
+        cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(cells, widths, strict=True))
+    ]
     return " ".join(parts)[:columns]
 
 
@@ -259,8 +265,7 @@ def write_report(printer: Escpos, report: Report, paper: Paper) -> None:
         w.rule()
         widths = _table_fits(table, paper.columns)
         if widths is not None:
-            w.text(_table_line([c.en for c in table.columns], widths, table.right_aligned, paper.columns),
-                   bold=True)
+            w.text(_table_line([c.en for c in table.columns], widths, table.right_aligned, paper.columns), bold=True)
             w.rule()
             for cells in table.rows:
                 w.text(_table_line(cells, widths, table.right_aligned, paper.columns))

@@ -21,8 +21,19 @@ ROOT = Path(__file__).resolve().parent.parent
 OPENAPI = ROOT / "openapi.json"
 TARGET = ROOT / "kiosk_app" / "contract.py"
 REF = "#/components/schemas/"
-CHECKS = ("as_bool", "as_enum", "as_float", "as_int", "as_list", "as_literal", "as_object", "as_optional", "as_str",
-          "as_union", "field_of")
+CHECKS = (
+    "as_bool",
+    "as_enum",
+    "as_float",
+    "as_int",
+    "as_list",
+    "as_literal",
+    "as_object",
+    "as_optional",
+    "as_str",
+    "as_union",
+    "field_of",
+)
 
 HEADER = '''"""The server's answers as client types, generated from openapi.json — do not edit."""
 
@@ -126,9 +137,17 @@ class Writer:
         """A component that is one of several objects, told apart by a field: a type alias and its parser."""
         schema = self.schemas[name]
         members = " | ".join(_name(o["$ref"]) for o in schema["oneOf"])
-        return "\n".join([f"{name} = {members}", "", "", f"def parse_{_snake(name)}(value: Any) -> {name}:",
-                          f'    """{_doc(schema, name)}"""', f"    answer: {name} = {self.parser(schema, 'value')}",
-                          "    return answer"])
+        return "\n".join(
+            [
+                f"{name} = {members}",
+                "",
+                "",
+                f"def parse_{_snake(name)}(value: Any) -> {name}:",
+                f'    """{_doc(schema, name)}"""',
+                f"    answer: {name} = {self.parser(schema, 'value')}",
+                "    return answer",
+            ]
+        )
 
     def dataclass(self, name: str) -> str:
         schema = self.schemas[name]
@@ -144,11 +163,19 @@ class Writer:
         extra = schema.get("additionalProperties") is True
         if extra:
             lines.append("    details: Mapping[str, Any] = dataclass_field(default_factory=dict)  # the other fields")
-        lines += ["", "    @classmethod", f"    def parse(cls, value: Any) -> {name}:",
-                  f"        data = as_object(value, {json.dumps(name)})", "        return cls("]
+        lines += [
+            "",
+            "    @classmethod",
+            f"    def parse(cls, value: Any) -> {name}:",
+            f"        data = as_object(value, {json.dumps(name)})",
+            "        return cls(",
+        ]
         for key in keys:
-            raw = f"field_of(data, {json.dumps(key)}, {json.dumps(name)})" if key in required else \
-                f"data.get({json.dumps(key)})"
+            raw = (
+                f"field_of(data, {json.dumps(key)}, {json.dumps(name)})"
+                if key in required
+                else f"data.get({json.dumps(key)})"
+            )
             parsed = self.parser(props[key], raw)
             if key not in required and not _nullable(props[key]):
                 parsed = f"as_optional(lambda x: {self.parser(props[key], 'x')}, {raw})"

@@ -1,6 +1,6 @@
 """Draws the program icon with Qt: resources/icons/emitra.png (Linux) and emitra.ico (Windows).
 
-    .venv/bin/python scripts/make_icon.py      # rewrites both files; run it only when the design changes
+.venv/bin/python scripts/make_icon.py      # rewrites both files; run it only when the design changes
 """
 
 from __future__ import annotations

@@ -70,8 +70,10 @@ def cmd_create_kiosk(args: argparse.Namespace) -> int:
         kiosk_id = create_kiosk(conn, data)
         holder = holder_by_id(conn, kiosk_id)
         accounts.issue(conn, _cli_context(settings), holder, reason="first_password")
-    print(f"kiosk {data.code} created (id {kiosk_id}); first password sent by SMS to {mask(holder.mobile)} "
-          f"and e-mail to {mask(holder.email)}")
+    print(
+        f"kiosk {data.code} created (id {kiosk_id}); first password sent by SMS to {mask(holder.mobile)} "
+        f"and e-mail to {mask(holder.email)}"
+    )
     return 0
 
 
@@ -118,9 +120,13 @@ def issue_demo_passwords(settings: Settings) -> list[str]:
                     continue
                 body = conn.execute(
                     select(messages_t.c.body)
-                    .where(messages_t.c.kiosk_id == holder.kiosk_id, messages_t.c.channel == "sms",
-                           messages_t.c.kind.in_(["first_password", "reset_password"]))
-                    .order_by(messages_t.c.id.desc()).limit(1)
+                    .where(
+                        messages_t.c.kiosk_id == holder.kiosk_id,
+                        messages_t.c.channel == "sms",
+                        messages_t.c.kind.in_(["first_password", "reset_password"]),
+                    )
+                    .order_by(messages_t.c.id.desc())
+                    .limit(1)
                 ).scalar_one()
                 texts.append(f"{kiosk.code}: SMS to {holder.mobile}: {body}")
     finally:
@@ -265,8 +271,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     # The app reads X-Forwarded-For itself, from the configured proxies only (EMITRA_TRUSTED_PROXIES).
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
-                http=header_limits(settings), proxy_headers=False)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        access_log=False,
+        http=header_limits(settings),
+        proxy_headers=False,
+    )
     return 0
 
 
@@ -296,8 +309,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for kiosk in DEMO_KIOSKS:  # a customer took cash at each demo kiosk's micro-ATM: slips to enter
         if kiosk.micro_atm_terminal_id:
             slip = _demo_withdrawal(kiosk.micro_atm_terminal_id, 2_500_00)
-            print(f"  micro-ATM slip at {kiosk.code} (terminal {kiosk.micro_atm_terminal_id}): RRN {slip['rrn']}, "
-                  f"₹2,500.00, Aadhaar ending {slip['aadhaar_last4']}")
+            print(
+                f"  micro-ATM slip at {kiosk.code} (terminal {kiosk.micro_atm_terminal_id}): RRN {slip['rrn']}, "
+                f"₹2,500.00, Aadhaar ending {slip['aadhaar_last4']}"
+            )
     try:
         return cmd_serve(args)
     finally:
@@ -312,7 +327,9 @@ def _demo_withdrawal(terminal_id: str, amount_paise: int) -> dict[str, str]:
 
     body = json.dumps({"terminal_id": terminal_id, "amount_paise": amount_paise, "aadhaar_last4": "4321"}).encode()
     request = urllib.request.Request(
-        os.environ["EMITRA_DEPARTMENTS_URL"] + "/admin/withdrawals", data=body, method="POST",
+        os.environ["EMITRA_DEPARTMENTS_URL"] + "/admin/withdrawals",
+        data=body,
+        method="POST",
         headers={"Content-Type": "application/json", "X-Admin-Token": os.environ["EMITRA_DEPARTMENTS_ADMIN_TOKEN"]},
     )
     with urllib.request.urlopen(request, timeout=10) as answer:
@@ -332,9 +349,20 @@ def start_simulated_departments(data_dir: Path, port: int) -> subprocess.Popen[b
     env = {**os.environ, "EMITRA_DEPARTMENTS_ADMIN_TOKEN": token}
     log = open(data_dir / "departments.log", "ab")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
-        [sys.executable, "-m", "departments", "--port", str(port), "--log-level", "warning",
-         "--database-url", f"sqlite:///{data_dir / 'departments.sqlite3'}"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "departments",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--database-url",
+            f"sqlite:///{data_dir / 'departments.sqlite3'}",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     log.close()
     for _ in range(300):
@@ -361,8 +389,9 @@ def contract_app() -> FastAPI:
     """The application as a demo server builds it (which serves its OpenAPI document), for reading its routes."""
     from server.api.main import create_app
 
-    return create_app(Settings(mode="demo", database_url="sqlite://", scheduler_enabled=False,
-                               departments_url="http://127.0.0.1:9"))
+    return create_app(
+        Settings(mode="demo", database_url="sqlite://", scheduler_enabled=False, departments_url="http://127.0.0.1:9")
+    )
 
 
 def openapi_document() -> str:
@@ -417,8 +446,10 @@ def main(argv: list[str] | None = None) -> int:
         func=cmd_check_ledger
     )
     statement = sub.add_parser("import-bank-statement", help="book a bank statement (CSV) of NEFT/RTGS credits")
-    statement.add_argument("file", help="CSV with columns utr, account_no, amount (rupees); optional value_date, "
-                           "mode, remitter_name, ifsc, type")
+    statement.add_argument(
+        "file",
+        help="CSV with columns utr, account_no, amount (rupees); optional value_date, mode, remitter_name, ifsc, type",
+    )
     statement.set_defaults(func=cmd_import_bank_statement)
     settlement = sub.add_parser("import-settlement", help="import a department's daily settlement file")
     settlement.add_argument("--biller", required=True, help="the department's biller code (discom, phed, …)")
@@ -429,8 +460,12 @@ def main(argv: list[str] | None = None) -> int:
         "run-wallet-scheduler", help="credit due legacy transfers and expire abandoned orders, once"
     ).set_defaults(func=cmd_run_wallet_scheduler)
     openapi = sub.add_parser("openapi", help="write the HTTP contract (OpenAPI document) the server serves")
-    openapi.add_argument("--out", default=str(OPENAPI_FILE), help="where to write it (- for stdout; default: the "
-                         "repository's openapi.json, which kiosk_app/contract.py is generated from)")
+    openapi.add_argument(
+        "--out",
+        default=str(OPENAPI_FILE),
+        help="where to write it (- for stdout; default: the "
+        "repository's openapi.json, which kiosk_app/contract.py is generated from)",
+    )
     openapi.set_defaults(func=cmd_openapi)
     for name, func, helptext in (
         ("serve", cmd_serve, "serve the API"),

@@ -12,12 +12,30 @@ from server.ledger import LedgerTx, OperationRequest, credit_kiosk, in_transacti
 from server.schemas import KioskIn
 
 DEMO_KIOSKS = [
-    KioskIn(code="RJ-JPR-0001", name="eMitra Kendra Malviya Nagar", holder_name="Sunita Sharma",
-            district="Jaipur", sso_id="SUNITA.SHARMA", mobile="9876543210", email="sunita@example.in",
-            old_emitra_id="JPR-K-1001", credit_limit_paise=2_000_00, micro_atm_terminal_id="MATM0001"),
-    KioskIn(code="RJ-AJM-0002", name="eMitra Kendra Vaishali Nagar", holder_name="Ramesh Meena",
-            district="Ajmer", sso_id="RAMESH.MEENA", mobile="9123456780", email="ramesh@example.in",
-            old_emitra_id="AJM-K-2002", credit_limit_paise=0, micro_atm_terminal_id="MATM0002"),
+    KioskIn(
+        code="RJ-JPR-0001",
+        name="eMitra Kendra Malviya Nagar",
+        holder_name="Sunita Sharma",
+        district="Jaipur",
+        sso_id="SUNITA.SHARMA",
+        mobile="9876543210",
+        email="sunita@example.in",
+        old_emitra_id="JPR-K-1001",
+        credit_limit_paise=2_000_00,
+        micro_atm_terminal_id="MATM0001",
+    ),
+    KioskIn(
+        code="RJ-AJM-0002",
+        name="eMitra Kendra Vaishali Nagar",
+        holder_name="Ramesh Meena",
+        district="Ajmer",
+        sso_id="RAMESH.MEENA",
+        mobile="9123456780",
+        email="ramesh@example.in",
+        old_emitra_id="AJM-K-2002",
+        credit_limit_paise=0,
+        micro_atm_terminal_id="MATM0002",
+    ),
 ]
 DEMO_OPENING_PAISE = 5_000_00
 # The simulated old eMitra portal: limit left per old eMitra ID, and the CUG code its administrator gave.
@@ -51,8 +69,12 @@ def load_demo_data(engine: Engine, settings: Settings) -> list[str]:
 
         def seed(tx: LedgerTx, code: str = code) -> Any:
             op = OperationRequest("admin", f"demo-opening-{code}", "adjustment", {"kiosk_code": code})
-            return tx.run(op, lambda tx, pk: credit_kiosk(tx, pk, code, DEMO_OPENING_PAISE,
-                                                          "system:adjustments", "opening_balance", "demo"))
+            return tx.run(
+                op,
+                lambda tx, pk: credit_kiosk(
+                    tx, pk, code, DEMO_OPENING_PAISE, "system:adjustments", "opening_balance", "demo"
+                ),
+            )
 
         in_transaction(engine, seed)
     load_demo_legacy_limits(engine)

@@ -27,6 +27,14 @@ def test_ruff_finds_nothing() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_ruff_format_changes_nothing() -> None:
+    """The code is kept as `ruff format` writes it (pre-commit runs it before each commit)."""
+    done = subprocess.run(
+        [_tool("ruff"), "format", "--check", "."], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, "run `ruff format .`:\n" + done.stdout + done.stderr
+
+
 @pytest.mark.slow
 def test_mypy_strict_finds_nothing() -> None:
     done = subprocess.run([_tool("mypy")], cwd=ROOT, capture_output=True, text=True, timeout=600)
@@ -48,8 +56,11 @@ def test_the_lock_pins_every_dependency_within_its_range() -> None:
     wanted = [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]]
     pins = _lock_pins()
     missing = [str(r) for r in wanted if canonicalize_name(r.name) not in pins]
-    outside = [f"{r} (locked {pins[canonicalize_name(r.name)]})" for r in wanted
-               if canonicalize_name(r.name) in pins and not r.specifier.contains(pins[canonicalize_name(r.name)])]
+    outside = [
+        f"{r} (locked {pins[canonicalize_name(r.name)]})"
+        for r in wanted
+        if canonicalize_name(r.name) in pins and not r.specifier.contains(pins[canonicalize_name(r.name)])
+    ]
     assert not missing and not outside, f"run scripts/lock.sh: not locked {missing}, outside the range {outside}"
 
 

@@ -63,13 +63,17 @@ def test_every_route_declares_the_shape_of_its_answer() -> None:
     routes = [
         route
         for info in pkgutil.iter_modules(server.api.routes.__path__, "server.api.routes.")
-        for router in vars(importlib.import_module(info.name)).values() if isinstance(router, APIRouter)
-        for route in router.routes if isinstance(route, APIRoute)
+        for router in vars(importlib.import_module(info.name)).values()
+        if isinstance(router, APIRouter)
+        for route in router.routes
+        if isinstance(route, APIRoute)
     ]
     assert len(routes) >= 57
     pages = [r for r in routes if r.response_class is HTMLResponse]  # the demo gateway's page, shown and submitted
-    assert [(r.path, sorted(r.methods or ())) for r in pages] == [("/orders/{order_id}/{key}", ["GET"]),
-                                                           ("/orders/{order_id}/{key}", ["POST"])]
+    assert [(r.path, sorted(r.methods or ())) for r in pages] == [
+        ("/orders/{order_id}/{key}", ["GET"]),
+        ("/orders/{order_id}/{key}", ["POST"]),
+    ]
     answers = {f"{sorted(r.methods or ())} {r.path}": r.response_model for r in routes if r not in pages}
     untyped = [route for route, model in answers.items() if model is None or model is Any or get_origin(model) is dict]
     assert untyped == []

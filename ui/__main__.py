@@ -20,21 +20,33 @@ def main(argv: list[str] | None = None) -> int:
         return headless_main(argv)
 
     parser = argparse.ArgumentParser(
-        prog=None if getattr(sys, "frozen", False) else "python -m ui", description="eMitra kiosk desktop client",
-        epilog="Headless commands (day-end sync): 'sync' and 'status', see 'sync --help'.")
-    parser.add_argument("--server", help="the central server's address (default: the saved setting, "
-                                         "http://127.0.0.1:8765 on a new PC)")
+        prog=None if getattr(sys, "frozen", False) else "python -m ui",
+        description="eMitra kiosk desktop client",
+        epilog="Headless commands (day-end sync): 'sync' and 'status', see 'sync --help'.",
+    )
+    parser.add_argument(
+        "--server", help="the central server's address (default: the saved setting, http://127.0.0.1:8765 on a new PC)"
+    )
     parser.add_argument("--config-dir", type=Path, help="settings folder (default: the user's config folder)")
     parser.add_argument("--log-dir", type=Path, help="log folder (default: the user's log folder)")
-    parser.add_argument("--self-check", nargs="?", type=Path, const=SELF_CHECK_TEMPORARY, metavar="DATA_DIR",
-                        help="check this installation without a screen (Qt, fonts, local database, receipt "
-                             "printing, USB printers, keyring), print a report and exit; the test database "
-                             "goes to DATA_DIR or a temporary folder")
-    parser.add_argument("--demo", action="store_true",
-                        help="demo kiosk: show the demo server's SSO IDs, first passwords and OTPs on the login "
-                             "window; without a printer setting, print to a USB printer found at start-up or "
-                             "else to a virtual printer (.bin files next to the settings); reach the server "
-                             "through a training relay on 127.0.0.1 that Help → Training switches can cut")
+    parser.add_argument(
+        "--self-check",
+        nargs="?",
+        type=Path,
+        const=SELF_CHECK_TEMPORARY,
+        metavar="DATA_DIR",
+        help="check this installation without a screen (Qt, fonts, local database, receipt "
+        "printing, USB printers, keyring), print a report and exit; the test database "
+        "goes to DATA_DIR or a temporary folder",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="demo kiosk: show the demo server's SSO IDs, first passwords and OTPs on the login "
+        "window; without a printer setting, print to a USB printer found at start-up or "
+        "else to a virtual printer (.bin files next to the settings); reach the server "
+        "through a training relay on 127.0.0.1 that Help → Training switches can cut",
+    )
     args = parser.parse_args(argv)
 
     if args.self_check is not None:
@@ -54,8 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         if network is not None:
             server_url = network.url
     try:
-        return run(server_url=server_url, config_dir=args.config_dir, log_dir=args.log_dir,
-                   lock_dir=args.config_dir)
+        return run(server_url=server_url, config_dir=args.config_dir, log_dir=args.log_dir, lock_dir=args.config_dir)
     finally:
         if network is not None:
             network.stop()

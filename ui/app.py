@@ -36,8 +36,10 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if app is None:
         if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-            print("No display found: running offscreen (set DISPLAY, or use xvfb-run, to see the windows).",
-                  file=sys.stderr)
+            print(
+                "No display found: running offscreen (set DISPLAY, or use xvfb-run, to see the windows).",
+                file=sys.stderr,
+            )
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         app = QApplication(argv if argv is not None else [sys.argv[0] if sys.argv else "emitra-kiosk"])
     assert isinstance(app, QApplication), "a QCoreApplication without widgets is already running"
@@ -135,8 +137,14 @@ class ErrorReporter(QObject):
         messages().crash(parent, t("app.crash.title"), t("app.crash.text", log=self.log_path or "—"), details)
 
 
-def run(*, server_url: str | None = None, config_dir: Path | None = None, log_dir: Path | None = None,
-        lock_dir: Path | None = None, argv: list[str] | None = None) -> int:
+def run(
+    *,
+    server_url: str | None = None,
+    config_dir: Path | None = None,
+    log_dir: Path | None = None,
+    lock_dir: Path | None = None,
+    argv: list[str] | None = None,
+) -> int:
     """The kiosk program: returns the process exit code."""
     from ui.core import Core
     from ui.shell import Shell

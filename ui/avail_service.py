@@ -82,8 +82,7 @@ def open_catalog(core: Core) -> CatalogOpened:
         refreshed = False
     empty = kiosk.catalog.version is None
     categories = [(c["code"], c["name_en"], c.get("name_hi", "")) for c in kiosk.catalog.categories()]
-    return CatalogOpened(kiosk, refreshed, empty, kiosk.connectivity.online, kiosk.payments.offline_limit(),
-                         categories)
+    return CatalogOpened(kiosk, refreshed, empty, kiosk.connectivity.online, kiosk.payments.offline_limit(), categories)
 
 
 class ChoiceCombo(QComboBox):
@@ -119,7 +118,9 @@ class ChoiceCombo(QComboBox):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # Qt override
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and event.modifiers() in (
-                Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier):
+            Qt.KeyboardModifier.NoModifier,
+            Qt.KeyboardModifier.KeypadModifier,
+        ):
             event.accept()
             self.chosen.emit()
             return
@@ -406,8 +407,12 @@ class AvailServicePage(FeaturePage):
         core = self.core
         if self.kiosk is None:
             return
-        (Op(self, lambda: core.kiosk().catalog.search(text, limit=20))
-         .success(lambda found: self.on_search_found(generation, text, found)).failure(self.on_op_failed).run())
+        (
+            Op(self, lambda: core.kiosk().catalog.search(text, limit=20))
+            .success(lambda found: self.on_search_found(generation, text, found))
+            .failure(self.on_op_failed)
+            .run()
+        )
 
     def on_search_found(self, generation: int, text: str, found: list[ServiceInfo]) -> None:
         if generation != self._search_generation:
@@ -432,14 +437,21 @@ class AvailServicePage(FeaturePage):
         for row, service in enumerate(found):
             item = self.results.item(row)
             if item is not None:
-                item.setText(f"{both(service.name_en, service.name_hi)} — "
-                             f"{both(service.department_name_en, service.department_name_hi)}")
+                item.setText(
+                    f"{both(service.name_en, service.name_hi)} — "
+                    f"{both(service.department_name_en, service.department_name_hi)}"
+                )
         if not found and text and self.results.count() == 1:
             self.results.item(0).setText(t("avail.no_match", text=text))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override
-        if (watched is self.search.line_edit and event.type() == QEvent.Type.KeyPress
-                and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Down and self.results.count()):
+        if (
+            watched is self.search.line_edit
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Down
+            and self.results.count()
+        ):
             self.results.setFocus()
             return True
         return False
@@ -490,8 +502,12 @@ class AvailServicePage(FeaturePage):
         self._fill(self.department, [])
         self._fill(self.service_combo, [])
         core = self.core
-        (Op(self, lambda: core.kiosk().catalog.departments(category) if category else [])
-         .success(lambda found: self.on_departments_loaded(generation, found)).failure(self.on_op_failed).run())
+        (
+            Op(self, lambda: core.kiosk().catalog.departments(category) if category else [])
+            .success(lambda found: self.on_departments_loaded(generation, found))
+            .failure(self.on_op_failed)
+            .run()
+        )
 
     def on_departments_loaded(self, generation: int, departments: list[dict[str, str]]) -> None:
         if generation != self._advance_generation:
@@ -505,8 +521,12 @@ class AvailServicePage(FeaturePage):
         department = self._combo(self.department).currentData()
         self._fill(self.service_combo, [])
         core = self.core
-        (Op(self, lambda: core.kiosk().catalog.services(department=department) if department else [])
-         .success(lambda found: self.on_services_loaded(generation, found)).failure(self.on_op_failed).run())
+        (
+            Op(self, lambda: core.kiosk().catalog.services(department=department) if department else [])
+            .success(lambda found: self.on_services_loaded(generation, found))
+            .failure(self.on_op_failed)
+            .run()
+        )
 
     def on_services_loaded(self, generation: int, services: list[ServiceInfo]) -> None:
         if generation != self._advance_generation:
@@ -543,8 +563,12 @@ class AvailServicePage(FeaturePage):
     # -- the chosen service --------------------------------------------------------------------------------
     def choose(self, code: str) -> None:
         core = self.core
-        (Op(self, lambda: core.kiosk().catalog.service(code)).success(self.show_service)
-         .failure(self.on_op_failed).run())
+        (
+            Op(self, lambda: core.kiosk().catalog.service(code))
+            .success(self.show_service)
+            .failure(self.on_op_failed)
+            .run()
+        )
 
     def show_service(self, service: ServiceInfo | None) -> None:
         self.service = service
@@ -587,15 +611,27 @@ class AvailServicePage(FeaturePage):
         for spec_field in self.spec_fields:
             spec_field.retranslate()
         self.flow.setEnabled(chosen or bool(self.bills))
-        self.selected.setText(t("avail.selected", service=both(service.name_en, service.name_hi),
-                                department=both(service.department_name_en, service.department_name_hi))
-                              if service else "")
+        self.selected.setText(
+            t(
+                "avail.selected",
+                service=both(service.name_en, service.name_hi),
+                department=both(service.department_name_en, service.department_name_hi),
+            )
+            if service
+            else ""
+        )
         blocked = chosen and self.offline and not (service.offline_capable if service else False)
         if chosen and self.offline and service is not None:
-            self.mode.setText(t("avail.needs_connection", service=both(service.name_en, service.name_hi))
-                              if blocked else t("avail.offline_mode", limit=format_rupees(self.offline_limit_paise)))
-            self.mode.setStyleSheet("background: #fdecea; color: #8a1c1c; padding: 6px;" if blocked else
-                                    "background: #fff4e5; color: #663c00; padding: 6px; font-weight: bold;")
+            self.mode.setText(
+                t("avail.needs_connection", service=both(service.name_en, service.name_hi))
+                if blocked
+                else t("avail.offline_mode", limit=format_rupees(self.offline_limit_paise))
+            )
+            self.mode.setStyleSheet(
+                "background: #fdecea; color: #8a1c1c; padding: 6px;"
+                if blocked
+                else "background: #fff4e5; color: #663c00; padding: 6px; font-weight: bold;"
+            )
             self.mode.setVisible(True)
         else:
             self.mode.setVisible(False)
@@ -605,18 +641,30 @@ class AvailServicePage(FeaturePage):
         details = self.details
         self.bill_view.setVisible(details is not None and not self.offline)
         if details is not None:
-            self.bill_view.setText(t("avail.bill_details", name=details.consumer_name, bill_no=details.bill_no or "—",
-                                     due=details.due_date or "—",
-                                     due_amount=self._rupees(details.amount_due_paise),
-                                     payable=self._rupees(details.payable_now_paise)) + "\n" + t("avail.match_paper"))
+            self.bill_view.setText(
+                t(
+                    "avail.bill_details",
+                    name=details.consumer_name,
+                    bill_no=details.bill_no or "—",
+                    due=details.due_date or "—",
+                    due_amount=self._rupees(details.amount_due_paise),
+                    payable=self._rupees(details.payable_now_paise),
+                )
+                + "\n"
+                + t("avail.match_paper")
+            )
         for f in (self.consumer_name, self.bill_no):
             f.label.setVisible(typing_paper)
             f.editor.setVisible(typing_paper)
         show_amount = typing_paper or (details is not None and not self.offline)
         self.amount.label.setVisible(show_amount)
         self.amount.editor.setVisible(show_amount)
-        self.amount.line_edit.setReadOnly(details is not None and not details.partial_allowed
-                                          and details.payable_now_paise is not None and not self.offline)
+        self.amount.line_edit.setReadOnly(
+            details is not None
+            and not details.partial_allowed
+            and details.payable_now_paise is not None
+            and not self.offline
+        )
         self.add_bill.setVisible(show_amount)
         self._show_bills()
         cheque = self.cheque.isChecked()
@@ -634,12 +682,17 @@ class AvailServicePage(FeaturePage):
         return "—" if paise is None else format_rupees(paise)
 
     def _show_bills(self) -> None:
-        self.table.setHorizontalHeaderLabels([t("avail.col_service"), t("avail.col_consumer"), t("avail.col_name"),
-                                              t("avail.col_amount")])
+        self.table.setHorizontalHeaderLabels(
+            [t("avail.col_service"), t("avail.col_consumer"), t("avail.col_name"), t("avail.col_amount")]
+        )
         self.table.setRowCount(len(self.bills))
         for row, line in enumerate(self.bills):
-            values = [line.service_code, next(iter(line.fields.values()), ""), line.consumer_name,
-                      format_rupees(line.amount_paise)]
+            values = [
+                line.service_code,
+                next(iter(line.fields.values()), ""),
+                line.consumer_name,
+                format_rupees(line.amount_paise),
+            ]
             for column, value in enumerate(values):
                 self.table.setItem(row, column, QTableWidgetItem(value))
         self.total.setText(t("avail.total", amount=format_rupees(sum(b.amount_paise for b in self.bills))))
@@ -691,8 +744,13 @@ class AvailServicePage(FeaturePage):
         self.details = None
         self.refresh()
         core = self.core
-        (Op(self, lambda: core.kiosk().payments.get_bill(service.code, values)).busy(self.get_bill)
-         .success(self.on_bill_loaded).failure(self.on_get_bill_failed).run())
+        (
+            Op(self, lambda: core.kiosk().payments.get_bill(service.code, values))
+            .busy(self.get_bill)
+            .success(self.on_bill_loaded)
+            .failure(self.on_get_bill_failed)
+            .run()
+        )
 
     def on_bill_loaded(self, details: BillDetails) -> None:
         self.details = details
@@ -727,13 +785,18 @@ class AvailServicePage(FeaturePage):
             return
         details = None if self.offline else self.details
         if details is not None and not details.min_paise <= amount <= details.max_paise:
-            self.amount.set_error(say("avail.amount_range", min=format_rupees(details.min_paise),
-                                      max=format_rupees(details.max_paise)))
+            self.amount.set_error(
+                say("avail.amount_range", min=format_rupees(details.min_paise), max=format_rupees(details.max_paise))
+            )
             self.amount.line_edit.setFocus()
             return
-        line = BillLine(service.code, values, amount,
-                        consumer_name=details.consumer_name if details else self.consumer_name.text().strip(),
-                        bill_no=(details.bill_no or "") if details else self.bill_no.text().strip())
+        line = BillLine(
+            service.code,
+            values,
+            amount,
+            consumer_name=details.consumer_name if details else self.consumer_name.text().strip(),
+            bill_no=(details.bill_no or "") if details else self.bill_no.text().strip(),
+        )
         if any(b.service_code == line.service_code and dict(b.fields) == values for b in self.bills):
             self.amount.set_error(say("avail.already_added"))
             return
@@ -756,8 +819,14 @@ class AvailServicePage(FeaturePage):
     # -- Pay ------------------------------------------------------------------------------------------------
     def _order(self) -> PaymentOrder | None:
         """The payment as typed, or None with each problem said beside its field (rules/: as the server judges)."""
-        fields = {"contact": self.mobile, "contact.mobile": self.mobile, "contact.email": self.email,
-                  "method.cheque_no": self.cheque_no, "method.bank": self.bank, "method.date": self.cheque_date}
+        fields = {
+            "contact": self.mobile,
+            "contact.mobile": self.mobile,
+            "contact.email": self.email,
+            "method.cheque_no": self.cheque_no,
+            "method.bank": self.bank,
+            "method.date": self.cheque_date,
+        }
         for f in set(fields.values()):
             f.set_error(None)
         mobile, email = mobile_or_none(self.mobile.text()), self.email.text().strip() or None
@@ -793,8 +862,13 @@ class AvailServicePage(FeaturePage):
         self._wait_left = int(self.kiosk.payments.wait_s) if self.kiosk is not None else 0
         self._show_outcome(say("avail.waiting", seconds=self._wait_left))
         self._wait_timer.start()
-        (Op(self, lambda: core.kiosk().payments.pay(order)).busy(self.pay, self.add_bill, self.get_bill)
-         .success(self.on_paid).failure(self.on_pay_failed).run())
+        (
+            Op(self, lambda: core.kiosk().payments.pay(order))
+            .busy(self.pay, self.add_bill, self.get_bill)
+            .success(self.on_paid)
+            .failure(self.on_pay_failed)
+            .run()
+        )
 
     def on_wait_timer_timeout(self) -> None:
         """The seconds left of the longest wait the kiosk allows a payment (then it is shown in doubt)."""
@@ -805,15 +879,26 @@ class AvailServicePage(FeaturePage):
         """F8 asks first: the total in figures and in words (English and Hindi), each bill's service and
         consumer number, and how it is paid; Enter pays, Esc goes back to the form."""
         total = sum(b.amount_paise for b in order.bills)
+
         def line(b: BillLine) -> str:
             name = both(*self._service_names.get(b.service_code, (b.service_code, b.service_code)))
-            return t("avail.confirm_bill", service=name, consumer=next(iter(b.fields.values()), ""),
-                     amount=format_rupees(b.amount_paise))
+            return t(
+                "avail.confirm_bill",
+                service=name,
+                consumer=next(iter(b.fields.values()), ""),
+                amount=format_rupees(b.amount_paise),
+            )
 
         bills = "\n".join(line(b) for b in order.bills)
         key = "avail.confirm_text_cheque" if order.method.type == "cheque" else "avail.confirm_text_wallet"
-        text = t(key, bills=bills, total=format_rupees(total), words_en=amount_in_words(total, Language.ENGLISH),
-                 words_hi=amount_in_words(total, Language.HINDI), cheque=order.method.cheque_no or "")
+        text = t(
+            key,
+            bills=bills,
+            total=format_rupees(total),
+            words_en=amount_in_words(total, Language.ENGLISH),
+            words_hi=amount_in_words(total, Language.HINDI),
+            cheque=order.method.cheque_no or "",
+        )
         return messages().confirm(self, t("avail.confirm_title"), text, t("avail.confirm_pay"), t("avail.confirm_back"))
 
     def on_paid(self, outcome: PaymentOutcome) -> None:
@@ -845,8 +930,9 @@ class AvailServicePage(FeaturePage):
     def show_receipt(self, outcome: PaymentOutcome) -> None:
         assert outcome.receipt is not None and self.kiosk is not None
         desk = self.core.receipt_desk(self.kiosk)
-        window = ReceiptWindow(outcome.receipt, self.core.preferences.paper_roll, desk=desk,
-                               spool_id=outcome.spool_id, parent=self)
+        window = ReceiptWindow(
+            outcome.receipt, self.core.preferences.paper_roll, desk=desk, spool_id=outcome.spool_id, parent=self
+        )
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.receipt_window = window
         window.finished.connect(self.on_receipt_window_finished)
@@ -854,8 +940,9 @@ class AvailServicePage(FeaturePage):
         window.open()
         spool_id = outcome.spool_id
         if self.core.preferences.auto_print and desk.printer_set and spool_id is not None:
-            Op(window, lambda: desk.print_spooled(spool_id)).busy(window.print_button) \
-                .success(window.on_receipt_printed).run()
+            Op(window, lambda: desk.print_spooled(spool_id)).busy(window.print_button).success(
+                window.on_receipt_printed
+            ).run()
 
     def on_receipt_window_finished(self, _result: int) -> None:
         self.window().activateWindow()  # the next customer starts at the search box
@@ -869,9 +956,14 @@ class AvailServicePage(FeaturePage):
             self.wallet_changed.emit()
             return
         field = str(exc.details.get("field", "")) if isinstance(exc, KioskError) else ""
-        target = {"contact": self.mobile, "contact.mobile": self.mobile, "contact.email": self.email,
-                  "method.cheque_no": self.cheque_no, "method.bank": self.bank,
-                  "method.date": self.cheque_date}.get(field)
+        target = {
+            "contact": self.mobile,
+            "contact.mobile": self.mobile,
+            "contact.email": self.email,
+            "method.cheque_no": self.cheque_no,
+            "method.bank": self.bank,
+            "method.date": self.cheque_date,
+        }.get(field)
         if target is not None:
             target.set_error(explain(exc))
             target.editor.setFocus()
@@ -888,8 +980,16 @@ class AvailServicePage(FeaturePage):
         """Nothing of one customer reaches the next: bills, contact, cheque and its bank, consumer numbers,
         every message beside a field and above the page. The payment method goes back to the wallet."""
         self.bills = []
-        for f in (self.mobile, self.email, self.cheque_no, self.bank, self.consumer_name, self.bill_no, self.amount,
-                  *self.spec_fields):
+        for f in (
+            self.mobile,
+            self.email,
+            self.cheque_no,
+            self.bank,
+            self.consumer_name,
+            self.bill_no,
+            self.amount,
+            *self.spec_fields,
+        ):
             f.line_edit.clear()
             f.set_error(None)
         date_edit = self.cheque_date.editor

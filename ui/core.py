@@ -96,9 +96,16 @@ class Core:
     _kiosk_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
-    def open(cls, *, config_dir: Path | None = None, server_url: str | None = None,
-             keyring_backend: KeyringBackend | None = None, usb_backend: Any = None,
-             demo: bool | None = None, demo_network: DemoRelay | None = None) -> Core:
+    def open(
+        cls,
+        *,
+        config_dir: Path | None = None,
+        server_url: str | None = None,
+        keyring_backend: KeyringBackend | None = None,
+        usb_backend: Any = None,
+        demo: bool | None = None,
+        demo_network: DemoRelay | None = None,
+    ) -> Core:
         """Read the settings and make the account; raises ConfigurationError / KeyringUnavailable (operator's).
 
         A demo kiosk without a printer setting prints to a USB printer found now, else to the virtual printer.
@@ -111,8 +118,17 @@ class Core:
         account = _make_account(url, local, keyring_backend)
         demo = _demo_mode if demo is None else demo
         network = demo_network if demo_network is not None else _demo_network if demo else None
-        core = cls(config_dir, preferences_file, preferences, local, account, keyring_backend, usb_backend,
-                   demo=demo, demo_network=network)
+        core = cls(
+            config_dir,
+            preferences_file,
+            preferences,
+            local,
+            account,
+            keyring_backend,
+            usb_backend,
+            demo=demo,
+            demo_network=network,
+        )
         if demo and preferences.printer_address is None:
             core.preferences = demo_printer(preferences, core.virtual_printer_folder, usb_backend)
         return core
@@ -172,8 +188,7 @@ class Core:
         with self._kiosk_lock:
             if self._kiosk is None:
                 config = KioskConfig.from_env(server_url=self.server_url, database=str(self.database_path))
-                self._kiosk = KioskCore(config, api=self.account.api, help_desk=self.help_desk,
-                                        settings=self.local)
+                self._kiosk = KioskCore(config, api=self.account.api, help_desk=self.help_desk, settings=self.local)
             return self._kiosk
 
     @property
@@ -226,8 +241,12 @@ def read_balance(account: KioskAccount) -> WalletBalance:
     """Seam: the spendable balance. Replace the body with kiosk_app's wallet use-case when it exists
     (expected: `Wallet(api).balance() -> WalletBalance`-like value); until then the one documented GET."""
     body = account.api.get("/wallet/balance")
-    return WalletBalance(int(body["wallet_balance_paise"]), int(body["credit_limit_paise"]),
-                         int(body["credit_used_paise"]), int(body["spendable_paise"]))
+    return WalletBalance(
+        int(body["wallet_balance_paise"]),
+        int(body["credit_limit_paise"]),
+        int(body["credit_used_paise"]),
+        int(body["spendable_paise"]),
+    )
 
 
 def server_reachable(api: ApiClient) -> bool:

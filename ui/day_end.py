@@ -57,8 +57,7 @@ def read_day_end(core: Core) -> DayEndState:
 def run_sync(core: Core, context: OpContext) -> SyncSummary:
     """On a worker: the day-end sync, its progress relayed to the screen."""
     kiosk = core.kiosk()
-    disconnect = kiosk.events.sync_progress.connect(
-        lambda p: context.progress(p.sent, p.total))
+    disconnect = kiosk.events.sync_progress.connect(lambda p: context.progress(p.sent, p.total))
     try:
         return kiosk.sync.run()
     finally:
@@ -87,20 +86,26 @@ def report_rows(data: DayEndReport, money: Money = format_rupees) -> tuple[Repor
     """The report's label/value lines, in the order the screen, the printer and the PDF show them."""
     rows = [
         ReportRow(_bi("dayend.r_payments"), _count_amount(data.payments_count, data.payments_amount_paise, money)),
-        ReportRow(_bi("dayend.r_collected"),
-                  _count_amount(data.collections.count, data.collections.amount_paise, money)),
+        ReportRow(
+            _bi("dayend.r_collected"), _count_amount(data.collections.count, data.collections.amount_paise, money)
+        ),
     ]
     for m in data.by_method:
         label = method_label(m.key)
-        method = Bilingual(words.english("dayend.r_method", method=label.en),
-                           words.hindi("dayend.r_method", method=label.hi))
+        method = Bilingual(
+            words.english("dayend.r_method", method=label.en), words.hindi("dayend.r_method", method=label.hi)
+        )
         rows.append(ReportRow(method, _count_amount(m.count, m.amount_paise, money)))
     rows += [
         ReportRow(_bi("dayend.r_reversals"), _count_amount(data.reversals.count, data.reversals.amount_paise, money)),
-        ReportRow(_bi("dayend.r_cash_out_credited"),
-                  _count_amount(data.cash_out_credited.count, data.cash_out_credited.amount_paise, money)),
-        ReportRow(_bi("dayend.r_cash_out_awaiting"),
-                  _count_amount(data.cash_out_awaiting.count, data.cash_out_awaiting.amount_paise, money)),
+        ReportRow(
+            _bi("dayend.r_cash_out_credited"),
+            _count_amount(data.cash_out_credited.count, data.cash_out_credited.amount_paise, money),
+        ),
+        ReportRow(
+            _bi("dayend.r_cash_out_awaiting"),
+            _count_amount(data.cash_out_awaiting.count, data.cash_out_awaiting.amount_paise, money),
+        ),
         ReportRow(_bi("dayend.r_refills"), _count_amount(data.refills.count, data.refills.amount_paise, money)),
         ReportRow(_bi("dayend.r_payouts"), _count_amount(data.payouts.count, data.payouts.amount_paise, money)),
         ReportRow(_bi("dayend.r_opening"), money(data.wallet_opening_paise)),
@@ -182,8 +187,9 @@ def save_report_pdf(data: DayEndReport, path: str | Path) -> int:
         with open(path, "wb") as f:
             f.write(pdf)
     except OSError as exc:
-        raise FileNotSaved(f"the report could not be saved to {path}: {exc.strerror or exc}",
-                           details={"path": str(path)}) from exc
+        raise FileNotSaved(
+            f"the report could not be saved to {path}: {exc.strerror or exc}", details={"path": str(path)}
+        ) from exc
     return len(pdf)
 
 
@@ -325,13 +331,19 @@ class DayEndPage(FeaturePage):
         if self._summary is not None:
             self.summary.setText(self._summary())
         self.reconcile_caption.setText(t("dayend.reconcile", count=len(self.items)))
-        self.table.setHorizontalHeaderLabels([t(f"dayend.col_{c}") for c in
-                                              ("date", "service", "consumer", "amount", "offline", "reason")])
+        self.table.setHorizontalHeaderLabels(
+            [t(f"dayend.col_{c}") for c in ("date", "service", "consumer", "amount", "offline", "reason")]
+        )
         self.table.setRowCount(len(self.items))
         for row, item in enumerate(self.items):
-            values = [item.created_at.replace("T", " ")[:19], item.service_code, item.consumer_no,
-                      format_rupees(item.amount_paise), t("dayend.yes" if item.offline else "dayend.no"),
-                      both(*item.words)]
+            values = [
+                item.created_at.replace("T", " ")[:19],
+                item.service_code,
+                item.consumer_no,
+                format_rupees(item.amount_paise),
+                t("dayend.yes" if item.offline else "dayend.no"),
+                both(*item.words),
+            ]
             for column, value in enumerate(values):
                 self.table.setItem(row, column, QTableWidgetItem(value))
         self.table.resizeColumnsToContents()
@@ -353,8 +365,11 @@ class DayEndPage(FeaturePage):
         self.report_view.setText("\n".join(lines))
         self.report_table.setRowCount(len(data.by_service))
         for row, service in enumerate(data.by_service):
-            values = (service.name_hi if hindi else service.name_en, str(service.count),
-                      format_rupees(service.amount_paise))
+            values = (
+                service.name_hi if hindi else service.name_en,
+                str(service.count),
+                format_rupees(service.amount_paise),
+            )
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 if column:
@@ -380,8 +395,13 @@ class DayEndPage(FeaturePage):
         day = self.report_day()
         core = self.core
         self._note(say("dayend.loading", day=day.strftime("%d-%m-%Y")))
-        (Op(self, lambda: wallet_of(core).day_end_report(day)).busy(self.report_button)
-         .success(self.on_report_loaded).failure(self.on_report_failed).run())
+        (
+            Op(self, lambda: wallet_of(core).day_end_report(day))
+            .busy(self.report_button)
+            .success(self.on_report_loaded)
+            .failure(self.on_report_failed)
+            .run()
+        )
 
     def on_report_loaded(self, data: DayEndReport) -> None:
         assert isinstance(self.day.editor, QDateEdit)
@@ -400,8 +420,13 @@ class DayEndPage(FeaturePage):
         if data is None or not self.print_button.isEnabled():
             return
         core = self.core
-        (Op(self, lambda: print_day_end_report(core, data)).busy(self.print_button)
-         .success(self.on_report_printed).failure(self.on_report_failed).run())
+        (
+            Op(self, lambda: print_day_end_report(core, data))
+            .busy(self.print_button)
+            .success(self.on_report_printed)
+            .failure(self.on_report_failed)
+            .run()
+        )
 
     def on_report_printed(self, result: PrintResult) -> None:
         self.last_print = result
@@ -418,9 +443,13 @@ class DayEndPage(FeaturePage):
         path = self.ask_path(str(Path.home() / f"day-end-{data.kiosk_code}-{data.day.isoformat()}.pdf"))
         if not path:
             return
-        (Op(self, lambda: save_report_pdf(data, path)).busy(self.save_button)
-         .success(lambda _size: self._note(say("dayend.saved", path=path)))
-         .failure(lambda exc: self._note(lambda: error_text(exc), error=True)).run())
+        (
+            Op(self, lambda: save_report_pdf(data, path))
+            .busy(self.save_button)
+            .success(lambda _size: self._note(say("dayend.saved", path=path)))
+            .failure(lambda exc: self._note(lambda: error_text(exc), error=True))
+            .run()
+        )
 
     # -- the sync ----------------------------------------------------------------------------------------------
     def on_sync_clicked(self) -> None:
@@ -436,9 +465,14 @@ class DayEndPage(FeaturePage):
         core = self.core
         self.cancel.setEnabled(True)
         self.cancel.setFocus()
-        self.op = (Op.tracked(self, lambda context: run_sync(core, context)).busy(self.sync)
-                   .progress(self.on_sync_progress).success(self.on_sync_finished)
-                   .failure(self.on_sync_failed).run())
+        self.op = (
+            Op.tracked(self, lambda context: run_sync(core, context))
+            .busy(self.sync)
+            .progress(self.on_sync_progress)
+            .success(self.on_sync_finished)
+            .failure(self.on_sync_failed)
+            .run()
+        )
 
     def on_sync_progress(self, sent: int, total: int) -> None:
         self.bar.setRange(0, max(total, 1))
@@ -466,8 +500,14 @@ class DayEndPage(FeaturePage):
         self.bar.setRange(0, max(summary.total, 1))
         self.bar.setValue(summary.total - summary.remaining if summary.total else 1)
         self._progress = (summary.done + summary.refused, summary.total)
-        main = say("dayend.summary", seconds=f"{summary.seconds:.1f}", done=summary.done, refused=summary.refused,
-                   remaining=summary.remaining, pending=summary.pending_at_department)
+        main = say(
+            "dayend.summary",
+            seconds=f"{summary.seconds:.1f}",
+            done=summary.done,
+            refused=summary.refused,
+            remaining=summary.remaining,
+            pending=summary.pending_at_department,
+        )
         if summary.complete:
             tail = say("dayend.complete")
         elif summary.interrupted:

@@ -65,13 +65,18 @@ def read_demo_logins(server_url: str, admin_token: str = DEMO_ADMIN_TOKEN) -> li
     import requests
 
     try:
-        response = requests.get(server_url + API_PREFIX + "/admin/messages", params={"limit": 200},
-                                headers={"X-Admin-Token": admin_token}, timeout=10)
+        response = requests.get(
+            server_url + API_PREFIX + "/admin/messages",
+            params={"limit": 200},
+            headers={"X-Admin-Token": admin_token},
+            timeout=10,
+        )
     except requests.RequestException as exc:
         raise ServerUnreachable(f"The demo server at {server_url} did not answer: {exc}") from exc
     if response.status_code != 200:
-        raise ServerFault(f"The demo server refused the messages request (HTTP {response.status_code}).",
-                          status=response.status_code)
+        raise ServerFault(
+            f"The demo server refused the messages request (HTTP {response.status_code}).", status=response.status_code
+        )
     try:
         return demo_logins(list(response.json()["messages"]))
     except (ValueError, KeyError, TypeError) as exc:
@@ -126,8 +131,13 @@ class DemoPanel(QFrame):
         if not self.refresh_button.isEnabled():
             return  # a read is already on its way
         url = self.core.demo_server_url  # straight to the demo server, even while training cuts the line
-        (Op(self, lambda: read_demo_logins(url)).busy(self.refresh_button)
-         .success(self.on_logins_read).failure(self.on_read_failed).run())
+        (
+            Op(self, lambda: read_demo_logins(url))
+            .busy(self.refresh_button)
+            .success(self.on_logins_read)
+            .failure(self.on_read_failed)
+            .run()
+        )
 
     def on_logins_read(self, logins: list[DemoLogin]) -> None:
         self.logins, self.error = logins, None
@@ -145,10 +155,14 @@ class DemoPanel(QFrame):
         elif not self.logins:
             self.logins_label.setText(t("demo.empty"))
         else:
-            self.logins_label.setText("\n".join(
-                t("demo.row", sso_id=login.sso_id, password=login.password, otp=login.otp or "—")
-                if login.password is not None else t("demo.otp_row", to=login.sso_id, otp=login.otp or "—")
-                for login in self.logins))
+            self.logins_label.setText(
+                "\n".join(
+                    t("demo.row", sso_id=login.sso_id, password=login.password, otp=login.otp or "—")
+                    if login.password is not None
+                    else t("demo.otp_row", to=login.sso_id, otp=login.otp or "—")
+                    for login in self.logins
+                )
+            )
 
 
 # -- Login -------------------------------------------------------------------------------------------------

@@ -68,8 +68,13 @@ class ChangePasswordPage(Page):
             self.confirm.editor.setFocus()
             return
         account, current = self.core.account, self._current
-        (Op(self, lambda: account.change_password(current, new)).busy(self.submit)
-         .success(lambda _none: self.changed.emit()).failure(self.on_change_failed).run())
+        (
+            Op(self, lambda: account.change_password(current, new))
+            .busy(self.submit)
+            .success(lambda _none: self.changed.emit())
+            .failure(self.on_change_failed)
+            .run()
+        )
 
     def on_change_failed(self, exc: Exception) -> None:
         if isinstance(exc, PasswordRejected | InvalidInput):
@@ -89,9 +94,15 @@ class ProfilePage(Page):
     title_key = "profile.title"
     completed = Signal(object)  # Profile
 
-    REGISTERED = (("kiosk", "profile.kiosk"), ("holder", "profile.holder"), ("district", "profile.district"),
-                  ("old_id", "profile.old_id"), ("sso_id", "profile.sso_id"), ("mobile", "profile.mobile"),
-                  ("email", "profile.email"))
+    REGISTERED = (
+        ("kiosk", "profile.kiosk"),
+        ("holder", "profile.holder"),
+        ("district", "profile.district"),
+        ("old_id", "profile.old_id"),
+        ("sso_id", "profile.sso_id"),
+        ("mobile", "profile.mobile"),
+        ("email", "profile.email"),
+    )
 
     def __init__(self, core: Core) -> None:
         super().__init__(core)
@@ -135,9 +146,15 @@ class ProfilePage(Page):
 
     def show_profile(self, profile: Profile) -> None:
         self.profile = profile
-        values = {"kiosk": f"{profile.kiosk_code} — {profile.kiosk_name}", "holder": profile.holder_name,
-                  "district": profile.district, "old_id": profile.old_emitra_id or "—", "sso_id": profile.sso_id,
-                  "mobile": profile.mobile, "email": profile.email}
+        values = {
+            "kiosk": f"{profile.kiosk_code} — {profile.kiosk_name}",
+            "holder": profile.holder_name,
+            "district": profile.district,
+            "old_id": profile.old_emitra_id or "—",
+            "sso_id": profile.sso_id,
+            "mobile": profile.mobile,
+            "email": profile.email,
+        }
         for name, value in values.items():
             self.registered[name].setText(value)
         self.address.line_edit.setText(profile.address or "")
@@ -155,12 +172,20 @@ class ProfilePage(Page):
         if not self.submit.isEnabled():
             return
         self.tr_.clear_errors()
-        update = ProfileUpdate(address=self.address.text(), pincode=self.pincode.text(),
-                               confirm=self.confirm_box.isChecked(),
-                               alternate_mobile=self.alternate.text().strip() or None)
+        update = ProfileUpdate(
+            address=self.address.text(),
+            pincode=self.pincode.text(),
+            confirm=self.confirm_box.isChecked(),
+            alternate_mobile=self.alternate.text().strip() or None,
+        )
         account = self.core.account
-        (Op(self, lambda: account.complete_profile(update)).busy(self.submit)
-         .success(self.completed.emit).failure(self.on_submit_failed).run())
+        (
+            Op(self, lambda: account.complete_profile(update))
+            .busy(self.submit)
+            .success(self.completed.emit)
+            .failure(self.on_submit_failed)
+            .run()
+        )
 
     def on_submit_failed(self, exc: Exception) -> None:
         fields = server_fields(exc) if isinstance(exc, KioskError) else set()

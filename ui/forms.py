@@ -191,8 +191,12 @@ def on_enter(action: Callable[[], None], *edits: QLineEdit) -> None:
         edit.returnPressed.connect(action)
 
 
-def shortcut(owner: QWidget, keys: str | QKeySequence.StandardKey, action: Callable[[], None],
-             context: Qt.ShortcutContext = Qt.ShortcutContext.WidgetWithChildrenShortcut) -> QShortcut:
+def shortcut(
+    owner: QWidget,
+    keys: str | QKeySequence.StandardKey,
+    action: Callable[[], None],
+    context: Qt.ShortcutContext = Qt.ShortcutContext.WidgetWithChildrenShortcut,
+) -> QShortcut:
     sequence = QKeySequence(keys)
     sc = QShortcut(sequence, owner)
     sc.setContext(context)

@@ -160,8 +160,11 @@ class FundPayoutPage(OrderPage):
         self.amount.line_edit.setText(f"{info.total_payable_paise / 100:.2f}" if not info.nothing_due else "")
         self.open_orders = list(info.open_orders)
         followed = self.order
-        if followed is not None and not followed.finished and all(
-                o.order_id != followed.order_id for o in self.open_orders):
+        if (
+            followed is not None
+            and not followed.finished
+            and all(o.order_id != followed.order_id for o in self.open_orders)
+        ):
             self.open_orders.insert(0, followed)  # made a moment ago; the poll will tell how it ends
         if self.open_orders and (followed is None or followed.finished):
             self._follow(self.open_orders[0])  # e.g. made before the kiosk restarted: follow it until it ends
@@ -193,20 +196,26 @@ class FundPayoutPage(OrderPage):
         if info is None:
             self.summary.setText(t("wallet.loading"))
             return
-        text = t("payout.summary", outstanding=format_rupees(info.outstanding_paise),
-                 overdue=format_rupees(info.overdue_paise),
-                 due=dmy(info.next_due_on) if info.next_due_on else t("payout.no_due_date"),
-                 accrued=format_rupees(info.interest_accrued_paise), paid=format_rupees(info.interest_paid_paise),
-                 interest_due=format_rupees(info.interest_due_paise), total=format_rupees(info.total_payable_paise),
-                 wallet=format_rupees(info.wallet_balance_paise))
+        text = t(
+            "payout.summary",
+            outstanding=format_rupees(info.outstanding_paise),
+            overdue=format_rupees(info.overdue_paise),
+            due=dmy(info.next_due_on) if info.next_due_on else t("payout.no_due_date"),
+            accrued=format_rupees(info.interest_accrued_paise),
+            paid=format_rupees(info.interest_paid_paise),
+            interest_due=format_rupees(info.interest_due_paise),
+            total=format_rupees(info.total_payable_paise),
+            wallet=format_rupees(info.wallet_balance_paise),
+        )
         if info.nothing_due:
             text += "\n" + t("payout.nothing_due")
         self.summary.setText(text)
         self.table.setHorizontalHeaderLabels([t(f"payout.col_{c}") for c in ("drawn", "due", "remaining", "overdue")])
         self.table.setRowCount(len(info.drawdowns))
         for row, d in enumerate(info.drawdowns):
-            for column, value in enumerate((dmy(d.drawn_on), dmy(d.due_on), format_rupees(d.remaining_paise),
-                                            str(d.overdue_days))):
+            for column, value in enumerate(
+                (dmy(d.drawn_on), dmy(d.due_on), format_rupees(d.remaining_paise), str(d.overdue_days))
+            ):
                 self.table.setItem(row, column, QTableWidgetItem(value))
         self.pay.setEnabled(not info.nothing_due)
 
@@ -214,15 +223,22 @@ class FundPayoutPage(OrderPage):
         """The orders waiting for the bank; the followed one is selected (its page opens with the button)."""
         orders = self.open_orders
         self.open_caption.setText(t("payout.open_orders", count=len(orders)))
-        self.open_table.setHorizontalHeaderLabels([t(f"payout.open_col_{c}") for c in ("order", "amount", "made",
-                                                                                       "status")])
+        self.open_table.setHorizontalHeaderLabels(
+            [t(f"payout.open_col_{c}") for c in ("order", "amount", "made", "status")]
+        )
         self.open_table.blockSignals(True)
         self.open_table.setRowCount(len(orders))
         selected = -1
         for row, o in enumerate(orders):
             status_key = f"payout.status_{o.status}"
-            for column, value in enumerate((o.order_id, format_rupees(o.amount_paise), ist_time(o.created_at),
-                                            t(status_key) if status_key in CATALOGUE else o.status)):
+            for column, value in enumerate(
+                (
+                    o.order_id,
+                    format_rupees(o.amount_paise),
+                    ist_time(o.created_at),
+                    t(status_key) if status_key in CATALOGUE else o.status,
+                )
+            ):
                 self.open_table.setItem(row, column, QTableWidgetItem(value))
             if self.order is not None and o.order_id == self.order.order_id:
                 selected = row
@@ -237,8 +253,9 @@ class FundPayoutPage(OrderPage):
         self.open_table.setVisible(bool(orders))
 
     def on_open_order_selected(self, row: int, _column: int, _previous_row: int, _previous_column: int) -> None:
-        if 0 <= row < len(self.open_orders) and (self.order is None
-                                                 or self.open_orders[row].order_id != self.order.order_id):
+        if 0 <= row < len(self.open_orders) and (
+            self.order is None or self.open_orders[row].order_id != self.order.order_id
+        ):
             self._follow(self.open_orders[row])
 
     def _follow(self, order: RefillOrder) -> None:
@@ -271,8 +288,13 @@ class FundPayoutPage(OrderPage):
         operation_id = self.action.for_request(paise, method)
         core = self.core
         self.show_text(self.result, None)
-        (Op(self, lambda: wallet_of(core).pay_payout(paise, method, operation_id)).busy(self.pay)
-         .success(self.on_paid).failure(self.on_pay_failed).run())
+        (
+            Op(self, lambda: wallet_of(core).pay_payout(paise, method, operation_id))
+            .busy(self.pay)
+            .success(self.on_paid)
+            .failure(self.on_pay_failed)
+            .run()
+        )
 
     def on_paid(self, result: PayoutResult) -> None:
         self.action.answered()
@@ -284,8 +306,15 @@ class FundPayoutPage(OrderPage):
             return
         interest = int(result.details.get("interest_paise", 0))
         principal = int(result.details.get("principal_paise", result.paid_paise - interest))
-        self.show_text(self.result, say("payout.paid", amount=format_rupees(result.paid_paise),
-                                        interest=format_rupees(interest), principal=format_rupees(principal)))
+        self.show_text(
+            self.result,
+            say(
+                "payout.paid",
+                amount=format_rupees(result.paid_paise),
+                interest=format_rupees(interest),
+                principal=format_rupees(principal),
+            ),
+        )
         self.wallet_changed.emit()
         self.load()
 
@@ -327,8 +356,13 @@ def _paid_by_bank(order: RefillOrder) -> Message:
     b = order.breakdown
     if b is None:  # a server that does not report the breakdown
         return say("payout.paid_net_banking", amount=format_rupees(paid), order=order.order_id)
-    applied = say("payout.paid_breakdown", amount=format_rupees(b.amount_paise), order=order.order_id,
-                  interest=format_rupees(b.interest_paise), principal=format_rupees(b.principal_paise))
+    applied = say(
+        "payout.paid_breakdown",
+        amount=format_rupees(b.amount_paise),
+        order=order.order_id,
+        interest=format_rupees(b.interest_paise),
+        principal=format_rupees(b.principal_paise),
+    )
     if b.to_wallet_paise <= 0:
         return applied
     excess = say("payout.paid_to_wallet", to_wallet=format_rupees(b.to_wallet_paise))

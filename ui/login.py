@@ -41,8 +41,9 @@ class LoginPage(Page):
         self.layout_.addLayout(self.form)
         self.submit = self.button("login.submit", "login", self.on_login_clicked)
         self.forgot_sso = self.button("login.forgot_sso", "forgot_sso", self.forgot_sso_requested.emit)
-        self.forgot_password = self.button("login.forgot_password", "forgot_password",
-                                           self.forgot_password_requested.emit)
+        self.forgot_password = self.button(
+            "login.forgot_password", "forgot_password", self.forgot_password_requested.emit
+        )
         self.settings = self.button("login.settings", "settings", self.settings_requested.emit)
         row = QHBoxLayout()
         row.addWidget(self.submit)
@@ -91,9 +92,13 @@ class LoginPage(Page):
                 local.remember_sso_id(None)
             return signed
 
-        (Op(self, login).busy(self.submit)
-         .success(lambda signed: self.signed_in.emit(signed, password))
-         .failure(self.on_login_failed).run())
+        (
+            Op(self, login)
+            .busy(self.submit)
+            .success(lambda signed: self.signed_in.emit(signed, password))
+            .failure(self.on_login_failed)
+            .run()
+        )
 
     def on_login_failed(self, exc: Exception) -> None:
         fields = server_fields(exc) if isinstance(exc, KioskError) else set()

@@ -113,13 +113,21 @@ class StatusBarView:
         else:
             self.online_label.setText(t("status.online" if self.online else "status.offline"))
             self.online_label.setStyleSheet("color: #1e7b34;" if self.online else "color: #b00020;")
-        self.balance_label.setText(t("status.balance_unknown") if self.spendable_paise is None
-                                   else t("status.balance", amount=format_rupees(self.spendable_paise)))
-        self.queue_label.setText(t("status.queue_unknown") if self.queued is None
-                                 else t("status.queue", count=self.queued))
+        self.balance_label.setText(
+            t("status.balance_unknown")
+            if self.spendable_paise is None
+            else t("status.balance", amount=format_rupees(self.spendable_paise))
+        )
+        self.queue_label.setText(
+            t("status.queue_unknown") if self.queued is None else t("status.queue", count=self.queued)
+        )
         state, description = self.printer
-        key = {PrinterState.NOT_SET: "status.printer_none", PrinterState.SET: "status.printer_set",
-               PrinterState.READY: "status.printer_ok", PrinterState.PROBLEM: "status.printer_problem"}[state]
+        key = {
+            PrinterState.NOT_SET: "status.printer_none",
+            PrinterState.SET: "status.printer_set",
+            PrinterState.READY: "status.printer_ok",
+            PrinterState.PROBLEM: "status.printer_problem",
+        }[state]
         self.printer_label.setText(t(key, printer=description) if description else t(key))
 
 
@@ -156,9 +164,16 @@ class HomePage(QWidget):
         self.kiosk.setText(t("home.kiosk", code=p.kiosk_code, name=p.kiosk_name, district=p.district) if p else "")
         b = self.balance
         self.spendable.setText(format_rupees(b.spendable_paise) if b else t("home.not_loaded"))
-        self.detail.setText(t("home.balance_detail", wallet=format_rupees(b.wallet_balance_paise),
-                              limit=format_rupees(b.credit_limit_paise), used=format_rupees(b.credit_used_paise))
-                            if b else "")
+        self.detail.setText(
+            t(
+                "home.balance_detail",
+                wallet=format_rupees(b.wallet_balance_paise),
+                limit=format_rupees(b.credit_limit_paise),
+                used=format_rupees(b.credit_used_paise),
+            )
+            if b
+            else ""
+        )
 
 
 class ComingSoonPage(QWidget):
@@ -363,8 +378,7 @@ class MainWindow(QMainWindow):
 
     def refresh_balance(self) -> None:
         account = self.core.account
-        (Op(self, lambda: read_balance(account)).success(self.on_balance_loaded)
-         .failure(self.on_load_failed).run())
+        (Op(self, lambda: read_balance(account)).success(self.on_balance_loaded).failure(self.on_load_failed).run())
 
     def check_health(self) -> None:
         api = self.core.account.api
@@ -406,8 +420,9 @@ class MainWindow(QMainWindow):
     # -- help ------------------------------------------------------------------------------------------
     def on_help_desk_triggered(self) -> None:
         desk = self.core.help_desk
-        messages().inform(self, t("common.help_desk"),
-                          t("common.help_desk_lines", phones=", ".join(desk.phones), email=desk.email))
+        messages().inform(
+            self, t("common.help_desk"), t("common.help_desk_lines", phones=", ".join(desk.phones), email=desk.email)
+        )
 
     def on_about_triggered(self) -> None:
         messages().inform(self, t("app.title"), t("about.text", version=__version__))
@@ -427,4 +442,3 @@ class MainWindow(QMainWindow):
         self.health_timer.stop()
         self.feed.detach()
         super().closeEvent(event)
-

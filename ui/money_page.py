@@ -148,8 +148,12 @@ class OrderPage(MoneyPage):
             return
         self._polling = True
         core = self.core
-        (Op(self, lambda: wallet_of(core).order_status(order.order_id))
-         .success(self.on_order_status).failure(self.on_poll_failed).run())
+        (
+            Op(self, lambda: wallet_of(core).order_status(order.order_id))
+            .success(self.on_order_status)
+            .failure(self.on_poll_failed)
+            .run()
+        )
 
     def on_order_status(self, order: RefillOrder) -> None:
         self._polling = False
@@ -168,8 +172,13 @@ class OrderPage(MoneyPage):
     def order_text(self, order: RefillOrder) -> str:
         status_key = f"{self.messages}.status_{order.status}"
         status = t(status_key) if status_key in CATALOGUE else order.status
-        return t(self.order_key, order=order.order_id, amount=format_rupees(order.amount_paise),
-                 status=status, url=order.payment_url)
+        return t(
+            self.order_key,
+            order=order.order_id,
+            amount=format_rupees(order.amount_paise),
+            status=status,
+            url=order.payment_url,
+        )
 
 
 def ist_time(iso: str) -> str:

@@ -32,8 +32,15 @@ class ReceiptWindow(QDialog):
 
     printed = Signal(object)  # PrintResult
 
-    def __init__(self, receipt: Receipt, paper: Paper, *, desk: ReceiptDesk | None = None,
-                 spool_id: int | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        receipt: Receipt,
+        paper: Paper,
+        *,
+        desk: ReceiptDesk | None = None,
+        spool_id: int | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.receipt = receipt
         self.paper = paper

@@ -90,8 +90,13 @@ class ReconcilePage(MoneyPage):
         assert isinstance(self.day.editor, QDateEdit)
         day = to_date(self.day.editor.date())
         core = self.core
-        (Op(self, lambda: wallet_of(core).reconcile(day)).busy(self.submit)
-         .success(self.on_report_loaded).failure(self.on_report_failed).run())
+        (
+            Op(self, lambda: wallet_of(core).reconcile(day))
+            .busy(self.submit)
+            .success(self.on_report_loaded)
+            .failure(self.on_report_failed)
+            .run()
+        )
 
     def on_report_loaded(self, report: ReconcileReport) -> None:
         assert isinstance(self.day.editor, QDateEdit)
@@ -127,8 +132,15 @@ class ReconcilePage(MoneyPage):
                 result_text = t("reconcile.verifying")
             else:
                 result_text = result() if result else (p.failure_reason or "")
-            values = (self._status(p.status), p.created_at_ist, p.receipt_no, p.service_hi if hindi else p.service_en,
-                      p.consumer_no, format_rupees(p.total_paise), result_text)
+            values = (
+                self._status(p.status),
+                p.created_at_ist,
+                p.receipt_no,
+                p.service_hi if hindi else p.service_en,
+                p.consumer_no,
+                format_rupees(p.total_paise),
+                result_text,
+            )
             colour = STATUS_COLOURS.get(p.status)
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
@@ -172,16 +184,19 @@ class ReconcilePage(MoneyPage):
         self.refresh()
 
     def _verify(self, core: Core, payment_id: int) -> None:
-        (Op(self, lambda: wallet_of(core).verify(payment_id)).success(self.on_verified)
-         .failure(lambda exc: self.on_verify_failed(payment_id, exc)).run())
+        (
+            Op(self, lambda: wallet_of(core).verify(payment_id))
+            .success(self.on_verified)
+            .failure(lambda exc: self.on_verify_failed(payment_id, exc))
+            .run()
+        )
 
     def on_verified(self, verified: VerifyResult) -> None:
         self.verifying.discard(verified.payment_id)
         self.payments = [verified.payment if p.payment_id == verified.payment_id else p for p in self.payments]
         amount = format_rupees(verified.payment.reversed_paise)
         key = f"reconcile.result_{verified.result}"
-        self.results[verified.payment_id] = say(key, amount=amount) if key in CATALOGUE else (
-            lambda: verified.result)
+        self.results[verified.payment_id] = say(key, amount=amount) if key in CATALOGUE else (lambda: verified.result)
         if self.report is not None:
             counts: dict[str, int] = {}
             for p in self.payments:

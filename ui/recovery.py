@@ -101,8 +101,7 @@ class OtpPanel(QWidget):
             self.countdown.clear()
             self.resend.setText(t("otp.resend"))
             return
-        self.sent_info.setText(t("otp.sent", minutes=max(1, otp.expires_in_seconds // 60),
-                                 resends=otp.resends_left))
+        self.sent_info.setText(t("otp.sent", minutes=max(1, otp.expires_in_seconds // 60), resends=otp.resends_left))
         elapsed = self.seconds_since_sent()
         left = int(otp.expires_in_seconds - elapsed)
         if left > 0:
@@ -128,8 +127,13 @@ class OtpPanel(QWidget):
         if otp is None or not self.resend.isEnabled():
             return
         account = self.page.core.account
-        (Op(self.page, lambda: account.resend_otp(otp)).busy(self.resend)
-         .success(self.start).failure(self.on_resend_failed).run())
+        (
+            Op(self.page, lambda: account.resend_otp(otp))
+            .busy(self.resend)
+            .success(self.start)
+            .failure(self.on_resend_failed)
+            .run()
+        )
 
     def on_resend_failed(self, exc: Exception) -> None:
         if not self.show_error(exc):
@@ -191,15 +195,21 @@ class RecoveryPage(Page):
             return
         self.tr_.clear_errors()
         value = self.first.text()
-        (Op(self, lambda: self.request_otp(value)).busy(self.send)
-         .success(self.on_otp_sent).failure(self.on_send_failed).run())
+        (
+            Op(self, lambda: self.request_otp(value))
+            .busy(self.send)
+            .success(self.on_otp_sent)
+            .failure(self.on_send_failed)
+            .run()
+        )
 
     def on_otp_sent(self, otp: OtpSent) -> None:
         self.panel.start(otp)
 
     def on_send_failed(self, exc: Exception) -> None:
         if isinstance(exc, InvalidContact | OtpRateLimited) or (
-                isinstance(exc, InvalidInput) and not isinstance(exc, EnvironmentFault)):
+            isinstance(exc, InvalidInput) and not isinstance(exc, EnvironmentFault)
+        ):
             self.first.set_error(field_message(exc))
             self.first.editor.setFocus()
         else:
@@ -248,8 +258,13 @@ class ForgotSsoIdPage(RecoveryPage):
             return
         self.tr_.clear_errors()
         account, code = self.core.account, self.panel.code.text()
-        (Op(self, lambda: account.confirm_sso_id(otp, code)).busy(self.verify)
-         .success(self.on_ids_found).failure(self.on_verify_failed).run())
+        (
+            Op(self, lambda: account.confirm_sso_id(otp, code))
+            .busy(self.verify)
+            .success(self.on_ids_found)
+            .failure(self.on_verify_failed)
+            .run()
+        )
 
     def on_verify_failed(self, exc: Exception) -> None:
         if not self.panel.show_error(exc):
@@ -334,14 +349,20 @@ class ForgotPasswordPage(RecoveryPage):
             self.confirm.editor.setFocus()
             return
         account, sso_id = self.core.account, self.first.text().strip()
-        (Op(self, lambda: account.reset_password(otp, code, new)).busy(self.reset)
-         .success(lambda _none: self.reset_done.emit(sso_id)).failure(self.on_reset_failed).run())
+        (
+            Op(self, lambda: account.reset_password(otp, code, new))
+            .busy(self.reset)
+            .success(lambda _none: self.reset_done.emit(sso_id))
+            .failure(self.on_reset_failed)
+            .run()
+        )
 
     def on_reset_failed(self, exc: Exception) -> None:
         if self.panel.show_error(exc):
             return
-        if isinstance(exc, PasswordRejected) or (isinstance(exc, KioskError) and server_fields(exc) & {
-                "new password", "new_password"}):
+        if isinstance(exc, PasswordRejected) or (
+            isinstance(exc, KioskError) and server_fields(exc) & {"new password", "new_password"}
+        ):
             self.new.set_error(field_message(exc))
             self.new.editor.setFocus()
         else:

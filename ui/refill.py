@@ -179,8 +179,12 @@ class RefillPage(OrderPage):
     def load(self) -> None:
         core = self.core
         self.tr_.banner.show_message(say("wallet.loading"))
-        (Op(self, lambda: (wallet_of(core).refill_info(), wallet_of(core).balance()))
-         .success(self.on_info_loaded).failure(self.on_op_failed).run())
+        (
+            Op(self, lambda: (wallet_of(core).refill_info(), wallet_of(core).balance()))
+            .success(self.on_info_loaded)
+            .failure(self.on_op_failed)
+            .run()
+        )
 
     def on_info_loaded(self, loaded: tuple[RefillInfo, Balance]) -> None:
         self.tr_.banner.show_message(None)
@@ -192,16 +196,28 @@ class RefillPage(OrderPage):
 
     def refresh(self) -> None:
         b = self.balance_paise
-        self.balance.setText(t("wallet.balance", wallet=format_rupees(b.wallet_balance_paise),
-                               spendable=format_rupees(b.spendable_paise)) if b else "")
+        self.balance.setText(
+            t(
+                "wallet.balance",
+                wallet=format_rupees(b.wallet_balance_paise),
+                spendable=format_rupees(b.spendable_paise),
+            )
+            if b
+            else ""
+        )
         info = self.info
         lo, hi = (format_rupees(info.min_paise), format_rupees(info.max_paise)) if info else ("…", "…")
         self.gateway_intro.setText(t("refill.gateway_intro", min=lo, max=hi))
         self.existing_intro.setText(t("refill.existing_intro", minutes=info.credit_delay_minutes if info else 60))
         if info is not None:
             va = info.virtual_account
-            for key, value in (("beneficiary", va.beneficiary_name), ("account_no", va.account_no),
-                               ("ifsc", va.ifsc), ("bank", va.bank_name), ("account_type", va.account_type)):
+            for key, value in (
+                ("beneficiary", va.beneficiary_name),
+                ("account_no", va.account_no),
+                ("ifsc", va.ifsc),
+                ("bank", va.bank_name),
+                ("account_type", va.account_type),
+            ):
                 self.account_values[key].setText(value)
         combo = self._channel_combo
         current = combo.currentData()
@@ -235,15 +251,21 @@ class RefillPage(OrderPage):
             return
         info = self.info
         if info is not None and info.max_paise and not info.min_paise <= paise <= info.max_paise:
-            self.amount.set_error(say("wallet.amount_range", min=format_rupees(info.min_paise),
-                                      max=format_rupees(info.max_paise)))
+            self.amount.set_error(
+                say("wallet.amount_range", min=format_rupees(info.min_paise), max=format_rupees(info.max_paise))
+            )
             self.amount.line_edit.setFocus()
             return
         channel: GatewayChannel = "aggregator" if self._channel_combo.currentData() == "aggregator" else "net_banking"
         operation_id = self.order_action.for_request(paise, channel)
         core = self.core
-        (Op(self, lambda: wallet_of(core).start_refill(paise, channel, operation_id)).busy(self.create_order)
-         .success(self.on_order_created).failure(self.on_order_failed).run())
+        (
+            Op(self, lambda: wallet_of(core).start_refill(paise, channel, operation_id))
+            .busy(self.create_order)
+            .success(self.on_order_created)
+            .failure(self.on_order_failed)
+            .run()
+        )
 
     def on_order_created(self, order: RefillOrder) -> None:
         self.order_action.answered()
@@ -284,15 +306,27 @@ class RefillPage(OrderPage):
             return
         operation_id = self.cug_action.for_request(code)
         core = self.core
-        (Op(self, lambda: wallet_of(core).request_fund_transfer(code, operation_id)).busy(self.submit_cug)
-         .success(self.on_cug_accepted).failure(self.on_cug_failed).run())
+        (
+            Op(self, lambda: wallet_of(core).request_fund_transfer(code, operation_id))
+            .busy(self.submit_cug)
+            .success(self.on_cug_accepted)
+            .failure(self.on_cug_failed)
+            .run()
+        )
 
     def on_cug_accepted(self, transfer: FundTransfer) -> None:
         self.cug_action.answered()
         self.transfer = transfer
         self.cug_code.line_edit.clear()
-        self.show_text(self.cug_result, say("refill.cug_accepted", ref=transfer.legacy_ref,
-                                            amount=format_rupees(transfer.amount_paise), due=transfer.due_at_ist))
+        self.show_text(
+            self.cug_result,
+            say(
+                "refill.cug_accepted",
+                ref=transfer.legacy_ref,
+                amount=format_rupees(transfer.amount_paise),
+                due=transfer.due_at_ist,
+            ),
+        )
 
     def on_cug_failed(self, exc: Exception) -> None:
         if isinstance(exc, KioskError) and exc.status is not None and exc.status < 500:

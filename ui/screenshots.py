@@ -66,89 +66,335 @@ from ui.strings import Language, language_switch, t
 from ui.training import TrainingWindow, department_names, fault_state
 
 SIGNED = SignedIn("RJ-JPR-0142", "SSO.RJJPR0142", "active", "ready", False, True, "2025-11-25T20:00:00Z", 1800)
-PROFILE = Profile("RJ-JPR-0142", "Sharma eMitra Kendra", "Ramesh Kumar Sharma", "Jaipur", "EM-JPR-88123",
-                  "SSO.RJJPR0142", "9876543210", "sharma.kendra@example.in", "active", "Shop 4, Station Road",
-                  "302017", None, True)
-BALANCE = WalletBalance(wallet_balance_paise=98_456_50, credit_limit_paise=50_000_00, credit_used_paise=25_000_00,
-                        spendable_paise=1_23_456_50)
+PROFILE = Profile(
+    "RJ-JPR-0142",
+    "Sharma eMitra Kendra",
+    "Ramesh Kumar Sharma",
+    "Jaipur",
+    "EM-JPR-88123",
+    "SSO.RJJPR0142",
+    "9876543210",
+    "sharma.kendra@example.in",
+    "active",
+    "Shop 4, Station Road",
+    "302017",
+    None,
+    True,
+)
+BALANCE = WalletBalance(
+    wallet_balance_paise=98_456_50,
+    credit_limit_paise=50_000_00,
+    credit_used_paise=25_000_00,
+    spendable_paise=1_23_456_50,
+)
 K_NO = FieldSpec("k_no", "K No.", "के. नं.", r"[0-9]{12,13}", 12, 13, "210412345678")
 ELECTRICITY = tuple(
-    ServiceInfo(f"ELEC-{code}", code, "UTILITY", "bill", f"{code} Electricity Bill", f"{hi} बिजली बिल", True, (K_NO,),
-                f"{city} Vidyut Vitran Nigam Ltd", f"{city_hi} विद्युत वितरण निगम लि.")
-    for code, hi, city, city_hi in (("JVVNL", "जेवीवीएनएल", "Jaipur", "जयपुर"), ("AVVNL", "एवीवीएनएल", "Ajmer", "अजमेर"),
-                                    ("JDVVNL", "जेडीवीवीएनएल", "Jodhpur", "जोधपुर")))
-BILL = BillDetails("ELEC-JVVNL", "210412345678", "Ramesh Chand", "JV/2511/88123", "2025-12-05", 1_845_50, 1_845_50,
-                   False, 1_845_50, 1_845_50)
-SUMMARY = SyncSummary(14, 13, 1, 0, 0, False, None, 2.4, (
-    ReconcileItem("5f1c0a", "2025-11-25T14:02:11", 2_310_00, "ELEC-AVVNL", "310212345635", True,
-                  "bill_already_paid", "this bill was already paid at another counter"),))
-DAY_END_REPORT = DayEndReport.from_body({
-    "date": "2025-11-25", "kiosk_code": "RJ-JPR-0142", "kiosk_name": "Sharma eMitra Kendra, Jaipur",
-    "generated_at": "2025-11-25T20:05:00+05:30",
-    "payments": {"count": 14, "by_status": {"success": 13, "failed": 1}, "amount_paise": 31_845_50},
-    "collections": {"count": 13, "amount_paise": 29_535_50, "by_service": [
-        {"service_code": "ELEC-JVVNL", "service_name_en": "JVVNL Electricity Bill",
-         "service_name_hi": "जेवीवीएनएल बिजली बिल", "count": 9, "amount_paise": 21_220_00},
-        {"service_code": "WATER-PHED", "service_name_en": "PHED Water Bill", "service_name_hi": "पीएचईडी पानी बिल",
-         "count": 3, "amount_paise": 4_741_42},
-        {"service_code": "TEL-MOBILE-POSTPAID", "service_name_en": "Mobile Postpaid Bill",
-         "service_name_hi": "मोबाइल पोस्टपेड बिल", "count": 1, "amount_paise": 3_574_08}],
-        "by_method": [{"method": "wallet", "count": 12, "amount_paise": 27_690_00},
-                      {"method": "cheque", "count": 1, "amount_paise": 1_845_50}]},
-    "reversals": {"count": 1, "amount_paise": 2_310_00},
-    "refills": {"count": 1, "amount_paise": 12_750_00, "by_channel": [
-        {"channel": "existing_emitra", "count": 1, "amount_paise": 12_750_00}]},
-    "payouts": {"count": 0, "amount_paise": 0},
-    "wallet": {"opening_paise": 1_15_006_00, "closing_paise": 98_456_50},
-    "credit_line": {"opening_used_paise": 25_000_00, "closing_used_paise": 25_000_00},
-    "outstanding": {"outstanding_paise": 25_000_00, "overdue_paise": 0, "interest_due_paise": 0,
-                    "next_due_on": "2025-11-26"},
-})
+    ServiceInfo(
+        f"ELEC-{code}",
+        code,
+        "UTILITY",
+        "bill",
+        f"{code} Electricity Bill",
+        f"{hi} बिजली बिल",
+        True,
+        (K_NO,),
+        f"{city} Vidyut Vitran Nigam Ltd",
+        f"{city_hi} विद्युत वितरण निगम लि.",
+    )
+    for code, hi, city, city_hi in (
+        ("JVVNL", "जेवीवीएनएल", "Jaipur", "जयपुर"),
+        ("AVVNL", "एवीवीएनएल", "Ajmer", "अजमेर"),
+        ("JDVVNL", "जेडीवीवीएनएल", "Jodhpur", "जोधपुर"),
+    )
+)
+BILL = BillDetails(
+    "ELEC-JVVNL",
+    "210412345678",
+    "Ramesh Chand",
+    "JV/2511/88123",
+    "2025-12-05",
+    1_845_50,
+    1_845_50,
+    False,
+    1_845_50,
+    1_845_50,
+)
+SUMMARY = SyncSummary(
+    14,
+    13,
+    1,
+    0,
+    0,
+    False,
+    None,
+    2.4,
+    (
+        ReconcileItem(
+            "5f1c0a",
+            "2025-11-25T14:02:11",
+            2_310_00,
+            "ELEC-AVVNL",
+            "310212345635",
+            True,
+            "bill_already_paid",
+            "this bill was already paid at another counter",
+        ),
+    ),
+)
+DAY_END_REPORT = DayEndReport.from_body(
+    {
+        "date": "2025-11-25",
+        "kiosk_code": "RJ-JPR-0142",
+        "kiosk_name": "Sharma eMitra Kendra, Jaipur",
+        "generated_at": "2025-11-25T20:05:00+05:30",
+        "payments": {"count": 14, "by_status": {"success": 13, "failed": 1}, "amount_paise": 31_845_50},
+        "collections": {
+            "count": 13,
+            "amount_paise": 29_535_50,
+            "by_service": [
+                {
+                    "service_code": "ELEC-JVVNL",
+                    "service_name_en": "JVVNL Electricity Bill",
+                    "service_name_hi": "जेवीवीएनएल बिजली बिल",
+                    "count": 9,
+                    "amount_paise": 21_220_00,
+                },
+                {
+                    "service_code": "WATER-PHED",
+                    "service_name_en": "PHED Water Bill",
+                    "service_name_hi": "पीएचईडी पानी बिल",
+                    "count": 3,
+                    "amount_paise": 4_741_42,
+                },
+                {
+                    "service_code": "TEL-MOBILE-POSTPAID",
+                    "service_name_en": "Mobile Postpaid Bill",
+                    "service_name_hi": "मोबाइल पोस्टपेड बिल",
+                    "count": 1,
+                    "amount_paise": 3_574_08,
+                },
+            ],
+            "by_method": [
+                {"method": "wallet", "count": 12, "amount_paise": 27_690_00},
+                {"method": "cheque", "count": 1, "amount_paise": 1_845_50},
+            ],
+        },
+        "reversals": {"count": 1, "amount_paise": 2_310_00},
+        "refills": {
+            "count": 1,
+            "amount_paise": 12_750_00,
+            "by_channel": [{"channel": "existing_emitra", "count": 1, "amount_paise": 12_750_00}],
+        },
+        "payouts": {"count": 0, "amount_paise": 0},
+        "wallet": {"opening_paise": 1_15_006_00, "closing_paise": 98_456_50},
+        "credit_line": {"opening_used_paise": 25_000_00, "closing_used_paise": 25_000_00},
+        "outstanding": {
+            "outstanding_paise": 25_000_00,
+            "overdue_paise": 0,
+            "interest_due_paise": 0,
+            "next_due_on": "2025-11-26",
+        },
+    }
+)
 WALLET = Balance(98_456_50, 50_000_00, 25_000_00, 1_23_456_50)
 REFILL_INFO = RefillInfo(
-    VirtualAccount("224400000142", "RJIT0EMITRA", "eMitra Collection Bank (demo)", "RajCOMP Info Services Ltd (eMitra)",
-                   "Current (virtual account)"), 100_00, 10_00_000_00, 30, 60,
-    ("net_banking", "aggregator", "existing_emitra", "neft_rtgs"), (), (), ())
-ORDER = RefillOrder("RO5F1C0A77E2B91D", "sample", "refill", "net_banking", 5_000_00, "created", None, None,
-                    "2025-11-25T08:30:00+00:00", "2025-11-25T09:00:00+00:00",
-                    "https://emitra.example.in/sim/gateway/orders/RO5F1C0A77E2B91D")
-TRANSFER = FundTransfer(7, "LT0000000007", 12_750_00, "scheduled", "2025-11-25T09:31:00+00:00", "25-11-2025 15:01:00",
-                        None, "")
-PAYOUT = PayoutInfo("2025-11-25", 50_000_00, 25_000_00, 98_456_50, 25_000_00, 10_000_00, "2025-11-26",
-                    (Drawdown("2025-11-21", "2025-11-22", 10_000_00, 3, "overdue"),
-                     Drawdown("2025-11-25", "2025-11-26", 15_000_00, 0, "due")),
-                    18, 14_79, 0, 14_79, 25_014_79, "")
-STATEMENT = Statement(date(2025, 11, 25), date(2025, 11, 25), (
-    StatementLine(1, "25-11-2025 09:02:11", "2025-11-25", "wallet", "refill_bank", "NEFT credit",
-                  "UTR SBINN52025112577001", 50_000_00, 1_00_456_50),
-    StatementLine(2, "25-11-2025 10:14:52", "2025-11-25", "wallet", "bill_payment", "Bill payment",
-                  "payment EMT5F1C0A77E2B", -1_845_50, 98_611_00),
-    StatementLine(3, "25-11-2025 11:40:03", "2025-11-25", "wallet", "bill_payment", "Bill payment",
-                  "payment EMT8A21D004C19", -2_310_00, 96_301_00),
-    StatementLine(4, "25-11-2025 12:05:47", "2025-11-25", "wallet", "reversal", "Reversal of a failed bill",
-                  "reversal EMT8A21D004C19-1", 2_310_00, 98_611_00),
-    StatementLine(5, "25-11-2025 13:20:19", "2025-11-25", "wallet", "bill_payment", "Bill payment",
-                  "payment EMT0B7E19C2F61", -154_50, 98_456_50)),
-    {"wallet": AccountTotals(50_456_50, 98_456_50, 52_310_00, 4_310_00)})
-RECONCILE = ReconcileReport(date(2025, 11, 25), {"failed": 1, "pending": 1, "success": 2}, (
-    ReconcilePayment(12, "a1", "RJ251125000000012", "EMT8A21D004C19", "pending", 2_310_00, 0, "25-11-2025 11:40:03",
-                     "AVVNL Electricity Bill", "एवीवीएनएल बिजली बिल", "310212345635", None, True),
-    ReconcilePayment(14, "a2", "RJ251125000000014", "EMT77C0DE91A02", "failed", 3_574_08, 3_574_08,
-                     "25-11-2025 12:58:40", "Mobile Postpaid Bill", "मोबाइल पोस्टपेड बिल", "9829012399",
-                     "the operator declined the payment; amount reversed", False),
-    ReconcilePayment(11, "a3", "RJ251125000000011", "EMT5F1C0A77E2B", "success", 1_845_50, 0, "25-11-2025 10:14:52",
-                     "JVVNL Electricity Bill", "जेवीवीएनएल बिजली बिल", "210412345678", None, False),
-    ReconcilePayment(15, "a4", "RJ251125000000015", "EMT0B7E19C2F61", "success", 154_50, 0, "25-11-2025 13:20:19",
-                     "PHED Water Bill", "पीएचईडी पानी बिल", "1101234004", None, False)))
-DISCOMS = tuple(Department(code, f"{city} Vidyut Vitran Nigam Ltd", f"{city_hi} विद्युत वितरण निगम लि.")
-                for code, city, city_hi in (("AVVNL", "Ajmer", "अजमेर"), ("JDVVNL", "Jodhpur", "जोधपुर"),
-                                            ("JVVNL", "Jaipur", "जयपुर")))
+    VirtualAccount(
+        "224400000142",
+        "RJIT0EMITRA",
+        "eMitra Collection Bank (demo)",
+        "RajCOMP Info Services Ltd (eMitra)",
+        "Current (virtual account)",
+    ),
+    100_00,
+    10_00_000_00,
+    30,
+    60,
+    ("net_banking", "aggregator", "existing_emitra", "neft_rtgs"),
+    (),
+    (),
+    (),
+)
+ORDER = RefillOrder(
+    "RO5F1C0A77E2B91D",
+    "sample",
+    "refill",
+    "net_banking",
+    5_000_00,
+    "created",
+    None,
+    None,
+    "2025-11-25T08:30:00+00:00",
+    "2025-11-25T09:00:00+00:00",
+    "https://emitra.example.in/sim/gateway/orders/RO5F1C0A77E2B91D",
+)
+TRANSFER = FundTransfer(
+    7, "LT0000000007", 12_750_00, "scheduled", "2025-11-25T09:31:00+00:00", "25-11-2025 15:01:00", None, ""
+)
+PAYOUT = PayoutInfo(
+    "2025-11-25",
+    50_000_00,
+    25_000_00,
+    98_456_50,
+    25_000_00,
+    10_000_00,
+    "2025-11-26",
+    (
+        Drawdown("2025-11-21", "2025-11-22", 10_000_00, 3, "overdue"),
+        Drawdown("2025-11-25", "2025-11-26", 15_000_00, 0, "due"),
+    ),
+    18,
+    14_79,
+    0,
+    14_79,
+    25_014_79,
+    "",
+)
+STATEMENT = Statement(
+    date(2025, 11, 25),
+    date(2025, 11, 25),
+    (
+        StatementLine(
+            1,
+            "25-11-2025 09:02:11",
+            "2025-11-25",
+            "wallet",
+            "refill_bank",
+            "NEFT credit",
+            "UTR SBINN52025112577001",
+            50_000_00,
+            1_00_456_50,
+        ),
+        StatementLine(
+            2,
+            "25-11-2025 10:14:52",
+            "2025-11-25",
+            "wallet",
+            "bill_payment",
+            "Bill payment",
+            "payment EMT5F1C0A77E2B",
+            -1_845_50,
+            98_611_00,
+        ),
+        StatementLine(
+            3,
+            "25-11-2025 11:40:03",
+            "2025-11-25",
+            "wallet",
+            "bill_payment",
+            "Bill payment",
+            "payment EMT8A21D004C19",
+            -2_310_00,
+            96_301_00,
+        ),
+        StatementLine(
+            4,
+            "25-11-2025 12:05:47",
+            "2025-11-25",
+            "wallet",
+            "reversal",
+            "Reversal of a failed bill",
+            "reversal EMT8A21D004C19-1",
+            2_310_00,
+            98_611_00,
+        ),
+        StatementLine(
+            5,
+            "25-11-2025 13:20:19",
+            "2025-11-25",
+            "wallet",
+            "bill_payment",
+            "Bill payment",
+            "payment EMT0B7E19C2F61",
+            -154_50,
+            98_456_50,
+        ),
+    ),
+    {"wallet": AccountTotals(50_456_50, 98_456_50, 52_310_00, 4_310_00)},
+)
+RECONCILE = ReconcileReport(
+    date(2025, 11, 25),
+    {"failed": 1, "pending": 1, "success": 2},
+    (
+        ReconcilePayment(
+            12,
+            "a1",
+            "RJ251125000000012",
+            "EMT8A21D004C19",
+            "pending",
+            2_310_00,
+            0,
+            "25-11-2025 11:40:03",
+            "AVVNL Electricity Bill",
+            "एवीवीएनएल बिजली बिल",
+            "310212345635",
+            None,
+            True,
+        ),
+        ReconcilePayment(
+            14,
+            "a2",
+            "RJ251125000000014",
+            "EMT77C0DE91A02",
+            "failed",
+            3_574_08,
+            3_574_08,
+            "25-11-2025 12:58:40",
+            "Mobile Postpaid Bill",
+            "मोबाइल पोस्टपेड बिल",
+            "9829012399",
+            "the operator declined the payment; amount reversed",
+            False,
+        ),
+        ReconcilePayment(
+            11,
+            "a3",
+            "RJ251125000000011",
+            "EMT5F1C0A77E2B",
+            "success",
+            1_845_50,
+            0,
+            "25-11-2025 10:14:52",
+            "JVVNL Electricity Bill",
+            "जेवीवीएनएल बिजली बिल",
+            "210412345678",
+            None,
+            False,
+        ),
+        ReconcilePayment(
+            15,
+            "a4",
+            "RJ251125000000015",
+            "EMT0B7E19C2F61",
+            "success",
+            154_50,
+            0,
+            "25-11-2025 13:20:19",
+            "PHED Water Bill",
+            "पीएचईडी पानी बिल",
+            "1101234004",
+            None,
+            False,
+        ),
+    ),
+)
+DISCOMS = tuple(
+    Department(code, f"{city} Vidyut Vitran Nigam Ltd", f"{city_hi} विद्युत वितरण निगम लि.")
+    for code, city, city_hi in (("AVVNL", "Ajmer", "अजमेर"), ("JDVVNL", "Jodhpur", "जोधपुर"), ("JVVNL", "Jaipur", "जयपुर"))
+)
 TRAINING_ROWS = [
-    DepartmentFault("bhamashah", (Department("BHAMASHAH", "Bhamashah Yojana", "भामाशाह योजना"),), "none", 0, 0, "pay",
-                    False),
+    DepartmentFault(
+        "bhamashah", (Department("BHAMASHAH", "Bhamashah Yojana", "भामाशाह योजना"),), "none", 0, 0, "pay", False
+    ),
     DepartmentFault("discom", DISCOMS, "decline", 1, 0, "pay", True),
-    DepartmentFault("phed", (Department("PHED", "Public Health Engineering Department", "जन स्वास्थ्य अभियांत्रिकी "
-                                        "विभाग"),), "slow", -1, 4_000, "both", True),
+    DepartmentFault(
+        "phed",
+        (Department("PHED", "Public Health Engineering Department", "जन स्वास्थ्य अभियांत्रिकी विभाग"),),
+        "slow",
+        -1,
+        4_000,
+        "both",
+        True,
+    ),
 ]
 OTP = OtpSent("sample", "sent", expires_in_seconds=300, resend_after_seconds=30, resends_left=3)
 
@@ -198,8 +444,11 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
         sign_in.stack.setCurrentWidget(sign_in.change)
         sign_in.change.begin("issued")
         sign_in.change.new.line_edit.setText("short1")
-        sign_in.change.new.set_error(explain(refusal(422, "password_rejected", "the password is too short",
-                                                     {"problems": [{"rule": "too_short"}]})))
+        sign_in.change.new.set_error(
+            explain(
+                refusal(422, "password_rejected", "the password is too short", {"problems": [{"rule": "too_short"}]})
+            )
+        )
         return sign_in
 
     def profile() -> QWidget:
@@ -293,8 +542,9 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
     def settings_printer() -> QWidget:
         dialog = SettingsDialog(core, None, "printer")
         dialog.kind_combo.setCurrentIndex(1)
-        dialog.on_printers_found([FoundUsbPrinter(0x0416, 0x5011, 1, 4, "Xprinter / POS-58 (Winbond)", True,
-                                                  0x03, 0x81)])
+        dialog.on_printers_found(
+            [FoundUsbPrinter(0x0416, 0x5011, 1, 4, "Xprinter / POS-58 (Winbond)", True, 0x03, 0x81)]
+        )
         dialog.on_test_printed(PrintResult(PrintOutcome.PRINTED, None), "USB 0416:5011")
         return dialog
 
@@ -330,9 +580,20 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
         assert isinstance(page, FundPayoutPage)
         page.on_info_loaded(PAYOUT)
         page.set_method("net_banking")  # Pay by: Net banking — an order waiting to be paid on the bank's page
-        page.on_paid(PayoutResult("net_banking", 0, replace(
-            ORDER, order_id="RO9A41D2C07B3E55", purpose="payout", amount_paise=PAYOUT.total_payable_paise,
-            payment_url="https://emitra.example.in/sim/gateway/orders/RO9A41D2C07B3E55"), {}))
+        page.on_paid(
+            PayoutResult(
+                "net_banking",
+                0,
+                replace(
+                    ORDER,
+                    order_id="RO9A41D2C07B3E55",
+                    purpose="payout",
+                    amount_paise=PAYOUT.total_payable_paise,
+                    payment_url="https://emitra.example.in/sim/gateway/orders/RO9A41D2C07B3E55",
+                ),
+                {},
+            )
+        )
         page.poll.stop()
         return main
 
@@ -352,9 +613,14 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
         page = main.feature_pages[Feature.RECONCILE]
         assert isinstance(page, ReconcilePage)
         page.on_report_loaded(RECONCILE)
-        page.on_verified(VerifyResult(RECONCILE.payments[0].payment_id, "reversed", (),
-                                      replace(RECONCILE.payments[0], status="failed", reversed_paise=2_310_00,
-                                              verify_needed=False)))
+        page.on_verified(
+            VerifyResult(
+                RECONCILE.payments[0].payment_id,
+                "reversed",
+                (),
+                replace(RECONCILE.payments[0], status="failed", reversed_paise=2_310_00, verify_needed=False),
+            )
+        )
         page.table.selectRow(1)
         return main
 
@@ -365,23 +631,44 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
         core.use_server(relay.url)
         window = TrainingWindow(core, _main(core))
         window.show()  # reads the demo server: there is none here, so the sample departments replace its answer
-        window.on_rows_read(TRAINING_ROWS, lambda: t("training.switched_on", department=department_names(
-            TRAINING_ROWS[1]), state=fault_state(TRAINING_ROWS[1])))
+        window.on_rows_read(
+            TRAINING_ROWS,
+            lambda: t(
+                "training.switched_on",
+                department=department_names(TRAINING_ROWS[1]),
+                state=fault_state(TRAINING_ROWS[1]),
+            ),
+        )
         window.table.setCurrentCell(1, 0)
         core.use_server(server_url)
         core.demo_network = None
         relay.stop()
         return window
 
-    return {"01-login": login, "02-login-wrong-password": login_error, "03-login-offline": login_offline,
-            "04-first-login-new-password": change_password, "05-profile": profile,
-            "06-forgot-sso-id-otp": forgot_sso, "07-forgot-sso-id-found": forgot_sso_found,
-            "08-forgot-password": forgot_password, "09-main-window": main_window, "10-coming-soon": coming_soon,
-            "11-settings-printer": settings_printer, "12-settings-language": settings_language,
-            "13-settings-server": settings_server, "14-receipt": receipt, "15-avail-service": avail_service,
-            "16-avail-service-offline": avail_offline, "17-day-end": day_end,
-            "18-refill": refill, "19-fund-payout": fund_payout, "20-statement": statement, "21-reconcile": reconcile,
-            "22-training": training}
+    return {
+        "01-login": login,
+        "02-login-wrong-password": login_error,
+        "03-login-offline": login_offline,
+        "04-first-login-new-password": change_password,
+        "05-profile": profile,
+        "06-forgot-sso-id-otp": forgot_sso,
+        "07-forgot-sso-id-found": forgot_sso_found,
+        "08-forgot-password": forgot_password,
+        "09-main-window": main_window,
+        "10-coming-soon": coming_soon,
+        "11-settings-printer": settings_printer,
+        "12-settings-language": settings_language,
+        "13-settings-server": settings_server,
+        "14-receipt": receipt,
+        "15-avail-service": avail_service,
+        "16-avail-service-offline": avail_offline,
+        "17-day-end": day_end,
+        "18-refill": refill,
+        "19-fund-payout": fund_payout,
+        "20-statement": statement,
+        "21-reconcile": reconcile,
+        "22-training": training,
+    }
 
 
 def _main(core: Core) -> MainWindow:

@@ -97,8 +97,9 @@ def check_fonts() -> str:
     if isinstance(app, QApplication):
         app.setFont(font)
     families = font.families()
-    devanagari = next((f for f in families
-                       if QFontDatabase.WritingSystem.Devanagari in QFontDatabase.writingSystems(f)), None)
+    devanagari = next(
+        (f for f in families if QFontDatabase.WritingSystem.Devanagari in QFontDatabase.writingSystems(f)), None
+    )
     if devanagari is None:
         raise CheckFailed(f"no Devanagari font among {families} from {fonts_dir()}; Hindi would print as boxes")
     metrics = QFontMetrics(QFont(devanagari))
@@ -135,8 +136,10 @@ def check_database(folder: Path) -> str:
         queued = store.outbox.queue_length()
     finally:
         store.close()
-    return (f"{'opened' if existed else 'created'} {path}: schema {version}, journal {journal}, "
-            f"{queued} operation(s) queued")
+    return (
+        f"{'opened' if existed else 'created'} {path}: schema {version}, journal {journal}, "
+        f"{queued} operation(s) queued"
+    )
 
 
 def check_receipt() -> str:
@@ -159,8 +162,10 @@ def check_receipt() -> str:
     if not isinstance(elements[-1], Cut):
         raise CheckFailed("the sample receipt does not end with a cut")
     lines = sum(isinstance(e, TextLine) for e in elements)
-    return (f"80mm sample: {len(stream):,} bytes of ESC/POS; decoded {lines} text lines, "
-            f"{len(inked)} Hindi rasters, QR {codes[0]}, cut")
+    return (
+        f"80mm sample: {len(stream):,} bytes of ESC/POS; decoded {lines} text lines, "
+        f"{len(inked)} Hindi rasters, QR {codes[0]}, cut"
+    )
 
 
 def check_usb_printers() -> str:
@@ -172,16 +177,19 @@ def check_usb_printers() -> str:
     try:
         found = discover_usb_printers()
     except UsbBackendMissing:
-        raise Note("no libusb: pyusb found no USB backend, so direct USB printing is off (Linux: apt-get install "
-                   "libusb-1.0-0; Windows: libusb-1.0.dll beside the program). Windows queues, device files and "
-                   "network printers still work") from None
+        raise Note(
+            "no libusb: pyusb found no USB backend, so direct USB printing is off (Linux: apt-get install "
+            "libusb-1.0-0; Windows: libusb-1.0.dll beside the program). Windows queues, device files and "
+            "network printers still work"
+        ) from None
     backend = usb.backend.libusb1.get_backend()
     library = getattr(getattr(backend, "lib", None), "_name", None) or "libusb"
     if not found:
         return f"{library}; no USB printer connected"
     return f"{library}; " + "; ".join(
         f"{p.describe()} bus {p.bus} device {p.device_address}" + ("" if p.printer_class else " (vendor class)")
-        for p in found)
+        for p in found
+    )
 
 
 def check_keyring() -> str:
@@ -252,10 +260,14 @@ def self_check(data_dir: Path | None = None, out: TextIO | None = None) -> int:
         print(line, file=out, flush=True)
 
     say(f"eMitra kiosk {__version__} self-check: {installation()}")
-    say(f"  Python {platform.python_version()} on {platform.platform()}"
-        + ("; no display, Qt runs offscreen" if offscreen else ""))
-    say(f"  data folder {platformdirs.user_data_path(APP_NAME, appauthor=False)}, "
-        f"logs {platformdirs.user_log_path(APP_NAME, appauthor=False)}")
+    say(
+        f"  Python {platform.python_version()} on {platform.platform()}"
+        + ("; no display, Qt runs offscreen" if offscreen else "")
+    )
+    say(
+        f"  data folder {platformdirs.user_data_path(APP_NAME, appauthor=False)}, "
+        f"logs {platformdirs.user_log_path(APP_NAME, appauthor=False)}"
+    )
     failed: list[Finding] = []
     with database_folder(data_dir) as folder:
         for finding in run_checks(folder):

@@ -40,19 +40,24 @@ def _doc(text: str) -> dict[str, str]:
 class Preferences:
     """Every setting of the kiosk screens (see `describe()` for the list with descriptions)."""
 
-    server_url: str = field(default=DEFAULT_SERVER_URL, metadata=_doc(
-        "the central server; https:// except for a server on this PC"))
+    server_url: str = field(
+        default=DEFAULT_SERVER_URL, metadata=_doc("the central server; https:// except for a server on this PC")
+    )
     language: str = field(default="hi", metadata=_doc("language of the screens: 'hi' (Hindi) or 'en' (English)"))
-    idle_lock_minutes: int = field(default=10, metadata=_doc(
-        "lock back to the login after this many minutes without a key press or click (1–120)"))
-    printer_kind: str = field(default="none", metadata=_doc(
-        "receipt printer connection: none, usb, file, network, virtual (demo: .bin files, no paper)"))
+    idle_lock_minutes: int = field(
+        default=10, metadata=_doc("lock back to the login after this many minutes without a key press or click (1–120)")
+    )
+    printer_kind: str = field(
+        default="none",
+        metadata=_doc("receipt printer connection: none, usb, file, network, virtual (demo: .bin files, no paper)"),
+    )
     printer_usb: str = field(default="", metadata=_doc("USB printer as vendor:product in hex, e.g. 0416:5011"))
     printer_device: str = field(default="/dev/usb/lp0", metadata=_doc("device file of a printer (Linux usblp)"))
     printer_host: str = field(default="", metadata=_doc("network printer host name or IP address"))
     printer_port: int = field(default=9100, metadata=_doc("network printer TCP port (raw printing, 9100)"))
-    printer_virtual_folder: str = field(default="", metadata=_doc(
-        "folder where the virtual printer keeps each receipt's ESC/POS bytes (.bin files)"))
+    printer_virtual_folder: str = field(
+        default="", metadata=_doc("folder where the virtual printer keeps each receipt's ESC/POS bytes (.bin files)")
+    )
     paper: str = field(default="80mm", metadata=_doc("receipt roll width: 58mm or 80mm"))
     auto_print: bool = field(default=True, metadata=_doc("print each receipt as soon as the payment is done"))
 
@@ -154,6 +159,7 @@ class PreferencesFile:
     def save(self, prefs: Preferences) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"version": VERSION, **asdict(prefs)}, ensure_ascii=False, indent=1),
-                       encoding="utf-8")
+        tmp.write_text(
+            json.dumps({"version": VERSION, **asdict(prefs)}, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
         tmp.replace(self.path)

@@ -46,8 +46,13 @@ if TYPE_CHECKING:
     from printing.spool_runner import PrintResult
 
 TABS = ("printer", "language", "server")
-KIND_KEYS = {"none": "settings.kind_none", "usb": "settings.kind_usb", "file": "settings.kind_file",
-             "network": "settings.kind_network", "virtual": "settings.kind_virtual"}
+KIND_KEYS = {
+    "none": "settings.kind_none",
+    "usb": "settings.kind_usb",
+    "file": "settings.kind_file",
+    "network": "settings.kind_network",
+    "virtual": "settings.kind_virtual",
+}
 
 
 def _column(f: Field) -> QVBoxLayout:
@@ -198,8 +203,11 @@ class SettingsDialog(QDialog):
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("settings_tabs")
-        for widget, key in ((printer, "settings.tab_printer"), (language, "settings.tab_language"),
-                            (server, "settings.tab_server")):
+        for widget, key in (
+            (printer, "settings.tab_printer"),
+            (language, "settings.tab_language"),
+            (server, "settings.tab_server"),
+        ):
             self.tr_.text(self._tab_namer(self.tabs.addTab(widget, "")), key)
         self.tabs.setCurrentIndex(TABS.index(tab) if tab in TABS else 0)
 
@@ -293,8 +301,13 @@ class SettingsDialog(QDialog):
             return
         self.usb.set_error(None)
         backend = self.core.usb_backend
-        (Op(self, lambda: find_usb_printers(backend)).busy(self.find_button)
-         .success(self.on_printers_found).failure(lambda exc: self.usb.set_error(explain(exc))).run())
+        (
+            Op(self, lambda: find_usb_printers(backend))
+            .busy(self.find_button)
+            .success(self.on_printers_found)
+            .failure(lambda exc: self.usb.set_error(explain(exc)))
+            .run()
+        )
 
     def on_printers_found(self, found: list[FoundUsbPrinter]) -> None:
         self.found = found
@@ -312,8 +325,9 @@ class SettingsDialog(QDialog):
         from printing.spool_runner import PrintOutcome
 
         count = self.found_count
-        self.found_note.setText("" if count is None else
-                                t("settings.found", count=count) if count else t("settings.none_found"))
+        self.found_note.setText(
+            "" if count is None else t("settings.found", count=count) if count else t("settings.none_found")
+        )
         result = self.last_result
         self.test_result.setText("" if result is None else print_result_text(result))
         failed = result is not None and result.outcome is PrintOutcome.FAILED
@@ -329,8 +343,12 @@ class SettingsDialog(QDialog):
         if address is None:
             return
         paper, backend = PAPERS[self.paper], self.core.usb_backend
-        (Op(self, lambda: print_check_page(address, paper, backend)).busy(self.test)
-         .success(lambda result: self.on_test_printed(result, address.describe())).run())
+        (
+            Op(self, lambda: print_check_page(address, paper, backend))
+            .busy(self.test)
+            .success(lambda result: self.on_test_printed(result, address.describe()))
+            .run()
+        )
 
     def on_test_printed(self, result: PrintResult, description: str) -> None:
         self.last_result = result
@@ -359,13 +377,20 @@ class SettingsDialog(QDialog):
         usb = str(self.usb_combo.currentData() or prefs.printer_usb)
         spin_port, spin_idle = self.port.editor, self.idle.editor
         assert isinstance(spin_port, QSpinBox) and isinstance(spin_idle, QSpinBox)
-        new = replace(prefs, server_url=url, language="hi" if self.hindi.isChecked() else "en",
-                      idle_lock_minutes=spin_idle.value(), printer_kind=kind, printer_usb=usb,
-                      printer_device=self.device.text().strip() or prefs.printer_device,
-                      printer_host=self.host.text().strip(), printer_port=spin_port.value(),
-                      printer_virtual_folder=self.virtual_folder if kind == "virtual" else
-                      prefs.printer_virtual_folder, paper=self.paper,
-                      auto_print=self.auto_print.isChecked())
+        new = replace(
+            prefs,
+            server_url=url,
+            language="hi" if self.hindi.isChecked() else "en",
+            idle_lock_minutes=spin_idle.value(),
+            printer_kind=kind,
+            printer_usb=usb,
+            printer_device=self.device.text().strip() or prefs.printer_device,
+            printer_host=self.host.text().strip(),
+            printer_port=spin_port.value(),
+            printer_virtual_folder=self.virtual_folder if kind == "virtual" else prefs.printer_virtual_folder,
+            paper=self.paper,
+            auto_print=self.auto_print.isChecked(),
+        )
         if kind != "none" and new.printer_address is None:
             self.tabs.setCurrentIndex(TABS.index("printer"))
             self.chosen_address()

@@ -24,8 +24,15 @@ from ui.strings import Language, current_language, language_switch, t
 if TYPE_CHECKING:
     from printing.spool_runner import PrintResult
 
-ACTIVITY_EVENTS = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
-                             QEvent.Type.Wheel, QEvent.Type.TouchBegin})
+ACTIVITY_EVENTS = frozenset(
+    {
+        QEvent.Type.KeyPress,
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.MouseMove,
+        QEvent.Type.Wheel,
+        QEvent.Type.TouchBegin,
+    }
+)
 
 
 class IdleWatch(QObject):
@@ -105,8 +112,13 @@ class Shell(QObject):
         self.sign_in.activateWindow()
         if resume:
             account = self.core.account
-            (Op(self.sign_in, account.resume).busy(self.sign_in.login.submit)
-             .success(self.on_session_resumed).failure(lambda _exc: None).run())
+            (
+                Op(self.sign_in, account.resume)
+                .busy(self.sign_in.login.submit)
+                .success(self.on_session_resumed)
+                .failure(lambda _exc: None)
+                .run()
+            )
 
     def on_session_resumed(self, signed: SignedIn | None) -> None:
         if signed is not None and signed.next_step == "ready" and self.main is None:
@@ -147,8 +159,9 @@ class Shell(QObject):
         self.sign_in.show()
         self.sign_in.activateWindow()
         # Logging in again waits for the logout, so its token cannot be forgotten by a late logout.
-        (Op(self.sign_in, account.logout).busy(self.sign_in.login.submit)
-         .failure(lambda _exc: None).run())  # offline: the token is forgotten locally anyway
+        (
+            Op(self.sign_in, account.logout).busy(self.sign_in.login.submit).failure(lambda _exc: None).run()
+        )  # offline: the token is forgotten locally anyway
         self.locked.emit()
 
     def on_idle_expired(self) -> None:
@@ -223,4 +236,3 @@ class Shell(QObject):
                 window.close()
                 window.deleteLater()
         self.main = None
-

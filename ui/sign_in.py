@@ -89,8 +89,11 @@ class SignInWindow(QWidget):
 
     def show_footer(self) -> None:
         desk = self.core.help_desk
-        self.help_desk.setText(t("common.help_desk") + " — " + t(
-            "common.help_desk_lines", phones=", ".join(desk.phones), email=desk.email).replace("\n", " · "))
+        self.help_desk.setText(
+            t("common.help_desk")
+            + " — "
+            + t("common.help_desk_lines", phones=", ".join(desk.phones), email=desk.email).replace("\n", " · ")
+        )
         self.server.setText(t("login.server", url=self.core.server_url))
 
     def show_login(self, sso_id: str | None = None, notice: Message | None = None, kind: str = "info") -> None:

@@ -110,8 +110,13 @@ class StatementPage(MoneyPage):
         self.tr_.clear_errors()
         start, end = self._range()
         core = self.core
-        (Op(self, lambda: wallet_of(core).statement(start, end)).busy(self.show_button)
-         .success(self.on_statement_loaded).failure(self.on_statement_failed).run())
+        (
+            Op(self, lambda: wallet_of(core).statement(start, end))
+            .busy(self.show_button)
+            .success(self.on_statement_loaded)
+            .failure(self.on_statement_failed)
+            .run()
+        )
 
     def on_statement_loaded(self, statement: Statement) -> None:
         self.statement = statement
@@ -127,17 +132,34 @@ class StatementPage(MoneyPage):
         if s is None:
             return
         wallet = s.accounts.get("wallet")
-        self.totals.setText(t("statement.totals", opening=format_rupees(wallet.opening_paise),
-                              credits=format_rupees(wallet.credits_paise), debits=format_rupees(wallet.debits_paise),
-                              closing=format_rupees(wallet.closing_paise), count=len(s.lines))
-                            if wallet else "")
+        self.totals.setText(
+            t(
+                "statement.totals",
+                opening=format_rupees(wallet.opening_paise),
+                credits=format_rupees(wallet.credits_paise),
+                debits=format_rupees(wallet.debits_paise),
+                closing=format_rupees(wallet.closing_paise),
+                count=len(s.lines),
+            )
+            if wallet
+            else ""
+        )
         self.table.setRowCount(len(s.lines))
         for row, line in enumerate(s.lines):
             debit = format_rupees(-line.amount_paise) if line.amount_paise < 0 else ""
             credit = format_rupees(line.amount_paise) if line.amount_paise > 0 else ""
             account = t(f"statement.account_{line.account}") if line.account in ("wallet", "credit") else line.account
-            for column, value in enumerate((line.at_ist, account, line.description, line.reference, debit, credit,
-                                            format_rupees(line.balance_paise))):
+            for column, value in enumerate(
+                (
+                    line.at_ist,
+                    account,
+                    line.description,
+                    line.reference,
+                    debit,
+                    credit,
+                    format_rupees(line.balance_paise),
+                )
+            ):
                 item = QTableWidgetItem(value)
                 if column >= 4:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -154,6 +176,10 @@ class StatementPage(MoneyPage):
         if not path:
             return
         core = self.core
-        (Op(self, lambda: wallet_of(core).export_statement(start, end, path)).busy(self.export)
-         .success(lambda _size: self.show_text(self.saved, say("statement.exported", path=path)))
-         .failure(self.on_statement_failed).run())
+        (
+            Op(self, lambda: wallet_of(core).export_statement(start, end, path))
+            .busy(self.export)
+            .success(lambda _size: self.show_text(self.saved, say("statement.exported", path=path)))
+            .failure(self.on_statement_failed)
+            .run()
+        )

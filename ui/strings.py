@@ -16,8 +16,16 @@ from PySide6.QtCore import QObject, Signal
 import words
 from words import Language
 
-__all__ = ["CATALOGUE", "Language", "LanguageSwitch", "both", "check_catalogue", "current_language",
-           "language_switch", "t"]
+__all__ = [
+    "CATALOGUE",
+    "Language",
+    "LanguageSwitch",
+    "both",
+    "check_catalogue",
+    "current_language",
+    "language_switch",
+    "t",
+]
 
 
 class _Pairs(Mapping[str, tuple[str, str]]):

@@ -70,8 +70,11 @@ def fault_state(row: DepartmentFault) -> str:
     applies = t(f"training.on.{row.applies_to}")
     if not row.active:
         return t("training.state_used_up", fault=fault, applies=applies)
-    count = (t("training.count_until_off") if row.remaining == UNTIL_SWITCHED_OFF
-             else t("training.count_left", count=row.remaining))
+    count = (
+        t("training.count_until_off")
+        if row.remaining == UNTIL_SWITCHED_OFF
+        else t("training.count_left", count=row.remaining)
+    )
     return t("training.state_on", fault=fault, applies=applies, count=count)
 
 
@@ -166,11 +169,13 @@ class TrainingWindow(QDialog):
         self.network_state = QLabel()
         self.network_state.setObjectName("training_network_state")
         self.network_state.setStyleSheet("font-weight: bold;")
-        self.restore = self._button("training.restore", "training_restore",
-                                    lambda: self.set_network(NetworkState.CONNECTED))
+        self.restore = self._button(
+            "training.restore", "training_restore", lambda: self.set_network(NetworkState.CONNECTED)
+        )
         self.cut = self._button("training.cut", "training_cut", lambda: self.set_network(NetworkState.CUT))
-        self.silence = self._button("training.silence", "training_silence",
-                                    lambda: self.set_network(NetworkState.SILENT))
+        self.silence = self._button(
+            "training.silence", "training_silence", lambda: self.set_network(NetworkState.SILENT)
+        )
         network_buttons = QHBoxLayout()
         for b in (self.restore, self.cut, self.silence):
             network_buttons.addWidget(b)
@@ -253,8 +258,13 @@ class TrainingWindow(QDialog):
 
     def _start(self, call: Callable[[TrainingDesk], list[DepartmentFault]], notice: Message | None = None) -> None:
         url = self.core.demo_server_url
-        (Op(self, lambda: _with_desk(url, call)).busy(self.switch_on, self.switch_off, self.refresh_button)
-         .success(lambda rows: self.on_rows_read(rows, notice)).failure(self.on_call_failed).run())
+        (
+            Op(self, lambda: _with_desk(url, call))
+            .busy(self.switch_on, self.switch_off, self.refresh_button)
+            .success(lambda rows: self.on_rows_read(rows, notice))
+            .failure(self.on_call_failed)
+            .run()
+        )
 
     def on_rows_read(self, rows: list[DepartmentFault], notice: Message | None) -> None:
         self.rows, self.error = rows, None
@@ -362,8 +372,11 @@ class TrainingWindow(QDialog):
             return
         self.network_note.setText(t("training.network_note", relay=network.url, server=network.upstream_url))
         self.network_state.setText(t("training.network_state", state=t(f"training.net.{network.state.value}")))
-        self.network_state.setStyleSheet("font-weight: bold; color: #1e7b34;" if network.state is
-                                         NetworkState.CONNECTED else "font-weight: bold; color: #b00020;")
+        self.network_state.setStyleSheet(
+            "font-weight: bold; color: #1e7b34;"
+            if network.state is NetworkState.CONNECTED
+            else "font-weight: bold; color: #b00020;"
+        )
 
     def set_network(self, state: NetworkState) -> None:
         network = self.core.training_network
@@ -376,5 +389,4 @@ class TrainingWindow(QDialog):
             if kiosk is not None:  # the status bar follows at once, not at the next scheduled check
                 kiosk.connectivity.check()
 
-        (Op(self, switch).busy(self.restore, self.cut, self.silence)
-         .success(lambda _none: self.show_network()).run())
+        (Op(self, switch).busy(self.restore, self.cut, self.silence).success(lambda _none: self.show_network()).run())

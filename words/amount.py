@@ -30,7 +30,10 @@ def number_in_words(n: int, language: Language | str = Language.ENGLISH) -> str:
 def amount_in_words(paise: int, language: Language | str = Language.ENGLISH) -> str:
     """125050 → "one thousand two hundred fifty rupees and fifty paise only"; 100 → "one rupee only"."""
     rupees, rest = divmod(paise, 100)
-    said = [text(f"amount.{unit}", language, words=number_in_words(n, language), count=n)
-            for unit, n in (("rupees", rupees), ("paise", rest)) if n or (unit == "rupees" and not paise)]
+    said = [
+        text(f"amount.{unit}", language, words=number_in_words(n, language), count=n)
+        for unit, n in (("rupees", rupees), ("paise", rest))
+        if n or (unit == "rupees" and not paise)
+    ]
     amount = said[0] if len(said) == 1 else text("amount.and", language, rupees=said[0], paise=said[1])
     return text("amount.only", language, amount=amount)

@@ -46,8 +46,9 @@ def message_problems(message: Message, plurals: int) -> list[str]:
     expected = set().union(*(placeholders(e) for e in english))
     for form in hindi:
         if form.strip() and placeholders(form) != expected:
-            problems.append(f"{key}: parameters differ ({sorted(expected)} in English, "
-                            f"{sorted(placeholders(form))} in Hindi)")
+            problems.append(
+                f"{key}: parameters differ ({sorted(expected)} in English, {sorted(placeholders(form))} in Hindi)"
+            )
     return problems
 
 

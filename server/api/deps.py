@@ -41,9 +41,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
-async def require_admin(
-    settings: SettingsDep, x_admin_token: Annotated[str | None, Header()] = None
-) -> None:
+async def require_admin(settings: SettingsDep, x_admin_token: Annotated[str | None, Header()] = None) -> None:
     if x_admin_token is None or not hmac.compare_digest(x_admin_token.encode(), settings.admin_token.encode()):
         raise ApiError("administrator credential missing or wrong", code="admin_unauthorized", status=401)
 
@@ -89,15 +87,18 @@ async def get_request_context(
 ) -> RequestContext:
     clock: AuthClock = request.app.state.clock
     settings: Settings = request.app.state.settings
-    client_ip = client_address(request.client.host if request.client else None,
-                               request.headers.get("x-forwarded-for"), settings.proxy_networks)
+    client_ip = client_address(
+        request.client.host if request.client else None, request.headers.get("x-forwarded-for"), settings.proxy_networks
+    )
     return RequestContext(machine_id=_printable(x_machine_id), client_ip=_printable(client_ip), now=clock.now())
 
 
-def client_address(peer: str | None, forwarded_for: str | None,
-                   proxies: tuple[IPv4Network | IPv6Network, ...]) -> str | None:
+def client_address(
+    peer: str | None, forwarded_for: str | None, proxies: tuple[IPv4Network | IPv6Network, ...]
+) -> str | None:
     """The client's address: the peer, unless the peer is a configured proxy — then the last address in
     X-Forwarded-For that is not one (each proxy appends the address it saw; earlier entries are the client's say)."""
+
     def trusted(address: str | None) -> bool:
         try:
             return address is not None and any(ip_address(address) in net for net in proxies)

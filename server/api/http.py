@@ -16,8 +16,10 @@ HSTS = b"max-age=31536000; includeSubDomains"
 def refusal_bytes(status: int, reason: str, code: str, message: str) -> bytes:
     """A whole HTTP/1.1 answer in the server's error shape, for a request refused before any route saw it."""
     body = json.dumps({"error": {"code": code, "message": message}}).encode()
-    head = (f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
-            "connection: close\r\n\r\n")
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
+        "connection: close\r\n\r\n"
+    )
     return head.encode("ascii") + body
 
 
@@ -75,9 +77,14 @@ class HeaderLimits(HttpToolsProtocol):
         if self._answered:
             return
         self._answered = True
-        self.transport.write(refusal_bytes(
-            431, "Request Header Fields Too Large", "headers_too_large",
-            f"At most {self.max_count} request headers of {self.max_bytes} bytes in all are accepted."))
+        self.transport.write(
+            refusal_bytes(
+                431,
+                "Request Header Fields Too Large",
+                "headers_too_large",
+                f"At most {self.max_count} request headers of {self.max_bytes} bytes in all are accepted.",
+            )
+        )
         self.transport.close()
 
 

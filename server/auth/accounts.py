@@ -39,7 +39,6 @@ FORGOT_PASSWORD = "forgot_password"
 HOUR = throttle.HOUR
 
 
-
 def run(engine: Engine, work: Callable[[Connection], T]) -> T:
     """Run `work` in one transaction; a Refusal commits what was done (counters, audit) and then raises."""
     error: ApiError | None = None
@@ -82,13 +81,30 @@ class LoginResult:
 
 
 def _holder(row: Row[Any]) -> Holder:
-    return Holder(int(row.id), row.code, row.sso_id, row.holder_name, row.district, row.old_emitra_id,
-                  row.mobile, row.email, row.status)
+    return Holder(
+        int(row.id),
+        row.code,
+        row.sso_id,
+        row.holder_name,
+        row.district,
+        row.old_emitra_id,
+        row.mobile,
+        row.email,
+        row.status,
+    )
 
 
-_HOLDER_COLUMNS = (kiosks_t.c.id, kiosks_t.c.code, kiosks_t.c.sso_id, kiosks_t.c.holder_name,
-                   kiosks_t.c.district, kiosks_t.c.old_emitra_id, kiosks_t.c.mobile, kiosks_t.c.email,
-                   kiosks_t.c.status)
+_HOLDER_COLUMNS = (
+    kiosks_t.c.id,
+    kiosks_t.c.code,
+    kiosks_t.c.sso_id,
+    kiosks_t.c.holder_name,
+    kiosks_t.c.district,
+    kiosks_t.c.old_emitra_id,
+    kiosks_t.c.mobile,
+    kiosks_t.c.email,
+    kiosks_t.c.status,
+)
 
 
 def holder_by_sso_id(conn: Connection, sso_id: str) -> Holder | None:
@@ -126,9 +142,7 @@ def parse_contact(text: str) -> tuple[Literal["mobile", "email"], str]:
 
 
 def _credential(conn: Connection, kiosk_id: int) -> Credential | None:
-    row = conn.execute(
-        select(credentials_t).where(credentials_t.c.kiosk_id == kiosk_id).with_for_update()
-    ).first()
+    row = conn.execute(select(credentials_t).where(credentials_t.c.kiosk_id == kiosk_id).with_for_update()).first()
     if row is None:
         return None
     return Credential(row.password_hash, row.previous_hash, bool(row.must_change))
@@ -162,8 +176,12 @@ class Try:
     def of(cls, settings: Settings, ctx: RequestContext, sso_id: str) -> Try:
         subject = sso_subject(settings, sso_id)
         source = ctx.client_ip or "unknown"
-        return cls(subject, "login:" + throttle.keyed(settings.secret_key, subject, source), "sso-hour:" + subject,
-                   "source-login:" + source)
+        return cls(
+            subject,
+            "login:" + throttle.keyed(settings.secret_key, subject, source),
+            "sso-hour:" + subject,
+            "source-login:" + source,
+        )
 
 
 class KioskAccounts:
@@ -187,18 +205,31 @@ class KioskAccounts:
         source_wait = throttle.check(conn, tried.source, now, HOUR, s.source_login_failures_per_hour)
         if source_wait is not None:
             audit.record(conn, ctx, event, "source_limit", kiosk_id=kiosk_id, sso_id=sso_id)
-            raise Refusal(TooManyAttempts("too many failed sign-ins from this network this hour; try again later",
-                                          retry_after_seconds=source_wait))
+            raise Refusal(
+                TooManyAttempts(
+                    "too many failed sign-ins from this network this hour; try again later",
+                    retry_after_seconds=source_wait,
+                )
+            )
         hourly_wait = throttle.check(conn, tried.per_hour, now, HOUR, s.login_failures_per_hour, tried.subject)
         if hourly_wait is not None:
             audit.record(conn, ctx, event, "hourly_limit", kiosk_id=kiosk_id, sso_id=sso_id)
-            raise Refusal(TooManyAttempts("too many wrong passwords for this SSO ID this hour; try again later, "
-                                          "or reset the password with an OTP", retry_after_seconds=hourly_wait))
+            raise Refusal(
+                TooManyAttempts(
+                    "too many wrong passwords for this SSO ID this hour; try again later, "
+                    "or reset the password with an OTP",
+                    retry_after_seconds=hourly_wait,
+                )
+            )
         delay = throttle.wait(conn, tried.in_a_row, now, tried.subject)
         if delay is not None:
             audit.record(conn, ctx, event, "throttled", kiosk_id=kiosk_id, sso_id=sso_id)
-            raise Refusal(LoginThrottled(f"too many wrong passwords: wait {delay} s before the next try, or reset "
-                                         "the password with an OTP", retry_after_seconds=delay))
+            raise Refusal(
+                LoginThrottled(
+                    f"too many wrong passwords: wait {delay} s before the next try, or reset the password with an OTP",
+                    retry_after_seconds=delay,
+                )
+            )
         throttle.hit(conn, tried.source, now, HOUR)
         throttle.hit(conn, tried.per_hour, now, HOUR, subject=tried.subject)
         throttle.strike(conn, tried.in_a_row, now, s.login_free_failures, s.login_max_delay_seconds, tried.subject)
@@ -223,8 +254,10 @@ class KioskAccounts:
         found = run(self.engine, reserve)
         ok = self.passwords.verify(found[1].password_hash if found else None, password)
         if found is None:
+
             def unknown(conn: Connection) -> None:
                 audit.record(conn, ctx, "login", "unknown_sso_id", sso_id=audited_sso_id(self.settings, None, sso_id))
+
             run(self.engine, unknown)
             raise InvalidCredentials("the SSO ID or password is wrong")
         holder, cred = found
@@ -238,16 +271,28 @@ class KioskAccounts:
             now_cred = _credential(conn, holder.kiosk_id)
             assert now_cred is not None
             if rehash is not None and now_cred.password_hash == cred.password_hash:
-                conn.execute(update(credentials_t).where(credentials_t.c.kiosk_id == holder.kiosk_id)
-                             .values(password_hash=rehash))
+                conn.execute(
+                    update(credentials_t)
+                    .where(credentials_t.c.kiosk_id == holder.kiosk_id)
+                    .values(password_hash=rehash)
+                )
             session = sessions.create(conn, holder.kiosk_id, ctx.machine_id, ctx.now, self.settings)
-            audit.record(conn, ctx, "login", "success", kiosk_id=holder.kiosk_id, sso_id=holder.sso_id,
-                         session_id=session.session_id,
-                         detail="issued password: must change" if now_cred.must_change else "")
+            audit.record(
+                conn,
+                ctx,
+                "login",
+                "success",
+                kiosk_id=holder.kiosk_id,
+                sso_id=holder.sso_id,
+                session_id=session.session_id,
+                detail="issued password: must change" if now_cred.must_change else "",
+            )
             completed = conn.execute(
-                select(func.count()).select_from(sessions.profiles_t).where(
-                    sessions.profiles_t.c.kiosk_id == holder.kiosk_id,
-                    sessions.profiles_t.c.completed_at.is_not(None))
+                select(func.count())
+                .select_from(sessions.profiles_t)
+                .where(
+                    sessions.profiles_t.c.kiosk_id == holder.kiosk_id, sessions.profiles_t.c.completed_at.is_not(None)
+                )
             ).scalar_one()
             return LoginResult(holder, session, now_cred.must_change, bool(completed))
 
@@ -255,15 +300,26 @@ class KioskAccounts:
 
     def logout(self, ctx: RequestContext, session: SessionInfo, *, end_sync_keys: bool = False) -> None:
         """End the session; with `end_sync_keys`, every day-end sync key of the kiosk too."""
+
         def work(conn: Connection) -> None:
             sessions.revoke(conn, session.session_id, ctx.now, "logout")
             ended = sessions.revoke_sync_keys(conn, session.kiosk_id, ctx.now, "logout") if end_sync_keys else 0
-            audit.record(conn, ctx, "logout", "success", kiosk_id=session.kiosk_id, sso_id=session.sso_id,
-                         session_id=session.session_id, detail=f"{ended} sync key(s) ended" if ended else "")
+            audit.record(
+                conn,
+                ctx,
+                "logout",
+                "success",
+                kiosk_id=session.kiosk_id,
+                sso_id=session.sso_id,
+                session_id=session.session_id,
+                detail=f"{ended} sync key(s) ended" if ended else "",
+            )
+
         run(self.engine, work)
 
     def issue_sync_key(self, ctx: RequestContext, kiosk_id: int, sso_id: str, session_id: int) -> NewSession:
         """A day-end sync key for the PC the operator signed in from (the scheduled sync runs without them)."""
+
         def work(conn: Connection) -> NewSession:
             machine = sessions.machine_of(conn, session_id)
             try:
@@ -271,9 +327,18 @@ class KioskAccounts:
             except Refusal:
                 audit.record(conn, ctx, "sync_key", "limit", kiosk_id=kiosk_id, sso_id=sso_id, session_id=session_id)
                 raise
-            audit.record(conn, ctx, "sync_key", "issued", kiosk_id=kiosk_id, sso_id=sso_id, session_id=session_id,
-                         detail=f"sync key session {key.session_id} for PC {machine or '-'}")
+            audit.record(
+                conn,
+                ctx,
+                "sync_key",
+                "issued",
+                kiosk_id=kiosk_id,
+                sso_id=sso_id,
+                session_id=session_id,
+                detail=f"sync key session {key.session_id} for PC {machine or '-'}",
+            )
             return key
+
         return run(self.engine, work)
 
     def sync_keys(self, ctx: RequestContext, kiosk_id: int) -> list[dict[str, Any]]:
@@ -284,8 +349,17 @@ class KioskAccounts:
         def work(conn: Connection) -> None:
             if not sessions.revoke_sync_keys(conn, kiosk_id, ctx.now, "sync_key_ended", key_id):
                 raise NotFound("this kiosk has no live day-end sync key with this id", code="unknown_sync_key")
-            audit.record(conn, ctx, "sync_key", "ended", kiosk_id=kiosk_id, sso_id=sso_id, session_id=session_id,
-                         detail=f"sync key session {key_id}")
+            audit.record(
+                conn,
+                ctx,
+                "sync_key",
+                "ended",
+                kiosk_id=kiosk_id,
+                sso_id=sso_id,
+                session_id=session_id,
+                detail=f"sync key session {key_id}",
+            )
+
         run(self.engine, work)
 
     # -- passwords ----------------------------------------------------------------------------------------
@@ -299,16 +373,16 @@ class KioskAccounts:
 
     @staticmethod
     def _rejected(problems: list[Problem]) -> PasswordRejected:
-        return PasswordRejected(" ".join(p.message for p in problems),
-                                problems=[{"rule": p.rule, "message": p.message} for p in problems])
+        return PasswordRejected(
+            " ".join(p.message for p in problems), problems=[{"rule": p.rule, "message": p.message} for p in problems]
+        )
 
     def _store(self, conn: Connection, holder: Holder, new_hash: str, now: datetime, *, must_change: bool) -> None:
         """Replace the password; the one it replaces is kept only to refuse its reuse."""
         current = conn.execute(
             select(credentials_t.c.password_hash).where(credentials_t.c.kiosk_id == holder.kiosk_id)
         ).scalar_one_or_none()
-        values = {"password_hash": new_hash, "previous_hash": current, "must_change": must_change,
-                  "updated_at": now}
+        values = {"password_hash": new_hash, "previous_hash": current, "must_change": must_change, "updated_at": now}
         if must_change:
             values["issued_at"] = now
         else:
@@ -318,8 +392,9 @@ class KioskAccounts:
         else:
             conn.execute(update(credentials_t).where(credentials_t.c.kiosk_id == holder.kiosk_id).values(**values))
 
-    def _notify(self, conn: Connection, holder: Holder, kind: str, body: str, now: datetime,
-                subject: str, secret: str = "") -> None:
+    def _notify(
+        self, conn: Connection, holder: Holder, kind: str, body: str, now: datetime, subject: str, secret: str = ""
+    ) -> None:
         self.gateway.send(conn, Message("sms", holder.mobile, kind, body, "", holder.kiosk_id, secret), now)
         self.gateway.send(conn, Message("email", holder.email, kind, body, subject, holder.kiosk_id, secret), now)
 
@@ -328,12 +403,15 @@ class KioskAccounts:
         password = issue_password()
         self._store(conn, holder, self.passwords.hash(password), ctx.now, must_change=True)
         sessions.revoke_all(conn, holder.kiosk_id, ctx.now, "password_issued")
-        body = (f"eMitra: Dear {holder.holder_name}, District: {holder.district}, "
-                f"Old eMitra ID: {holder.old_emitra_id or '-'}, SSO Login ID: {holder.sso_id}, "
-                f"Password: {password} . Sign in and set a new password of at least 8 characters.")
+        body = (
+            f"eMitra: Dear {holder.holder_name}, District: {holder.district}, "
+            f"Old eMitra ID: {holder.old_emitra_id or '-'}, SSO Login ID: {holder.sso_id}, "
+            f"Password: {password} . Sign in and set a new password of at least 8 characters."
+        )
         self._notify(conn, holder, reason, body, ctx.now, "Your eMitra SSO ID and password", secret=password)
-        audit.record(conn, ctx, "password_issued", "success", kiosk_id=holder.kiosk_id, sso_id=holder.sso_id,
-                     detail=reason)
+        audit.record(
+            conn, ctx, "password_issued", "success", kiosk_id=holder.kiosk_id, sso_id=holder.sso_id, detail=reason
+        )
 
     def change_password(self, ctx: RequestContext, session: SessionInfo, current: str, new: str) -> None:
         """Check the current password (a wrong one counts towards the lock), apply the rule, end all sessions."""
@@ -353,22 +431,48 @@ class KioskAccounts:
 
         def settle(conn: Connection) -> None:
             if not ok:
-                audit.record(conn, ctx, "password_change", "wrong_password", kiosk_id=holder.kiosk_id,
-                             sso_id=holder.sso_id, session_id=session.session_id)
+                audit.record(
+                    conn,
+                    ctx,
+                    "password_change",
+                    "wrong_password",
+                    kiosk_id=holder.kiosk_id,
+                    sso_id=holder.sso_id,
+                    session_id=session.session_id,
+                )
                 raise Refusal(WrongCurrentPassword("the current password is wrong"))
             self._succeeded(conn, ctx, tried)
             if problems or new_hash is None:
-                audit.record(conn, ctx, "password_change", "rejected", kiosk_id=holder.kiosk_id,
-                             sso_id=holder.sso_id, session_id=session.session_id,
-                             detail=",".join(p.rule for p in problems))
+                audit.record(
+                    conn,
+                    ctx,
+                    "password_change",
+                    "rejected",
+                    kiosk_id=holder.kiosk_id,
+                    sso_id=holder.sso_id,
+                    session_id=session.session_id,
+                    detail=",".join(p.rule for p in problems),
+                )
                 raise Refusal(self._rejected(problems))
             self._store(conn, holder, new_hash, ctx.now, must_change=False)
             sessions.revoke_all(conn, holder.kiosk_id, ctx.now, "password_changed")
-            self._notify(conn, holder, "password_changed",
-                         "eMitra: the password of your SSO ID was changed. If this was not you, call the help desk.",
-                         ctx.now, "Your eMitra password was changed")
-            audit.record(conn, ctx, "password_change", "success", kiosk_id=holder.kiosk_id,
-                         sso_id=holder.sso_id, session_id=session.session_id)
+            self._notify(
+                conn,
+                holder,
+                "password_changed",
+                "eMitra: the password of your SSO ID was changed. If this was not you, call the help desk.",
+                ctx.now,
+                "Your eMitra password was changed",
+            )
+            audit.record(
+                conn,
+                ctx,
+                "password_change",
+                "success",
+                kiosk_id=holder.kiosk_id,
+                sso_id=holder.sso_id,
+                session_id=session.session_id,
+            )
 
         run(self.engine, settle)
 
@@ -386,16 +490,27 @@ class KioskAccounts:
             what = "to reset your password"
             holder = holder_by_id(conn, challenge.kiosk_id)
             destinations = [("sms", holder.mobile), ("email", holder.email)]
-        body = (f"eMitra: {issued.code} is your OTP {what}. It expires in {minutes} minutes. "
-                "Never share it; eMitra staff will never ask for it.")
+        body = (
+            f"eMitra: {issued.code} is your OTP {what}. It expires in {minutes} minutes. "
+            "Never share it; eMitra staff will never ask for it."
+        )
         for channel, to in destinations:
             # The answer stays the same (it must not tell whether an account exists); the message is not sent.
-            if throttle.take(conn, f"messages:{challenge.kiosk_id}", now, throttle.DAY,
-                             self.settings.messages_per_account_per_day) is not None:
+            if (
+                throttle.take(
+                    conn,
+                    f"messages:{challenge.kiosk_id}",
+                    now,
+                    throttle.DAY,
+                    self.settings.messages_per_account_per_day,
+                )
+                is not None
+            ):
                 log.warning("kiosk %s reached its OTP messages for the day; %s not sent", challenge.kiosk_id, channel)
                 continue
-            self.gateway.send(conn, Message(channel, to, "otp", body, "Your eMitra OTP", challenge.kiosk_id,
-                                            issued.code), now)
+            self.gateway.send(
+                conn, Message(channel, to, "otp", body, "Your eMitra OTP", challenge.kiosk_id, issued.code), now
+            )
 
     def start_forgot_sso_id(self, ctx: RequestContext, contact: str) -> otp.Challenge:
         kind, value = parse_contact(contact)
@@ -409,8 +524,9 @@ class KioskAccounts:
                 audit.record(conn, ctx, "otp_request", "rate_limited", kiosk_id=kiosk_id, detail=FORGOT_SSO_ID)
                 raise
             self._send_otp(conn, issued, ctx.now)
-            audit.record(conn, ctx, "otp_request", "sent" if holders else "no_account", kiosk_id=kiosk_id,
-                         detail=FORGOT_SSO_ID)
+            audit.record(
+                conn, ctx, "otp_request", "sent" if holders else "no_account", kiosk_id=kiosk_id, detail=FORGOT_SSO_ID
+            )
             return issued.challenge
 
         return run(self.engine, work)
@@ -428,8 +544,9 @@ class KioskAccounts:
             ids = [h.sso_id for h in holders]
             body = "eMitra: your SSO ID is " + ", ".join(ids) + " . Sign in with it and your password."
             channel: Literal["sms", "email"] = "sms" if kind == "mobile" else "email"
-            self.gateway.send(conn, Message(channel, value, "sso_id", body, "Your eMitra SSO ID",
-                                            challenge.kiosk_id), ctx.now)
+            self.gateway.send(
+                conn, Message(channel, value, "sso_id", body, "Your eMitra SSO ID", challenge.kiosk_id), ctx.now
+            )
             audit.record(conn, ctx, "otp_verify", "success", kiosk_id=challenge.kiosk_id, detail=FORGOT_SSO_ID)
             return ids
 
@@ -440,21 +557,37 @@ class KioskAccounts:
             holder = holder_by_sso_id(conn, sso_id)
             kiosk_id = holder.kiosk_id if holder else None
             try:
-                issued = otp.start(conn, self.settings, ctx, FORGOT_PASSWORD,
-                                   "sso:" + sso_subject(self.settings, sso_id), kiosk_id)
+                issued = otp.start(
+                    conn, self.settings, ctx, FORGOT_PASSWORD, "sso:" + sso_subject(self.settings, sso_id), kiosk_id
+                )
             except Refusal:
-                audit.record(conn, ctx, "otp_request", "rate_limited", kiosk_id=kiosk_id,
-                             sso_id=audited_sso_id(self.settings, holder, sso_id), detail=FORGOT_PASSWORD)
+                audit.record(
+                    conn,
+                    ctx,
+                    "otp_request",
+                    "rate_limited",
+                    kiosk_id=kiosk_id,
+                    sso_id=audited_sso_id(self.settings, holder, sso_id),
+                    detail=FORGOT_PASSWORD,
+                )
                 raise
             self._send_otp(conn, issued, ctx.now)
-            audit.record(conn, ctx, "otp_request", "sent" if holder else "no_account", kiosk_id=kiosk_id,
-                         sso_id=audited_sso_id(self.settings, holder, sso_id), detail=FORGOT_PASSWORD)
+            audit.record(
+                conn,
+                ctx,
+                "otp_request",
+                "sent" if holder else "no_account",
+                kiosk_id=kiosk_id,
+                sso_id=audited_sso_id(self.settings, holder, sso_id),
+                detail=FORGOT_PASSWORD,
+            )
             return issued.challenge
 
         return run(self.engine, work)
 
     def finish_forgot_password(self, ctx: RequestContext, challenge_id: str, code: str, new: str) -> None:
         """A right OTP and an acceptable password set it; the OTP survives a refused password."""
+
         def check(conn: Connection) -> tuple[Holder, Credential | None]:
             try:
                 challenge = otp.check(conn, self.settings, ctx, challenge_id, FORGOT_PASSWORD, code)
@@ -468,10 +601,19 @@ class KioskAccounts:
         holder, cred = run(self.engine, check)
         problems = self._problems(holder, cred, new)
         if problems:
+
             def rejected(conn: Connection) -> None:
-                audit.record(conn, ctx, "password_reset", "rejected", kiosk_id=holder.kiosk_id,
-                             sso_id=holder.sso_id, detail=",".join(p.rule for p in problems))
+                audit.record(
+                    conn,
+                    ctx,
+                    "password_reset",
+                    "rejected",
+                    kiosk_id=holder.kiosk_id,
+                    sso_id=holder.sso_id,
+                    detail=",".join(p.rule for p in problems),
+                )
                 raise Refusal(self._rejected(problems))
+
             run(self.engine, rejected)
         new_hash = self.passwords.hash(new)
 
@@ -483,9 +625,14 @@ class KioskAccounts:
             # The holder proved the registered mobile or e-mail: every password throttle of the SSO ID ends.
             throttle.clear_subject(conn, sso_subject(self.settings, holder.sso_id))
             sessions.revoke_all(conn, holder.kiosk_id, ctx.now, "password_reset")
-            self._notify(conn, holder, "password_changed",
-                         "eMitra: the password of your SSO ID was reset with an OTP. If this was not you, "
-                         "call the help desk.", ctx.now, "Your eMitra password was reset")
+            self._notify(
+                conn,
+                holder,
+                "password_changed",
+                "eMitra: the password of your SSO ID was reset with an OTP. If this was not you, call the help desk.",
+                ctx.now,
+                "Your eMitra password was reset",
+            )
             audit.record(conn, ctx, "password_reset", "success", kiosk_id=holder.kiosk_id, sso_id=holder.sso_id)
 
         run(self.engine, apply)
@@ -498,8 +645,9 @@ class KioskAccounts:
                 audit.record(conn, ctx, "otp_resend", refusal.error.code)
                 raise
             self._send_otp(conn, issued, ctx.now)
-            audit.record(conn, ctx, "otp_resend", "sent", kiosk_id=issued.challenge.kiosk_id,
-                         detail=issued.challenge.purpose)
+            audit.record(
+                conn, ctx, "otp_resend", "sent", kiosk_id=issued.challenge.kiosk_id, detail=issued.challenge.purpose
+            )
             return issued.challenge
 
         return run(self.engine, work)

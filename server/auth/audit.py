@@ -35,8 +35,14 @@ def record(
 ) -> None:
     conn.execute(
         insert(events_t).values(
-            created_at=ctx.now, event=event, outcome=outcome, kiosk_id=kiosk_id,
-            sso_id=sso_id[:64] if sso_id is not None else None, machine_id=ctx.machine_id,
-            client_ip=ctx.client_ip, session_id=session_id, detail=detail[:300],
+            created_at=ctx.now,
+            event=event,
+            outcome=outcome,
+            kiosk_id=kiosk_id,
+            sso_id=sso_id[:64] if sso_id is not None else None,
+            machine_id=ctx.machine_id,
+            client_ip=ctx.client_ip,
+            session_id=session_id,
+            detail=detail[:300],
         )
     )

@@ -58,8 +58,13 @@ class SimulatedGateway:
     def send(self, conn: Connection, message: Message, now: datetime) -> None:
         conn.execute(
             insert(messages_t).values(
-                created_at=now, channel=message.channel, to_address=message.to, kind=message.kind,
-                subject=message.subject, body=message.kept_body(demo=self.demo), kiosk_id=message.kiosk_id,
+                created_at=now,
+                channel=message.channel,
+                to_address=message.to,
+                kind=message.kind,
+                subject=message.subject,
+                body=message.kept_body(demo=self.demo),
+                kiosk_id=message.kiosk_id,
             )
         )
         if self.demo:

@@ -62,9 +62,15 @@ class Issued:
 
 def _challenge(row: Row[Any]) -> Challenge:
     return Challenge(
-        id=int(row.id), public_id=row.public_id, purpose=row.purpose, identifier=row.identifier,
-        kiosk_id=row.kiosk_id, expires_at=aware(row.expires_at), sent_at=aware(row.sent_at),
-        resends=int(row.resends), attempts=int(row.attempts),
+        id=int(row.id),
+        public_id=row.public_id,
+        purpose=row.purpose,
+        identifier=row.identifier,
+        kiosk_id=row.kiosk_id,
+        expires_at=aware(row.expires_at),
+        sent_at=aware(row.sent_at),
+        resends=int(row.resends),
+        attempts=int(row.attempts),
     )
 
 
@@ -80,15 +86,18 @@ def _recent(conn: Connection, identifier: str, now: datetime, period: timedelta,
     return max(1, int((aware(oldest) + period - now).total_seconds()) + 1)
 
 
-def start(conn: Connection, settings: Settings, ctx: RequestContext, purpose: str, identifier: str,
-          kiosk_id: int | None) -> Issued:
+def start(
+    conn: Connection, settings: Settings, ctx: RequestContext, purpose: str, identifier: str, kiosk_id: int | None
+) -> Issued:
     """A new challenge for `identifier`, made the same way whether or not an account matched."""
     now = ctx.now
     source = ctx.client_ip or "unknown"
-    wait = (_recent(conn, identifier, now, throttle.HOUR, settings.otp_challenges_per_hour)
-            or _recent(conn, identifier, now, throttle.DAY, settings.otp_challenges_per_day)
-            or throttle.check(conn, "otp-source:" + source, now, throttle.HOUR, settings.source_otp_challenges_per_hour)
-            or throttle.check(conn, "otp-all", now, throttle.HOUR, settings.otp_challenges_per_hour_total))
+    wait = (
+        _recent(conn, identifier, now, throttle.HOUR, settings.otp_challenges_per_hour)
+        or _recent(conn, identifier, now, throttle.DAY, settings.otp_challenges_per_day)
+        or throttle.check(conn, "otp-source:" + source, now, throttle.HOUR, settings.source_otp_challenges_per_hour)
+        or throttle.check(conn, "otp-all", now, throttle.HOUR, settings.otp_challenges_per_hour_total)
+    )
     if wait is not None:
         raise Refusal(OtpRateLimited("too many OTP requests; try again later", retry_after_seconds=wait))
     throttle.hit(conn, "otp-source:" + source, now, throttle.HOUR)
@@ -98,9 +107,18 @@ def start(conn: Connection, settings: Settings, ctx: RequestContext, purpose: st
     expires_at = now + timedelta(seconds=settings.otp_ttl_seconds)
     challenge_id = conn.execute(
         insert(challenges_t)
-        .values(public_id=public_id, purpose=purpose, identifier=identifier, kiosk_id=kiosk_id,
-                code_hash=code_hash(settings.secret_key, public_id, code), created_at=now, sent_at=now,
-                expires_at=expires_at, resends=0, attempts=0)
+        .values(
+            public_id=public_id,
+            purpose=purpose,
+            identifier=identifier,
+            kiosk_id=kiosk_id,
+            code_hash=code_hash(settings.secret_key, public_id, code),
+            created_at=now,
+            sent_at=now,
+            expires_at=expires_at,
+            resends=0,
+            attempts=0,
+        )
         .returning(challenges_t.c.id)
     ).scalar_one()
     challenge = Challenge(int(challenge_id), public_id, purpose, identifier, kiosk_id, expires_at, now, 0, 0)
@@ -110,9 +128,7 @@ def start(conn: Connection, settings: Settings, ctx: RequestContext, purpose: st
 def _load(conn: Connection, public_id: str, purpose: str) -> Challenge:
     if not public_id or len(public_id) > MAX_CHALLENGE_ID_LENGTH:
         raise Refusal(OtpInvalid("this OTP request is not known; ask for a new OTP", attempts_left=0))
-    row = conn.execute(
-        select(challenges_t).where(challenges_t.c.public_id == public_id).with_for_update()
-    ).first()
+    row = conn.execute(select(challenges_t).where(challenges_t.c.public_id == public_id).with_for_update()).first()
     if row is None or row.purpose != purpose:
         raise Refusal(OtpInvalid("this OTP request is not known; ask for a new OTP", attempts_left=0))
     if row.used_at is not None:
@@ -120,8 +136,9 @@ def _load(conn: Connection, public_id: str, purpose: str) -> Challenge:
     return _challenge(row)
 
 
-def check(conn: Connection, settings: Settings, ctx: RequestContext, public_id: str, purpose: str,
-          code: str) -> Challenge:
+def check(
+    conn: Connection, settings: Settings, ctx: RequestContext, public_id: str, purpose: str, code: str
+) -> Challenge:
     """The challenge if `code` is right (not yet marked used); every wrong try is counted and committed."""
     now = ctx.now
     challenge = _load(conn, public_id, purpose)
@@ -131,14 +148,13 @@ def check(conn: Connection, settings: Settings, ctx: RequestContext, public_id: 
         raise Refusal(OtpExpired("the OTP has expired; ask for a new one"))
     # Guessing spread over many challenges or accounts: bounded per source and for the whole server.
     source_key = "otp-wrong-source:" + (ctx.client_ip or "unknown")
-    wait = (throttle.check(conn, source_key, now, throttle.HOUR, settings.source_otp_failures_per_hour)
-            or throttle.check(conn, "otp-wrong-all", now, throttle.HOUR, settings.otp_failures_per_hour_total))
+    wait = throttle.check(
+        conn, source_key, now, throttle.HOUR, settings.source_otp_failures_per_hour
+    ) or throttle.check(conn, "otp-wrong-all", now, throttle.HOUR, settings.otp_failures_per_hour_total)
     if wait is not None:
         raise Refusal(OtpRateLimited("too many wrong OTPs; try again later", retry_after_seconds=wait))
     expected = code_hash(settings.secret_key, challenge.public_id, code.strip())
-    stored = conn.execute(
-        select(challenges_t.c.code_hash).where(challenges_t.c.id == challenge.id)
-    ).scalar_one()
+    stored = conn.execute(select(challenges_t.c.code_hash).where(challenges_t.c.id == challenge.id)).scalar_one()
     # A challenge made for no account has no right code: the answer looks the same as a wrong one.
     if challenge.kiosk_id is None or not hmac.compare_digest(expected, stored):
         throttle.hit(conn, source_key, now, throttle.HOUR)
@@ -160,30 +176,46 @@ def resend(conn: Connection, settings: Settings, now: datetime, public_id: str) 
     """A fresh code for the same challenge (the old code stops working), within the resend limits."""
     if not public_id or len(public_id) > MAX_CHALLENGE_ID_LENGTH:
         raise Refusal(OtpInvalid("this OTP request is not known; ask for a new OTP", attempts_left=0))
-    row = conn.execute(
-        select(challenges_t.c.purpose).where(challenges_t.c.public_id == public_id)
-    ).first()
+    row = conn.execute(select(challenges_t.c.purpose).where(challenges_t.c.public_id == public_id)).first()
     if row is None:
         raise Refusal(OtpInvalid("this OTP request is not known; ask for a new OTP", attempts_left=0))
     challenge = _load(conn, public_id, row.purpose)
     if challenge.attempts >= settings.otp_max_attempts:
         raise Refusal(OtpAttemptsExhausted("too many wrong OTPs; ask for a new OTP"))
     if challenge.resends >= settings.otp_resend_limit:
-        raise Refusal(OtpRateLimited("the OTP cannot be sent again; start over later", retry_after_seconds=0,
-                                     resends_left=0))
+        raise Refusal(
+            OtpRateLimited("the OTP cannot be sent again; start over later", retry_after_seconds=0, resends_left=0)
+        )
     wait = challenge.sent_at + timedelta(seconds=settings.otp_resend_interval_seconds) - now
     if wait.total_seconds() > 0:
-        raise Refusal(OtpRateLimited("wait a little before asking for the OTP again",
-                                     retry_after_seconds=int(wait.total_seconds()) + 1,
-                                     resends_left=settings.otp_resend_limit - challenge.resends))
+        raise Refusal(
+            OtpRateLimited(
+                "wait a little before asking for the OTP again",
+                retry_after_seconds=int(wait.total_seconds()) + 1,
+                resends_left=settings.otp_resend_limit - challenge.resends,
+            )
+        )
     code = new_code()
     expires_at = now + timedelta(seconds=settings.otp_ttl_seconds)
     conn.execute(
         update(challenges_t)
         .where(challenges_t.c.id == challenge.id)
-        .values(code_hash=code_hash(settings.secret_key, challenge.public_id, code), sent_at=now,
-                expires_at=expires_at, resends=challenge.resends + 1)
+        .values(
+            code_hash=code_hash(settings.secret_key, challenge.public_id, code),
+            sent_at=now,
+            expires_at=expires_at,
+            resends=challenge.resends + 1,
+        )
     )
-    renewed = Challenge(challenge.id, challenge.public_id, challenge.purpose, challenge.identifier,
-                        challenge.kiosk_id, expires_at, now, challenge.resends + 1, challenge.attempts)
+    renewed = Challenge(
+        challenge.id,
+        challenge.public_id,
+        challenge.purpose,
+        challenge.identifier,
+        challenge.kiosk_id,
+        expires_at,
+        now,
+        challenge.resends + 1,
+        challenge.attempts,
+    )
     return Issued(renewed, code)

@@ -18,16 +18,37 @@ profiles_t = sessions.profiles_t
 
 def read(conn: Connection, kiosk_id: int) -> ProfilePublic:
     row = conn.execute(
-        select(kiosks_t.c.code, kiosks_t.c.name, kiosks_t.c.holder_name, kiosks_t.c.district,
-               kiosks_t.c.old_emitra_id, kiosks_t.c.sso_id, kiosks_t.c.mobile, kiosks_t.c.email, kiosks_t.c.status,
-               profiles_t.c.address, profiles_t.c.pincode, profiles_t.c.alternate_mobile, profiles_t.c.completed_at)
+        select(
+            kiosks_t.c.code,
+            kiosks_t.c.name,
+            kiosks_t.c.holder_name,
+            kiosks_t.c.district,
+            kiosks_t.c.old_emitra_id,
+            kiosks_t.c.sso_id,
+            kiosks_t.c.mobile,
+            kiosks_t.c.email,
+            kiosks_t.c.status,
+            profiles_t.c.address,
+            profiles_t.c.pincode,
+            profiles_t.c.alternate_mobile,
+            profiles_t.c.completed_at,
+        )
         .outerjoin(profiles_t, profiles_t.c.kiosk_id == kiosks_t.c.id)
         .where(kiosks_t.c.id == kiosk_id)
     ).one()
     return ProfilePublic(
-        kiosk_code=row.code, kiosk_name=row.name, holder_name=row.holder_name, district=row.district,
-        old_emitra_id=row.old_emitra_id, sso_id=row.sso_id, mobile=row.mobile, email=row.email,
-        kiosk_status=row.status, address=row.address, pincode=row.pincode, alternate_mobile=row.alternate_mobile,
+        kiosk_code=row.code,
+        kiosk_name=row.name,
+        holder_name=row.holder_name,
+        district=row.district,
+        old_emitra_id=row.old_emitra_id,
+        sso_id=row.sso_id,
+        mobile=row.mobile,
+        email=row.email,
+        kiosk_status=row.status,
+        address=row.address,
+        pincode=row.pincode,
+        alternate_mobile=row.alternate_mobile,
         profile_completed=row.completed_at is not None,
         completed_at=aware(row.completed_at) if row.completed_at is not None else None,
     )
@@ -42,16 +63,23 @@ def complete(conn: Connection, ctx: RequestContext, session: SessionInfo, data: 
         kind, alternate = parse_contact(data.alternate_mobile)
         if kind != "mobile":
             raise InvalidContact("the alternate mobile must be a 10-digit Indian mobile number")
-    existing = conn.execute(
-        select(profiles_t.c.completed_at).where(profiles_t.c.kiosk_id == session.kiosk_id)
-    ).first()
-    values = {"address": data.address, "pincode": data.pincode, "alternate_mobile": alternate,
-              "updated_at": ctx.now}
+    existing = conn.execute(select(profiles_t.c.completed_at).where(profiles_t.c.kiosk_id == session.kiosk_id)).first()
+    values = {"address": data.address, "pincode": data.pincode, "alternate_mobile": alternate, "updated_at": ctx.now}
     if existing is None:
         conn.execute(insert(profiles_t).values(kiosk_id=session.kiosk_id, completed_at=ctx.now, **values))
     else:
-        conn.execute(update(profiles_t).where(profiles_t.c.kiosk_id == session.kiosk_id)
-                     .values(completed_at=existing.completed_at or ctx.now, **values))
-    audit.record(conn, ctx, "profile", "completed" if existing is None else "updated", kiosk_id=session.kiosk_id,
-                 sso_id=session.sso_id, session_id=session.session_id)
+        conn.execute(
+            update(profiles_t)
+            .where(profiles_t.c.kiosk_id == session.kiosk_id)
+            .values(completed_at=existing.completed_at or ctx.now, **values)
+        )
+    audit.record(
+        conn,
+        ctx,
+        "profile",
+        "completed" if existing is None else "updated",
+        kiosk_id=session.kiosk_id,
+        sso_id=session.sso_id,
+        session_id=session.session_id,
+    )
     return read(conn, session.kiosk_id)

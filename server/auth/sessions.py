@@ -68,8 +68,15 @@ def create(conn: Connection, kiosk_id: int, machine_id: str | None, now: datetim
     expires_at = now + timedelta(hours=settings.session_absolute_hours)
     session_id = conn.execute(
         insert(sessions_t)
-        .values(kiosk_id=kiosk_id, token_hash=token_hash(token), created_at=now, last_seen_at=now,
-                expires_at=expires_at, machine_id=machine_id, scope=OPERATOR)
+        .values(
+            kiosk_id=kiosk_id,
+            token_hash=token_hash(token),
+            created_at=now,
+            last_seen_at=now,
+            expires_at=expires_at,
+            machine_id=machine_id,
+            scope=OPERATOR,
+        )
         .returning(sessions_t.c.id)
     ).scalar_one()
     idle = min(now + timedelta(minutes=settings.session_idle_minutes), expires_at)
@@ -83,13 +90,17 @@ def create_sync_key(
     kiosk has at most `sync_keys_per_kiosk` of them."""
     same_pc = sessions_t.c.machine_id.is_(None) if machine_id is None else sessions_t.c.machine_id == machine_id
     others = conn.execute(
-        select(func.count()).select_from(sessions_t)
-        .where(_live_sync_keys(kiosk_id, now), ~same_pc)
+        select(func.count()).select_from(sessions_t).where(_live_sync_keys(kiosk_id, now), ~same_pc)
     ).scalar_one()
     if others >= settings.sync_keys_per_kiosk:
-        raise Refusal(Conflict(
-            f"this kiosk already has {others} day-end sync keys for other PCs; end one first "
-            "(GET and DELETE /auth/sync-keys)", code="sync_key_limit", limit=settings.sync_keys_per_kiosk))
+        raise Refusal(
+            Conflict(
+                f"this kiosk already has {others} day-end sync keys for other PCs; end one first "
+                "(GET and DELETE /auth/sync-keys)",
+                code="sync_key_limit",
+                limit=settings.sync_keys_per_kiosk,
+            )
+        )
     conn.execute(
         update(sessions_t)
         .where(_live_sync_keys(kiosk_id, now), same_pc)
@@ -99,27 +110,52 @@ def create_sync_key(
     expires_at = now + timedelta(hours=settings.sync_key_hours)
     session_id = conn.execute(
         insert(sessions_t)
-        .values(kiosk_id=kiosk_id, token_hash=token_hash(token), created_at=now, last_seen_at=now,
-                expires_at=expires_at, machine_id=machine_id, scope=SYNC)
+        .values(
+            kiosk_id=kiosk_id,
+            token_hash=token_hash(token),
+            created_at=now,
+            last_seen_at=now,
+            expires_at=expires_at,
+            machine_id=machine_id,
+            scope=SYNC,
+        )
         .returning(sessions_t.c.id)
     ).scalar_one()
     return NewSession(token, int(session_id), expires_at, expires_at)
 
 
 def _live_sync_keys(kiosk_id: int, now: datetime) -> ColumnElement[bool]:
-    return and_(sessions_t.c.kiosk_id == kiosk_id, sessions_t.c.scope == SYNC, sessions_t.c.revoked_at.is_(None),
-                sessions_t.c.expires_at > now)
+    return and_(
+        sessions_t.c.kiosk_id == kiosk_id,
+        sessions_t.c.scope == SYNC,
+        sessions_t.c.revoked_at.is_(None),
+        sessions_t.c.expires_at > now,
+    )
 
 
 def sync_keys(conn: Connection, kiosk_id: int, now: datetime) -> list[dict[str, Any]]:
     """The kiosk's live day-end sync keys, newest first (never the keys themselves: only their ids)."""
     rows = conn.execute(
-        select(sessions_t.c.id, sessions_t.c.machine_id, sessions_t.c.created_at, sessions_t.c.expires_at,
-               sessions_t.c.last_seen_at)
-        .where(_live_sync_keys(kiosk_id, now)).order_by(sessions_t.c.id.desc())
+        select(
+            sessions_t.c.id,
+            sessions_t.c.machine_id,
+            sessions_t.c.created_at,
+            sessions_t.c.expires_at,
+            sessions_t.c.last_seen_at,
+        )
+        .where(_live_sync_keys(kiosk_id, now))
+        .order_by(sessions_t.c.id.desc())
     ).all()
-    return [{"id": int(r.id), "machine_id": r.machine_id, "issued_at": aware(r.created_at),
-             "expires_at": aware(r.expires_at), "last_used_at": aware(r.last_seen_at)} for r in rows]
+    return [
+        {
+            "id": int(r.id),
+            "machine_id": r.machine_id,
+            "issued_at": aware(r.created_at),
+            "expires_at": aware(r.expires_at),
+            "last_used_at": aware(r.last_seen_at),
+        }
+        for r in rows
+    ]
 
 
 def revoke_sync_keys(conn: Connection, kiosk_id: int, now: datetime, reason: str, key_id: int | None = None) -> int:
@@ -133,7 +169,8 @@ def revoke_sync_keys(conn: Connection, kiosk_id: int, now: datetime, reason: str
 def machine_of(conn: Connection, session_id: int) -> str | None:
     """The PC a session signed in from (its X-Machine-Id at sign-in)."""
     machine: str | None = conn.execute(
-        select(sessions_t.c.machine_id).where(sessions_t.c.id == session_id)).scalar_one()
+        select(sessions_t.c.machine_id).where(sessions_t.c.id == session_id)
+    ).scalar_one()
     return machine
 
 
@@ -143,9 +180,18 @@ def machine_of(conn: Connection, session_id: int) -> str | None:
 # error still ends the transaction through SQLAlchemy, whose rollback then invalidates a dead pool.
 _LOOKUP = (
     select(
-        sessions_t.c.id, sessions_t.c.kiosk_id, sessions_t.c.last_seen_at, sessions_t.c.expires_at,
-        sessions_t.c.revoked_at, sessions_t.c.revoked_reason, sessions_t.c.scope, kiosks_t.c.code,
-        kiosks_t.c.sso_id, kiosks_t.c.status, credentials_t.c.must_change, profiles_t.c.completed_at,
+        sessions_t.c.id,
+        sessions_t.c.kiosk_id,
+        sessions_t.c.last_seen_at,
+        sessions_t.c.expires_at,
+        sessions_t.c.revoked_at,
+        sessions_t.c.revoked_reason,
+        sessions_t.c.scope,
+        kiosks_t.c.code,
+        kiosks_t.c.sso_id,
+        kiosks_t.c.status,
+        credentials_t.c.must_change,
+        profiles_t.c.completed_at,
     )
     .join(kiosks_t, kiosks_t.c.id == sessions_t.c.kiosk_id)
     .join(credentials_t, credentials_t.c.kiosk_id == sessions_t.c.kiosk_id)
@@ -203,8 +249,20 @@ def resolve(conn: Connection, token: str | None, now: datetime, settings: Settin
         cursor.close()
     if row is None:
         raise NotAuthenticated("sign in first: the session token is not known")
-    (session_id, kiosk_id, last_seen_at, expires_at, revoked_at, revoked_reason, scope, code, sso_id, status,
-     must_change, completed_at) = row
+    (
+        session_id,
+        kiosk_id,
+        last_seen_at,
+        expires_at,
+        revoked_at,
+        revoked_reason,
+        scope,
+        code,
+        sso_id,
+        status,
+        must_change,
+        completed_at,
+    ) = row
     if revoked_at is not None:
         raise SessionExpired("the session has ended; sign in again", reason=revoked_reason or "revoked")
     expires_at = aware(lookup.stored_time(expires_at))
@@ -220,10 +278,16 @@ def resolve(conn: Connection, token: str | None, now: datetime, settings: Settin
         conn.execute(_TOUCH, {"session_id": session_id, "now": now})
         last_seen = now
     return SessionInfo(
-        session_id=int(session_id), kiosk_id=int(kiosk_id), kiosk_code=code, sso_id=sso_id,
-        kiosk_status=status, must_change_password=bool(must_change),
-        profile_completed=completed_at is not None, expires_at=expires_at,
-        idle_expires_at=min(last_seen + idle, expires_at), scope=scope,
+        session_id=int(session_id),
+        kiosk_id=int(kiosk_id),
+        kiosk_code=code,
+        sso_id=sso_id,
+        kiosk_status=status,
+        must_change_password=bool(must_change),
+        profile_completed=completed_at is not None,
+        expires_at=expires_at,
+        idle_expires_at=min(last_seen + idle, expires_at),
+        scope=scope,
     )
 
 

@@ -30,8 +30,9 @@ _ENSURE = text(
 
 def keyed(secret_key: str, *parts: str) -> str:
     """A keyed hash of what a caller typed (an SSO ID, maybe a password typed in the wrong box): never kept as typed."""
-    return hmac.new(secret_key.encode(), "\x1f".join(parts).encode("utf-8", "surrogatepass"),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(
+        secret_key.encode(), "\x1f".join(parts).encode("utf-8", "surrogatepass"), hashlib.sha256
+    ).hexdigest()
 
 
 def _seconds(delta: timedelta) -> int:
@@ -55,8 +56,9 @@ def _window(row: Row[Any], now: datetime, period: timedelta) -> tuple[datetime, 
     return (now, 0) if now - start >= period else (start, int(row.hits))
 
 
-def check(conn: Connection, key: str, now: datetime, period: timedelta, limit: int,
-          subject: str | None = None) -> int | None:
+def check(
+    conn: Connection, key: str, now: datetime, period: timedelta, limit: int, subject: str | None = None
+) -> int | None:
     """Seconds until the window of `key` has room again, if `limit` hits are used up; None: room now."""
     start, hits = _window(_row(conn, key, now, subject), now, period)
     return _seconds(start + period - now) if hits >= limit else None
@@ -65,12 +67,16 @@ def check(conn: Connection, key: str, now: datetime, period: timedelta, limit: i
 def hit(conn: Connection, key: str, now: datetime, period: timedelta, n: int = 1, subject: str | None = None) -> None:
     """Count `n` hits (−1 gives one back) in the current window of `key`."""
     start, hits = _window(_row(conn, key, now, subject), now, period)
-    conn.execute(update(throttles_t).where(throttles_t.c.key == key)
-                 .values(window_start=start, hits=max(0, hits + n), updated_at=now))
+    conn.execute(
+        update(throttles_t)
+        .where(throttles_t.c.key == key)
+        .values(window_start=start, hits=max(0, hits + n), updated_at=now)
+    )
 
 
-def take(conn: Connection, key: str, now: datetime, period: timedelta, limit: int,
-         subject: str | None = None) -> int | None:
+def take(
+    conn: Connection, key: str, now: datetime, period: timedelta, limit: int, subject: str | None = None
+) -> int | None:
     """One hit if the window has room (None), else the seconds to wait (nothing counted)."""
     wait = check(conn, key, now, period, limit, subject)
     if wait is None:
@@ -86,22 +92,25 @@ def wait(conn: Connection, key: str, now: datetime, subject: str | None = None) 
     return _seconds(aware(row.next_try_at) - now)
 
 
-def strike(conn: Connection, key: str, now: datetime, free: int, max_delay_seconds: int,
-           subject: str | None = None) -> None:
+def strike(
+    conn: Connection, key: str, now: datetime, free: int, max_delay_seconds: int, subject: str | None = None
+) -> None:
     """One more wrong try in a row: past `free` of them, the next try waits 1, 2, 4 … s, at most the maximum."""
     row = _row(conn, key, now, subject)
     streak = int(row.streak) + 1
     next_try_at = None
     if streak > free:
         next_try_at = now + timedelta(seconds=min(2 ** min(streak - free - 1, 30), max_delay_seconds))
-    conn.execute(update(throttles_t).where(throttles_t.c.key == key)
-                 .values(streak=streak, next_try_at=next_try_at, updated_at=now))
+    conn.execute(
+        update(throttles_t)
+        .where(throttles_t.c.key == key)
+        .values(streak=streak, next_try_at=next_try_at, updated_at=now)
+    )
 
 
 def forgive(conn: Connection, key: str, now: datetime) -> None:
     """A right try: the wrong ones in a row are forgotten."""
-    conn.execute(update(throttles_t).where(throttles_t.c.key == key)
-                 .values(streak=0, next_try_at=None, updated_at=now))
+    conn.execute(update(throttles_t).where(throttles_t.c.key == key).values(streak=0, next_try_at=None, updated_at=now))
 
 
 def clear_subject(conn: Connection, subject: str) -> None:

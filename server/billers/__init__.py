@@ -90,9 +90,7 @@ class Biller(Protocol):
 
     def fetch(self, service: Service, consumer_no: str, values: dict[str, str], today: date) -> Bill: ...
 
-    def fetch_many(
-        self, items: list[tuple[Service, str, dict[str, str]]], today: date
-    ) -> list[Bill | BillerError]: ...
+    def fetch_many(self, items: list[tuple[Service, str, dict[str, str]]], today: date) -> list[Bill | BillerError]: ...
 
     def pay(
         self, service: Service, reference: str, consumer_no: str, bill_no: str | None, amount_paise: int

@@ -98,7 +98,5 @@ class SimulatedDepartmentsAdmin:
                 "the simulated departments do not answer", code="departments_unreachable", status=502
             ) from exc
         if r.status_code != 200:
-            raise ApiError(
-                f"the simulated departments refused: {r.text[:200]}", code="departments_refused", status=502
-            )
+            raise ApiError(f"the simulated departments refused: {r.text[:200]}", code="departments_refused", status=502)
         return r.json()

@@ -102,7 +102,12 @@ class DepartmentConfig:
     def from_mapping(cls, biller: str, data: Mapping[str, Any]) -> DepartmentConfig:
         """From configuration: {"url", "key_id", "secret_hex", optional timeouts, pool_size, verify_tls}."""
         known = {
-            "connect_timeout_s", "read_timeout_s", "status_attempts", "settlement_timeout_s", "pool_size", "verify_tls"
+            "connect_timeout_s",
+            "read_timeout_s",
+            "status_attempts",
+            "settlement_timeout_s",
+            "pool_size",
+            "verify_tls",
         }
         unknown = sorted(set(data) - known - {"url", "key_id", "secret_hex"})
         if unknown:

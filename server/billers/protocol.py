@@ -470,8 +470,11 @@ def read_settlement_file(key: DepartmentKey, department: str, data: bytes) -> Se
         raise SettlementFileError(len(rows), f"signed with key {trailer.key_id}, not {key.key_id}")
     signed = data[: len(data) - len(rows[-1]) - 1]
     try:
-        _verify(key, _message("settlement", [department, header.business_date.isoformat(), key.key_id], signed),
-                trailer.signature)
+        _verify(
+            key,
+            _message("settlement", [department, header.business_date.isoformat(), key.key_id], signed),
+            trailer.signature,
+        )
     except SignatureRefused as exc:
         raise SettlementFileError(len(rows), f"the signature does not match: {exc.message}") from exc
     lines = []

@@ -204,7 +204,8 @@ class Settings(BaseSettings):
             problems = self.production_problems()
             if problems:
                 raise InsecureSettingsError(
-                    "refusing to start in production mode: " + "; ".join(problems)
+                    "refusing to start in production mode: "
+                    + "; ".join(problems)
                     + " (make each secret with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
                 )
         return self

@@ -41,8 +41,9 @@ class Text(GroupedMetadata):
     pattern: str | None = None
 
     def __iter__(self) -> Iterator[Any]:
-        yield from StringConstraints(min_length=self.min_length, max_length=self.max_length,
-                                     strip_whitespace=self.strip, pattern=self.pattern)
+        yield from StringConstraints(
+            min_length=self.min_length, max_length=self.max_length, strip_whitespace=self.strip, pattern=self.pattern
+        )
         yield AfterValidator(partial(clean_text, max_length=self.max_length))
 
 

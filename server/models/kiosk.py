@@ -31,6 +31,7 @@ class Kiosk(Base):
 
     __table_args__ = (Index("uq_kiosks_micro_atm_terminal_id", "micro_atm_terminal_id", unique=True),)
 
+
 class DatabaseMark(Base):
     """Facts about the database itself; `mode` = production once a production server migrated it (never undone)."""
 

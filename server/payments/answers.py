@@ -138,7 +138,12 @@ class Answers:
                 tx.run(
                     op,
                     lambda tx, pk: credit_kiosk(
-                        tx, pk, kiosk_code, bill.amount_paise, MICRO_ATM_CLEARING, "micro_atm_entry",
+                        tx,
+                        pk,
+                        kiosk_code,
+                        bill.amount_paise,
+                        MICRO_ATM_CLEARING,
+                        "micro_atm_entry",
                         f"micro-ATM withdrawal RRN {bill.consumer_no}, confirmed by the bank",
                     ),
                 )

@@ -242,9 +242,7 @@ def receipt_no(today: date, payment_id: int) -> str:
     return f"RJ{today:%y%m%d}{payment_id:09d}"
 
 
-def _held_elsewhere(
-    tx: LedgerTx, kiosk_id: int, items: Sequence[Item], keys: dict[int, list[str | None]]
-) -> set[int]:
+def _held_elsewhere(tx: LedgerTx, kiosk_id: int, items: Sequence[Item], keys: dict[int, list[str | None]]) -> set[int]:
     """The items with a bill that a committed payment of another operation holds."""
     wanted = {i: {k for k in keys_of if k is not None} for i, keys_of in keys.items()}
     held = sorted(set().union(*wanted.values())) if wanted else []

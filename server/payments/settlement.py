@@ -100,7 +100,8 @@ class Settlements:
             ) from exc
         if not date(2000, 1, 1) <= parsed.business_date <= date(2999, 12, 31):
             raise InvalidSettlementFile(
-                f"the settlement file's business date {parsed.business_date} is out of range", line=1,
+                f"the settlement file's business date {parsed.business_date} is out of range",
+                line=1,
                 problem="business date out of range",
             )
         over = datetime.combine(parsed.business_date + timedelta(days=1), datetime.min.time()).replace(tzinfo=IST)
@@ -317,4 +318,3 @@ class Settlements:
                         for b, finding in fresh
                     ],
                 )
-

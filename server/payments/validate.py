@@ -238,14 +238,20 @@ def claim_form(service: Service, rrn: str) -> Bill:
     """A micro-ATM withdrawal entry before the claim: nothing is asked of the acquirer (an enquiry by RRN would
     tell any kiosk about any customer's withdrawal); the operator types the amount on the slip."""
     return Bill(
-        rrn, f"Micro-ATM withdrawal RRN {rrn}", None, None, None, None, None, True,
-        service.min_paise or 1, service.max_paise or 10**9,
+        rrn,
+        f"Micro-ATM withdrawal RRN {rrn}",
+        None,
+        None,
+        None,
+        None,
+        None,
+        True,
+        service.min_paise or 1,
+        service.max_paise or 10**9,
     )
-
 
 
 def biller_refusal(exc: BillerError, field: str | None = None) -> ApiError:
     status = {"consumer_not_found": 404, "bill_already_paid": 409, "biller_timeout": 504}.get(exc.code, 502)
     details = {"field": field} if field else {}
     return ApiError(exc.message, code=exc.code, status=status, **details)
-

@@ -58,9 +58,7 @@ class Views:
         if not operation_ids:
             return {}
         with self.reads.connect() as conn:
-            rows = conn.execute(
-                _statements(conn).payment_ids, {"kiosk_id": kiosk_id, "operation_ids": operation_ids}
-            )
+            rows = conn.execute(_statements(conn).payment_ids, {"kiosk_id": kiosk_id, "operation_ids": operation_ids})
             return {r.operation_id: (int(r.id), str(r.request_hash)) for r in rows}
 
     def payment_id(self, kiosk_id: int, operation_id: str) -> int:
@@ -150,7 +148,6 @@ class Views:
 
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
-
 
 
 @dataclass(frozen=True)

@@ -393,8 +393,11 @@ class SimulatedPaymentGateway:
     def check_key(self, order_id: str, key: str) -> None:
         """Refuse a page address whose key is not this order's (403), before anything about the order is told."""
         if not hmac.compare_digest(sim_page_key(self.secret, order_id).encode(), key.encode("utf-8", "replace")):
-            raise ApiError("this payment page address is not valid; start the payment from the kiosk",
-                           code="gateway_page_key_wrong", status=403)
+            raise ApiError(
+                "this payment page address is not valid; start the payment from the kiosk",
+                code="gateway_page_key_wrong",
+                status=403,
+            )
 
     def _payable(self, row: Any) -> bool:
         return bool(row.status == "created" and aware(row.expires_at) > self.now())

@@ -74,9 +74,7 @@ class SimulatedLegacyPortal:
         # The old eMitra ID's row is locked before its limit is read: two codes of one ID redeemed at the same
         # instant (two server processes) then take the limit one after the other, and the second finds 0.
         limit = conn.execute(
-            select(sim_limits_t.c.limit_paise)
-            .where(sim_limits_t.c.old_emitra_id == old_emitra_id)
-            .with_for_update()
+            select(sim_limits_t.c.limit_paise).where(sim_limits_t.c.old_emitra_id == old_emitra_id).with_for_update()
         ).scalar()
         if not limit or limit <= 0:
             raise LegacyRefused(

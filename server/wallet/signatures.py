@@ -27,4 +27,3 @@ def verify(secret: str, body: bytes, signature: str | None, header: str) -> None
         raise SignatureRefused(f"the {header} header is missing", code="signature_missing")
     if not hmac.compare_digest(sign(secret, body).encode(), signature.strip().lower().encode()):
         raise SignatureRefused("the notification's signature does not match its body")
-

@@ -17,8 +17,14 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_ui_benchmark_quick_mode_runs_and_prints_every_figure() -> None:
     # A process of its own: the benchmark makes its own QApplication and spawns the cold starts it times.
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    done = subprocess.run([sys.executable, "-m", "bench.bench_ui", "--quick"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=400)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.bench_ui", "--quick"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
     assert done.returncode == 0, done.stderr
     out = done.stdout
     cold = re.search(r"cold start to the login window \(median of 2\)\s+(\d+\.\d+) s", out)

@@ -113,7 +113,11 @@ def test_first_login_forces_a_new_password_then_a_fresh_login_then_the_profile(
         account.api.get("/wallet/balance")
     profile = account.profile()
     assert (profile.kiosk_code, profile.holder_name, profile.district, profile.profile_completed) == (
-        KIOSK, "Test Holder", "Jaipur", False)
+        KIOSK,
+        "Test Holder",
+        "Jaipur",
+        False,
+    )
     with pytest.raises(ProfileNotConfirmed):
         account.complete_profile(ProfileUpdate(address=PROFILE.address, pincode="302017", confirm=False))
     for pincode in ("", "02017", "3020171", "३०२०१७"):
@@ -122,12 +126,15 @@ def test_first_login_forces_a_new_password_then_a_fresh_login_then_the_profile(
     with pytest.raises(InvalidInput):
         account.complete_profile(ProfileUpdate(address="   ", pincode="302017", confirm=True))
     with pytest.raises(InvalidContact):
-        account.complete_profile(ProfileUpdate(address=PROFILE.address, pincode="302017", confirm=True,
-                                               alternate_mobile="12345"))
-    done = account.complete_profile(ProfileUpdate(address="  Shop 4, Station Road ", pincode="302017",
-                                                  confirm=True, alternate_mobile="+91 91234 56789"))
-    assert (done.address, done.alternate_mobile, done.profile_completed) == ("Shop 4, Station Road",
-                                                                            "9123456789", True)
+        account.complete_profile(
+            ProfileUpdate(address=PROFILE.address, pincode="302017", confirm=True, alternate_mobile="12345")
+        )
+    done = account.complete_profile(
+        ProfileUpdate(
+            address="  Shop 4, Station Road ", pincode="302017", confirm=True, alternate_mobile="+91 91234 56789"
+        )
+    )
+    assert (done.address, done.alternate_mobile, done.profile_completed) == ("Shop 4, Station Road", "9123456789", True)
     balance = account.api.get("/wallet/balance")
     assert balance["kiosk_code"] == KIOSK and balance["spendable_paise"] == 0
 
@@ -152,9 +159,15 @@ def test_first_login_forces_a_new_password_then_a_fresh_login_then_the_profile(
 
     events = auth_server.admin("GET", "/auth-events", params={"kiosk_code": KIOSK}).json()["events"]
     seen = {(e["event"], e["outcome"]) for e in events}
-    assert {("password_issued", "success"), ("login", "success"), ("password_change", "rejected"),
-            ("password_change", "wrong_password"), ("password_change", "success"), ("profile", "completed"),
-            ("logout", "success")} <= seen
+    assert {
+        ("password_issued", "success"),
+        ("login", "success"),
+        ("password_change", "rejected"),
+        ("password_change", "wrong_password"),
+        ("password_change", "success"),
+        ("profile", "completed"),
+        ("logout", "success"),
+    } <= seen
     machine = LocalSettings(tmp_path / "pc1").machine_id
     assert all(e["machine_id"] == machine and e["at"] for e in events if e["event"] == "login")
 
@@ -172,8 +185,12 @@ def test_login_refuses_bad_input_alike_for_unknown_and_known_accounts(
     with pytest.raises(InvalidInput):
         account.login(sso_id, "nul\x00byte")
     answers = set()
-    for sso, password in ((sso_id, issued + "!"), ("NO.SUCH.USER", issued), ("सुनीता.शर्मा", issued),
-                          ("x" * 200, issued)):
+    for sso, password in (
+        (sso_id, issued + "!"),
+        ("NO.SUCH.USER", issued),
+        ("सुनीता.शर्मा", issued),
+        ("x" * 200, issued),
+    ):
         with pytest.raises(InvalidCredentials) as refused:
             account.login(sso, password)
         answers.add((refused.value.status, refused.value.error_code, refused.value.message_en))
@@ -203,11 +220,19 @@ def test_wrong_passwords_slow_the_next_try_and_never_lock(
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_wrong_passwords_per_hour_are_capped(
-    database_url: str, start_server: Callable[..., ServerProcess], auth_clock: ShiftedClock,
-    kiosk_keyring: PlaintextKeyring, tmp_path: Path
+    database_url: str,
+    start_server: Callable[..., ServerProcess],
+    auth_clock: ShiftedClock,
+    kiosk_keyring: PlaintextKeyring,
+    tmp_path: Path,
 ) -> None:
-    server = start_server(database_url, EMITRA_ARGON2_PROFILE="fast", EMITRA_CLOCK_OFFSET_FILE=str(auth_clock.path),
-                          EMITRA_LOGIN_FAILURES_PER_HOUR="7", EMITRA_LOGIN_FREE_FAILURES="100")
+    server = start_server(
+        database_url,
+        EMITRA_ARGON2_PROFILE="fast",
+        EMITRA_CLOCK_OFFSET_FILE=str(auth_clock.path),
+        EMITRA_LOGIN_FAILURES_PER_HOUR="7",
+        EMITRA_LOGIN_FREE_FAILURES="100",
+    )
     sso_id, issued = new_kiosk(server, KIOSK)
     settings = LocalSettings(tmp_path / "pc")
     account = KioskAccount(ApiClient(server.url, machine_id=settings.machine_id), TokenStore(server.url), settings)
@@ -249,7 +274,10 @@ def test_forget_sso_id_by_mobile_or_email(auth_server: ServerProcess, make_accou
     # An unknown contact gets the same answer, and no OTP can ever match.
     unknown = account.forgot_sso_id("9000000001")
     assert (unknown.message, unknown.expires_in_seconds, unknown.resends_left) == (
-        sent.message, sent.expires_in_seconds, sent.resends_left)
+        sent.message,
+        sent.expires_in_seconds,
+        sent.resends_left,
+    )
     assert messages(auth_server, "9000000001") == []
     with pytest.raises(OtpInvalid):
         account.confirm_sso_id(unknown, code)
@@ -353,8 +381,9 @@ def test_sessions_expire_when_idle_and_after_twelve_hours(
     assert absolute.value.details["reason"] == "absolute"
 
 
-def test_a_password_change_ends_the_other_pcs_sessions(auth_server: ServerProcess, make_account: Make,
-                                                         tmp_path: Path) -> None:
+def test_a_password_change_ends_the_other_pcs_sessions(
+    auth_server: ServerProcess, make_account: Make, tmp_path: Path
+) -> None:
     pc1 = make_account("pc1")
     other_keyring = PlaintextKeyring()
     other_keyring.file_path = str(tmp_path / "pc2-keyring.cfg")
@@ -369,8 +398,7 @@ def test_a_password_change_ends_the_other_pcs_sessions(auth_server: ServerProces
     assert pc2.resume() is None
 
 
-def test_a_suspended_kiosk_keeps_its_profile_but_not_its_wallet(auth_server: ServerProcess,
-                                                               make_account: Make) -> None:
+def test_a_suspended_kiosk_keeps_its_profile_but_not_its_wallet(auth_server: ServerProcess, make_account: Make) -> None:
     account = make_account()
     onboard(auth_server, account, KIOSK)
     r = auth_server.admin("PUT", f"/kiosks/{KIOSK}/status", json={"status": "suspended"})
@@ -383,8 +411,9 @@ def test_a_suspended_kiosk_keeps_its_profile_but_not_its_wallet(auth_server: Ser
     assert account.api.get("/wallet/balance")["kiosk_code"] == KIOSK
 
 
-def test_an_admin_reset_issues_a_password_that_only_allows_a_change(auth_server: ServerProcess,
-                                                                    make_account: Make) -> None:
+def test_an_admin_reset_issues_a_password_that_only_allows_a_change(
+    auth_server: ServerProcess, make_account: Make
+) -> None:
     account = make_account()
     sso_id = onboard(auth_server, account, KIOSK)
     issued = issue_password(auth_server, KIOSK)

@@ -85,7 +85,8 @@ def test_connected_the_relay_passes_requests_and_answers_unchanged(upstream: Ups
 
 
 def test_cut_refuses_new_and_open_connections_and_restore_brings_them_back(
-        upstream: Upstream, relay: DemoRelay) -> None:
+    upstream: Upstream, relay: DemoRelay
+) -> None:
     with requests.Session() as http:
         assert http.get(relay.url + "/small", timeout=10).content == b"ok"  # a kept-alive connection is open
         relay.set_state(NetworkState.CUT)

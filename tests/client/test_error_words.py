@@ -60,8 +60,12 @@ def test_the_parameters_of_each_text_are_ones_the_server_sends() -> None:
 
 
 def test_the_shortfall_is_shown_in_both_languages() -> None:
-    refused = refusal(422, "insufficient_balance", "not enough balance in the kiosk wallet and credit line",
-                      {"spendable_paise": 150_00, "requested_paise": 1_200_50})
+    refused = refusal(
+        422,
+        "insufficient_balance",
+        "not enough balance in the kiosk wallet and credit line",
+        {"spendable_paise": 150_00, "requested_paise": 1_200_50},
+    )
     assert isinstance(refused, InsufficientBalance)
     assert "₹1,050.50 short" in refused.message_en and "₹1,200.50" in refused.message_en
     assert "₹1,050.50 कम" in refused.message_hi and "₹150.00" in refused.message_hi
@@ -74,8 +78,9 @@ def test_without_its_parameters_a_code_gets_its_plain_words() -> None:
 
 
 def test_amounts_are_rupees_and_a_count_picks_the_plural() -> None:
-    out_of_range = refusal(422, "amount_out_of_range", "x", {"field": "amount", "min_paise": 100_00,
-                                                             "max_paise": 2_00_000_00})
+    out_of_range = refusal(
+        422, "amount_out_of_range", "x", {"field": "amount", "min_paise": 100_00, "max_paise": 2_00_000_00}
+    )
     assert isinstance(out_of_range, AmountOutOfRange)
     assert "₹100.00" in out_of_range.message_hi and "₹2,00,000.00" in out_of_range.message_en
     one = refusal(401, "otp_invalid", "the OTP is wrong", {"attempts_left": 1})
@@ -125,9 +130,18 @@ def test_a_refusal_met_at_day_end_is_told_in_the_catalogs_words_with_its_amount(
     """Day End's and Reconcile's reasons come from the code and its parameters, not the server's English."""
     from kiosk_app.sync import ReconcileItem
 
-    item = ReconcileItem("op-1", "2026-12-02T10:00:00", 1_250_00, "ELEC-JVVNL", "210412345678", True,
-                         "amount_must_equal_due", "this bill must be paid in full", "bills[0].amount_paise",
-                         {"field": "bills[0].amount_paise", "payable_paise": 1_275_00})
+    item = ReconcileItem(
+        "op-1",
+        "2026-12-02T10:00:00",
+        1_250_00,
+        "ELEC-JVVNL",
+        "210412345678",
+        True,
+        "amount_must_equal_due",
+        "this bill must be paid in full",
+        "bills[0].amount_paise",
+        {"field": "bills[0].amount_paise", "payable_paise": 1_275_00},
+    )
     english, hindi = item.words
     assert "₹1,275.00" in english and "₹1,275.00" in hindi and english != hindi
     assert "amount_must_equal_due" not in english + hindi

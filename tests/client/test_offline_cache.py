@@ -29,7 +29,8 @@ def test_a_profile_lives_in_the_user_data_dir_and_opens_in_wal_with_full_sync(tm
     assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert schema_version(store.db) == SCHEMA_VERSION
     assert {"outbox", "catalog_services", "receipt_spool", "wallet_snapshot", "settings", "sync_runs"} <= set(
-        store.db.table_names())
+        store.db.table_names()
+    )
     store.close()
 
 
@@ -65,8 +66,12 @@ def test_outbox_states_survive_a_reopen_and_count_toward_the_offline_limit(tmp_p
     store = LocalStore.open(path)  # a crash here: the claimed ones are in doubt, not forgotten
     assert store.outbox.counts()[OutboxState.SENDING] == 2 and store.outbox.queue_length() == 3
     assert store.outbox.unconfirmed_wallet_paise() == 25_000
-    store.outbox.record([Outcome(f"{1:032x}", True, result={"status": "success"}),
-                         Outcome(f"{2:032x}", False, error={"code": "amount_must_equal_due", "message": "x"})])
+    store.outbox.record(
+        [
+            Outcome(f"{1:032x}", True, result={"status": "success"}),
+            Outcome(f"{2:032x}", False, error={"code": "amount_must_equal_due", "message": "x"}),
+        ]
+    )
     assert store.outbox.unconfirmed_wallet_paise() == 5_000
     assert [e.operation_id for e in store.outbox.for_reconcile()] == [f"{2:032x}"]
     store.outbox.record([Outcome(f"{2:032x}", True, result={"status": "success"})])
@@ -93,7 +98,8 @@ def test_local_search_finds_english_and_devanagari_substrings_and_prefixes(tmp_p
 
 
 def test_without_a_command_the_headless_entry_point_points_to_the_desktop_client(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from kiosk_app.__main__ import main
 
     assert main([]) == 2

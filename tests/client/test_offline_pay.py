@@ -44,16 +44,18 @@ def proxy(server: ServerProcess) -> Iterator[FaultProxy]:
     server.admin("PUT", "/billers/discom/fault", json={"fault": "none"})
 
 
-def kiosk_pc(server: ServerProcess, tmp_path: Path, *, url: str | None = None, funds: int = FUNDS,
-             **kw: Any) -> KioskPc:
+def kiosk_pc(
+    server: ServerProcess, tmp_path: Path, *, url: str | None = None, funds: int = FUNDS, **kw: Any
+) -> KioskPc:
     pc = KioskPc(server, tmp_path, f"RJ-OFF-{next(_codes):04d}", funds=funds, url=url, **kw)
     pc.core.catalog.refresh()
     pc.core.connectivity.check()
     return pc
 
 
-def test_online_payment_is_written_first_then_paid_with_a_success_receipt(server: ServerProcess,
-                                                                          tmp_path: Path) -> None:
+def test_online_payment_is_written_first_then_paid_with_a_success_receipt(
+    server: ServerProcess, tmp_path: Path
+) -> None:
     pc = kiosk_pc(server, tmp_path)
     core = pc.core
     assert core.catalog.refresh() is False  # unchanged: the server answered 304 to the cached ETag
@@ -79,16 +81,18 @@ def test_online_payment_is_written_first_then_paid_with_a_success_receipt(server
     pc.close()
 
 
-def test_a_payment_whose_second_department_declines_is_shown_and_printed_as_partly_paid(server: ServerProcess,
-                                                                                        tmp_path: Path) -> None:
+def test_a_payment_whose_second_department_declines_is_shown_and_printed_as_partly_paid(
+    server: ServerProcess, tmp_path: Path
+) -> None:
     pc = kiosk_pc(server, tmp_path)
     core = pc.core
     electricity = paper_bills(1, series=9)[0]
     water_no = {"phed_consumer": "1109900135"}
     water = core.payments.get_bill("WATER-PHED", water_no)
     assert water.payable_now_paise is not None
-    order = PaymentOrder((electricity.line(), BillLine("WATER-PHED", water_no, water.payable_now_paise)),
-                         Contact(mobile="9876543210"))
+    order = PaymentOrder(
+        (electricity.line(), BillLine("WATER-PHED", water_no, water.payable_now_paise)), Contact(mobile="9876543210")
+    )
     server.admin("PUT", "/billers/phed/fault", json={"fault": "decline"}).raise_for_status()
     try:
         outcome = core.payments.pay(order)
@@ -105,7 +109,8 @@ def test_a_payment_whose_second_department_declines_is_shown_and_printed_as_part
 
 
 def test_a_department_that_does_not_answer_get_bill_details_is_named_and_nothing_is_queued(
-        server: ServerProcess, tmp_path: Path) -> None:
+    server: ServerProcess, tmp_path: Path
+) -> None:
     pc = kiosk_pc(server, tmp_path)
     bill = paper_bills(1, series=2)[0]
     server.admin("PUT", "/billers/discom/fault", json={"fault": "timeout", "applies_to": "fetch", "times": -1})
@@ -124,8 +129,9 @@ def test_a_department_that_does_not_answer_get_bill_details_is_named_and_nothing
     pc.close()
 
 
-def test_a_lost_department_answer_is_resolved_by_asking_the_operations_status(server: ServerProcess,
-                                                                             tmp_path: Path) -> None:
+def test_a_lost_department_answer_is_resolved_by_asking_the_operations_status(
+    server: ServerProcess, tmp_path: Path
+) -> None:
     pc = kiosk_pc(server, tmp_path)
     server.admin("PUT", "/billers/discom/fault", json={"fault": "lost_answer", "times": 1})
     bill = paper_bills(1, series=2)[0]
@@ -136,16 +142,21 @@ def test_a_lost_department_answer_is_resolved_by_asking_the_operations_status(se
     pc.close()
 
 
-@pytest.mark.parametrize("fault", [
-    Fault("lost_answer", match=b"POST /api/v1/payments"),
-    Fault("cut", after_bytes=40, match=b"POST /api/v1/payments"),
-    Fault("blackhole", forward=True, match=b"POST /api/v1/payments"),
-    Fault("reset", match=b"POST /api/v1/payments"),
-    Fault("drop", match=b"POST /api/v1/payments"),
-    Fault("delay", seconds=0.5, match=b"POST /api/v1/payments"),
-], ids=lambda f: f.kind)
-def test_a_broken_exchange_during_pay_ends_exactly_once(server: ServerProcess, proxy: FaultProxy, tmp_path: Path,
-                                                        fault: Fault) -> None:
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault("lost_answer", match=b"POST /api/v1/payments"),
+        Fault("cut", after_bytes=40, match=b"POST /api/v1/payments"),
+        Fault("blackhole", forward=True, match=b"POST /api/v1/payments"),
+        Fault("reset", match=b"POST /api/v1/payments"),
+        Fault("drop", match=b"POST /api/v1/payments"),
+        Fault("delay", seconds=0.5, match=b"POST /api/v1/payments"),
+    ],
+    ids=lambda f: f.kind,
+)
+def test_a_broken_exchange_during_pay_ends_exactly_once(
+    server: ServerProcess, proxy: FaultProxy, tmp_path: Path, fault: Fault
+) -> None:
     pc = kiosk_pc(server, tmp_path, url=proxy.url)
     bill = paper_bills(6, series=3)[["lost_answer", "cut", "blackhole", "reset", "drop", "delay"].index(fault.kind)]
     proxy.plan(fault)
@@ -158,7 +169,8 @@ def test_a_broken_exchange_during_pay_ends_exactly_once(server: ServerProcess, p
 
 
 def test_offline_payments_are_provisional_within_the_limit_and_sync_at_day_end(
-        server: ServerProcess, proxy: FaultProxy, tmp_path: Path) -> None:
+    server: ServerProcess, proxy: FaultProxy, tmp_path: Path
+) -> None:
     bills = paper_bills(4, series=4)
     funds = bills[0].amount_paise + bills[1].amount_paise + bills[2].amount_paise + 100
     pc = kiosk_pc(server, tmp_path, url=proxy.url, funds=funds, worker=DbWorker())
@@ -175,8 +187,11 @@ def test_offline_payments_are_provisional_within_the_limit_and_sync_at_day_end(
 
     # A service that is not offline-capable says why, in both languages.
     with pytest.raises(NeedsConnection) as refused:
-        core.payments.pay(PaymentOrder((BillLine("WATER-PHED", {"phed_consumer": "1102345678"}, 10_000),),
-                                       Contact(mobile="9876543210")))
+        core.payments.pay(
+            PaymentOrder(
+                (BillLine("WATER-PHED", {"phed_consumer": "1102345678"}, 10_000),), Contact(mobile="9876543210")
+            )
+        )
     assert "offline" in refused.value.message_en and "ऑनलाइन" in refused.value.message_hi
 
     first = core.payments.pay(bills[0].order())
@@ -201,13 +216,15 @@ def test_offline_payments_are_provisional_within_the_limit_and_sync_at_day_end(
     assert progress[-1] == 3
     assert [(r.operation_id, r.code) for r in summary.reconcile] == [(second.operation_id, "amount_must_equal_due")]
     assert [r.operation_id for r in core.sync.reconcile()] == [second.operation_id]
-    assert_exactly_once(server, pc.code, {first.operation_id: bills[0].amount_paise,
-                                          third.operation_id: bills[2].amount_paise}, funds)
+    assert_exactly_once(
+        server, pc.code, {first.operation_id: bills[0].amount_paise, third.operation_id: bills[2].amount_paise}, funds
+    )
     pc.close()
 
 
 def test_an_unanswered_payment_of_an_online_only_service_stays_in_doubt_until_the_server_is_asked(
-        server: ServerProcess, proxy: FaultProxy, tmp_path: Path) -> None:
+    server: ServerProcess, proxy: FaultProxy, tmp_path: Path
+) -> None:
     pc = kiosk_pc(server, tmp_path, url=proxy.url)
     fields = {"phed_consumer": "1107770001"}
     details = pc.core.payments.get_bill("WATER-PHED", fields)
@@ -227,7 +244,8 @@ def test_an_unanswered_payment_of_an_online_only_service_stays_in_doubt_until_th
 
 
 def test_connectivity_backs_off_while_offline_and_the_outbox_flushes_when_the_server_is_back(
-        server: ServerProcess, proxy: FaultProxy, tmp_path: Path) -> None:
+    server: ServerProcess, proxy: FaultProxy, tmp_path: Path
+) -> None:
     pc = kiosk_pc(server, tmp_path, url=proxy.url, worker=DbWorker(), auto_flush=True)
     core = pc.core
     core.payments.refresh_wallet()
@@ -258,7 +276,8 @@ def test_connectivity_backs_off_while_offline_and_the_outbox_flushes_when_the_se
 
 
 def test_a_silent_network_ends_the_wait_at_the_limit_and_leaves_the_payment_in_doubt_until_asked(
-        server: ServerProcess, proxy: FaultProxy, tmp_path: Path) -> None:
+    server: ServerProcess, proxy: FaultProxy, tmp_path: Path
+) -> None:
     """The relay takes the payment to the server and swallows the answer, and every status question after it:
     the operator waits no longer than the kiosk's limit, the payment is in doubt (not provisional, no
     receipt), and the next sync learns from the server that it was paid — once."""
@@ -285,7 +304,8 @@ def test_a_silent_network_ends_the_wait_at_the_limit_and_leaves_the_payment_in_d
 
 
 def test_a_server_that_cannot_be_reached_at_all_takes_the_payment_offline(
-        server: ServerProcess, tmp_path: Path) -> None:
+    server: ServerProcess, tmp_path: Path
+) -> None:
     """No connection could be made, so nothing reached the server: an offline payment, not one in doubt."""
     pc = kiosk_pc(server, tmp_path)
     pc.core.api.base_url = "http://127.0.0.1:9"  # nothing listens: refused at once

@@ -21,22 +21,45 @@ K_NO = Bilingual("K No.", "के नं.")
 
 def _bill(position: int, status: str, biller_ref: str | None, failure_reason: str | None) -> dict[str, Any]:
     return {
-        "service_code": "jvvnl_bill", "service_name_en": "JVVNL Electricity Bill",
-        "service_name_hi": "जेवीवीएनएल बिजली बिल", "department": "jvvnl", "department_name_en": "JVVNL",
-        "department_name_hi": "जेवीवीएनएल", "consumer_no": "210435001234", "consumer_name": "Ramesh Kumar",
-        "bill_no": f"B{position}", "bill_date": "2026-11-01", "due_date": "2026-11-20", "amount_due_paise": 150_000,
-        "amount_paise": 150_000, "reference": f"EMT0A1B2C3D4E5F-{position}", "biller_ref": biller_ref,
-        "status": status, "failure_reason": failure_reason,
+        "service_code": "jvvnl_bill",
+        "service_name_en": "JVVNL Electricity Bill",
+        "service_name_hi": "जेवीवीएनएल बिजली बिल",
+        "department": "jvvnl",
+        "department_name_en": "JVVNL",
+        "department_name_hi": "जेवीवीएनएल",
+        "consumer_no": "210435001234",
+        "consumer_name": "Ramesh Kumar",
+        "bill_no": f"B{position}",
+        "bill_date": "2026-11-01",
+        "due_date": "2026-11-20",
+        "amount_due_paise": 150_000,
+        "amount_paise": 150_000,
+        "reference": f"EMT0A1B2C3D4E5F-{position}",
+        "biller_ref": biller_ref,
+        "status": status,
+        "failure_reason": failure_reason,
     }
 
 
 PARTIAL: dict[str, Any] = {
-    "operation_id": "op-partial-0001", "payment_id": 7, "status": "partial", "method": "wallet",
-    "total_paise": 300_000, "receipt_no": "RJ261202000000007", "txn_id": "EMT0A1B2C3D4E5F",
-    "created_at": "2026-12-02T09:02:00+00:00", "created_at_ist": "02-12-2026 14:32:00",
-    "kiosk_code": "RJ-JAI-0001", "kiosk_name": "Jaipur eMitra", "contact": {"mobile": "9876543210", "email": None},
-    "cheque": None, "from_wallet_paise": 300_000, "from_credit_paise": 0, "reversed_paise": 150_000,
-    "failure_reason": "declined by the department", "offline": False,
+    "operation_id": "op-partial-0001",
+    "payment_id": 7,
+    "status": "partial",
+    "method": "wallet",
+    "total_paise": 300_000,
+    "receipt_no": "RJ261202000000007",
+    "txn_id": "EMT0A1B2C3D4E5F",
+    "created_at": "2026-12-02T09:02:00+00:00",
+    "created_at_ist": "02-12-2026 14:32:00",
+    "kiosk_code": "RJ-JAI-0001",
+    "kiosk_name": "Jaipur eMitra",
+    "contact": {"mobile": "9876543210", "email": None},
+    "cheque": None,
+    "from_wallet_paise": 300_000,
+    "from_credit_paise": 0,
+    "reversed_paise": 150_000,
+    "failure_reason": "declined by the department",
+    "offline": False,
     "bills": [_bill(1, "success", "JV123", None), _bill(2, "failed", None, "declined by the department")],
     "wallet": {"wallet_balance_paise": 850_000, "spendable_paise": 850_000},
 }
@@ -62,8 +85,13 @@ def test_a_partly_failed_payment_is_shown_and_printed_as_partial(qapp: object) -
 
 @pytest.mark.parametrize("status", list(PaymentStatus))
 def test_every_status_of_the_contract_has_a_receipt_and_an_outcome(status: PaymentStatus) -> None:
-    expected = {"success": ("success", "paid"), "failed": ("failed", "failed"), "partial": ("partial", "partial"),
-                "pending": ("pending", "pending"), "initiated": ("pending", "pending")}
+    expected = {
+        "success": ("success", "paid"),
+        "failed": ("failed", "failed"),
+        "partial": ("partial", "partial"),
+        "pending": ("pending", "pending"),
+        "initiated": ("pending", "pending"),
+    }
     assert (receipt_status(status).value, outcome_status(status).value) == expected[status.value]
 
 

@@ -34,7 +34,8 @@ def proxy(server: ServerProcess) -> Iterator[FaultProxy]:
 
 
 def test_sync_through_drops_resets_cuts_delays_and_a_black_hole_pays_each_operation_once(
-        server: ServerProcess, proxy: FaultProxy, tmp_path: Path) -> None:
+    server: ServerProcess, proxy: FaultProxy, tmp_path: Path
+) -> None:
     bills = paper_bills(240, series=30)
     funds = sum(b.amount_paise for b in bills)
     pc = KioskPc(server, tmp_path, "RJ-SYNC-0001", funds=funds, url=proxy.url)
@@ -92,7 +93,8 @@ def test_sync_can_be_stopped_and_resumed_and_reports_progress(server: ServerProc
 
 
 def test_payments_whose_department_does_not_answer_the_bill_check_wait_for_the_next_sync_not_reconcile(
-        server: ServerProcess, tmp_path: Path) -> None:
+    server: ServerProcess, tmp_path: Path
+) -> None:
     bills = paper_bills(10, series=33)
     funds = sum(b.amount_paise for b in bills)
     pc = KioskPc(server, tmp_path, "RJ-SYNC-0003", funds=funds)

@@ -22,7 +22,8 @@ PASSWORD = "camels resting near the stepwell"
 
 
 def test_the_scheduled_sync_uses_the_sync_key_after_the_session_idled_out_and_asks_for_a_sign_in_once_it_ends(
-        tmp_path: Path, start_server: Callable[..., ServerProcess]) -> None:
+    tmp_path: Path, start_server: Callable[..., ServerProcess]
+) -> None:
     from server.core.config import Settings
     from server.migrate import migrate
 
@@ -33,8 +34,13 @@ def test_the_scheduled_sync_uses_the_sync_key_after_the_session_idled_out_and_as
 
     # The PC as the headless command will find it: a file keyring chosen explicitly, its own config folders.
     xdg = tmp_path / "xdg"
-    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
-           "XDG_DATA_HOME": str(xdg / "data"), "XDG_CONFIG_HOME": str(xdg / "config"), "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
+        "XDG_DATA_HOME": str(xdg / "data"),
+        "XDG_CONFIG_HOME": str(xdg / "config"),
+        "PYTHONUNBUFFERED": "1",
+    }
     backend = PlaintextKeyring()
     backend.file_path = str(xdg / "data" / "python_keyring" / "keyring_pass.cfg")
     tokens = TokenStore(server.url, backend)
@@ -61,9 +67,14 @@ def test_the_scheduled_sync_uses_the_sync_key_after_the_session_idled_out_and_as
     clock.advance(hours=3)
 
     def sync() -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "kiosk_app", "--server", server.url, "--database",
-                               str(pc.db_path), "sync"], cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=180)
+        return subprocess.run(
+            [sys.executable, "-m", "kiosk_app", "--server", server.url, "--database", str(pc.db_path), "sync"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
 
     done = sync()
     assert done.returncode == 0 and "Day-end sync complete" in done.stdout, done.stdout + done.stderr

@@ -35,9 +35,13 @@ class HeadlessKiosk:
         self.db_path = pc.db_path
         pc.close()
         xdg = tmp / "xdg"
-        self.env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
-                    "XDG_DATA_HOME": str(xdg / "data"), "XDG_CONFIG_HOME": str(xdg / "config"),
-                    "PYTHONUNBUFFERED": "1"}
+        self.env = {
+            **os.environ,
+            "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
+            "XDG_DATA_HOME": str(xdg / "data"),
+            "XDG_CONFIG_HOME": str(xdg / "config"),
+            "PYTHONUNBUFFERED": "1",
+        }
         backend = PlaintextKeyring()
         backend.file_path = str(xdg / "data" / "python_keyring" / "keyring_pass.cfg")
         TokenStore(server.url, backend).save(pc.token)
@@ -45,8 +49,13 @@ class HeadlessKiosk:
 
     def sync(self) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            [sys.executable, "-m", "kiosk_app", "--server", self.server_url, "--database", str(self.db_path),
-             "sync"], cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            [sys.executable, "-m", "kiosk_app", "--server", self.server_url, "--database", str(self.db_path), "sync"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
 
     def sync_until_answered(self, at_least: int) -> subprocess.Popen[str]:
         """Start a sync and return once it reported `at_least` operations answered."""
@@ -82,7 +91,8 @@ class HeadlessKiosk:
 
 
 def test_client_killed_mid_sync_then_synced_again_pays_each_operation_once(
-        server: ServerProcess, tmp_path: Path) -> None:
+    server: ServerProcess, tmp_path: Path
+) -> None:
     kiosk = HeadlessKiosk(server, tmp_path, "RJ-KILL-0001")
     proc = kiosk.sync_until_answered(300)
     kiosk.next_batch_in_flight(proc)  # the process dies with a batch whose fate it does not know
@@ -98,14 +108,20 @@ def test_client_killed_mid_sync_then_synced_again_pays_each_operation_once(
     assert_exactly_once(server, kiosk.code, kiosk.expected, kiosk.funds)
     status = subprocess.run(
         [sys.executable, "-m", "kiosk_app", "--server", kiosk.server_url, "--database", str(kiosk.db_path), "status"],
-        cwd=ROOT, env=kiosk.env, capture_output=True, text=True, timeout=60)
+        cwd=ROOT,
+        env=kiosk.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert status.returncode == 0, status.stderr
     assert "Server reachable:  yes" in status.stdout and "Queue length:      0 (in doubt: 0)" in status.stdout
     assert "complete (done" in status.stdout
 
 
 def test_server_killed_mid_sync_then_restarted_pays_each_operation_once(
-        server: ServerProcess, start_server: Callable[..., ServerProcess], tmp_path: Path) -> None:
+    server: ServerProcess, start_server: Callable[..., ServerProcess], tmp_path: Path
+) -> None:
     kiosk = HeadlessKiosk(server, tmp_path, "RJ-KILL-0002")
     proc = kiosk.sync_until_answered(300)
     kiosk.next_batch_in_flight(proc)  # the server dies with a batch in flight

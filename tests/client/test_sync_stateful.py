@@ -32,8 +32,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     process.stop()
 
 
-def test_online_offline_interleavings_end_with_every_payment_exactly_once(server: ServerProcess,
-                                                                        tmp_path: Path) -> None:
+def test_online_offline_interleavings_end_with_every_payment_exactly_once(
+    server: ServerProcess, tmp_path: Path
+) -> None:
     bills = iter(paper_bills(480, series=40))
     proxy = FaultProxy(server.port).start()
 
@@ -109,8 +110,15 @@ def test_online_offline_interleavings_end_with_every_payment_exactly_once(server
             self.pc.close()
 
     try:
-        run_state_machine_as_test(Kiosk, settings=settings(
-            max_examples=6, stateful_step_count=10, deadline=None, derandomize=True,
-            suppress_health_check=list(HealthCheck)))
+        run_state_machine_as_test(
+            Kiosk,
+            settings=settings(
+                max_examples=6,
+                stateful_step_count=10,
+                deadline=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
     finally:
         proxy.stop()

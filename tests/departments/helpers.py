@@ -31,6 +31,7 @@ def ist_today() -> str:
     return datetime.now(ZoneInfo("Asia/Kolkata")).date().isoformat()
 
 
-def pay_line(service: Service, consumer_no: str, bill_no: str | None, amount: int = 10_000,
-             ref: str | None = None) -> tuple[Service, str, str, str | None, int]:
+def pay_line(
+    service: Service, consumer_no: str, bill_no: str | None, amount: int = 10_000, ref: str | None = None
+) -> tuple[Service, str, str, str | None, int]:
     return (service, ref or reference(), consumer_no, bill_no, amount)

@@ -76,11 +76,18 @@ def test_batches_killed_in_flight_are_recorded_whole_or_not_at_all(fresh_departm
 def test_a_request_id_seen_before_the_crash_is_refused_after_it(fresh_departments: DepartmentsProcess) -> None:
     departments = fresh_departments
     ref = reference()
-    item = {"reference": ref, "service_code": "ELEC-JVVNL", "consumer_no": consumer(), "bill_no": "JVV1",
-            "amount_paise": 10_000}
+    item = {
+        "reference": ref,
+        "service_code": "ELEC-JVVNL",
+        "consumer_no": consumer(),
+        "bill_no": "JVV1",
+        "amount_paise": 10_000,
+    }
     body = json.dumps({"items": [item]}).encode()
-    headers = {**sign_request(demo_key("discom"), "POST", "/discom" + PAY_PATH, body),
-               "Content-Type": "application/json"}
+    headers = {
+        **sign_request(demo_key("discom"), "POST", "/discom" + PAY_PATH, body),
+        "Content-Type": "application/json",
+    }
     url = departments.url + "/discom" + PAY_PATH
     assert requests.post(url, data=body, headers=headers, timeout=10).status_code == 200
     departments.kill9()

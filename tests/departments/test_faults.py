@@ -64,7 +64,11 @@ def test_timeout_never_sees_the_payment_and_is_counted(departments: DepartmentsP
         assert timed_out(discom.pay, JVVNL, ref, number, "JVV1", 10_000) < READ_TIMEOUT + SLACK
     assert departments.payments("discom", ref) == [] and discom.status(ref) is None
     assert departments.faults()["discom"] == {
-        "fault": "timeout", "remaining": 0, "delay_ms": 0, "applies_to": "pay", "active": False
+        "fault": "timeout",
+        "remaining": 0,
+        "delay_ms": 0,
+        "applies_to": "pay",
+        "active": False,
     }
     assert discom.pay(JVVNL, ref, number, "JVV1", 10_000).status == "success"  # the third request: no fault
 

@@ -20,7 +20,10 @@ def test_bill_fetch_answers_the_demo_consumers(departments: DepartmentsProcess) 
     bill = discom.fetch(JVVNL, number, {"k_no": number}, TODAY)
     expected = consumers.bill(JVVNL, number, {}, TODAY)
     assert (bill.consumer_no, bill.bill_no, bill.amount_due_paise, bill.due_date) == (
-        number, expected.bill_no, expected.amount_due_paise, expected.due_date
+        number,
+        expected.bill_no,
+        expected.amount_due_paise,
+        expected.due_date,
     )
     assert bill.bill_no is not None and bill.bill_no.startswith("JVV") and not bill.partial_allowed
     with pytest.raises(ConsumerNotFound):

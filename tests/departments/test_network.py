@@ -51,8 +51,14 @@ def test_reset_before_the_department_sees_it(
     assert discom.pay(JVVNL, ref, number, "JVV1", 10_000).status == "success"
 
 
-@pytest.mark.parametrize("fault", [Fault("blackhole", match=PAY, forward=True), Fault("cut", match=PAY, after_bytes=60),
-                                   Fault("lost_answer", match=PAY)])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault("blackhole", match=PAY, forward=True),
+        Fault("cut", match=PAY, after_bytes=60),
+        Fault("lost_answer", match=PAY),
+    ],
+)
 def test_an_answer_lost_after_the_department_acted(
     departments: DepartmentsProcess, proxy: FaultProxy, discom: HttpDepartment, fault: Fault
 ) -> None:

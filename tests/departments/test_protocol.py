@@ -126,8 +126,13 @@ def test_demo_keys_are_known_as_such() -> None:
 
 def _line(reference: str, amount: int) -> SettlementLine:
     return SettlementLine(
-        reference=reference, department_ref=f"D-{reference}", service_code="ELEC-JVVNL", consumer_no="210012345678",
-        bill_no="JVV1", amount_paise=amount, paid_at="2026-11-26T10:00:00+00:00",
+        reference=reference,
+        department_ref=f"D-{reference}",
+        service_code="ELEC-JVVNL",
+        consumer_no="210012345678",
+        bill_no="JVV1",
+        amount_paise=amount,
+        paid_at="2026-11-26T10:00:00+00:00",
     )
 
 

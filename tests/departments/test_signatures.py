@@ -31,14 +31,23 @@ DISCOM = demo_key("discom")
 
 
 def pay_body(ref: str) -> bytes:
-    item = {"reference": ref, "service_code": "ELEC-JVVNL", "consumer_no": consumer(), "bill_no": "JVV1",
-            "amount_paise": 10_000}
+    item = {
+        "reference": ref,
+        "service_code": "ELEC-JVVNL",
+        "consumer_no": consumer(),
+        "bill_no": "JVV1",
+        "amount_paise": 10_000,
+    }
     return json.dumps({"items": [item]}).encode()
 
 
 def post(departments: DepartmentsProcess, body: bytes, headers: dict[str, str]) -> requests.Response:
-    return requests.post(departments.url + "/discom" + PAY_PATH, data=body, timeout=10,
-                         headers={**headers, "Content-Type": "application/json"})
+    return requests.post(
+        departments.url + "/discom" + PAY_PATH,
+        data=body,
+        timeout=10,
+        headers={**headers, "Content-Type": "application/json"},
+    )
 
 
 def refused(departments: DepartmentsProcess, response: requests.Response, ref: str, status: int, code: str) -> None:
@@ -90,8 +99,13 @@ def test_a_replayed_request_is_refused_and_books_nothing_more(departments: Depar
 
 
 def test_a_malformed_body_is_refused_whole(departments: DepartmentsProcess) -> None:
-    body = json.dumps({"items": [{"reference": "has space", "service_code": "X", "consumer_no": "1",
-                                  "bill_no": None, "amount_paise": -5}]}).encode()
+    body = json.dumps(
+        {
+            "items": [
+                {"reference": "has space", "service_code": "X", "consumer_no": "1", "bill_no": None, "amount_paise": -5}
+            ]
+        }
+    ).encode()
     response = post(departments, body, sign_request(DISCOM, "POST", "/discom" + PAY_PATH, body))
     assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_request"
 
@@ -167,12 +181,18 @@ def test_answers_not_signed_for_this_request_are_no_answer(
         "unsigned": lambda h: (200, {}, success),
         "wrong key": lambda h: (200, resign(h, DepartmentKey(DISCOM.key_id, b"w" * 32)), success),
         "changed body": lambda h: (200, resign(h), success),
-        "stale": lambda h: (200, sign_answer(DISCOM, 200, h[REQUEST_ID_HEADER], success, now=time.time() - 400),
-                            success),
+        "stale": lambda h: (
+            200,
+            sign_answer(DISCOM, 200, h[REQUEST_ID_HEADER], success, now=time.time() - 400),
+            success,
+        ),
     }
     expected = {
-        "replayed answer": "wrong_request_id", "unsigned": "unsigned", "wrong key": "bad_signature",
-        "changed body": "bad_signature", "stale": "stale_timestamp",
+        "replayed answer": "wrong_request_id",
+        "unsigned": "unsigned",
+        "wrong key": "bad_signature",
+        "changed body": "bad_signature",
+        "stale": "stale_timestamp",
     }
     for case, answer in cases.items():
         if case == "changed body":  # signed for another body than the one sent

@@ -55,18 +55,40 @@ class SimBackend(usb.backend.IBackend):  # type: ignore[misc]
 
     def get_device_descriptor(self, dev: SimDevice) -> Any:
         return SimpleNamespace(
-            bLength=18, bDescriptorType=1, bcdUSB=0x0200, bDeviceClass=dev.device_class, bDeviceSubClass=0,
-            bDeviceProtocol=0, bMaxPacketSize0=64, idVendor=dev.vendor_id, idProduct=dev.product_id,
-            bcdDevice=0x0100, iManufacturer=0, iProduct=0, iSerialNumber=0, bNumConfigurations=1,
-            address=dev.address, bus=dev.bus, port_number=1, port_numbers=(1,), speed=2,
+            bLength=18,
+            bDescriptorType=1,
+            bcdUSB=0x0200,
+            bDeviceClass=dev.device_class,
+            bDeviceSubClass=0,
+            bDeviceProtocol=0,
+            bMaxPacketSize0=64,
+            idVendor=dev.vendor_id,
+            idProduct=dev.product_id,
+            bcdDevice=0x0100,
+            iManufacturer=0,
+            iProduct=0,
+            iSerialNumber=0,
+            bNumConfigurations=1,
+            address=dev.address,
+            bus=dev.bus,
+            port_number=1,
+            port_numbers=(1,),
+            speed=2,
         )
 
     def get_configuration_descriptor(self, dev: SimDevice, config: int) -> Any:
         if config != 0:
             raise IndexError(config)
         return SimpleNamespace(
-            bLength=9, bDescriptorType=2, wTotalLength=32, bNumInterfaces=1, bConfigurationValue=1,
-            iConfiguration=0, bmAttributes=0xC0, bMaxPower=50, extra_descriptors=[],
+            bLength=9,
+            bDescriptorType=2,
+            wTotalLength=32,
+            bNumInterfaces=1,
+            bConfigurationValue=1,
+            iConfiguration=0,
+            bmAttributes=0xC0,
+            bMaxPower=50,
+            extra_descriptors=[],
         )
 
     def get_interface_descriptor(self, dev: SimDevice, intf: int, alt: int, config: int) -> Any:
@@ -74,8 +96,15 @@ class SimBackend(usb.backend.IBackend):  # type: ignore[misc]
         if intf != 0 or alt != 0 or config != 0:
             raise IndexError((intf, alt, config))
         return SimpleNamespace(
-            bLength=9, bDescriptorType=4, bInterfaceNumber=0, bAlternateSetting=0, bNumEndpoints=2,
-            bInterfaceClass=dev.interface_class, bInterfaceSubClass=1, bInterfaceProtocol=2, iInterface=0,
+            bLength=9,
+            bDescriptorType=4,
+            bInterfaceNumber=0,
+            bAlternateSetting=0,
+            bNumEndpoints=2,
+            bInterfaceClass=dev.interface_class,
+            bInterfaceSubClass=1,
+            bInterfaceProtocol=2,
+            iInterface=0,
             extra_descriptors=[],
         )
 
@@ -84,15 +113,23 @@ class SimBackend(usb.backend.IBackend):  # type: ignore[misc]
             raise IndexError(ep)
         address = dev.out_ep if ep == 0 else dev.in_ep
         return SimpleNamespace(
-            bLength=7, bDescriptorType=5, bEndpointAddress=address, bmAttributes=0x02, wMaxPacketSize=64,
-            bInterval=0, bRefresh=0, bSynchAddress=0, extra_descriptors=[],
+            bLength=7,
+            bDescriptorType=5,
+            bEndpointAddress=address,
+            bmAttributes=0x02,
+            wMaxPacketSize=64,
+            bInterval=0,
+            bRefresh=0,
+            bSynchAddress=0,
+            extra_descriptors=[],
         )
 
     # --- device handle ----------------------------------------------------------------------------
     def open_device(self, dev: SimDevice) -> Any:
         if self.printer.open_errno is not None:
-            raise usb.core.USBError("Access denied (insufficient permissions)", error_code=-3,
-                                    errno=self.printer.open_errno)
+            raise usb.core.USBError(
+                "Access denied (insufficient permissions)", error_code=-3, errno=self.printer.open_errno
+            )
         self.printer.opened += 1
         return dev
 
@@ -129,8 +166,7 @@ class SimBackend(usb.backend.IBackend):  # type: ignore[misc]
         chunk = bytes(data)
         if p.disconnect_after is not None and len(p.received) + len(chunk) > p.disconnect_after:
             p.received += chunk[: max(0, p.disconnect_after - len(p.received))]
-            raise usb.core.USBError("No such device (it may have been disconnected)", error_code=-4,
-                                    errno=errno.ENODEV)
+            raise usb.core.USBError("No such device (it may have been disconnected)", error_code=-4, errno=errno.ENODEV)
         p.received += chunk
         # Real-time status requests are answered at once, even mid-job.
         at = chunk.find(b"\x10\x04")

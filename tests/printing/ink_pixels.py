@@ -10,8 +10,9 @@ from printing.fonts import DEVANAGARI_BOLD, DEVANAGARI_REGULAR, font_path
 def pillow_render(text: str, pixel_size: int, *, bold: bool = False, basic: bool = False) -> Image.Image:
     """The text drawn by Pillow: RAQM shapes Devanagari correctly, BASIC breaks conjuncts and matras."""
     engine = ImageFont.Layout.BASIC if basic else ImageFont.Layout.RAQM
-    font = ImageFont.truetype(str(font_path(DEVANAGARI_BOLD if bold else DEVANAGARI_REGULAR)), pixel_size,
-                              layout_engine=engine)
+    font = ImageFont.truetype(
+        str(font_path(DEVANAGARI_BOLD if bold else DEVANAGARI_REGULAR)), pixel_size, layout_engine=engine
+    )
     left, top, right, bottom = font.getbbox(text)
     image = Image.new("L", (right - left + 20, bottom - top + 20), 255)
     ImageDraw.Draw(image).text((10 - left, 10 - top), text, font=font, fill=0)

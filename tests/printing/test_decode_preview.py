@@ -10,8 +10,13 @@ from printing.thermal import PAPER_58MM, PAPER_80MM, receipt_bytes, report_bytes
 
 
 def test_decodes_text_styles_and_commands() -> None:
-    stream = (b"\x1b@" + b"\x1ba\x01\x1b!\x30\x1bE\x01Hi\n" + b"\x1b!\x00\x1ba\x00plain\n"
-              + b"\x1d(k\x03\x001C\x04\x1d(k\x06\x001P0abc\x1d(k\x03\x001Q0" + b"\x1bd\x03\x1dV\x00")
+    stream = (
+        b"\x1b@"
+        + b"\x1ba\x01\x1b!\x30\x1bE\x01Hi\n"
+        + b"\x1b!\x00\x1ba\x00plain\n"
+        + b"\x1d(k\x03\x001C\x04\x1d(k\x06\x001P0abc\x1d(k\x03\x001Q0"
+        + b"\x1bd\x03\x1dV\x00"
+    )
     assert decode(stream) == [
         Initialize(),
         TextLine("Hi", "center", True, True, True),
@@ -35,10 +40,13 @@ def test_preview_is_paper_wide(paper: object) -> None:
 
 
 def test_provisional_receipt_and_report() -> None:
-    lines = [e.text for e in decode(receipt_bytes(sample_provisional_cheque_receipt(), PAPER_58MM))
-             if isinstance(e, TextLine)]
+    lines = [
+        e.text
+        for e in decode(receipt_bytes(sample_provisional_cheque_receipt(), PAPER_58MM))
+        if isinstance(e, TextLine)
+    ]
     assert "*** PROVISIONAL ***" in lines
-    assert any(line.startswith("Op. ID") for line in lines[lines.index("*** PROVISIONAL ***"):])
+    assert any(line.startswith("Op. ID") for line in lines[lines.index("*** PROVISIONAL ***") :])
     assert any(line.startswith("Cheque No.") and line.endswith("004512") for line in lines)
     wide = [e.text for e in decode(report_bytes(sample_day_end_report(), PAPER_80MM)) if isinstance(e, TextLine)]
     assert "Day-End Report" in wide

@@ -24,8 +24,11 @@ def page_png(pdf: bytes, tmp_path: Path, name: str) -> Image.Image:
         pytest.fail("pdftoppm is missing: install poppler-utils (apt-get install poppler-utils)")
     source = tmp_path / f"{name}.pdf"
     source.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-png", "-r", str(DPI), "-f", "1", "-l", "1", "-singlefile", str(source),
-                    str(tmp_path / name)], check=True, timeout=60)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", str(DPI), "-f", "1", "-l", "1", "-singlefile", str(source), str(tmp_path / name)],
+        check=True,
+        timeout=60,
+    )
     return Image.open(tmp_path / f"{name}.png").convert("L")
 
 
@@ -61,8 +64,9 @@ def pixel_size(points: float) -> int:
 
 
 def report_with_hard_title() -> Report:
-    return Report(title=Bilingual("Check", HARD), kiosk=SAMPLE_KIOSK,
-                  generated_at=datetime(2025, 11, 25, 13, 30, tzinfo=UTC))
+    return Report(
+        title=Bilingual("Check", HARD), kiosk=SAMPLE_KIOSK, generated_at=datetime(2025, 11, 25, 13, 30, tzinfo=UTC)
+    )
 
 
 @pytest.mark.parametrize("as_images", [False, True], ids=["reportlab-shaping", "image-fallback"])

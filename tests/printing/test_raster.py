@@ -74,8 +74,13 @@ def test_fresh_process_gets_offscreen_qguiapplication_without_widgets(tmp_path: 
         f"render_line('श्री', 384, TextStyle(24)).save({str(out)!r})\n"
         "print(type(app).__name__, os.environ.get('QT_QPA_PLATFORM'), 'PySide6.QtWidgets' in sys.modules)\n"
     )
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60,
-                          cwd=Path(__file__).resolve().parents[2])
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["QGuiApplication", "offscreen", "False"]
     assert ink_match(Image.open(out), pillow_render("श्री", 24)) >= 0.95

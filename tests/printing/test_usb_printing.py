@@ -63,8 +63,9 @@ def test_discovery_finds_printer_class_and_known_vendors_only(sim_printer: SimPr
     assert not found[(0x04B8, 0x0E28)].printer_class and found[(0x04B8, 0x0E28)].model == "Epson TM series"
 
 
-def test_receipt_prints_over_usb_and_decodes(spool: ReceiptSpool, usb_backend: SimBackend,
-                                             sim_printer: SimPrinter) -> None:
+def test_receipt_prints_over_usb_and_decodes(
+    spool: ReceiptSpool, usb_backend: SimBackend, sim_printer: SimPrinter
+) -> None:
     receipt = sample_receipt()
     spool_id, result = desk(spool, usb_backend).take(receipt, operation_id="op-1", auto_print=True)
     assert result is not None and result.outcome is PrintOutcome.PRINTED, result
@@ -72,8 +73,12 @@ def test_receipt_prints_over_usb_and_decodes(spool: ReceiptSpool, usb_backend: S
     # Status asked before and after the job, through the real pyusb read path.
     assert sum(isinstance(e, StatusRequest) for e in elements) == 4
     lines = text_lines(elements)
-    for expected in ("PAYMENT RECEIPT", "K No.               210412345678", "Paid by                   Wallet",
-                     receipt.txn_id):
+    for expected in (
+        "PAYMENT RECEIPT",
+        "K No.               210412345678",
+        "Paid by                   Wallet",
+        receipt.txn_id,
+    ):
         assert expected in lines
     assert not any(ord(ch) > 0x7E for line in lines for ch in line), "Hindi or ₹ leaked into printer text"
     images = rasters(elements)
@@ -91,8 +96,9 @@ def test_receipt_prints_over_usb_and_decodes(spool: ReceiptSpool, usb_backend: S
     assert entry.printed and entry.copies_printed == 1 and entry.attempts == 1 and entry.last_error is None
 
 
-def test_paper_out_keeps_receipt_then_retry_prints(spool: ReceiptSpool, usb_backend: SimBackend,
-                                                    sim_printer: SimPrinter) -> None:
+def test_paper_out_keeps_receipt_then_retry_prints(
+    spool: ReceiptSpool, usb_backend: SimBackend, sim_printer: SimPrinter
+) -> None:
     sim_printer.paper_status = PAPER_OUT
     printing = desk(spool, usb_backend)
     spool_id, result = printing.take(sample_receipt(), operation_id="op-2", auto_print=True)
@@ -111,8 +117,9 @@ def test_paper_out_keeps_receipt_then_retry_prints(spool: ReceiptSpool, usb_back
     assert qr_payloads(decode(bytes(sim_printer.received))) == ["TXN2511250142000731"]
 
 
-def test_reprint_is_marked_duplicate_with_copy_number(spool: ReceiptSpool, usb_backend: SimBackend,
-                                                      sim_printer: SimPrinter) -> None:
+def test_reprint_is_marked_duplicate_with_copy_number(
+    spool: ReceiptSpool, usb_backend: SimBackend, sim_printer: SimPrinter
+) -> None:
     printing = desk(spool, usb_backend)
     spool_id, _ = printing.take(sample_receipt(), operation_id="op-3", auto_print=True)
     assert "*** DUPLICATE - Copy 2 ***" not in text_lines(decode(job_bytes(sim_printer)))
@@ -128,8 +135,9 @@ def test_reprint_is_marked_duplicate_with_copy_number(spool: ReceiptSpool, usb_b
     assert spool.get(spool_id).copies_printed == 3
 
 
-def test_cable_pulled_mid_print_keeps_receipt(spool: ReceiptSpool, usb_backend: SimBackend,
-                                              sim_printer: SimPrinter) -> None:
+def test_cable_pulled_mid_print_keeps_receipt(
+    spool: ReceiptSpool, usb_backend: SimBackend, sim_printer: SimPrinter
+) -> None:
     sim_printer.disconnect_after = 5000
     printing = desk(spool, usb_backend)
     spool_id, result = printing.take(sample_receipt(), operation_id="op-4", auto_print=True)
@@ -147,15 +155,15 @@ def test_offline_printer(spool: ReceiptSpool, usb_backend: SimBackend, sim_print
     assert result is not None and isinstance(result.problem, PrinterOffline)
 
 
-def test_write_timeout_is_not_responding(spool: ReceiptSpool, usb_backend: SimBackend,
-                                         sim_printer: SimPrinter) -> None:
+def test_write_timeout_is_not_responding(spool: ReceiptSpool, usb_backend: SimBackend, sim_printer: SimPrinter) -> None:
     sim_printer.write_times_out = True
     _, result = desk(spool, usb_backend).take(sample_receipt(), operation_id="op-6", auto_print=True)
     assert result is not None and isinstance(result.problem, PrinterNotResponding)
 
 
-def test_permission_denied_tells_the_udev_rule(spool: ReceiptSpool, usb_backend: SimBackend,
-                                               sim_printer: SimPrinter) -> None:
+def test_permission_denied_tells_the_udev_rule(
+    spool: ReceiptSpool, usb_backend: SimBackend, sim_printer: SimPrinter
+) -> None:
     sim_printer.open_errno = 13
     _, result = desk(spool, usb_backend).take(sample_receipt(), operation_id="op-7", auto_print=True)
     assert result is not None and isinstance(result.problem, PrinterPermissionDenied)
@@ -168,8 +176,9 @@ def test_busy_interface(spool: ReceiptSpool, usb_backend: SimBackend, sim_printe
     assert result is not None and isinstance(result.problem, PrinterBusy)
 
 
-def test_silent_printer_is_sent_status_unknown(spool: ReceiptSpool, usb_backend: SimBackend,
-                                               sim_printer: SimPrinter) -> None:
+def test_silent_printer_is_sent_status_unknown(
+    spool: ReceiptSpool, usb_backend: SimBackend, sim_printer: SimPrinter
+) -> None:
     sim_printer.answers_status = False
     spool_id, result = desk(spool, usb_backend).take(sample_receipt(), operation_id="op-9", auto_print=True)
     assert result is not None and result.outcome is PrintOutcome.SENT_STATUS_UNKNOWN
@@ -178,8 +187,9 @@ def test_silent_printer_is_sent_status_unknown(spool: ReceiptSpool, usb_backend:
     assert qr_payloads(decode(job_bytes(sim_printer))) == ["TXN2511250142000731"]
 
 
-def test_paper_near_end_prints_with_a_warning(spool: ReceiptSpool, usb_backend: SimBackend,
-                                              sim_printer: SimPrinter) -> None:
+def test_paper_near_end_prints_with_a_warning(
+    spool: ReceiptSpool, usb_backend: SimBackend, sim_printer: SimPrinter
+) -> None:
     sim_printer.paper_status = PAPER_NEAR_END
     _, result = desk(spool, usb_backend).take(sample_receipt(), operation_id="op-10", auto_print=True)
     assert result is not None and result.outcome is PrintOutcome.PRINTED and result.paper_near_end
@@ -209,8 +219,9 @@ def test_missing_libusb_is_explained() -> None:
     assert "libusb" in problem.operator_message
 
 
-def test_crash_mid_write_never_loses_the_receipt(spool: ReceiptSpool, usb_backend: SimBackend,
-                                                 sim_printer: SimPrinter) -> None:
+def test_crash_mid_write_never_loses_the_receipt(
+    spool: ReceiptSpool, usb_backend: SimBackend, sim_printer: SimPrinter
+) -> None:
     class PowerCut(BaseException):
         """Stands for the process dying in the middle of a bulk write."""
 

@@ -80,12 +80,23 @@ def _string(name: str, other: Kiosk) -> str:
 
 
 def _routes(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    return [(method.upper(), path, op) for path, item in schema["paths"].items()
-            for method, op in item.items() if method in ("get", "post", "put", "patch", "delete")]
+    return [
+        (method.upper(), path, op)
+        for path, item in schema["paths"].items()
+        for method, op in item.items()
+        if method in ("get", "post", "put", "patch", "delete")
+    ]
 
 
-def _request(server: ServerProcess, schema: dict[str, Any], method: str, path: str, op: dict[str, Any],
-             other: Kiosk, headers: dict[str, str]) -> requests.Response:
+def _request(
+    server: ServerProcess,
+    schema: dict[str, Any],
+    method: str,
+    path: str,
+    op: dict[str, Any],
+    other: Kiosk,
+    headers: dict[str, str],
+) -> requests.Response:
     params: dict[str, Any] = {}
     url_path = path
     for p in op.get("parameters", []):
@@ -103,13 +114,18 @@ def _request(server: ServerProcess, schema: dict[str, Any], method: str, path: s
         body = _value("body", content.get("schema", {}), schema, other)
         if isinstance(body, dict):
             body.setdefault("kiosk_code", other.code)
-    return requests.request(method, server.url + url_path, params=params, json=body,
-                            headers={"X-Machine-Id": "walker", **headers}, timeout=30)
+    return requests.request(
+        method,
+        server.url + url_path,
+        params=params,
+        json=body,
+        headers={"X-Machine-Id": "walker", **headers},
+        timeout=30,
+    )
 
 
 def _login(server: ServerProcess, kiosk: Kiosk) -> str:
-    r = requests.post(server.url + API + "/auth/login", json={"sso_id": kiosk.sso_id, "password": PASSWORD},
-                      timeout=30)
+    r = requests.post(server.url + API + "/auth/login", json={"sso_id": kiosk.sso_id, "password": PASSWORD}, timeout=30)
     assert r.status_code == 200, r.text
     return str(r.json()["token"])
 
@@ -121,15 +137,18 @@ def test_no_route_lets_kiosk_a_reach_kiosk_b_and_none_works_without_a_valid_sess
     b_balance = auth_server.balance(B)
     schema = requests.get(auth_server.url + API + "/openapi.json", timeout=30).json()
     routes = _routes(schema)
-    assert {(m, p) for m, p, _ in routes} >= {("GET", API + "/wallet/balance"), ("GET", API + "/profile"),
-                                              ("PUT", API + "/profile"), ("POST", API + "/auth/password")}
+    assert {(m, p) for m, p, _ in routes} >= {
+        ("GET", API + "/wallet/balance"),
+        ("GET", API + "/profile"),
+        ("PUT", API + "/profile"),
+        ("POST", API + "/auth/password"),
+    }
 
     expired = _login(auth_server, a)
     auth_clock.advance(minutes=31)  # `expired` is now idle; B's token too, so B signs in again below
     b.token = _login(auth_server, b)
     revoked = _login(auth_server, a)
-    requests.post(auth_server.url + API + "/auth/logout", headers={"Authorization": f"Bearer {revoked}"},
-                  timeout=30)
+    requests.post(auth_server.url + API + "/auth/logout", headers={"Authorization": f"Bearer {revoked}"}, timeout=30)
 
     walked = []
     for method, path, op in routes:
@@ -143,11 +162,13 @@ def test_no_route_lets_kiosk_a_reach_kiosk_b_and_none_works_without_a_valid_sess
                 assert r.status_code == 401, (method, path, r.status_code, r.text)
                 assert r.json()["error"]["code"] == "admin_unauthorized"
             continue
-        for headers, code in (({}, "not_authenticated"),
-                              ({"Authorization": "Bearer not-a-token"}, "not_authenticated"),
-                              ({"Authorization": f"Basic {a.token}"}, "not_authenticated"),
-                              ({"Authorization": f"Bearer {expired}"}, "session_expired"),
-                              ({"Authorization": f"Bearer {revoked}"}, "session_expired")):
+        for headers, code in (
+            ({}, "not_authenticated"),
+            ({"Authorization": "Bearer not-a-token"}, "not_authenticated"),
+            ({"Authorization": f"Basic {a.token}"}, "not_authenticated"),
+            ({"Authorization": f"Bearer {expired}"}, "session_expired"),
+            ({"Authorization": f"Bearer {revoked}"}, "session_expired"),
+        ):
             r = _request(auth_server, schema, method, path, op, b, headers)
             assert r.status_code == 401, (method, path, headers, r.status_code, r.text)
             assert r.json()["error"]["code"] == code, (method, path, r.text)

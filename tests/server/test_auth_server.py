@@ -35,8 +35,9 @@ def test_parallel_wrong_guesses_cannot_outrun_the_delay(auth_server: ServerProce
     sso_id, issued = new_kiosk(auth_server, "RJ-JPR-0502")
 
     def guess(n: int) -> tuple[int, str]:
-        r = requests.post(auth_server.url + API + "/auth/login", timeout=60,
-                          json={"sso_id": sso_id, "password": f"wrong guess {n}"})
+        r = requests.post(
+            auth_server.url + API + "/auth/login", timeout=60, json={"sso_id": sso_id, "password": f"wrong guess {n}"}
+        )
         return r.status_code, r.json()["error"]["code"]
 
     with ThreadPoolExecutor(20) as pool:
@@ -45,23 +46,35 @@ def test_parallel_wrong_guesses_cannot_outrun_the_delay(auth_server: ServerProce
     events = auth_server.admin("GET", "/auth-events", params={"kiosk_code": "RJ-JPR-0502"}).json()["events"]
     checked = [e for e in events if e["event"] == "login" and e["outcome"].startswith("wrong_password")]
     assert len(checked) <= 4, checked  # three free tries and the one that started the delay
-    waits = requests.post(auth_server.url + API + "/auth/login", json={"sso_id": sso_id, "password": issued},
-                          timeout=30)
+    waits = requests.post(
+        auth_server.url + API + "/auth/login", json={"sso_id": sso_id, "password": issued}, timeout=30
+    )
     assert waits.status_code == 429 and waits.json()["error"]["code"] == "login_throttled"
 
 
 def test_the_audit_log_records_who_when_where_and_the_outcome(auth_server: ServerProcess) -> None:
     sso_id, issued = new_kiosk(auth_server, "RJ-JPR-0503")
     for password in ("not it", issued):
-        requests.post(auth_server.url + API + "/auth/login", json={"sso_id": sso_id, "password": password},
-                      headers={"X-Machine-Id": "KIOSK-PC-7"}, timeout=30)
-    requests.post(auth_server.url + API + "/auth/login", json={"sso_id": "NOBODY.AT.ALL", "password": "x"},
-                  headers={"X-Machine-Id": "KIOSK-PC-8"}, timeout=30)
+        requests.post(
+            auth_server.url + API + "/auth/login",
+            json={"sso_id": sso_id, "password": password},
+            headers={"X-Machine-Id": "KIOSK-PC-7"},
+            timeout=30,
+        )
+    requests.post(
+        auth_server.url + API + "/auth/login",
+        json={"sso_id": "NOBODY.AT.ALL", "password": "x"},
+        headers={"X-Machine-Id": "KIOSK-PC-8"},
+        timeout=30,
+    )
     events = auth_server.admin("GET", "/auth-events").json()["events"]
     logins = [(e["sso_id"], e["machine_id"], e["outcome"]) for e in events if e["event"] == "login"]
     unknown = logins[0][0]
-    assert logins[:3] == [(unknown, "KIOSK-PC-8", "unknown_sso_id"), (sso_id, "KIOSK-PC-7", "success"),
-                          (sso_id, "KIOSK-PC-7", "wrong_password")]
+    assert logins[:3] == [
+        (unknown, "KIOSK-PC-8", "unknown_sso_id"),
+        (sso_id, "KIOSK-PC-7", "success"),
+        (sso_id, "KIOSK-PC-7", "wrong_password"),
+    ]
     assert all(e["at"] and e["client_ip"] == "127.0.0.1" for e in events if e["event"] == "login")
 
 
@@ -71,8 +84,9 @@ def test_the_audit_log_never_keeps_a_typed_sso_id_that_matches_no_account(auth_s
     for typed in (issued, issued, "someone else"):
         requests.post(auth_server.url + API + "/auth/login", json={"sso_id": typed, "password": issued}, timeout=30)
         requests.post(auth_server.url + API + "/auth/forgot-password", json={"sso_id": typed}, timeout=30)
-    events = [e for e in auth_server.admin("GET", "/auth-events").json()["events"]
-              if e["event"] in ("login", "otp_request")]
+    events = [
+        e for e in auth_server.admin("GET", "/auth-events").json()["events"] if e["event"] in ("login", "otp_request")
+    ]
     shown = [e["sso_id"] for e in events]
     assert len(shown) == 6 and all(s.startswith("hash:") and len(s) == 37 for s in shown)
     assert issued not in repr(auth_server.admin("GET", "/auth-events").json())
@@ -80,8 +94,13 @@ def test_the_audit_log_never_keeps_a_typed_sso_id_that_matches_no_account(auth_s
     engine = make_engine(auth_server.database_url)
     try:
         with engine.connect() as conn:
-            stored = repr([tuple(r) for table in ("auth_events", "otp_challenges", "auth_throttles")
-                           for r in conn.exec_driver_sql(f"SELECT * FROM {table}")])
+            stored = repr(
+                [
+                    tuple(r)
+                    for table in ("auth_events", "otp_challenges", "auth_throttles")
+                    for r in conn.exec_driver_sql(f"SELECT * FROM {table}")
+                ]
+            )
     finally:
         engine.dispose()
     assert issued.lower() not in stored.lower()
@@ -89,10 +108,15 @@ def test_the_audit_log_never_keeps_a_typed_sso_id_that_matches_no_account(auth_s
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_x_forwarded_for_is_believed_only_from_configured_proxies(
-        database_url: str, start_server: Callable[..., ServerProcess]) -> None:
+    database_url: str, start_server: Callable[..., ServerProcess]
+) -> None:
     def logged_ip(server: ServerProcess, forwarded: str) -> str:
-        requests.post(server.url + API + "/auth/login", json={"sso_id": "NOBODY.AT.ALL", "password": "x"},
-                      headers={"X-Forwarded-For": forwarded}, timeout=30)
+        requests.post(
+            server.url + API + "/auth/login",
+            json={"sso_id": "NOBODY.AT.ALL", "password": "x"},
+            headers={"X-Forwarded-For": forwarded},
+            timeout=30,
+        )
         return str(server.admin("GET", "/auth-events").json()["events"][0]["client_ip"])
 
     plain = start_server(database_url, EMITRA_ARGON2_PROFILE="fast")

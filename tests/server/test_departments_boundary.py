@@ -35,8 +35,13 @@ class Boundary:
         self.proxy = FaultProxy(self.departments.port).start()
         url = f"sqlite:///{tmp / 'server.sqlite3'}"
         migrate(Settings(database_url=url))
-        env = {"EMITRA_DEPARTMENTS_URL": self.proxy.url, "EMITRA_DEPARTMENTS_ADMIN_TOKEN": ADMIN_TOKEN,
-               "EMITRA_ARGON2_PROFILE": "fast", **TIMEOUTS, **LONG_SESSIONS}
+        env = {
+            "EMITRA_DEPARTMENTS_URL": self.proxy.url,
+            "EMITRA_DEPARTMENTS_ADMIN_TOKEN": ADMIN_TOKEN,
+            "EMITRA_ARGON2_PROFILE": "fast",
+            **TIMEOUTS,
+            **LONG_SESSIONS,
+        }
         self.server = ServerProcess(url, log_path=tmp / "server.log", env=env).start()
         self.kiosk = WalletKiosk(self.server, "RJ-EDGE")
         self.kiosk.fund(1_00_000_00)
@@ -44,9 +49,14 @@ class Boundary:
 
     def pay(self, k_no: str) -> tuple[dict[str, Any], float]:
         bill = self.kiosk.ok("POST", "/bills/fetch", json={"service_code": "ELEC-JVVNL", "fields": {"k_no": k_no}})
-        body = {"operation_id": uuid.uuid4().hex, "contact": {"mobile": "9876543210"}, "method": {"type": "wallet"},
-                "bills": [{"service_code": "ELEC-JVVNL", "fields": {"k_no": k_no},
-                           "amount_paise": bill["payable_now_paise"]}]}
+        body = {
+            "operation_id": uuid.uuid4().hex,
+            "contact": {"mobile": "9876543210"},
+            "method": {"type": "wallet"},
+            "bills": [
+                {"service_code": "ELEC-JVVNL", "fields": {"k_no": k_no}, "amount_paise": bill["payable_now_paise"]}
+            ],
+        }
         started = time.monotonic()
         answer = self.kiosk.ok("POST", "/payments", json=body)
         waited = time.monotonic() - started

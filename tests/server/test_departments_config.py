@@ -44,8 +44,9 @@ def refusal(settings: Settings) -> str:
 
 
 def test_a_production_server_with_every_department_on_https_with_its_own_key_starts(tmp_path: Path) -> None:
-    configs = department_configs(production(tmp_path, departments_file=with_file(tmp_path, unreachable_departments())),
-                                 CATALOG)
+    configs = department_configs(
+        production(tmp_path, departments_file=with_file(tmp_path, unreachable_departments())), CATALOG
+    )
     assert sorted(configs) == billers_of(CATALOG)
     assert all(c.url.startswith("https://") for c in configs.values())
 

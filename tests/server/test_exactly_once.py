@@ -30,9 +30,7 @@ def test_two_processes_on_one_sqlite_file_agree_with_every_party(tmp_path: Path)
 
 
 @pytest.mark.postgres
-def test_two_processes_on_one_postgresql_database_agree_with_every_party(
-    tmp_path: Path, pg_cluster: PgCluster
-) -> None:
+def test_two_processes_on_one_postgresql_database_agree_with_every_party(tmp_path: Path, pg_cluster: PgCluster) -> None:
     config = replace(QUICK, backend="postgres")
     verdict = run(config, tmp_path, pg_cluster)
     report = verdict.report(config)

@@ -20,7 +20,7 @@ def _raw(server: ServerProcess, head: bytes, *, chunk: int = 65_536) -> tuple[by
     with socket.create_connection(("127.0.0.1", server.port), timeout=20) as sock:
         try:
             for at in range(0, len(head), chunk):
-                sock.sendall(head[at:at + chunk])
+                sock.sendall(head[at : at + chunk])
         except (BrokenPipeError, ConnectionResetError):
             pass  # refused before everything was sent: what the limit is for
         answer = b""
@@ -66,7 +66,8 @@ def test_every_answer_carries_the_security_headers_and_no_store(server: ServerPr
 
 
 def test_a_production_server_serves_no_api_documentation_and_tells_no_version(
-        database_url: str, start_server: Callable[..., ServerProcess]) -> None:
+    database_url: str, start_server: Callable[..., ServerProcess]
+) -> None:
     server = start_server(database_url, **production_env())
     assert requests.get(server.url + API + "/docs", timeout=10).status_code == 404
     assert requests.get(server.url + API + "/openapi.json", timeout=10).status_code == 404

@@ -38,8 +38,9 @@ def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
 Step = tuple[str, str]  # ("field", name) | ("item", "0") | ("value", "k")
 
 
-def _string_leaves(spec: dict[str, Any], schema: dict[str, Any], path: tuple[Step, ...] = ()
-                   ) -> Iterator[tuple[tuple[Step, ...], dict[str, Any]]]:
+def _string_leaves(
+    spec: dict[str, Any], schema: dict[str, Any], path: tuple[Step, ...] = ()
+) -> Iterator[tuple[tuple[Step, ...], dict[str, Any]]]:
     """(where, the string's schema) for every free-text string a request body can hold."""
     schema = _resolve(spec, schema)
     for option in schema.get("anyOf", []):
@@ -106,8 +107,9 @@ def test_every_served_input_is_bounded_and_refuses_control_characters(sweep_serv
                     url, params = _url(sweep_server, path, **{param["name"]: bad}), None
                 else:
                     url, params = _url(sweep_server, path) + f"?{param['name']}={bad}", None
-                r = http.request(method, url, params=params, json={} if "requestBody" in operation else None,
-                                 timeout=30)
+                r = http.request(
+                    method, url, params=params, json={} if "requestBody" in operation else None, timeout=30
+                )
                 tried += 1
                 assert r.status_code != 500, f"{method} {path} {param['name']}={bad}: {r.text}"
                 if r.status_code != 422:
@@ -133,12 +135,16 @@ def test_every_served_input_is_bounded_and_refuses_control_characters(sweep_serv
 
 
 def _pay_by_cheque(kiosk: WalletKiosk, bank: str, email: str = "x@example.in") -> requests.Response:
-    return kiosk.call("POST", "/payments", json={
-        "operation_id": uuid.uuid4().hex,
-        "bills": [{"service_code": "ELEC-AVVNL", "fields": {"k_no": "310411112222"}, "amount_paise": 100}],
-        "contact": {"mobile": "9876543210", "email": email},
-        "method": {"type": "cheque", "cheque_no": "004512", "bank": bank, "date": date.today().isoformat()},
-    })
+    return kiosk.call(
+        "POST",
+        "/payments",
+        json={
+            "operation_id": uuid.uuid4().hex,
+            "bills": [{"service_code": "ELEC-AVVNL", "fields": {"k_no": "310411112222"}, "amount_paise": 100}],
+            "contact": {"mobile": "9876543210", "email": email},
+            "method": {"type": "cheque", "cheque_no": "004512", "bank": bank, "date": date.today().isoformat()},
+        },
+    )
 
 
 def test_the_findings_inputs_are_refused_with_422(sweep_server: ServerProcess) -> None:
@@ -147,17 +153,40 @@ def test_the_findings_inputs_are_refused_with_422(sweep_server: ServerProcess) -
     assert error(_pay_by_cheque(kiosk, "State Bank", "x\u0000@example.in")) == (422, "invalid_request")
     assert error(kiosk.call("POST", f"/wallet/reconcile/payments/{MAX_INT64 + 1}/verify")) == (422, "invalid_request")
     assert error(kiosk.call("POST", f"/wallet/reconcile/payments/{MAX_INT64}/verify"))[0] == 404
-    memo = sweep_server.admin("POST", f"/kiosks/{kiosk.code}/adjustments", json={
-        "operation_id": uuid.uuid4().hex, "direction": "credit", "amount_paise": 100, "memo": "memo\u0000"})
+    memo = sweep_server.admin(
+        "POST",
+        f"/kiosks/{kiosk.code}/adjustments",
+        json={"operation_id": uuid.uuid4().hex, "direction": "credit", "amount_paise": 100, "memo": "memo\u0000"},
+    )
     assert error(memo) == (422, "invalid_request")
     # NFC makes this name twice as long as it was typed: too long for its column, refused before the database.
-    holder = sweep_server.admin("POST", "/kiosks", json={
-        "code": "RJ-NFC-0001", "name": "Kiosk", "holder_name": "\u0958" * 150, "district": "Jaipur",
-        "sso_id": "SSO.NFC0001", "mobile": "9000000001", "email": "nfc@example.in"})
+    holder = sweep_server.admin(
+        "POST",
+        "/kiosks",
+        json={
+            "code": "RJ-NFC-0001",
+            "name": "Kiosk",
+            "holder_name": "\u0958" * 150,
+            "district": "Jaipur",
+            "sso_id": "SSO.NFC0001",
+            "mobile": "9000000001",
+            "email": "nfc@example.in",
+        },
+    )
     assert error(holder) == (422, "invalid_request")
-    nfc = sweep_server.admin("POST", "/kiosks", json={
-        "code": "RJ-NFC-0002", "name": "Kiosk", "holder_name": "Sunita Sharma\u0301", "district": "Jaipur",
-        "sso_id": "SSO.NFC0002", "mobile": "9000000002", "email": "nfc2@example.in"})
+    nfc = sweep_server.admin(
+        "POST",
+        "/kiosks",
+        json={
+            "code": "RJ-NFC-0002",
+            "name": "Kiosk",
+            "holder_name": "Sunita Sharma\u0301",
+            "district": "Jaipur",
+            "sso_id": "SSO.NFC0002",
+            "mobile": "9000000002",
+            "email": "nfc2@example.in",
+        },
+    )
     assert nfc.status_code == 201, nfc.text
     account = kiosk.ok("GET", "/wallet/refill")["virtual_account"]["account_no"]
     notice = {"utr": "ICICN52026112599001", "account_no": account, "amount_paise": 100, "remitter_name": "R\u0000"}
@@ -179,8 +208,9 @@ def test_a_bank_statement_is_validated_whole_before_anything_is_booked(sweep_ser
         (f"ICICN52026112598007,{account}\n", 3, "not the 4 columns of the header"),
     ]:
         text = "utr,account_no,amount,remitter_name\n" + good + bad_line + good.replace("8001", "8009")
-        r = sweep_server.admin("POST", "/wallet/bank-statements", data=text.encode(),
-                               headers={"Content-Type": "text/csv"})
+        r = sweep_server.admin(
+            "POST", "/wallet/bank-statements", data=text.encode(), headers={"Content-Type": "text/csv"}
+        )
         assert error(r) == (422, "statement_invalid"), r.text
         errors = r.json()["error"]["errors"]
         assert errors[0]["line"] == line and why in errors[0]["reason"], errors

@@ -75,8 +75,18 @@ def test_an_operation_id_of_this_kiosk_is_posted_once_across_debit_kiosk_and_deb
     ACCOUNTS.clear()
     engine = make_engine(migrated_database())
     with engine.begin() as conn:
-        create_kiosk(conn, KioskIn(code="RJ-N-01", name="n", holder_name="h", district="d", sso_id="SSON1",
-                                   mobile="9876543212", email="n@example.in"))
+        create_kiosk(
+            conn,
+            KioskIn(
+                code="RJ-N-01",
+                name="n",
+                holder_name="h",
+                district="d",
+                sso_id="SSON1",
+                mobile="9876543212",
+                email="n@example.in",
+            ),
+        )
     post(engine, OperationRequest("admin", "fund", "adjustment", {}), "credit", "RJ-N-01", 1_000)
     op = OperationRequest("admin", uuid.uuid4().hex, "adjustment", {"a": 100})
     first = post(engine, op, "debit", "RJ-N-01", 100)

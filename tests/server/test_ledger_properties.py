@@ -117,23 +117,34 @@ class LedgerMachine(RuleBasedStateMachine):
         assert response["from_wallet_paise"] == from_wallet
         self.applied.append((op, "debit", kiosk, amount, response))
 
-    @rule(kiosk=st.sampled_from(KIOSKS), amounts=st.lists(st.integers(1, 60_000), min_size=1, max_size=6),
-          data=st.data())
+    @rule(
+        kiosk=st.sampled_from(KIOSKS), amounts=st.lists(st.integers(1, 60_000), min_size=1, max_size=6), data=st.data()
+    )
     def debit_many(self, kiosk: str, amounts: list[int], data: st.DataObject) -> None:
         """The day-end batch's bulk debit, mixed with replays of earlier ones, in any order."""
         earlier = [a for a in self.applied if a[1] == "debit-many" and a[2] == kiosk]
-        replays = data.draw(st.lists(st.sampled_from(earlier), max_size=2, unique_by=lambda a: a[0].operation_id)
-                            if earlier else st.just([]))
-        fresh = [OperationRequest("admin", uuid.uuid4().hex, "adjustment", {"k": kiosk, "a": a, "d": "many"})
-                 for a in amounts]
+        replays = data.draw(
+            st.lists(st.sampled_from(earlier), max_size=2, unique_by=lambda a: a[0].operation_id)
+            if earlier
+            else st.just([])
+        )
+        fresh = [
+            OperationRequest("admin", uuid.uuid4().hex, "adjustment", {"k": kiosk, "a": a, "d": "many"})
+            for a in amounts
+        ]
         debits = [Debit(op, a, [("system:adjustments", a)], "debit") for op, a in zip(fresh, amounts, strict=True)]
         debits += [Debit(op, a, [("system:adjustments", a)], "debit") for op, _, _, a, _ in replays]
         debits = data.draw(st.permutations(debits))
 
         def work(tx: LedgerTx) -> list[object]:
             answers = tx.debit_many(kiosk, debits)
-            tx.store_responses([(a.operation_pk, {"from_wallet_paise": a.from_wallet_paise, "entry": a.entry_id})
-                                for a in answers if isinstance(a, Debited)])
+            tx.store_responses(
+                [
+                    (a.operation_pk, {"from_wallet_paise": a.from_wallet_paise, "entry": a.entry_id})
+                    for a in answers
+                    if isinstance(a, Debited)
+                ]
+            )
             return list(answers)
 
         answers = in_transaction(self.engine, work)
@@ -166,8 +177,12 @@ class LedgerMachine(RuleBasedStateMachine):
         changed = OperationRequest(op.scope, op.operation_id, op.kind, {**op.body, "a": amount + other})
         with pytest.raises(OperationIdReused):
             post(self.engine, changed, direction, kiosk, amount + other)
-        refused = in_transaction(self.engine, lambda tx: tx.debit_many(
-            kiosk, [Debit(changed, amount + other, [("system:adjustments", amount + other)], "debit")]))
+        refused = in_transaction(
+            self.engine,
+            lambda tx: tx.debit_many(
+                kiosk, [Debit(changed, amount + other, [("system:adjustments", amount + other)], "debit")]
+            ),
+        )
         assert len(refused) == 1 and isinstance(refused[0], OperationIdReused)
 
     @rule(kiosk=st.sampled_from(KIOSKS), limit=st.integers(0, 80_000))
@@ -255,15 +270,29 @@ def wallet_first_then_credit(url: str, then: Callable[[Engine, list[Debit]], Non
     ACCOUNTS.clear()
     engine = make_engine(url)
     with engine.begin() as conn:
-        create_kiosk(conn, KioskIn(code="RJ-M-01", name="m", holder_name="h", district="d", sso_id="SSOM1",
-                                   mobile="9876543211", email="m@example.in", credit_limit_paise=500))
+        create_kiosk(
+            conn,
+            KioskIn(
+                code="RJ-M-01",
+                name="m",
+                holder_name="h",
+                district="d",
+                sso_id="SSOM1",
+                mobile="9876543211",
+                email="m@example.in",
+                credit_limit_paise=500,
+            ),
+        )
     post(engine, OperationRequest("admin", "fund", "adjustment", {}), "credit", "RJ-M-01", 1_000)
     amounts = [600, 600, 300, 1, 2]
-    debits = [Debit(OperationRequest("admin", f"many-{n}", "adjustment", {"a": a}), a, [("system:adjustments", a)],
-                    "debit") for n, a in enumerate(amounts)]
+    debits = [
+        Debit(OperationRequest("admin", f"many-{n}", "adjustment", {"a": a}), a, [("system:adjustments", a)], "debit")
+        for n, a in enumerate(amounts)
+    ]
     answers = in_transaction(engine, lambda tx: tx.debit_many("RJ-M-01", debits))
-    taken = [(a.from_wallet_paise, a.from_credit_paise) if isinstance(a, Debited) else type(a).__name__
-             for a in answers]
+    taken = [
+        (a.from_wallet_paise, a.from_credit_paise) if isinstance(a, Debited) else type(a).__name__ for a in answers
+    ]
     assert taken == [(600, 0), (400, 200), (0, 300), "InsufficientBalance", "InsufficientBalance"]
     if then is not None:
         then(engine, debits)

@@ -15,7 +15,8 @@ API = "/api/v1"
 
 
 def test_a_production_server_keeps_no_password_or_otp_in_clear(
-        database_url: str, start_server: Callable[..., ServerProcess]) -> None:
+    database_url: str, start_server: Callable[..., ServerProcess]
+) -> None:
     env = production_env()
     server = start_server(database_url, **env)
     server.http.headers["X-Admin-Token"] = env["EMITRA_ADMIN_TOKEN"]
@@ -26,7 +27,11 @@ def test_a_production_server_keeps_no_password_or_otp_in_clear(
     assert r.status_code == 202, r.text
     shown = server.admin("GET", "/messages", params={"kiosk_code": "RJ-SEC-0001"}).json()["messages"]
     assert {(m["channel"], m["kind"]) for m in shown} == {
-        ("sms", "first_password"), ("email", "first_password"), ("sms", "otp"), ("email", "otp")}
+        ("sms", "first_password"),
+        ("email", "first_password"),
+        ("sms", "otp"),
+        ("email", "otp"),
+    }
     for message in shown:
         assert "[hidden]" in message["body"], message
         assert not re.search(r"\b\d{6}\b is your OTP|Password: (?!\[hidden\])", message["body"]), message

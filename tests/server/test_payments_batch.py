@@ -38,11 +38,23 @@ def payments(database_url: str, fresh_departments: DepartmentsProcess) -> Iterat
 
 def kiosk(engine: Engine, code: str) -> int:
     with engine.begin() as conn:
-        create_kiosk(conn, KioskIn(code=code, name=code, holder_name="h", district="Jaipur", sso_id=f"SSO{code[-4:]}B",
-                                   mobile="9876543211", email="b@example.in"))
+        create_kiosk(
+            conn,
+            KioskIn(
+                code=code,
+                name=code,
+                holder_name="h",
+                district="Jaipur",
+                sso_id=f"SSO{code[-4:]}B",
+                mobile="9876543211",
+                email="b@example.in",
+            ),
+        )
     op = OperationRequest("admin", uuid.uuid4().hex, "adjustment", {"k": code})
-    in_transaction(engine, lambda tx: tx.run(op, lambda tx, pk: credit_kiosk(tx, pk, code, FUNDS, "system:adjustments",
-                                                                             "adjustment")))
+    in_transaction(
+        engine,
+        lambda tx: tx.run(op, lambda tx, pk: credit_kiosk(tx, pk, code, FUNDS, "system:adjustments", "adjustment")),
+    )
     with engine.connect() as conn:
         return load_kiosk_id(conn, code)
 
@@ -62,7 +74,8 @@ def answers(results: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
 
 
 def test_an_operation_id_reused_with_another_body_is_refused_alone_and_a_copy_gets_the_first_answer(
-        payments: Payments) -> None:
+    payments: Payments,
+) -> None:
     kid = kiosk(payments.engine, "RJ-BAT-0001")
     recharge = bill(payments, "MOBILE-PREPAID", {"mobile": "9876500011"})
     changed = BillRequest(recharge.service_code, recharge.fields, recharge.amount_paise + 100)
@@ -73,8 +86,9 @@ def test_an_operation_id_reused_with_another_body_is_refused_alone_and_a_copy_ge
     later = payments.pay_batch(kid, "RJ-BAT-0001", [pay("X", changed), pay("Y", power[0])])
     assert answers(later) == [("refused", "operation_id_reused"), ("done", None)]
     # One batch: the same id twice — another body is refused, the same body gets the first one's answer.
-    twice = payments.pay_batch(kid, "RJ-BAT-0001", [pay("Z", power[1]), pay("Z", power[2]), pay("W", power[3]),
-                                                     pay("W", power[3])])
+    twice = payments.pay_batch(
+        kid, "RJ-BAT-0001", [pay("Z", power[1]), pay("Z", power[2]), pay("W", power[3]), pay("W", power[3])]
+    )
     assert answers(twice) == [("done", None), ("refused", "operation_id_reused"), ("done", None), ("done", None)]
     assert twice[2]["payment"] == twice[3]["payment"]
     paid = recharge.amount_paise + sum(b.amount_paise for b in (power[0], power[1], power[3]))
@@ -85,8 +99,18 @@ def test_an_operation_id_reused_with_another_body_is_refused_alone_and_a_copy_ge
 def test_an_id_taken_by_a_cheque_is_refused_in_a_later_batch_not_answered_500(payments: Payments) -> None:
     kid = kiosk(payments.engine, "RJ-BAT-0002")
     power = [bill(payments, "ELEC-JVVNL", {"k_no": f"2104333301{n:02d}"}) for n in range(1, 3)]
-    cheque = payments.pay(kid, "RJ-BAT-0002", pay("C", power[0], method="cheque", cheque_no="123456",
-                                                  cheque_bank="State Bank", cheque_date=business_day(payments.now())))
+    cheque = payments.pay(
+        kid,
+        "RJ-BAT-0002",
+        pay(
+            "C",
+            power[0],
+            method="cheque",
+            cheque_no="123456",
+            cheque_bank="State Bank",
+            cheque_date=business_day(payments.now()),
+        ),
+    )
     assert cheque["method"] == "cheque"
     later = payments.pay_batch(kid, "RJ-BAT-0002", [pay("C", power[1]), pay("D", power[1])])
     assert answers(later) == [("refused", "operation_id_reused"), ("done", None)]

@@ -62,8 +62,13 @@ def test_the_gateway_page_must_be_https_in_production() -> None:
 
 
 def test_the_cli_says_why_it_will_not_start_in_production(tmp_path: Path) -> None:
-    env = {**os.environ, **production_env(), "EMITRA_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3",
-           "EMITRA_GATEWAY_SECRET": "aaaaaaaaaaaaaaaa", "EMITRA_BANK_SECRET": "aaaaaaaaaaaaaaaa"}
+    env = {
+        **os.environ,
+        **production_env(),
+        "EMITRA_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3",
+        "EMITRA_GATEWAY_SECRET": "aaaaaaaaaaaaaaaa",
+        "EMITRA_BANK_SECRET": "aaaaaaaaaaaaaaaa",
+    }
     done = subprocess.run(
         [sys.executable, "-m", "server.cli", "serve"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
@@ -76,16 +81,27 @@ def test_the_cli_says_why_it_will_not_start_in_production(tmp_path: Path) -> Non
 def test_demo_data_refuses_a_production_server_and_a_production_database(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'server.sqlite3'}"
     env = {**os.environ, **production_env(), "EMITRA_DATABASE_URL": url}
-    assert subprocess.run([sys.executable, "-m", "server.cli", "init-db"], cwd=ROOT, env=env,
-                          capture_output=True, timeout=120).returncode == 0
-    done = subprocess.run([sys.executable, "-m", "server.cli", "demo-data"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "server.cli", "init-db"], cwd=ROOT, env=env, capture_output=True, timeout=120
+        ).returncode
+        == 0
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", "demo-data"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 2
     assert "refusing to load demo data: EMITRA_MODE is not demo" in done.stderr
     # The same database in demo mode: it remembers a production server migrated it.
     demo_env = {**os.environ, "EMITRA_MODE": "demo", "EMITRA_DATABASE_URL": url}
-    done = subprocess.run([sys.executable, "-m", "server.cli", "demo-data"], cwd=ROOT, env=demo_env,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", "demo-data"],
+        cwd=ROOT,
+        env=demo_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2
     assert "a production server has migrated this database" in done.stderr
     engine = make_engine(url)
@@ -103,7 +119,8 @@ def test_demo_data_loads_on_a_demo_database(tmp_path: Path) -> None:
     try:
         assert load_demo_data(engine, settings)
         with pytest.raises(ProductionDatabase):
-            load_demo_data(engine, Settings(database_url=settings.database_url, mode="production",
-                                            **production_secrets()))
+            load_demo_data(
+                engine, Settings(database_url=settings.database_url, mode="production", **production_secrets())
+            )
     finally:
         engine.dispose()

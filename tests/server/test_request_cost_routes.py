@@ -30,8 +30,14 @@ def test_every_route_is_answered_by_one_router_only_so_their_order_changes_no_an
         assert len(templates) > 50
         for method, template in templates:
             path = re.sub(r"\{[^}]+\}", "1", template)
-            scope = {"type": "http", "method": method, "path": path, "root_path": "", "headers": [],
-                     "query_string": b""}
+            scope = {
+                "type": "http",
+                "method": method,
+                "path": path,
+                "root_path": "",
+                "headers": [],
+                "query_string": b"",
+            }
             answers = [route.matches(dict(scope))[0] for route in top]
             assert answers.count(Match.FULL) == 1, (method, template)
             assert answers.count(Match.NONE) == len(top) - 1, (method, template, answers)

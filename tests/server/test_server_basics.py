@@ -81,7 +81,8 @@ def test_migrate_is_repeatable(tmp_path: Path) -> None:
 
 
 def test_a_database_that_went_away_is_answered_503_with_what_to_do_then_the_server_recovers(
-        tmp_path: Path, start_server: Callable[..., ServerProcess]) -> None:
+    tmp_path: Path, start_server: Callable[..., ServerProcess]
+) -> None:
     from tests.support.pgcluster import PgCluster, find_pg_bin
 
     bin_dir = find_pg_bin()

@@ -21,8 +21,9 @@ from tests.support.pgcluster import find_pg_bin
 
 pytestmark = pytest.mark.postgres
 
-QUICK = StormConfig(kiosks=20, ops_per_kiosk=10, concurrency=6, batch_size=5, duplicates=0.1,
-                    batch_replays=0.1, underfunded=0.1)
+QUICK = StormConfig(
+    kiosks=20, ops_per_kiosk=10, concurrency=6, batch_size=5, duplicates=0.1, batch_replays=0.1, underfunded=0.1
+)
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +76,9 @@ def test_each_drill_during_a_storm_loses_and_doubles_nothing(rig: Rig, drill: st
 
 
 def _small_storm(rig: Rig) -> list[Kiosk]:
-    config = StormConfig(kiosks=4, ops_per_kiosk=4, concurrency=4, refills=0.0, duplicates=0.0, batch_replays=0.0,
-                         underfunded=0.0)
+    config = StormConfig(
+        kiosks=4, ops_per_kiosk=4, concurrency=4, refills=0.0, duplicates=0.0, batch_replays=0.0, underfunded=0.0
+    )
     storm = bench_storm.storm(rig, config, print)
     assert storm.figures.all_problems == []
     return storm.kiosks
@@ -100,25 +102,36 @@ def test_the_checks_catch_a_doubled_payment_and_a_missing_one(rig: Rig) -> None:
     kiosks = _small_storm(rig)
     op = next(op for op in kiosks[0].ops if op.state == "done")
     twin = uuid.uuid4().hex
-    _tamper(rig, (
-        "INSERT INTO operations (scope, operation_id, kind, request_hash, response, created_at) "
-        "VALUES ('tamper', %s, 'payment', 'x', '{}', now())", (twin,)), (
-        "INSERT INTO payments (kiosk_id, operation_pk, operation_id, status, method, total_paise, txn_id, "
-        "from_wallet_paise, from_credit_paise, reversed_paise, offline, created_at, updated_at) "
-        "SELECT kiosk_id, (SELECT id FROM operations WHERE operation_id = %s), operation_id, status, method, "
-        "total_paise, 'TAMPER' || id, 0, 0, 0, offline, created_at, updated_at FROM payments WHERE id = %s",
-        (twin, op.payment_id)))
+    _tamper(
+        rig,
+        (
+            "INSERT INTO operations (scope, operation_id, kind, request_hash, response, created_at) "
+            "VALUES ('tamper', %s, 'payment', 'x', '{}', now())",
+            (twin,),
+        ),
+        (
+            "INSERT INTO payments (kiosk_id, operation_pk, operation_id, status, method, total_paise, txn_id, "
+            "from_wallet_paise, from_credit_paise, reversed_paise, offline, created_at, updated_at) "
+            "SELECT kiosk_id, (SELECT id FROM operations WHERE operation_id = %s), operation_id, status, method, "
+            "total_paise, 'TAMPER' || id, 0, 0, 0, offline, created_at, updated_at FROM payments WHERE id = %s",
+            (twin, op.payment_id),
+        ),
+    )
     found = check_books(rig.dsn, kiosks, rig.department_payments, final=True)
     assert f"{kiosks[0].code} payment {op.op_id} is on the server 2 times" in found
-    _undo(rig, ("DELETE FROM payments WHERE txn_id = %s", (f"TAMPER{op.payment_id}",)),
-          ("DELETE FROM operations WHERE operation_id = %s", (twin,)))
+    _undo(
+        rig,
+        ("DELETE FROM payments WHERE txn_id = %s", (f"TAMPER{op.payment_id}",)),
+        ("DELETE FROM operations WHERE operation_id = %s", (twin,)),
+    )
     assert check_books(rig.dsn, kiosks, rig.department_payments, final=True) == []
 
     # An operation a kiosk holds as done that the server never took.
     ghost = Op(uuid.uuid4().hex, "payment", {}, 100, state="done", payment_id=1)
     kiosks[1].ops.append(ghost)
     assert check_books(rig.dsn, kiosks, rig.department_payments, final=True) == [
-        f"{kiosks[1].code} payment {ghost.op_id} is done at the kiosk but missing on the server"]
+        f"{kiosks[1].code} payment {ghost.op_id} is done at the kiosk but missing on the server"
+    ]
     kiosks[1].ops.remove(ghost)
 
 
@@ -127,50 +140,85 @@ def test_the_checks_catch_an_unbalanced_entry_a_second_reversal_and_a_drifted_wa
     code = kiosks[2].code
     op = next(op for op in kiosks[2].ops if op.state == "done")
     with psycopg.connect(rig.dsn) as conn:
-        (wallet,) = conn.execute("SELECT id FROM accounts WHERE code = %s",
-                                 (f"kiosk:{code}:wallet",)).fetchone() or (0,)
-        (reference,) = conn.execute("SELECT reference FROM payment_bills WHERE payment_id = %s",
-                                    (op.payment_id,)).fetchone() or ("",)
+        (wallet,) = conn.execute("SELECT id FROM accounts WHERE code = %s", (f"kiosk:{code}:wallet",)).fetchone() or (
+            0,
+        )
+        (reference,) = conn.execute(
+            "SELECT reference FROM payment_bills WHERE payment_id = %s", (op.payment_id,)
+        ).fetchone() or ("",)
     tag = uuid.uuid4().hex
 
     # One line alone: the entry does not balance and the wallet's balance row no longer equals its journal.
-    _tamper(rig, (
-        "INSERT INTO operations (scope, operation_id, kind, request_hash, response, created_at) "
-        "VALUES ('tamper', %s, 'x', 'x', '{}', now())", (tag,)), (
-        "INSERT INTO journal_entries (operation_pk, kind, memo, created_at) "
-        "SELECT id, 'tamper', '', now() FROM operations WHERE operation_id = %s", (tag,)), (
-        "INSERT INTO journal_lines (entry_id, account_id, amount) SELECT e.id, %s, 500 FROM journal_entries e "
-        "JOIN operations o ON o.id = e.operation_pk WHERE o.operation_id = %s", (wallet, tag)))
+    _tamper(
+        rig,
+        (
+            "INSERT INTO operations (scope, operation_id, kind, request_hash, response, created_at) "
+            "VALUES ('tamper', %s, 'x', 'x', '{}', now())",
+            (tag,),
+        ),
+        (
+            "INSERT INTO journal_entries (operation_pk, kind, memo, created_at) "
+            "SELECT id, 'tamper', '', now() FROM operations WHERE operation_id = %s",
+            (tag,),
+        ),
+        (
+            "INSERT INTO journal_lines (entry_id, account_id, amount) SELECT e.id, %s, 500 FROM journal_entries e "
+            "JOIN operations o ON o.id = e.operation_pk WHERE o.operation_id = %s",
+            (wallet, tag),
+        ),
+    )
     found = check_books(rig.dsn, kiosks, rig.department_payments, final=True)
     assert any(p.startswith("journal entry") and "does not balance: sum 500 over 1 lines" in p for p in found)
     assert any(p.startswith(f"account {wallet}: balance") for p in found)
 
     # Balanced, balance rows kept equal — but the wallet got 500 paise nobody paid: only the wallet's own
     # books (funding + refills − payments + reversals) show it.
-    _tamper(rig, (
-        "INSERT INTO journal_lines (entry_id, account_id, amount) SELECT e.id, "
-        "(SELECT id FROM accounts WHERE code = 'system:adjustments'), -500 FROM journal_entries e "
-        "JOIN operations o ON o.id = e.operation_pk WHERE o.operation_id = %s", (tag,)), (
-        "UPDATE account_balances SET balance = balance + 500 WHERE account_id = %s AND shard = 0", (wallet,)), (
-        "UPDATE account_balances SET balance = balance - 500 WHERE shard = 0 AND account_id = "
-        "(SELECT id FROM accounts WHERE code = 'system:adjustments')", ()))
+    _tamper(
+        rig,
+        (
+            "INSERT INTO journal_lines (entry_id, account_id, amount) SELECT e.id, "
+            "(SELECT id FROM accounts WHERE code = 'system:adjustments'), -500 FROM journal_entries e "
+            "JOIN operations o ON o.id = e.operation_pk WHERE o.operation_id = %s",
+            (tag,),
+        ),
+        ("UPDATE account_balances SET balance = balance + 500 WHERE account_id = %s AND shard = 0", (wallet,)),
+        (
+            "UPDATE account_balances SET balance = balance - 500 WHERE shard = 0 AND account_id = "
+            "(SELECT id FROM accounts WHERE code = 'system:adjustments')",
+            (),
+        ),
+    )
     found = check_books(rig.dsn, kiosks, rig.department_payments, final=True)
     assert len(found) == 1 and found[0].startswith(f"{code} wallet ") and "its books say" in found[0], found
 
     # A reversal for a bill that did not fail.
-    _tamper(rig, ("UPDATE operations SET operation_id = %s WHERE operation_id = %s", (f"reversal-{reference}", tag)),
-            ("UPDATE operations SET scope = 'system' WHERE operation_id = %s", (f"reversal-{reference}",)))
+    _tamper(
+        rig,
+        ("UPDATE operations SET operation_id = %s WHERE operation_id = %s", (f"reversal-{reference}", tag)),
+        ("UPDATE operations SET scope = 'system' WHERE operation_id = %s", (f"reversal-{reference}",)),
+    )
     found = check_books(rig.dsn, kiosks, rig.department_payments, final=True)
     assert f"bill {reference} (success) has 1 reversals" in found
 
-    _undo(rig, ("DELETE FROM journal_lines WHERE entry_id IN (SELECT e.id FROM journal_entries e JOIN operations o "
-                "ON o.id = e.operation_pk WHERE o.operation_id = %s)", (f"reversal-{reference}",)),
-          ("DELETE FROM journal_entries WHERE operation_pk IN (SELECT id FROM operations WHERE operation_id = %s)",
-           (f"reversal-{reference}",)),
-          ("DELETE FROM operations WHERE operation_id = %s", (f"reversal-{reference}",)),
-          ("UPDATE account_balances SET balance = balance - 500 WHERE account_id = %s AND shard = 0", (wallet,)),
-          ("UPDATE account_balances SET balance = balance + 500 WHERE shard = 0 AND account_id = "
-           "(SELECT id FROM accounts WHERE code = 'system:adjustments')", ()))
+    _undo(
+        rig,
+        (
+            "DELETE FROM journal_lines WHERE entry_id IN (SELECT e.id FROM journal_entries e JOIN operations o "
+            "ON o.id = e.operation_pk WHERE o.operation_id = %s)",
+            (f"reversal-{reference}",),
+        ),
+        (
+            "DELETE FROM journal_entries WHERE operation_pk IN (SELECT id FROM operations WHERE operation_id = %s)",
+            (f"reversal-{reference}",),
+        ),
+        ("DELETE FROM operations WHERE operation_id = %s", (f"reversal-{reference}",)),
+        ("UPDATE account_balances SET balance = balance - 500 WHERE account_id = %s AND shard = 0", (wallet,)),
+        (
+            "UPDATE account_balances SET balance = balance + 500 WHERE shard = 0 AND account_id = "
+            "(SELECT id FROM accounts WHERE code = 'system:adjustments')",
+            (),
+        ),
+    )
     assert check_books(rig.dsn, kiosks, rig.department_payments, final=True) == []
 
 
@@ -179,34 +227,69 @@ def test_the_benchmark_quick_mode_prints_every_figure_beside_pgbench(capsys: pyt
         pytest.skip("PostgreSQL server binaries not installed")
     assert bench_storm.main(["--quick", "--kiosks", "10", "--ops", "6"]) == 0
     out = capsys.readouterr().out
-    for figure in ("operations/s", "batch latency: p50", "baseline pgbench tpcb-like", "CPU during the storm",
-                   "lost answers", "every operation exactly once"):
+    for figure in (
+        "operations/s",
+        "batch latency: p50",
+        "baseline pgbench tpcb-like",
+        "CPU during the storm",
+        "lost answers",
+        "every operation exactly once",
+    ):
         assert figure in out, out
 
 
 def test_bulk_onboarding_sends_first_passwords_and_a_list_sent_again_changes_nothing(rig: Rig) -> None:
     admin = rig.servers[0]
     tag = uuid.uuid4().hex[:6].upper()
-    items = [{"code": f"BULK-{tag}-{i}", "name": f"Kiosk {i}", "holder_name": "Holder", "district": "Ajmer",
-              "sso_id": f"SSO.BULK{tag}{i}", "mobile": f"98765{i:05d}", "email": f"bulk{i}@example.in"}
-             for i in range(3)]
+    items = [
+        {
+            "code": f"BULK-{tag}-{i}",
+            "name": f"Kiosk {i}",
+            "holder_name": "Holder",
+            "district": "Ajmer",
+            "sso_id": f"SSO.BULK{tag}{i}",
+            "mobile": f"98765{i:05d}",
+            "email": f"bulk{i}@example.in",
+        }
+        for i in range(3)
+    ]
     r = admin.admin("POST", "/kiosks/batch", json={"items": items, "issue_passwords": True})
     assert r.status_code == 200, r.text
     assert [x["status"] for x in r.json()["results"]] == ["created"] * 3
-    sms = [m for m in admin.admin("GET", "/messages", params={"limit": 50}).json()["messages"]
-           if m["channel"] == "sms" and f"SSO.BULK{tag}" in m["body"] and "Password: " in m["body"]]
+    sms = [
+        m
+        for m in admin.admin("GET", "/messages", params={"limit": 50}).json()["messages"]
+        if m["channel"] == "sms" and f"SSO.BULK{tag}" in m["body"] and "Password: " in m["body"]
+    ]
     assert len(sms) == 3
 
-    again = admin.admin("POST", "/kiosks/batch", json={"items": [*items[:1], {**items[1], "code": f"BULK-{tag}-9"}],
-                                                       "issue_passwords": True})
+    again = admin.admin(
+        "POST",
+        "/kiosks/batch",
+        json={"items": [*items[:1], {**items[1], "code": f"BULK-{tag}-9"}], "issue_passwords": True},
+    )
     assert again.status_code == 200, again.text
     assert [(x["status"], x["error"]["code"]) for x in again.json()["results"]] == [
-        ("exists", "kiosk_exists"), ("exists", "kiosk_exists")]  # the same code, or the same SSO ID
-    assert len([m for m in admin.admin("GET", "/messages", params={"limit": 50}).json()["messages"]
-                if f"SSO.BULK{tag}" in m["body"]]) == 6  # no new password went out
+        ("exists", "kiosk_exists"),
+        ("exists", "kiosk_exists"),
+    ]  # the same code, or the same SSO ID
+    assert (
+        len(
+            [
+                m
+                for m in admin.admin("GET", "/messages", params={"limit": 50}).json()["messages"]
+                if f"SSO.BULK{tag}" in m["body"]
+            ]
+        )
+        == 6
+    )  # no new password went out
 
     bad = admin.admin("POST", "/kiosks/batch", json={"items": [{**items[0], "mobile": "12345"}]})
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_request"
     assert admin.admin("POST", "/kiosks/batch", json={"items": []}).status_code == 422
-    assert admin.http.post(admin.url + "/api/v1/admin/kiosks/batch", json={"items": items},
-                           headers={"X-Admin-Token": "wrong"}).status_code == 401
+    assert (
+        admin.http.post(
+            admin.url + "/api/v1/admin/kiosks/batch", json={"items": items}, headers={"X-Admin-Token": "wrong"}
+        ).status_code
+        == 401
+    )

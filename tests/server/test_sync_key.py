@@ -15,8 +15,9 @@ API = "/api/v1"
 PASSWORD = "a quiet kiosk by the fort"
 
 
-def call(server: ServerProcess, method: str, path: str, token: str | None, machine: str = "PC-1",
-         **kwargs: Any) -> requests.Response:
+def call(
+    server: ServerProcess, method: str, path: str, token: str | None, machine: str = "PC-1", **kwargs: Any
+) -> requests.Response:
     headers = {"X-Machine-Id": machine}
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
@@ -31,10 +32,15 @@ def sync_key(server: ServerProcess, token: str, machine: str = "PC-1") -> str:
 
 def batch_item(series: int) -> dict[str, Any]:
     (bill,) = paper_bills(1, series=series)
-    return {"operation_id": uuid.uuid4().hex, "offline": True, "method": {"type": "wallet"},
-            "contact": {"mobile": "9876543210"},
-            "bills": [{"service_code": bill.service_code, "fields": {"k_no": bill.k_no},
-                       "amount_paise": bill.amount_paise}]}
+    return {
+        "operation_id": uuid.uuid4().hex,
+        "offline": True,
+        "method": {"type": "wallet"},
+        "contact": {"mobile": "9876543210"},
+        "bills": [
+            {"service_code": bill.service_code, "fields": {"k_no": bill.k_no}, "amount_paise": bill.amount_paise}
+        ],
+    }
 
 
 def test_a_sync_key_pushes_the_outbox_and_reads_its_operations_and_nothing_else(auth_server: ServerProcess) -> None:
@@ -48,10 +54,15 @@ def test_a_sync_key_pushes_the_outbox_and_reads_its_operations_and_nothing_else(
     status = call(auth_server, "GET", f"/payments/{item['operation_id']}", key)
     assert status.status_code == 200 and status.json()["total_paise"] == item["bills"][0]["amount_paise"]
     refused = [
-        ("GET", "/auth/session", None), ("POST", "/auth/logout", None), ("POST", "/auth/sync-key", None),
+        ("GET", "/auth/session", None),
+        ("POST", "/auth/logout", None),
+        ("POST", "/auth/sync-key", None),
         ("POST", "/auth/password", {"current_password": PASSWORD, "new_password": "another long phrase here"}),
-        ("POST", "/payments", batch_item(series=302)), ("GET", "/wallet/balance", None),
-        ("GET", "/wallet/statement", None), ("GET", "/profile", None), ("GET", "/catalog", None),
+        ("POST", "/payments", batch_item(series=302)),
+        ("GET", "/wallet/balance", None),
+        ("GET", "/wallet/statement", None),
+        ("GET", "/profile", None),
+        ("GET", "/catalog", None),
     ]
     for method, path, body in refused:
         r = call(auth_server, method, path, key, json=body)
@@ -68,8 +79,9 @@ def test_only_a_ready_operator_session_gets_a_sync_key(auth_server: ServerProces
     from tests.support.auth import issue_password
 
     issued = issue_password(auth_server, "RJ-SYN-0002")
-    first = requests.post(auth_server.url + API + "/auth/login", json={"sso_id": sso_id, "password": issued},
-                          timeout=30).json()["token"]
+    first = requests.post(
+        auth_server.url + API + "/auth/login", json={"sso_id": sso_id, "password": issued}, timeout=30
+    ).json()["token"]
     r = call(auth_server, "POST", "/auth/sync-key", first)
     assert r.status_code == 403 and r.json()["error"]["code"] == "password_change_required", r.text
     r = call(auth_server, "POST", "/auth/sync-key", None)
@@ -77,7 +89,8 @@ def test_only_a_ready_operator_session_gets_a_sync_key(auth_server: ServerProces
 
 
 def test_a_sync_key_outlives_an_idle_session_but_not_its_hours_a_new_key_or_a_password_change(
-        auth_server: ServerProcess, auth_clock: ShiftedClock) -> None:
+    auth_server: ServerProcess, auth_clock: ShiftedClock
+) -> None:
     ready_token(auth_server, "RJ-SYN-0003")
     token = ready_token_again(auth_server, "RJ-SYN-0003", machine="PC-1")
     key = sync_key(auth_server, token)
@@ -102,8 +115,13 @@ def test_a_sync_key_outlives_an_idle_session_but_not_its_hours_a_new_key_or_a_pa
 
     fresh = ready_token_again(auth_server, "RJ-SYN-0003")
     newest = sync_key(auth_server, fresh)
-    changed = call(auth_server, "POST", "/auth/password", fresh,
-                   json={"current_password": PASSWORD, "new_password": "the desert wind at dusk"})
+    changed = call(
+        auth_server,
+        "POST",
+        "/auth/password",
+        fresh,
+        json={"current_password": PASSWORD, "new_password": "the desert wind at dusk"},
+    )
     assert changed.status_code == 200, changed.text
     for ended in (newest, other_pc):
         r = call(auth_server, "GET", "/payments/not-a-known-id", ended)
@@ -111,8 +129,12 @@ def test_a_sync_key_outlives_an_idle_session_but_not_its_hours_a_new_key_or_a_pa
 
 
 def ready_token_again(server: ServerProcess, code: str, machine: str | None = None) -> str:
-    r = requests.post(server.url + API + "/auth/login", json={"sso_id": contacts(code)[0], "password": PASSWORD},
-                      headers={"X-Machine-Id": machine} if machine else {}, timeout=30)
+    r = requests.post(
+        server.url + API + "/auth/login",
+        json={"sso_id": contacts(code)[0], "password": PASSWORD},
+        headers={"X-Machine-Id": machine} if machine else {},
+        timeout=30,
+    )
     assert r.status_code == 200, r.text
     return str(r.json()["token"])
 

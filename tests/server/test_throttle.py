@@ -23,8 +23,12 @@ def _from(source: str) -> dict[str, str]:
 
 
 def _login(server: ServerProcess, sso_id: str, password: str, source: str) -> tuple[int, str]:
-    r = requests.post(server.url + API + "/auth/login", json={"sso_id": sso_id, "password": password},
-                      headers=_from(source), timeout=30)
+    r = requests.post(
+        server.url + API + "/auth/login",
+        json={"sso_id": sso_id, "password": password},
+        headers=_from(source),
+        timeout=30,
+    )
     return r.status_code, "ok" if r.status_code == 200 else r.json()["error"]["code"]
 
 
@@ -33,16 +37,20 @@ def _post(server: ServerProcess, path: str, body: dict[str, Any], source: str) -
 
 
 @pytest.fixture
-def throttled_server(database_url: str, start_server: Callable[..., ServerProcess],
-                     auth_clock: ShiftedClock) -> Callable[..., ServerProcess]:
+def throttled_server(
+    database_url: str, start_server: Callable[..., ServerProcess], auth_clock: ShiftedClock
+) -> Callable[..., ServerProcess]:
     def start(**env: str) -> ServerProcess:
-        return start_server(database_url, EMITRA_ARGON2_PROFILE="fast", EMITRA_CLOCK_OFFSET_FILE=str(auth_clock.path),
-                            **PROXY, **env)
+        return start_server(
+            database_url, EMITRA_ARGON2_PROFILE="fast", EMITRA_CLOCK_OFFSET_FILE=str(auth_clock.path), **PROXY, **env
+        )
+
     return start
 
 
-def test_an_attacker_cannot_lock_out_the_holder(throttled_server: Callable[..., ServerProcess],
-                                                auth_clock: ShiftedClock) -> None:
+def test_an_attacker_cannot_lock_out_the_holder(
+    throttled_server: Callable[..., ServerProcess], auth_clock: ShiftedClock
+) -> None:
     server = throttled_server()
     sso_id, issued = new_kiosk(server, "RJ-THR-0001")
     answers = [_login(server, sso_id, f"guess {n}", "203.0.113.9") for n in range(40)]
@@ -52,8 +60,12 @@ def test_an_attacker_cannot_lock_out_the_holder(throttled_server: Callable[..., 
     # The attacker's delay doubles with each checked guess, up to the maximum.
     waits = []
     for _ in range(4):
-        r = requests.post(server.url + API + "/auth/login", json={"sso_id": sso_id, "password": "again"},
-                          headers=_from("203.0.113.9"), timeout=30)
+        r = requests.post(
+            server.url + API + "/auth/login",
+            json={"sso_id": sso_id, "password": "again"},
+            headers=_from("203.0.113.9"),
+            timeout=30,
+        )
         if r.status_code == 429:
             waits.append(r.json()["error"]["retry_after_seconds"])
             auth_clock.advance(seconds=r.json()["error"]["retry_after_seconds"])
@@ -86,23 +98,36 @@ def test_the_holder_always_gets_in_with_an_otp(throttled_server: Callable[..., S
     _, mobile, _ = contacts("RJ-THR-0004")
     started = _post(server, "/auth/forgot-password", {"sso_id": sso_id}, "198.51.100.9")
     assert started.status_code == 202, started.text
-    reset = _post(server, "/auth/forgot-password/reset", {"challenge_id": started.json()["challenge_id"],
-                  "otp": latest_otp(server, mobile), "new_password": "a long walk to the stepwell"}, "198.51.100.9")
+    reset = _post(
+        server,
+        "/auth/forgot-password/reset",
+        {
+            "challenge_id": started.json()["challenge_id"],
+            "otp": latest_otp(server, mobile),
+            "new_password": "a long walk to the stepwell",
+        },
+        "198.51.100.9",
+    )
     assert reset.status_code == 200, reset.text
     assert _login(server, sso_id, "a long walk to the stepwell", "198.51.100.9") == (200, "ok")
 
 
 def test_otp_requests_are_limited_per_source_and_for_the_whole_server(
-        throttled_server: Callable[..., ServerProcess]) -> None:
+    throttled_server: Callable[..., ServerProcess],
+) -> None:
     server = throttled_server(EMITRA_SOURCE_OTP_CHALLENGES_PER_HOUR="3", EMITRA_OTP_CHALLENGES_PER_HOUR_TOTAL="5")
-    codes = [_post(server, "/auth/forgot-password", {"sso_id": f"ANY.{n}"}, "203.0.113.50").status_code
-             for n in range(4)]
+    codes = [
+        _post(server, "/auth/forgot-password", {"sso_id": f"ANY.{n}"}, "203.0.113.50").status_code for n in range(4)
+    ]
     assert codes == [202, 202, 202, 429]
-    codes = [_post(server, "/auth/forgot-password", {"sso_id": f"ANY.B{n}"}, f"203.0.113.{60 + n}").status_code
-             for n in range(3)]
+    codes = [
+        _post(server, "/auth/forgot-password", {"sso_id": f"ANY.B{n}"}, f"203.0.113.{60 + n}").status_code
+        for n in range(3)
+    ]
     assert codes == [202, 202, 429]  # five challenges this hour on the whole server
     assert _post(server, "/auth/forgot-password", {"sso_id": "ANY.C"}, "203.0.113.70").json()["error"]["code"] == (
-        "otp_rate_limited")
+        "otp_rate_limited"
+    )
 
 
 def test_wrong_otps_are_limited_per_source(throttled_server: Callable[..., ServerProcess]) -> None:
@@ -112,16 +137,22 @@ def test_wrong_otps_are_limited_per_source(throttled_server: Callable[..., Serve
     for n in range(3):
         challenge = _post(server, "/auth/forgot-password", {"sso_id": sso_id}, f"198.51.100.{n}").json()
         for _ in range(2):
-            r = _post(server, "/auth/forgot-password/reset", {"challenge_id": challenge["challenge_id"],
-                      "otp": "000000", "new_password": "whatever it is now"}, "203.0.113.80")
+            r = _post(
+                server,
+                "/auth/forgot-password/reset",
+                {"challenge_id": challenge["challenge_id"], "otp": "000000", "new_password": "whatever it is now"},
+                "203.0.113.80",
+            )
             codes.append(r.json()["error"]["code"])
     assert codes[:3] == ["otp_invalid"] * 3 and set(codes[3:]) == {"otp_rate_limited"}
 
 
-def test_otp_messages_per_account_per_day_are_limited(throttled_server: Callable[..., ServerProcess],
-                                                      auth_clock: ShiftedClock) -> None:
-    server = throttled_server(EMITRA_MESSAGES_PER_ACCOUNT_PER_DAY="4", EMITRA_OTP_CHALLENGES_PER_HOUR="50",
-                              EMITRA_OTP_CHALLENGES_PER_DAY="50")
+def test_otp_messages_per_account_per_day_are_limited(
+    throttled_server: Callable[..., ServerProcess], auth_clock: ShiftedClock
+) -> None:
+    server = throttled_server(
+        EMITRA_MESSAGES_PER_ACCOUNT_PER_DAY="4", EMITRA_OTP_CHALLENGES_PER_HOUR="50", EMITRA_OTP_CHALLENGES_PER_DAY="50"
+    )
     sso_id, _ = new_kiosk(server, "RJ-THR-0006")
     _, mobile, email = contacts("RJ-THR-0006")
     for n in range(4):
@@ -134,8 +165,9 @@ def test_otp_messages_per_account_per_day_are_limited(throttled_server: Callable
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_two_server_processes_share_the_throttle(database_url: str, start_server: Callable[..., ServerProcess],
-                                                 auth_clock: ShiftedClock) -> None:
+def test_two_server_processes_share_the_throttle(
+    database_url: str, start_server: Callable[..., ServerProcess], auth_clock: ShiftedClock
+) -> None:
     env = {"EMITRA_ARGON2_PROFILE": "fast", "EMITRA_CLOCK_OFFSET_FILE": str(auth_clock.path), **PROXY}
     first, second = start_server(database_url, **env), start_server(database_url, **env)
     sso_id, _ = new_kiosk(first, "RJ-THR-0007")
@@ -145,7 +177,8 @@ def test_two_server_processes_share_the_throttle(database_url: str, start_server
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_throttle_rows_nobody_touched_for_two_days_are_forgotten(
-        throttled_server: Callable[..., ServerProcess], auth_clock: ShiftedClock) -> None:
+    throttled_server: Callable[..., ServerProcess], auth_clock: ShiftedClock
+) -> None:
     server = throttled_server()
     for n in range(5):
         _login(server, f"GUESS.{n}", "wrong", "203.0.113.100")

@@ -29,7 +29,12 @@ def test_the_departments_their_faults_and_the_switches(server: ServerProcess) ->
         rows = _by_biller(desk.switch("discom", FaultSwitch("slow", "both", UNTIL_SWITCHED_OFF, 2_500)))
         discom = rows["discom"]
         assert (discom.fault, discom.applies_to, discom.remaining, discom.delay_ms, discom.active) == (
-            "slow", "both", -1, 2_500, True)
+            "slow",
+            "both",
+            -1,
+            2_500,
+            True,
+        )
         assert rows["phed"].fault == "none"
         rows = _by_biller(desk.switch("phed", FaultSwitch("decline", times=2)))
         assert (rows["phed"].fault, rows["phed"].applies_to, rows["phed"].remaining) == ("decline", "pay", 2)
@@ -59,7 +64,8 @@ def test_an_administrator_token_is_needed(server: ServerProcess) -> None:
 
 
 def test_only_a_demo_server_lists_or_switches_faults(
-        database_url: str, start_server: Callable[..., ServerProcess]) -> None:
+    database_url: str, start_server: Callable[..., ServerProcess]
+) -> None:
     env = production_env()
     token = env["EMITRA_ADMIN_TOKEN"]
     server = start_server(database_url, **env)

@@ -20,14 +20,21 @@ from tests.support.wallet import WalletKiosk
 
 
 def test_an_order_carries_the_configured_aggregator_page(
-        tmp_path: Path, start_server: Callable[..., ServerProcess]) -> None:
+    tmp_path: Path, start_server: Callable[..., ServerProcess]
+) -> None:
     url = f"sqlite:///{tmp_path / 'server.sqlite3'}"
     migrate(Settings(database_url=url))
-    server = start_server(url, EMITRA_ARGON2_PROFILE="fast",
-                          EMITRA_GATEWAY_PAGE_URL="https://pay.aggregator.example/checkout?order={order_id}")
+    server = start_server(
+        url,
+        EMITRA_ARGON2_PROFILE="fast",
+        EMITRA_GATEWAY_PAGE_URL="https://pay.aggregator.example/checkout?order={order_id}",
+    )
     kiosk = WalletKiosk(server, "RJ-GWY")
-    r = kiosk.call("POST", "/wallet/refill/orders",
-                   json={"operation_id": uuid.uuid4().hex, "amount_paise": 50_000, "channel": "net_banking"})
+    r = kiosk.call(
+        "POST",
+        "/wallet/refill/orders",
+        json={"operation_id": uuid.uuid4().hex, "amount_paise": 50_000, "channel": "net_banking"},
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["payment_url"] == f"https://pay.aggregator.example/checkout?order={body['order_id']}"
@@ -38,7 +45,8 @@ def test_an_order_carries_the_configured_aggregator_page(
 
 
 def test_a_production_server_without_an_aggregator_refuses_gateway_orders_before_anything_is_written(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     url = f"sqlite:///{tmp_path / 'server.sqlite3'}"
     settings = Settings(database_url=url, mode="production", **production_secrets())
     migrate(settings)

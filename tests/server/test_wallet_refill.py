@@ -331,7 +331,11 @@ def test_a_bank_statement_file_books_each_utr_once_by_api_and_cli(
     file.write_text(bad_amount, encoding="utf-8")
     done = subprocess.run(
         [sys.executable, "-m", "server.cli", "import-bank-statement", str(file)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 2 and "line 8: amount must be rupees" in done.stderr, done.stderr
 
@@ -339,7 +343,7 @@ def test_a_bank_statement_file_books_each_utr_once_by_api_and_cli(
 def test_the_simulated_gateway_page_needs_the_key_only_the_kiosk_was_given(kiosk: WalletKiosk) -> None:
     made = order(kiosk, 1_000_00)
     url = kiosk.server.url
-    assert made["payment_url"] == sim_page(kiosk.server, made["order_id"])[len(url):]
+    assert made["payment_url"] == sim_page(kiosk.server, made["order_id"])[len(url) :]
     forged = f"{url}/sim/gateway/orders/{made['order_id']}"
     for method, address, kwargs in [
         ("GET", forged, {}),

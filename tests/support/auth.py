@@ -71,13 +71,21 @@ def ready_token(
     first = requests.post(api + "/auth/login", json={"sso_id": sso_id, "password": issued}, timeout=30)
     assert first.status_code == 200, first.text
     token = first.json()["token"]
-    r = requests.post(api + "/auth/password", json={"current_password": issued, "new_password": password},
-                      headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    r = requests.post(
+        api + "/auth/password",
+        json={"current_password": issued, "new_password": password},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
     assert r.status_code == 200, r.text
     r = requests.post(api + "/auth/login", json={"sso_id": sso_id, "password": password}, timeout=30)
     assert r.status_code == 200, r.text
     token = r.json()["token"]
-    r = requests.put(api + "/profile", json={"address": f"Shop 1, {code} Road", "pincode": "302017", "confirm": True},
-                     headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    r = requests.put(
+        api + "/profile",
+        json={"address": f"Shop 1, {code} Road", "pincode": "302017", "confirm": True},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
     assert r.status_code == 200, r.text
     return str(token)

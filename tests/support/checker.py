@@ -251,8 +251,10 @@ class History:
             elif call.status == 503:
                 self.counts["answers 503 (try again)"] += 1
             elif call.status >= 500:
-                self.server_errors.append(f"{call.method} {call.path} on process {call.process} [{call.tag}]: "
-                                          f"{call.status} {json.dumps(call.answer)[:300]}")
+                self.server_errors.append(
+                    f"{call.method} {call.path} on process {call.process} [{call.tag}]: "
+                    f"{call.status} {json.dumps(call.answer)[:300]}"
+                )
             if self._file is not None:
                 self._file.write(json.dumps(call.__dict__, default=str) + "\n")
 
@@ -325,8 +327,7 @@ class Consumers:
             "WATER-PHED": {"phed_consumer": f"1{t % 10}{n:07d}7"},
             "TEL-MOBILE-POSTPAID": {"mobile": f"9{t % 10}{n:07d}7"},
             "MOBILE-PREPAID": {"mobile": f"8{t % 10}{n:07d}7"},
-            "BHAMASHAH-SEED": {"bhamashah_family_id": f"F{n:06d}", "bank_account": f"31{n:09d}",
-                               "ifsc": "SBIN0031234"},
+            "BHAMASHAH-SEED": {"bhamashah_family_id": f"F{n:06d}", "bank_account": f"31{n:09d}", "ifsc": "SBIN0031234"},
         }[service]
 
 
@@ -359,17 +360,25 @@ class Driver:
             session = self.local.session = requests.Session()
         return session
 
-    def request(self, tag: str, target: Target, kiosk: Kiosk | None, method: str, path: str,
-                body: Any = None, timeout: float = 30) -> tuple[int | None, Any]:
-        headers = ({"Authorization": f"Bearer {kiosk.token}"} if kiosk is not None
-                   else {"X-Admin-Token": DEFAULT_ADMIN_TOKEN})
+    def request(
+        self,
+        tag: str,
+        target: Target,
+        kiosk: Kiosk | None,
+        method: str,
+        path: str,
+        body: Any = None,
+        timeout: float = 30,
+    ) -> tuple[int | None, Any]:
+        headers = (
+            {"Authorization": f"Bearer {kiosk.token}"} if kiosk is not None else {"X-Admin-Token": DEFAULT_ADMIN_TOKEN}
+        )
         started = time.monotonic()
         status: int | None = None
         answer: Any = None
         error: str | None = None
         try:
-            r = self.http().request(method, f"{target.url}/api/v1{path}", json=body, headers=headers,
-                                    timeout=timeout)
+            r = self.http().request(method, f"{target.url}/api/v1{path}", json=body, headers=headers, timeout=timeout)
             status = r.status_code
             try:
                 answer = r.json()
@@ -377,9 +386,23 @@ class Driver:
                 answer = r.text[:300]
         except requests.RequestException as exc:  # a lost answer, a dead process: the outcome is unknown
             error = type(exc).__name__
-        self.history.record(Call(next(self.history.seq), threading.current_thread().name, tag, target.process,
-                                 target.proxied, method, path, body, started, time.monotonic(), status, answer,
-                                 error))
+        self.history.record(
+            Call(
+                next(self.history.seq),
+                threading.current_thread().name,
+                tag,
+                target.process,
+                target.proxied,
+                method,
+                path,
+                body,
+                started,
+                time.monotonic(),
+                status,
+                answer,
+                error,
+            )
+        )
         return status, answer
 
     def admin(self, process: int, method: str, path: str, body: Any = None) -> tuple[int | None, Any]:
@@ -390,8 +413,9 @@ class Driver:
         return status, answer
 
     def fault(self, process: int, biller: str, fault: str, *, times: int = -1, delay_ms: int = 0) -> None:
-        status, _ = self.admin(process, "PUT", f"/billers/{biller}/fault",
-                               {"fault": fault, "times": times, "delay_ms": delay_ms})
+        status, _ = self.admin(
+            process, "PUT", f"/billers/{biller}/fault", {"fault": fault, "times": times, "delay_ms": delay_ms}
+        )
         if status == 200 and fault != "none":
             self.history.count(f"faults injected: {fault}")
 
@@ -420,8 +444,9 @@ class Driver:
         return [*self.load, *self.burst, *self.legacy]
 
     # -- payments ---------------------------------------------------------------------------------------
-    def new_op(self, rng: random.Random, kiosk: Kiosk, tag: str, bills: list[dict[str, Any]],
-               offline: bool | None = None) -> PaymentOp:
+    def new_op(
+        self, rng: random.Random, kiosk: Kiosk, tag: str, bills: list[dict[str, Any]], offline: bool | None = None
+    ) -> PaymentOp:
         body = {
             "operation_id": uuid.UUID(int=rng.getrandbits(128)).hex,
             "bills": bills,
@@ -432,13 +457,15 @@ class Driver:
         self.history.count("operations")
         return self.history.new_payment(PaymentOp(kiosk.code, str(body["operation_id"]), body, tag))
 
-    def fresh_bill(self, rng: random.Random, target: Target, kiosk: Kiosk, tag: str,
-                   service: str | None = None) -> dict[str, Any] | None:
+    def fresh_bill(
+        self, rng: random.Random, target: Target, kiosk: Kiosk, tag: str, service: str | None = None
+    ) -> dict[str, Any] | None:
         """A bill nobody paid yet, as Get Bill Details gives it; None when the department did not answer."""
         service = service or rng.choice(LOAD_SERVICES)
         fields = self.consumers.fields(service)
-        status, answer = self.request(tag, target, kiosk, "POST", "/bills/fetch",
-                                      {"service_code": service, "fields": fields})
+        status, answer = self.request(
+            tag, target, kiosk, "POST", "/bills/fetch", {"service_code": service, "fields": fields}
+        )
         if status != 200:
             return None
         amount = answer["payable_now_paise"]
@@ -455,8 +482,7 @@ class Driver:
 
     def pay_batch(self, tag: str, target: Target, kiosk: Kiosk, ops: list[PaymentOp]) -> None:
         self.history.count("day-end batches")
-        status, answer = self.request(tag, target, kiosk, "POST", "/payments/batch",
-                                      {"items": [op.body for op in ops]})
+        status, answer = self.request(tag, target, kiosk, "POST", "/payments/batch", {"items": [op.body for op in ops]})
         if status == 200 and isinstance(answer, dict) and len(answer.get("results", [])) == len(ops):
             for op, result in zip(ops, answer["results"], strict=True):
                 self.history.answered_item(op, result)
@@ -484,8 +510,10 @@ class Driver:
             barrier.wait()
             send()
 
-        threads = [threading.Thread(target=run, args=(s,), name=f"{threading.current_thread().name}+{i}")
-                   for i, s in enumerate(sends)]
+        threads = [
+            threading.Thread(target=run, args=(s,), name=f"{threading.current_thread().name}+{i}")
+            for i, s in enumerate(sends)
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -507,8 +535,14 @@ class Driver:
     def worker(self, index: int) -> None:
         rng = random.Random(self.config.seed * 7919 + index)
         actions: list[tuple[Callable[[random.Random], None], int]] = [
-            (self.do_pay, 24), (self.do_batch, 10), (self.do_replay, 12), (self.do_changed, 5),
-            (self.do_duplicate, 8), (self.do_same_bill, 6), (self.do_polled_pay, 6), (self.do_poll, 8),
+            (self.do_pay, 24),
+            (self.do_batch, 10),
+            (self.do_replay, 12),
+            (self.do_changed, 5),
+            (self.do_duplicate, 8),
+            (self.do_same_bill, 6),
+            (self.do_polled_pay, 6),
+            (self.do_poll, 8),
             (self.do_verify, 6),
         ]
         choices, weights = [a for a, _ in actions], [w for _, w in actions]
@@ -525,8 +559,11 @@ class Driver:
 
     def do_pay(self, rng: random.Random) -> None:
         kiosk, target = rng.choice(self.load), rng.choice(self.rig.targets)
-        bills = [b for b in (self.fresh_bill(rng, target, kiosk, "pay") for _ in range(rng.choice((1, 1, 1, 2))))
-                 if b is not None]
+        bills = [
+            b
+            for b in (self.fresh_bill(rng, target, kiosk, "pay") for _ in range(rng.choice((1, 1, 1, 2))))
+            if b is not None
+        ]
         if bills:
             self.pay("pay", target, kiosk, self.new_op(rng, kiosk, "pay", bills))
 
@@ -577,11 +614,19 @@ class Driver:
         op = self.new_op(rng, kiosk, "duplicate", [bill])
         modes = rng.choice((("single", "single"), ("single", "batch"), ("batch", "batch")))
         self.history.count("concurrent duplicates (one id, both processes)")
-        self.at_once(self.send_as(modes[0], "duplicate", one, kiosk, op),
-                     self.send_as(modes[1], "duplicate", two, kiosk, op))
+        self.at_once(
+            self.send_as(modes[0], "duplicate", one, kiosk, op), self.send_as(modes[1], "duplicate", two, kiosk, op)
+        )
 
-    def do_same_bill(self, rng: random.Random, tag: str = "same-bill", service: str | None = None,
-                     kiosks: tuple[Kiosk, Kiosk] | None = None, direct: bool = False, slow: bool = False) -> None:
+    def do_same_bill(
+        self,
+        rng: random.Random,
+        tag: str = "same-bill",
+        service: str | None = None,
+        kiosks: tuple[Kiosk, Kiosk] | None = None,
+        direct: bool = False,
+        slow: bool = False,
+    ) -> None:
         if kiosks is None:
             first = rng.choice(self.load[1:] or self.load)
             kiosks = (first, first) if rng.random() < 0.5 else (first, rng.choice(self.load[1:] or self.load))
@@ -597,8 +642,9 @@ class Driver:
         if slow:
             self.fault(0, BURST_BILLER, "none")
 
-    def polled_pay(self, rng: random.Random, tag: str, kiosk: Kiosk, pay_at: Target, poll_at: Target,
-                   op: PaymentOp, pollers: int) -> None:
+    def polled_pay(
+        self, rng: random.Random, tag: str, kiosk: Kiosk, pay_at: Target, poll_at: Target, op: PaymentOp, pollers: int
+    ) -> None:
         """Pay on one process while `pollers` threads ask its status on the other until it is answered."""
         done = threading.Event()
         polling = threading.Semaphore(0)
@@ -612,8 +658,9 @@ class Driver:
                     first = False
                 time.sleep(0.002)
 
-        threads = [threading.Thread(target=poll, name=f"{threading.current_thread().name}-poll{i}")
-                   for i in range(pollers)]
+        threads = [
+            threading.Thread(target=poll, name=f"{threading.current_thread().name}-poll{i}") for i in range(pollers)
+        ]
         for t in threads:
             t.start()
         for _ in threads:  # the pay goes out once every poller has had an answer ("no such payment" yet)
@@ -649,9 +696,13 @@ class Driver:
         while not self.stop.wait(rng.uniform(0.3, 1.0)):
             if rng.random() < 0.6:
                 kind = rng.choice(("decline", "timeout", "lost_answer", "slow"))
-                self.fault(rng.randrange(2), rng.choice(LOAD_BILLERS), kind,
-                           times=1 if kind == "decline" else rng.randint(1, 3),
-                           delay_ms=rng.randint(200, 900) if kind == "slow" else 0)
+                self.fault(
+                    rng.randrange(2),
+                    rng.choice(LOAD_BILLERS),
+                    kind,
+                    times=1 if kind == "decline" else rng.randint(1, 3),
+                    delay_ms=rng.randint(200, 900) if kind == "slow" else 0,
+                )
             else:
                 rng.choice(self.rig.proxies).plan(Fault("lost_answer", match=rng.choice(matches)))
 
@@ -670,8 +721,13 @@ class Driver:
         rng = random.Random(self.config.seed * 131 + 7)
         n = self.config.bursts
         # The same-bill and legacy races are cheap and not certain to meet in one round: twice as many.
-        plan = (["decline-polled"] * n + ["same-bill-one-kiosk"] * n + ["same-bill-two-kiosks"] * n
-                + ["legacy-two-codes"] * 2 * n + ["stale-recharge"] * self.config.stale_rounds)
+        plan = (
+            ["decline-polled"] * n
+            + ["same-bill-one-kiosk"] * n
+            + ["same-bill-two-kiosks"] * n
+            + ["legacy-two-codes"] * 2 * n
+            + ["stale-recharge"] * self.config.stale_rounds
+        )
         rng.shuffle(plan)
         try:
             for race in plan:
@@ -707,8 +763,10 @@ class Driver:
             return
         if way == 2:
             self.fault(0, BURST_BILLER, "decline", times=1)
-            self.at_once(*[lambda: self.status("race-decline", one, kiosk, op)] * 2,
-                         *[lambda: self.status("race-decline", two, kiosk, op)] * 2)
+            self.at_once(
+                *[lambda: self.status("race-decline", one, kiosk, op)] * 2,
+                *[lambda: self.status("race-decline", two, kiosk, op)] * 2,
+            )
         else:
             self.fault(0, BURST_BILLER, "slow", times=1, delay_ms=1200)
             resend = threading.Thread(target=self.status, args=("race-decline", two, kiosk, op))
@@ -722,13 +780,25 @@ class Driver:
     def race_same_bill_one_kiosk(self, rng: random.Random) -> None:
         """Issue 25, 2: one kiosk pays one bill under two operation ids at once, on both processes; every other
         round the department is slow to answer, so the second payment arrives while the first is there."""
-        self.do_same_bill(rng, "race-same-bill", "TEL-MOBILE-POSTPAID", (self.burst[0], self.burst[0]), True,
-                          slow=next(self.same_bill_rounds) % 2 == 0)
+        self.do_same_bill(
+            rng,
+            "race-same-bill",
+            "TEL-MOBILE-POSTPAID",
+            (self.burst[0], self.burst[0]),
+            True,
+            slow=next(self.same_bill_rounds) % 2 == 0,
+        )
 
     def race_same_bill_two_kiosks(self, rng: random.Random) -> None:
         """Issue 25, 2: two kiosks pay one consumer's bill at once, on both processes (slow every other round)."""
-        self.do_same_bill(rng, "race-same-bill", "TEL-MOBILE-POSTPAID", (self.burst[0], self.burst[1]), True,
-                          slow=next(self.same_bill_rounds) % 2 == 0)
+        self.do_same_bill(
+            rng,
+            "race-same-bill",
+            "TEL-MOBILE-POSTPAID",
+            (self.burst[0], self.burst[1]),
+            True,
+            slow=next(self.same_bill_rounds) % 2 == 0,
+        )
 
     def race_stale_recharge(self, rng: random.Random) -> None:
         """Issue 25, 1(b): recharges left pending by a time-out and older than the reconcile "unknown after"
@@ -774,25 +844,35 @@ class Driver:
         n = next(self.legacy_rounds)
         codes = [f"CUG-{old_id}-{n:03d}-{side}" for side in "AB"]
         for process, code in enumerate(codes):
-            status, answer = self.admin(process, "PUT", f"/wallet/legacy-portal/{old_id}",
-                                        {"limit_paise": limit, "cug_code": code})
+            status, answer = self.admin(
+                process, "PUT", f"/wallet/legacy-portal/{old_id}", {"limit_paise": limit, "cug_code": code}
+            )
             if status != 200:
                 raise RuntimeError(f"the old portal's limit was not set: {status} {answer}")
         self.legacy_set[old_id] = (n, codes, limit)
-        ops = [LegacyOp(kiosk.code, uuid.UUID(int=rng.getrandbits(128)).hex, code, old_id, "race-legacy")
-               for code in codes]
+        ops = [
+            LegacyOp(kiosk.code, uuid.UUID(int=rng.getrandbits(128)).hex, code, old_id, "race-legacy") for code in codes
+        ]
         with self.history.lock:
             self.history.legacy.extend(ops)
         self.history.count("old-portal transfers requested", 2)
-        self.at_once(lambda: self.redeem(self.rig.direct(0), kiosk, ops[0]),
-                     lambda: self.redeem(self.rig.direct(1), kiosk, ops[1]))
+        self.at_once(
+            lambda: self.redeem(self.rig.direct(0), kiosk, ops[0]),
+            lambda: self.redeem(self.rig.direct(1), kiosk, ops[1]),
+        )
         if rng.random() < 0.5:
             self.history.count("replays (same id, same body)")
             self.redeem(self.rig.direct(1), kiosk, ops[0])  # the same request again: the same transfer
 
     def redeem(self, target: Target, kiosk: Kiosk, op: LegacyOp) -> None:
-        status, answer = self.request(op.tag, target, kiosk, "POST", "/wallet/refill/existing-emitra",
-                                      {"operation_id": op.op_id, "cug_code": op.cug_code})
+        status, answer = self.request(
+            op.tag,
+            target,
+            kiosk,
+            "POST",
+            "/wallet/refill/existing-emitra",
+            {"operation_id": op.op_id, "cug_code": op.cug_code},
+        )
         with self.history.lock:
             if status == 200 and isinstance(answer, dict) and "transfer_id" in answer:
                 op.accepted.append({"transfer_id": answer["transfer_id"], "amount_paise": answer["amount_paise"]})
@@ -813,8 +893,7 @@ class Driver:
 
     # -- the run ----------------------------------------------------------------------------------------
     def run(self) -> None:
-        threads = [threading.Thread(target=self.worker, args=(i,), name=f"load{i}")
-                   for i in range(self.config.workers)]
+        threads = [threading.Thread(target=self.worker, args=(i,), name=f"load{i}") for i in range(self.config.workers)]
         threads.append(threading.Thread(target=self.faults, name="faults"))
         threads.append(threading.Thread(target=self.bursts, name="bursts"))
         if self.config.kill_every > 0:
@@ -839,15 +918,16 @@ class Driver:
         for old_id in list(self.legacy_set):
             self.settle_legacy_limit(old_id)
         deadline = time.monotonic() + self.config.resolve_seconds
-        while time.monotonic() < deadline and self.read(
-                "SELECT id FROM legacy_transfers WHERE status = 'scheduled'"):
+        while time.monotonic() < deadline and self.read("SELECT id FROM legacy_transfers WHERE status = 'scheduled'"):
             self.admin(0, "POST", "/wallet/scheduler/run")
             time.sleep(0.3)
         by_code = {k.code: k for k in self.kiosks}
         rounds = 0
         while time.monotonic() < deadline:
-            pending = self.read("SELECT k.code, p.operation_id, p.id FROM payments p JOIN kiosks k "
-                                "ON k.id = p.kiosk_id WHERE p.status IN ('initiated', 'pending')")
+            pending = self.read(
+                "SELECT k.code, p.operation_id, p.id FROM payments p JOIN kiosks k "
+                "ON k.id = p.kiosk_id WHERE p.status IN ('initiated', 'pending')"
+            )
             if not pending:
                 break
             for i, (code, op_id, payment_id) in enumerate(pending):
@@ -882,9 +962,11 @@ class Verdict:
     def report(self, config: CheckerConfig | None = None, shown: int = 6) -> str:
         lines = []
         if config is not None:
-            lines.append(f"exactly-once checker: {config.backend}, seed {config.seed}, {config.seconds:g} s of "
-                         f"random load, {config.kiosks} kiosks, {config.workers} workers, {config.bursts} rounds of "
-                         f"each targeted race; took {self.seconds:.0f} s")
+            lines.append(
+                f"exactly-once checker: {config.backend}, seed {config.seed}, {config.seconds:g} s of "
+                f"random load, {config.kiosks} kiosks, {config.workers} workers, {config.bursts} rounds of "
+                f"each targeted race; took {self.seconds:.0f} s"
+            )
         width = max(len(k) for k in self.figures) + 2
         lines += [f"  {name:<{width}}{value:>8,}" for name, value in self.figures.items()]
         for party, found in self.problems.items():
@@ -895,8 +977,7 @@ class Verdict:
         if self.unknowns:
             lines.append(f"unknown after resolving (not counted as failures): {len(self.unknowns)}")
             lines += [f"    - {u}" for u in self.unknowns[:shown]]
-        lines.append("every check passed" if not self.all_problems else
-                     f"{len(self.all_problems)} problem(s) in all")
+        lines.append("every check passed" if not self.all_problems else f"{len(self.all_problems)} problem(s) in all")
         return "\n".join(lines)
 
 
@@ -906,14 +987,23 @@ def check(driver: Driver) -> Verdict:
     problems: dict[str, list[str]] = defaultdict(list)
     unknowns: list[str] = []
 
-    payments = read("SELECT p.id, k.code, p.operation_id, p.status, p.method, p.total_paise, p.reversed_paise "
-                    "FROM payments p JOIN kiosks k ON k.id = p.kiosk_id")
-    bills = read("SELECT id, payment_id, service_code, biller, consumer_no, bill_no, reference, status, "
-                 "amount_paise FROM payment_bills")
+    payments = read(
+        "SELECT p.id, k.code, p.operation_id, p.status, p.method, p.total_paise, p.reversed_paise "
+        "FROM payments p JOIN kiosks k ON k.id = p.kiosk_id"
+    )
+    bills = read(
+        "SELECT id, payment_id, service_code, biller, consumer_no, bill_no, reference, status, "
+        "amount_paise FROM payment_bills"
+    )
     department = [
-        SimpleNamespace(biller=d["department"], reference=d["reference"], service_code=d["service_code"],
-                        consumer_no=d["consumer_no"], bill_no=d["bill_no"],
-                        status="success" if d["result"] == "success" else "failed")
+        SimpleNamespace(
+            biller=d["department"],
+            reference=d["reference"],
+            service_code=d["service_code"],
+            consumer_no=d["consumer_no"],
+            bill_no=d["bill_no"],
+            status="success" if d["result"] == "success" else "failed",
+        )
         for d in driver.rig.servers[0].department_payments()
     ]
     op_of = {int(p.id): (str(p.code), str(p.operation_id)) for p in payments}
@@ -941,8 +1031,10 @@ def check(driver: Driver) -> Verdict:
             continue
         p = found[0]
         if int(p.total_paise) != op.total or len(bills_of[int(p.id)]) != len(op.body["bills"]):
-            problems["answers"].append(f"{where} is in the books for {p.total_paise} paise, "
-                                       f"{len(bills_of[int(p.id)])} bills; first sent for {op.total}")
+            problems["answers"].append(
+                f"{where} is in the books for {p.total_paise} paise, "
+                f"{len(bills_of[int(p.id)])} bills; first sent for {op.total}"
+            )
         if op.views and any(int(v["payment_id"]) != int(p.id) for _, v in op.views):
             problems["answers"].append(f"{where} was answered with another payment than the one in the books")
         said = {v["status"] for _, v in op.views}
@@ -956,8 +1048,10 @@ def check(driver: Driver) -> Verdict:
         problems["answers"].append(f"payment {key} is in the books but no kiosk of this run sent it")
 
     # -- ours: money ---------------------------------------------------------------------------------------
-    balances = read("SELECT a.code, b.balance, b.floor FROM account_balances b JOIN accounts a "
-                    "ON a.id = b.account_id WHERE a.kiosk_id IS NOT NULL")
+    balances = read(
+        "SELECT a.code, b.balance, b.floor FROM account_balances b JOIN accounts a "
+        "ON a.id = b.account_id WHERE a.kiosk_id IS NOT NULL"
+    )
     held: Counter[str] = Counter()
     for row in balances:
         held[str(row.code)] += int(row.balance)
@@ -966,9 +1060,13 @@ def check(driver: Driver) -> Verdict:
     for account, balance in held.items():
         if account.endswith(":wallet") and balance < 0:
             problems["overdrawn"].append(f"{account}: {balance} paise")
-    credited = {str(r.code): int(r.total) for r in read(
-        "SELECT a.code, SUM(l.amount) AS total FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id "
-        "JOIN accounts a ON a.id = l.account_id WHERE e.kind = 'refill_legacy' GROUP BY a.code")}
+    credited = {
+        str(r.code): int(r.total)
+        for r in read(
+            "SELECT a.code, SUM(l.amount) AS total FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id "
+            "JOIN accounts a ON a.id = l.account_id WHERE e.kind = 'refill_legacy' GROUP BY a.code"
+        )
+    }
     failed_back: Counter[int] = Counter()
     for b in bills:
         if b.status == "failed":
@@ -978,25 +1076,35 @@ def check(driver: Driver) -> Verdict:
         if p.method == "wallet":
             spent[str(p.code)] += int(p.total_paise) - failed_back[int(p.id)]
             if int(p.reversed_paise) != failed_back[int(p.id)]:
-                problems["ledger"].append(f"payment {p.id} [{tag(int(p.id))}] reversed {p.reversed_paise} paise; "
-                                          f"its failed bills come to {failed_back[int(p.id)]}")
+                problems["ledger"].append(
+                    f"payment {p.id} [{tag(int(p.id))}] reversed {p.reversed_paise} paise; "
+                    f"its failed bills come to {failed_back[int(p.id)]}"
+                )
     for k in driver.kiosks:
         have = held[f"kiosk:{k.code}:wallet"] + held[f"kiosk:{k.code}:credit"]
         owed = k.funded + credited.get(f"kiosk:{k.code}:wallet", 0) - spent[k.code]
         if have != owed:
-            problems["ledger"].append(f"{k.code} holds {have} paise; funding + credits − payments + reversals "
-                                      f"come to {owed}")
-    for e in read("SELECT l.entry_id, SUM(l.amount) AS total, COUNT(*) AS n FROM journal_lines l "
-                  "GROUP BY l.entry_id HAVING SUM(l.amount) <> 0 OR COUNT(*) < 2"):
+            problems["ledger"].append(
+                f"{k.code} holds {have} paise; funding + credits − payments + reversals come to {owed}"
+            )
+    for e in read(
+        "SELECT l.entry_id, SUM(l.amount) AS total, COUNT(*) AS n FROM journal_lines l "
+        "GROUP BY l.entry_id HAVING SUM(l.amount) <> 0 OR COUNT(*) < 2"
+    ):
         problems["ledger"].append(f"journal entry {e.entry_id} does not balance: sum {e.total} over {e.n} lines")
     status, answer = driver.admin(0, "GET", "/ledger/audit")
     if status != 200:
         problems["ledger"].append(f"the admin audit answered {status}")
     else:
         problems["ledger"] += [f"audit: {p}" for p in answer["problems"]]
-    cli = subprocess.run([sys.executable, "-m", "server.cli", "check-ledger"], cwd=ROOT, capture_output=True,
-                         text=True, timeout=120,
-                         env={**os.environ, "EMITRA_DATABASE_URL": driver.rig.url, "EMITRA_MODE": "demo"})
+    cli = subprocess.run(
+        [sys.executable, "-m", "server.cli", "check-ledger"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "EMITRA_DATABASE_URL": driver.rig.url, "EMITRA_MODE": "demo"},
+    )
     if cli.returncode != 0:
         problems["ledger"].append(f"check-ledger: {(cli.stdout + cli.stderr).strip()[-500:]}")
 
@@ -1025,11 +1133,18 @@ def check(driver: Driver) -> Verdict:
         problems["departments"].append(f"the department {key[0]} holds payment {key[1]} that we have no bill for")
     for (biller, consumer_no, bill_no), rows in per_bill.items():
         if len(rows) > 1:
-            tags = sorted({tag(int(ours[(biller, str(r.reference))].payment_id)) for r in rows
-                           if (biller, str(r.reference)) in ours})
-            problems["doubled"].append(f"department bill {biller} {consumer_no} {bill_no} is paid {len(rows)} times "
-                                       f"there (references {', '.join(str(r.reference) for r in rows)}) "
-                                       f"[{', '.join(tags)}]")
+            tags = sorted(
+                {
+                    tag(int(ours[(biller, str(r.reference))].payment_id))
+                    for r in rows
+                    if (biller, str(r.reference)) in ours
+                }
+            )
+            problems["doubled"].append(
+                f"department bill {biller} {consumer_no} {bill_no} is paid {len(rows)} times "
+                f"there (references {', '.join(str(r.reference) for r in rows)}) "
+                f"[{', '.join(tags)}]"
+            )
     live: dict[tuple[str, str, str], list[Any]] = defaultdict(list)
     for b in bills:
         service = catalog.services.get(str(b.service_code))
@@ -1037,13 +1152,17 @@ def check(driver: Driver) -> Verdict:
             live[(str(b.biller), str(b.consumer_no), str(b.bill_no))].append(b)
     for (biller, consumer_no, bill_no), rows in live.items():
         if len(rows) > 1:
-            problems["doubled"].append(f"bill {biller} {consumer_no} {bill_no} is in {len(rows)} live payments here "
-                                       f"({', '.join(f'{r.reference} {r.status}' for r in rows)}) "
-                                       f"[{tag(int(rows[0].payment_id))}]")
+            problems["doubled"].append(
+                f"bill {biller} {consumer_no} {bill_no} is in {len(rows)} live payments here "
+                f"({', '.join(f'{r.reference} {r.status}' for r in rows)}) "
+                f"[{tag(int(rows[0].payment_id))}]"
+            )
 
     # -- the old portal ------------------------------------------------------------------------------------
-    transfers = read("SELECT t.id, k.code, t.operation_id, t.cug_code, t.old_emitra_id, t.legacy_ref, "
-                     "t.amount_paise, t.status FROM legacy_transfers t JOIN kiosks k ON k.id = t.kiosk_id")
+    transfers = read(
+        "SELECT t.id, k.code, t.operation_id, t.cug_code, t.old_emitra_id, t.legacy_ref, "
+        "t.amount_paise, t.status FROM legacy_transfers t JOIN kiosks k ON k.id = t.kiosk_id"
+    )
     codes = read("SELECT code, old_emitra_id, used_reference FROM sim_legacy_codes")
     accepted: Counter[str] = Counter()
     for t in transfers:
@@ -1053,30 +1172,38 @@ def check(driver: Driver) -> Verdict:
     for old_id in sorted(set(accepted) | set(history.legacy_given)):
         given = history.legacy_given[old_id]
         if accepted[old_id] > given:
-            problems["old portal"].append(f"old eMitra ID {old_id}: the portal gave up {given} paise, we accepted "
-                                          f"{accepted[old_id]} ({accepted[old_id] - given} too many)")
+            problems["old portal"].append(
+                f"old eMitra ID {old_id}: the portal gave up {given} paise, we accepted "
+                f"{accepted[old_id]} ({accepted[old_id] - given} too many)"
+            )
     for n, (old_id, round_codes, given) in sorted(history.legacy_rounds.items()):
         took = sum(int(t.amount_paise) for t in transfers if t.cug_code in round_codes)
         if took > given:
-            problems["old portal"].append(f"old eMitra ID {old_id}, round {n}: codes {', '.join(round_codes)} "
-                                          f"redeemed at once; the portal gave up {given} paise, we accepted {took} "
-                                          f"[race-legacy]")
+            problems["old portal"].append(
+                f"old eMitra ID {old_id}, round {n}: codes {', '.join(round_codes)} "
+                f"redeemed at once; the portal gave up {given} paise, we accepted {took} "
+                f"[race-legacy]"
+            )
     for k in driver.legacy:
         due = sum(int(t.amount_paise) for t in transfers if t.code == k.code and t.status == "credited")
         if credited.get(f"kiosk:{k.code}:wallet", 0) != due:
-            problems["old portal"].append(f"{k.code}: credited {credited.get(f'kiosk:{k.code}:wallet', 0)} paise, "
-                                          f"its credited transfers come to {due}")
+            problems["old portal"].append(
+                f"{k.code}: credited {credited.get(f'kiosk:{k.code}:wallet', 0)} paise, "
+                f"its credited transfers come to {due}"
+            )
     by_code = {str(c.code): c for c in codes}
     for t in transfers:
         c = by_code.get(str(t.cug_code))
         if c is None or c.used_reference != t.legacy_ref or c.old_emitra_id != t.old_emitra_id:
-            problems["old portal"].append(f"transfer {t.legacy_ref} used code {t.cug_code}, which the portal "
-                                          f"does not record as used by it")
+            problems["old portal"].append(
+                f"transfer {t.legacy_ref} used code {t.cug_code}, which the portal does not record as used by it"
+            )
     used_refs = {str(t.legacy_ref) for t in transfers}
     for c in codes:
         if c.used_reference is not None and c.used_reference not in used_refs:
-            problems["old portal"].append(f"code {c.code} is used at the portal by {c.used_reference}, "
-                                          "which is no transfer of ours")
+            problems["old portal"].append(
+                f"code {c.code} is used at the portal by {c.used_reference}, which is no transfer of ours"
+            )
     for op in history.legacy:
         mine = [t for t in transfers if t.code == op.kiosk and t.operation_id == op.op_id]
         if op.accepted and not mine:
@@ -1101,18 +1228,23 @@ def check(driver: Driver) -> Verdict:
         "day-end batches": history.counts["day-end batches"],
         "replays (same id, same body)": history.counts["replays (same id, same body)"],
         "changed replays (same id, another body)": history.counts["changed replays (same id, another body)"],
-        "concurrent duplicates (one id, both processes)":
-            history.counts["concurrent duplicates (one id, both processes)"],
+        "concurrent duplicates (one id, both processes)": history.counts[
+            "concurrent duplicates (one id, both processes)"
+        ],
         "same bill, two operation ids, at once": history.counts["same bill, two operation ids, at once"],
         "status polls": history.counts["status polls"],
         "reconcile verify calls": history.counts["reconcile verify calls"],
         "old-portal transfers requested": len(history.legacy),
         "kills (kill -9 of a server process)": history.counts["kills (kill -9 of a server process)"],
         "faults injected": sum(v for k, v in history.counts.items() if k.startswith("faults injected")),
-        **{f"  {k.removeprefix('faults injected: ')}": v for k, v in sorted(history.counts.items())
-           if k.startswith("faults injected: ")},
-        "lost answers (line reset after the server answered)":
-            sum(p.applied.count("lost_answer") for p in driver.rig.proxies),
+        **{
+            f"  {k.removeprefix('faults injected: ')}": v
+            for k, v in sorted(history.counts.items())
+            if k.startswith("faults injected: ")
+        },
+        "lost answers (line reset after the server answered)": sum(
+            p.applied.count("lost_answer") for p in driver.rig.proxies
+        ),
         "requests": history.counts["requests"],
         "requests without an answer": history.counts["requests without an answer"],
         "answers 503 (try again)": history.counts["answers 503 (try again)"],
@@ -1139,8 +1271,9 @@ def check(driver: Driver) -> Verdict:
     return Verdict(figures, verdict, unknowns)
 
 
-def run(config: CheckerConfig, work: Path, cluster: PgCluster | None = None,
-        say: Callable[[str], None] = print) -> Verdict:
+def run(
+    config: CheckerConfig, work: Path, cluster: PgCluster | None = None, say: Callable[[str], None] = print
+) -> Verdict:
     """One whole run: start the rig, drive the load and the bursts, resolve the unknowns, check; the rig is
     stopped whatever happens."""
     started = time.monotonic()

@@ -1,9 +1,9 @@
 """Start the simulated departments (`python -m departments`) as a process on 127.0.0.1; stop, kill -9, restart it.
 
-    departments = DepartmentsProcess(tmp_path).start()
-    discom = departments.adapter("discom", read_timeout_s=0.5)      # an HttpDepartment, demo key
-    departments.set_fault("discom", "lost_answer", times=1)
-    departments.kill9(); departments.start()                         # same port, same database
+departments = DepartmentsProcess(tmp_path).start()
+discom = departments.adapter("discom", read_timeout_s=0.5)      # an HttpDepartment, demo key
+departments.set_fault("discom", "lost_answer", times=1)
+departments.kill9(); departments.start()                         # same port, same database
 """
 
 from __future__ import annotations
@@ -57,8 +57,17 @@ class DepartmentsProcess:
         """Start (or start again after stop / kill9) on the same port and database."""
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "departments", "--port", str(self.port), "--database-url", self.database_url,
-             "--log-level", "info"],
+            [
+                sys.executable,
+                "-m",
+                "departments",
+                "--port",
+                str(self.port),
+                "--database-url",
+                self.database_url,
+                "--log-level",
+                "info",
+            ],
             cwd=ROOT,
             env=self.env,
             stdout=log,

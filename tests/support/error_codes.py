@@ -34,16 +34,22 @@ def server_codes() -> ServerCodes:
 
     Read from the source (not by importing it) so that a code named only where it is raised is found too.
     """
-    trees = {path: ast.parse(path.read_text(encoding="utf-8"), str(path))
-             for path in sorted((ROOT / "server").rglob("*.py")) if "migrations" not in path.parts}
+    trees = {
+        path: ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for path in sorted((ROOT / "server").rglob("*.py"))
+        if "migrations" not in path.parts
+    }
     classes: dict[str, tuple[str | None, list[str]]] = {}  # class → (its code, its bases)
     for tree in trees.values():
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef):
                 code = None
                 for statement in node.body:
-                    if (isinstance(statement, ast.Assign) and any(name_of(t) == "code" for t in statement.targets)
-                            and isinstance(statement.value, ast.Constant)):
+                    if (
+                        isinstance(statement, ast.Assign)
+                        and any(name_of(t) == "code" for t in statement.targets)
+                        and isinstance(statement.value, ast.Constant)
+                    ):
                         code = str(statement.value.value)
                 classes[node.name] = (code, [name_of(b) for b in node.bases])
 
@@ -85,17 +91,26 @@ def server_codes() -> ServerCodes:
                         found.codes[code].append(f"{where}:{node.lineno}")
                 for code in written:
                     found.details[code] |= set(keywords) - {"code", "status", "message_hi"}
-            elif (isinstance(node, ast.Call) and name_of(node.func) == "error_response" and len(node.args) > 1
-                  and isinstance(node.args[1], ast.Constant)):
+            elif (
+                isinstance(node, ast.Call)
+                and name_of(node.func) == "error_response"
+                and len(node.args) > 1
+                and isinstance(node.args[1], ast.Constant)
+            ):
                 found.codes[str(node.args[1].value)].append(f"{where}:{node.lineno}")
             elif isinstance(node, ast.Assign) and any(name_of(t) == "_STATUS_CODES" for t in node.targets):
                 assert isinstance(node.value, ast.Dict)
                 for value in node.value.values:
                     assert isinstance(value, ast.Constant)
                     found.codes[str(value.value)].append(f"{where}:{node.lineno}")
-            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
-                  and name_of(node.func.value) == "_STATUS_CODES" and len(node.args) == 2
-                  and isinstance(node.args[1], ast.Constant)):
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "get"
+                and name_of(node.func.value) == "_STATUS_CODES"
+                and len(node.args) == 2
+                and isinstance(node.args[1], ast.Constant)
+            ):
                 # _STATUS_CODES.get(status, "http_error"): the code of any other HTTP status
                 found.codes[str(node.args[1].value)].append(f"{where}:{node.lineno}")
     return found

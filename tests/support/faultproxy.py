@@ -100,6 +100,7 @@ class FaultProxy:
         """Offline: refuse new connections and cut the open ones (a pulled cable, a dead line)."""
         self.offline = offline
         if offline:
+
             def cut() -> None:
                 for w in list(self._conns):
                     _rst(w)
@@ -170,8 +171,9 @@ class FaultProxy:
             if not client_w.is_closing():
                 client_w.close()
 
-    async def _pump_back(self, upstream: asyncio.StreamReader, client_w: asyncio.StreamWriter,
-                         state: dict[str, object]) -> None:
+    async def _pump_back(
+        self, upstream: asyncio.StreamReader, client_w: asyncio.StreamWriter, state: dict[str, object]
+    ) -> None:
         try:
             while True:
                 data = await upstream.read(65536)
@@ -189,7 +191,7 @@ class FaultProxy:
                     if fault.kind == "cut":
                         room = fault.after_bytes - int(str(state["sent"]))
                         if room <= len(data):
-                            client_w.write(data[:max(0, room)])
+                            client_w.write(data[: max(0, room)])
                             await client_w.drain()
                             _rst(client_w)
                             return

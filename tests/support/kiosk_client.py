@@ -72,9 +72,19 @@ def paper_bills(count: int, *, series: int = 1, service_code: str = "ELEC-JVVNL"
 class KioskPc:
     """A kiosk PC: its own database file, the real client core, signed in to the server as `code`."""
 
-    def __init__(self, server: ServerProcess, tmp: Path, code: str, *, funds: int = 10_000_000,
-                 url: str | None = None, worker: Worker | None = None, timeout: tuple[float, float] = (2.0, 10.0),
-                 token: str | None = None, auto_flush: bool = False) -> None:
+    def __init__(
+        self,
+        server: ServerProcess,
+        tmp: Path,
+        code: str,
+        *,
+        funds: int = 10_000_000,
+        url: str | None = None,
+        worker: Worker | None = None,
+        timeout: tuple[float, float] = (2.0, 10.0),
+        token: str | None = None,
+        auto_flush: bool = False,
+    ) -> None:
         self.server = server
         self.code = code
         self.token = token or ready_token(server, code)
@@ -88,8 +98,12 @@ class KioskPc:
     def open(self, worker: Worker | None = None, *, auto_flush: bool = False) -> KioskCore:
         api = ApiClient(self.url, machine_id=f"pc-{self.code}", timeout=self.timeout, retries=1)
         api.token = self.token
-        return KioskCore(KioskConfig(server_url=self.url, database=self.db_path), worker=worker or InlineWorker(),
-                         api=api, auto_flush=auto_flush)
+        return KioskCore(
+            KioskConfig(server_url=self.url, database=self.db_path),
+            worker=worker or InlineWorker(),
+            api=api,
+            auto_flush=auto_flush,
+        )
 
     def queue_offline(self, bills: list[PaperBill], mobile: str = "9876543210") -> list[str]:
         """Prepare a day of offline payments straight into the outbox (as the pay use-case writes them)."""
@@ -98,11 +112,28 @@ class KioskPc:
         for bill in bills:
             op_id = new_operation_id()
             ids.append(op_id)
-            ops.append(NewOperation(op_id, "payment", {
-                "operation_id": op_id, "offline": True, "method": {"type": "wallet"},
-                "contact": {"mobile": mobile, "email": None},
-                "bills": [{"service_code": bill.service_code, "fields": {"k_no": bill.k_no},
-                           "amount_paise": bill.amount_paise}]}, bill.amount_paise, bill.amount_paise, True))
+            ops.append(
+                NewOperation(
+                    op_id,
+                    "payment",
+                    {
+                        "operation_id": op_id,
+                        "offline": True,
+                        "method": {"type": "wallet"},
+                        "contact": {"mobile": mobile, "email": None},
+                        "bills": [
+                            {
+                                "service_code": bill.service_code,
+                                "fields": {"k_no": bill.k_no},
+                                "amount_paise": bill.amount_paise,
+                            }
+                        ],
+                    },
+                    bill.amount_paise,
+                    bill.amount_paise,
+                    True,
+                )
+            )
         self.core.worker.call(self.core.store.outbox.add_many, ops)
         return ids
 
@@ -121,12 +152,20 @@ def server_payments(server: ServerProcess, kiosk_code: str) -> dict[str, list[di
     try:
         rows = db.execute(
             "SELECT p.operation_id, p.status, p.total_paise, p.reversed_paise, p.txn_id FROM payments p "
-            "JOIN kiosks k ON k.id = p.kiosk_id WHERE k.code = ?", (kiosk_code,)).fetchall()
+            "JOIN kiosks k ON k.id = p.kiosk_id WHERE k.code = ?",
+            (kiosk_code,),
+        ).fetchall()
         references = db.execute(
             "SELECT b.payment_id, b.reference FROM payment_bills b JOIN payments p ON p.id = b.payment_id "
-            "JOIN kiosks k ON k.id = p.kiosk_id WHERE k.code = ?", (kiosk_code,)).fetchall()
-        ids = dict(db.execute("SELECT p.operation_id, p.id FROM payments p JOIN kiosks k ON k.id = p.kiosk_id "
-                              "WHERE k.code = ?", (kiosk_code,)).fetchall())
+            "JOIN kiosks k ON k.id = p.kiosk_id WHERE k.code = ?",
+            (kiosk_code,),
+        ).fetchall()
+        ids = dict(
+            db.execute(
+                "SELECT p.operation_id, p.id FROM payments p JOIN kiosks k ON k.id = p.kiosk_id WHERE k.code = ?",
+                (kiosk_code,),
+            ).fetchall()
+        )
     finally:
         db.close()
     paid = Counter(p["reference"] for p in server.department_payments() if p["result"] == "success")
@@ -135,8 +174,15 @@ def server_payments(server: ServerProcess, kiosk_code: str) -> dict[str, list[di
         paid_at_department[payment_id] += paid[reference]
     found: dict[str, list[dict[str, Any]]] = {}
     for op_id, status, total, reversed_, txn in rows:
-        found.setdefault(op_id, []).append({"status": status, "total_paise": total, "reversed_paise": reversed_,
-                                            "txn_id": txn, "department_records": paid_at_department.get(ids[op_id])})
+        found.setdefault(op_id, []).append(
+            {
+                "status": status,
+                "total_paise": total,
+                "reversed_paise": reversed_,
+                "txn_id": txn,
+                "department_records": paid_at_department.get(ids[op_id]),
+            }
+        )
     return found
 
 
@@ -146,7 +192,8 @@ def assert_exactly_once(server: ServerProcess, kiosk_code: str, expected: dict[s
     assert set(found) == set(expected), (len(found), len(expected), sorted(set(expected) - set(found))[:5])
     assert all(len(v) == 1 for v in found.values())
     assert all(v[0]["department_records"] == 1 for v in found.values()), [
-        (k, v) for k, v in found.items() if v[0]["department_records"] != 1][:3]
+        (k, v) for k, v in found.items() if v[0]["department_records"] != 1
+    ][:3]
     assert all(v[0]["total_paise"] == expected[k] for k, v in found.items())
     spent = sum(v[0]["total_paise"] - v[0]["reversed_paise"] for v in found.values())
     assert server.balance(kiosk_code)["wallet_balance_paise"] == funds - spent

@@ -31,7 +31,11 @@ class ProxyProcess:
     def start(self) -> ProxyProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.support.proxy_process", str(self.target_port)],
-            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
         )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline().split()

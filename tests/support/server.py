@@ -176,8 +176,11 @@ def unreachable_departments() -> dict[str, dict[str, str]]:
     from server.catalog import load_catalog
 
     return {
-        biller: {"url": f"https://{biller}.departments.invalid/emitra", "key_id": f"{biller}-test",
-                 "secret_hex": secrets.token_hex(32)}
+        biller: {
+            "url": f"https://{biller}.departments.invalid/emitra",
+            "key_id": f"{biller}-test",
+            "secret_hex": secrets.token_hex(32),
+        }
         for biller in billers_of(load_catalog())
     }
 

@@ -116,7 +116,8 @@ def _receipt_window(qtbot: QtBot, page: AvailServicePage) -> ReceiptWindow:
 
 
 def test_first_login_then_pay_an_electricity_bill_by_wallet_and_see_the_receipt(
-        qtbot: QtBot, auth_server: ServerProcess, shell_on: Callable[..., Shell]) -> None:
+    qtbot: QtBot, auth_server: ServerProcess, shell_on: Callable[..., Shell]
+) -> None:
     code = "RJ-JPR-0801"
     sso_id, issued = new_kiosk(auth_server, code)
     assert auth_server.adjust(code, uuid.uuid4().hex, "credit", FUNDS).status_code == 200
@@ -159,8 +160,9 @@ def test_first_login_then_pay_an_electricity_bill_by_wallet_and_see_the_receipt(
     assert receipt.receipt_no in page.outcome.text() and "Wallet balance now" in page.outcome.text()
     left = FUNDS - details.payable_now_paise
     assert auth_server.balance(code)["wallet_balance_paise"] == left
-    qtbot.waitUntil(lambda: main.home.balance is not None and main.home.balance.wallet_balance_paise == left,
-                    timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: main.home.balance is not None and main.home.balance.wallet_balance_paise == left, timeout=TIMEOUT
+    )
     press(qtbot, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=TIMEOUT)
 
@@ -173,8 +175,12 @@ def proxy(auth_server: ServerProcess) -> Iterator[FaultProxy]:
 
 
 def test_offline_payment_gives_a_provisional_receipt_and_day_end_sync_confirms_it(
-        qtbot: QtBot, auth_server: ServerProcess, proxy: FaultProxy, make_core: Callable[..., Core],
-        make_shell: Callable[..., Shell]) -> None:
+    qtbot: QtBot,
+    auth_server: ServerProcess,
+    proxy: FaultProxy,
+    make_core: Callable[..., Core],
+    make_shell: Callable[..., Shell],
+) -> None:
     code = "RJ-JPR-0802"
     ready_token(auth_server, code)
     assert auth_server.adjust(code, uuid.uuid4().hex, "credit", FUNDS).status_code == 200
@@ -232,8 +238,9 @@ def test_offline_payment_gives_a_provisional_receipt_and_day_end_sync_confirms_i
     assert [v[0]["total_paise"] for v in payments.values()] == [bill.amount_paise]
     qtbot.waitUntil(lambda: main.status.queue_label.text() == "Queued: 0", timeout=TIMEOUT)
     left = FUNDS - bill.amount_paise
-    qtbot.waitUntil(lambda: main.home.balance is not None and main.home.balance.wallet_balance_paise == left,
-                    timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: main.home.balance is not None and main.home.balance.wallet_balance_paise == left, timeout=TIMEOUT
+    )
 
 
 def _wait_focus(qtbot: QtBot, widget: object) -> None:
@@ -249,15 +256,16 @@ def _set_cheque_date(page: AvailServicePage, days_from_today: int) -> None:
 
 
 def test_departmental_cheque_pays_two_bills_checks_the_cheque_beside_its_fields_and_prints_it(
-        qtbot: QtBot, auth_server: ServerProcess, make_core: Callable[..., Core],
-        make_shell: Callable[..., Shell]) -> None:
+    qtbot: QtBot, auth_server: ServerProcess, make_core: Callable[..., Core], make_shell: Callable[..., Shell]
+) -> None:
     code = "RJ-JPR-0803"
     ready_token(auth_server, code)
     assert auth_server.adjust(code, uuid.uuid4().hex, "credit", FUNDS).status_code == 200
     printer = SimPrinter()
     core = make_core(auth_server.url, usb_backend=SimBackend(printer, [KEYBOARD, PRINTER_58]))
-    core.save_preferences(replace(core.preferences, printer_kind="usb", printer_usb="0416:5011", paper="58mm",
-                                  auto_print=True))
+    core.save_preferences(
+        replace(core.preferences, printer_kind="usb", printer_usb="0416:5011", paper="58mm", auto_print=True)
+    )
     shell = make_shell(core)
     main = _sign_in(qtbot, shell, contacts(code)[0])
     page = _open_avail_service(qtbot, main)
@@ -273,8 +281,10 @@ def test_departmental_cheque_pays_two_bills_checks_the_cheque_beside_its_fields_
     assert focused() is page.search.line_edit
     page.search.line_edit.selectAll()
     type_text(qtbot, "pani")
-    qtbot.waitUntil(lambda: page.results.count() == 1 and page.results.item(0).data(Qt.ItemDataRole.UserRole)
-                    == "WATER-PHED", timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: page.results.count() == 1 and page.results.item(0).data(Qt.ItemDataRole.UserRole) == "WATER-PHED",
+        timeout=TIMEOUT,
+    )
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: page.service is not None and page.service.code == "WATER-PHED", timeout=TIMEOUT)
     assert focused() is page.spec_fields[0].editor
@@ -336,9 +346,11 @@ def test_departmental_cheque_pays_two_bills_checks_the_cheque_beside_its_fields_
     assert receipt.receipt_no in printed
     db = sqlite3.connect(f"file:{server_db(auth_server)}?mode=ro", uri=True, timeout=30)
     try:
-        rows = db.execute("SELECT p.method, p.cheque_no, p.cheque_bank, p.cheque_status, p.total_paise, "
-                          "p.from_wallet_paise FROM payments p JOIN kiosks k ON k.id = p.kiosk_id WHERE k.code = ?",
-                          (code,)).fetchall()
+        rows = db.execute(
+            "SELECT p.method, p.cheque_no, p.cheque_bank, p.cheque_status, p.total_paise, "
+            "p.from_wallet_paise FROM payments p JOIN kiosks k ON k.id = p.kiosk_id WHERE k.code = ?",
+            (code,),
+        ).fetchall()
     finally:
         db.close()
     assert rows == [("cheque", "004512", "State Bank of India, MI Road", "received", total, 0)]
@@ -349,7 +361,8 @@ def test_departmental_cheque_pays_two_bills_checks_the_cheque_beside_its_fields_
 
 
 def test_advance_search_utility_department_service_by_keyboard_alone(
-        qtbot: QtBot, auth_server: ServerProcess, shell_on: Callable[..., Shell]) -> None:
+    qtbot: QtBot, auth_server: ServerProcess, shell_on: Callable[..., Shell]
+) -> None:
     code = "RJ-JPR-0804"
     ready_token(auth_server, code)
     shell = shell_on(auth_server)
@@ -361,7 +374,12 @@ def test_advance_search_utility_department_service_by_keyboard_alone(
     press(qtbot, Qt.Key.Key_F3)  # Advance Search
     assert page.advance.isVisible() and focused() is utility
     assert [utility.itemText(i) for i in range(utility.count())] == [
-        "— choose —", "Utility", "Telecom", "Citizen Services", "Banking"]
+        "— choose —",
+        "Utility",
+        "Telecom",
+        "Citizen Services",
+        "Banking",
+    ]
     press(qtbot, Qt.Key.Key_Down)  # Utility: its departments load, the focus stays to move on or choose
     qtbot.waitUntil(lambda: department.count() == 5, timeout=TIMEOUT)
     press(qtbot, Qt.Key.Key_Down)  # Telecom
@@ -382,7 +400,10 @@ def test_advance_search_utility_department_service_by_keyboard_alone(
     assert focused() is service and page.service is None
     language_switch().set_language(Language.HINDI)  # the lists follow the language, the choices stay
     assert (utility.currentText(), department.currentText(), service.itemText(0)) == (
-        "उपयोगिता", "अजमेर विद्युत वितरण निगम लि.", "— चुनें —")
+        "उपयोगिता",
+        "अजमेर विद्युत वितरण निगम लि.",
+        "— चुनें —",
+    )
     language_switch().set_language(Language.ENGLISH)
     assert department.currentText() == "Ajmer Vidyut Vitran Nigam Ltd" and focused() is service
     press(qtbot, Qt.Key.Key_Down)  # moving onto the service does not open it yet
@@ -402,7 +423,8 @@ def test_advance_search_utility_department_service_by_keyboard_alone(
 
 
 def test_a_payment_whose_water_bill_is_declined_is_shown_and_printed_as_partly_paid(
-        qtbot: QtBot, auth_server: ServerProcess, shell_on: Callable[..., Shell]) -> None:
+    qtbot: QtBot, auth_server: ServerProcess, shell_on: Callable[..., Shell]
+) -> None:
     code = "RJ-JPR-0809"
     ready_token(auth_server, code)
     assert auth_server.adjust(code, uuid.uuid4().hex, "credit", FUNDS).status_code == 200
@@ -453,8 +475,11 @@ def test_a_payment_whose_water_bill_is_declined_is_shown_and_printed_as_partly_p
 def _customer_left_over(page: AvailServicePage) -> list[str]:
     """Whatever of the last customer the page still holds."""
     left = [f.name for f in (page.mobile, page.email, page.cheque_no, page.bank, *page.spec_fields) if f.text()]
-    left += [f"error:{f.name}" for f in (page.mobile, page.email, page.cheque_no, page.bank, page.cheque_date,
-                                         *page.spec_fields) if f.error.isVisible()]
+    left += [
+        f"error:{f.name}"
+        for f in (page.mobile, page.email, page.cheque_no, page.bank, page.cheque_date, *page.spec_fields)
+        if f.error.isVisible()
+    ]
     if page.cheque.isChecked():
         left.append("cheque")
     if page.bills:
@@ -465,7 +490,8 @@ def _customer_left_over(page: AvailServicePage) -> list[str]:
 
 
 def test_a_new_customer_starts_clean_after_a_cheque_payment_and_after_ctrl_n(
-        qtbot: QtBot, auth_server: ServerProcess, shell_on: Callable[..., Shell], recorded: RecordedMessages) -> None:
+    qtbot: QtBot, auth_server: ServerProcess, shell_on: Callable[..., Shell], recorded: RecordedMessages
+) -> None:
     code = "RJ-JPR-0810"
     ready_token(auth_server, code)
     assert auth_server.adjust(code, uuid.uuid4().hex, "credit", FUNDS).status_code == 200

@@ -32,9 +32,18 @@ TIMEOUT = 20_000
 
 def _pay(kiosk: WalletKiosk, service: str, fields: dict[str, str]) -> dict[str, Any]:
     bill = kiosk.ok("POST", "/bills/fetch", json={"service_code": service, "fields": fields})
-    return dict(kiosk.ok("POST", "/payments", json={
-        "operation_id": op(), "contact": {"mobile": "9876543210"}, "method": {"type": "wallet"},
-        "bills": [{"service_code": service, "fields": fields, "amount_paise": bill["payable_now_paise"]}]}))
+    return dict(
+        kiosk.ok(
+            "POST",
+            "/payments",
+            json={
+                "operation_id": op(),
+                "contact": {"mobile": "9876543210"},
+                "method": {"type": "wallet"},
+                "bills": [{"service_code": service, "fields": fields, "amount_paise": bill["payable_now_paise"]}],
+            },
+        )
+    )
 
 
 def job_bytes(printer: SimPrinter) -> bytes:
@@ -43,8 +52,12 @@ def job_bytes(printer: SimPrinter) -> bytes:
 
 
 def test_day_end_report_after_sync_and_on_its_own_saves_a_pdf_and_prints(
-        qtbot: QtBot, auth_server: ServerProcess, make_core: Callable[..., Core],
-        make_shell: Callable[..., Shell], tmp_path: Path) -> None:
+    qtbot: QtBot,
+    auth_server: ServerProcess,
+    make_core: Callable[..., Core],
+    make_shell: Callable[..., Shell],
+    tmp_path: Path,
+) -> None:
     kiosk = WalletKiosk(auth_server, "RJ-UIDE")
     kiosk.fund(5_000_00)
     paid = _pay(kiosk, "ELEC-JVVNL", {"k_no": "210412345601"})
@@ -53,8 +66,9 @@ def test_day_end_report_after_sync_and_on_its_own_saves_a_pdf_and_prints(
 
     printer = SimPrinter()
     core = make_core(auth_server.url, usb_backend=SimBackend(printer, [KEYBOARD, PRINTER_58]))
-    core.save_preferences(dataclasses.replace(core.preferences, printer_kind="usb", printer_usb="0416:5011",
-                                              paper="58mm"))
+    core.save_preferences(
+        dataclasses.replace(core.preferences, printer_kind="usb", printer_usb="0416:5011", paper="58mm")
+    )
     shell = make_shell(core)
     type_text(qtbot, contacts(kiosk.code)[0])
     press(qtbot, Qt.Key.Key_Tab)

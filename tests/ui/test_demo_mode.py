@@ -38,8 +38,12 @@ def demo_core(tmp_path: Path, kiosk_keyring: PlaintextKeyring) -> Iterator[Calla
     def make(server_url: str) -> Core:
         config = tmp_path / "pc"
         PreferencesFile(config).save(Preferences(server_url=server_url, language="en"))
-        core = Core.open(config_dir=config, keyring_backend=kiosk_keyring,
-                         usb_backend=SimBackend(SimPrinter(), [KEYBOARD]), demo=True)
+        core = Core.open(
+            config_dir=config,
+            keyring_backend=kiosk_keyring,
+            usb_backend=SimBackend(SimPrinter(), [KEYBOARD]),
+            demo=True,
+        )
         made.append(core)
         return core
 
@@ -49,8 +53,8 @@ def demo_core(tmp_path: Path, kiosk_keyring: PlaintextKeyring) -> Iterator[Calla
 
 
 def test_the_login_shows_the_demo_passwords_and_otps(
-        qtbot: QtBot, auth_server: ServerProcess, demo_core: Callable[[str], Core],
-        make_shell: Callable[..., Shell]) -> None:
+    qtbot: QtBot, auth_server: ServerProcess, demo_core: Callable[[str], Core], make_shell: Callable[..., Shell]
+) -> None:
     sso_id, issued = new_kiosk(auth_server, "RJ-JPR-0901")
     shell = make_shell(demo_core(auth_server.url))
     panel = shell.sign_in.login.demo_panel
@@ -74,15 +78,18 @@ def test_the_login_shows_the_demo_passwords_and_otps(
 
 
 def test_only_the_demo_shows_the_panel(
-        qtbot: QtBot, make_core: Callable[..., Core], make_shell: Callable[..., Shell]) -> None:
+    qtbot: QtBot, make_core: Callable[..., Core], make_shell: Callable[..., Shell]
+) -> None:
     shell = make_shell(make_core(NO_SERVER))
     assert shell.sign_in.login.demo_panel is None
     assert shell.core.preferences.printer_address is None  # outside the demo nothing is chosen for the operator
 
 
 def test_demo_logins_from_the_gateway_messages() -> None:
-    password = ("eMitra: Dear A, District: Jaipur, Old eMitra ID: -, SSO Login ID: {sso}, Password: {pw} . "
-                "Sign in and set a new password of at least 8 characters.")
+    password = (
+        "eMitra: Dear A, District: Jaipur, Old eMitra ID: -, SSO Login ID: {sso}, Password: {pw} . "
+        "Sign in and set a new password of at least 8 characters."
+    )
     otp = "eMitra: {code} is your OTP to reset your password. It expires in 10 minutes. Never share it."
     messages = [  # newest first, as the server lists them
         {"kind": "otp", "to": "9000000002", "body": otp.format(code="222222")},
@@ -92,12 +99,16 @@ def test_demo_logins_from_the_gateway_messages() -> None:
         {"kind": "first_password", "to": "9000000001", "body": password.format(sso="SSO.A", pw="pw-a2")},
         {"kind": "first_password", "to": "9000000001", "body": password.format(sso="SSO.A", pw="pw-a1")},
     ]
-    assert demo_logins(messages) == [DemoLogin("SSO.A", "pw-a2", "111111"), DemoLogin("SSO.B", "pw-b", None),
-                                     DemoLogin("9000000002", None, "222222")]
+    assert demo_logins(messages) == [
+        DemoLogin("SSO.A", "pw-a2", "111111"),
+        DemoLogin("SSO.B", "pw-b", None),
+        DemoLogin("9000000002", None, "222222"),
+    ]
 
 
 def test_the_demo_test_print_goes_to_the_virtual_printer(
-        qtbot: QtBot, demo_core: Callable[[str], Core], make_shell: Callable[..., Shell]) -> None:
+    qtbot: QtBot, demo_core: Callable[[str], Core], make_shell: Callable[..., Shell]
+) -> None:
     core = demo_core(NO_SERVER)
     folder = core.virtual_printer_folder
     assert core.preferences.printer_address == VirtualPrinterAddress(str(folder))
@@ -121,8 +132,8 @@ def test_the_demo_test_print_goes_to_the_virtual_printer(
 
 
 def test_a_demo_payment_auto_prints_its_receipt_to_the_virtual_printer(
-        qtbot: QtBot, auth_server: ServerProcess, demo_core: Callable[[str], Core],
-        make_shell: Callable[..., Shell]) -> None:
+    qtbot: QtBot, auth_server: ServerProcess, demo_core: Callable[[str], Core], make_shell: Callable[..., Shell]
+) -> None:
     code = "RJ-JPR-0902"
     ready_token(auth_server, code, READY_PASSWORD)
     assert auth_server.adjust(code, uuid.uuid4().hex, "credit", 50_000_00).status_code == 200

@@ -151,7 +151,8 @@ def test_a_cancelled_op_calls_nothing_back(qtbot: QtBot, inline: None) -> None:
         context.raise_if_cancelled()
 
     ops.Op.tracked(None, work).success(lambda _: calls.append("success")).failure(
-        lambda _: calls.append("failure")).run()
+        lambda _: calls.append("failure")
+    ).run()
     assert calls == []
 
 
@@ -171,8 +172,11 @@ def test_the_reporter_tells_the_operator_or_shows_the_crash_dialog(
     assert "KeyError: 'a bug of ours'" in recorded.details[0]
     recorded.shown.clear()
     # An exception raised on another thread reaches the dialog on the GUI thread.
-    thread = threading.Thread(target=lambda: reporter.thread_excepthook(
-        threading.ExceptHookArgs((ValueError, ValueError("in a thread"), None, None))))
+    thread = threading.Thread(
+        target=lambda: reporter.thread_excepthook(
+            threading.ExceptHookArgs((ValueError, ValueError("in a thread"), None, None))
+        )
+    )
     thread.start()
     thread.join()
     qtbot.waitUntil(lambda: recorded.kinds() == ["crash"], timeout=TIMEOUT)
@@ -194,13 +198,22 @@ def test_only_one_kiosk_program_runs_per_pc(tmp_path: Path) -> None:
 def test_preferences_round_trip_and_bad_values_fall_back_to_defaults(tmp_path: Path) -> None:
     store = PreferencesFile(tmp_path)
     assert store.load() == Preferences()
-    prefs = Preferences(language="en", printer_kind="network", printer_host="10.0.0.7", printer_port=9101,
-                        paper="58mm", auto_print=False, idle_lock_minutes=5)
+    prefs = Preferences(
+        language="en",
+        printer_kind="network",
+        printer_host="10.0.0.7",
+        printer_port=9101,
+        paper="58mm",
+        auto_print=False,
+        idle_lock_minutes=5,
+    )
     store.save(prefs)
     assert store.load() == prefs
     assert '"version": 1' in store.path.read_text(encoding="utf-8")
-    store.path.write_text('{"paper": "110mm", "printer_port": "9100", "idle_lock_minutes": 0, "language": "en", '
-                          '"unknown": 1}', encoding="utf-8")
+    store.path.write_text(
+        '{"paper": "110mm", "printer_port": "9100", "idle_lock_minutes": 0, "language": "en", "unknown": 1}',
+        encoding="utf-8",
+    )
     loaded = store.load()  # a version-0 file: migrated, unknown keys dropped, bad values defaulted
     assert (loaded.paper, loaded.printer_port, loaded.idle_lock_minutes, loaded.language) == ("80mm", 9100, 10, "en")
     store.path.write_text("not json", encoding="utf-8")

@@ -60,8 +60,11 @@ def _printer_tab(qtbot: QtBot, shell: Shell) -> SettingsDialog:
 
 
 def test_settings_find_the_usb_printer_test_print_and_save(
-    qtbot: QtBot, make_core: Callable[..., Core], make_shell: Callable[..., Shell], sim_printer: SimPrinter,
-    usb_backend: SimBackend
+    qtbot: QtBot,
+    make_core: Callable[..., Core],
+    make_shell: Callable[..., Shell],
+    sim_printer: SimPrinter,
+    usb_backend: SimBackend,
 ) -> None:
     shell = make_shell(make_core(NO_SERVER, usb_backend=usb_backend))
     dialog = _printer_tab(qtbot, shell)
@@ -92,8 +95,11 @@ def test_settings_find_the_usb_printer_test_print_and_save(
 
 
 def test_a_test_print_without_paper_says_so_in_hindi_next_to_the_button(
-    qtbot: QtBot, make_core: Callable[..., Core], make_shell: Callable[..., Shell], sim_printer: SimPrinter,
-    usb_backend: SimBackend
+    qtbot: QtBot,
+    make_core: Callable[..., Core],
+    make_shell: Callable[..., Shell],
+    sim_printer: SimPrinter,
+    usb_backend: SimBackend,
 ) -> None:
     shell = make_shell(make_core(NO_SERVER, usb_backend=usb_backend, language="hi"))
     assert language_switch().language is Language.HINDI
@@ -118,8 +124,7 @@ def desk(tmp_path: Path, usb_backend: SimBackend) -> Iterator[ReceiptPrinting]:
     # to its one database worker; here one connection is used by one op at a time.
     db = Database(sqlite3.connect(tmp_path / "kiosk.sqlite3", check_same_thread=False))
     address = UsbPrinterAddress(0x0416, 0x5011)
-    yield ReceiptPrinting(ReceiptSpool(db), lambda: connect(address, PAPER_58MM, usb_backend=usb_backend),
-                          PAPER_58MM)
+    yield ReceiptPrinting(ReceiptSpool(db), lambda: connect(address, PAPER_58MM, usb_backend=usb_backend), PAPER_58MM)
     db.close()
 
 

@@ -11,11 +11,22 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_self_check(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items()
-               if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "PYTHON_KEYRING_BACKEND")}
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "PYTHON_KEYRING_BACKEND")
+    }
     environ.update(env)
-    return subprocess.run([sys.executable, "-m", "ui", "--self-check", *args], cwd=ROOT, env=environ,
-                          capture_output=True, text=True, encoding="utf-8", timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "ui", "--self-check", *args],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+    )
 
 
 def findings(report: str) -> dict[str, str]:
@@ -35,7 +46,8 @@ def test_self_check_passes_headless_and_creates_the_database_in_the_given_folder
     assert "Self-check passed." in result.stdout
     outcomes = findings(result.stdout)
     assert {name: outcomes.get(name) for name in ("qt", "fonts", "database", "receipt")} == dict.fromkeys(
-        ("qt", "fonts", "database", "receipt"), "ok")
+        ("qt", "fonts", "database", "receipt"), "ok"
+    )
     # Facts about this machine, never a failure: libusb may be missing, a headless Linux has no OS keyring.
     assert outcomes["usb"] in ("ok", "note")
     assert outcomes["keyring"] in ("ok", "note")

@@ -204,8 +204,9 @@ def test_forget_password_by_otp_with_expiry_then_log_in_with_the_new_one(
 
     page.first.editor.setFocus()  # ask again
     press(qtbot, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: not page.panel.code.error.isVisible() and page.panel.code.editor.hasFocus(),
-                    timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: not page.panel.code.error.isVisible() and page.panel.code.editor.hasFocus(), timeout=TIMEOUT
+    )
     type_text(qtbot, latest_otp(auth_server, mobile))
     press(qtbot, Qt.Key.Key_Tab)
     type_text(qtbot, "the new stepwell passphrase")
@@ -284,8 +285,8 @@ def test_keyboard_only_login_lock_and_idle_lock(
 
 
 def test_settings_server_and_language_from_the_login_by_keyboard_then_log_in_to_the_new_server(
-        qtbot: QtBot, auth_server: ServerProcess, make_core: Callable[..., Core],
-        make_shell: Callable[..., Shell]) -> None:
+    qtbot: QtBot, auth_server: ServerProcess, make_core: Callable[..., Core], make_shell: Callable[..., Shell]
+) -> None:
     code = "RJ-JPR-0851"
     ready_token(auth_server, code)
     core = make_core("http://127.0.0.1:9")  # a PC set up for an address where no server listens

@@ -51,9 +51,14 @@ def demo_core(tmp_path: Path, kiosk_keyring: PlaintextKeyring) -> Iterator[Calla
         upstream = relay.upstream_url if relay is not None else server_url
         assert upstream is not None
         PreferencesFile(config).save(Preferences(server_url=upstream, language="en"))
-        core = Core.open(config_dir=config, server_url=relay.url if relay is not None else None,
-                         keyring_backend=kiosk_keyring, usb_backend=SimBackend(SimPrinter(), [KEYBOARD]), demo=True,
-                         demo_network=relay)
+        core = Core.open(
+            config_dir=config,
+            server_url=relay.url if relay is not None else None,
+            keyring_backend=kiosk_keyring,
+            usb_backend=SimBackend(SimPrinter(), [KEYBOARD]),
+            demo=True,
+            demo_network=relay,
+        )
         made.append(core)
         return core
 
@@ -102,8 +107,10 @@ def _pay_jvvnl(qtbot: QtBot, main: MainWindow, k_no: str) -> AvailServicePage:
     page.outcome.clear()
     press(qtbot, Qt.Key.Key_Return)  # Pay By Wallet
     # the countdown ("Waiting for the server: at most 15 s more.") gives way to the answer
-    qtbot.waitUntil(lambda: page.outcome.text() != "" and not page.outcome.text().startswith("Waiting for the server"),
-                    timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: page.outcome.text() != "" and not page.outcome.text().startswith("Waiting for the server"),
+        timeout=TIMEOUT,
+    )
     return page
 
 
@@ -115,16 +122,19 @@ def _close_receipt(qtbot: QtBot, page: AvailServicePage, main: MainWindow) -> No
 
 
 def test_a_department_that_declines_then_times_out_then_is_cleared(
-        qtbot: QtBot, auth_server: ServerProcess, relay: DemoRelay, demo_core: Callable[..., Core],
-        make_shell: Callable[..., Shell]) -> None:
+    qtbot: QtBot,
+    auth_server: ServerProcess,
+    relay: DemoRelay,
+    demo_core: Callable[..., Core],
+    make_shell: Callable[..., Shell],
+) -> None:
     code = "RJ-JPR-0951"
     shell = make_shell(demo_core(relay))
     main = _sign_in(qtbot, shell, _ready_kiosk(auth_server, code))
     assert "training" in main.actions_
 
     window = _open_training(qtbot, main)
-    assert [window.table.item(i, 0).data(Qt.ItemDataRole.UserRole) for i in range(window.table.rowCount())] \
-        == BILLERS
+    assert [window.table.item(i, 0).data(Qt.ItemDataRole.UserRole) for i in range(window.table.rowCount())] == BILLERS
     assert "Jaipur Vidyut Vitran Nigam Ltd" in window.table.item(1, 0).text()
     assert all(_fault_cell(window, b) == "No fault" for b in BILLERS)
     assert "127.0.0.1" in window.network_note.text() and window.network_state.text() == "Network now: connected"
@@ -146,11 +156,12 @@ def test_a_department_that_declines_then_times_out_then_is_cleared(
     assert focused() is window.times_spin and window.times_spin.text() == "until switched off"
     type_text(qtbot, "1")
     press(qtbot, Qt.Key.Key_Return)  # Switch on
-    qtbot.waitUntil(lambda: _fault_cell(window, "discom") == "Decline on payments, 1 more payment(s)",
-                    timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: _fault_cell(window, "discom") == "Decline on payments, 1 more payment(s)", timeout=TIMEOUT)
     assert not window.applies_to.error.isVisible()
-    assert window.status.text() == ("Ajmer Vidyut Vitran Nigam Ltd; Jodhpur Vidyut Vitran Nigam Ltd; Jaipur Vidyut "
-                                    "Vitran Nigam Ltd: Decline on payments, 1 more payment(s)")
+    assert window.status.text() == (
+        "Ajmer Vidyut Vitran Nigam Ltd; Jodhpur Vidyut Vitran Nigam Ltd; Jaipur Vidyut "
+        "Vitran Nigam Ltd: Decline on payments, 1 more payment(s)"
+    )
     press(qtbot, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=TIMEOUT)
 
@@ -175,8 +186,9 @@ def test_a_department_that_declines_then_times_out_then_is_cleared(
     press(qtbot, Qt.Key.Key_Down)  # 1 → until switched off
     assert window.times_spin.text() == "until switched off"
     press(qtbot, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: _fault_cell(window, "discom") == "Time-out (no answer) on payments, until switched off",
-                    timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: _fault_cell(window, "discom") == "Time-out (no answer) on payments, until switched off", timeout=TIMEOUT
+    )
     press(qtbot, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=TIMEOUT)
 
@@ -203,8 +215,9 @@ def test_a_department_that_declines_then_times_out_then_is_cleared(
     type_text(qtbot, "1500")
     window.times_spin.setValue(0)
     press(qtbot, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: _fault_cell(window, "discom") == "Slow answer (1.5 s) on payments, until switched off",
-                    timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: _fault_cell(window, "discom") == "Slow answer (1.5 s) on payments, until switched off", timeout=TIMEOUT
+    )
     window.table.setFocus()
     press(qtbot, Qt.Key.Key_Delete)  # Switch off
     qtbot.waitUntil(lambda: _fault_cell(window, "discom") == "No fault", timeout=TIMEOUT)
@@ -217,8 +230,12 @@ def test_a_department_that_declines_then_times_out_then_is_cleared(
 
 
 def test_cut_network_offline_payment_then_restore_and_sync_exactly_once(
-        qtbot: QtBot, auth_server: ServerProcess, relay: DemoRelay, demo_core: Callable[..., Core],
-        make_shell: Callable[..., Shell]) -> None:
+    qtbot: QtBot,
+    auth_server: ServerProcess,
+    relay: DemoRelay,
+    demo_core: Callable[..., Core],
+    make_shell: Callable[..., Shell],
+) -> None:
     code = "RJ-JPR-0952"
     core = demo_core(relay)
     assert core.server_url == relay.url and core.demo_server_url == auth_server.url
@@ -231,8 +248,7 @@ def test_cut_network_offline_payment_then_restore_and_sync_exactly_once(
     window = _open_training(qtbot, main)
     press(qtbot, Qt.Key.Key_F7)  # Cut network
     qtbot.waitUntil(lambda: relay.state is NetworkState.CUT, timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: window.network_state.text() == "Network now: cut (connections refused)",
-                    timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.network_state.text() == "Network now: cut (connections refused)", timeout=TIMEOUT)
     qtbot.waitUntil(lambda: main.status.online_label.text() == "● Offline", timeout=TIMEOUT)
     press(qtbot, Qt.Key.Key_F5)  # the switches still reach the demo server: they do not go through the relay
     qtbot.waitUntil(lambda: window.refresh_button.isEnabled() and window.error is None, timeout=TIMEOUT)
@@ -286,7 +302,8 @@ def test_cut_network_offline_payment_then_restore_and_sync_exactly_once(
 
 
 def test_only_a_demo_kiosk_has_the_training_switches(
-        qtbot: QtBot, auth_server: ServerProcess, shell_on: Callable[..., Shell]) -> None:
+    qtbot: QtBot, auth_server: ServerProcess, shell_on: Callable[..., Shell]
+) -> None:
     shell = shell_on(auth_server)
     main = _sign_in(qtbot, shell, _ready_kiosk(auth_server, "RJ-JPR-0953"))
     assert "training" not in main.actions_
@@ -296,8 +313,8 @@ def test_only_a_demo_kiosk_has_the_training_switches(
 
 
 def test_a_demo_kiosk_without_the_relay_still_switches_faults(
-        qtbot: QtBot, auth_server: ServerProcess, demo_core: Callable[..., Core],
-        make_shell: Callable[..., Shell]) -> None:
+    qtbot: QtBot, auth_server: ServerProcess, demo_core: Callable[..., Core], make_shell: Callable[..., Shell]
+) -> None:
     core = demo_core(None, auth_server.url)
     assert core.training_network is None and core.demo_server_url == auth_server.url
     main = _sign_in(qtbot, make_shell(core), _ready_kiosk(auth_server, "RJ-JPR-0954"))

@@ -86,18 +86,29 @@ def _shown(label: QLabel) -> str:
 
 def _pay(kiosk: WalletKiosk, service: str, fields: dict[str, str]) -> dict[str, Any]:
     bill = kiosk.ok("POST", "/bills/fetch", json={"service_code": service, "fields": fields})
-    return dict(kiosk.ok("POST", "/payments", json={
-        "operation_id": op(), "contact": {"mobile": "9876543210"}, "method": {"type": "wallet"},
-        "bills": [{"service_code": service, "fields": fields, "amount_paise": bill["payable_now_paise"]}]}))
+    return dict(
+        kiosk.ok(
+            "POST",
+            "/payments",
+            json={
+                "operation_id": op(),
+                "contact": {"mobile": "9876543210"},
+                "method": {"type": "wallet"},
+                "bills": [{"service_code": service, "fields": fields, "amount_paise": bill["payable_now_paise"]}],
+            },
+        )
+    )
 
 
 def test_refill_shows_the_neft_account_pays_a_gateway_order_and_accepts_a_cug_code(
-        qtbot: QtBot, wallet_server: ServerProcess, shell_on: Callable[..., Shell]) -> None:
+    qtbot: QtBot, wallet_server: ServerProcess, shell_on: Callable[..., Shell]
+) -> None:
     old_id = f"JPR-OLD-{uuid.uuid4().hex[:6].upper()}"
     kiosk = WalletKiosk(wallet_server, "RJ-UIR", old_emitra_id=old_id)
     kiosk.fund(1_000_00)
-    r = wallet_server.admin("PUT", f"/wallet/legacy-portal/{old_id}",
-                            json={"limit_paise": 2_500_00, "cug_code": "CUG-7731-0042"})
+    r = wallet_server.admin(
+        "PUT", f"/wallet/legacy-portal/{old_id}", json={"limit_paise": 2_500_00, "cug_code": "CUG-7731-0042"}
+    )
     assert r.status_code == 200, r.text
     account = kiosk.ok("GET", "/wallet/refill")["virtual_account"]
     main, page = _open(qtbot, shell_on(wallet_server), kiosk, Feature.REFILL)
@@ -130,8 +141,9 @@ def test_refill_shows_the_neft_account_pays_a_gateway_order_and_accepts_a_cug_co
     qtbot.waitUntil(lambda: page.order is not None and page.order.credited, timeout=TIMEOUT)
     assert "the wallet is credited" in page.order_view.text()
     qtbot.waitUntil(lambda: "₹2,500.00" in page.balance.text(), timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: main.home.balance is not None and main.home.balance.wallet_balance_paise == 2_500_00,
-                    timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: main.home.balance is not None and main.home.balance.wallet_balance_paise == 2_500_00, timeout=TIMEOUT
+    )
 
     # Fund Receive Request from Existing Emitra: a wrong code is refused under the field, the right one accepted.
     page.cug_code.line_edit.setFocus()
@@ -157,7 +169,8 @@ def test_refill_shows_the_neft_account_pays_a_gateway_order_and_accepts_a_cug_co
 
 
 def test_statement_lists_funded_adjustments_with_running_balance_and_exports_csv(
-        qtbot: QtBot, wallet_server: ServerProcess, shell_on: Callable[..., Shell], tmp_path: Path) -> None:
+    qtbot: QtBot, wallet_server: ServerProcess, shell_on: Callable[..., Shell], tmp_path: Path
+) -> None:
     kiosk = WalletKiosk(wallet_server, "RJ-UIS")
     kiosk.fund(10_000_00)
     kiosk.fund(2_500_50)
@@ -197,7 +210,8 @@ def test_statement_lists_funded_adjustments_with_running_balance_and_exports_csv
 
 
 def test_reconcile_lists_a_pending_payment_first_and_verify_confirms_it_then_fund_payout(
-        qtbot: QtBot, wallet_server: ServerProcess, shell_on: Callable[..., Shell], no_faults: None) -> None:
+    qtbot: QtBot, wallet_server: ServerProcess, shell_on: Callable[..., Shell], no_faults: None
+) -> None:
     kiosk = WalletKiosk(wallet_server, "RJ-UIC", credit_limit=50_000_00)
     kiosk.fund(1_000_00)
     paid = _pay(kiosk, "ELEC-AVVNL", {"k_no": "310412340077"})
@@ -249,7 +263,8 @@ def test_reconcile_lists_a_pending_payment_first_and_verify_confirms_it_then_fun
 
 
 def test_fund_payout_by_net_banking_checks_the_amount_beside_the_field_then_follows_the_order_until_paid(
-        qtbot: QtBot, wallet_server: ServerProcess, shell_on: Callable[..., Shell], no_faults: None) -> None:
+    qtbot: QtBot, wallet_server: ServerProcess, shell_on: Callable[..., Shell], no_faults: None
+) -> None:
     kiosk = WalletKiosk(wallet_server, "RJ-UIP", credit_limit=50_000_00)
     kiosk.fund(100_00)
     paid = _pay(kiosk, "ELEC-JVVNL", {"k_no": "210412340091"})
@@ -326,8 +341,7 @@ def test_fund_payout_by_net_banking_checks_the_amount_beside_the_field_then_foll
     qtbot.waitUntil(lambda: page.info is not None and page.info.nothing_due, timeout=TIMEOUT)
     assert kiosk.balance["credit_used_paise"] == 0 and kiosk.wallet == 0
     assert not page.pay.isEnabled() and "Nothing is outstanding" in page.summary.text()
-    qtbot.waitUntil(lambda: main.home.balance is not None and main.home.balance.credit_used_paise == 0,
-                    timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: main.home.balance is not None and main.home.balance.credit_used_paise == 0, timeout=TIMEOUT)
     orders = kiosk.ok("GET", "/wallet/refill")["orders"]
     assert sorted((o["purpose"], o["status"]) for o in orders) == [("payout", "failed"), ("payout", "success")]
 
@@ -355,8 +369,13 @@ def browser() -> Iterator[UrlCatcher]:
 
 
 def test_fund_payout_after_a_restart_lists_the_waiting_order_then_shows_how_the_bank_payment_was_applied(
-        qtbot: QtBot, wallet_server: ServerProcess, server_clock: ShiftedClock, shell_on: Callable[..., Shell],
-        browser: UrlCatcher, no_faults: None) -> None:
+    qtbot: QtBot,
+    wallet_server: ServerProcess,
+    server_clock: ShiftedClock,
+    shell_on: Callable[..., Shell],
+    browser: UrlCatcher,
+    no_faults: None,
+) -> None:
     kiosk = WalletKiosk(wallet_server, "RJ-UIW", credit_limit=50_000_00)
     kiosk.fund(1_000_00)
     assert wallet_server.adjust(kiosk.code, op(), "debit", 11_000_00).json()["from_credit_paise"] == 10_000_00

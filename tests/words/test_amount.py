@@ -13,16 +13,25 @@ from words.amount import amount_in_words, number_in_words
 @pytest.mark.parametrize(
     ("paise", "english", "hindi"),
     [
-        (1_250_50, "one thousand two hundred fifty rupees and fifty paise only",
-         "एक हज़ार दो सौ पचास रुपये और पचास पैसे मात्र"),
-        (12_34_567_00, "twelve lakh thirty-four thousand five hundred sixty-seven rupees only",
-         "बारह लाख चौंतीस हज़ार पाँच सौ सड़सठ रुपये मात्र"),
+        (
+            1_250_50,
+            "one thousand two hundred fifty rupees and fifty paise only",
+            "एक हज़ार दो सौ पचास रुपये और पचास पैसे मात्र",
+        ),
+        (
+            12_34_567_00,
+            "twelve lakh thirty-four thousand five hundred sixty-seven rupees only",
+            "बारह लाख चौंतीस हज़ार पाँच सौ सड़सठ रुपये मात्र",
+        ),
         (10_00_00_000_00, "ten crore rupees only", "दस करोड़ रुपये मात्र"),
         (1_00, "one rupee only", "एक रुपया मात्र"),
         (1, "one paisa only", "एक पैसा मात्र"),
         (99_99, "ninety-nine rupees and ninety-nine paise only", "निन्यानबे रुपये और निन्यानबे पैसे मात्र"),
-        (2_136_22, "two thousand one hundred thirty-six rupees and twenty-two paise only",
-         "दो हज़ार एक सौ छत्तीस रुपये और बाईस पैसे मात्र"),
+        (
+            2_136_22,
+            "two thousand one hundred thirty-six rupees and twenty-two paise only",
+            "दो हज़ार एक सौ छत्तीस रुपये और बाईस पैसे मात्र",
+        ),
     ],
 )
 def test_amounts_read_as_a_cheque_writes_them(paise: int, english: str, hindi: str) -> None:

@@ -52,8 +52,11 @@ def class_codes() -> set[str]:
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef):
                 for statement in node.body:
-                    if (isinstance(statement, ast.Assign | ast.AnnAssign) and isinstance(statement.value, ast.Constant)
-                            and isinstance(statement.value.value, str)):
+                    if (
+                        isinstance(statement, ast.Assign | ast.AnnAssign)
+                        and isinstance(statement.value, ast.Constant)
+                        and isinstance(statement.value.value, str)
+                    ):
                         targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
                         if any(isinstance(t, ast.Name) and t.id in ("code", "words_key") for t in targets):
                             found.add(statement.value.value)
@@ -88,10 +91,13 @@ def test_a_plural_entry_picks_its_form_by_count() -> None:
 
 def test_a_missing_hindi_or_a_changed_parameter_is_found(tmp_path: Path) -> None:
     po = tmp_path / "emitra.po"
-    po.write_text('msgid ""\nmsgstr ""\n"Plural-Forms: nplurals=2; plural=(n > 1);\\n"\n\n'
-                  'msgctxt "a.untranslated"\nmsgid "Hello"\nmsgstr ""\n\n'
-                  '#, python-brace-format\nmsgctxt "a.renamed"\nmsgid "Hello {name}"\nmsgstr "नमस्ते {नाम}"\n\n'
-                  '#, fuzzy\nmsgctxt "a.fuzzy"\nmsgid "Bye"\nmsgstr "अलविदा"\n', encoding="utf-8")
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Plural-Forms: nplurals=2; plural=(n > 1);\\n"\n\n'
+        'msgctxt "a.untranslated"\nmsgid "Hello"\nmsgstr ""\n\n'
+        '#, python-brace-format\nmsgctxt "a.renamed"\nmsgid "Hello {name}"\nmsgstr "नमस्ते {नाम}"\n\n'
+        '#, fuzzy\nmsgctxt "a.fuzzy"\nmsgid "Bye"\nmsgstr "अलविदा"\n',
+        encoding="utf-8",
+    )
     found = problems(po)
     assert any(p.startswith("a.untranslated: Hindi missing") for p in found)
     assert any(p.startswith("a.renamed: parameters differ") for p in found)
@@ -104,8 +110,11 @@ def test_every_key_the_code_asks_for_is_in_the_catalog() -> None:
     literals, prefixes = asked_for()
     missing = {key: where for key, where in literals.items() if key.split(".")[0] in families and key not in catalog}
     assert missing == {}
-    empty = {start: where for start, where in prefixes.items()
-             if start.split(".")[0] in families and not any(key.startswith(start) for key in catalog)}
+    empty = {
+        start: where
+        for start, where in prefixes.items()
+        if start.split(".")[0] in families and not any(key.startswith(start) for key in catalog)
+    }
     assert empty == {}, "keys built at run time whose family has no entry"
 
 

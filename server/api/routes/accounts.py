@@ -30,21 +30,24 @@ class KioskStatusIn(BaseModel):
 
 
 @router.post("/kiosks/{kiosk_code}/password")
-def issue_password(kiosk_code: PathName, accounts: AccountsDep, engine: EngineDep,
-                   ctx: RequestContextDep) -> PasswordIssuedPublic:
+def issue_password(
+    kiosk_code: PathName, accounts: AccountsDep, engine: EngineDep, ctx: RequestContextDep
+) -> PasswordIssuedPublic:
     """Send a first (or reset) password by SMS and e-mail; it only allows setting a new one."""
     with engine.begin() as conn:
         holder = holder_by_code(conn, kiosk_code)
         had = conn.execute(select(credentials_t.c.kiosk_id).where(credentials_t.c.kiosk_id == holder.kiosk_id)).first()
         reason = "reset_password" if had else "first_password"
         accounts.issue(conn, ctx, holder, reason=reason)
-    return PasswordIssuedPublic(kiosk_code=kiosk_code, status="issued", kind=reason,
-                                sent_to=[mask(holder.mobile), mask(holder.email)])
+    return PasswordIssuedPublic(
+        kiosk_code=kiosk_code, status="issued", kind=reason, sent_to=[mask(holder.mobile), mask(holder.email)]
+    )
 
 
 @router.put("/kiosks/{kiosk_code}/status")
-def set_kiosk_status(kiosk_code: PathName, data: KioskStatusIn, engine: EngineDep,
-                     ctx: RequestContextDep) -> KioskStatusPublic:
+def set_kiosk_status(
+    kiosk_code: PathName, data: KioskStatusIn, engine: EngineDep, ctx: RequestContextDep
+) -> KioskStatusPublic:
     with engine.begin() as conn:
         holder = holder_by_code(conn, kiosk_code)
         conn.execute(kiosks_t.update().where(kiosks_t.c.id == holder.kiosk_id).values(status=data.status))
@@ -62,16 +65,30 @@ def outbound_messages(
     """The simulated SMS / e-mail gateway's messages, newest first (the demo reads OTPs here)."""
     query = select(messages_t).order_by(messages_t.c.id.desc()).limit(limit)
     if to is not None:
-        query = query.where(messages_t.c.to_address == to.strip().lower() if "@" in to else
-                            messages_t.c.to_address == to.strip())
+        query = query.where(
+            messages_t.c.to_address == to.strip().lower() if "@" in to else messages_t.c.to_address == to.strip()
+        )
     with engine.connect() as conn:
         if kiosk_code is not None:
             query = query.where(messages_t.c.kiosk_id == holder_by_code(conn, kiosk_code).kiosk_id)
         rows = conn.execute(query).all()
-    return checked(MessagesPublic, {"messages": [
-        {"id": r.id, "created_at": aware(r.created_at).isoformat(), "channel": r.channel, "to": r.to_address,
-         "kind": r.kind, "subject": r.subject, "body": r.body} for r in rows
-    ]})
+    return checked(
+        MessagesPublic,
+        {
+            "messages": [
+                {
+                    "id": r.id,
+                    "created_at": aware(r.created_at).isoformat(),
+                    "channel": r.channel,
+                    "to": r.to_address,
+                    "kind": r.kind,
+                    "subject": r.subject,
+                    "body": r.body,
+                }
+                for r in rows
+            ]
+        },
+    )
 
 
 @router.get("/auth-events", response_model=AuthEventsPublic)
@@ -86,8 +103,23 @@ def auth_events(
         if kiosk_code is not None:
             query = query.where(events_t.c.kiosk_id == holder_by_code(conn, kiosk_code).kiosk_id)
         rows = conn.execute(query).all()
-    return checked(AuthEventsPublic, {"events": [
-        {"id": r.id, "at": aware(r.created_at).isoformat(), "event": r.event, "outcome": r.outcome,
-         "kiosk_id": r.kiosk_id, "sso_id": r.sso_id, "machine_id": r.machine_id, "client_ip": r.client_ip,
-         "session_id": r.session_id, "detail": r.detail} for r in rows
-    ]})
+    return checked(
+        AuthEventsPublic,
+        {
+            "events": [
+                {
+                    "id": r.id,
+                    "at": aware(r.created_at).isoformat(),
+                    "event": r.event,
+                    "outcome": r.outcome,
+                    "kiosk_id": r.kiosk_id,
+                    "sso_id": r.sso_id,
+                    "machine_id": r.machine_id,
+                    "client_ip": r.client_ip,
+                    "session_id": r.session_id,
+                    "detail": r.detail,
+                }
+                for r in rows
+            ]
+        },
+    )

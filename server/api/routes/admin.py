@@ -95,8 +95,9 @@ def add_kiosks(batch: KioskBatchIn, engine: EngineDep, accounts: AccountsDep, ct
             try:
                 kiosk_id = create_kiosk(conn, item)
             except ApiError as exc:
-                results.append({"code": item.code, "status": "exists" if exc.code == "kiosk_exists" else "refused",
-                                **exc.body()})
+                results.append(
+                    {"code": item.code, "status": "exists" if exc.code == "kiosk_exists" else "refused", **exc.body()}
+                )
                 continue
             if batch.issue_passwords:
                 accounts.issue(conn, ctx, holder_by_id(conn, kiosk_id), reason="first_password")
@@ -159,8 +160,10 @@ def admin_operation(operation_id: PathName, engine: EngineDep) -> Response:
         ).first()
     if row is None:
         raise NotFound("no such operation", code="unknown_operation", operation_id=operation_id)
-    return checked(OperationPublic, {"operation_id": operation_id, "kind": row.kind, "status": "applied",
-                                     "response": json.loads(row.response)})
+    return checked(
+        OperationPublic,
+        {"operation_id": operation_id, "kind": row.kind, "status": "applied", "response": json.loads(row.response)},
+    )
 
 
 @router.get("/ledger/audit")

@@ -15,8 +15,11 @@ from server.schemas import HealthPublic
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", response_model=HealthPublic,
-            responses={503: {"model": HealthPublic, "description": "The database cannot be reached."}})
+@router.get(
+    "/health",
+    response_model=HealthPublic,
+    responses={503: {"model": HealthPublic, "description": "The database cannot be reached."}},
+)
 def health(engine: EngineDep, settings: SettingsDep, request: Request) -> Response:
     try:
         with engine.connect() as conn:

@@ -18,8 +18,9 @@ def read_profile(session: CurrentAccount, engine: EngineDep) -> ProfilePublic:
 
 
 @router.put("")
-def complete_profile(data: ProfileIn, session: CurrentAccount, engine: EngineDep,
-                     ctx: RequestContextDep) -> ProfilePublic:
+def complete_profile(
+    data: ProfileIn, session: CurrentAccount, engine: EngineDep, ctx: RequestContextDep
+) -> ProfilePublic:
     """Complete and confirm the profile (`confirm: true`); until then services refuse with profile_incomplete."""
     with engine.begin() as conn:
         return profile.complete(conn, ctx, session, data)

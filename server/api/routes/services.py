@@ -54,8 +54,9 @@ def search(
 ) -> Response:
     cat = _catalog(request)
     hits = cat.index.search(q, limit=limit, category=category, department=department)
-    return checked(SearchPublic, {"version": cat.version,
-                                  "results": [{**h.service.public(), "score": h.score} for h in hits]})
+    return checked(
+        SearchPublic, {"version": cat.version, "results": [{**h.service.public(), "score": h.score} for h in hits]}
+    )
 
 
 @router.get("/catalog/services/{code}", response_model=ServicePublic)

@@ -83,24 +83,27 @@ async def wallet_balance(kiosk: CurrentKiosk, engine: EngineDep) -> BalancePubli
 def refill_page(kiosk: CurrentKiosk, request: Request, settings: SettingsDep) -> Response:
     """Everything the Refill page shows: the kiosk's own NEFT/RTGS account, limits, recent refills."""
     wallet = _wallet(request)
-    return checked(RefillPagePublic, {
-        "virtual_account": wallet.bank.account_details(kiosk.kiosk_id),
-        "channels": [
-            {"code": "net_banking", "label_en": "Net banking"},
-            {"code": "aggregator", "label_en": "Payment aggregator"},
-            {"code": "existing_emitra", "label_en": "Fund Receive Request from Existing Emitra"},
-            {"code": "neft_rtgs", "label_en": "Pay Via NEFT/RTGS"},
-        ],
-        "gateway": {
-            "min_paise": settings.refill_min_paise,
-            "max_paise": settings.refill_max_paise,
-            "order_ttl_minutes": settings.refill_order_ttl_minutes,
+    return checked(
+        RefillPagePublic,
+        {
+            "virtual_account": wallet.bank.account_details(kiosk.kiosk_id),
+            "channels": [
+                {"code": "net_banking", "label_en": "Net banking"},
+                {"code": "aggregator", "label_en": "Payment aggregator"},
+                {"code": "existing_emitra", "label_en": "Fund Receive Request from Existing Emitra"},
+                {"code": "neft_rtgs", "label_en": "Pay Via NEFT/RTGS"},
+            ],
+            "gateway": {
+                "min_paise": settings.refill_min_paise,
+                "max_paise": settings.refill_max_paise,
+                "order_ttl_minutes": settings.refill_order_ttl_minutes,
+            },
+            "existing_emitra": {"credit_delay_minutes": settings.legacy_credit_delay_minutes},
+            "orders": wallet.refills.orders(kiosk.kiosk_id, 10),
+            "legacy_transfers": wallet.legacy.transfers(kiosk.kiosk_id, 10),
+            "bank_credits": wallet.bank.for_kiosk(kiosk.kiosk_id, 10),
         },
-        "existing_emitra": {"credit_delay_minutes": settings.legacy_credit_delay_minutes},
-        "orders": wallet.refills.orders(kiosk.kiosk_id, 10),
-        "legacy_transfers": wallet.legacy.transfers(kiosk.kiosk_id, 10),
-        "bank_credits": wallet.bank.for_kiosk(kiosk.kiosk_id, 10),
-    })
+    )
 
 
 @router.post("/refill/orders", response_model=RefillOrderPublic)
@@ -110,8 +113,12 @@ async def create_refill_order(body: RefillOrderIn, kiosk: CurrentKiosk, request:
     Idempotent on operation_id (same body → the same order; another body → 409 operation_id_reused).
     """
     refills = _wallet(request).refills
-    return await run_in_threadpool(lambda: checked(RefillOrderPublic, refills.create_order(
-        kiosk.kiosk_id, kiosk.kiosk_code, body.operation_id, body.amount_paise, body.channel)))
+    return await run_in_threadpool(
+        lambda: checked(
+            RefillOrderPublic,
+            refills.create_order(kiosk.kiosk_id, kiosk.kiosk_code, body.operation_id, body.amount_paise, body.channel),
+        )
+    )
 
 
 @router.get("/refill/orders/{order_id}", response_model=RefillOrderPublic)
@@ -124,8 +131,9 @@ async def refill_order(order_id: PathName, kiosk: CurrentKiosk, request: Request
 def fund_receive_request(body: LegacyTransferIn, kiosk: CurrentKiosk, request: Request) -> Response:
     """ "Fund Receive Request from Existing Emitra": accepted now, credited after the configured delay."""
     legacy = _wallet(request).legacy
-    return checked(FundTransferPublic, legacy.request(kiosk.kiosk_id, kiosk.kiosk_code, body.operation_id,
-                                                      body.cug_code))
+    return checked(
+        FundTransferPublic, legacy.request(kiosk.kiosk_id, kiosk.kiosk_code, body.operation_id, body.cug_code)
+    )
 
 
 @router.get("/refill/existing-emitra", response_model=FundTransfersPublic)
@@ -141,10 +149,13 @@ def payout_page(kiosk: CurrentKiosk, request: Request) -> Response:
     """Outstanding on the credit line, its due dates, the interest so far, and the kiosk's payout orders still
     waiting for the bank (`open_orders`, newest first), so a client that restarted can follow them."""
     wallet = _wallet(request)
-    return checked(PayoutPagePublic, {
-        **wallet.credit.view(kiosk.kiosk_id, kiosk.kiosk_code),
-        "open_orders": wallet.refills.open_orders(kiosk.kiosk_id, "payout"),
-    })
+    return checked(
+        PayoutPagePublic,
+        {
+            **wallet.credit.view(kiosk.kiosk_id, kiosk.kiosk_code),
+            "open_orders": wallet.refills.open_orders(kiosk.kiosk_id, "payout"),
+        },
+    )
 
 
 @router.post("/payout", response_model=PayoutPublic)
@@ -152,12 +163,15 @@ def fund_payout(body: PayoutIn, kiosk: CurrentKiosk, request: Request) -> Respon
     """Pay interest then outstanding: from the wallet at once, or by net banking (an order at the gateway)."""
     wallet = _wallet(request)
     if body.method == "wallet":
-        return checked(PayoutPublic, {
-            "method": "wallet",
-            "payout": wallet.credit.pay_from_wallet(
-                kiosk.kiosk_id, kiosk.kiosk_code, body.operation_id, body.amount_paise
-            ),
-        })
+        return checked(
+            PayoutPublic,
+            {
+                "method": "wallet",
+                "payout": wallet.credit.pay_from_wallet(
+                    kiosk.kiosk_id, kiosk.kiosk_code, body.operation_id, body.amount_paise
+                ),
+            },
+        )
     order = wallet.refills.create_order(
         kiosk.kiosk_id, kiosk.kiosk_code, body.operation_id, body.amount_paise, "net_banking", purpose="payout"
     )
@@ -172,9 +186,7 @@ def wallet_statement(
     kiosk: CurrentKiosk,
     request: Request,
     engine: EngineDep,
-    from_date: Annotated[
-        Day | None, Query(alias="from", description="first IST business date (default today)")
-    ] = None,
+    from_date: Annotated[Day | None, Query(alias="from", description="first IST business date (default today)")] = None,
     to_date: Annotated[Day | None, Query(alias="to", description="last IST business date (default today)")] = None,
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> Response:
@@ -272,5 +284,6 @@ def gateway_complete(order_id: PathName, key: PathName, body: SimCompleteIn, req
     wallet = _wallet(request)
     ensure_demo(wallet.settings)
     wallet.gateway.check_key(order_id, key)
-    return checked(SimulatedPaymentPublic,
-                   wallet.gateway.complete(order_id, body.outcome, body.amount_paise, deliver=body.deliver))
+    return checked(
+        SimulatedPaymentPublic, wallet.gateway.complete(order_id, body.outcome, body.amount_paise, deliver=body.deliver)
+    )

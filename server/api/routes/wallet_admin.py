@@ -65,8 +65,10 @@ def kiosk_credit(kiosk_code: PathName, request: Request, engine: EngineDep) -> R
     with engine.connect() as conn:
         kiosk_id = kiosk_id_by_code(conn, kiosk_code)
     wallet = _wallet(request)
-    return checked(PayoutPagePublic, {**wallet.credit.view(kiosk_id, kiosk_code),
-                                      "open_orders": wallet.refills.open_orders(kiosk_id, "payout")})
+    return checked(
+        PayoutPagePublic,
+        {**wallet.credit.view(kiosk_id, kiosk_code), "open_orders": wallet.refills.open_orders(kiosk_id, "payout")},
+    )
 
 
 @router.put("/wallet/legacy-portal/{old_emitra_id}")
