@@ -86,6 +86,12 @@ def server_codes() -> ServerCodes:
                     if not written:
                         # `code=exc.code`: the code of an error class, each of which is counted above
                         passed_on = isinstance(code_node, ast.Attribute) and code_node.attr == "code"
+                        # `InvalidField(RULE_MESSAGES[code], code=code)`: a shared rule's code, listed there
+                        passed_on = passed_on or bool(
+                            node.args
+                            and isinstance(node.args[0], ast.Subscript)
+                            and name_of(node.args[0].value) == "RULE_MESSAGES"
+                        )
                         found.dynamic.append((f"{where}:{node.lineno}", passed_on or "message_hi" in keywords))
                     for code in written:
                         found.codes[code].append(f"{where}:{node.lineno}")
@@ -98,6 +104,12 @@ def server_codes() -> ServerCodes:
                 and isinstance(node.args[1], ast.Constant)
             ):
                 found.codes[str(node.args[1].value)].append(f"{where}:{node.lineno}")
+            elif isinstance(node, ast.Assign) and any(name_of(t) == "RULE_MESSAGES" for t in node.targets):
+                # the shared rules' refusals (rules/), raised with `code=code` from their answer
+                assert isinstance(node.value, ast.Dict)
+                for key in node.value.keys:
+                    assert isinstance(key, ast.Constant)
+                    found.codes[str(key.value)].append(f"{where}:{node.lineno}")
             elif isinstance(node, ast.Assign) and any(name_of(t) == "_STATUS_CODES" for t in node.targets):
                 assert isinstance(node.value, ast.Dict)
                 for value in node.value.values:
@@ -113,4 +125,16 @@ def server_codes() -> ServerCodes:
             ):
                 # _STATUS_CODES.get(status, "http_error"): the code of any other HTTP status
                 found.codes[str(node.args[1].value)].append(f"{where}:{node.lineno}")
+    # The parameters a shared rule's refusal carries: AmountRefusal("code", {"name": …}) in rules/.
+    for path in sorted((ROOT / "rules").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if (
+                isinstance(node, ast.Call)
+                and name_of(node.func) == "AmountRefusal"
+                and len(node.args) == 2
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[1], ast.Dict)
+            ):
+                names = {str(k.value) for k in node.args[1].keys if isinstance(k, ast.Constant)}
+                found.details[str(node.args[0].value)] |= names | {"field"}
     return found
