@@ -39,6 +39,7 @@ class ReconcileItem:
     reason: str  # the server's own English, kept for the log; the operator reads `words`
     field: str | None = None
     details: dict[str, Any] = field_of(default_factory=dict)  # the error's parameters (amounts, limits)
+    mobile: str | None = None  # the customer's, from the payment: the operator calls them about it
 
     @property
     def words(self) -> tuple[str, str]:
@@ -70,6 +71,7 @@ class ReconcileItem:
             reason,
             None if field is None else str(field),
             details,
+            (payload.get("contact") or {}).get("mobile"),
         )
 
 

@@ -226,7 +226,7 @@ class DayEndPage(FeaturePage):
         self.summary.setWordWrap(True)
         self.reconcile_caption = QLabel()
         self.reconcile_caption.setObjectName("reconcile_caption")
-        self.table = QTableWidget(0, 6)
+        self.table = QTableWidget(0, 7)
         self.table.setObjectName("reconcile_table")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -332,7 +332,7 @@ class DayEndPage(FeaturePage):
             self.summary.setText(self._summary())
         self.reconcile_caption.setText(t("dayend.reconcile", count=len(self.items)))
         self.table.setHorizontalHeaderLabels(
-            [t(f"dayend.col_{c}") for c in ("date", "service", "consumer", "amount", "offline", "reason")]
+            [t(f"dayend.col_{c}") for c in ("date", "service", "consumer", "mobile", "amount", "offline", "reason")]
         )
         self.table.setRowCount(len(self.items))
         for row, item in enumerate(self.items):
@@ -340,6 +340,7 @@ class DayEndPage(FeaturePage):
                 item.created_at.replace("T", " ")[:19],
                 item.service_code,
                 item.consumer_no,
+                item.mobile or "—",
                 format_rupees(item.amount_paise),
                 t("dayend.yes" if item.offline else "dayend.no"),
                 both(*item.words),
@@ -508,7 +509,9 @@ class DayEndPage(FeaturePage):
             remaining=summary.remaining,
             pending=summary.pending_at_department,
         )
-        if summary.complete:
+        if summary.complete and summary.refused:
+            tail = say("dayend.complete_refused", count=summary.refused)
+        elif summary.complete:
             tail = say("dayend.complete")
         elif summary.interrupted:
             tail = say("dayend.interrupted", reason=summary.interrupted)

@@ -215,6 +215,9 @@ def test_offline_payments_are_provisional_within_the_limit_and_sync_at_day_end(
     assert summary.complete and (summary.total, summary.done, summary.refused) == (3, 2, 1)
     assert progress[-1] == 3
     assert [(r.operation_id, r.code) for r in summary.reconcile] == [(second.operation_id, "amount_must_equal_due")]
+    refused = summary.reconcile[0]
+    assert refused.mobile == "9876543210"  # whom to call: the customer who paid and went home
+    assert "₹" in refused.words[0] and "amount_must_equal_due" not in refused.words[0] + refused.words[1]
     assert [r.operation_id for r in core.sync.reconcile()] == [second.operation_id]
     assert_exactly_once(
         server, pc.code, {first.operation_id: bills[0].amount_paise, third.operation_id: bills[2].amount_paise}, funds

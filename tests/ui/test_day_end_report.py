@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from kiosk_app.sync import ReconcileItem, SyncSummary
 from printing.errors import PaperOut
 from printing.escpos_decode import decode, text_lines
 from printing.money import format_rupees, format_rupees_plain
@@ -97,6 +98,29 @@ def test_day_end_report_after_sync_and_on_its_own_saves_a_pdf_and_prints(
     language_switch().set_language(Language.HINDI)
     assert f"कुल संग्रह: 1 / {format_rupees(total)}" in page.report_view.text()
     language_switch().set_language(Language.ENGLISH)
+
+    # A sync that had a refusal says so (not "everything is synced") and lists whom to call, in both languages.
+    refused = ReconcileItem(
+        "op-refused",
+        "2026-12-02T10:00:00",
+        1_250_00,
+        "ELEC-JVVNL",
+        "210412345678",
+        True,
+        "amount_must_equal_due",
+        "this bill must be paid in full",
+        "bills[0].amount_paise",
+        {"payable_paise": 1_275_00},
+        "9829012345",
+    )
+    page.on_sync_finished(SyncSummary(3, 2, 1, 0, 0, False, None, 0.5, (refused,)))
+    assert "1 payment was refused" in page.summary.text() and "Everything is synced" not in page.summary.text()
+    row = [page.table.item(0, c).text() for c in range(page.table.columnCount())]
+    assert "9829012345" in row and any("₹1,275.00" in cell for cell in row)
+    language_switch().set_language(Language.HINDI)
+    assert "अस्वीकृत हुआ" in page.summary.text()
+    language_switch().set_language(Language.ENGLISH)
+    qtbot.waitUntil(lambda: page.report is not None, timeout=TIMEOUT)
 
     # Report on its own (F7), for the date in the field.
     page.report = None
