@@ -107,7 +107,7 @@ class TrainingWindow(QDialog):
         self.table.setTabKeyNavigation(False)  # Tab leaves the list for the form
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(True)
-        self.table.setMinimumHeight(260)  # every department at once
+        self.table.setMinimumHeight(170)  # the departments at a glance (more scroll); the window fits 1024×768
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.currentCellChanged.connect(self.on_table_current_changed)
@@ -202,7 +202,7 @@ class TrainingWindow(QDialog):
         self.tr_.dynamic(self.show_rows)
         self.tr_.dynamic(self.show_network)
         self.on_fault_changed()
-        self.resize(760, 820)
+        self.resize(900, 700)  # within a 1024×768 screen with its taskbar
 
     def _button(self, key: str, name: str, action: Callable[[], None]) -> QPushButton:
         b = QPushButton()

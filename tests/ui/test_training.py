@@ -83,6 +83,8 @@ def _open_training(qtbot: QtBot, main: MainWindow) -> TrainingWindow:
     assert isinstance(window, TrainingWindow)
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: window.rows is not None and window.switch_on.isEnabled(), timeout=TIMEOUT)
+    # It fits a 1024×768 counter screen with its taskbar (40 px), in either language.
+    assert window.frameGeometry().height() <= 728 and window.frameGeometry().width() <= 1024
     return window
 
 
