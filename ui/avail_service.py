@@ -817,9 +817,9 @@ class AvailServicePage(FeaturePage):
             self.refresh()
 
     # -- Pay ------------------------------------------------------------------------------------------------
-    def _order(self) -> PaymentOrder | None:
-        """The payment as typed, or None with each problem said beside its field (rules/: as the server judges)."""
-        fields = {
+    def _payment_fields(self) -> dict[str, Field]:
+        """The payment's fields by the names the rules and the server's refusals give them."""
+        return {
             "contact": self.mobile,
             "contact.mobile": self.mobile,
             "contact.email": self.email,
@@ -827,6 +827,10 @@ class AvailServicePage(FeaturePage):
             "method.bank": self.bank,
             "method.date": self.cheque_date,
         }
+
+    def _order(self) -> PaymentOrder | None:
+        """The payment as typed, or None with each problem said beside its field (rules/: as the server judges)."""
+        fields = self._payment_fields()
         for f in set(fields.values()):
             f.set_error(None)
         mobile, email = mobile_or_none(self.mobile.text()), self.email.text().strip() or None
@@ -956,14 +960,7 @@ class AvailServicePage(FeaturePage):
             self.wallet_changed.emit()
             return
         field = str(exc.details.get("field", "")) if isinstance(exc, KioskError) else ""
-        target = {
-            "contact": self.mobile,
-            "contact.mobile": self.mobile,
-            "contact.email": self.email,
-            "method.cheque_no": self.cheque_no,
-            "method.bank": self.bank,
-            "method.date": self.cheque_date,
-        }.get(field)
+        target = self._payment_fields().get(field)
         if target is not None:
             target.set_error(explain(exc))
             target.editor.setFocus()
