@@ -102,6 +102,13 @@ class KioskCore:
         self._flusher = threading.Thread(target=self._flush, name="kiosk-flush", daemon=True)
         self._flusher.start()
 
+    def flush_finished(self, timeout: float) -> bool:
+        """Wait for a running outbox flush to end; True when none is running (tests, and a clean shutdown)."""
+        flusher = self._flusher
+        if flusher is not None:
+            flusher.join(timeout)
+        return flusher is None or not flusher.is_alive()
+
     def _flush(self) -> None:
         try:
             self.catalog.refresh()  # a 304 when nothing changed

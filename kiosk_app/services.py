@@ -462,9 +462,11 @@ class BillPayment:
             if isinstance(exc, ServerUnreachable):
                 self.connectivity.report(False)
                 if exc.details.get("sent") is False and all(s.offline_capable for s in services):
-                    # No connection was made: nothing reached the server, so this is an offline payment.
+                    # No connection was made: nothing reached the server, so this is an offline payment, under
+                    # the same offline limit as one taken while the kiosk already knew it was offline.
                     log.warning("payment %s: the server cannot be reached (%s); taken offline", op_id, exc)
-                    return self._provisional(order, services, payload, OutcomeStatus.PROVISIONAL)
+                    self.worker.call(self.store.outbox.withdraw_unsent, op_id)
+                    return self._pay_offline(order, services, payload)
             log.warning("payment %s: no answer (%s); asking the server before anything is sent again", op_id, exc)
             return self._resolve_lost(order, services, payload, str(exc), deadline)
         self.connectivity.report(True)

@@ -167,6 +167,17 @@ class Outbox:
             )
         return len(rows)
 
+    def withdraw_unsent(self, operation_id: str) -> bool:
+        """Forget an operation whose request is known never to have left this PC (no connection was made).
+
+        Only a `sending` row is withdrawn; anything the server may have seen stays.
+        """
+        with transaction(self.db):
+            cur = self.db.execute(
+                "DELETE FROM outbox WHERE operation_id = ? AND state = 'sending' AND offline = 0", [operation_id]
+            )
+        return cur.rowcount == 1
+
     def mark_sending(self, operation_ids: Sequence[str]) -> None:
         """Recorded before the request goes out: after a crash these are asked about, never assumed."""
         now = now_utc()

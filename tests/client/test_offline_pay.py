@@ -252,6 +252,9 @@ def test_connectivity_backs_off_while_offline_and_the_outbox_flushes_when_the_se
     pc = kiosk_pc(server, tmp_path, url=proxy.url, worker=DbWorker(), auto_flush=True)
     core = pc.core
     core.payments.refresh_wallet()
+    # The flush started by the first "online" must end first: an answer it got before the cable was pulled
+    # would otherwise say "online" after the check below said "offline".
+    assert core.flush_finished(20)
     connectivity = core.connectivity
     connectivity.interval, connectivity.min_backoff, connectivity.max_backoff = 0.1, 0.05, 0.4
     proxy.set_offline(True)
@@ -311,8 +314,31 @@ def test_a_server_that_cannot_be_reached_at_all_takes_the_payment_offline(
 ) -> None:
     """No connection could be made, so nothing reached the server: an offline payment, not one in doubt."""
     pc = kiosk_pc(server, tmp_path)
+    pc.core.payments.refresh_wallet()  # the last known balance is what an offline payment may spend
     pc.core.api.base_url = "http://127.0.0.1:9"  # nothing listens: refused at once
     bill = paper_bills(1, series=13)[0]
     outcome = pc.core.payments.pay(bill.order())
     assert outcome.status is OutcomeStatus.PROVISIONAL and outcome.receipt is not None
+    pc.close()
+
+
+def test_a_payment_the_kiosk_believed_online_but_could_not_send_keeps_to_the_offline_limit(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    """The kiosk thought it was online; no connection could be made, so the payment becomes an offline one —
+    and an offline one may not spend more than the last known spendable balance less what is queued."""
+    first, second = paper_bills(2, series=14)
+    pc = kiosk_pc(server, tmp_path, funds=first.amount_paise + second.amount_paise // 2)
+    core = pc.core
+    core.payments.refresh_wallet()
+    assert core.connectivity.online is True
+    core.api.base_url = "http://127.0.0.1:9"  # the line goes dead between two payments
+    outcome = core.payments.pay(first.order())
+    assert outcome.status is OutcomeStatus.PROVISIONAL and core.payments.queue_length() == 1
+    assert core.connectivity.online is False
+    core.connectivity.report(True)  # a stale "online" again: the next payment also finds no connection
+    with pytest.raises(OfflineLimitExceeded) as over:
+        core.payments.pay(second.order())
+    assert over.value.limit_paise == second.amount_paise // 2 == core.payments.offline_limit()
+    assert core.payments.queue_length() == 1  # the refused one left nothing behind
     pc.close()
