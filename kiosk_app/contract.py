@@ -848,6 +848,7 @@ class InputFieldPublic:
     min_length: int
     name: str
     pattern: str
+    check_digit: Literal["verhoeff"] | None = None
 
     @classmethod
     def parse(cls, value: Any) -> InputFieldPublic:
@@ -862,6 +863,7 @@ class InputFieldPublic:
             min_length=as_int(field_of(data, "min_length", "InputFieldPublic")),
             name=as_str(field_of(data, "name", "InputFieldPublic")),
             pattern=as_str(field_of(data, "pattern", "InputFieldPublic")),
+            check_digit=as_optional(lambda x: as_literal(x, ("verhoeff",)), data.get("check_digit")),
         )
 
 

@@ -50,7 +50,7 @@ from offline_cache.state import WalletSnapshot
 from offline_cache.store import LocalStore
 from printing.receipt import Bilingual, HelpDesk, Kiosk, Receipt
 from rules.contact import contact_refusals, mobile_or_none
-from rules.fields import field_problem
+from rules.fields import CheckDigit, field_problem
 from rules.ids import new_operation_id
 
 log = logging.getLogger("emitra.pay")
@@ -75,6 +75,7 @@ class FieldSpec:
     example: str
     help_en: str = ""
     help_hi: str = ""
+    check_digit: CheckDigit | None = None
 
     @property
     def label(self) -> Bilingual:
@@ -82,12 +83,25 @@ class FieldSpec:
 
     def check(self, value: str | None, where: str) -> str:
         """The cleaned value, or InvalidField with the label in both languages."""
-        problem = field_problem(value, pattern=self.pattern, min_length=self.min_length, max_length=self.max_length)
+        problem = field_problem(
+            value,
+            pattern=self.pattern,
+            min_length=self.min_length,
+            max_length=self.max_length,
+            check_digit=self.check_digit,
+        )
         if problem == "required":
             raise InvalidField(
                 words.english("field.required", label=self.label_en),
                 message_hi=words.hindi("field.required", label=self.label_hi),
                 code="field_required",
+                details={"field": where},
+            )
+        if problem == "wrong_check_digit":
+            raise InvalidField(
+                words.english("field.check_digit", label=self.label_en),
+                message_hi=words.hindi("field.check_digit", label=self.label_hi),
+                code="invalid_check_digit",
                 details={"field": where},
             )
         if problem is not None:

@@ -176,7 +176,7 @@ class Outbox:
             cur = self.db.execute(
                 "DELETE FROM outbox WHERE operation_id = ? AND state = 'sending' AND offline = 0", [operation_id]
             )
-        return cur.rowcount == 1
+        return int(cur.rowcount) == 1
 
     def mark_sending(self, operation_ids: Sequence[str]) -> None:
         """Recorded before the request goes out: after a crash these are asked about, never assumed."""

@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from rules.fields import field_problem
+from rules.fields import CheckDigit, field_problem
 
 CATALOG_FILE = Path(__file__).resolve().parents[1] / "data" / "catalog.json"
 
@@ -36,10 +36,17 @@ class InputField:
     example: str
     help_en: str
     help_hi: str
+    check_digit: CheckDigit | None = None
 
     def problem(self, value: str | None) -> str | None:
         """Why `value` is not acceptable, as an error code, or None."""
-        return field_problem(value, pattern=self.pattern, min_length=self.min_length, max_length=self.max_length)
+        return field_problem(
+            value,
+            pattern=self.pattern,
+            min_length=self.min_length,
+            max_length=self.max_length,
+            check_digit=self.check_digit,
+        )
 
 
 @dataclass(frozen=True)

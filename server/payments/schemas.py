@@ -195,6 +195,7 @@ class InputFieldPublic(Public):
     example: str
     help_en: str
     help_hi: str
+    check_digit: Literal["verhoeff"] | None = None  # the last digit checks the others (Aadhaar: Verhoeff)
 
 
 class ServicePublic(Public):

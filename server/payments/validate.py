@@ -132,6 +132,13 @@ class Checks:
                     field=f"{where}.{f.name}",
                     message_hi=service.requires_field_message_hi,
                 )
+            if problem == "wrong_check_digit":
+                raise InvalidField(
+                    f"{f.label_en}: the last digit does not match the others; a digit was mistyped",
+                    code="invalid_check_digit",
+                    field=f"{where}.{f.name}",
+                    label_hi=f.label_hi,
+                )
             if problem is not None:
                 raise InvalidField(
                     f"{f.label_en}: {'is required' if problem == 'required' else 'must look like ' + f.example}",

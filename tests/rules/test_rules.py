@@ -12,6 +12,7 @@ from rules.amount import AmountRefusal, AmountRule, amount_refusal
 from rules.cheque import cheque_refusals
 from rules.contact import contact_refusals, mobile_or_none, normalise_mobile, parse_contact
 from rules.day import business_day
+from rules.fields import field_problem, verhoeff_digit, verhoeff_valid
 from rules.ids import is_operation_id, new_operation_id
 from rules.money import parse_rupees
 
@@ -109,3 +110,30 @@ def test_a_recharge_takes_any_amount_in_its_range(low: int, amount: int) -> None
     rule = AmountRule(None, None, None, partial_allowed=False, min_paise=low, max_paise=low * 10)
     refused = amount_refusal(rule, amount, date(2026, 12, 2))
     assert (refused is None) == (low <= amount <= low * 10)
+
+
+AADHAAR = {"pattern": "^[2-9][0-9]{11}$", "min_length": 12, "max_length": 12, "check_digit": "verhoeff"}
+
+
+@given(st.from_regex(r"[2-9][0-9]{10}", fullmatch=True), st.integers(0, 10), st.integers(1, 9))
+def test_an_aadhaar_number_with_one_digit_mistyped_is_refused(body: str, at: int, shift: int) -> None:
+    number = body + verhoeff_digit(body)
+    assert verhoeff_valid(number) and field_problem(number, **AADHAAR) is None
+    typo = number[:at] + str((int(number[at]) + shift) % 10) + number[at + 1 :]
+    assert field_problem(typo, **AADHAAR) in ("wrong_check_digit", "wrong_format")  # a 0 or 1 first: the pattern
+
+
+@given(st.from_regex(r"[2-9][0-9]{10}", fullmatch=True), st.integers(0, 10))
+def test_an_aadhaar_number_with_two_neighbouring_digits_swapped_is_refused(body: str, at: int) -> None:
+    number = body + verhoeff_digit(body)
+    swapped = number[:at] + number[at + 1] + number[at] + number[at + 2 :]
+    if swapped != number:
+        assert field_problem(swapped, **AADHAAR) in ("wrong_check_digit", "wrong_format")
+
+
+def test_verhoeff_against_published_values() -> None:
+    assert verhoeff_digit("236") == "3" and verhoeff_valid("2363") and not verhoeff_valid("2364")
+    assert verhoeff_digit("12345") == "1" and verhoeff_valid("123451")
+    assert field_problem("234567890124", **AADHAAR) is None
+    assert field_problem("234567890125", **AADHAAR) == "wrong_check_digit"
+    assert field_problem("२३४५६७८९०१२४", **AADHAAR) == "wrong_format"  # the department's pattern is ASCII digits

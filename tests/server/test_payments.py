@@ -281,6 +281,9 @@ def test_bad_inputs_get_specific_errors_and_debit_nothing(kiosk: Kiosk, pay_serv
             "bills[0].fields.name",
         ),
     ]
+    aadhaar = kiosk.fetch("BHAMASHAH-ENROL", {**SERVICES["BHAMASHAH-ENROL"], "aadhaar": "234567890125"})
+    assert (aadhaar.status_code, aadhaar.json()["error"]["code"]) == (422, "invalid_check_digit")
+    assert aadhaar.json()["error"]["field"] == "fields.aadhaar" and aadhaar.json()["error"]["label_hi"]
     for change, status, code, field in cases:
         args = {"bills": [good], "contact": {"mobile": "9876543210"}, **change}
         r = kiosk.pay(args["bills"], contact=args["contact"])

@@ -549,3 +549,40 @@ def test_the_confirmation_pays_on_enter_and_goes_back_on_esc(qtbot: QtBot) -> No
         qtbot.keyClick(box, key)
         qtbot.waitUntil(lambda shown=box: not shown.isVisible(), timeout=TIMEOUT)
         assert (box.clickedButton() is box.defaultButton()) is pays
+
+
+def test_an_aadhaar_number_with_a_mistyped_digit_is_shown_beside_its_field_in_both_languages(
+    qtbot: QtBot, auth_server: ServerProcess, shell_on: Callable[..., Shell]
+) -> None:
+    code = "RJ-JPR-0812"
+    ready_token(auth_server, code)
+    main = _sign_in(qtbot, shell_on(auth_server), contacts(code)[0])
+    page = _open_avail_service(qtbot, main)
+    page.search.line_edit.setFocus()
+    type_text(qtbot, "enrolment")
+    qtbot.waitUntil(lambda: page.results.count() >= 1, timeout=TIMEOUT)
+    assert page.results.item(0).data(Qt.ItemDataRole.UserRole) == "BHAMASHAH-ENROL"
+    press(qtbot, Qt.Key.Key_Down)
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.service is not None and page.service.code == "BHAMASHAH-ENROL", timeout=TIMEOUT)
+    name, aadhaar, mobile = page.spec_fields
+    type_text(qtbot, "Kamla Devi")
+    aadhaar.line_edit.setFocus()
+    type_text(qtbot, "234567890142")  # the last two digits swapped
+    mobile.line_edit.setFocus()
+    type_text(qtbot, "9414012345")
+    press(qtbot, Qt.Key.Key_Return)
+    assert aadhaar.error.isVisible() and "last digit" in aadhaar.error.text()
+    assert not name.error.isVisible() and not mobile.error.isVisible() and page.details is None  # nothing was sent
+    assert focused() is aadhaar.editor
+    language_switch().set_language(Language.HINDI)
+    try:
+        press(qtbot, Qt.Key.Key_Return)
+        assert "अंतिम अंक" in aadhaar.error.text()
+    finally:
+        language_switch().set_language(Language.ENGLISH)
+    aadhaar.line_edit.clear()
+    type_text(qtbot, "234567890124")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.details is not None, timeout=TIMEOUT)
+    assert not aadhaar.error.isVisible()
