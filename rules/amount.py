@@ -46,3 +46,30 @@ def amount_refusal(rule: AmountRule, amount_paise: int, today: date) -> AmountRe
     if amount_paise != payable:
         return AmountRefusal("amount_must_equal_due", {"payable_paise": payable})
     return None
+
+
+@dataclass(frozen=True)
+class PaperBill:
+    """What the operator reads off a paper bill while the kiosk is offline."""
+
+    due_paise: int  # the amount by the due date
+    due_date: date
+    after_due_paise: int | None  # the amount once the due date has passed, if the bill prints one
+
+
+def paper_bill_payable(paper: PaperBill, today: date) -> int | AmountRefusal:
+    """What to collect today for a bill taken offline, or why it cannot be taken yet.
+
+    Offline, a bill is taken in full only (no department has confirmed a part payment), by the same rule the
+    server applies to the department's copy of the bill: the amount due, or after the due date the late amount.
+    """
+    if paper.after_due_paise is not None and paper.after_due_paise < paper.due_paise:
+        return AmountRefusal("after_due_below_due", {"due_paise": paper.due_paise})
+    if today > paper.due_date and paper.after_due_paise is None:
+        return AmountRefusal("after_due_amount_required")
+    rule = AmountRule(
+        paper.due_paise, paper.after_due_paise, paper.due_date, False, paper.due_paise, paper.after_due_paise or 0
+    )
+    payable = rule.payable(today)
+    assert payable is not None
+    return payable

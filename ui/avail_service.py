@@ -44,6 +44,7 @@ from kiosk_app.services import (
     ServiceInfo,
 )
 from printing.money import format_rupees
+from rules.amount import AmountRefusal, PaperBill, paper_bill_payable
 from rules.cheque import cheque_refusals
 from rules.contact import contact_refusals, mobile_or_none
 from rules.day import business_day
@@ -241,13 +242,33 @@ class AvailServicePage(FeaturePage):
         self.consumer_name = tr_.field("consumer_name", "avail.consumer_name", QLineEdit())
         self.bill_no = tr_.field("bill_no", "avail.bill_no", QLineEdit())
         self.amount = tr_.field("amount", "avail.amount", QLineEdit())
+        # Offline, the paper bill's three figures: the amount by the due date, the date, the late amount.
+        self.paper_due = tr_.field("paper_due", "avail.paper_due", QLineEdit())
+        today = business_day()
+        due_date_edit = QDateEdit(QDate(today.year, today.month, today.day))
+        due_date_edit.setCalendarPopup(True)
+        due_date_edit.setDisplayFormat("dd-MM-yyyy")
+        self.paper_due_date = tr_.field("paper_due_date", "avail.paper_due_date", due_date_edit)
+        self.paper_after_due = tr_.field("paper_after_due", "avail.paper_after_due", QLineEdit())
+        self.collect = QLabel()
+        self.collect.setObjectName("collect_today")
+        self.collect.setStyleSheet("font-weight: bold;")
+        self.collect.setWordWrap(True)
         self.add_bill = QPushButton()
         self.add_bill.setObjectName("add_bill")
         tr_.text(self.add_bill.setText, "avail.add_bill")
         self.add_bill.clicked.connect(self.on_add_bill_clicked)
         self.bill_form = QFormLayout()
-        for f in (self.consumer_name, self.bill_no, self.amount):
+        for f in (
+            self.consumer_name,
+            self.bill_no,
+            self.amount,
+            self.paper_due,
+            self.paper_due_date,
+            self.paper_after_due,
+        ):
             self._row(self.bill_form, f)
+        self.bill_form.addRow(self.collect)
         bills_caption = QLabel()
         tr_.text(bills_caption.setText, "avail.bills")
         self.table = QTableWidget(0, 4)
@@ -342,7 +363,14 @@ class AvailServicePage(FeaturePage):
         layout.addLayout(columns, 1)
 
         self.amount.line_edit.returnPressed.connect(self.on_add_bill_clicked)
-        self.bill_no.line_edit.returnPressed.connect(self.amount.line_edit.setFocus)
+        self.bill_no.line_edit.returnPressed.connect(self._after_bill_no)
+        self.paper_due.line_edit.returnPressed.connect(self.paper_due_date.editor.setFocus)
+        shortcut(self.paper_due_date.editor, "Return", self.paper_after_due.line_edit.setFocus)
+        shortcut(self.paper_due_date.editor, "Enter", self.paper_after_due.line_edit.setFocus)
+        self.paper_after_due.line_edit.returnPressed.connect(self.on_add_bill_clicked)
+        for paper in (self.paper_due, self.paper_after_due):
+            paper.line_edit.textChanged.connect(self._show_collect)
+        due_date_edit.dateChanged.connect(self._show_collect)
         self.consumer_name.line_edit.returnPressed.connect(self.bill_no.line_edit.setFocus)
         for edit in (self.mobile.line_edit, self.email.line_edit, self.cheque_no.line_edit, self.bank.line_edit):
             edit.returnPressed.connect(self.on_pay_clicked)
@@ -587,11 +615,7 @@ class AvailServicePage(FeaturePage):
             column.addWidget(f.error)
             self.fields_form.addRow(f.label, column)
             f.line_edit.returnPressed.connect(self.on_spec_return_pressed)
-        self.consumer_name.line_edit.clear()
-        self.bill_no.line_edit.clear()
-        self.amount.line_edit.clear()
-        for paper in (self.consumer_name, self.bill_no, self.amount):
-            paper.set_error(None)
+        self._clear_paper()
         self.outcome.clear()
         self._outcome = None
         self.refresh()
@@ -653,10 +677,14 @@ class AvailServicePage(FeaturePage):
                 + "\n"
                 + t("avail.match_paper")
             )
-        for f in (self.consumer_name, self.bill_no):
+        for f in (self.consumer_name, self.bill_no, self.paper_due, self.paper_due_date, self.paper_after_due):
             f.label.setVisible(typing_paper)
             f.editor.setVisible(typing_paper)
-        show_amount = typing_paper or (details is not None and not self.offline)
+        self.collect.setVisible(typing_paper)
+        self.add_bill.setVisible(typing_paper or (details is not None and not self.offline))
+        if typing_paper:
+            self._show_collect()
+        show_amount = details is not None and not self.offline
         self.amount.label.setVisible(show_amount)
         self.amount.editor.setVisible(show_amount)
         self.amount.line_edit.setReadOnly(
@@ -665,7 +693,6 @@ class AvailServicePage(FeaturePage):
             and details.payable_now_paise is not None
             and not self.offline
         )
-        self.add_bill.setVisible(show_amount)
         self._show_bills()
         cheque = self.cheque.isChecked()
         for f in (self.cheque_no, self.bank, self.cheque_date):
@@ -778,17 +805,9 @@ class AvailServicePage(FeaturePage):
         values = self._typed_fields()
         if values is None:
             return
-        amount = parse_rupees(self.amount.text())
-        if amount is None or amount <= 0:
-            self.amount.set_error(say("avail.amount_invalid"))
-            self.amount.line_edit.setFocus()
-            return
         details = None if self.offline else self.details
-        if details is not None and not details.min_paise <= amount <= details.max_paise:
-            self.amount.set_error(
-                say("avail.amount_range", min=format_rupees(details.min_paise), max=format_rupees(details.max_paise))
-            )
-            self.amount.line_edit.setFocus()
+        amount = self._paper_amount(show=True) if self.offline else self._online_amount(details)
+        if amount is None:
             return
         line = BillLine(
             service.code,
@@ -797,18 +816,98 @@ class AvailServicePage(FeaturePage):
             consumer_name=details.consumer_name if details else self.consumer_name.text().strip(),
             bill_no=(details.bill_no or "") if details else self.bill_no.text().strip(),
         )
+        where = self.paper_due if self.offline else self.amount
         if any(b.service_code == line.service_code and dict(b.fields) == values for b in self.bills):
-            self.amount.set_error(say("avail.already_added"))
+            where.set_error(say("avail.already_added"))
             return
-        self.amount.set_error(None)
+        where.set_error(None)
         self.bills.append(line)
         self.details = None
         for f in self.spec_fields:
             f.line_edit.clear()
-        for paper in (self.consumer_name, self.bill_no, self.amount):
-            paper.line_edit.clear()
+        self._clear_paper()
         self.refresh()
         self.mobile.line_edit.setFocus()
+
+    def _online_amount(self, details: BillDetails | None) -> int | None:
+        amount = parse_rupees(self.amount.text())
+        if amount is None or amount <= 0:
+            self.amount.set_error(say("avail.amount_invalid"))
+            self.amount.line_edit.setFocus()
+            return None
+        if details is not None and not details.min_paise <= amount <= details.max_paise:
+            self.amount.set_error(
+                say("avail.amount_range", min=format_rupees(details.min_paise), max=format_rupees(details.max_paise))
+            )
+            self.amount.line_edit.setFocus()
+            return None
+        return amount
+
+    def _paper_amount(self, *, show: bool) -> int | None:
+        """What to collect today for the paper bill as typed (rules/amount.py, the server's rule), or None.
+
+        With `show`, each problem is said beside its field and the first one gets the focus.
+        """
+        problems: list[tuple[Field, Message]] = []
+        due = parse_rupees(self.paper_due.text())
+        if due is None or due <= 0:
+            problems.append((self.paper_due, say("avail.amount_invalid")))
+        after_text = self.paper_after_due.text().strip()
+        after = parse_rupees(after_text) if after_text else None
+        if after_text and (after is None or after <= 0):
+            problems.append((self.paper_after_due, say("avail.amount_invalid")))
+        payable: int | AmountRefusal | None = None
+        if not problems and due is not None:
+            payable = paper_bill_payable(PaperBill(due, self._paper_due_date(), after), business_day())
+            if isinstance(payable, AmountRefusal):
+                message = say(f"avail.{payable.code}", due=format_rupees(payable.params.get("due_paise", 0)))
+                problems.append((self.paper_after_due, message))
+        if show:
+            for f in (self.paper_due, self.paper_after_due):
+                f.set_error(next((m for where, m in problems if where is f), None))
+            if problems:
+                problems[0][0].line_edit.setFocus()
+        return payable if isinstance(payable, int) and not problems else None
+
+    def _paper_due_date(self) -> date:
+        editor = self.paper_due_date.editor
+        assert isinstance(editor, QDateEdit)
+        dated = editor.date().toPython()
+        assert isinstance(dated, date)
+        return dated
+
+    def _show_collect(self) -> None:
+        """Offline: what the paper bill's figures come to today, and why when the late amount applies."""
+        payable = self._paper_amount(show=False)
+        if payable is None:
+            self.collect.setText(t("avail.collect_unknown"))
+            return
+        due = parse_rupees(self.paper_due.text()) or 0
+        dated = self._paper_due_date()
+        if payable != due:
+            self.collect.setText(
+                t(
+                    "avail.collect_late",
+                    amount=format_rupees(payable),
+                    date=dated.strftime("%d-%m-%Y"),
+                    surcharge=format_rupees(payable - due),
+                )
+            )
+        else:
+            self.collect.setText(t("avail.collect_today", amount=format_rupees(payable)))
+
+    def _after_bill_no(self) -> None:
+        (self.paper_due if self.offline else self.amount).line_edit.setFocus()
+
+    def _clear_paper(self) -> None:
+        for paper in (self.consumer_name, self.bill_no, self.amount, self.paper_due, self.paper_after_due):
+            paper.line_edit.clear()
+            paper.set_error(None)
+        editor = self.paper_due_date.editor
+        assert isinstance(editor, QDateEdit)
+        today = business_day()
+        editor.setDate(QDate(today.year, today.month, today.day))
+        self.collect.clear()
 
     def on_table_delete_pressed(self) -> None:
         row = self.table.currentRow()
@@ -982,13 +1081,11 @@ class AvailServicePage(FeaturePage):
             self.email,
             self.cheque_no,
             self.bank,
-            self.consumer_name,
-            self.bill_no,
-            self.amount,
             *self.spec_fields,
         ):
             f.line_edit.clear()
             f.set_error(None)
+        self._clear_paper()
         date_edit = self.cheque_date.editor
         assert isinstance(date_edit, QDateEdit)
         date_edit.setDate(QDate.currentDate())

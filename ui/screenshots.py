@@ -11,14 +11,14 @@ import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from keyring.backend import KeyringBackend
-from PySide6.QtCore import QThreadPool
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QDate, QThreadPool
+from PySide6.QtWidgets import QApplication, QDateEdit, QWidget
 
 from kiosk_app.auth import OtpSent, Profile, SignedIn
 from kiosk_app.demo_network import DemoRelay
@@ -47,6 +47,7 @@ from printing.connections import FoundUsbPrinter
 from printing.samples import sample_receipt
 from printing.spool_runner import PrintOutcome, PrintResult
 from printing.thermal import PAPER_80MM
+from rules.day import business_day
 from ui import ops
 from ui.app import make_application
 from ui.avail_service import AvailServicePage
@@ -521,8 +522,13 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
         page.show_service(ELECTRICITY[0])
         page.spec_fields[0].line_edit.setText("210412345678")
         page.consumer_name.line_edit.setText("Ramesh Chand")
-        page.amount.line_edit.setText("12x")
-        page.amount.set_error(say("avail.amount_invalid"))
+        page.bill_no.line_edit.setText("JVV4820193")
+        page.paper_due.line_edit.setText("1,250.00")
+        due = business_day() - timedelta(days=3)
+        editor = page.paper_due_date.editor
+        assert isinstance(editor, QDateEdit)
+        editor.setDate(QDate(due.year, due.month, due.day))
+        page.paper_after_due.line_edit.setText("1,275.00")
         return main
 
     def day_end() -> QWidget:

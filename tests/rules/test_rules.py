@@ -8,7 +8,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rules.amount import AmountRefusal, AmountRule, amount_refusal
+from rules.amount import AmountRefusal, AmountRule, PaperBill, amount_refusal, paper_bill_payable
 from rules.cheque import cheque_refusals
 from rules.contact import contact_refusals, mobile_or_none, normalise_mobile, parse_contact
 from rules.day import business_day
@@ -137,3 +137,19 @@ def test_verhoeff_against_published_values() -> None:
     assert field_problem("234567890124", **AADHAAR) is None
     assert field_problem("234567890125", **AADHAAR) == "wrong_check_digit"
     assert field_problem("२३४५६७८९०१२४", **AADHAAR) == "wrong_format"  # the department's pattern is ASCII digits
+
+
+def test_a_paper_bill_taken_offline_is_collected_as_the_server_will_judge_it() -> None:
+    due = date(2026, 12, 10)
+    paper = PaperBill(125_000, due, 127_500)
+    rule = AmountRule(125_000, 127_500, due, False, 125_000, 127_500)
+    for today in (due - timedelta(days=5), due, due + timedelta(days=1)):
+        collected = paper_bill_payable(paper, today)
+        assert isinstance(collected, int) and amount_refusal(rule, collected, today) is None
+    assert paper_bill_payable(paper, due) == 125_000 and paper_bill_payable(paper, due + timedelta(days=1)) == 127_500
+    no_late = PaperBill(125_000, due, None)
+    assert paper_bill_payable(no_late, due) == 125_000
+    assert paper_bill_payable(no_late, due + timedelta(days=1)) == AmountRefusal("after_due_amount_required")
+    assert paper_bill_payable(PaperBill(125_000, due, 100_000), due) == AmountRefusal(
+        "after_due_below_due", {"due_paise": 125_000}
+    )

@@ -27,11 +27,15 @@ from tests.support.server import ServerProcess
 
 @dataclass(frozen=True)
 class PaperBill:
-    """What a customer's paper electricity bill says: the K No. and the amount due today."""
+    """What a customer's paper electricity bill says: the K No., the amount due today, and the figures printed
+    for it (the amount by the due date, the date, the amount after it)."""
 
     service_code: str
     k_no: str
     amount_paise: int
+    due_paise: int = 0
+    due_date: date | None = None
+    after_due_paise: int | None = None
 
     def line(self) -> BillLine:
         return BillLine(self.service_code, {"k_no": self.k_no}, self.amount_paise)
@@ -64,7 +68,17 @@ def paper_bills(count: int, *, series: int = 1, service_code: str = "ELEC-JVVNL"
     bills = []
     for i in range(count):
         k_no = f"{prefix}{series:02d}{i:06d}35"
-        bills.append(PaperBill(service_code, k_no, printed_amount(service, k_no, {"k_no": k_no}, today)))
+        printed = consumers.bill(service, k_no, {"k_no": k_no}, today)
+        bills.append(
+            PaperBill(
+                service_code,
+                k_no,
+                printed_amount(service, k_no, {"k_no": k_no}, today),
+                printed.amount_due_paise or 0,
+                printed.due_date,
+                printed.amount_after_due_paise,
+            )
+        )
     _BILL_CACHE[key] = bills
     return bills
 
