@@ -11,6 +11,7 @@ from kiosk_app.api import ApiClient
 from kiosk_app.config import DEFAULT_HELP_DESK, KioskConfig
 from kiosk_app.connectivity import Connectivity
 from kiosk_app.events import KioskEvents
+from kiosk_app.money import MoneyState, read_money
 from kiosk_app.services import BillPayment, InFlight, ServiceCatalog
 from kiosk_app.session import LocalSettings, TokenStore
 from kiosk_app.sync import DayEndSync
@@ -62,6 +63,7 @@ class KioskCore:
         self.connectivity = Connectivity(api, self.events)
         self.catalog = ServiceCatalog(api, self.store, self.worker, self.connectivity)
         in_flight = InFlight()
+        self.money = MoneyState(api, self.store, self.worker, self.connectivity, self.events)
         self.payments = BillPayment(
             api,
             self.store,
@@ -69,6 +71,7 @@ class KioskCore:
             self.connectivity,
             self.events,
             self.catalog,
+            self.money,
             help_desk=help_desk,
             in_flight=in_flight,
             wait_s=config.pay_wait_seconds,
@@ -78,11 +81,12 @@ class KioskCore:
             self.store,
             self.worker,
             self.events,
+            self.money,
             connectivity=self.connectivity,
             batch_size=config.batch_size,
             in_flight=in_flight,
         )
-        self.wallet = Wallet(api, self.connectivity)
+        self.wallet = Wallet(api, self.connectivity, self.money)
         self._flusher: threading.Thread | None = None
         if auto_flush:
             self.events.online_changed.connect(self._on_online_changed)
@@ -124,7 +128,7 @@ class KioskCore:
             return (
                 self.store.outbox.counts(),
                 len(self.store.outbox.for_reconcile()),
-                self.payments._offline_limit(),
+                read_money(self.store).offline_limit_paise,
                 None
                 if last is None
                 else {

@@ -1,4 +1,4 @@
-"""Plain-Python notifications for the UI layer: connectivity, queue length and sync progress (no Qt here)."""
+"""Plain-Python notifications for the UI layer: connectivity, queue length, money and sync progress (no Qt)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from kiosk_app.money import Money
 
 log = logging.getLogger("emitra.events")
 
@@ -64,3 +67,4 @@ class KioskEvents:
     online_changed: Observers[bool] = field(default_factory=Observers)
     queue_changed: Observers[int] = field(default_factory=Observers)
     sync_progress: Observers[SyncProgress] = field(default_factory=Observers)
+    money_changed: Observers[Money] = field(default_factory=Observers)  # kiosk_app.money: every money figure

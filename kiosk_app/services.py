@@ -16,12 +16,10 @@ from kiosk_app.api import ApiClient
 from kiosk_app.config import PAY_WAIT_S
 from kiosk_app.connectivity import Connectivity
 from kiosk_app.contract import (
-    BalancePublic,
     BillPublic,
     CatalogPublic,
     PaymentPublic,
     PaymentStatus,
-    PaymentWalletPublic,
 )
 from kiosk_app.errors import (
     AnswerLost,
@@ -43,10 +41,10 @@ from kiosk_app.errors import (
     UnknownService,
 )
 from kiosk_app.events import KioskEvents
+from kiosk_app.money import MoneyState, read_money, save_wallet, wallet_snapshot
 from kiosk_app.receipts import from_payment, provisional
 from kiosk_app.worker import Worker
 from offline_cache.outbox import NewOperation, OutboxState, Outcome
-from offline_cache.state import WalletSnapshot
 from offline_cache.store import LocalStore
 from printing.receipt import Bilingual, HelpDesk, Kiosk, Receipt
 from rules.contact import contact_refusals, mobile_or_none
@@ -350,19 +348,6 @@ class InFlight:
             return operation_id in self._ids
 
 
-def wallet_snapshot(balance: BalancePublic | PaymentWalletPublic, source: str) -> WalletSnapshot:
-    """The wallet as an answer told it: the balance route's answer, or the wallet after a payment (no credit)."""
-    credit = balance if isinstance(balance, BalancePublic) else None
-    return WalletSnapshot(
-        wallet_balance_paise=balance.wallet_balance_paise,
-        spendable_paise=balance.spendable_paise,
-        credit_limit_paise=credit.credit_limit_paise if credit else None,
-        credit_used_paise=credit.credit_used_paise if credit else None,
-        taken_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        source=source,
-    )
-
-
 def error_body(exc: KioskError) -> dict[str, Any]:
     return {
         "code": exc.error_code,
@@ -384,6 +369,7 @@ class BillPayment:
         connectivity: Connectivity,
         events: KioskEvents,
         catalog: ServiceCatalog,
+        money: MoneyState,
         *,
         help_desk: HelpDesk,
         status_checks: int = 3,
@@ -399,6 +385,7 @@ class BillPayment:
         self.connectivity = connectivity
         self.events = events
         self.catalog = catalog
+        self.money = money
         self.help_desk = help_desk
         self.status_checks = status_checks
         self.status_wait = status_wait
@@ -418,27 +405,6 @@ class BillPayment:
             raise
         self.connectivity.report(True)
         return BillDetails.from_answer(BillPublic.parse(body))
-
-    # -- wallet ---------------------------------------------------------------------------------------
-    def refresh_wallet(self) -> WalletSnapshot:
-        try:
-            body = self.api.get("/wallet/balance")
-        except ServerUnreachable:
-            self.connectivity.report(False)
-            raise
-        self.connectivity.report(True)
-        snapshot = wallet_snapshot(BalancePublic.parse(body), "balance")
-        self.worker.call(self.store.state.save_wallet, snapshot)
-        return snapshot
-
-    def offline_limit(self) -> int:
-        """What may still be paid from the wallet offline: last known spendable − what is already queued."""
-        return self.worker.call(self._offline_limit)
-
-    def _offline_limit(self) -> int:
-        snapshot = self.store.state.wallet()
-        spendable = snapshot.spendable_paise if snapshot else 0
-        return max(0, spendable - self.store.outbox.unconfirmed_wallet_paise())
 
     def queue_length(self) -> int:
         return self.worker.call(self.store.outbox.queue_length)
@@ -550,7 +516,7 @@ class BillPayment:
 
         def queue() -> None:
             # Checked and written in one worker task, so two quick payments cannot both use the last rupees.
-            limit = self._offline_limit()
+            limit = read_money(self.store).offline_limit_paise
             if from_wallet > limit:
                 raise OfflineLimitExceeded(
                     f"the offline limit is ₹{limit / 100:,.2f}; this payment needs ₹{from_wallet / 100:,.2f}. "
@@ -584,7 +550,7 @@ class BillPayment:
             help_desk=self.help_desk,
         )
         spool_id = self.worker.call(self.store.spool.add, op_id, receipt.to_json())
-        self.events.queue_changed.emit(self.queue_length())
+        self.money.publish()
         return PaymentOutcome(op_id, status, receipt, spool_id)
 
     def _resolve_lost(
@@ -605,7 +571,7 @@ class BillPayment:
                 view = self.api.post("/payments", payload, deadline=deadline)
         except (ServerUnreachable, ServerFault) as exc:
             self.worker.call(self.store.outbox.note_failure, [op_id], str(exc))
-            self.events.queue_changed.emit(self.queue_length())
+            self.money.publish()
             raise AnswerLost(details={"operation_id": op_id, "seconds": round(self.wait_s)}) from exc
         except Refused as exc:
             # The first copy may still be at work at the server (and have paid the bill meanwhile):
@@ -640,12 +606,12 @@ class BillPayment:
             self.worker.call(self._record_view, op_id, view, payment)
         receipt = from_payment(payment, services[0].fields[0].label, self.help_desk)
         spool_id = self.worker.call(self.store.spool.add, op_id, receipt.to_json())
-        self.events.queue_changed.emit(self.queue_length())
+        self.money.publish()
         return PaymentOutcome(op_id, outcome_status(payment.status), receipt, spool_id, view)
 
     def _record_view(self, op_id: str, view: dict[str, Any], payment: PaymentPublic) -> None:
         self.store.outbox.record([Outcome(op_id, True, result=view)])
-        self.store.state.save_wallet(wallet_snapshot(payment.wallet, f"payment {op_id}"))
+        save_wallet(self.store, wallet_snapshot(payment.wallet, f"payment {op_id}"))
         self.store.state.set("kiosk", {"code": payment.kiosk_code, "name": payment.kiosk_name})
 
     def _record_refused(self, op_id: str, exc: KioskError) -> None:

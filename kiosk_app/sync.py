@@ -14,7 +14,8 @@ from kiosk_app.connectivity import Connectivity
 from kiosk_app.contract import BatchDone, PayBatchPublic, PaymentPublic
 from kiosk_app.errors import KioskError, Refused, ServerFault, ServerUnreachable, UnknownPayment, operator_words
 from kiosk_app.events import KioskEvents, SyncProgress
-from kiosk_app.services import SESSION_REFUSALS, InFlight, error_body, wallet_snapshot
+from kiosk_app.money import MoneyState, save_wallet, wallet_snapshot
+from kiosk_app.services import SESSION_REFUSALS, InFlight, error_body
 from kiosk_app.worker import Worker
 from offline_cache.outbox import OutboxEntry, OutboxState, Outcome
 from offline_cache.store import LocalStore
@@ -107,6 +108,7 @@ class DayEndSync:
         store: LocalStore,
         worker: Worker,
         events: KioskEvents,
+        money: MoneyState,
         *,
         connectivity: Connectivity | None = None,
         batch_size: int = 100,
@@ -118,6 +120,7 @@ class DayEndSync:
         self.store = store
         self.worker = worker
         self.events = events
+        self.money = money
         self.connectivity = connectivity
         self.batch_size = batch_size
         self.settle_pending = settle_pending
@@ -162,6 +165,8 @@ class DayEndSync:
                 self._send(batch)
             if self.settle_pending and not self._stop.is_set():
                 self._settle_pending()
+            if not self._stop.is_set():
+                self._refresh_money()
         except (ServerUnreachable, ServerFault) as exc:
             interrupted = str(exc)
             if self.connectivity is not None and isinstance(exc, ServerUnreachable):
@@ -197,7 +202,7 @@ class DayEndSync:
         outcome = "complete" if summary.complete else ("stopped" if summary.stopped else "interrupted")
         self.worker.call(self.store.state.sync_finished, run_id, outcome, summary.to_dict())
         self._progress(finished=True)
-        self.events.queue_changed.emit(remaining)
+        self.money.publish()
         log.info(
             "day-end sync %s: %d done, %d refused, %d remaining in %.1f s",
             outcome,
@@ -210,6 +215,16 @@ class DayEndSync:
 
     def _progress(self, *, finished: bool = False) -> None:
         self.events.sync_progress.emit(SyncProgress(self._total, self._sent, self._done, self._refused, finished))
+
+    def _refresh_money(self) -> None:
+        """The day ends with the server's word on the wallet (and proof that it answered). A sync key may only
+        send payments: its refusal to read the wallet leaves the last known figures, and ends nothing."""
+        try:
+            self.money.refresh()
+        except (ServerUnreachable, ServerFault):
+            raise
+        except KioskError as exc:
+            log.info("the wallet was not read at the end of the sync: %s", exc)
 
     def _resolve_in_doubt(self) -> None:
         """Operations whose request went out without an answer: ask the server before anything is re-sent."""
@@ -283,7 +298,7 @@ class DayEndSync:
         def write() -> None:
             self.store.outbox.record(outcomes)
             if payments:
-                self.store.state.save_wallet(wallet_snapshot(payments[-1].wallet, "day-end sync"))
+                save_wallet(self.store, wallet_snapshot(payments[-1].wallet, "day-end sync"))
 
         self.worker.call(write)
         self._sent += len(outcomes)

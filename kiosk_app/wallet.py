@@ -11,7 +11,6 @@ from typing import Any, Literal, Protocol, TypeVar, assert_never
 from kiosk_app.api import ApiClient
 from kiosk_app.connectivity import Connectivity
 from kiosk_app.contract import (
-    BalancePublic,
     BankCreditPublic,
     DayEndPublic,
     FundTransferPublic,
@@ -35,9 +34,11 @@ from kiosk_app.errors import (
     FileNotSaved,
     InvalidAmount,
     InvalidRange,
+    KioskError,
     ServerFault,
     ServerUnreachable,
 )
+from kiosk_app.money import MoneyState
 from rules.ids import new_operation_id
 
 log = logging.getLogger("emitra.wallet")
@@ -97,18 +98,6 @@ class ActionId:
 
 
 # -- values --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Balance:
-    wallet_balance_paise: int
-    credit_limit_paise: int
-    credit_used_paise: int
-    spendable_paise: int
-
-    @classmethod
-    def from_answer(cls, b: BalancePublic) -> Balance:
-        return cls(b.wallet_balance_paise, b.credit_limit_paise, b.credit_used_paise, b.spendable_paise)
 
 
 @dataclass(frozen=True)
@@ -542,9 +531,20 @@ class DayEndReport:
 class Wallet:
     """The wallet screens' use-cases; every call goes to the server (none of this works offline)."""
 
-    def __init__(self, api: ApiClient, connectivity: Connectivity | None = None) -> None:
+    def __init__(
+        self, api: ApiClient, connectivity: Connectivity | None = None, money: MoneyState | None = None
+    ) -> None:
         self.api = api
         self.connectivity = connectivity
+        self.money = money  # told again after every operation here that moves the wallet
+
+    def _money_moved(self) -> None:
+        if self.money is None:
+            return
+        try:
+            self.money.refresh()
+        except KioskError as exc:  # the operation itself succeeded; the screens show the last known money
+            log.info("the wallet could not be read again after a change: %s", exc)
 
     def _online(self, call: Callable[[], T]) -> T:
         try:
@@ -567,9 +567,6 @@ class Wallet:
             return self._online(lambda: self.api.post(path, body))
 
     # -- balance, Refill --------------------------------------------------------------------------------
-    def balance(self) -> Balance:
-        return Balance.from_answer(BalancePublic.parse(self._online(lambda: self.api.get("/wallet/balance"))))
-
     def refill_info(self) -> RefillInfo:
         page = RefillPagePublic.parse(self._online(lambda: self.api.get("/wallet/refill")))
         va = page.virtual_account
@@ -595,7 +592,10 @@ class Wallet:
 
     def order_status(self, order_id: str) -> RefillOrder:
         body = self._online(lambda: self.api.get(f"/wallet/refill/orders/{order_id}"))
-        return RefillOrder.from_body(body, self.api.base_url)
+        order = RefillOrder.from_body(body, self.api.base_url)
+        if order.credited:
+            self._money_moved()
+        return order
 
     def request_fund_transfer(self, cug_code: str, operation_id: str) -> FundTransfer:
         """Fund Receive Request from Existing Emitra, with the old portal administrator's CUG code."""
@@ -625,6 +625,7 @@ class Wallet:
             case PayoutByNetBanking(order=order):
                 return PayoutResult("net_banking", 0, RefillOrder.from_answer(order, self.api.base_url), body)
             case PayoutByWallet(payout=payout):
+                self._money_moved()
                 return PayoutResult("wallet", payout.amount_paise, None, body["payout"])
 
     # -- statement ----------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from kiosk_app.core import KioskCore
 from kiosk_app.errors import AnswerLost, InvalidField, KioskError, NeedsConnection, ServerUnreachable
+from kiosk_app.money import Money
 from kiosk_app.services import (
     BillDetails,
     BillLine,
@@ -55,7 +56,7 @@ from ui.forms import Field, Message, Translated, error_text, explain, say, short
 from ui.main_window import FeaturePage, StatusFeed
 from ui.ops import Op
 from ui.receipt_window import ReceiptWindow
-from ui.strings import both, t
+from ui.strings import both, rupees_or_dash, t
 from words import Language
 from words.amount import amount_in_words
 
@@ -68,22 +69,20 @@ class CatalogOpened:
     refreshed: bool  # False: the server could not be reached, the cached list is used
     empty: bool
     online: bool | None
-    offline_limit_paise: int
     categories: list[tuple[str, str, str]]  # code, English, Hindi
 
 
 def open_catalog(core: Core) -> CatalogOpened:
-    """On a worker: the client core, the catalog brought up to date (or the cache), the wallet snapshot."""
+    """On a worker: the client core, the catalog brought up to date (or the cache)."""
     kiosk = core.kiosk()
     refreshed = True
     try:
         kiosk.catalog.refresh()
-        kiosk.payments.refresh_wallet()  # the offline limit starts from the last known spendable balance
     except ServerUnreachable:
         refreshed = False
     empty = kiosk.catalog.version is None
     categories = [(c["code"], c["name_en"], c.get("name_hi", "")) for c in kiosk.catalog.categories()]
-    return CatalogOpened(kiosk, refreshed, empty, kiosk.connectivity.online, kiosk.payments.offline_limit(), categories)
+    return CatalogOpened(kiosk, refreshed, empty, kiosk.connectivity.online, categories)
 
 
 class ChoiceCombo(QComboBox):
@@ -157,7 +156,7 @@ class AvailServicePage(FeaturePage):
         self.details: BillDetails | None = None
         self.bills: list[BillLine] = []
         self.online: bool | None = None
-        self.offline_limit_paise = 0
+        self.money: Money | None = None  # the window's, handed in by show_money: never a copy of our own
         self._search_generation = 0
         self.feed = StatusFeed()
         self.feed.online_changed.connect(self.on_kiosk_online_changed)
@@ -411,7 +410,6 @@ class AvailServicePage(FeaturePage):
         self.feed.detach()
         self.feed.attach(opened.kiosk.events)
         self.online = opened.online
-        self.offline_limit_paise = opened.offline_limit_paise
         if opened.empty:
             self.tr_.banner.show_message(say("avail.catalog_empty"), "error")
         elif not opened.refreshed:
@@ -649,7 +647,7 @@ class AvailServicePage(FeaturePage):
             self.mode.setText(
                 t("avail.needs_connection", service=both(service.name_en, service.name_hi))
                 if blocked
-                else t("avail.offline_mode", limit=format_rupees(self.offline_limit_paise))
+                else t("avail.offline_mode", limit=rupees_or_dash(self.offline_limit_paise))
             )
             self.mode.setStyleSheet(
                 "background: #fdecea; color: #8a1c1c; padding: 6px;"
@@ -671,8 +669,8 @@ class AvailServicePage(FeaturePage):
                     name=details.consumer_name,
                     bill_no=details.bill_no or "—",
                     due=details.due_date or "—",
-                    due_amount=self._rupees(details.amount_due_paise),
-                    payable=self._rupees(details.payable_now_paise),
+                    due_amount=rupees_or_dash(details.amount_due_paise),
+                    payable=rupees_or_dash(details.payable_now_paise),
                 )
                 + "\n"
                 + t("avail.match_paper")
@@ -704,10 +702,6 @@ class AvailServicePage(FeaturePage):
         if self._outcome is not None:
             self.outcome.setText(self._outcome())
 
-    @staticmethod
-    def _rupees(paise: int | None) -> str:
-        return "—" if paise is None else format_rupees(paise)
-
     def _show_bills(self) -> None:
         self.table.setHorizontalHeaderLabels(
             [t("avail.col_service"), t("avail.col_consumer"), t("avail.col_name"), t("avail.col_amount")]
@@ -726,13 +720,14 @@ class AvailServicePage(FeaturePage):
 
     def on_kiosk_online_changed(self, online: bool) -> None:
         self.online = online
-        if not online and self.kiosk is not None:
-            kiosk = self.kiosk
-            Op(self, kiosk.payments.offline_limit).success(self.on_offline_limit_loaded).run()
         self.refresh()
 
-    def on_offline_limit_loaded(self, limit: int) -> None:
-        self.offline_limit_paise = limit
+    @property
+    def offline_limit_paise(self) -> int | None:
+        return None if self.money is None else self.money.offline_limit_paise
+
+    def show_money(self, money: Money) -> None:
+        self.money = money
         self.refresh()
 
     def on_method_toggled(self, _checked: bool) -> None:

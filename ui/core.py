@@ -224,31 +224,6 @@ def check_server_url(url: str) -> str:
     return api.base_url
 
 
-# -- wallet (seam) ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WalletBalance:
-    """What the status bar and the home page show; amounts in integer paise."""
-
-    wallet_balance_paise: int
-    credit_limit_paise: int
-    credit_used_paise: int
-    spendable_paise: int
-
-
-def read_balance(account: KioskAccount) -> WalletBalance:
-    """Seam: the spendable balance. Replace the body with kiosk_app's wallet use-case when it exists
-    (expected: `Wallet(api).balance() -> WalletBalance`-like value); until then the one documented GET."""
-    body = account.api.get("/wallet/balance")
-    return WalletBalance(
-        int(body["wallet_balance_paise"]),
-        int(body["credit_limit_paise"]),
-        int(body["credit_used_paise"]),
-        int(body["spendable_paise"]),
-    )
-
-
 def server_reachable(api: ApiClient) -> bool:
     """Seam: one health check (kiosk_app.connectivity takes over with its own thread and back-off)."""
     try:
@@ -269,6 +244,9 @@ class KioskObservers(Protocol):
 
     @property
     def queue_changed(self) -> Any: ...
+
+    @property
+    def money_changed(self) -> Any: ...
 
 
 # -- printers --------------------------------------------------------------------------------------------

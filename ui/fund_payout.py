@@ -34,13 +34,12 @@ from ui.money_page import (
     OrderPage,
     dmy,
     field_column,
-    ist_time,
     result_label,
     show_error,
     wallet_of,
 )
 from ui.ops import Op
-from ui.strings import CATALOGUE, t
+from ui.strings import CATALOGUE, ist_time, t
 
 # -- Fund Payout ---------------------------------------------------------------------------------------
 

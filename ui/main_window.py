@@ -19,14 +19,15 @@ from kiosk_app import __version__
 from kiosk_app.auth import Profile, SignedIn
 from kiosk_app.errors import EnvironmentFault, NotSignedIn, SessionExpired
 from printing.money import format_rupees
-from ui.core import Core, KioskObservers, WalletBalance, read_balance, server_reachable
+from ui.core import Core, KioskObservers, server_reachable
 from ui.dialogs import messages
 from ui.forms import Translated, explain, shortcut
 from ui.ops import Op
-from ui.strings import t
+from ui.strings import ist_time, rupees_or_dash, t
 
 if TYPE_CHECKING:
     from kiosk_app.core import KioskCore  # loaded on first use (ui.core.Core.kiosk), not before the login window
+    from kiosk_app.money import Money  # loaded on first use (ui.core.Core.kiosk), not before the login window
 
 HEALTH_INTERVAL_MS = 30_000
 
@@ -52,9 +53,16 @@ FEATURE_PAGES: dict[Feature, Callable[[Core], QWidget]] = {}
 
 
 class FeaturePage(QWidget):
-    """A feature's page; `wallet_changed` asks the window to load the balance again (after a payment)."""
+    """A feature's page; `wallet_changed` asks the window to load the balance again (after a payment).
+
+    The window hands every page the kiosk's money (kiosk_app.money) through `show_money` whenever it changes;
+    a page never keeps a figure of its own.
+    """
 
     wallet_changed = Signal()
+
+    def show_money(self, money: Money) -> None:
+        """The kiosk's money changed (or is first known); a page that shows money redraws it."""
 
 
 def menu_text(key: str) -> str:
@@ -155,22 +163,24 @@ class HomePage(QWidget):
         layout.addStretch()
         layout.addWidget(keys)
         self.profile: Profile | None = None
-        self.balance: WalletBalance | None = None
+        self.balance: Money | None = None
         tr_.dynamic(self.refresh)
 
     def refresh(self) -> None:
         p = self.profile
         self.welcome.setText(t("home.welcome", holder=p.holder_name) if p else "")
         self.kiosk.setText(t("home.kiosk", code=p.kiosk_code, name=p.kiosk_name, district=p.district) if p else "")
-        b = self.balance
-        self.spendable.setText(format_rupees(b.spendable_paise) if b else t("home.not_loaded"))
+        b = self.balance if self.balance is not None and self.balance.known else None
+        self.spendable.setText(format_rupees(b.spendable_paise or 0) if b else t("home.not_loaded"))
         self.detail.setText(
             t(
                 "home.balance_detail",
-                wallet=format_rupees(b.wallet_balance_paise),
-                limit=format_rupees(b.credit_limit_paise),
-                used=format_rupees(b.credit_used_paise),
+                wallet=rupees_or_dash(b.wallet_balance_paise),
+                limit=rupees_or_dash(b.credit_limit_paise),
+                used=rupees_or_dash(b.credit_used_paise),
             )
+            + "\n"
+            + t("home.as_of", time=ist_time(b.taken_at or ""))
             if b
             else ""
         )
@@ -221,6 +231,7 @@ class StatusFeed(QObject):
 
     online_changed = Signal(bool)
     queue_changed = Signal(int)
+    money_changed = Signal(object)  # kiosk_app.money.Money
 
     def __init__(self) -> None:
         super().__init__()
@@ -229,6 +240,7 @@ class StatusFeed(QObject):
     def attach(self, observers: KioskObservers) -> None:
         self._disconnect.append(observers.online_changed.connect(self.online_changed.emit))
         self._disconnect.append(observers.queue_changed.connect(self.queue_changed.emit))
+        self._disconnect.append(observers.money_changed.connect(self.money_changed.emit))
 
     def detach(self) -> None:
         for disconnect in self._disconnect:
@@ -241,14 +253,19 @@ class StatusFeed(QObject):
 class KioskOpened:
     kiosk: KioskCore
     online: bool
-    queue_length: int
+    money: Money  # as this PC last knew it; the server's answer follows
 
 
 def open_kiosk(core: Core) -> KioskOpened:
-    """On a worker: the client core (its database opened once), one health check, the outbox length."""
+    """On a worker: the client core (its database opened once), one health check, the money as last known."""
     kiosk = core.kiosk()
     online = kiosk.connectivity.check()
-    return KioskOpened(kiosk, online, kiosk.payments.queue_length())
+    return KioskOpened(kiosk, online, kiosk.money.current())
+
+
+def refresh_money(core: Core) -> Money:
+    """On a worker: the server's word on the wallet, published to every screen (kiosk_app.money)."""
+    return core.kiosk().money.refresh()
 
 
 class MainWindow(QMainWindow):
@@ -279,6 +296,8 @@ class MainWindow(QMainWindow):
         self.feed = StatusFeed()
         self.feed.online_changed.connect(self.status.set_online)
         self.feed.queue_changed.connect(self.status.set_queue)
+        self.feed.money_changed.connect(self.on_money_changed)
+        self.money: Money | None = None
         self.health_timer = QTimer(self)
         self.health_timer.setInterval(HEALTH_INTERVAL_MS)
         self.health_timer.timeout.connect(self.on_health_timer_timeout)
@@ -354,16 +373,18 @@ class MainWindow(QMainWindow):
             page = factory(self.core)
             if isinstance(page, FeaturePage):
                 page.wallet_changed.connect(self.refresh_balance)
+                if self.money is not None:
+                    page.show_money(self.money)
             self.feature_pages[feature] = page
             self.stack.addWidget(page)
         self.stack.setCurrentWidget(self.feature_pages[feature])
+        self.refresh_balance()  # every page shown with the money as the server has it now
 
     # -- data ------------------------------------------------------------------------------------------
     def start(self) -> None:
         """Load what the home page and the status bar show; start the health checks."""
         account = self.core.account
         Op(self, account.profile).success(self.on_profile_loaded).failure(self.on_load_failed).run()
-        self.refresh_balance()
         self.check_health()
         self.health_timer.start()
         core = self.core
@@ -373,12 +394,14 @@ class MainWindow(QMainWindow):
         """kiosk_app's events take over from the polling health check: live online/offline and queue length."""
         self.attach_events(opened.kiosk.events)
         self.status.set_online(opened.online)
-        self.status.set_queue(opened.queue_length)
+        self.on_money_changed(opened.money)
         opened.kiosk.connectivity.start()
+        self.refresh_balance()
 
     def refresh_balance(self) -> None:
-        account = self.core.account
-        (Op(self, lambda: read_balance(account)).success(self.on_balance_loaded).failure(self.on_load_failed).run())
+        """F5, a page shown, a page's own change: the server's word on the wallet, to every screen."""
+        core = self.core
+        Op(self, lambda: refresh_money(core)).success(self.on_money_changed).failure(self.on_load_failed).run()
 
     def check_health(self) -> None:
         api = self.core.account.api
@@ -391,11 +414,16 @@ class MainWindow(QMainWindow):
         self.home.profile = profile
         self.home.refresh()
 
-    def on_balance_loaded(self, balance: WalletBalance) -> None:
-        self.status.set_online(True)
-        self.home.balance = balance
+    def on_money_changed(self, money: Money) -> None:
+        """The one place the window takes the kiosk's money in; it hands it to the status bar and every page."""
+        self.money = money
+        self.home.balance = money
         self.home.refresh()
-        self.status.set_balance(balance.spendable_paise)
+        self.status.set_balance(money.spendable_paise)
+        self.status.set_queue(money.queued)
+        for page in self.feature_pages.values():
+            if isinstance(page, FeaturePage):
+                page.show_money(money)
 
     def on_load_failed(self, exc: Exception) -> None:
         if isinstance(exc, SessionExpired | NotSignedIn):

@@ -4,7 +4,7 @@ fields, and the page that follows a gateway order."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 
 from PySide6.QtCore import QDate, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
@@ -20,7 +20,6 @@ from kiosk_app.wallet import (
     Wallet,
 )
 from printing.money import format_rupees
-from rules.day import IST
 from ui.core import Core
 from ui.forms import Field, Message, Translated, error_text, explain
 from ui.main_window import FeaturePage
@@ -179,14 +178,6 @@ class OrderPage(MoneyPage):
             status=status,
             url=order.payment_url,
         )
-
-
-def ist_time(iso: str) -> str:
-    """A server timestamp (UTC, ISO) as the counter reads it: 17-11-2026 14:05 (IST)."""
-    try:
-        return datetime.fromisoformat(iso).astimezone(IST).strftime("%d-%m-%Y %H:%M")
-    except ValueError:
-        return iso
 
 
 def dmy(iso: str) -> str:

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk_app.errors import KioskError
+from kiosk_app.money import Money
 from kiosk_app.wallet import (
     ActionId,
-    Balance,
     FundTransfer,
     GatewayChannel,
     RefillInfo,
@@ -40,7 +40,7 @@ from ui.money_page import (
     wallet_of,
 )
 from ui.ops import Op
-from ui.strings import t
+from ui.strings import rupees_or_dash, t
 
 
 class RefillPage(OrderPage):
@@ -168,7 +168,7 @@ class RefillPage(OrderPage):
         layout.addWidget(self.balance)
         layout.addLayout(columns, 1)
 
-        self.balance_paise: Balance | None = None
+        self.money: Money | None = None  # the window's, handed in by show_money
         tr_.dynamic(self.refresh)
         self.load()
 
@@ -179,30 +179,29 @@ class RefillPage(OrderPage):
     def load(self) -> None:
         core = self.core
         self.tr_.banner.show_message(say("wallet.loading"))
-        (
-            Op(self, lambda: (wallet_of(core).refill_info(), wallet_of(core).balance()))
-            .success(self.on_info_loaded)
-            .failure(self.on_op_failed)
-            .run()
-        )
+        (Op(self, lambda: wallet_of(core).refill_info()).success(self.on_info_loaded).failure(self.on_op_failed).run())
 
-    def on_info_loaded(self, loaded: tuple[RefillInfo, Balance]) -> None:
+    def on_info_loaded(self, info: RefillInfo) -> None:
         self.tr_.banner.show_message(None)
-        self.info, self.balance_paise = loaded
+        self.info = info
+        self.refresh()
+
+    def show_money(self, money: Money) -> None:
+        self.money = money
         self.refresh()
 
     def showEvent(self, event: object) -> None:  # Qt override
         self.amount.line_edit.setFocus()
 
     def refresh(self) -> None:
-        b = self.balance_paise
+        b = self.money
         self.balance.setText(
             t(
                 "wallet.balance",
-                wallet=format_rupees(b.wallet_balance_paise),
-                spendable=format_rupees(b.spendable_paise),
+                wallet=rupees_or_dash(b.wallet_balance_paise),
+                spendable=rupees_or_dash(b.spendable_paise),
             )
-            if b
+            if b is not None and b.known
             else ""
         )
         info = self.info

@@ -23,12 +23,12 @@ from PySide6.QtWidgets import QApplication, QDateEdit, QWidget
 from kiosk_app.auth import OtpSent, Profile, SignedIn
 from kiosk_app.demo_network import DemoRelay
 from kiosk_app.errors import ServerUnreachable, refusal
+from kiosk_app.money import Money
 from kiosk_app.services import BillDetails, FieldSpec, ServiceInfo
 from kiosk_app.sync import ReconcileItem, SyncSummary
 from kiosk_app.training import Department, DepartmentFault
 from kiosk_app.wallet import (
     AccountTotals,
-    Balance,
     DayEndReport,
     Drawdown,
     FundTransfer,
@@ -51,7 +51,7 @@ from rules.day import business_day
 from ui import ops
 from ui.app import make_application
 from ui.avail_service import AvailServicePage
-from ui.core import Core, WalletBalance
+from ui.core import Core
 from ui.day_end import DayEndPage
 from ui.dialogs import RecordedMessages, use_messages
 from ui.forms import explain, say
@@ -82,11 +82,15 @@ PROFILE = Profile(
     None,
     True,
 )
-BALANCE = WalletBalance(
+BALANCE = Money(
     wallet_balance_paise=98_456_50,
+    spendable_paise=1_23_456_50,
     credit_limit_paise=50_000_00,
     credit_used_paise=25_000_00,
-    spendable_paise=1_23_456_50,
+    offline_limit_paise=96_120_00,
+    queued=2,
+    taken_at="2026-11-17T08:35:00+00:00",
+    source="balance",
 )
 K_NO = FieldSpec("k_no", "K No.", "के. नं.", r"[0-9]{12,13}", 12, 13, "210412345678")
 ELECTRICITY = tuple(
@@ -197,7 +201,6 @@ DAY_END_REPORT = DayEndReport.from_body(
         },
     }
 )
-WALLET = Balance(98_456_50, 50_000_00, 25_000_00, 1_23_456_50)
 REFILL_INFO = RefillInfo(
     VirtualAccount(
         "224400000142",
@@ -518,7 +521,6 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
         page.search.line_edit.setText("बिजली")
         page.on_search_found(page._search_generation, "बिजली", list(ELECTRICITY))
         page.online = False
-        page.offline_limit_paise = 96_120_00
         page.show_service(ELECTRICITY[0])
         page.spec_fields[0].line_edit.setText("210412345678")
         page.consumer_name.line_edit.setText("Ramesh Chand")
@@ -571,7 +573,7 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
         page = main.feature_pages[Feature.REFILL]
         assert isinstance(page, RefillPage)
         page.tr_.banner.show_message(None)
-        page.on_info_loaded((REFILL_INFO, WALLET))
+        page.on_info_loaded(REFILL_INFO)
         page.on_copy_clicked("account_no")
         page.amount.line_edit.setText("5,000")
         page.on_order_created(ORDER)
@@ -680,7 +682,8 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
 def _main(core: Core) -> MainWindow:
     main = MainWindow(core, SIGNED)
     main.on_profile_loaded(PROFILE)
-    main.on_balance_loaded(BALANCE)
+    main.refresh_balance = lambda: None  # type: ignore[method-assign]  # no server here: the sample money stays
+    main.on_money_changed(BALANCE)
     main.status.set_queue(None)
     main.status.set_printer(PrinterState.READY, "80mm, USB 0416:5011")
     return main

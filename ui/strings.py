@@ -10,10 +10,13 @@ Hindi keeps the portal's English label in brackets where operators were trained 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 
 from PySide6.QtCore import QObject, Signal
 
 import words
+from printing.money import format_rupees
+from rules.day import IST
 from words import Language
 
 __all__ = [
@@ -92,3 +95,16 @@ def both(en: str, hi: str) -> str:
     """Pick one of a pair made before the language was known (an error's two messages, a service's names from the
     server)."""
     return hi if current_language() is Language.HINDI else en
+
+
+def ist_time(iso: str) -> str:
+    """A server timestamp (UTC, ISO) as the counter reads it: 17-11-2026 14:05 (IST)."""
+    try:
+        return datetime.fromisoformat(iso).astimezone(IST).strftime("%d-%m-%Y %H:%M")
+    except ValueError:
+        return iso
+
+
+def rupees_or_dash(paise: int | None) -> str:
+    """An amount, or a dash where it is not known."""
+    return "—" if paise is None else format_rupees(paise)

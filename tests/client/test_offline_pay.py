@@ -175,7 +175,7 @@ def test_offline_payments_are_provisional_within_the_limit_and_sync_at_day_end(
     funds = bills[0].amount_paise + bills[1].amount_paise + bills[2].amount_paise + 100
     pc = kiosk_pc(server, tmp_path, url=proxy.url, funds=funds, worker=DbWorker())
     core = pc.core
-    core.payments.refresh_wallet()
+    core.money.refresh()
     seen: list[bool] = []
     core.events.online_changed.connect(seen.append)
     proxy.set_offline(True)
@@ -198,13 +198,13 @@ def test_offline_payments_are_provisional_within_the_limit_and_sync_at_day_end(
     assert first.status is OutcomeStatus.PROVISIONAL and first.receipt is not None
     assert first.receipt.provisional == Provisional(first.operation_id)
     assert first.receipt.txn_id == first.operation_id
-    assert core.payments.offline_limit() == funds - bills[0].amount_paise
+    assert core.money.offline_limit() == funds - bills[0].amount_paise
     typo = BillLine(bills[1].service_code, {"k_no": bills[1].k_no}, bills[1].amount_paise + 1)  # misread amount
     second = core.payments.pay(PaymentOrder((typo,), Contact(mobile="9876543210")))
     third = core.payments.pay(bills[2].order())
     with pytest.raises(OfflineLimitExceeded) as over:
         core.payments.pay(bills[3].order())
-    assert over.value.limit_paise == core.payments.offline_limit() and over.value.message_hi
+    assert over.value.limit_paise == core.money.offline_limit() and over.value.message_hi
     assert core.payments.queue_length() == 3
 
     proxy.set_offline(False)
@@ -251,7 +251,7 @@ def test_connectivity_backs_off_while_offline_and_the_outbox_flushes_when_the_se
 ) -> None:
     pc = kiosk_pc(server, tmp_path, url=proxy.url, worker=DbWorker(), auto_flush=True)
     core = pc.core
-    core.payments.refresh_wallet()
+    core.money.refresh()
     # The flush started by the first "online" must end first: an answer it got before the cable was pulled
     # would otherwise say "online" after the check below said "offline".
     assert core.flush_finished(20)
@@ -314,7 +314,7 @@ def test_a_server_that_cannot_be_reached_at_all_takes_the_payment_offline(
 ) -> None:
     """No connection could be made, so nothing reached the server: an offline payment, not one in doubt."""
     pc = kiosk_pc(server, tmp_path)
-    pc.core.payments.refresh_wallet()  # the last known balance is what an offline payment may spend
+    pc.core.money.refresh()  # the last known balance is what an offline payment may spend
     pc.core.api.base_url = "http://127.0.0.1:9"  # nothing listens: refused at once
     bill = paper_bills(1, series=13)[0]
     outcome = pc.core.payments.pay(bill.order())
@@ -330,7 +330,7 @@ def test_a_payment_the_kiosk_believed_online_but_could_not_send_keeps_to_the_off
     first, second = paper_bills(2, series=14)
     pc = kiosk_pc(server, tmp_path, funds=first.amount_paise + second.amount_paise // 2)
     core = pc.core
-    core.payments.refresh_wallet()
+    core.money.refresh()
     assert core.connectivity.online is True
     core.api.base_url = "http://127.0.0.1:9"  # the line goes dead between two payments
     outcome = core.payments.pay(first.order())
@@ -339,6 +339,6 @@ def test_a_payment_the_kiosk_believed_online_but_could_not_send_keeps_to_the_off
     core.connectivity.report(True)  # a stale "online" again: the next payment also finds no connection
     with pytest.raises(OfflineLimitExceeded) as over:
         core.payments.pay(second.order())
-    assert over.value.limit_paise == second.amount_paise // 2 == core.payments.offline_limit()
+    assert over.value.limit_paise == second.amount_paise // 2 == core.money.offline_limit()
     assert core.payments.queue_length() == 1  # the refused one left nothing behind
     pc.close()

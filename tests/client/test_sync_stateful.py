@@ -47,7 +47,7 @@ def test_online_offline_interleavings_end_with_every_payment_exactly_once(
             self.funds = sum(b.amount_paise for b in self.bills[:8])  # not all of them can be paid
             self.pc = KioskPc(server, tmp_path, f"RJ-HYP-{next(_codes):04d}", funds=self.funds, url=proxy.url)
             self.pc.core.catalog.refresh()
-            self.pc.core.payments.refresh_wallet()
+            self.pc.core.money.refresh()
             self.pc.core.connectivity.check()
             self.paid: dict[str, int] = {}  # operation id → amount, every payment the server must end with
             self.queued: set[str] = set()
@@ -68,7 +68,7 @@ def test_online_offline_interleavings_end_with_every_payment_exactly_once(
                 return
             bill = self.bills.pop()
             online = self.pc.core.connectivity.online
-            limit = self.pc.core.payments.offline_limit()
+            limit = self.pc.core.money.offline_limit()
             if lose_answer:
                 proxy.plan(Fault("lost_answer", match=b"POST /api/v1/payments"))
             try:

@@ -7,15 +7,17 @@ from pathlib import Path
 
 import pytest
 from keyrings.alt.file import PlaintextKeyring
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QApplication, QDateEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from server.core.config import Settings
 from server.migrate import migrate
+from tests.support.kiosk_client import PaperBill
 from tests.support.server import ServerProcess
 from ui import ops
 from ui.app import make_application
+from ui.avail_service import AvailServicePage
 from ui.core import Core
 from ui.dialogs import RecordedMessages, use_messages
 from ui.settings import Preferences, PreferencesFile
@@ -121,3 +123,18 @@ def type_text(qtbot: QtBot, text: str) -> None:
 
 def press(qtbot: QtBot, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
     qtbot.keyClick(focused(), key, modifier)
+
+
+def type_paper_bill(qtbot: QtBot, page: AvailServicePage, bill: PaperBill) -> None:
+    """Offline, after the Bill No.: the paper bill's amount by the due date, its due date, the late amount; then
+    Add Bill For Payment. Keyboard only, as at the counter."""
+    assert bill.due_date is not None and page.paper_due.editor.hasFocus()
+    type_text(qtbot, f"{bill.due_paise / 100:.2f}")
+    press(qtbot, Qt.Key.Key_Return)
+    editor = page.paper_due_date.editor
+    assert isinstance(editor, QDateEdit) and editor.hasFocus()
+    editor.setDate(QDate(bill.due_date.year, bill.due_date.month, bill.due_date.day))
+    press(qtbot, Qt.Key.Key_Return)
+    if bill.after_due_paise is not None:
+        type_text(qtbot, f"{bill.after_due_paise / 100:.2f}")
+    press(qtbot, Qt.Key.Key_Return)  # Add Bill For Payment

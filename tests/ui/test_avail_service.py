@@ -23,7 +23,7 @@ from tests.support.auth import contacts, new_kiosk, ready_token
 from tests.support.faultproxy import FaultProxy
 from tests.support.kiosk_client import paper_bills, server_db, server_payments
 from tests.support.server import ServerProcess
-from tests.ui.conftest import focused, press, type_text
+from tests.ui.conftest import focused, press, type_paper_bill, type_text
 from ui.avail_service import AvailServicePage
 from ui.core import Core
 from ui.day_end import DayEndPage
@@ -607,3 +607,80 @@ def test_an_aadhaar_number_with_a_mistyped_digit_is_shown_beside_its_field_in_bo
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: page.details is not None, timeout=TIMEOUT)
     assert not aadhaar.error.isVisible()
+
+
+def test_every_money_figure_on_screen_is_the_servers_after_each_kind_of_operation(
+    qtbot: QtBot,
+    auth_server: ServerProcess,
+    proxy: FaultProxy,
+    make_core: Callable[..., Core],
+    make_shell: Callable[..., Shell],
+) -> None:
+    """One money state (kiosk_app.money): the status bar, the home page and Avail Service's offline limit move
+    together after an online payment, an offline one, the day-end sync and a credit the kiosk did not make."""
+    code = "RJ-JPR-0813"
+    ready_token(auth_server, code)
+    assert auth_server.adjust(code, uuid.uuid4().hex, "credit", FUNDS).status_code == 200
+    core = make_core(proxy.url)
+    main = _sign_in(qtbot, make_shell(core), contacts(code)[0])
+    page = _open_avail_service(qtbot, main)
+
+    def servers() -> dict[str, int]:
+        return {k: v for k, v in auth_server.balance(code).items() if k.endswith("_paise")}
+
+    def shown_everywhere(spendable: int) -> bool:
+        money = main.money
+        return (
+            money is not None
+            and money.spendable_paise == spendable
+            and main.status.balance_label.text() == f"Spendable: {format_rupees(spendable)}"
+            and main.home.spendable.text() == format_rupees(spendable)
+            and page.money is money
+        )
+
+    qtbot.waitUntil(lambda: shown_everywhere(FUNDS), timeout=TIMEOUT)
+    online, offline = paper_bills(2, series=81)
+    _pick_jvvnl(qtbot, page, "bijli")
+    type_text(qtbot, online.k_no)
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(page.bill_view.isVisible, timeout=TIMEOUT)
+    press(qtbot, Qt.Key.Key_F6)  # Add Bill For Payment (the amount is the bill's)
+    assert len(page.bills) == 1
+    type_text(qtbot, "9876543210")
+    press(qtbot, Qt.Key.Key_F8)
+    window = _receipt_window(qtbot, page)
+    qtbot.waitUntil(lambda: shown_everywhere(servers()["spendable_paise"]), timeout=TIMEOUT)
+    assert servers()["spendable_paise"] == FUNDS - online.amount_paise
+    press(qtbot, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is main, timeout=TIMEOUT)
+
+    proxy.set_offline(True)
+    page.spec_fields[0].line_edit.setFocus()
+    type_text(qtbot, offline.k_no)
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.consumer_name.editor.hasFocus(), timeout=TIMEOUT)
+    press(qtbot, Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_Return)
+    type_paper_bill(qtbot, page, offline)
+    type_text(qtbot, "9876543210")
+    first = window
+    press(qtbot, Qt.Key.Key_F8)
+    qtbot.waitUntil(lambda: page.receipt_window is not first, timeout=TIMEOUT)
+    window = _receipt_window(qtbot, page)
+    left = FUNDS - online.amount_paise - offline.amount_paise
+    qtbot.waitUntil(lambda: main.money is not None and main.money.offline_limit_paise == left, timeout=TIMEOUT)
+    assert main.status.queue_label.text() == "Queued: 1" and main.money.queued == 1
+    press(qtbot, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is main, timeout=TIMEOUT)
+    assert page.service is not None and format_rupees(left) in page.mode.text()  # the banner for the next bill
+
+    proxy.set_offline(False)
+    core.kiosk().sync.run()  # what Day End's Sync does
+    qtbot.waitUntil(lambda: shown_everywhere(servers()["spendable_paise"]), timeout=TIMEOUT)
+    assert servers()["spendable_paise"] == left and main.money is not None and main.money.queued == 0
+
+    assert auth_server.adjust(code, uuid.uuid4().hex, "credit", 1_000_00).status_code == 200  # a refill at the bank
+    press(qtbot, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: shown_everywhere(left + 1_000_00), timeout=TIMEOUT)

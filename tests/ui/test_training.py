@@ -19,7 +19,7 @@ from tests.printing.escpos_usb_sim import KEYBOARD, SimBackend, SimPrinter
 from tests.support.auth import contacts, ready_token
 from tests.support.kiosk_client import assert_exactly_once, paper_bills, server_payments
 from tests.support.server import ServerProcess
-from tests.ui.conftest import focused, press, type_text
+from tests.ui.conftest import focused, press, type_paper_bill, type_text
 from tests.ui.test_avail_service import _open_avail_service, _pick_jvvnl, _receipt_window, _sign_in
 from ui.avail_service import AvailServicePage
 from ui.core import Core
@@ -268,8 +268,8 @@ def test_cut_network_offline_payment_then_restore_and_sync_exactly_once(
     press(qtbot, Qt.Key.Key_Return)
     type_text(qtbot, "B-95123")
     press(qtbot, Qt.Key.Key_Return)
-    type_text(qtbot, f"{bill.amount_paise / 100:.2f}")
-    press(qtbot, Qt.Key.Key_Return)  # Add Bill For Payment
+    type_paper_bill(qtbot, page, bill)
+    assert [b.amount_paise for b in page.bills] == [bill.amount_paise]
     type_text(qtbot, "9876543210")
     press(qtbot, Qt.Key.Key_F8)
     receipt = _receipt_window(qtbot, page)

@@ -119,7 +119,7 @@ def test_refill_shows_the_neft_account_pays_a_gateway_order_and_accepts_a_cug_co
     assert page.account_values["account_no"].text() == account["account_no"]
     assert page.account_values["ifsc"].text() == "RJIT0EMITRA"
     assert page.account_values["beneficiary"].text() == account["beneficiary_name"]
-    assert "₹1,000.00" in page.balance.text()
+    qtbot.waitUntil(lambda: "₹1,000.00" in page.balance.text(), timeout=TIMEOUT)  # the window hands the money in
     page.findChild(QPushButton, "copy_ifsc").click()
     assert QApplication.clipboard().text() == "RJIT0EMITRA" and "RJIT0EMITRA" in page.copied.text()
 
