@@ -134,40 +134,40 @@ class FakeSpooler:
                 setattr(module, name, getattr(self, name))
         return module
 
-    def EnumPrinters(self, flags: int) -> list[tuple[int, str, str, str]]:  # noqa: N802 (win32print's names)
+    def EnumPrinters(self, flags: int) -> list[tuple[int, str, str, str]]:
         return [(0, f"{q},,", q, "") for q in self.queues]
 
-    def OpenPrinter(self, name: str) -> str:  # noqa: N802
+    def OpenPrinter(self, name: str) -> str:
         if name not in self.queues:
             raise FakeWinError(1801, "OpenPrinter", "The printer name is invalid.")
         self.opened.append(name)
         return name
 
-    def StartDocPrinter(self, handle: str, level: int, info: tuple[str, Any, str]) -> int:  # noqa: N802
+    def StartDocPrinter(self, handle: str, level: int, info: tuple[str, Any, str]) -> int:
         assert level == 1 and info[2] == "RAW"
         self._doc = bytearray()
         return len(self.documents) + 1
 
-    def StartPagePrinter(self, handle: str) -> None:  # noqa: N802
+    def StartPagePrinter(self, handle: str) -> None:
         pass
 
-    def WritePrinter(self, handle: str, data: bytes) -> int:  # noqa: N802
+    def WritePrinter(self, handle: str, data: bytes) -> int:
         assert self._doc is not None
         self._doc += data
         return len(data)
 
-    def EndPagePrinter(self, handle: str) -> None:  # noqa: N802
+    def EndPagePrinter(self, handle: str) -> None:
         pass
 
-    def EndDocPrinter(self, handle: str) -> None:  # noqa: N802
+    def EndDocPrinter(self, handle: str) -> None:
         assert self._doc is not None
         self.documents.append(bytes(self._doc))
         self._doc = None
 
-    def GetPrinter(self, handle: str, level: int) -> dict[str, Any]:  # noqa: N802
+    def GetPrinter(self, handle: str, level: int) -> dict[str, Any]:
         return {"pPrinterName": handle, "Status": self.status_flags}
 
-    def ClosePrinter(self, handle: str) -> None:  # noqa: N802
+    def ClosePrinter(self, handle: str) -> None:
         self.closed += 1
 
 
