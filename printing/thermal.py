@@ -17,7 +17,7 @@ from printing.fonts import LATIN_REGULAR, font_path
 from printing.money import format_rupees
 from printing.profiles import CHAR_WIDTH as CHAR_WIDTH
 from printing.profiles import RULER_WIDTHS, Paper
-from printing.raster import Align, TextStyle, render_line
+from printing.raster import Align, TextStyle, cut_to_width, render_line
 from printing.receipt import IST, Bilingual, Labels, PaymentMethod, Receipt, Report, ReportTable
 
 if TYPE_CHECKING:
@@ -96,6 +96,15 @@ class ThermalWriter:
         self.printer._raw("".join(f"{line}\n" for line in lines).encode("ascii"))
         if double:
             self.printer.set(normal_textsize=True)
+
+    def one_line(self, text: str, *, align: Align = Align.CENTER) -> None:
+        """A line that must not wrap (the kiosk's code and name): cut to the columns as printer text, or
+        to the paper's dots when drawn, in both cases between grapheme clusters only."""
+        if is_printer_text(text):
+            self.text(text[: self.paper.columns], align=align)
+            return
+        style = TextStyle(self.HINDI_SIZE, False, align)
+        self.raster(cut_to_width(text, self.paper.dots, style), style)
 
     def raster(self, text: str, style: TextStyle) -> None:
         image = render_line(text, self.paper.dots, style)
@@ -224,7 +233,7 @@ def write_receipt(printer: Escpos, receipt: Receipt, paper: Paper) -> None:
     w.begin()
     w.text("eMitra", align=Align.CENTER, bold=True, double=True)
     w.text(Labels.ISSUER.hi, align=Align.CENTER, bold=True)
-    w.text(f"{receipt.kiosk.code}  {receipt.kiosk.name}"[: paper.columns], align=Align.CENTER)
+    w.one_line(f"{receipt.kiosk.code}  {receipt.kiosk.name}")
     if receipt.kiosk.district:
         w.text(receipt.kiosk.district, align=Align.CENTER)
     w.rule("=")
@@ -313,7 +322,7 @@ def write_report(printer: Escpos, report: Report, paper: Paper) -> None:
     w.begin()
     w.text(report.title.en, align=Align.CENTER, bold=True)
     w.raster(report.title.hi, TextStyle(ThermalWriter.HINDI_HEADING_SIZE, True, Align.CENTER))
-    w.text(f"{report.kiosk.code}  {report.kiosk.name}"[: paper.columns], align=Align.CENTER)
+    w.one_line(f"{report.kiosk.code}  {report.kiosk.name}")
     if report.subtitle:
         w.text(report.subtitle, align=Align.CENTER)
     w.text(report.generated_at.astimezone(IST).strftime("%d-%m-%Y %H:%M IST"), align=Align.CENTER)
