@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Callable, Sequence
+from typing import Any
 from xml.sax.saxutils import escape
 
 from PIL import Image as PILImage
@@ -132,6 +133,42 @@ class _Styles:
         )
 
 
+def actual_text(text: str) -> str:
+    """A PDF text string (UTF-16BE with its byte-order mark, in hex) for a marked-content ActualText."""
+    return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
+
+
+class SearchableParagraph(Paragraph):  # type: ignore[misc]  # reportlab ships no type hints
+    """A Paragraph whose shaped Hindi copies and searches as the text that was drawn.
+
+    HarfBuzz turns a conjunct, a reph or the ि matra into glyphs that the font's ToUnicode map can only
+    give back one character each, out of order ("ई-म, राजान सरकार"). PDF's marked content with an
+    ActualText (PDF 32000-1, 14.9.4) says which text the glyphs stand for: pdftotext, Acrobat and
+    pdf.js copy and search that instead.
+    """
+
+    def __init__(self, markup: str | None, style: ParagraphStyle, *args: Any, actual: str = "", **kwargs: Any) -> None:
+        # Paragraph.split() makes its parts with self.__class__(None, style, frags=...): the same signature.
+        super().__init__(markup, style, *args, **kwargs)
+        self.actual = actual
+
+    def draw(self) -> None:
+        if not self.actual:
+            super().draw()
+            return
+        code = self.canv._code  # reportlab's content stream: the operators go in around the paragraph's BT..ET
+        code.append(f"/Span <</ActualText {actual_text(self.actual)}>> BDC")
+        super().draw()
+        code.append("EMC")
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        parts: list[Flowable] = super().split(availWidth, availHeight)
+        # A paragraph split over two pages: its whole text is searchable on the first part.
+        if parts and isinstance(parts[0], SearchableParagraph):
+            parts[0].actual = self.actual
+        return parts
+
+
 class HindiLineImage(Flowable):  # type: ignore[misc]  # reportlab ships no type hints
     """A line of text drawn by Qt as an image, for PDFs made where reportlab cannot shape Hindi."""
 
@@ -175,6 +212,8 @@ class PdfWriter:
         style = style or self.styles.body
         if has_devanagari(text) and (self.hindi_as_images or not pdf_shapeable(text)):
             return HindiLineImage(text, style, bold)
+        if has_devanagari(text):
+            return SearchableParagraph(mixed_markup(text, bold=bold), style, actual=text)
         return Paragraph(mixed_markup(text, bold=bold), style)
 
     def label(self, label: Bilingual) -> Flowable:
@@ -347,7 +386,11 @@ def report_pdf(report: Report, *, hindi_as_images: bool | None = None) -> bytes:
     w = PdfWriter(hindi_as_images=hindi_as_images)
     story: list[Flowable] = _header(w, f"{report.kiosk.code}  {report.kiosk.name}")
     story.append(w.text(report.title.joined(), w.styles.title, bold=True))
-    when = report.generated_at.astimezone(IST).strftime("%d-%m-%Y %H:%M IST")
+    generated = report.generated_at.astimezone(IST)
+    when = generated.strftime("%d-%m-%Y %H:%M IST")
+    # A subtitle that names the day ("Business day 25-11-2025") is followed by the time alone.
+    if report.subtitle and generated.strftime("%d-%m-%Y") in report.subtitle:
+        when = generated.strftime("%H:%M IST")
     line = f"{report.subtitle}  {when}" if report.subtitle else when
     story.append(w.text(line, w.styles.center))
     story.append(Spacer(1, 4 * mm))
