@@ -191,6 +191,7 @@ def explain(
         return PrinterNotFound(str(exc))
     if usb_core is not None and isinstance(exc, usb_core.USBError):
         return PrinterDisconnected(str(exc)) if during_print else PrinterNotFound(str(exc))
-    if isinstance(exc, ConnectionError | OSError):
+    if isinstance(exc, ConnectionError | OSError) or winerror is not None:
+        # pywintypes.error (any other spooler failure) is no OSError but the environment's all the same.
         return PrinterDisconnected(str(exc)) if during_print else PrinterNotFound(str(exc))
     return None

@@ -25,11 +25,14 @@ from printing.errors import (
     CoverOpen,
     PaperOut,
     PrinterBusy,
+    PrinterDisconnected,
     PrinterFault,
+    PrinterNotFound,
     PrinterNotResponding,
     PrinterPermissionDenied,
     UsbBackendMissing,
     UsbVendorDriver,
+    WindowsQueueUnavailable,
     explain,
 )
 from printing.escpos_decode import StatusRequest, decode, qr_payloads
@@ -102,6 +105,12 @@ def test_access_denied_on_linux_gives_the_udev_rule(usb_backend: SimBackend, sim
     sim_printer.open_errno = 13
     problem = explain(_raw_problem(usb_backend), platform="linux", vendor_id=0x0416, product_id=0x5011)
     assert isinstance(problem, PrinterPermissionDenied) and "udev" in problem.operator_message
+
+
+def test_every_spooler_error_is_the_environments() -> None:
+    assert isinstance(explain(FakeWinError(5, "OpenPrinter", "Access is denied.")), PrinterPermissionDenied)
+    assert isinstance(explain(FakeWinError(1722, "OpenPrinter", "RPC server unavailable")), WindowsQueueUnavailable)
+    assert isinstance(explain(FakeWinError(1804, "WritePrinter", "?"), during_print=True), PrinterDisconnected)
 
 
 def test_no_usb_backend_is_explained_in_both_languages() -> None:
@@ -206,9 +215,9 @@ def test_windows_queue_reports_what_the_spooler_knows(spooler: FakeSpooler, spoo
     printing = ReceiptPrinting(spool, lambda: connect(address, PAPER_80MM), PAPER_80MM)
     _, result = printing.take(sample_receipt(), operation_id="q-3", auto_print=True)
     assert result is not None and isinstance(result.problem, PaperOut) and spooler.documents == []
-    _, result = printing.take(sample_receipt(), operation_id="q-4", auto_print=False)
-    bad = ReceiptPrinting(spool, lambda: connect(WindowsQueueAddress("Gone"), PAPER_80MM), PAPER_80MM)
-    assert bad.retry_pending()[0].outcome is PrintOutcome.FAILED
+    # A queue that is gone (renamed, removed): the spooler's "invalid printer name" is "not found".
+    gone = ReceiptPrinting(spool, lambda: connect(WindowsQueueAddress("Gone"), PAPER_80MM), PAPER_80MM)
+    assert isinstance(gone.retry_pending()[0].problem, PrinterNotFound)
 
 
 def test_windows_offers_the_queue_and_usb_only_with_winusb(
