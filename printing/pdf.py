@@ -100,12 +100,8 @@ def pdf_shapeable(text: str) -> bool:
     return all(not has_devanagari(word) or all(ord(ch) in cmap for ch in word) for word in _split_words(text))
 
 
-def mixed_markup(text: str, *, bold: bool = False) -> str:
-    """Paragraph markup with every word that holds Devanagari (or ₹) in the Devanagari font.
-
-    The Devanagari font has no Latin letters, so English words use the Latin face; whole words
-    switch font (see pdf_shapeable) and spaces between Hindi words stay Hindi so runs stay long.
-    """
+def _script_runs(text: str) -> list[tuple[bool, str]]:
+    """(is Hindi, text) runs of whole words; spaces between Hindi words stay Hindi so runs stay long."""
     runs: list[tuple[bool, str]] = []
     for word in _split_words(text):
         hindi = has_devanagari(word) or (word.isspace() and bool(runs) and runs[-1][0])
@@ -113,6 +109,16 @@ def mixed_markup(text: str, *, bold: bool = False) -> str:
             runs[-1] = (hindi, runs[-1][1] + word)
         else:
             runs.append((hindi, word))
+    return runs
+
+
+def mixed_markup(text: str, *, bold: bool = False) -> str:
+    """Paragraph markup with every word that holds Devanagari (or ₹) in the Devanagari font.
+
+    The Devanagari font has no Latin letters, so English words use the Latin face; whole words
+    switch font (see pdf_shapeable) and spaces between Hindi words stay Hindi so runs stay long.
+    """
+    runs = _script_runs(text)
     # An explicit face overrides <b>, so the bold Hindi face is named here.
     hindi_face = HINDI + "-Bold" if bold else HINDI
     markup = "".join(f'<font face="{hindi_face}">{escape(t)}</font>' if h else escape(t) for h, t in runs)
@@ -197,7 +203,19 @@ class HindiLineImage(Flowable):  # type: ignore[misc]  # reportlab ships no type
 
     def draw(self) -> None:
         assert self._image is not None
-        self.canv.drawImage(ImageReader(self._image), 0, 1, width=self._draw_size[0], height=self._draw_size[1])
+        canvas = self.canv
+        canvas.drawImage(ImageReader(self._image), 0, 1, width=self._draw_size[0], height=self._draw_size[1])
+        # The picture has no text: the same words go underneath as invisible text (render mode 3), each
+        # character its own glyph in logical order, inside an ActualText span like a shaped paragraph's.
+        canvas._code.append(f"/Span <</ActualText {actual_text(self.text)}>> BDC")
+        words = canvas.beginText(0, 1 + self._draw_size[1] / 3)
+        words.setTextRenderMode(3)
+        size = self.style.fontSize
+        for hindi, run in _script_runs(self.text):
+            words.setFont(HINDI if hindi else LATIN, size)
+            words.textOut(run)
+        canvas.drawText(words)
+        canvas._code.append("EMC")
 
 
 class PdfWriter:

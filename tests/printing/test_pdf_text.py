@@ -22,9 +22,10 @@ def pdf_text(pdf: bytes, tmp_path: Path) -> str:
     return done.stdout.decode()
 
 
-def test_receipt_hindi_is_extracted_as_drawn(tmp_path: Path) -> None:
+@pytest.mark.parametrize("as_images", [False, True], ids=["reportlab-shaping", "image-fallback"])
+def test_receipt_hindi_is_extracted_as_drawn(tmp_path: Path, as_images: bool) -> None:
     receipt = sample_receipt()
-    text = pdf_text(receipt_pdf(receipt), tmp_path)
+    text = pdf_text(receipt_pdf(receipt, hindi_as_images=as_images), tmp_path)
     expected = [
         Labels.ISSUER.joined(),  # ई-मित्र, राजस्थान सरकार: a conjunct (त्र) and the ि matra
         Labels.TITLE.joined(),
@@ -38,9 +39,10 @@ def test_receipt_hindi_is_extracted_as_drawn(tmp_path: Path) -> None:
     assert "ई-म, राजान" not in text
 
 
-def test_day_end_hindi_is_extracted_as_drawn_and_the_date_is_said_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("as_images", [False, True], ids=["reportlab-shaping", "image-fallback"])
+def test_day_end_hindi_is_extracted_as_drawn_and_the_date_is_said_once(tmp_path: Path, as_images: bool) -> None:
     report = sample_day_end_report()
-    text = pdf_text(report_pdf(report), tmp_path)
+    text = pdf_text(report_pdf(report, hindi_as_images=as_images), tmp_path)
     for line in [
         report.title.joined(),
         *(row.label.joined() for row in report.rows),
