@@ -115,6 +115,15 @@ class ReceiptSpool:
         with self.db.conn:
             self.db.execute(f"update {TABLE} set last_error = ? where id = ?", [reason, spool_id])
 
+    def mark_not_printed(self, spool_id: int, reason: str) -> None:
+        """The operator saw no paper come out of a job the printer could not confirm: it is pending again."""
+        with self.db.conn:
+            self.db.execute(
+                f"update {TABLE} set printed = 0, printed_at = null, last_error = ?, "
+                "copies_printed = max(0, copies_printed - 1) where id = ?",
+                [reason, spool_id],
+            )
+
     def record_reprint(self, spool_id: int, *, note: str | None = None) -> None:
         with self.db.conn:
             self.db.execute(

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import errno
+import importlib
 import logging
+import os
+import select
 import socket
+import sys
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -11,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from printing.errors import (
     PrinterNotFound,
+    PrinterNotResponding,
     PrinterProblem,
     UsbBackendMissing,
     WindowsQueueUnavailable,
     explain,
 )
+from printing.profiles import profile_for_usb
 from printing.thermal import Paper, use_paper
 
 if TYPE_CHECKING:
@@ -68,6 +75,8 @@ class UsbPrinterAddress:
 @dataclass(frozen=True)
 class DeviceFileAddress:
     path: str  # /dev/usb/lp0 on Linux (the kernel's usblp driver)
+    # A printer that stops taking bytes (cover open, paper jam) must not hang the kiosk.
+    write_timeout_s: float = 10.0
 
     def describe(self) -> str:
         return self.path
@@ -119,6 +128,11 @@ class FoundUsbPrinter:
     @property
     def address(self) -> UsbPrinterAddress:
         return UsbPrinterAddress(self.vendor_id, self.product_id, self.out_endpoint, self.in_endpoint)
+
+    @property
+    def profile(self) -> Paper | None:
+        """The model's printer profile where its USB id names one (else the operator picks)."""
+        return profile_for_usb(self.vendor_id, self.product_id)
 
     def describe(self) -> str:
         name = self.model or "USB printer"
@@ -187,6 +201,8 @@ class PrinterStatus:
 
     online: bool | None
     paper: PaperState
+    cover_open: bool | None = None
+    error: bool | None = None
 
     @property
     def readable(self) -> bool:
@@ -238,11 +254,10 @@ class PrinterConnection:
             raise problem from exc
 
     def status(self) -> PrinterStatus:
-        """Ask with DLE EOT 1 and 4; a printer (or connection) that cannot answer gives UNKNOWN."""
+        """Ask with DLE EOT 1 and 4 (and, when offline, 2 and 3 for why); no answer gives UNKNOWN."""
         from escpos.constants import RT_STATUS_ONLINE, RT_STATUS_PAPER
-        from escpos.printer import File
 
-        if isinstance(self.printer, File) or not hasattr(self.printer, "_read"):
+        if not hasattr(self.printer, "_read"):
             return UNKNOWN_STATUS
         device = getattr(self.printer, "_device", None)
         old_timeout = None
@@ -253,10 +268,13 @@ class PrinterConnection:
         try:
             online_byte = self._query(RT_STATUS_ONLINE)
             paper_byte = self._query(RT_STATUS_PAPER)
+            offline = online_byte is not None and bool(online_byte & 0x08)
+            cause_byte = self._query(RT_STATUS_OFFLINE_CAUSE) if offline else None
+            error_byte = self._query(RT_STATUS_ERROR) if offline else None
         finally:
             if isinstance(device, socket.socket):
                 device.settimeout(old_timeout)
-        online = None if online_byte is None else not online_byte & 0x08
+        online = None if online_byte is None else not offline
         if paper_byte is None:
             paper = PaperState.UNKNOWN
         elif paper_byte & 0x60:
@@ -265,7 +283,12 @@ class PrinterConnection:
             paper = PaperState.NEAR_END
         else:
             paper = PaperState.OK
-        return PrinterStatus(online, paper)
+        cover_open = None if cause_byte is None else bool(cause_byte & 0x04)
+        # DLE EOT 2 bit 6: an error; DLE EOT 3 bits 3, 5, 6: cutter, unrecoverable, auto-recoverable.
+        error = None
+        if cause_byte is not None or error_byte is not None:
+            error = bool((cause_byte or 0) & 0x40) or bool((error_byte or 0) & 0x68)
+        return PrinterStatus(online, paper, cover_open, error)
 
     def _query(self, request: bytes) -> int | None:
         if not self._answers_status:
@@ -288,6 +311,128 @@ class PrinterConnection:
             self.printer.close()
         except Exception as exc:  # closing a vanished device must not hide the real problem
             log.info("closing %s: %s", self.address.describe(), exc)
+
+
+RT_STATUS_OFFLINE_CAUSE = b"\x10\x04\x02"
+RT_STATUS_ERROR = b"\x10\x04\x03"
+
+
+class DeviceFileConnection(PrinterConnection):
+    """A device file (/dev/usb/lp0): written without blocking, so a stalled printer times out.
+
+    The kernel's usblp driver answers no DLE EOT through the file: the status is always unknown.
+    """
+
+    def __init__(self, printer: Escpos, address: DeviceFileAddress) -> None:
+        super().__init__(printer, address)
+        self.timeout_s = address.write_timeout_s
+        flags = os.O_WRONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+        try:
+            self.fd: int | None = os.open(address.path, flags)
+        except OSError as exc:
+            raise self._explain(exc, during_print=False) or exc from exc
+
+    def send(self, data: bytes) -> None:
+        view = memoryview(data)
+        sent = 0
+        assert self.fd is not None
+        try:
+            while sent < len(view):
+                if sys.platform != "win32":
+                    _, writable, _ = select.select([], [self.fd], [], self.timeout_s)
+                    if not writable:
+                        raise PrinterNotResponding(f"no byte taken in {self.timeout_s:g} s after {sent} bytes")
+                try:
+                    sent += os.write(self.fd, view[sent : sent + self.CHUNK])
+                except BlockingIOError:
+                    continue
+        except PrinterProblem:
+            log.warning("device file %s stalled after %d of %d bytes", self.address.describe(), sent, len(data))
+            raise
+        except OSError as exc:
+            raise self._explain(exc, during_print=sent > 0) or exc from exc
+
+    def status(self) -> PrinterStatus:
+        return UNKNOWN_STATUS
+
+    def close(self) -> None:
+        if self.fd is not None:
+            fd, self.fd = self.fd, None
+            try:
+                os.close(fd)
+            except OSError as exc:
+                log.info("closing %s: %s", self.address.describe(), exc)
+
+
+# win32print's GetPrinter(level 2) "Status" flags the spooler keeps from the driver.
+PRINTER_STATUS_ERROR = 0x00000002
+PRINTER_STATUS_PAPER_OUT = 0x00000010
+PRINTER_STATUS_OFFLINE = 0x00000080
+PRINTER_STATUS_DOOR_OPEN = 0x00400000
+
+
+def _win32print() -> Any:
+    """The pywin32 module, or WindowsQueueUnavailable where there is none (not Windows)."""
+    try:
+        return importlib.import_module("win32print")
+    except ImportError as exc:
+        raise WindowsQueueUnavailable("win32print is not installed") from exc
+
+
+class WindowsQueueConnection(PrinterConnection):
+    """A printer installed in Windows: each job is one RAW document in its queue.
+
+    No status question goes into a spooled job (DLE EOT bytes would sit in the queue, and the answer
+    would never come back): the status is what the spooler knows of the printer, else unknown.
+    """
+
+    JOB_NAME = "eMitra receipt"
+
+    def __init__(self, printer: Escpos, address: WindowsQueueAddress) -> None:
+        super().__init__(printer, address)
+        self.win32print = _win32print()
+        try:
+            self.handle: Any = self.win32print.OpenPrinter(address.name)
+        except Exception as exc:
+            raise self._explain(exc, during_print=False) or exc from exc
+
+    def send(self, data: bytes) -> None:
+        w = self.win32print
+        try:
+            w.StartDocPrinter(self.handle, 1, (self.JOB_NAME, None, "RAW"))
+            try:
+                w.StartPagePrinter(self.handle)
+                w.WritePrinter(self.handle, data)
+                w.EndPagePrinter(self.handle)
+            finally:
+                w.EndDocPrinter(self.handle)
+        except PrinterProblem:
+            raise
+        except Exception as exc:
+            raise self._explain(exc, during_print=True) or exc from exc
+
+    def status(self) -> PrinterStatus:
+        try:
+            flags = int(self.win32print.GetPrinter(self.handle, 2).get("Status", 0))
+        except Exception as exc:
+            log.info("Windows queue %s gave no status: %s", self.address.describe(), exc)
+            return UNKNOWN_STATUS
+        if not flags:
+            return UNKNOWN_STATUS  # "ready" from the spooler says nothing of whether the paper came out
+        return PrinterStatus(
+            online=not flags & (PRINTER_STATUS_OFFLINE | PRINTER_STATUS_DOOR_OPEN | PRINTER_STATUS_ERROR),
+            paper=PaperState.OUT if flags & PRINTER_STATUS_PAPER_OUT else PaperState.UNKNOWN,
+            cover_open=bool(flags & PRINTER_STATUS_DOOR_OPEN),
+            error=bool(flags & PRINTER_STATUS_ERROR),
+        )
+
+    def close(self) -> None:
+        handle, self.handle = self.handle, None
+        if handle is not None:
+            try:
+                self.win32print.ClosePrinter(handle)
+            except Exception as exc:
+                log.info("closing %s: %s", self.address.describe(), exc)
 
 
 VIRTUAL_JOB_PREFIX = "receipt-"
@@ -341,7 +486,7 @@ class VirtualPrinterConnection(PrinterConnection):
 
 def connect(address: PrinterAddress, paper: Paper, *, usb_backend: Any = None) -> PrinterConnection:
     """Open a printer; raises a PrinterProblem the operator can act on."""
-    from escpos.printer import Dummy, File, Network, Usb
+    from escpos.printer import Dummy, Network, Usb
 
     printer: Escpos
     if isinstance(address, VirtualPrinterAddress):
@@ -368,15 +513,11 @@ def connect(address: PrinterAddress, paper: Paper, *, usb_backend: Any = None) -
             out_ep=out_ep,
         )
     elif isinstance(address, DeviceFileAddress):
-        printer = File(address.path)
+        return DeviceFileConnection(use_paper(Dummy(), paper), address)
     elif isinstance(address, NetworkAddress):
         printer = Network(address.host, address.port, timeout=address.timeout_s)
     else:
-        from escpos.printer import Win32Raw
-
-        if not Win32Raw.is_usable():
-            raise WindowsQueueUnavailable(address.describe())
-        printer = Win32Raw(address.name)
+        return WindowsQueueConnection(use_paper(Dummy(), paper), address)
     use_paper(printer, paper)
     connection = PrinterConnection(printer, address)
     try:
@@ -397,8 +538,56 @@ def connect(address: PrinterAddress, paper: Paper, *, usb_backend: Any = None) -
 def windows_queues() -> list[str]:
     """Names of the Windows printer queues, or [] where win32print does not exist."""
     try:
-        import win32print
-    except ImportError:
+        win32print = _win32print()
+    except WindowsQueueUnavailable:
         return []
     flags = win32print.PRINTER_ENUM_LOCAL | win32print.PRINTER_ENUM_CONNECTIONS
     return [entry[2] for entry in win32print.EnumPrinters(flags)]
+
+
+def usb_direct_works(found: FoundUsbPrinter, *, backend: Any = None) -> bool:
+    """Whether the kiosk can claim the printer's interface itself (on Windows: WinUSB is bound to it)."""
+    import usb.core
+    import usb.util
+
+    device = usb.core.find(idVendor=found.vendor_id, idProduct=found.product_id, backend=backend)
+    if device is None:
+        return False
+    try:
+        usb.util.claim_interface(device, 0)
+        usb.util.release_interface(device, 0)
+    except NotImplementedError:
+        return False  # the vendor's driver (usbprint.sys) holds it: only its Windows queue can print
+    except usb.core.USBError as exc:
+        return exc.errno not in (errno.EACCES, errno.EPERM, errno.EBUSY)
+    finally:
+        usb.util.dispose_resources(device)
+    return True
+
+
+@dataclass(frozen=True)
+class PrinterChoice:
+    """A printer the settings offer, with the profile its USB id names (if any)."""
+
+    address: PrinterAddress
+    description: str
+    profile: Paper | None = None
+
+
+def offered_printers(*, backend: Any = None, platform: str = sys.platform) -> list[PrinterChoice]:
+    """The printers to offer: on Windows each installed queue first, then USB-direct printers that WinUSB
+    lets the kiosk claim; elsewhere the USB printers. A missing libusb leaves the queues."""
+    choices = [
+        PrinterChoice(WindowsQueueAddress(name), WindowsQueueAddress(name).describe()) for name in windows_queues()
+    ]
+    try:
+        found = discover_usb_printers(backend=backend)
+    except UsbBackendMissing:
+        if not choices:
+            raise
+        found = []
+    for printer in found:
+        if platform == "win32" and not usb_direct_works(printer, backend=backend):
+            continue
+        choices.append(PrinterChoice(printer.address, printer.describe(), printer.profile))
+    return choices

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import socket
+import sys
 from typing import ClassVar
 
 from escpos.exceptions import DeviceNotFoundError
@@ -98,6 +99,29 @@ class WindowsQueueUnavailable(PrinterProblem):
     code = "windows_queue_unavailable"
 
 
+class UsbVendorDriver(PrinterProblem):
+    """pyusb under Windows reaches only a device bound to WinUSB: with the vendor's driver it raises
+    NotImplementedError (libusb's LIBUSB_ERROR_NOT_SUPPORTED)."""
+
+    code = "usb_vendor_driver"
+
+
+class CoverOpen(PrinterProblem):
+    code = "cover_open"
+
+
+class PrinterFault(PrinterProblem):
+    """DLE EOT 3 told of a cutter jam or another error the printer cannot print through."""
+
+    code = "printer_error"
+
+
+# Windows error numbers of the spooler's calls (pywintypes.error.winerror).
+WINERROR_ACCESS_DENIED = 5
+WINERROR_INVALID_PRINTER_NAME = 1801
+WINERROR_SPOOLER_DOWN = 1722  # RPC server unavailable: the Print Spooler service is stopped
+
+
 PAPER_NEAR_END_KEY = "printer.paper_near_end"
 
 
@@ -115,9 +139,18 @@ def _errno_of(exc: BaseException) -> int | None:
 
 
 def explain(
-    exc: BaseException, *, during_print: bool = False, vendor_id: int | None = None, product_id: int | None = None
+    exc: BaseException,
+    *,
+    during_print: bool = False,
+    vendor_id: int | None = None,
+    product_id: int | None = None,
+    platform: str = sys.platform,
 ) -> PrinterProblem | None:
-    """Turn a low-level printer exception into the operator's problem, or None if it is our bug."""
+    """Turn a low-level printer exception into the operator's problem, or None if it is our bug.
+
+    `platform` decides the way forward: on Windows a printer the kiosk cannot open over USB is printed
+    through its Windows queue; on Linux the udev rule gives the operator access.
+    """
     if isinstance(exc, PrinterProblem):
         return exc
     # Imported here: pyusb is optional on a kiosk that prints only through the Windows spooler.
@@ -127,14 +160,27 @@ def explain(
         usb_core = None
     else:
         usb_core = usb.core
+    windows = platform == "win32"
+    on_windows = words.pair("printer.use_windows_queue") if windows else ("", "")
     if usb_core is not None and isinstance(exc, usb_core.NoBackendError):
         return UsbBackendMissing(str(exc))
+    if isinstance(exc, NotImplementedError):
+        return UsbVendorDriver(str(exc))
+    winerror = getattr(exc, "winerror", None)
+    if winerror == WINERROR_ACCESS_DENIED:
+        return PrinterPermissionDenied(str(exc))
+    if winerror == WINERROR_INVALID_PRINTER_NAME:
+        return PrinterNotFound(str(exc))
+    if winerror == WINERROR_SPOOLER_DOWN:
+        return WindowsQueueUnavailable(str(exc))
     code = _errno_of(exc)
     if code in (errno.EACCES, errno.EPERM):
+        if windows:
+            return PrinterPermissionDenied(str(exc), extra_step=on_windows[0], extra_step_hi=on_windows[1])
         english, hindi = words.pair("printer.udev_rule", rule=udev_rule(vendor_id, product_id))
         return PrinterPermissionDenied(str(exc), extra_step=english, extra_step_hi=hindi)
     if code == errno.EBUSY:
-        return PrinterBusy(str(exc))
+        return PrinterBusy(str(exc), extra_step=on_windows[0], extra_step_hi=on_windows[1])
     if usb_core is not None and isinstance(exc, usb_core.USBTimeoutError):
         return PrinterNotResponding(str(exc))
     if code in (errno.ENODEV, errno.ENXIO, errno.EPIPE, errno.ECONNRESET, errno.ECONNABORTED, errno.EIO):
@@ -145,6 +191,7 @@ def explain(
         return PrinterNotFound(str(exc))
     if usb_core is not None and isinstance(exc, usb_core.USBError):
         return PrinterDisconnected(str(exc)) if during_print else PrinterNotFound(str(exc))
-    if isinstance(exc, ConnectionError | OSError):
+    if isinstance(exc, ConnectionError | OSError) or winerror is not None:
+        # pywintypes.error (any other spooler failure) is no OSError but the environment's all the same.
         return PrinterDisconnected(str(exc)) if during_print else PrinterNotFound(str(exc))
     return None

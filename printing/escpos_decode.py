@@ -9,7 +9,7 @@ import qrcode.constants
 from PIL import Image, ImageDraw, ImageFont
 
 from printing.fonts import LATIN_BOLD, LATIN_REGULAR, font_path
-from printing.thermal import CHAR_WIDTH, Paper
+from printing.profiles import CHAR_WIDTH, FONT_B_WIDTH, Paper
 
 ESC, GS, DLE, LF = 0x1B, 0x1D, 0x10, 0x0A
 LINE_HEIGHT = 30  # font A is 24 dots; printers add ~6 dots of line spacing by default
@@ -26,6 +26,13 @@ class TextLine:
     bold: bool = False
     double_width: bool = False
     double_height: bool = False
+    font_b: bool = False
+
+    @property
+    def dots(self) -> int:
+        """How wide the line prints: its characters' cells (font B is 9 dots, A 12; double width twice)."""
+        cell = FONT_B_WIDTH if self.font_b else CHAR_WIDTH
+        return len(self.text) * cell * (2 if self.double_width else 1)
 
 
 @dataclass(frozen=True)
@@ -76,7 +83,7 @@ class Initialize:
 Element = TextLine | Raster | QrCode | Feed | Cut | StatusRequest | Initialize
 
 # Commands that only change state we do not draw: their argument byte counts.
-_IGNORED_ESC = {ord("-"): 1, ord("M"): 1, ord("{"): 1, ord("t"): 1, ord("2"): 0, ord("3"): 1, ord("r"): 1}
+_IGNORED_ESC = {ord("-"): 1, ord("{"): 1, ord("t"): 1, ord("2"): 0, ord("3"): 1, ord("r"): 1}
 _IGNORED_GS = {ord("B"): 1, ord("b"): 1, ord("|"): 1}
 _ALIGN = {0: "left", 1: "center", 2: "right", 48: "left", 49: "center", 50: "right"}
 _EC = {48: "L", 49: "M", 50: "Q", 51: "H"}
@@ -88,6 +95,7 @@ class _State:
     bold: bool = False
     double_width: bool = False
     double_height: bool = False
+    font_b: bool = False
     qr_module: int = 3
     qr_ec: str = "L"
     qr_data: str | None = None
@@ -107,13 +115,16 @@ def decode(stream: bytes, *, encoding: str = "cp437") -> list[Element]:
 
     def flush_text() -> None:
         if st.text:
-            out.append(TextLine(st.text.decode(encoding), st.align, st.bold, st.double_width, st.double_height))
+            out.append(line())
             st.text.clear()
+
+    def line() -> TextLine:
+        return TextLine(st.text.decode(encoding), st.align, st.bold, st.double_width, st.double_height, st.font_b)
 
     while i < n:
         b = stream[i]
         if b == LF:
-            out.append(TextLine(st.text.decode(encoding), st.align, st.bold, st.double_width, st.double_height))
+            out.append(line())
             st.text.clear()
             i += 1
         elif b == ESC:
@@ -125,6 +136,9 @@ def decode(stream: bytes, *, encoding: str = "cp437") -> list[Element]:
                 out.append(Initialize())
             elif cmd == ord("a"):
                 st.align = _ALIGN.get(need(1)[0], "left")
+                i += 1
+            elif cmd == ord("M"):
+                st.font_b = need(1)[0] in (1, 49)
                 i += 1
             elif cmd == ord("E"):
                 st.bold = bool(need(1)[0] & 1)
@@ -268,20 +282,24 @@ def preview_png(stream: bytes, paper: Paper, *, margin: int = 16) -> Image.Image
     elements = decode(stream)
     regular = ImageFont.truetype(str(font_path(LATIN_REGULAR)), 20)
     bold = ImageFont.truetype(str(font_path(LATIN_BOLD)), 20)
+    small = ImageFont.truetype(str(font_path(LATIN_REGULAR)), 15)
     pieces: list[tuple[Image.Image, int]] = []  # (strip, x)
     for element in elements:
         if isinstance(element, TextLine):
             scale_w = 2 if element.double_width else 1
             scale_h = 2 if element.double_height else 1
-            cell = CHAR_WIDTH * scale_w
+            base = FONT_B_WIDTH if element.font_b else CHAR_WIDTH
+            cell = base * scale_w
             strip = Image.new("1", (paper.dots, LINE_HEIGHT * scale_h), 1)
             if element.text:
                 font = bold if element.bold else regular
-                glyphs = Image.new("1", (max(1, len(element.text) * CHAR_WIDTH), LINE_HEIGHT), 1)
+                glyphs = Image.new("1", (max(1, len(element.text) * base), LINE_HEIGHT), 1)
                 draw = ImageDraw.Draw(glyphs)
                 # Printers use fixed 12-dot cells; draw each character in its own cell.
                 for k, ch in enumerate(element.text):
-                    draw.text((k * CHAR_WIDTH + CHAR_WIDTH // 2, 3), ch, font=font, fill=0, anchor="ma")
+                    draw.text(
+                        (k * base + base // 2, 3), ch, font=small if element.font_b else font, fill=0, anchor="ma"
+                    )
                 if scale_w > 1 or scale_h > 1:
                     glyphs = glyphs.resize((glyphs.width * scale_w, glyphs.height * scale_h))
                 width = min(paper.dots, len(element.text) * cell)

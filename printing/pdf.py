@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Callable, Sequence
+from typing import Any
 from xml.sax.saxutils import escape
 
 from PIL import Image as PILImage
@@ -99,12 +100,8 @@ def pdf_shapeable(text: str) -> bool:
     return all(not has_devanagari(word) or all(ord(ch) in cmap for ch in word) for word in _split_words(text))
 
 
-def mixed_markup(text: str, *, bold: bool = False) -> str:
-    """Paragraph markup with every word that holds Devanagari (or ₹) in the Devanagari font.
-
-    The Devanagari font has no Latin letters, so English words use the Latin face; whole words
-    switch font (see pdf_shapeable) and spaces between Hindi words stay Hindi so runs stay long.
-    """
+def _script_runs(text: str) -> list[tuple[bool, str]]:
+    """(is Hindi, text) runs of whole words; spaces between Hindi words stay Hindi so runs stay long."""
     runs: list[tuple[bool, str]] = []
     for word in _split_words(text):
         hindi = has_devanagari(word) or (word.isspace() and bool(runs) and runs[-1][0])
@@ -112,6 +109,16 @@ def mixed_markup(text: str, *, bold: bool = False) -> str:
             runs[-1] = (hindi, runs[-1][1] + word)
         else:
             runs.append((hindi, word))
+    return runs
+
+
+def mixed_markup(text: str, *, bold: bool = False) -> str:
+    """Paragraph markup with every word that holds Devanagari (or ₹) in the Devanagari font.
+
+    The Devanagari font has no Latin letters, so English words use the Latin face; whole words
+    switch font (see pdf_shapeable) and spaces between Hindi words stay Hindi so runs stay long.
+    """
+    runs = _script_runs(text)
     # An explicit face overrides <b>, so the bold Hindi face is named here.
     hindi_face = HINDI + "-Bold" if bold else HINDI
     markup = "".join(f'<font face="{hindi_face}">{escape(t)}</font>' if h else escape(t) for h, t in runs)
@@ -130,6 +137,42 @@ class _Styles:
         self.mark = ParagraphStyle(
             "mark", parent=base, fontSize=12, leading=18, alignment=TA_CENTER, textColor=colors.HexColor("#9b1c1c")
         )
+
+
+def actual_text(text: str) -> str:
+    """A PDF text string (UTF-16BE with its byte-order mark, in hex) for a marked-content ActualText."""
+    return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
+
+
+class SearchableParagraph(Paragraph):  # type: ignore[misc]  # reportlab ships no type hints
+    """A Paragraph whose shaped Hindi copies and searches as the text that was drawn.
+
+    HarfBuzz turns a conjunct, a reph or the ि matra into glyphs that the font's ToUnicode map can only
+    give back one character each, out of order ("ई-म, राजान सरकार"). PDF's marked content with an
+    ActualText (PDF 32000-1, 14.9.4) says which text the glyphs stand for: pdftotext, Acrobat and
+    pdf.js copy and search that instead.
+    """
+
+    def __init__(self, markup: str | None, style: ParagraphStyle, *args: Any, actual: str = "", **kwargs: Any) -> None:
+        # Paragraph.split() makes its parts with self.__class__(None, style, frags=...): the same signature.
+        super().__init__(markup, style, *args, **kwargs)
+        self.actual = actual
+
+    def draw(self) -> None:
+        if not self.actual:
+            super().draw()
+            return
+        code = self.canv._code  # reportlab's content stream: the operators go in around the paragraph's BT..ET
+        code.append(f"/Span <</ActualText {actual_text(self.actual)}>> BDC")
+        super().draw()
+        code.append("EMC")
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        parts: list[Flowable] = super().split(availWidth, availHeight)
+        # A paragraph split over two pages: its whole text is searchable on the first part.
+        if parts and isinstance(parts[0], SearchableParagraph):
+            parts[0].actual = self.actual
+        return parts
 
 
 class HindiLineImage(Flowable):  # type: ignore[misc]  # reportlab ships no type hints
@@ -160,7 +203,19 @@ class HindiLineImage(Flowable):  # type: ignore[misc]  # reportlab ships no type
 
     def draw(self) -> None:
         assert self._image is not None
-        self.canv.drawImage(ImageReader(self._image), 0, 1, width=self._draw_size[0], height=self._draw_size[1])
+        canvas = self.canv
+        canvas.drawImage(ImageReader(self._image), 0, 1, width=self._draw_size[0], height=self._draw_size[1])
+        # The picture has no text: the same words go underneath as invisible text (render mode 3), each
+        # character its own glyph in logical order, inside an ActualText span like a shaped paragraph's.
+        canvas._code.append(f"/Span <</ActualText {actual_text(self.text)}>> BDC")
+        words = canvas.beginText(0, 1 + self._draw_size[1] / 3)
+        words.setTextRenderMode(3)
+        size = self.style.fontSize
+        for hindi, run in _script_runs(self.text):
+            words.setFont(HINDI if hindi else LATIN, size)
+            words.textOut(run)
+        canvas.drawText(words)
+        canvas._code.append("EMC")
 
 
 class PdfWriter:
@@ -175,6 +230,8 @@ class PdfWriter:
         style = style or self.styles.body
         if has_devanagari(text) and (self.hindi_as_images or not pdf_shapeable(text)):
             return HindiLineImage(text, style, bold)
+        if has_devanagari(text):
+            return SearchableParagraph(mixed_markup(text, bold=bold), style, actual=text)
         return Paragraph(mixed_markup(text, bold=bold), style)
 
     def label(self, label: Bilingual) -> Flowable:
@@ -347,7 +404,11 @@ def report_pdf(report: Report, *, hindi_as_images: bool | None = None) -> bytes:
     w = PdfWriter(hindi_as_images=hindi_as_images)
     story: list[Flowable] = _header(w, f"{report.kiosk.code}  {report.kiosk.name}")
     story.append(w.text(report.title.joined(), w.styles.title, bold=True))
-    when = report.generated_at.astimezone(IST).strftime("%d-%m-%Y %H:%M IST")
+    generated = report.generated_at.astimezone(IST)
+    when = generated.strftime("%d-%m-%Y %H:%M IST")
+    # A subtitle that names the day ("Business day 25-11-2025") is followed by the time alone.
+    if report.subtitle and generated.strftime("%d-%m-%Y") in report.subtitle:
+        when = generated.strftime("%H:%M IST")
     line = f"{report.subtitle}  {when}" if report.subtitle else when
     story.append(w.text(line, w.styles.center))
     story.append(Spacer(1, 4 * mm))

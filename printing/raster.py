@@ -10,7 +10,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from PIL import Image
-from PySide6.QtCore import QCoreApplication, QRect, Qt
+from PySide6.QtCore import QCoreApplication, QRect, Qt, QTextBoundaryFinder
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QImage, QPainter
 
 from printing.fonts import DEVANAGARI_BOLD, DEVANAGARI_REGULAR, LATIN_BOLD, LATIN_REGULAR, font_path
@@ -146,3 +146,46 @@ def render_line(text: str, width: int, style: TextStyle = TextStyle()) -> Image.
     Results are cached (labels repeat on every receipt); treat the returned image as read-only.
     """
     return _render_line_cached(text, width, style)
+
+
+# A cut right after these would leave a consonant waiting for the one it joins (a dangling halant).
+_JOINERS = frozenset("\u094d\u200c\u200d")
+
+
+def grapheme_boundaries(text: str) -> list[int]:
+    """Where `text` may be cut: between grapheme clusters (Qt's, which keep a conjunct whole), never after
+    a halant or a zero-width joiner, whatever Unicode version the Qt at hand follows."""
+    finder = QTextBoundaryFinder(QTextBoundaryFinder.BoundaryType.Grapheme, text)
+    boundaries: list[int] = []
+    position = finder.toNextBoundary()
+    while position != -1:
+        if position == len(text) or text[position - 1] not in _JOINERS:
+            boundaries.append(position)
+        position = finder.toNextBoundary()
+    return boundaries
+
+
+def text_width(text: str, style: TextStyle) -> int:
+    """How many dots `text` takes on one line in `style`."""
+    ensure_qt_gui()
+    with _lock:
+        return QFontMetrics(qt_font(style)).horizontalAdvance(text)
+
+
+def cut_to_width(text: str, width: int, style: TextStyle) -> str:
+    """The longest start of `text` that fits `width` dots on one line, cut only between grapheme clusters."""
+    if text_width(text, style) <= width:
+        return text
+    fitting = ""
+    for end in grapheme_boundaries(text):
+        if text_width(text[:end], style) > width:
+            break
+        fitting = text[:end]
+    return fitting.rstrip()
+
+
+def cut_to_columns(text: str, columns: int) -> str:
+    """At most `columns` code points, cut only between grapheme clusters."""
+    if len(text) <= columns:
+        return text
+    return text[: max((end for end in grapheme_boundaries(text) if end <= columns), default=0)]

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 
 import words
 from offline_cache.receipt_spool import ReceiptSpool
 from printing.connections import PaperState, PrinterConnection, PrinterStatus
-from printing.errors import PAPER_NEAR_END_KEY, PaperOut, PrinterOffline, PrinterProblem
+from printing.errors import PAPER_NEAR_END_KEY, CoverOpen, PaperOut, PrinterFault, PrinterOffline, PrinterProblem
 from printing.receipt import Receipt
 from printing.thermal import Paper, check_page_bytes, receipt_bytes
 
 log = logging.getLogger("printer")
 
 STATUS_UNKNOWN_NOTE = "sent, printer status unknown"
+OPERATOR_SAW_IT_NOTE = "sent, status unknown; the operator saw it printed"
+OPERATOR_DID_NOT_SEE_IT_NOTE = "operator: it did not print"
 
 Connector = Callable[[], PrinterConnection]
 
@@ -25,6 +28,11 @@ class PrintOutcome(StrEnum):
     PRINTED = "printed"  # the printer took the bytes and reported itself fine afterwards
     SENT_STATUS_UNKNOWN = "sent_status_unknown"  # bytes accepted; the printer cannot tell us more
     FAILED = "failed"
+
+    @property
+    def ask_operator(self) -> bool:
+        """Whether the receipt window should ask "Did it print?" (answer with ReceiptPrinting.answer)."""
+        return self is PrintOutcome.SENT_STATUS_UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,10 @@ class PrintResult:
 def _refuse_if_unfit(status: PrinterStatus, *, after_sending: bool) -> None:
     if status.paper is PaperState.OUT:
         raise PaperOut("paper ran out while printing" if after_sending else "")
+    if status.cover_open:
+        raise CoverOpen("cover opened while printing" if after_sending else "")
+    if status.error:
+        raise PrinterFault("error while printing" if after_sending else "")
     if status.online is False:
         raise PrinterOffline("went offline while printing" if after_sending else "")
 
@@ -56,14 +68,35 @@ def _refuse_if_unfit(status: PrinterStatus, *, after_sending: bool) -> None:
 class ReceiptPrinting:
     """The kiosk's receipt desk: spool, print, retry, reprint and test print, on any worker thread.
 
-    `connect` opens the configured printer (e.g. ``lambda: connect(address, paper)``); a new connection
-    per job means an unplugged-and-replugged printer just works on the next try.
+    `connect` opens the configured printer (e.g. ``lambda: connect(address, paper)``). A run of jobs
+    (`retry_pending`, or every job with ``keep_open=True`` until `close()`) goes over one connection, so a
+    USB printer is not configured and reset for each receipt; a printer problem drops the connection, so
+    an unplugged-and-replugged printer works on the next try.
     """
 
-    def __init__(self, spool: ReceiptSpool, connect: Connector, paper: Paper) -> None:
+    def __init__(self, spool: ReceiptSpool, connect: Connector, paper: Paper, *, keep_open: bool = False) -> None:
         self.spool = spool
         self.connect = connect
         self.paper = paper
+        self.keep_open = keep_open
+        self._connection: PrinterConnection | None = None
+        self._runs = 0
+
+    @contextmanager
+    def run(self) -> Iterator[None]:
+        """Jobs inside share one connection, closed at the end (unless `keep_open`)."""
+        self._runs += 1
+        try:
+            yield
+        finally:
+            self._runs -= 1
+            if not self._runs and not self.keep_open:
+                self.close()
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
 
     def take(self, receipt: Receipt, *, operation_id: str, auto_print: bool) -> tuple[int, PrintResult | None]:
         """Spool the receipt of a finished operation; print it at once when auto-print is on."""
@@ -95,12 +128,28 @@ class ReceiptPrinting:
     def retry_pending(self) -> list[PrintResult]:
         """Print what is waiting, oldest first; stop at the first printer problem (the rest would fail too)."""
         results: list[PrintResult] = []
-        for entry in self.spool.pending():
-            result = self.print_spooled(entry.id)
-            results.append(result)
-            if result.outcome is PrintOutcome.FAILED:
-                break
+        with self.run():
+            for entry in self.spool.pending():
+                result = self.print_spooled(entry.id)
+                results.append(result)
+                if result.outcome is PrintOutcome.FAILED:
+                    break
         return results
+
+    def answer(self, spool_id: int, *, printed: bool) -> None:
+        """The operator's answer to "Did it print?" after a job whose printer could not tell.
+
+        Yes: the receipt stays printed, with the answer as its note. No: it goes back to the pending
+        receipts (a retry prints it as the original).
+        """
+        if printed:
+            self.spool.mark_failed(spool_id, OPERATOR_SAW_IT_NOTE)
+        else:
+            self.spool.mark_not_printed(spool_id, OPERATOR_DID_NOT_SEE_IT_NOTE)
+
+    def awaiting_answer(self) -> list[int]:
+        """Spool ids of the recent receipts sent with unknown status that no one has answered for yet."""
+        return [e.id for e in self.spool.recent() if e.printed and e.last_error == STATUS_UNKNOWN_NOTE]
 
     def reprint(self, spool_id: int) -> PrintResult:
         """Print another copy marked DUPLICATE with its copy number (an unprinted original prints as original)."""
@@ -127,15 +176,20 @@ class ReceiptPrinting:
         return PrintResult(outcome, None, paper_near_end=near_end)
 
     def _deliver(self, data: bytes) -> tuple[PrintOutcome, bool]:
-        connection = self.connect()
-        try:
-            before = connection.status()
-            _refuse_if_unfit(before, after_sending=False)
-            connection.send(data)
-            after = connection.status()
-            _refuse_if_unfit(after, after_sending=True)
-        finally:
-            connection.close()
+        with self.run():
+            if self._connection is None:
+                self._connection = self.connect()
+            connection = self._connection
+            try:
+                before = connection.status()
+                _refuse_if_unfit(before, after_sending=False)
+                connection.send(data)
+                # Asked after the job, so paper out / cover open / an error during it is told apart.
+                after = connection.status()
+                _refuse_if_unfit(after, after_sending=True)
+            except BaseException:
+                self.close()
+                raise
         near_end = PaperState.NEAR_END in (before.paper, after.paper)
         if not after.readable:
             log.info("receipt sent; printer status unknown")

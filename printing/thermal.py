@@ -5,14 +5,19 @@ from __future__ import annotations
 import copy
 import textwrap
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PIL import Image, ImageChops
+import qrcode
+import qrcode.constants
+from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 import words
+from printing import profiles
+from printing.fonts import LATIN_REGULAR, font_path
 from printing.money import format_rupees
-from printing.raster import Align, TextStyle, render_line
+from printing.profiles import CHAR_WIDTH as CHAR_WIDTH
+from printing.profiles import RULER_WIDTHS, Paper
+from printing.raster import Align, TextStyle, cut_to_width, render_line
 from printing.receipt import IST, Bilingual, Labels, PaymentMethod, Receipt, Report, ReportTable
 
 if TYPE_CHECKING:
@@ -22,37 +27,35 @@ if TYPE_CHECKING:
 # python-escpos loads its printer capabilities database when escpos.escpos is first imported (about half a
 # second): it is imported where a document is rendered, not when this module is, so start-up does not pay for it.
 
-# Font A on every common thermal printer is 12 x 24 dots.
-CHAR_WIDTH = 12
+__all__ = ["CHAR_WIDTH", "PAPERS", "PAPER_58MM", "PAPER_80MM", "Paper"]
+
+# printing.profiles builds these on first use (the module __getattr__ below); declared for type checkers.
+PAPER_58MM: Paper
+PAPER_80MM: Paper
+PAPERS: dict[str, Paper]
 
 
-@dataclass(frozen=True)
-class Paper:
-    """A roll width: the printable dots and the characters per line of font A."""
-
-    name: str
-    dots: int
-    columns: int
-    qr_module: int
-
-
-PAPER_58MM = Paper("58mm", dots=384, columns=32, qr_module=5)
-PAPER_80MM = Paper("80mm", dots=576, columns=48, qr_module=6)
-PAPERS = {PAPER_58MM.name: PAPER_58MM, PAPER_80MM.name: PAPER_80MM}
+def __getattr__(name: str) -> Any:
+    if name in ("PAPER_58MM", "PAPER_80MM", "PAPERS"):
+        return getattr(profiles, name)
+    raise AttributeError(name)
 
 
 def escpos_profile(paper: Paper) -> object:
-    """A python-escpos profile for a generic printer of this width that can cut and print native QR.
+    """The python-escpos profile of this printer profile, at its width and columns.
 
-    The stock 58 mm profiles (POS-5890, ZJ-5870) claim no cutter and no QR, which would make
-    python-escpos drop the cut; most kiosk printers ignore commands they lack, so we send them.
+    The stock 58 mm profiles (POS-5890, ZJ-5870) claim no cutter, which would make python-escpos drop
+    the cut; most kiosk printers ignore commands they lack, so we send it. QR follows the profile:
+    where it has none, ThermalWriter.qr sends the symbol as a raster image.
     """
     from escpos.capabilities import get_profile
 
-    profile = get_profile("default")
+    profile = get_profile(paper.escpos_profile)
     data = copy.deepcopy(profile.profile_data)
-    data["media"]["width"] = {"mm": int(paper.name.removesuffix("mm")) - 10, "pixels": paper.dots}
-    data["features"].update({"paperFullCut": True, "paperPartCut": True, "qrCode": True, "bitImageRaster": True})
+    data["media"]["width"] = {"mm": data["media"]["width"].get("mm", "Unknown"), "pixels": paper.dots}
+    data["features"].update(
+        {"paperFullCut": True, "paperPartCut": True, "qrCode": paper.native_qr, "bitImageRaster": True}
+    )
     data["fonts"]["0"]["columns"] = paper.columns
     profile.profile_data = data
     return profile
@@ -94,6 +97,15 @@ class ThermalWriter:
         if double:
             self.printer.set(normal_textsize=True)
 
+    def one_line(self, text: str, *, align: Align = Align.CENTER) -> None:
+        """A line that must not wrap (the kiosk's code and name): cut to the columns as printer text, or
+        to the paper's dots when drawn, in both cases between grapheme clusters only."""
+        if is_printer_text(text):
+            self.text(text[: self.paper.columns], align=align)
+            return
+        style = TextStyle(self.HINDI_SIZE, False, align)
+        self.raster(cut_to_width(text, self.paper.dots, style), style)
+
     def raster(self, text: str, style: TextStyle) -> None:
         image = render_line(text, self.paper.dots, style)
         self.image(image)
@@ -103,17 +115,30 @@ class ThermalWriter:
         self.printer.image(image, impl="bitImageRaster", center=False)
 
     def pair(self, label: str, value: str, *, bold: bool = False) -> None:
-        """`label ........ value` on one line; a long value moves to its own right-aligned line."""
+        """`label ........ value` on one line; a long value moves to its own right-aligned line.
+
+        A value too long for a line of font A (an operation id on 58 mm) goes in the narrower font B, so it
+        is never split; only a value too long for that too is cut into lines.
+        """
         columns = self.paper.columns
         if not is_printer_text(label + value):
             self.raster(f"{label}  {value}", TextStyle(self.HINDI_SIZE, bold, Align.LEFT))
             return
         if len(label) + 1 + len(value) <= columns:
             self.text(label + " " * (columns - len(label) - len(value)) + value, bold=bold)
-        else:
-            self.text(label, bold=bold)
-            for start in range(0, len(value), columns):
-                self.text(value[start : start + columns], align=Align.RIGHT, bold=bold)
+            return
+        self.text(label, bold=bold)
+        if columns < len(value) <= self.paper.font_b_columns:
+            self.small_text(value, align=Align.RIGHT, bold=bold)
+            return
+        for start in range(0, len(value), columns):
+            self.text(value[start : start + columns], align=Align.RIGHT, bold=bold)
+
+    def small_text(self, text: str, *, align: Align = Align.LEFT, bold: bool = False) -> None:
+        """One line of printable ASCII in font B (9 dots a character)."""
+        self.printer.set(align=align.value, bold=bold, font="b")
+        self.printer._raw(f"{text[: self.paper.font_b_columns]}\n".encode("ascii"))
+        self.printer.set(font="a")
 
     def amount(self, label: Bilingual, paise: int, *, bold: bool = False) -> None:
         # ₹ is not in the printers' code pages, so the amount line goes as one raster.
@@ -125,17 +150,61 @@ class ThermalWriter:
         self.text(char * self.paper.columns)
 
     def qr(self, data: str) -> None:
+        """The printer's own QR (GS ( k) where its profile has one, else the same symbol as a raster image."""
         from escpos.constants import QR_ECLEVEL_M
 
+        if not self.paper.native_qr:
+            self.image(qr_image(data, self.paper))
+            return
         self.printer.set(align="center")
         self.printer.qr(data, ec=QR_ECLEVEL_M, size=self.paper.qr_module, native=True)
         self.printer.set(align="left")
+
+    def ruler(self) -> None:
+        """A raster exactly as wide as the profile: both ends must reach the paper's edges."""
+        self.image(width_ruler(self.paper.dots))
 
     def feed(self, lines: int = 1) -> None:
         self.printer.ln(lines)
 
     def cut(self) -> None:
         self.printer.cut()
+
+
+def qr_image(data: str, paper: Paper) -> Image.Image:
+    """A QR symbol (error correction M, 4-module quiet zone) centred on a line `paper.dots` wide."""
+    builder = qrcode.QRCode(box_size=paper.qr_module, border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    builder.add_data(data)
+    builder.make(fit=True)
+    symbol = builder.make_image().get_image().convert("1")
+    if symbol.width > paper.dots:
+        symbol = symbol.resize((paper.dots, paper.dots), Image.Resampling.NEAREST)
+    line = Image.new("1", (paper.dots, symbol.height), 1)
+    line.paste(symbol, ((paper.dots - symbol.width) // 2, 0))
+    return line
+
+
+def width_ruler(dots: int) -> Image.Image:
+    """Ticks every 8 dots, a bar at each end, and the common widths (360, 384, 512, 576) marked and named.
+
+    On a printer narrower than the profile the right end and its number are missing; on a wider one the
+    ruler stops short of the right edge.
+    """
+    height = 48
+    ruler = Image.new("1", (dots, height), 1)
+    draw = ImageDraw.Draw(ruler)
+    font = ImageFont.truetype(str(font_path(LATIN_REGULAR)), 14)
+    draw.line((0, height - 1, dots - 1, height - 1), fill=0)
+    for x in range(0, dots, 8):
+        tick = 16 if x % 64 == 0 else 8
+        draw.line((x, height - 1 - tick, x, height - 1), fill=0)
+    for width in RULER_WIDTHS:
+        if width <= dots:
+            draw.line((width - 1, height - 30, width - 1, height - 1), fill=0, width=1)
+            draw.text((width - 3, 2), str(width), font=font, fill=0, anchor="ra")
+    draw.rectangle((0, 0, 3, height - 1), fill=0)
+    draw.rectangle((dots - 4, 0, dots - 1, height - 1), fill=0)
+    return ruler
 
 
 def _amount_line(label: str, amount: str, width: int, style: TextStyle) -> Image.Image:
@@ -164,7 +233,7 @@ def write_receipt(printer: Escpos, receipt: Receipt, paper: Paper) -> None:
     w.begin()
     w.text("eMitra", align=Align.CENTER, bold=True, double=True)
     w.text(Labels.ISSUER.hi, align=Align.CENTER, bold=True)
-    w.text(f"{receipt.kiosk.code}  {receipt.kiosk.name}"[: paper.columns], align=Align.CENTER)
+    w.one_line(f"{receipt.kiosk.code}  {receipt.kiosk.name}")
     if receipt.kiosk.district:
         w.text(receipt.kiosk.district, align=Align.CENTER)
     w.rule("=")
@@ -253,7 +322,7 @@ def write_report(printer: Escpos, report: Report, paper: Paper) -> None:
     w.begin()
     w.text(report.title.en, align=Align.CENTER, bold=True)
     w.raster(report.title.hi, TextStyle(ThermalWriter.HINDI_HEADING_SIZE, True, Align.CENTER))
-    w.text(f"{report.kiosk.code}  {report.kiosk.name}"[: paper.columns], align=Align.CENTER)
+    w.one_line(f"{report.kiosk.code}  {report.kiosk.name}")
     if report.subtitle:
         w.text(report.subtitle, align=Align.CENTER)
     w.text(report.generated_at.astimezone(IST).strftime("%d-%m-%Y %H:%M IST"), align=Align.CENTER)
@@ -289,9 +358,14 @@ def write_check_page(printer: Escpos, paper: Paper) -> None:
     w.text(title.en, align=Align.CENTER, bold=True, double=True)
     # Conjuncts, a matra before its consonant and the rupee sign: what broken shaping gets wrong first.
     w.raster(f"{title.hi} — क्षत्रिय श्री कुर्सी ₹1,23,456.50", TextStyle(ThermalWriter.HINDI_SIZE, False, Align.CENTER))
-    w.text(words.english("printed.test_paper", paper=paper.name, columns=paper.columns), align=Align.CENTER)
+    w.text(
+        words.english("printed.test_paper", paper=paper.name, columns=paper.columns),
+        align=Align.CENTER,
+    )
     w.rule()
-    w.text("0123456789" * (paper.columns // 10))
+    # A column ruler of exactly `columns` characters, then the dot ruler: both must reach the right edge.
+    w.text(("1234567890" * (paper.columns // 10 + 1))[: paper.columns - 1] + "|")
+    w.ruler()
     w.qr("EMITRA-TEST-PRINT")
     w.cut()
 

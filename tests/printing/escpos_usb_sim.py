@@ -14,6 +14,9 @@ STATUS_OK = 0x12
 STATUS_OFFLINE = 0x1A  # bit 3: offline
 PAPER_NEAR_END = 0x1E  # bits 2-3: near-end sensor
 PAPER_OUT = 0x72  # bits 5-6: paper end
+COVER_OPEN = 0x16  # DLE EOT 2 bit 2: the cover is open
+CAUSE_ERROR = 0x52  # DLE EOT 2 bit 6: an error occurred
+CUTTER_ERROR = 0x1A  # DLE EOT 3 bit 3: autocutter error
 
 
 @dataclass
@@ -34,6 +37,13 @@ class SimPrinter:
 
     online_status: int = STATUS_OK
     paper_status: int = STATUS_OK
+    offline_cause: int = STATUS_OK  # DLE EOT 2
+    error_status: int = STATUS_OK  # DLE EOT 3
+    # What pyusb's libusb1 backend raises on Windows for a device bound to the vendor's driver, not WinUSB.
+    vendor_driver: bool = False
+    # After this many bytes of the job the printer changes: e.g. {"paper_status": PAPER_OUT} at the end.
+    change_after: int | None = None
+    change_to: dict[str, int] = field(default_factory=dict)
     answers_status: bool = True
     open_errno: int | None = None  # 13 = permission denied (no udev rule)
     claim_errno: int | None = None  # 16 = busy (kernel usblp driver or another program)
@@ -42,6 +52,7 @@ class SimPrinter:
     received: bytearray = field(default_factory=bytearray)
     pending_answers: list[int] = field(default_factory=list)
     opened: int = 0
+    resets: int = 0
 
 
 class SimBackend(usb.backend.IBackend):  # type: ignore[misc]
@@ -146,6 +157,8 @@ class SimBackend(usb.backend.IBackend):  # type: ignore[misc]
         pass
 
     def claim_interface(self, dev_handle: Any, intf: int) -> None:
+        if self.printer.vendor_driver:
+            raise NotImplementedError("Operation not supported or unimplemented on this platform")
         if self.printer.claim_errno is not None:
             raise usb.core.USBError("Resource busy", error_code=-6, errno=self.printer.claim_errno)
 
@@ -153,7 +166,7 @@ class SimBackend(usb.backend.IBackend):  # type: ignore[misc]
         pass
 
     def reset_device(self, dev_handle: Any) -> None:
-        pass
+        self.printer.resets += 1
 
     def clear_halt(self, dev_handle: Any, ep: int) -> None:
         pass
@@ -168,11 +181,16 @@ class SimBackend(usb.backend.IBackend):  # type: ignore[misc]
             p.received += chunk[: max(0, p.disconnect_after - len(p.received))]
             raise usb.core.USBError("No such device (it may have been disconnected)", error_code=-4, errno=errno.ENODEV)
         p.received += chunk
+        if p.change_after is not None and len(p.received) >= p.change_after:
+            for name, value in p.change_to.items():
+                setattr(p, name, value)
+            p.change_after = None
         # Real-time status requests are answered at once, even mid-job.
         at = chunk.find(b"\x10\x04")
         while at != -1 and at + 2 < len(chunk):
             kind = chunk[at + 2]
-            p.pending_answers.append(p.online_status if kind == 1 else p.paper_status)
+            answers = {1: p.online_status, 2: p.offline_cause, 3: p.error_status, 4: p.paper_status}
+            p.pending_answers.append(answers[kind])
             at = chunk.find(b"\x10\x04", at + 3)
         return len(chunk)
 

@@ -23,4 +23,6 @@ def test_quick_benchmark_prints_figures(capsys: pytest.CaptureFixture[str]) -> N
         del sys.modules["bench_receipt"]
     out = capsys.readouterr().out
     assert "median ms" in out
-    assert "ours 58mm, rasters cached" in out and "python-escpos plain text 80mm" in out
+    assert "ours 58mm-360 (360 dots), rasters cached" in out and "python-escpos plain text 80mm" in out
+    assert "ours POS-5890 (384 dots), first print" in out
+    assert "3 receipts, one connection" in out and "3 receipts, a connection per receipt" in out

@@ -260,5 +260,6 @@ def test_check_page(usb_backend: SimBackend, sim_printer: SimPrinter, spool: Rec
     assert result.outcome is PrintOutcome.PRINTED
     elements = decode(job_bytes(sim_printer))
     assert "TEST PRINT" in text_lines(elements)
-    assert len([e for e in elements if isinstance(e, Raster)]) == 1
+    # The Hindi line and the width ruler.
+    assert [e.height == 48 for e in elements if isinstance(e, Raster)] == [False, True]
     assert qr_payloads(elements) == ["EMITRA-TEST-PRINT"]
