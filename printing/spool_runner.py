@@ -93,6 +93,11 @@ class ReceiptPrinting:
             if not self._runs and not self.keep_open:
                 self.close()
 
+    @property
+    def printer_set(self) -> bool:
+        """A desk made with a connection always has a printer to send to."""
+        return True
+
     def close(self) -> None:
         connection, self._connection = self._connection, None
         if connection is not None:

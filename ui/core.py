@@ -255,9 +255,14 @@ class KioskObservers(Protocol):
 class ReceiptDesk(Protocol):
     """What the receipt window needs to print (printing.spool_runner.ReceiptPrinting is one)."""
 
+    @property
+    def printer_set(self) -> bool: ...
+
     def print_spooled(self, spool_id: int) -> PrintResult: ...
 
     def reprint(self, spool_id: int) -> PrintResult: ...
+
+    def answer(self, spool_id: int, *, printed: bool) -> None: ...
 
 
 class SpoolDesk:
@@ -294,6 +299,10 @@ class SpoolDesk:
         if self.address is None:
             return PrintResult(PrintOutcome.FAILED, spool_id, PrinterNotSet())
         return self.kiosk.worker.call(lambda: self._printing().reprint(spool_id))
+
+    def answer(self, spool_id: int, *, printed: bool) -> None:
+        """The operator's answer to "Did it print?" (a printer that cannot tell), kept in the spool."""
+        self.kiosk.worker.call(lambda: self._printing().answer(spool_id, printed=printed))
 
 
 class PrinterNotSet(PrinterProblem):

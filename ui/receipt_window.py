@@ -59,6 +59,27 @@ class ReceiptWindow(QDialog):
         self.note.setObjectName("receipt_note")
         self.note.setWordWrap(True)
         self.last_result: PrintResult | None = None
+        # A printer that cannot report its status: the operator says whether the paper came out.
+        self.question = QLabel()
+        self.question.setObjectName("receipt_question")
+        self.question.setWordWrap(True)
+        self.question.setStyleSheet("font-weight: bold;")
+        self.yes = QPushButton()
+        self.yes.setObjectName("receipt_printed_yes")
+        self.tr_.text(self.yes.setText, "receipt.printed_yes")
+        self.yes.clicked.connect(lambda: self.on_answered(True))
+        self.no = QPushButton()
+        self.no.setObjectName("receipt_printed_no")
+        self.tr_.text(self.no.setText, "receipt.printed_no")
+        self.no.clicked.connect(lambda: self.on_answered(False))
+        self.tr_.text(self.question.setText, "receipt.did_it_print")
+        asking = QHBoxLayout()
+        asking.addWidget(self.question, 1)
+        asking.addWidget(self.yes)
+        asking.addWidget(self.no)
+        self.asking = QWidget()
+        self.asking.setLayout(asking)
+        self.asking.setVisible(False)
         self.print_button = QPushButton()
         self.print_button.setObjectName("print_receipt")
         self.print_button.setDefault(True)
@@ -75,6 +96,7 @@ class ReceiptWindow(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.note)
+        layout.addWidget(self.asking)
         layout.addLayout(buttons)
         shortcut(self, "Ctrl+P", self.on_print_clicked)
         self.tr_.dynamic(self.show_note)
@@ -102,8 +124,14 @@ class ReceiptWindow(QDialog):
         if self.last_result is not None:
             self.note.setText(print_result_text(self.last_result))
             self.note.setStyleSheet(ERROR_STYLE if self.last_result.outcome is PrintOutcome.FAILED else "")
-        elif self.desk is None or self.spool_id is None:
+            return
+        self.note.setStyleSheet("")
+        if self.desk is None or self.spool_id is None:
             self.note.setText(t("receipt.no_spool"))
+        elif not self.desk.printer_set:
+            # Said when the window opens, not only after Print: the operator chooses one with F9.
+            self.note.setText(t("receipt.no_printer"))
+            self.note.setStyleSheet(ERROR_STYLE)
         else:
             self.note.setText(t("receipt.reprint_note"))
 
@@ -118,4 +146,29 @@ class ReceiptWindow(QDialog):
     def on_receipt_printed(self, result: PrintResult) -> None:
         self.last_result = result
         self.show_note()
+        asking = result.outcome.ask_operator and self.desk is not None and self.spool_id is not None
+        self.asking.setVisible(asking)
+        if asking:
+            self.yes.setFocus()
         self.printed.emit(result)
+
+    def on_answered(self, printed: bool) -> None:
+        """Yes: the receipt stays printed, with the answer noted. No: back to the waiting receipts, printed again."""
+        desk, spool_id = self.desk, self.spool_id
+        if desk is None or spool_id is None or not self.asking.isVisible():
+            return
+        self.asking.setVisible(False)
+
+        def answer() -> PrintResult | None:
+            desk.answer(spool_id, printed=printed)
+            return None if printed else desk.print_spooled(spool_id)
+
+        Op(self, answer).busy(self.print_button).success(self.on_answer_recorded).run()
+
+    def on_answer_recorded(self, again: PrintResult | None) -> None:
+        if again is None:
+            self.note.setText(t("receipt.answer_printed"))
+            self.note.setStyleSheet("")
+            self.print_button.setFocus()
+            return
+        self.on_receipt_printed(again)

@@ -18,7 +18,7 @@ from printing.connections import UsbPrinterAddress, connect
 from printing.errors import PaperOut
 from printing.escpos_decode import decode, qr_payloads, text_lines
 from printing.samples import sample_receipt
-from printing.spool_runner import PrintOutcome, ReceiptPrinting
+from printing.spool_runner import PrintOutcome, PrintResult, ReceiptPrinting
 from printing.thermal import PAPER_58MM
 from tests.printing.escpos_usb_sim import KEYBOARD, PAPER_OUT, PRINTER_58, SimBackend, SimPrinter
 from tests.ui.conftest import press
@@ -159,3 +159,47 @@ def test_receipt_window_without_a_spool_entry_does_not_print(qtbot: QtBot) -> No
     window.print_button.click()
     assert window.last_result is None
     assert window.note.text() == "This receipt is not in the receipt spool, so it cannot be printed from here."
+
+
+def test_a_printer_that_cannot_tell_makes_the_window_ask_and_the_answer_is_kept(
+    qtbot: QtBot, desk: ReceiptPrinting, sim_printer: SimPrinter
+) -> None:
+    """No status answer after the job: "Did it print?" — No prints it again as the original; Yes is noted."""
+    sim_printer.answers_status = False
+    receipt = sample_receipt()
+    spool_id, _ = desk.take(receipt, operation_id="op-ui-ask", auto_print=False)
+    window = ReceiptWindow(receipt, PAPER_58MM, desk=desk, spool_id=spool_id)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=TIMEOUT)
+    assert not window.asking.isVisible()
+    qtbot.keyClick(window.print_button, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.asking.isVisible(), timeout=TIMEOUT)
+    assert "Did the receipt come out?" in window.question.text() and window.yes.hasFocus()
+    sim_printer.received.clear()
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.AltModifier)  # No, print again
+    qtbot.waitUntil(lambda: bool(sim_printer.received) and window.asking.isVisible(), timeout=TIMEOUT)
+    lines = text_lines(decode(job_bytes(sim_printer)))
+    assert not any("DUPLICATE" in line for line in lines)  # it never came out: the original again
+    qtbot.keyClick(window, Qt.Key.Key_Y, Qt.KeyboardModifier.AltModifier)  # Yes
+    qtbot.waitUntil(lambda: window.note.text() == "Noted: the receipt printed.", timeout=TIMEOUT)
+    assert not window.asking.isVisible() and desk.awaiting_answer() == []
+
+
+def test_the_receipt_window_says_at_once_that_no_printer_is_set(qtbot: QtBot) -> None:
+    class NoPrinter:
+        printer_set = False
+
+        def print_spooled(self, spool_id: int) -> PrintResult:
+            raise AssertionError("nothing is sent without a printer")
+
+        reprint = print_spooled
+
+        def answer(self, spool_id: int, *, printed: bool) -> None:
+            raise AssertionError("nothing was asked")
+
+    window = ReceiptWindow(sample_receipt(), PAPER_58MM, desk=NoPrinter(), spool_id=1)
+    qtbot.addWidget(window)
+    window.show()
+    assert "No printer is set" in window.note.text() and "F9" in window.note.text()
