@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import secrets
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -15,7 +18,7 @@ from kiosk_app.contract import (
     SsoIdsPublic,
     SyncKeyPublic,
 )
-from kiosk_app.errors import InvalidInput, KioskError, NotSignedIn, SessionExpired
+from kiosk_app.errors import InvalidCredentials, InvalidInput, KioskError, NotSignedIn, SessionExpired
 from kiosk_app.session import LocalSettings, TokenStore
 
 log = logging.getLogger("emitra.auth")
@@ -117,6 +120,36 @@ def _required(value: str, what: str, *, spaces_count: bool = False) -> str:
     return value
 
 
+class LockKey:
+    """What unlocks a locked screen: a salted scrypt of the password typed at sign-in, held in memory only (never
+    written anywhere), so the screen unlocks offline too. Gone with the session."""
+
+    def __init__(self) -> None:
+        self._key: tuple[str, bytes, bytes] | None = None  # SSO ID, salt, scrypt
+
+    @staticmethod
+    def _derive(password: str, salt: bytes) -> bytes:
+        return hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
+
+    def remember(self, sso_id: str, password: str) -> None:
+        salt = secrets.token_bytes(16)
+        self._key = (sso_id, salt, self._derive(password, salt))
+
+    def forget(self) -> None:
+        self._key = None
+
+    @property
+    def sso_id(self) -> str | None:
+        return self._key[0] if self._key else None
+
+    def opens(self, password: str) -> bool | None:
+        """True/False for the password; None when there is no key (the session was resumed, nothing typed)."""
+        if self._key is None:
+            return None
+        _, salt, key = self._key
+        return hmac.compare_digest(self._derive(password, salt), key)
+
+
 class KioskAccount:
     """The operator's account on this PC: one server, one token in the keyring, one settings file."""
 
@@ -124,11 +157,27 @@ class KioskAccount:
         self.api = api
         self.tokens = tokens
         self.settings = settings
+        self.lock_key = LockKey()
         api.on_session_lost = self._forget_token
 
     def _forget_token(self) -> None:
         self.api.token = None
         self.tokens.clear()
+        self.lock_key.forget()
+
+    def unlock(self, password: str) -> bool:
+        """The locked screen's password: checked on this PC (offline too) against the one typed at sign-in; a
+        resumed session, which typed none, asks the server (a new sign-in with the same SSO ID)."""
+        _required(password, "password", spaces_count=True)
+        opens = self.lock_key.opens(password)
+        if opens is not None:
+            return opens
+        session = SessionPublic.parse(self.api.get("/auth/session"))
+        try:
+            self.login(session.sso_id, password, remember_sso_id=False)
+        except InvalidCredentials:
+            return False
+        return True
 
     @property
     def remembered_sso_id(self) -> str | None:
@@ -157,6 +206,7 @@ class KioskAccount:
         )
         self.api.token = login.token
         self.tokens.save(login.token)
+        self.lock_key.remember(login.sso_id, password)
         if remember_sso_id:
             self.settings.remember_sso_id(login.sso_id)
         signed_in = SignedIn.from_answer(login)

@@ -14,6 +14,7 @@ from ui import features
 from ui.core import Core
 from ui.dialogs import messages
 from ui.forms import Message, error_text, say, shortcut
+from ui.lock import LockWindow
 from ui.main_window import MainWindow, PrinterState
 from ui.ops import Op
 from ui.settings import Preferences
@@ -91,6 +92,7 @@ class Shell(QObject):
         self.sign_in.language_toggled.connect(self.on_language_toggled)
         self._f12(self.sign_in)
         self.main: MainWindow | None = None
+        self.lock_window: LockWindow | None = None
         self.settings: SettingsDialog | None = None
         self.printer_state: tuple[PrinterState, str] | None = None
         language_switch().set_language(Language(core.preferences.language))
@@ -129,7 +131,7 @@ class Shell(QObject):
 
     def open_main(self, signed: SignedIn) -> None:
         main = MainWindow(self.core, signed)
-        main.lock_requested.connect(lambda: self.lock(None))
+        main.lock_requested.connect(self.lock_screen)
         main.logout_requested.connect(lambda: self.lock(None))
         main.settings_requested.connect(self.open_settings)
         main.session_lost.connect(lambda: self.lock(say("app.session_ended"), "error"))
@@ -145,8 +147,35 @@ class Shell(QObject):
         self.main_opened.emit(main)
         QTimer.singleShot(0, features.preload)  # the pages' code, so the first menu entry opens at once
 
+    def lock_screen(self) -> None:
+        """Ctrl+L: the main window goes behind the locked screen as it is (session, form, queue kept)."""
+        main = self.main
+        if main is None or self.lock_window is not None:
+            return
+        window = LockWindow(self.core, main.signed.sso_id, main.signed.kiosk_code)
+        window.unlocked.connect(self.on_unlocked)
+        window.sign_out_requested.connect(lambda: self.lock(None))
+        self._f12(window)
+        self.lock_window = window
+        main.hide()
+        window.show()
+        window.activateWindow()
+
+    def on_unlocked(self) -> None:
+        self._close_lock_window()
+        if self.main is not None:
+            self.main.showMaximized()
+            self.main.activateWindow()
+
+    def _close_lock_window(self) -> None:
+        window, self.lock_window = self.lock_window, None
+        if window is not None:
+            window.close()
+            window.deleteLater()
+
     def lock(self, notice: Message | None, kind: str = "info") -> None:
         """Back to the login: the session is ended (on the server too when it answers) and the windows closed."""
+        self._close_lock_window()
         self.idle.disarm()
         if self.settings is not None:
             self.settings.reject()

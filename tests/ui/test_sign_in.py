@@ -265,8 +265,30 @@ def test_keyboard_only_login_lock_and_idle_lock(
     press(qtbot, Qt.Key.Key_Escape)
     assert main.stack.currentWidget() is main.home
 
-    # Ctrl+L locks back to the login, the SSO ID remembered.
+    # Ctrl+L locks the screen: the work stays behind it, and the password (checked on this PC) opens it again.
+    main.actions_["refill"].trigger()
+    working_on = main.stack.currentWidget()
+    token = shell.core.account.api.token
+    main.activateWindow()
     qtbot.keyClick(main, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: shell.lock_window is not None and not main.isVisible(), timeout=TIMEOUT)
+    lock = shell.lock_window
+    assert lock is not None and sso_id in lock.text.text()
+    lock.activateWindow()
+    qtbot.waitUntil(lock.password.editor.hasFocus, timeout=TIMEOUT)
+    type_text(qtbot, "not my password")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lock.password.error.isVisible, timeout=TIMEOUT)
+    assert "4 tries left" in lock.password.error.text() and not main.isVisible()
+    type_text(qtbot, READY_PASSWORD)
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: shell.lock_window is None and main.isVisible(), timeout=TIMEOUT)
+    assert shell.main is main and main.stack.currentWidget() is working_on
+    assert shell.core.account.api.token == token  # the same session: nothing was signed out
+
+    # Sign out (Ctrl+Shift+Q) goes back to the login, the SSO ID remembered.
+    main.activateWindow()
+    qtbot.keyClick(main, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: shell.main is None and shell.sign_in.isVisible(), timeout=TIMEOUT)
     _wait_page(qtbot, shell, login)
     qtbot.waitUntil(login.submit.isEnabled, timeout=TIMEOUT)  # the logout has reached the server
