@@ -55,6 +55,7 @@ from ui.core import Core
 from ui.day_end import DayEndPage
 from ui.dialogs import RecordedMessages, use_messages
 from ui.forms import explain, say
+from ui.lock import LockWindow
 from ui.fund_payout import FundPayoutPage
 from ui.main_window import Feature, MainWindow, PrinterState
 from ui.receipt_window import ReceiptWindow
@@ -632,6 +633,11 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
         page.table.selectRow(1)
         return main
 
+    def lock() -> QWidget:
+        window = LockWindow(core, SIGNED.sso_id, SIGNED.kiosk_code)
+        window.password.set_error(say("lock.wrong", left=4))
+        return window
+
     def training() -> QWidget:
         # The demo kiosk as `python -m ui --demo` makes it: its server behind the training relay (not started).
         relay = DemoRelay("http://127.0.0.1:8765", port=8766)
@@ -676,6 +682,7 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
         "20-statement": statement,
         "21-reconcile": reconcile,
         "22-training": training,
+        "23-lock": lock,
     }
 
 
