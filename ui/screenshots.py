@@ -55,8 +55,8 @@ from ui.core import Core
 from ui.day_end import DayEndPage
 from ui.dialogs import RecordedMessages, use_messages
 from ui.forms import explain, say
-from ui.lock import LockWindow
 from ui.fund_payout import FundPayoutPage
+from ui.lock import LockWindow
 from ui.main_window import Feature, MainWindow, PrinterState
 from ui.receipt_window import ReceiptWindow
 from ui.reconcile import ReconcilePage
