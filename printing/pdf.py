@@ -348,7 +348,7 @@ def receipt_pdf(receipt: Receipt, *, hindi_as_images: bool | None = None) -> byt
                 bold=True,
             )
         )
-    story.append(w.text(Labels.TITLE.joined(), w.styles.title, bold=True))
+    story.append(w.text(receipt.title.joined(), w.styles.title, bold=True))
     story.append(Spacer(1, 3 * mm))
     rows: list[tuple[Bilingual, str]] = [
         (Labels.RECEIPT_NO, receipt.receipt_no),
@@ -369,11 +369,14 @@ def receipt_pdf(receipt: Receipt, *, hindi_as_images: bool | None = None) -> byt
     story.append(
         w.grid(
             (Labels.BILL_NO, Labels.PERIOD, Labels.DUE_DATE, Labels.AMOUNT),
-            [*bill_rows, ("", "", Labels.TOTAL.joined(), format_rupees(receipt.total_paise))],
+            [*bill_rows, ("", "", receipt.total_label.joined(), format_rupees(receipt.total_paise))],
             right=frozenset({3}),
             widths=(52 * mm, 32 * mm, 40 * mm, None),
         )
     )
+    in_words = receipt.total_in_words()
+    story.append(Spacer(1, 2 * mm))
+    story.append(w.field_table([(Labels.IN_WORDS, f"{in_words.en} / {in_words.hi}")]))
     story.append(Spacer(1, 4 * mm))
     pay_rows: list[tuple[Bilingual, str]] = [(Labels.PAYMENT_METHOD, receipt.payment.method.label.joined())]
     if receipt.payment.method is PaymentMethod.DEPARTMENTAL_CHEQUE and receipt.payment.cheque is not None:

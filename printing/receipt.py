@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 import words
+from words.amount import amount_in_words
 
 # India has had one offset and no daylight saving since 1945; a fixed offset avoids needing the
 # tz database, which Windows kiosk PCs do not have without the tzdata package.
@@ -40,6 +41,10 @@ class Labels:
 
     ISSUER = Bilingual.of("printed.issuer")
     TITLE = Bilingual.of("printed.title")
+    NOT_PAID_TITLE = Bilingual.of("printed.title_not_paid")  # a declined payment: its slip is no receipt
+    CASH_OUT_TITLE = Bilingual.of("printed.title_cash_out")  # a micro-ATM withdrawal: cash paid, not a payment
+    CASH_PAID = Bilingual.of("printed.cash_paid")
+    IN_WORDS = Bilingual.of("printed.in_words")
     RECEIPT_NO = Bilingual.of("printed.receipt_no")
     TRANSACTION_ID = Bilingual.of("printed.transaction_id")
     BILLER_REFERENCE = Bilingual.of("printed.biller_reference")
@@ -184,6 +189,30 @@ class Receipt:
     @property
     def total_paise(self) -> int:
         return sum(bill.amount_paise for bill in self.bills)
+
+    @property
+    def cash_out(self) -> bool:
+        """A micro-ATM withdrawal: the kiosk paid the customer cash; the bank credits the wallet."""
+        return self.payment.method is PaymentMethod.MICRO_ATM
+
+    @property
+    def title(self) -> Bilingual:
+        """What the slip is: a payment receipt, a cash withdrawal receipt, or (declined) a slip saying nothing
+        was paid."""
+        if self.status is ReceiptStatus.FAILED:
+            return Labels.NOT_PAID_TITLE
+        return Labels.CASH_OUT_TITLE if self.cash_out else Labels.TITLE
+
+    @property
+    def total_label(self) -> Bilingual:
+        return Labels.CASH_PAID if self.cash_out else Labels.TOTAL
+
+    def total_in_words(self) -> Bilingual:
+        """The total in words, English and Hindi (Indian numbering: lakh, crore)."""
+        return Bilingual(
+            amount_in_words(self.total_paise, words.Language.ENGLISH),
+            amount_in_words(self.total_paise, words.Language.HINDI),
+        )
 
     @property
     def paid_at_ist(self) -> datetime:

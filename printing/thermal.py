@@ -257,8 +257,8 @@ def write_receipt(printer: Escpos, receipt: Receipt, paper: Paper) -> None:
         )
     if receipt.provisional is not None or receipt.duplicate is not None:
         w.rule("=")
-    w.text(Labels.TITLE.en.upper(), align=Align.CENTER, bold=True)
-    w.raster(Labels.TITLE.hi, TextStyle(ThermalWriter.HINDI_HEADING_SIZE, True, Align.CENTER))
+    w.text(receipt.title.en.upper(), align=Align.CENTER, bold=True)
+    w.raster(receipt.title.hi, TextStyle(ThermalWriter.HINDI_HEADING_SIZE, True, Align.CENTER))
     w.rule()
     w.pair(Labels.RECEIPT_NO.en, receipt.receipt_no)
     w.pair(Labels.TRANSACTION_ID.en, receipt.txn_id)
@@ -280,7 +280,10 @@ def write_receipt(printer: Escpos, receipt: Receipt, paper: Paper) -> None:
             w.pair(Labels.DUE_DATE.en, bill.due_date.strftime("%d-%m-%Y"))
         w.amount(Labels.AMOUNT, bill.amount_paise)
     w.rule()
-    w.amount(Labels.TOTAL, receipt.total_paise, bold=True)
+    w.amount(receipt.total_label, receipt.total_paise, bold=True)
+    in_words = receipt.total_in_words()
+    w.text(f"{Labels.IN_WORDS.en}: {in_words.en}")
+    w.raster(f"{Labels.IN_WORDS.hi}: {in_words.hi}", TextStyle(ThermalWriter.HINDI_SIZE))
     w.rule()
     w.pair(Labels.PAYMENT_METHOD.en, receipt.payment.method.label.en)
     if receipt.payment.method is PaymentMethod.DEPARTMENTAL_CHEQUE and receipt.payment.cheque is not None:
