@@ -62,6 +62,35 @@ from words.amount import amount_in_words
 
 SERVICE_CODE = Qt.ItemDataRole.UserRole
 
+# Each kind of service has its own words where a bill's would mislead: a recharge has no bill, a fee no bill
+# to match, and a micro-ATM entry is cash paid *to* the customer, credited to the wallet by the bank.
+KIND_WORDS: dict[str, frozenset[str]] = {
+    "bill": frozenset(),
+    "recharge": frozenset({"get_bill", "bill_details", "amount", "add_bill", "pay_wallet", "paid"}),
+    "fee": frozenset({"get_bill", "bill_details", "amount", "add_bill", "pay_wallet", "paid"}),
+    "micro_atm": frozenset(
+        {
+            "get_bill",
+            "bill_details",
+            "amount",
+            "add_bill",
+            "pay_wallet",
+            "paid",
+            "paid_no_balance",
+            "pending",
+            "failed",
+            "confirm_title",
+            "confirm_text_wallet",
+            "confirm_pay",
+        }
+    ),
+}
+
+
+def kind_key(kind: str, word: str) -> str:
+    """The catalogue key of `word` (e.g. "pay_wallet") for a service of this kind."""
+    return f"avail.{kind}.{word}" if word in KIND_WORDS.get(kind, frozenset()) else f"avail.{word}"
+
 
 @dataclass(frozen=True)
 class CatalogOpened:
@@ -224,6 +253,7 @@ class AvailServicePage(FeaturePage):
         self.fields_form = QFormLayout(self.fields_box)
         self.spec_fields: list[SpecField] = []
         self._service_names: dict[str, tuple[str, str]] = {}
+        self._service_kinds: dict[str, str] = {}
         self._found: tuple[str, list[ServiceInfo]] = ("", [])
         self._wait_left = 0
         self._wait_timer = QTimer(self)
@@ -231,7 +261,6 @@ class AvailServicePage(FeaturePage):
         self._wait_timer.timeout.connect(self.on_wait_timer_timeout)
         self.get_bill = QPushButton()
         self.get_bill.setObjectName("get_bill")
-        tr_.text(self.get_bill.setText, "avail.get_bill")
         self.get_bill.clicked.connect(self.on_get_bill_clicked)
         self.bill_view = QLabel()
         self.bill_view.setObjectName("bill_details")
@@ -255,7 +284,6 @@ class AvailServicePage(FeaturePage):
         self.collect.setWordWrap(True)
         self.add_bill = QPushButton()
         self.add_bill.setObjectName("add_bill")
-        tr_.text(self.add_bill.setText, "avail.add_bill")
         self.add_bill.clicked.connect(self.on_add_bill_clicked)
         self.bill_form = QFormLayout()
         for f in (
@@ -282,7 +310,7 @@ class AvailServicePage(FeaturePage):
         self.total.setStyleSheet("font-weight: bold;")
         self.mobile = tr_.field("mobile", "avail.mobile", QLineEdit())
         self.email = tr_.field("email", "avail.email", QLineEdit())
-        method_box = QGroupBox()
+        method_box = self.method_box = QGroupBox()
         tr_.text(method_box.setTitle, "avail.method")
         self.wallet = QRadioButton()
         self.wallet.setObjectName("method_wallet")
@@ -598,8 +626,9 @@ class AvailServicePage(FeaturePage):
 
     def show_service(self, service: ServiceInfo | None) -> None:
         self.service = service
-        if service is not None:  # the names of the bills' services, for the confirmation
+        if service is not None:  # the names and kinds of the bills' services, for the confirmation and words
             self._service_names[service.code] = (service.name_en, service.name_hi)
+            self._service_kinds[service.code] = service.kind
         self.details = None
         for old in self.spec_fields:
             self.fields_form.removeRow(old.label)
@@ -642,6 +671,11 @@ class AvailServicePage(FeaturePage):
             if service
             else ""
         )
+        kind = service.kind if service is not None else self.payment_kind
+        self.get_bill.setText(t(kind_key(kind, "get_bill")))
+        self.add_bill.setText(t(kind_key(kind, "add_bill")))
+        self.amount.label_key = kind_key(kind, "amount")
+        self.amount.retranslate()
         blocked = chosen and self.offline and not (service.offline_capable if service else False)
         if chosen and self.offline and service is not None:
             self.mode.setText(
@@ -663,18 +697,18 @@ class AvailServicePage(FeaturePage):
         details = self.details
         self.bill_view.setVisible(details is not None and not self.offline)
         if details is not None:
-            self.bill_view.setText(
-                t(
-                    "avail.bill_details",
-                    name=details.consumer_name,
-                    bill_no=details.bill_no or "—",
-                    due=details.due_date or "—",
-                    due_amount=rupees_or_dash(details.amount_due_paise),
-                    payable=rupees_or_dash(details.payable_now_paise),
-                )
-                + "\n"
-                + t("avail.match_paper")
+            text = t(
+                kind_key(kind, "bill_details"),
+                name=details.consumer_name,
+                consumer=details.consumer_no,
+                bill_no=details.bill_no or "—",
+                due=details.due_date or "—",
+                due_amount=rupees_or_dash(details.amount_due_paise),
+                payable=rupees_or_dash(details.payable_now_paise),
+                min=format_rupees(details.min_paise),
+                max=format_rupees(details.max_paise),
             )
+            self.bill_view.setText(text + "\n" + t("avail.match_paper") if kind == "bill" else text)
         for f in (self.consumer_name, self.bill_no, self.paper_due, self.paper_due_date, self.paper_after_due):
             f.label.setVisible(typing_paper)
             f.editor.setVisible(typing_paper)
@@ -692,13 +726,20 @@ class AvailServicePage(FeaturePage):
             and not self.offline
         )
         self._show_bills()
+        # A departmental cheque pays department bills only; a micro-ATM entry is paid by nobody (the bank
+        # credits the wallet), so it has no method to choose.
+        paying = {self._service_kinds.get(b.service_code, "bill") for b in self.bills} | {kind}
+        self.cheque.setVisible(paying == {"bill"})
+        self.method_box.setVisible("micro_atm" not in paying)
+        if paying != {"bill"} and self.cheque.isChecked():
+            self.wallet.setChecked(True)
         cheque = self.cheque.isChecked()
         for f in (self.cheque_no, self.bank, self.cheque_date):
             f.label.setVisible(cheque)
             f.editor.setVisible(cheque)
             if not cheque:
                 f.set_error(None)
-        self.pay.setText(t("avail.pay_cheque" if cheque else "avail.pay_wallet"))
+        self.pay.setText(t("avail.pay_cheque" if cheque else kind_key(self.payment_kind, "pay_wallet")))
         if self._outcome is not None:
             self.outcome.setText(self._outcome())
 
@@ -717,6 +758,15 @@ class AvailServicePage(FeaturePage):
             for column, value in enumerate(values):
                 self.table.setItem(row, column, QTableWidgetItem(value))
         self.total.setText(t("avail.total", amount=format_rupees(sum(b.amount_paise for b in self.bills))))
+
+    @property
+    def payment_kind(self) -> str:
+        """The kind of the bills in the list when they are all of one kind (or of the chosen service when the
+        list is empty); "bill" words for a mix."""
+        kinds = {self._service_kinds.get(b.service_code, "bill") for b in self.bills}
+        if not kinds and self.service is not None:
+            kinds = {self.service.kind}
+        return kinds.pop() if len(kinds) == 1 else "bill"
 
     def on_kiosk_online_changed(self, online: bool) -> None:
         self.online = online
@@ -815,7 +865,13 @@ class AvailServicePage(FeaturePage):
         if any(b.service_code == line.service_code and dict(b.fields) == values for b in self.bills):
             where.set_error(say("avail.already_added"))
             return
+        kinds = [self._service_kinds.get(b.service_code, "bill") for b in self.bills] + [service.kind]
+        if "micro_atm" in kinds and len(kinds) > 1:  # the server's rule: a micro-ATM entry goes on its own
+            where.set_error(say("error.micro_atm_alone"))
+            return
         where.set_error(None)
+        if not self.mobile.text().strip():  # a recharged mobile number is the customer's contact
+            self.mobile.line_edit.setText(values.get("mobile", ""))
         self.bills.append(line)
         self.details = None
         for f in self.spec_fields:
@@ -988,7 +1044,8 @@ class AvailServicePage(FeaturePage):
             )
 
         bills = "\n".join(line(b) for b in order.bills)
-        key = "avail.confirm_text_cheque" if order.method.type == "cheque" else "avail.confirm_text_wallet"
+        kind = self.payment_kind
+        key = "avail.confirm_text_cheque" if order.method.type == "cheque" else kind_key(kind, "confirm_text_wallet")
         text = t(
             key,
             bills=bills,
@@ -997,10 +1054,17 @@ class AvailServicePage(FeaturePage):
             words_hi=amount_in_words(total, Language.HINDI),
             cheque=order.method.cheque_no or "",
         )
-        return messages().confirm(self, t("avail.confirm_title"), text, t("avail.confirm_pay"), t("avail.confirm_back"))
+        return messages().confirm(
+            self,
+            t(kind_key(kind, "confirm_title")),
+            text,
+            t(kind_key(kind, "confirm_pay")),
+            t("avail.confirm_back"),
+        )
 
     def on_paid(self, outcome: PaymentOutcome) -> None:
         self._wait_timer.stop()
+        kind = self.payment_kind
         self.bills = []
         number = outcome.receipt.receipt_no if outcome.receipt else outcome.operation_id
         wallet = (outcome.payment or {}).get("wallet")
@@ -1008,15 +1072,16 @@ class AvailServicePage(FeaturePage):
             case OutcomeStatus.PROVISIONAL:
                 message = say("avail.provisional", number=number)
             case OutcomeStatus.FAILED:
-                message = say("avail.failed", number=number)
+                message = say(kind_key(kind, "failed"), number=number)
             case OutcomeStatus.PARTIAL:
                 message = say("avail.partial", number=number)
             case OutcomeStatus.PENDING | OutcomeStatus.UNKNOWN:
-                message = say("avail.pending", number=number)
+                message = say(kind_key(kind, "pending"), number=number)
             case OutcomeStatus.PAID if isinstance(wallet, dict) and "wallet_balance_paise" in wallet:
-                message = say("avail.paid", number=number, balance=format_rupees(int(wallet["wallet_balance_paise"])))
+                balance = format_rupees(int(wallet["wallet_balance_paise"]))
+                message = say(kind_key(kind, "paid"), number=number, balance=balance)
             case OutcomeStatus.PAID:
-                message = say("avail.paid_no_balance", number=number)
+                message = say(kind_key(kind, "paid_no_balance"), number=number)
             case _ as never:
                 assert_never(never)
         self.forget_customer()
