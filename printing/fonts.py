@@ -1,4 +1,5 @@
-"""Finds the fonts shipped in resources/fonts (Devanagari for Hindi, Vera for Latin text in PDFs)."""
+"""Finds the fonts shipped in resources/fonts: Noto Sans Devanagari for Hindi everywhere, Noto Sans for the
+screen's Latin letters and digits (one design with the Devanagari), Vera for Latin text on receipts and PDFs."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ DEVANAGARI_REGULAR = "NotoSansDevanagari-Regular.ttf"
 DEVANAGARI_BOLD = "NotoSansDevanagari-Bold.ttf"
 LATIN_REGULAR = "Vera.ttf"
 LATIN_BOLD = "VeraBd.ttf"
+SCREEN_LATIN_REGULAR = "NotoSans-Regular.ttf"
+SCREEN_LATIN_BOLD = "NotoSans-Bold.ttf"
 
 FONTS_DIR_VARIABLE = "EMITRA_FONTS_DIR"
 

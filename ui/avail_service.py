@@ -450,6 +450,11 @@ class AvailServicePage(FeaturePage):
             self.on_search_text_changed(self.search.text())
 
     def showEvent(self, event: object) -> None:  # Qt override
+        self.on_opened()
+
+    def on_opened(self) -> None:
+        """F4 (again, too): the search box with its old text selected, so typing replaces it."""
+        self.search.line_edit.selectAll()
         self.search.line_edit.setFocus()
 
     # -- search ----------------------------------------------------------------------------------------

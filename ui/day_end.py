@@ -313,8 +313,10 @@ class DayEndPage(FeaturePage):
         core = self.core
         Op(self, lambda: read_day_end(core)).success(self.on_state_loaded).failure(self.on_op_failed).run()
 
-    def showEvent(self, event: object) -> None:  # Qt override
+    def on_opened(self) -> None:
         self.sync.setFocus()
+
+    def showEvent(self, event: object) -> None:  # Qt override
         if self.op is None:
             self.load()
 

@@ -151,6 +151,9 @@ class FundPayoutPage(OrderPage):
         if self._shown_before and not self.poll.isActive():
             self.load()  # back from Refill or a payment: the figures may have changed
         self._shown_before = True
+
+    def on_opened(self) -> None:
+        self.amount.line_edit.selectAll()
         self.amount.line_edit.setFocus()
 
     def on_info_loaded(self, info: PayoutInfo) -> None:

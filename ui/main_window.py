@@ -64,6 +64,9 @@ class FeaturePage(QWidget):
     def show_money(self, money: Money) -> None:
         """The kiosk's money changed (or is first known); a page that shows money redraws it."""
 
+    def on_opened(self) -> None:
+        """The operator asked for this page (its menu key, again too): put the focus where work starts."""
+
 
 def menu_text(key: str) -> str:
     """A menu label without its mnemonic marker, for titles."""
@@ -377,7 +380,10 @@ class MainWindow(QMainWindow):
                     page.show_money(self.money)
             self.feature_pages[feature] = page
             self.stack.addWidget(page)
-        self.stack.setCurrentWidget(self.feature_pages[feature])
+        page = self.feature_pages[feature]
+        self.stack.setCurrentWidget(page)
+        if isinstance(page, FeaturePage):
+            page.on_opened()
         self.refresh_balance()  # every page shown with the money as the server has it now
 
     # -- data ------------------------------------------------------------------------------------------

@@ -81,7 +81,7 @@ class ReconcilePage(MoneyPage):
         shortcut(self, "F7", self.on_verify_clicked)
         self.tr_.dynamic(self.refresh)
 
-    def showEvent(self, event: object) -> None:  # Qt override
+    def on_opened(self) -> None:
         self.day.editor.setFocus()
 
     # -- the report ----------------------------------------------------------------------------------------

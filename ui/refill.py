@@ -190,7 +190,8 @@ class RefillPage(OrderPage):
         self.money = money
         self.refresh()
 
-    def showEvent(self, event: object) -> None:  # Qt override
+    def on_opened(self) -> None:
+        self.amount.line_edit.selectAll()
         self.amount.line_edit.setFocus()
 
     def refresh(self) -> None:

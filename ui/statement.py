@@ -94,7 +94,7 @@ class StatementPage(MoneyPage):
         self.tr_.dynamic(self.refresh)
         self.on_show_clicked()
 
-    def showEvent(self, event: object) -> None:  # Qt override
+    def on_opened(self) -> None:
         self.start.editor.setFocus()
 
     def _range(self) -> tuple[date, date]:

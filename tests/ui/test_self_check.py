@@ -73,4 +73,4 @@ def test_missing_fonts_fail_with_a_clear_message(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert findings(result.stdout)["fonts"] == "FAILED"
     assert "Self-check FAILED: fonts" in result.stdout
-    assert "self-check failed: fonts: FontMissing: font NotoSansDevanagari-Regular.ttf not found" in result.stderr
+    assert "self-check failed: fonts: FontMissing: font NotoSans-Regular.ttf not found" in result.stderr
