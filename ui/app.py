@@ -12,9 +12,9 @@ from pathlib import Path
 from types import TracebackType
 
 import platformdirs
-from PySide6.QtCore import QLockFile, QObject, Signal
-from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QLockFile, QObject, Qt, Signal
+from PySide6.QtGui import QFont, QFontDatabase, QKeyEvent
+from PySide6.QtWidgets import QAbstractButton, QApplication
 
 from kiosk_app.errors import EnvironmentFault, KioskError
 from kiosk_app.session import APP_NAME
@@ -71,7 +71,28 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     ensure_qt_gui()
     app.setFont(application_font())
     app.setStyleSheet(APP_STYLE)
+    if not app.findChildren(EnterPresses):  # once, however often the application is asked for
+        app.installEventFilter(EnterPresses(app))
     return app
+
+
+class EnterPresses(QObject):
+    """Enter on a focused button, tick box or radio button presses it, as Space does: outside a dialog Qt does
+    nothing with Enter there, so an operator who moved to a control with Tab could not go on with Enter."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
+            and isinstance(watched, QAbstractButton)
+            and watched.hasFocus()
+            and watched.isEnabled()
+        ):
+            watched.animateClick()
+            return True
+        return False
 
 
 def application_font() -> QFont:

@@ -4,6 +4,7 @@ checked on the glyphs Qt really lays out for a label's text. And the focused con
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QTextLayout
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -73,3 +74,26 @@ def blue_pixels(widget: QWidget) -> int:
     image = widget.grab().toImage()
     blue = QColor(FOCUS_BLUE)
     return sum(1 for y in range(image.height()) for x in range(image.width()) if image.pixelColor(x, y) == blue)
+
+
+def test_enter_on_a_focused_tick_box_or_button_presses_it(qtbot: QtBot) -> None:
+    window = QWidget()
+    qtbot.addWidget(window)
+    layout = QVBoxLayout(window)
+    tick, button = QCheckBox("I confirm"), QPushButton("Submit")
+    layout.addWidget(tick)
+    layout.addWidget(button)
+    pressed: list[bool] = []
+    button.clicked.connect(lambda: pressed.append(True))
+    window.show()
+    tick.setFocus()
+    qtbot.waitUntil(tick.hasFocus)
+    qtbot.keyClick(tick, Qt.Key.Key_Return)
+    qtbot.waitUntil(tick.isChecked)
+    button.setFocus()
+    qtbot.keyClick(button, Qt.Key.Key_Enter, Qt.KeyboardModifier.KeypadModifier)
+    qtbot.waitUntil(lambda: pressed == [True])
+    button.setEnabled(False)
+    qtbot.keyClick(button, Qt.Key.Key_Return)
+    qtbot.wait(200)
+    assert pressed == [True]
