@@ -514,6 +514,24 @@ class ChequePublic:
 
 
 @dataclass(frozen=True)
+class ChoicePublic:
+    """One value a field takes (a recharge's operator)."""
+
+    code: str
+    name_en: str
+    name_hi: str
+
+    @classmethod
+    def parse(cls, value: Any) -> ChoicePublic:
+        data = as_object(value, "ChoicePublic")
+        return cls(
+            code=as_str(field_of(data, "code", "ChoicePublic")),
+            name_en=as_str(field_of(data, "name_en", "ChoicePublic")),
+            name_hi=as_str(field_of(data, "name_hi", "ChoicePublic")),
+        )
+
+
+@dataclass(frozen=True)
 class CollectionsPublic:
     """CollectionsPublic of the contract."""
 
@@ -849,6 +867,7 @@ class InputFieldPublic:
     name: str
     pattern: str
     check_digit: Literal["verhoeff"] | None = None
+    choices: tuple[ChoicePublic, ...] | None = None
 
     @classmethod
     def parse(cls, value: Any) -> InputFieldPublic:
@@ -864,6 +883,7 @@ class InputFieldPublic:
             name=as_str(field_of(data, "name", "InputFieldPublic")),
             pattern=as_str(field_of(data, "pattern", "InputFieldPublic")),
             check_digit=as_optional(lambda x: as_literal(x, ("verhoeff",)), data.get("check_digit")),
+            choices=as_optional(lambda x: tuple(ChoicePublic.parse(x) for x in as_list(x)), data.get("choices")),
         )
 
 
@@ -1404,6 +1424,26 @@ class PayoutPagePublic:
 
 
 @dataclass(frozen=True)
+class PlanPublic:
+    """A recharge plan: picked, it fills the amount (for one operator, or for all when `operator` is null)."""
+
+    amount_paise: int
+    name_en: str
+    name_hi: str
+    operator: str | None = None
+
+    @classmethod
+    def parse(cls, value: Any) -> PlanPublic:
+        data = as_object(value, "PlanPublic")
+        return cls(
+            amount_paise=as_int(field_of(data, "amount_paise", "PlanPublic")),
+            name_en=as_str(field_of(data, "name_en", "PlanPublic")),
+            name_hi=as_str(field_of(data, "name_hi", "PlanPublic")),
+            operator=as_optional(lambda x: as_str(x), data.get("operator")),
+        )
+
+
+@dataclass(frozen=True)
 class ProfilePublic:
     """ProfilePublic of the contract."""
 
@@ -1652,6 +1692,7 @@ class SearchHitPublic:
     name_hi: str
     offline_capable: bool
     score: int
+    plans: tuple[PlanPublic, ...] | None = None
 
     @classmethod
     def parse(cls, value: Any) -> SearchHitPublic:
@@ -1670,6 +1711,7 @@ class SearchHitPublic:
             name_hi=as_str(field_of(data, "name_hi", "SearchHitPublic")),
             offline_capable=as_bool(field_of(data, "offline_capable", "SearchHitPublic")),
             score=as_int(field_of(data, "score", "SearchHitPublic")),
+            plans=as_optional(lambda x: tuple(PlanPublic.parse(x) for x in as_list(x)), data.get("plans")),
         )
 
 
@@ -1727,6 +1769,7 @@ class ServicePublic:
     name_en: str
     name_hi: str
     offline_capable: bool
+    plans: tuple[PlanPublic, ...] | None = None
 
     @classmethod
     def parse(cls, value: Any) -> ServicePublic:
@@ -1744,6 +1787,7 @@ class ServicePublic:
             name_en=as_str(field_of(data, "name_en", "ServicePublic")),
             name_hi=as_str(field_of(data, "name_hi", "ServicePublic")),
             offline_capable=as_bool(field_of(data, "offline_capable", "ServicePublic")),
+            plans=as_optional(lambda x: tuple(PlanPublic.parse(x) for x in as_list(x)), data.get("plans")),
         )
 
 

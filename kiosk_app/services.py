@@ -18,8 +18,10 @@ from kiosk_app.connectivity import Connectivity
 from kiosk_app.contract import (
     BillPublic,
     CatalogPublic,
+    ChoicePublic,
     PaymentPublic,
     PaymentStatus,
+    PlanPublic,
 )
 from kiosk_app.errors import (
     AnswerLost,
@@ -74,10 +76,16 @@ class FieldSpec:
     help_en: str = ""
     help_hi: str = ""
     check_digit: CheckDigit | None = None
+    choices: tuple[ChoicePublic, ...] = ()  # when given, the field is a list to pick from (an operator)
 
     @property
     def label(self) -> Bilingual:
         return Bilingual(self.label_en, self.label_hi)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> FieldSpec:
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data and k != "choices"}
+        return cls(**known, choices=tuple(ChoicePublic.parse(c) for c in data.get("choices") or ()))
 
     def check(self, value: str | None, where: str) -> str:
         """The cleaned value, or InvalidField with the label in both languages."""
@@ -87,6 +95,7 @@ class FieldSpec:
             min_length=self.min_length,
             max_length=self.max_length,
             check_digit=self.check_digit,
+            choices=tuple(c.code for c in self.choices),
         )
         if problem == "required":
             raise InvalidField(
@@ -124,6 +133,12 @@ class ServiceInfo:
     fields: tuple[FieldSpec, ...]
     department_name_en: str = ""
     department_name_hi: str = ""
+    plans: tuple[PlanPublic, ...] = ()  # a recharge's plans: one picked fills the amount
+
+    def plans_for(self, values: Mapping[str, str]) -> tuple[PlanPublic, ...]:
+        """The plans that fit the fields as typed: those of the chosen operator, and those for every operator."""
+        chosen = set(values.values())
+        return tuple(p for p in self.plans if p.operator is None or p.operator in chosen)
 
     @property
     def name(self) -> Bilingual:
@@ -139,11 +154,10 @@ class ServiceInfo:
             name_en=data["name_en"],
             name_hi=data["name_hi"],
             offline_capable=bool(data.get("offline_capable")),
-            fields=tuple(
-                FieldSpec(**{k: f[k] for k in FieldSpec.__dataclass_fields__ if k in f}) for f in data.get("fields", [])
-            ),
+            fields=tuple(FieldSpec.from_data(f) for f in data.get("fields", [])),
             department_name_en=(department or {}).get("name_en", data["department"]),
             department_name_hi=(department or {}).get("name_hi", ""),
+            plans=tuple(PlanPublic.parse(p) for p in data.get("plans") or ()),
         )
 
 

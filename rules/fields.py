@@ -54,16 +54,25 @@ _CHECKS = {"verhoeff": verhoeff_valid}
 
 
 def field_problem(
-    value: str | None, *, pattern: str, min_length: int, max_length: int, check_digit: CheckDigit | None = None
+    value: str | None,
+    *,
+    pattern: str,
+    min_length: int,
+    max_length: int,
+    check_digit: CheckDigit | None = None,
+    choices: tuple[str, ...] = (),
 ) -> str | None:
-    """Why `value` is not what the department takes — "required", "wrong_length", "wrong_format" or
-    "wrong_check_digit" — or None.
+    """Why `value` is not what the department takes — "required", "not_a_choice", "wrong_length",
+    "wrong_format" or "wrong_check_digit" — or None.
 
-    The value is judged as typed without the spaces around it, which the kiosk and the server both strip.
+    A field with `choices` (a recharge's operator) takes one of their codes and nothing else. The value is
+    judged as typed without the spaces around it, which the kiosk and the server both strip.
     """
     if value is None or not value.strip():
         return "required"
     value = value.strip()
+    if choices and value not in choices:
+        return "not_a_choice"
     if not min_length <= len(value) <= max_length:
         return "wrong_length"
     if not re.fullmatch(pattern, value):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import assert_never
 
 from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTimer, Signal
@@ -30,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk_app.contract import PlanPublic
 from kiosk_app.core import KioskCore
 from kiosk_app.errors import AnswerLost, InvalidField, KioskError, NeedsConnection, ServerUnreachable
 from kiosk_app.money import Money
@@ -157,17 +160,52 @@ class ChoiceCombo(QComboBox):
 
 
 class SpecField(Field):
-    """A service's input (e.g. K No.): its label comes from the catalog's field spec, in both languages."""
+    """A service's input (e.g. K No.): its label comes from the catalog's field spec, in both languages. A field
+    with choices (a recharge's operator) is a list to pick from; the others are typed."""
 
     def __init__(self, spec: FieldSpec) -> None:
-        super().__init__(f"field_{spec.name}", "", QLineEdit())
+        super().__init__(f"field_{spec.name}", "", ChoiceCombo() if spec.choices else QLineEdit())
         self.spec = spec
-        self.line_edit.setMaxLength(spec.max_length)
+        if isinstance(self.editor, QLineEdit):
+            self.editor.setMaxLength(spec.max_length)
         self.retranslate()
+
+    @property
+    def combo(self) -> ChoiceCombo | None:
+        return self.editor if isinstance(self.editor, ChoiceCombo) else None
+
+    def text(self) -> str:
+        combo = self.combo
+        return str(combo.currentData() or "") if combo is not None else self.line_edit.text()
+
+    def clear(self) -> None:
+        combo = self.combo
+        if combo is not None:
+            combo.setCurrentIndex(0)
+        else:
+            self.line_edit.clear()
+
+    def on_entered(self, slot: Callable[[], None]) -> None:
+        """`slot` runs on Enter in the field (or a pick in its list)."""
+        combo = self.combo
+        if combo is not None:
+            combo.chosen.connect(slot)
+        else:
+            self.line_edit.returnPressed.connect(slot)
 
     def retranslate(self) -> None:
         self.label.setText(both(self.spec.label_en, self.spec.label_hi))
-        self.line_edit.setPlaceholderText(self.spec.example)
+        combo = self.combo
+        if combo is not None:
+            if not combo.count():
+                combo.addItem("", None)
+                for choice in self.spec.choices:
+                    combo.addItem("", choice.code)
+            combo.setItemText(0, t("avail.choose"))
+            for index, choice in enumerate(self.spec.choices, start=1):
+                combo.setItemText(index, both(choice.name_en, choice.name_hi))
+        else:
+            self.line_edit.setPlaceholderText(self.spec.example)
         if self._message is not None:
             self.error.setText(self._message())
 
@@ -270,6 +308,11 @@ class AvailServicePage(FeaturePage):
         self.consumer_name = tr_.field("consumer_name", "avail.consumer_name", QLineEdit())
         self.bill_no = tr_.field("bill_no", "avail.bill_no", QLineEdit())
         self.amount = tr_.field("amount", "avail.amount", QLineEdit())
+        # A recharge's plans (of the operator chosen): a plan picked fills the amount.
+        self.plan = tr_.field("plan", "avail.plan", ChoiceCombo())
+        self._plans: tuple[PlanPublic, ...] = ()
+        self._combo(self.plan).currentIndexChanged.connect(self.on_plan_changed)
+        self._choice(self.plan).chosen.connect(self.on_plan_chosen)
         # Offline, the paper bill's three figures: the amount by the due date, the date, the late amount.
         self.paper_due = tr_.field("paper_due", "avail.paper_due", QLineEdit())
         today = business_day()
@@ -289,6 +332,7 @@ class AvailServicePage(FeaturePage):
         for f in (
             self.consumer_name,
             self.bill_no,
+            self.plan,
             self.amount,
             self.paper_due,
             self.paper_due_date,
@@ -646,13 +690,13 @@ class AvailServicePage(FeaturePage):
             column.addWidget(f.editor)
             column.addWidget(f.error)
             self.fields_form.addRow(f.label, column)
-            f.line_edit.returnPressed.connect(self.on_spec_return_pressed)
+            f.on_entered(partial(self.on_spec_entered, f))
         self._clear_paper()
         self.outcome.clear()
         self._outcome = None
         self.refresh()
         if self.spec_fields:
-            self.spec_fields[0].line_edit.setFocus()
+            self.spec_fields[0].editor.setFocus()
 
     @property
     def offline(self) -> bool:
@@ -724,6 +768,9 @@ class AvailServicePage(FeaturePage):
         show_amount = details is not None and not self.offline
         self.amount.label.setVisible(show_amount)
         self.amount.editor.setVisible(show_amount)
+        self.plan.label.setVisible(show_amount and bool(self._plans))
+        self.plan.editor.setVisible(show_amount and bool(self._plans))
+        self._name_plans()
         self.amount.line_edit.setReadOnly(
             details is not None
             and not details.partial_allowed
@@ -801,11 +848,17 @@ class AvailServicePage(FeaturePage):
                 f.set_error(explain(exc))
                 first_bad = first_bad or f
         if first_bad is not None:
-            first_bad.line_edit.setFocus()
+            first_bad.editor.setFocus()
             return None
         return values
 
-    def on_spec_return_pressed(self) -> None:
+    def on_spec_entered(self, f: SpecField) -> None:
+        """Enter in a service's field goes on to the next one still empty; when none is, to Get Bill Details."""
+        at = self.spec_fields.index(f) if f in self.spec_fields else -1
+        empty = next((g for g in self.spec_fields[at + 1 :] if not g.text().strip()), None)
+        if f.text().strip() and empty is not None:
+            empty.editor.setFocus()
+            return
         if self.offline:
             self.consumer_name.line_edit.setFocus()
         else:
@@ -819,6 +872,7 @@ class AvailServicePage(FeaturePage):
         if values is None:
             return
         self.details = None
+        self._plans = service.plans_for(values)
         self.refresh()
         core = self.core
         (
@@ -834,8 +888,43 @@ class AvailServicePage(FeaturePage):
         amount = details.payable_now_paise if details.payable_now_paise is not None else details.amount_due_paise
         self.amount.line_edit.setText("" if amount is None else f"{amount / 100:.2f}")
         self.amount.set_error(None)
+        self._fill_plans()
         self.refresh()
-        self.add_bill.setFocus() if self.amount.line_edit.isReadOnly() else self.amount.line_edit.setFocus()
+        if self.plan.editor.isVisible():
+            self.plan.editor.setFocus()
+        elif self.amount.line_edit.isReadOnly():
+            self.add_bill.setFocus()
+        else:
+            self.amount.line_edit.setFocus()
+
+    def _fill_plans(self) -> None:
+        combo = self._combo(self.plan)
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem("", None)
+        for plan in self._plans:
+            combo.addItem("", plan.amount_paise)
+        combo.blockSignals(False)
+        self._name_plans()
+
+    def _name_plans(self) -> None:
+        combo = self._combo(self.plan)
+        if combo.count():
+            combo.setItemText(0, t("avail.plan_none"))
+        for index, plan in enumerate(self._plans, start=1):
+            if index < combo.count():
+                combo.setItemText(index, both(plan.name_en, plan.name_hi))
+
+    def on_plan_changed(self, _index: int) -> None:
+        paise = self._combo(self.plan).currentData()
+        if isinstance(paise, int):
+            self.amount.line_edit.setText(f"{paise / 100:.2f}")
+            self.amount.set_error(None)
+
+    def on_plan_chosen(self) -> None:
+        """Enter on a plan: on to the amount it filled (Enter there adds the recharge)."""
+        self.amount.line_edit.selectAll()
+        self.amount.line_edit.setFocus()
 
     def on_get_bill_failed(self, exc: Exception) -> None:
         if isinstance(exc, ServerUnreachable | NeedsConnection):
@@ -880,7 +969,7 @@ class AvailServicePage(FeaturePage):
         self.bills.append(line)
         self.details = None
         for f in self.spec_fields:
-            f.line_edit.clear()
+            f.clear()
         self._clear_paper()
         self.refresh()
         self.mobile.line_edit.setFocus()
@@ -964,6 +1053,8 @@ class AvailServicePage(FeaturePage):
         today = business_day()
         editor.setDate(QDate(today.year, today.month, today.day))
         self.collect.clear()
+        self._plans = ()
+        self._fill_plans()
 
     def on_table_delete_pressed(self) -> None:
         row = self.table.currentRow()
@@ -1146,10 +1237,12 @@ class AvailServicePage(FeaturePage):
             self.email,
             self.cheque_no,
             self.bank,
-            *self.spec_fields,
         ):
             f.line_edit.clear()
             f.set_error(None)
+        for spec_field in self.spec_fields:
+            spec_field.clear()
+            spec_field.set_error(None)
         self._clear_paper()
         date_edit = self.cheque_date.editor
         assert isinstance(date_edit, QDateEdit)

@@ -18,9 +18,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from keyring.backend import KeyringBackend
 from PySide6.QtCore import QDate, QThreadPool
-from PySide6.QtWidgets import QApplication, QDateEdit, QWidget
+from PySide6.QtWidgets import QApplication, QComboBox, QDateEdit, QWidget
 
 from kiosk_app.auth import OtpSent, Profile, SignedIn
+from kiosk_app.contract import ChoicePublic, PlanPublic
 from kiosk_app.demo_network import DemoRelay
 from kiosk_app.errors import ServerUnreachable, refusal
 from kiosk_app.money import Money
@@ -112,6 +113,37 @@ ELECTRICITY = tuple(
         ("AVVNL", "एवीवीएनएल", "Ajmer", "अजमेर"),
         ("JDVVNL", "जेडीवीवीएनएल", "Jodhpur", "जोधपुर"),
     )
+)
+RECHARGE = ServiceInfo(
+    "MOBILE-PREPAID",
+    "MOBILE",
+    "TELECOM",
+    "recharge",
+    "Mobile Prepaid Recharge",
+    "मोबाइल प्रीपेड रिचार्ज",
+    False,
+    (
+        FieldSpec("mobile", "Mobile No.", "मोबाइल नंबर", r"[6-9][0-9]{9}", 10, 10, "9876543210"),
+        FieldSpec(
+            "mobile_operator",
+            "Operator",
+            "ऑपरेटर",
+            "[A-Z]+",
+            2,
+            8,
+            "JIO",
+            choices=(ChoicePublic("AIRTEL", "Airtel", "एयरटेल"), ChoicePublic("JIO", "Jio", "जियो")),
+        ),
+    ),
+    "Mobile operators",
+    "मोबाइल ऑपरेटर",
+    plans=(
+        PlanPublic(18900, "₹189: 28 days, 2 GB in all, unlimited calls", "₹189: 28 दिन, कुल 2 GB, असीमित कॉल", "JIO"),
+        PlanPublic(
+            29900, "₹299: 28 days, 1.5 GB a day, unlimited calls", "₹299: 28 दिन, 1.5 GB प्रतिदिन, असीमित कॉल", "JIO"
+        ),
+        PlanPublic(19900, "₹199: 28 days, 2 GB in all, unlimited calls", "₹199: 28 दिन, कुल 2 GB, असीमित कॉल", "AIRTEL"),
+    ),
 )
 BILL = BillDetails(
     "ELEC-JVVNL",
@@ -511,6 +543,27 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
         page.mobile.line_edit.setText("98765 43210")
         return main
 
+    def avail_recharge() -> QWidget:
+        main = _main(core)
+        main.open_feature(Feature.AVAIL_SERVICE)
+        page = main.feature_pages[Feature.AVAIL_SERVICE]
+        assert isinstance(page, AvailServicePage)
+        page.tr_.banner.show_message(None)
+        page.search.line_edit.setText("recharge")
+        page.on_search_found(page._search_generation, "recharge", [RECHARGE])
+        page.online = True
+        page.show_service(RECHARGE)
+        number, operator = page.spec_fields
+        number.line_edit.setText("9414012345")
+        assert isinstance(operator.editor, QComboBox)
+        operator.editor.setCurrentIndex(2)
+        page._plans = RECHARGE.plans_for({"mobile_operator": "JIO"})
+        page.on_bill_loaded(BillDetails("MOBILE-PREPAID", "9414012345", "", None, None, None, None, True, 1000, 500000))
+        plan = page.plan.editor
+        assert isinstance(plan, QComboBox)
+        plan.setCurrentIndex(2)
+        return main
+
     def avail_offline() -> QWidget:
         main = _main(core)
         main.status.set_online(False)
@@ -675,6 +728,7 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
         "13-settings-server": settings_server,
         "14-receipt": receipt,
         "15-avail-service": avail_service,
+        "24-avail-recharge": avail_recharge,
         "16-avail-service-offline": avail_offline,
         "17-day-end": day_end,
         "18-refill": refill,

@@ -26,6 +26,25 @@ CATALOG_FILE = Path(__file__).resolve().parents[1] / "data" / "catalog.json"
 
 
 @dataclass(frozen=True)
+class Choice:
+    """One of the values a field takes (a recharge's operator): its code and its names."""
+
+    code: str
+    name_en: str
+    name_hi: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A recharge plan the operator picks instead of typing the amount (for one operator, or for all)."""
+
+    amount_paise: int
+    name_en: str
+    name_hi: str
+    operator: str | None = None
+
+
+@dataclass(frozen=True)
 class InputField:
     name: str
     label_en: str
@@ -37,6 +56,7 @@ class InputField:
     help_en: str
     help_hi: str
     check_digit: CheckDigit | None = None
+    choices: tuple[Choice, ...] = ()
 
     def problem(self, value: str | None) -> str | None:
         """Why `value` is not acceptable, as an error code, or None."""
@@ -46,7 +66,16 @@ class InputField:
             min_length=self.min_length,
             max_length=self.max_length,
             check_digit=self.check_digit,
+            choices=tuple(c.code for c in self.choices),
         )
+
+    def public(self) -> dict[str, Any]:
+        return {**self.__dict__, "choices": [c.__dict__ for c in self.choices]}
+
+    @classmethod
+    def from_data(cls, name: str, data: dict[str, Any]) -> InputField:
+        choices = tuple(Choice(**c) for c in data.get("choices", ()))
+        return cls(name=name, **{**data, "choices": choices})
 
 
 @dataclass(frozen=True)
@@ -66,6 +95,16 @@ class Service:
     fee_paise: int | None = None
     requires_field_message_en: str | None = None
     requires_field_message_hi: str | None = None
+    plans: tuple[Plan, ...] = ()
+
+    def __post_init__(self) -> None:
+        operators = {c.code for f in self.fields for c in f.choices}
+        for plan in self.plans:  # the catalog refuses a plan the service could never take
+            low, high = self.min_paise or 1, self.max_paise or 10**12
+            if not low <= plan.amount_paise <= high:
+                raise ValueError(f"{self.code}: plan {plan.name_en} is outside {low}..{high} paise")
+            if plan.operator is not None and plan.operator not in operators:
+                raise ValueError(f"{self.code}: plan {plan.name_en} names an unknown operator {plan.operator}")
 
     def public(self) -> dict[str, Any]:
         return {
@@ -80,7 +119,8 @@ class Service:
             "min_paise": self.min_paise,
             "max_paise": self.max_paise,
             "fee_paise": self.fee_paise,
-            "fields": [f.__dict__ for f in self.fields],
+            "fields": [f.public() for f in self.fields],
+            "plans": [p.__dict__ for p in self.plans],
         }
 
 
@@ -129,13 +169,14 @@ class Catalog:
                 name_en=s["name_en"],
                 name_hi=s["name_hi"],
                 keywords=tuple(s.get("keywords", ())),
-                fields=tuple(InputField(name=name, **types[name]) for name in s["fields"]),
+                fields=tuple(InputField.from_data(name, types[name]) for name in s["fields"]),
                 offline_capable=bool(s.get("offline_capable", False)),
                 min_paise=s.get("min_paise"),
                 max_paise=s.get("max_paise"),
                 fee_paise=s.get("fee_paise"),
                 requires_field_message_en=s.get("requires_field_message_en"),
                 requires_field_message_hi=s.get("requires_field_message_hi"),
+                plans=tuple(Plan(**p) for p in s.get("plans", ())),
             )
         canonical = json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
         return cls(categories, departments, services, hashlib.sha256(canonical).hexdigest()[:16])

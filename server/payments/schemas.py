@@ -183,6 +183,23 @@ class DepartmentPublic(Public):
     name_hi: str
 
 
+class ChoicePublic(Public):
+    """One value a field takes (a recharge's operator)."""
+
+    code: str
+    name_en: str
+    name_hi: str
+
+
+class PlanPublic(Public):
+    """A recharge plan: picked, it fills the amount (for one operator, or for all when `operator` is null)."""
+
+    amount_paise: int
+    name_en: str
+    name_hi: str
+    operator: str | None = None
+
+
 class InputFieldPublic(Public):
     """One input of a service (e.g. K No.), with the pattern the department's numbers follow."""
 
@@ -196,6 +213,7 @@ class InputFieldPublic(Public):
     help_en: str
     help_hi: str
     check_digit: Literal["verhoeff"] | None = None  # the last digit checks the others (Aadhaar: Verhoeff)
+    choices: list[ChoicePublic] = Field(default_factory=list)  # given: the field takes one of these codes
 
 
 class ServicePublic(Public):
@@ -211,6 +229,7 @@ class ServicePublic(Public):
     max_paise: int | None
     fee_paise: int | None
     fields: list[InputFieldPublic]
+    plans: list[PlanPublic] = Field(default_factory=list)
 
 
 class CatalogPublic(Public):

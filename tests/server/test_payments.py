@@ -33,7 +33,10 @@ SERVICES: dict[str, dict[str, str]] = {
     "BHAMASHAH-ENROL": {"resident_name": "Kamla Devi", "aadhaar": "234567890124", "mobile": "9414012345"},
     "BHAMASHAH-SEED": {"bhamashah_family_id": "WDYYX7K", "bank_account": "31234567890", "ifsc": "SBIN0031234"},
 }
-RECHARGES = {"MOBILE-PREPAID": {"mobile": "9876501234"}, "IPTV-RECHARGE": {"iptv_subscriber": "30012345"}}
+RECHARGES = {
+    "MOBILE-PREPAID": {"mobile": "9876501234", "mobile_operator": "AIRTEL"},
+    "IPTV-RECHARGE": {"iptv_subscriber": "30012345"},
+}
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -427,7 +430,11 @@ def test_day_end_batch_pays_each_item_once_and_lists_refusals(kiosk: Kiosk) -> N
 
 def test_batch_refuses_a_second_item_for_the_same_bill_and_pays_recharges_twice(kiosk: Kiosk) -> None:
     bill = kiosk.bill_for("ELEC-JVVNL", {"k_no": "210466660011"})
-    recharge = {"service_code": "MOBILE-PREPAID", "fields": {"mobile": "9876500011"}, "amount_paise": 19_900}
+    recharge = {
+        "service_code": "MOBILE-PREPAID",
+        "fields": {"mobile": "9876500011", "mobile_operator": "JIO"},
+        "amount_paise": 19_900,
+    }
     items = [
         {
             "operation_id": uuid.uuid4().hex,

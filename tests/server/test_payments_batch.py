@@ -77,7 +77,7 @@ def test_an_operation_id_reused_with_another_body_is_refused_alone_and_a_copy_ge
     payments: Payments,
 ) -> None:
     kid = kiosk(payments.engine, "RJ-BAT-0001")
-    recharge = bill(payments, "MOBILE-PREPAID", {"mobile": "9876500011"})
+    recharge = bill(payments, "MOBILE-PREPAID", {"mobile": "9876500011", "mobile_operator": "JIO"})
     changed = BillRequest(recharge.service_code, recharge.fields, recharge.amount_paise + 100)
     power = [bill(payments, "ELEC-JVVNL", {"k_no": f"2104333300{n:02d}"}) for n in range(1, 5)]
     first = payments.pay_batch(kid, "RJ-BAT-0001", [pay("X", recharge)])

@@ -326,7 +326,7 @@ class Consumers:
             "ELEC-JDVVNL": {"k_no": f"41{t:02d}{n:08d}7"},
             "WATER-PHED": {"phed_consumer": f"1{t % 10}{n:07d}7"},
             "TEL-MOBILE-POSTPAID": {"mobile": f"9{t % 10}{n:07d}7"},
-            "MOBILE-PREPAID": {"mobile": f"8{t % 10}{n:07d}7"},
+            "MOBILE-PREPAID": {"mobile": f"8{t % 10}{n:07d}7", "mobile_operator": "VI"},
             "BHAMASHAH-SEED": {"bhamashah_family_id": f"F{n:06d}", "bank_account": f"31{n:09d}", "ifsc": "SBIN0031234"},
         }[service]
 

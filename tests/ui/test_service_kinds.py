@@ -108,13 +108,27 @@ def test_a_recharge_takes_its_number_as_the_contact_pays_by_wallet_only_and_goes
     assert page.get_bill.text() == "&Get Recharge Limits (Enter)"
     assert page.method_box.isVisible() and not page.cheque.isVisible()  # a departmental cheque pays bills only
     type_text(qtbot, "9414012345")
-    press(qtbot, Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_Return)  # on to the operator, a list to pick from
+    operator = page.spec_fields[1]
+    assert focused() is operator.editor and operator.label.text() == "Operator"
+    press(qtbot, Qt.Key.Key_Return)  # nothing picked: said beside the list, nothing asked of the department
+    assert operator.error.isVisible() and not page.bill_view.isVisible()
+    press(qtbot, Qt.Key.Key_Down)  # Airtel
+    press(qtbot, Qt.Key.Key_Return)  # Get Recharge Limits
     qtbot.waitUntil(page.bill_view.isVisible, timeout=TIMEOUT)
     assert page.bill_view.text().startswith("Number: 9414012345") and "Bill No." not in page.bill_view.text()
     assert page.amount.label.text() == "Recharge &amount (₹)"
-    type_text(qtbot, "199")
-    press(qtbot, Qt.Key.Key_F6)
+    # The plans are Airtel's only; a plan picked fills the amount, Enter goes on to it, Enter there adds it.
+    assert focused() is page.plan.editor
+    plans = [page.plan.editor.itemText(i) for i in range(page.plan.editor.count())]
+    assert plans[0].startswith("— no plan") and len(plans) == 4 and plans[1].startswith("₹199: 28 days")
+    press(qtbot, Qt.Key.Key_Down)
+    assert page.amount.text() == "199.00"
+    press(qtbot, Qt.Key.Key_Return)
+    assert focused() is page.amount.editor
+    press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: len(page.bills) == 1, timeout=TIMEOUT)
+    assert dict(page.bills[0].fields) == {"mobile": "9414012345", "mobile_operator": "AIRTEL"}
     assert page.mobile.text() == "9414012345"  # the recharged number is the customer's contact
     assert page.pay.text() == "Recharge By Wallet (F8)"
 
