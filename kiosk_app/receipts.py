@@ -38,6 +38,11 @@ def receipt_status(status: PaymentStatus) -> ReceiptStatus:
             assert_never(status)
 
 
+def is_final(status: PaymentStatus) -> bool:
+    """Whether the department's word on the payment is in: a receipt printed now says how it ended."""
+    return receipt_status(status) is not ReceiptStatus.PENDING
+
+
 def _cheque(cheque_no: str | None, bank: str | None, day: str | None) -> Cheque | None:
     return Cheque(cheque_no or "", bank or "", date.fromisoformat(day)) if day else None
 

@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, Literal, assert_never
@@ -44,11 +44,11 @@ from kiosk_app.errors import (
 )
 from kiosk_app.events import KioskEvents
 from kiosk_app.money import MoneyState, read_money, save_wallet, wallet_snapshot
-from kiosk_app.receipts import from_payment, provisional
+from kiosk_app.receipts import from_payment, is_final, provisional
 from kiosk_app.worker import Worker
 from offline_cache.outbox import NewOperation, OutboxState, Outcome
 from offline_cache.store import LocalStore
-from printing.receipt import Bilingual, HelpDesk, Kiosk, Receipt
+from printing.receipt import Bilingual, Corrected, HelpDesk, Kiosk, Receipt, ReceiptStatus
 from rules.contact import contact_refusals, mobile_or_none
 from rules.fields import CheckDigit, field_problem
 from rules.ids import new_operation_id
@@ -622,6 +622,28 @@ class BillPayment:
         spool_id = self.worker.call(self.store.spool.add, op_id, receipt.to_json())
         self.money.publish()
         return PaymentOutcome(op_id, outcome_status(payment.status), receipt, spool_id, view)
+
+    # -- Corrected receipt ---------------------------------------------------------------------------------
+    def corrected_receipt(self, operation_id: str) -> tuple[Receipt, int] | None:
+        """The receipt of a payment whose final word came after the customer left with a PENDING (or PROVISIONAL)
+        one — after Verify or the Day End sync — marked CORRECTED and spooled once per final status; None while
+        the payment is still pending (there is nothing to correct yet)."""
+        view = self.api.get(f"/payments/{operation_id}")
+        payment = PaymentPublic.parse(view)
+        if not is_final(payment.status):
+            return None
+        code = payment.bills[0].service_code
+        try:
+            service = self.catalog.service(code)
+        except UnknownService:  # this PC has not kept the catalog yet (no service was opened): bring it now
+            self.catalog.refresh()
+            service = self.catalog.service(code)
+        receipt = replace(
+            from_payment(payment, service.fields[0].label, self.help_desk), corrected=Corrected(ReceiptStatus.PENDING)
+        )
+        key = f"{operation_id}:corrected:{payment.status.value}"
+        spool_id = self.worker.call(self.store.spool.add, key, receipt.to_json())
+        return receipt, spool_id
 
     def _record_view(self, op_id: str, view: dict[str, Any], payment: PaymentPublic) -> None:
         self.store.outbox.record([Outcome(op_id, True, result=view)])

@@ -15,6 +15,7 @@ from kiosk_app.contract import BatchDone, PayBatchPublic, PaymentPublic
 from kiosk_app.errors import KioskError, Refused, ServerFault, ServerUnreachable, UnknownPayment, operator_words
 from kiosk_app.events import KioskEvents, SyncProgress
 from kiosk_app.money import MoneyState, save_wallet, wallet_snapshot
+from kiosk_app.receipts import is_final
 from kiosk_app.services import SESSION_REFUSALS, InFlight, error_body
 from kiosk_app.worker import Worker
 from offline_cache.outbox import OutboxEntry, OutboxState, Outcome
@@ -88,6 +89,9 @@ class SyncSummary:
     seconds: float
     reconcile: tuple[ReconcileItem, ...]
     needs_sign_in: bool = False  # the server refused the session or sync key: sign in at the kiosk once
+    # payments taken offline (or left pending) that now have their final word: each customer holds a
+    # PROVISIONAL or PENDING receipt, and a corrected one can be printed for them
+    settled: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -153,6 +157,7 @@ class DayEndSync:
         total = self.worker.call(self.store.outbox.queue_length)
         self._total, self._sent, self._done, self._refused = total, 0, 0, 0
         self._deferred: dict[str, str] = {}
+        self._settled: list[str] = []
         interrupted: str | None = None
         needs_sign_in = False
         self._progress()
@@ -198,6 +203,7 @@ class DayEndSync:
             round(time.monotonic() - started, 3),
             tuple(self.reconcile()),
             needs_sign_in,
+            tuple(self._settled),
         )
         outcome = "complete" if summary.complete else ("stopped" if summary.stopped else "interrupted")
         self.worker.call(self.store.state.sync_finished, run_id, outcome, summary.to_dict())
@@ -301,6 +307,7 @@ class DayEndSync:
                 save_wallet(self.store, wallet_snapshot(payments[-1].wallet, "day-end sync"))
 
         self.worker.call(write)
+        self._settled += [p.operation_id for p in payments if is_final(p.status)]
         self._sent += len(outcomes)
         self._done += sum(1 for o in outcomes if o.done)
         self._refused += sum(1 for o in outcomes if not o.done)
@@ -318,5 +325,7 @@ class DayEndSync:
             except KioskError as exc:
                 log.info("status of %s not available: %s", entry.operation_id, exc)
                 continue
-            PaymentPublic.parse(view)  # the contract's shape, before the outbox keeps it as it came
+            payment = PaymentPublic.parse(view)  # the contract's shape, before the outbox keeps it as it came
             self.worker.call(self.store.outbox.record, [Outcome(entry.operation_id, True, result=view)])
+            if is_final(payment.status):
+                self._settled.append(entry.operation_id)

@@ -340,6 +340,10 @@ def receipt_pdf(receipt: Receipt, *, hindi_as_images: bool | None = None) -> byt
             w.text(f"{Labels.PROVISIONAL.joined()} — {Labels.PROVISIONAL_NOTE.joined()}", w.styles.mark, bold=True)
         )
         story.append(w.text(f"{Labels.OPERATION_ID.en}: {receipt.provisional.operation_id}", w.styles.center))
+    if receipt.corrected is not None:
+        note = receipt.corrected_note()
+        story.append(w.text(f"{Labels.CORRECTED.hi} — {note.hi}", w.styles.mark, bold=True))
+        story.append(w.text(f"{Labels.CORRECTED.en} — {note.en}", w.styles.mark, bold=True))
     if receipt.duplicate is not None:
         story.append(
             w.text(
@@ -398,7 +402,15 @@ def receipt_pdf(receipt: Receipt, *, hindi_as_images: bool | None = None) -> byt
     story.append(Spacer(1, 4 * mm))
     desk = receipt.help_desk
     story.append(w.text(f"{Labels.HELP_DESK.joined()}: {', '.join(desk.phones)}  {desk.email}", w.styles.small))
-    watermark = "PROVISIONAL" if receipt.provisional else ("DUPLICATE" if receipt.duplicate else None)
+    watermark = (
+        "PROVISIONAL"
+        if receipt.provisional
+        else "DUPLICATE"
+        if receipt.duplicate
+        else "CORRECTED"
+        if receipt.corrected
+        else None
+    )
     return _build(story, f"Receipt {receipt.receipt_no}", watermark)
 
 

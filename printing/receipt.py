@@ -66,6 +66,7 @@ class Labels:
     PROVISIONAL_NOTE = Bilingual.of("printed.provisional_note")
     OPERATION_ID = Bilingual.of("printed.operation_id")
     DUPLICATE = Bilingual.of("printed.duplicate")
+    CORRECTED = Bilingual.of("printed.corrected")
     COPY = Bilingual.of("printed.copy")
     HELP_DESK = Bilingual.of("printed.help_desk")
     THANKS = Bilingual.of("printed.thanks")
@@ -149,6 +150,14 @@ class Provisional:
 
 
 @dataclass(frozen=True)
+class Corrected:
+    """Marks the receipt printed when a payment's final word came after the customer left with another (PENDING
+    or PROVISIONAL): it replaces that one, and says what it said."""
+
+    replaces: ReceiptStatus
+
+
+@dataclass(frozen=True)
 class Duplicate:
     """Marks a reprint; the original is copy 1."""
 
@@ -177,6 +186,7 @@ class Receipt:
     help_desk: HelpDesk
     provisional: Provisional | None = None
     duplicate: Duplicate | None = None
+    corrected: Corrected | None = None
 
     def __post_init__(self) -> None:
         if self.paid_at.tzinfo is None:
@@ -206,6 +216,15 @@ class Receipt:
     @property
     def total_label(self) -> Bilingual:
         return Labels.CASH_PAID if self.cash_out else Labels.TOTAL
+
+    def corrected_note(self) -> Bilingual:
+        """What a corrected receipt says of the one it replaces (its status in each language)."""
+        assert self.corrected is not None
+        label = self.corrected.replaces.label
+        return Bilingual(
+            words.english("printed.corrected_note", status=label.en),
+            words.hindi("printed.corrected_note", status=label.hi),
+        )
 
     def total_in_words(self) -> Bilingual:
         """The total in words, English and Hindi (Indian numbering: lakh, crore)."""
@@ -325,6 +344,7 @@ def _receipt_to_dict(r: Receipt) -> dict[str, Any]:
         "help_desk": {"phones": list(r.help_desk.phones), "email": r.help_desk.email},
         "provisional": {"operation_id": r.provisional.operation_id} if r.provisional else None,
         "duplicate": {"copy_number": r.duplicate.copy_number} if r.duplicate else None,
+        "corrected": {"replaces": r.corrected.replaces.value} if r.corrected else None,
     }
 
 
@@ -369,4 +389,5 @@ def _receipt_from_dict(d: dict[str, Any]) -> Receipt:
         help_desk=HelpDesk(tuple(d["help_desk"]["phones"]), d["help_desk"]["email"]),
         provisional=Provisional(**d["provisional"]) if d["provisional"] else None,
         duplicate=Duplicate(**d["duplicate"]) if d["duplicate"] else None,
+        corrected=Corrected(ReceiptStatus(d["corrected"]["replaces"])) if d.get("corrected") else None,
     )

@@ -255,7 +255,12 @@ def write_receipt(printer: Escpos, receipt: Receipt, paper: Paper) -> None:
             f"{Labels.DUPLICATE.hi} — {Labels.COPY.hi} {receipt.duplicate.copy_number}",
             TextStyle(ThermalWriter.HINDI_SIZE, True, Align.CENTER),
         )
-    if receipt.provisional is not None or receipt.duplicate is not None:
+    if receipt.corrected is not None:
+        note = receipt.corrected_note()
+        w.text(f"*** {Labels.CORRECTED.en.upper()} ***", align=Align.CENTER, bold=True)
+        w.raster(f"{Labels.CORRECTED.hi} — {note.hi}", TextStyle(ThermalWriter.HINDI_SIZE, True, Align.CENTER))
+        w.text(note.en, align=Align.CENTER)
+    if receipt.provisional is not None or receipt.duplicate is not None or receipt.corrected is not None:
         w.rule("=")
     w.text(receipt.title.en.upper(), align=Align.CENTER, bold=True)
     w.raster(receipt.title.hi, TextStyle(ThermalWriter.HINDI_HEADING_SIZE, True, Align.CENTER))

@@ -58,7 +58,7 @@ from ui.dialogs import messages
 from ui.forms import Field, Message, Translated, error_text, explain, say, shortcut
 from ui.main_window import FeaturePage, StatusFeed
 from ui.ops import Op
-from ui.receipt_window import ReceiptWindow
+from ui.receipt_window import open_receipt
 from ui.strings import both, rupees_or_dash, t
 from words import Language
 from words.amount import amount_in_words
@@ -1188,24 +1188,20 @@ class AvailServicePage(FeaturePage):
 
     def show_receipt(self, outcome: PaymentOutcome) -> None:
         assert outcome.receipt is not None and self.kiosk is not None
-        desk = self.core.receipt_desk(self.kiosk)
-        window = ReceiptWindow(
-            outcome.receipt, self.core.preferences.paper_roll, desk=desk, spool_id=outcome.spool_id, parent=self
+        preferences = self.core.preferences
+        window = open_receipt(
+            self,
+            outcome.receipt,
+            desk=self.core.receipt_desk(self.kiosk),
+            paper=preferences.paper_roll,
+            spool_id=outcome.spool_id,
+            auto_print=preferences.auto_print,
         )
-        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.receipt_window = window
         window.finished.connect(self.on_receipt_window_finished)
-        window.load_preview()
-        window.open()
-        spool_id = outcome.spool_id
-        if self.core.preferences.auto_print and desk.printer_set and spool_id is not None:
-            Op(window, lambda: desk.print_spooled(spool_id)).busy(window.print_button).success(
-                window.on_receipt_printed
-            ).run()
 
     def on_receipt_window_finished(self, _result: int) -> None:
-        self.window().activateWindow()  # the next customer starts at the search box
-        self.search.line_edit.setFocus()
+        self.search.line_edit.setFocus()  # the next customer starts at the search box
 
     def on_pay_failed(self, exc: Exception) -> None:
         self._wait_timer.stop()

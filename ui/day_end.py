@@ -178,6 +178,28 @@ def print_day_end_report(core: Core, data: DayEndReport) -> PrintResult:
     return kiosk.worker.call(lambda: desk.print_report(report))
 
 
+@dataclass(frozen=True)
+class CorrectedPrinted:
+    printed: int  # corrected receipts that went to the printer
+    failed: PrintResult | None  # the first that did not (they stay in the spool to print again)
+
+
+def print_corrected_receipts(core: Core, operation_ids: tuple[str, ...]) -> CorrectedPrinted:
+    """On a worker: the corrected receipt of each payment the sync settled, spooled and printed in turn."""
+    kiosk = core.kiosk()
+    desk = core.receipt_desk(kiosk)
+    printed = 0
+    for operation_id in operation_ids:
+        found = kiosk.payments.corrected_receipt(operation_id)
+        if found is None:
+            continue
+        result = desk.print_spooled(found[1])
+        if result.outcome is PrintOutcome.FAILED:
+            return CorrectedPrinted(printed, result)
+        printed += 1
+    return CorrectedPrinted(printed, None)
+
+
 def save_report_pdf(data: DayEndReport, path: str | Path) -> int:
     """Write the report as an A4 PDF; the number of bytes written (FileNotSaved when the file cannot be written)."""
     from printing.pdf import report_pdf  # reportlab: loaded when a PDF is first asked for, not at start-up
@@ -231,9 +253,16 @@ class DayEndPage(FeaturePage):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        # After a sync that settled payments taken at the counter: their customers hold PROVISIONAL or PENDING
+        # receipts, and each gets a corrected one.
+        self.corrected = QPushButton()
+        self.corrected.setObjectName("print_corrected")
+        self.corrected.setVisible(False)
+        self.corrected.clicked.connect(self.on_corrected_clicked)
         buttons = QHBoxLayout()
         buttons.addWidget(self.sync)
         buttons.addWidget(self.cancel)
+        buttons.addWidget(self.corrected)
         buttons.addStretch()
         # The day-end report: after a sync for the date in the field, or on its own with Report.
         self.report_caption = QLabel()
@@ -292,6 +321,7 @@ class DayEndPage(FeaturePage):
         shortcut(self, "F7", self.on_report_clicked)
         shortcut(self, "Ctrl+P", self.on_print_clicked)
         shortcut(self, "Ctrl+S", self.on_save_clicked)
+        shortcut(self, "Ctrl+R", self.on_corrected_clicked)
         shortcut(self, "Return", self.on_sync_clicked)
         shortcut(self, "Enter", self.on_sync_clicked)
         shortcut(self, "Esc", self.on_cancel_clicked)
@@ -333,6 +363,8 @@ class DayEndPage(FeaturePage):
         if self._summary is not None:
             self.summary.setText(self._summary())
         self.reconcile_caption.setText(t("dayend.reconcile", count=len(self.items)))
+        settled = len(self.result.settled) if self.result is not None else 0
+        self.corrected.setText(t("dayend.corrected", count=settled))
         self.table.setHorizontalHeaderLabels(
             [t(f"dayend.col_{c}") for c in ("date", "service", "consumer", "mobile", "amount", "offline", "reason")]
         )
@@ -431,6 +463,26 @@ class DayEndPage(FeaturePage):
             .run()
         )
 
+    def on_corrected_clicked(self) -> None:
+        settled = self.result.settled if self.result is not None else ()
+        if not settled or not self.corrected.isVisible() or not self.corrected.isEnabled():
+            return
+        core = self.core
+        (
+            Op(self, lambda: print_corrected_receipts(core, settled))
+            .busy(self.corrected)
+            .success(self.on_corrected_printed)
+            .failure(self.on_op_failed)
+            .run()
+        )
+
+    def on_corrected_printed(self, done: CorrectedPrinted) -> None:
+        failed = done.failed
+        if failed is not None:
+            self.tr_.banner.show_message(lambda: print_result_text(failed), "error")
+        else:
+            self.tr_.banner.show_message(say("dayend.corrected_printed", count=done.printed))
+
     def on_report_printed(self, result: PrintResult) -> None:
         self.last_print = result
         self._note(lambda: print_result_text(result), error=result.outcome is PrintOutcome.FAILED)
@@ -520,6 +572,8 @@ class DayEndPage(FeaturePage):
         else:
             tail = say("dayend.stopped")
         self._summary = lambda: f"{main()}\n{tail()}"
+        self.corrected.setVisible(bool(summary.settled))
+        self.corrected.setEnabled(True)
         self.refresh()
         self.wallet_changed.emit()
         self.on_report_clicked()  # the day's report, now with what the sync confirmed

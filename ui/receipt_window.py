@@ -172,3 +172,20 @@ class ReceiptWindow(QDialog):
             self.print_button.setFocus()
             return
         self.on_receipt_printed(again)
+
+
+def open_receipt(
+    parent: QWidget, receipt: Receipt, *, desk: ReceiptDesk, paper: Paper, spool_id: int | None, auto_print: bool
+) -> ReceiptWindow:
+    """The receipt window over `parent`, its preview drawn, and the receipt printed at once when the kiosk prints
+    by itself and a printer is set (the window then says how it went)."""
+    window = ReceiptWindow(receipt, paper, desk=desk, spool_id=spool_id, parent=parent)
+    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    window.finished.connect(lambda _result: parent.window().activateWindow())  # the keys go back to the screen
+    window.load_preview()
+    window.open()
+    if auto_print and desk.printer_set and spool_id is not None:
+        Op(window, lambda: desk.print_spooled(spool_id)).busy(window.print_button).success(
+            window.on_receipt_printed
+        ).run()
+    return window

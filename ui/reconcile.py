@@ -18,11 +18,13 @@ from PySide6.QtWidgets import (
 
 from kiosk_app.wallet import ReconcilePayment, ReconcileReport, VerifyResult
 from printing.money import format_rupees
+from printing.receipt import Receipt
 from rules.day import business_day
 from ui.core import Core
 from ui.forms import Message, error_text, say, shortcut
 from ui.money_page import MoneyPage, date_edit, field_column, show_error, to_date, to_qdate, wallet_of
 from ui.ops import Op
+from ui.receipt_window import ReceiptWindow, open_receipt
 from ui.strings import CATALOGUE, Language, current_language, t
 
 PAYMENT_ID = Qt.ItemDataRole.UserRole
@@ -52,6 +54,15 @@ class ReconcilePage(MoneyPage):
         self.tr_.text(self.verify.setText, "reconcile.verify")
         self.verify.clicked.connect(self.on_verify_clicked)
         self.verify.setEnabled(False)
+        # After Verify gave a payment its final word, the customer holds a PENDING receipt: Ctrl+P prints the
+        # corrected one (once per final status; again it is a copy of the same).
+        self.corrected = QPushButton()
+        self.corrected.setObjectName("reconcile_corrected")
+        self.tr_.text(self.corrected.setText, "reconcile.corrected")
+        self.corrected.clicked.connect(self.on_corrected_clicked)
+        self.corrected.setEnabled(False)
+        self.settled: set[int] = set()  # payment ids Verify settled on this screen (confirmed or given back)
+        self.receipt_window: ReceiptWindow | None = None
         self.counts = QLabel()
         self.counts.setObjectName("reconcile_counts")
         self.table = QTableWidget(0, len(COLUMNS))
@@ -66,6 +77,7 @@ class ReconcilePage(MoneyPage):
         top.addLayout(field_column(self.day))
         top.addWidget(self.submit)
         top.addWidget(self.verify)
+        top.addWidget(self.corrected)
         top.addStretch()
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
@@ -79,6 +91,7 @@ class ReconcilePage(MoneyPage):
         shortcut(self.table, "Return", self.on_verify_clicked)
         shortcut(self.table, "Enter", self.on_verify_clicked)
         shortcut(self, "F7", self.on_verify_clicked)
+        shortcut(self, "Ctrl+P", self.on_corrected_clicked)
         self.tr_.dynamic(self.refresh)
 
     def on_opened(self) -> None:
@@ -168,7 +181,9 @@ class ReconcilePage(MoneyPage):
         return [self.payments[r].payment_id for r in rows if r < len(self.payments)]
 
     def on_table_selection_changed(self) -> None:
-        self.verify.setEnabled(bool(self.selected_ids()))
+        selected = self.selected_ids()
+        self.verify.setEnabled(bool(selected))
+        self.corrected.setEnabled(len(selected) == 1 and selected[0] in self.settled)
 
     def on_verify_clicked(self) -> None:
         ids = [i for i in self.selected_ids() if i not in self.verifying]
@@ -202,9 +217,42 @@ class ReconcilePage(MoneyPage):
             for p in self.payments:
                 counts[p.status] = counts.get(p.status, 0) + 1
             self.report = ReconcileReport(self.report.day, counts, self.report.payments)
+        if verified.result in ("confirmed", "reversed", "partly_reversed"):
+            self.settled.add(verified.payment_id)
         self.refresh()
         if verified.result in ("reversed", "partly_reversed"):
             self.wallet_changed.emit()
+
+    # -- the corrected receipt ---------------------------------------------------------------------------------
+    def on_corrected_clicked(self) -> None:
+        selected = self.selected_ids()
+        if not self.corrected.isEnabled() or len(selected) != 1:
+            return
+        payment = next(p for p in self.payments if p.payment_id == selected[0])
+        core = self.core
+        (
+            Op(self, lambda: core.kiosk().payments.corrected_receipt(payment.operation_id))
+            .busy(self.corrected)
+            .success(self.on_corrected_ready)
+            .failure(lambda exc: self.tr_.banner.show_message(lambda: error_text(exc), "error"))
+            .run()
+        )
+
+    def on_corrected_ready(self, found: tuple[Receipt, int] | None) -> None:
+        if found is None:  # the department's word is not final after all: nothing to correct yet
+            self.tr_.banner.show_message(say("reconcile.corrected_not_yet"), "error")
+            return
+        receipt, spool_id = found
+        preferences = self.core.preferences
+        self.receipt_window = open_receipt(
+            self,
+            receipt,
+            desk=self.core.receipt_desk(self.core.kiosk()),
+            paper=preferences.paper_roll,
+            spool_id=spool_id,
+            auto_print=preferences.auto_print,
+        )
+        self.receipt_window.finished.connect(lambda _result: self.table.setFocus())
 
     def on_verify_failed(self, payment_id: int, exc: Exception) -> None:
         self.verifying.discard(payment_id)

@@ -11,7 +11,7 @@ import pytest
 
 from printing.escpos_decode import decode, text_lines
 from printing.pdf import receipt_pdf
-from printing.receipt import Labels, Payment, PaymentMethod, Receipt, ReceiptStatus
+from printing.receipt import Corrected, Labels, Payment, PaymentMethod, Receipt, ReceiptStatus
 from printing.samples import sample_receipt
 from printing.thermal import PAPER_58MM, PAPER_80MM, receipt_bytes
 from tests.printing.test_pdf_text import pdf_text
@@ -54,3 +54,14 @@ def test_the_total_is_printed_in_words_in_english_and_hindi(tmp_path: Path) -> N
     printed = " ".join(text_lines(decode(receipt_bytes(receipt, PAPER_80MM))))
     assert f"{Labels.IN_WORDS.en}: {in_words.en}" in printed  # the English words, wrapped at the columns
     assert " ".join(in_words.hi.split()) in " ".join(pdf_text(receipt_pdf(receipt), tmp_path).split())
+
+
+def test_a_corrected_receipt_says_what_it_replaces_and_survives_the_spool(tmp_path: Path) -> None:
+    receipt = replace(sample_receipt(), corrected=Corrected(ReceiptStatus.PENDING))
+    assert Receipt.from_json(receipt.to_json()) == receipt
+    assert Receipt.from_json(sample_receipt().to_json()).corrected is None
+    lines = text_lines(decode(receipt_bytes(receipt, PAPER_80MM)))
+    assert "*** CORRECTED RECEIPT ***" in lines
+    assert "Replaces the receipt given earlier marked PENDING" in " ".join(lines)  # wrapped at the columns
+    text = " ".join(pdf_text(receipt_pdf(receipt), tmp_path).split())
+    assert "संशोधित रसीद — पहले दी गई लंबित रसीद के स्थान पर" in text

@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from printing.escpos_decode import decode, text_lines
 from printing.money import format_rupees
-from printing.receipt import PaymentMethod
+from printing.receipt import PaymentMethod, Receipt
 from rules.day import business_day
 from tests.printing.escpos_usb_sim import KEYBOARD, PRINTER_58, SimBackend, SimPrinter
 from tests.support.auth import contacts, new_kiosk, ready_token
@@ -252,6 +252,20 @@ def test_offline_payment_gives_a_provisional_receipt_and_day_end_sync_confirms_i
     assert day_end.table.rowCount() == 0
     payments = server_payments(auth_server, code)
     assert [v[0]["total_paise"] for v in payments.values()] == [bill.amount_paise]
+
+    # The customer holds the PROVISIONAL receipt: Ctrl+R makes the corrected one (no printer here: it is kept in
+    # the spool and the banner says why it did not print).
+    assert day_end.result.settled == (window.receipt.txn_id,)
+    assert day_end.corrected.isVisible() and day_end.corrected.text() == "Print corrected receipts (1) (Ctrl+&R)"
+    press(qtbot, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(day_end.tr_.banner.isVisible, timeout=TIMEOUT)
+    kiosk = shell.core.kiosk()
+    spooled = kiosk.worker.call(lambda: kiosk.store.spool.by_operation(f"{window.receipt.txn_id}:corrected:success"))
+    assert spooled is not None
+    corrected = Receipt.from_json(spooled.receipt_json)
+    assert corrected.corrected is not None and corrected.provisional is None
+    assert corrected.txn_id == next(iter(payments.values()))[0]["txn_id"]
+    assert corrected.receipt_no != window.receipt.receipt_no and corrected.total_paise == bill.amount_paise
     qtbot.waitUntil(lambda: main.status.queue_label.text() == "Queued: 0", timeout=TIMEOUT)
     left = FUNDS - bill.amount_paise
     qtbot.waitUntil(

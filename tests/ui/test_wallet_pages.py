@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
 from printing.money import format_rupees
+from printing.receipt import ReceiptStatus
 from rules.day import business_day
 from server.core.config import Settings
 from server.migrate import migrate
@@ -232,6 +233,7 @@ def test_reconcile_lists_a_pending_payment_first_and_verify_confirms_it_then_fun
     assert "1 PENDING" in page.counts.text()
     assert page.selected_ids() == [pending["payment_id"]] and focused() is page.table
 
+    assert not page.corrected.isEnabled()  # nothing settled yet: no corrected receipt to give
     r = wallet_server.admin("PUT", "/billers/telecom/fault", json={"fault": "none"})
     assert r.status_code == 200, r.text
     press(qtbot, Qt.Key.Key_F7)  # Verify the selected payment
@@ -239,6 +241,25 @@ def test_reconcile_lists_a_pending_payment_first_and_verify_confirms_it_then_fun
     assert page.table.item(0, 6).text() == "Confirmed by the department"
     assert page.table.item(0, 0).text() == "Success"
     assert kiosk.ok("GET", f"/payments/{pending['operation_id']}")["status"] == "success"
+
+    # The customer left with a PENDING receipt: Ctrl+P prints the corrected one, once (again: the same spooled one).
+    assert page.corrected.isEnabled()
+    press(qtbot, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.receipt_window is not None and page.receipt_window.isVisible(), timeout=TIMEOUT)
+    window = page.receipt_window
+    assert window is not None
+    receipt = window.receipt
+    assert receipt.corrected is not None and receipt.status is ReceiptStatus.SUCCESS
+    assert receipt.receipt_no == pending["receipt_no"]
+    assert receipt.corrected_note().en == "Replaces the receipt given earlier marked PENDING"
+    first_spool = window.spool_id
+    press(qtbot, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.table, timeout=TIMEOUT)  # back to the list
+    press(qtbot, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.receipt_window is not window and page.receipt_window is not None, timeout=TIMEOUT)
+    assert page.receipt_window is not None and page.receipt_window.spool_id == first_spool
+    press(qtbot, Qt.Key.Key_Escape)
 
     # The credit line used by that bill is now outstanding: Fund Payout shows it and pays it from the wallet.
     used = kiosk.balance["credit_used_paise"]
