@@ -38,3 +38,10 @@ def test_ui_benchmark_quick_mode_runs_and_prints_every_figure() -> None:
     assert all(float(m.group(1)) > 0 for m in (cold, bare, page, raw, memory, baseline))
     assert int(memory.group(2)) >= int(memory.group(1))  # the peak is at least the figure after the session
     assert printed.group(1) == "10"  # every customer's receipt reached the (virtual) printer
+    keys = re.search(r"main window to printed receipt, keyboard only\s+(\d+) keys, (\d+\.\d) s", out)
+    silent = re.search(
+        r"over a silent network \(no answer, no close\)\s+(\d+\.\d) s \(the kiosk's limit (\S+) s\)", out
+    )
+    assert keys and silent, out
+    assert int(keys.group(1)) < 34  # the keys an ordinary payment takes: counted, so fewer is a fact, not a time
+    assert float(silent.group(1)) > 0 and float(silent.group(2)) > 0
