@@ -81,6 +81,11 @@ def from_payment(view: PaymentPublic, label: Bilingual, help_desk: HelpDesk) -> 
     )
 
 
+def provisional_number(operation_id: str) -> str:
+    """The number a PROVISIONAL receipt carries: the operation id's start, which ties it to the outbox."""
+    return f"PRV-{operation_id[:12].upper()}"
+
+
 def provisional(
     *,
     operation_id: str,
@@ -98,7 +103,7 @@ def provisional(
 ) -> Receipt:
     """A PROVISIONAL receipt for a payment taken offline; its QR and number carry the operation id."""
     return Receipt(
-        receipt_no=f"PRV-{operation_id[:12].upper()}",
+        receipt_no=provisional_number(operation_id),
         txn_id=operation_id,
         biller_reference=PENDING_REFERENCE,
         paid_at=taken_at,

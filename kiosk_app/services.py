@@ -547,12 +547,11 @@ class BillPayment:
     ) -> PaymentOutcome:
         op_id = str(payload["operation_id"])
         first, line = services[0], order.bills[0]
-        kiosk = self.worker.call(self.store.state.get, "kiosk", None) or {}
         cheque = payload["method"] if order.method.type == "cheque" else None
         receipt = provisional(
             operation_id=op_id,
             taken_at=self.clock(),
-            kiosk=Kiosk(kiosk.get("code", ""), kiosk.get("name", "")),
+            kiosk=self.kiosk_identity(),
             service=first.name,
             department=Bilingual(first.department_name_en, first.department_name_hi),
             label=first.fields[0].label,
@@ -644,6 +643,11 @@ class BillPayment:
         key = f"{operation_id}:corrected:{payment.status.value}"
         spool_id = self.worker.call(self.store.spool.add, key, receipt.to_json())
         return receipt, spool_id
+
+    def kiosk_identity(self) -> Kiosk:
+        """This kiosk's code and name as the server last gave them (printed on what the kiosk prints offline)."""
+        kiosk = self.worker.call(self.store.state.get, "kiosk", None) or {}
+        return Kiosk(kiosk.get("code", ""), kiosk.get("name", ""))
 
     def _record_view(self, op_id: str, view: dict[str, Any], payment: PaymentPublic) -> None:
         self.store.outbox.record([Outcome(op_id, True, result=view)])

@@ -353,8 +353,9 @@ def write_report(printer: Escpos, report: Report, paper: Paper) -> None:
                     w.pair(column.en, cell)
                 w.rule()
     w.rule("=")
-    for line in report.footer:
-        w.raster(line.joined(), TextStyle(ThermalWriter.HINDI_SIZE, False, Align.CENTER))
+    for line in report.footer:  # the English as printer text (wrapped at the columns), the Hindi drawn
+        w.text(line.en, align=Align.CENTER)
+        w.raster(line.hi, TextStyle(ThermalWriter.HINDI_SIZE, False, Align.CENTER))
     w.cut()
 
 

@@ -4,6 +4,7 @@ as a PDF."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -25,7 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 import words
-from kiosk_app.errors import FileNotSaved
+from kiosk_app.errors import FileNotSaved, KioskError
+from kiosk_app.receipts import provisional_number
 from kiosk_app.sync import ReconcileItem, SyncSummary
 from kiosk_app.wallet import DayEndReport
 from printing.connections import connect
@@ -40,18 +42,23 @@ from ui.forms import ERROR_STYLE, Message, Translated, error_text, print_result_
 from ui.main_window import FeaturePage
 from ui.money_page import date_edit, field_column, show_error, to_date, to_qdate, wallet_of
 from ui.ops import Op, OpContext
-from ui.strings import CATALOGUE, Language, both, current_language, t
+from ui.strings import CATALOGUE, Language, both, current_language, ist_time, t
 
 
 @dataclass(frozen=True)
 class DayEndState:
     waiting: int
     reconcile: list[ReconcileItem]
+    names: dict[str, Bilingual]  # service code → its name, from the catalog kept on this PC
 
 
 def read_day_end(core: Core) -> DayEndState:
     kiosk = core.kiosk()
-    return DayEndState(kiosk.payments.queue_length(), kiosk.sync.reconcile())
+    if kiosk.catalog.version is None:  # no service opened on this PC yet: the names come with the catalog
+        with contextlib.suppress(KioskError):
+            kiosk.catalog.refresh()
+    names = {s.code: s.name for s in kiosk.catalog.services()}
+    return DayEndState(kiosk.payments.queue_length(), kiosk.sync.reconcile(), names)
 
 
 def run_sync(core: Core, context: OpContext) -> SyncSummary:
@@ -166,13 +173,49 @@ class ReportPrinting(ReceiptPrinting):
 
 
 def print_day_end_report(core: Core, data: DayEndReport) -> PrintResult:
-    """On a worker: print the report on the configured receipt printer, through the same connection and the same
+    """On a worker: print the report on the configured receipt printer."""
+    return print_report(core, build_report(data, format_rupees_plain))
+
+
+def refusal_slip(item: ReconcileItem, service: Bilingual | None, kiosk: Kiosk, money: Money = format_rupees) -> Report:
+    """The slip for a payment the server refused at the Day End sync: what was taken, why it was refused, and
+    what to do — for the customer who holds its PROVISIONAL receipt."""
+    why_en, why_hi = item.words
+    taken = datetime.fromisoformat(item.created_at)
+    rows = (
+        ReportRow(_bi("dayend.slip_receipt"), provisional_number(item.operation_id)),
+        ReportRow(_bi("dayend.col_date"), ist_time(item.created_at)),
+        ReportRow(_bi("dayend.col_service"), service.en if service else item.service_code),
+        ReportRow(_bi("dayend.col_consumer"), item.consumer_no),
+        ReportRow(_bi("dayend.col_mobile"), item.mobile or "-"),
+        ReportRow(_bi("dayend.col_amount"), money(item.amount_paise)),
+    )
+    return Report(
+        title=_bi("dayend.slip_title"),
+        kiosk=kiosk,
+        generated_at=taken if taken.tzinfo is not None else taken.replace(tzinfo=UTC),
+        subtitle=words.english("dayend.slip_subtitle"),
+        rows=rows,
+        footer=(Bilingual(why_en, why_hi), _bi("dayend.slip_todo")),
+    )
+
+
+def print_refusal_slip(core: Core, item: ReconcileItem, service: Bilingual | None) -> PrintResult:
+    kiosk = core.kiosk().payments.kiosk_identity()
+    if not kiosk.code:  # no payment answered on this PC yet: the profile names the kiosk
+        with contextlib.suppress(KioskError):
+            profile = core.account.profile()
+            kiosk = Kiosk(profile.kiosk_code, profile.kiosk_name)
+    return print_report(core, refusal_slip(item, service, kiosk, format_rupees_plain))
+
+
+def print_report(core: Core, report: Report) -> PrintResult:
+    """On a worker: print a report on the configured receipt printer, through the same connection and the same
     kiosk_app database worker that receipts print on (so a report never interleaves with a receipt)."""
     prefs = core.preferences
     address, paper, backend = prefs.printer_address, prefs.paper_roll, core.usb_backend
     if address is None:
         return PrintResult(PrintOutcome.FAILED, None, ReportPrinterNotSet())
-    report = build_report(data, format_rupees_plain)
     kiosk = core.kiosk()
     desk = ReportPrinting(kiosk.store.spool, lambda: connect(address, paper, usb_backend=backend), paper)
     return kiosk.worker.call(lambda: desk.print_report(report))
@@ -253,6 +296,12 @@ class DayEndPage(FeaturePage):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self.on_item_selection_changed)
+        self.slip = QPushButton()
+        self.slip.setObjectName("print_refusal_slip")
+        self.slip.setEnabled(False)
+        self.tr_.text(self.slip.setText, "dayend.slip")
+        self.slip.clicked.connect(self.on_slip_clicked)
         # After a sync that settled payments taken at the counter: their customers hold PROVISIONAL or PENDING
         # receipts, and each gets a corrected one.
         self.corrected = QPushButton()
@@ -309,7 +358,10 @@ class DayEndPage(FeaturePage):
         layout.addWidget(self.bar)
         layout.addWidget(self.progress_text)
         layout.addWidget(self.summary)
-        layout.addWidget(self.reconcile_caption)
+        caption_bar = QHBoxLayout()
+        caption_bar.addWidget(self.reconcile_caption, 1)
+        caption_bar.addWidget(self.slip)
+        layout.addLayout(caption_bar)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.report_caption)
         layout.addLayout(report_bar)
@@ -322,11 +374,13 @@ class DayEndPage(FeaturePage):
         shortcut(self, "Ctrl+P", self.on_print_clicked)
         shortcut(self, "Ctrl+S", self.on_save_clicked)
         shortcut(self, "Ctrl+R", self.on_corrected_clicked)
+        shortcut(self, "Ctrl+T", self.on_slip_clicked)
         shortcut(self, "Return", self.on_sync_clicked)
         shortcut(self, "Enter", self.on_sync_clicked)
         shortcut(self, "Esc", self.on_cancel_clicked)
         self.waiting: int | None = None
         self.items: list[ReconcileItem] = []
+        self.names: dict[str, Bilingual] = {}
         self.result: SyncSummary | None = None
         self._summary: Message | None = None
         self._progress: tuple[int, int] | None = None
@@ -353,6 +407,7 @@ class DayEndPage(FeaturePage):
     def on_state_loaded(self, state: DayEndState) -> None:
         self.waiting = state.waiting
         self.items = state.reconcile
+        self.names = state.names
         self.refresh()
 
     def refresh(self) -> None:
@@ -369,10 +424,12 @@ class DayEndPage(FeaturePage):
             [t(f"dayend.col_{c}") for c in ("date", "service", "consumer", "mobile", "amount", "offline", "reason")]
         )
         self.table.setRowCount(len(self.items))
+        hindi = current_language() is Language.HINDI
         for row, item in enumerate(self.items):
+            name = self.names.get(item.service_code)
             values = [
-                item.created_at.replace("T", " ")[:19],
-                item.service_code,
+                ist_time(item.created_at),
+                (name.hi if hindi else name.en) if name else item.service_code,
                 item.consumer_no,
                 item.mobile or "—",
                 format_rupees(item.amount_paise),
@@ -462,6 +519,30 @@ class DayEndPage(FeaturePage):
             .failure(self.on_report_failed)
             .run()
         )
+
+    # -- the refusal slip ------------------------------------------------------------------------------------------
+    def on_item_selection_changed(self) -> None:
+        self.slip.setEnabled(self.table.currentRow() >= 0 and bool(self.table.selectionModel().selectedRows()))
+
+    def on_slip_clicked(self) -> None:
+        row = self.table.currentRow()
+        if not self.slip.isEnabled() or not 0 <= row < len(self.items):
+            return
+        item = self.items[row]
+        service = self.names.get(item.service_code)
+        core = self.core
+        (
+            Op(self, lambda: print_refusal_slip(core, item, service))
+            .busy(self.slip)
+            .success(self.on_slip_printed)
+            .failure(self.on_op_failed)
+            .run()
+        )
+
+    def on_slip_printed(self, result: PrintResult) -> None:
+        self.last_print = result
+        failed = result.outcome is PrintOutcome.FAILED
+        self.tr_.banner.show_message(lambda: print_result_text(result), "error" if failed else "info")
 
     def on_corrected_clicked(self) -> None:
         settled = self.result.settled if self.result is not None else ()

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from kiosk_app.sync import ReconcileItem, SyncSummary
 from printing.errors import PaperOut
-from printing.escpos_decode import decode, text_lines
+from printing.escpos_decode import decode, rasters, text_lines
 from printing.money import format_rupees, format_rupees_plain
 from printing.spool_runner import PrintOutcome
 from rules.day import business_day
@@ -102,7 +102,7 @@ def test_day_end_report_after_sync_and_on_its_own_saves_a_pdf_and_prints(
     # A sync that had a refusal says so (not "everything is synced") and lists whom to call, in both languages.
     refused = ReconcileItem(
         "op-refused",
-        "2026-12-02T10:00:00",
+        "2026-12-02T10:00:00+00:00",
         1_250_00,
         "ELEC-JVVNL",
         "210412345678",
@@ -117,6 +117,7 @@ def test_day_end_report_after_sync_and_on_its_own_saves_a_pdf_and_prints(
     assert "1 payment was refused" in page.summary.text() and "Everything is synced" not in page.summary.text()
     row = [page.table.item(0, c).text() for c in range(page.table.columnCount())]
     assert "9829012345" in row and any("₹1,275.00" in cell for cell in row)
+    assert row[0] == "02-12-2026 15:30" and row[1] == "JVVNL Electricity Bill"  # IST, and the service's name
     language_switch().set_language(Language.HINDI)
     assert "अस्वीकृत हुआ" in page.summary.text()
     language_switch().set_language(Language.ENGLISH)
@@ -147,6 +148,22 @@ def test_day_end_report_after_sync_and_on_its_own_saves_a_pdf_and_prints(
     assert "DAY END REPORT" in lines
     assert any("Collected" in line and line.endswith(f"1 / {format_rupees_plain(total)}") for line in lines), lines
     assert any(line.startswith(kiosk.code) for line in lines)
+
+    # The refused payment's slip for its customer (Ctrl+T on its row): what was taken, why, and what to do.
+    printer.received.clear()
+    assert not page.slip.isEnabled()
+    page.table.selectRow(0)
+    assert page.slip.isEnabled()
+    page.last_print = None
+    qtbot.keyClick(page, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.last_print is not None, timeout=TIMEOUT)
+    assert page.last_print is not None and page.last_print.outcome is PrintOutcome.PRINTED
+    slip = " ".join(text_lines(decode(job_bytes(printer))))
+    for said in ("Payment Not Accepted", "PRV-OP-REFUSED", kiosk.code, "210412345678", "9829012345", "Rs. 1,250.00",
+                 "What to do: call the customer"):  # fmt: skip
+        assert said in slip, (said, slip)
+    # the title's Hindi, the reason (it carries ₹, so it is drawn), the Hindi of what to do
+    assert len(rasters(decode(job_bytes(printer)))) >= 4
 
     # A printer without paper: its operator message next to the buttons, nothing sent.
     printer.received.clear()
