@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
+from server.admin import trail
 from server.admin.proposals import Proposals
 from server.admin.roles import APPROVER, FINANCE, PEOPLE, AdminPrincipal
 from server.admin.schemas import ProposalIn, ProposalPublic, ProposalsPublic, RejectIn
@@ -27,6 +28,7 @@ def propose(body: ProposalIn, request: Request, principal: Annotated[AdminPrinci
     if "utr" in payload:
         payload["utr"] = payload["utr"].upper()
     answer = _proposals(request).propose(principal, body.kind, payload, body.note)
+    trail.note_change(request.scope, None, answer)
     response = checked(ProposalPublic, answer)
     response.status_code = 201
     return response
@@ -50,7 +52,11 @@ def get_proposal(proposal_id: int, request: Request) -> Response:
 @router.post("/proposals/{proposal_id}/approve", response_model=ProposalPublic)
 def approve(proposal_id: int, request: Request, principal: Annotated[AdminPrincipal, allow(APPROVER)]) -> Response:
     """Approve and post, once: never by its proposer; again is answered `replayed`; a rival approver gets 409."""
-    return checked(ProposalPublic, _proposals(request).approve(proposal_id, principal))
+    proposals = _proposals(request)
+    before = proposals.view(proposal_id)
+    answer = proposals.approve(proposal_id, principal)
+    trail.note_change(request.scope, _decision(before), _decision(answer))
+    return checked(ProposalPublic, answer)
 
 
 @router.post("/proposals/{proposal_id}/reject", response_model=ProposalPublic)
@@ -58,4 +64,14 @@ def reject(
     proposal_id: int, body: RejectIn, request: Request, principal: Annotated[AdminPrincipal, allow(APPROVER)]
 ) -> Response:
     """Reject a pending proposal: nothing moves."""
-    return checked(ProposalPublic, _proposals(request).reject(proposal_id, principal, body.reason))
+    proposals = _proposals(request)
+    before = proposals.view(proposal_id)
+    answer = proposals.reject(proposal_id, principal, body.reason)
+    trail.note_change(request.scope, _decision(before), _decision(answer))
+    return checked(ProposalPublic, answer)
+
+
+def _decision(proposal: dict[str, Any]) -> dict[str, Any]:
+    """What the trail keeps of a proposal around a decision."""
+    keep = ("id", "kind", "payload", "amount_paise", "status", "proposed_by", "decided_by", "reason", "result")
+    return {k: proposal.get(k) for k in keep}
