@@ -16,6 +16,7 @@ from sqlalchemy import Connection, insert, select, update
 from server.admin import totp
 from server.admin.errors import AdminSignInFailed, AdminUnauthorized
 from server.admin.roles import PEOPLE, AdminPrincipal, parse_roles, role_text
+from server.auth import throttle
 from server.auth.clock import aware
 from server.auth.errors import PasswordRejected, SessionExpired
 from server.auth.passwords import Passwords, rule_problems
@@ -129,7 +130,9 @@ def sign_in(
     """A session for a right username, password and TOTP code; else why not (which the answer never tells)."""
     row = conn.execute(select(admins_t).where(admins_t.c.username == username.strip().lower())).first()
     if not passwords.verify(row.password_hash if row is not None else None, password) or row is None:
-        return SignInRefusal("wrong_password" if row is not None else "unknown_username", None)
+        if row is None:
+            return SignInRefusal("unknown_username", None)
+        return SignInRefusal("wrong_password", int(row.id))
     if row.status != "active":
         return SignInRefusal("suspended", row.id)
     if row.totp_secret is None:
@@ -168,6 +171,11 @@ def sign_in(
     idle = min(now + timedelta(minutes=settings.admin_session_idle_minutes), expires_at)
     principal = AdminPrincipal(int(row.id), row.username, parse_roles(row.roles), int(session_id))
     return NewSession(token, int(session_id), expires_at, idle), principal
+
+
+def typed_name_label(settings: Settings, typed: str) -> str:
+    """A typed username that is no administrator's, as the trail keeps it: a keyed hash, never the text."""
+    return "hash:" + throttle.keyed(settings.secret_key, "admin", typed)[:32]
 
 
 def signed_in_failure() -> AdminSignInFailed:

@@ -24,6 +24,7 @@ trail_t = table_of(AdminAuditEvent)
 ADMIN_PREFIX = "/api/v1/admin"
 # Read requests are no actions, except taking the trail away.
 RECORDED_READS = ("/api/v1/admin/audit-trail.csv",)
+SIGN_IN = "/api/v1/admin/session"
 SECRET_KEYS = ("password", "code", "totp", "secret", "token")
 MAX_KEPT = 8_192  # bytes of a request body kept in the trail
 
@@ -32,6 +33,7 @@ PRINCIPAL_KEY = "emitra.admin.principal"
 CLIENT_KEY = "emitra.admin.client_ip"
 CHANGE_KEY = "emitra.admin.change"
 NOTE_KEY = "emitra.admin.note"
+ACTOR_KEY = "emitra.admin.actor"  # who tried, when no administrator was proven (a failed sign-in)
 
 COLUMNS = ("id", "at", "actor", "client_ip", "action", "target", "status", "outcome", "before", "after")
 
@@ -173,14 +175,14 @@ class TrailMiddleware:
         change = scope.get(CHANGE_KEY)
         if change is not None:
             before, after = change
+        elif path == SIGN_IN:
+            before, after = None, None  # a sign-in refused before its route: what was typed is not kept
         else:
             before, after = None, _json_or_text(body)
         principal: AdminPrincipal | None = scope.get(PRINCIPAL_KEY)
         client = scope.get("client")
         client_ip = scope.get(CLIENT_KEY) or (client[0] if client else None)
-        actor = None
-        if principal is None and isinstance(after, dict) and isinstance(after.get("username"), str):
-            actor = "?" + after["username"][:60]  # a sign-in that failed: the name typed, marked as unproven
+        actor: str | None = scope.get(ACTOR_KEY)
         with self.engine.begin() as conn:
             record(
                 conn,

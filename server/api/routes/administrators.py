@@ -48,7 +48,13 @@ def sign_in(
             client_ip=ctx.client_ip,
         )
     if isinstance(outcome, accounts.SignInRefusal):
+        # The trail names the account tried, or — no account of that name — a keyed hash of what was typed:
+        # a password typed into the name box is never kept readable (as the kiosks' audit log does).
+        typed = body.username.strip().lower()
+        actor = "?" + typed if outcome.admin_id is not None else accounts.typed_name_label(settings, typed)
         request.scope[trail.NOTE_KEY] = outcome.reason
+        request.scope[trail.ACTOR_KEY] = actor
+        trail.note_change(request.scope, None, {"username": actor})
         raise accounts.signed_in_failure()
     session, principal = outcome
     request.scope[trail.PRINCIPAL_KEY] = principal
