@@ -9,6 +9,7 @@ import json
 from collections.abc import MutableMapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs
 
 from anyio import to_thread
 from sqlalchemy import Connection, Engine, insert, select
@@ -22,10 +23,11 @@ from server.models.base import table_of
 trail_t = table_of(AdminAuditEvent)
 
 ADMIN_PREFIX = "/api/v1/admin"
+CONSOLE_PREFIX = "/admin"  # the web console's forms (server/admin/console)
 # Read requests are no actions, except taking the trail away.
 RECORDED_READS = ("/api/v1/admin/audit-trail.csv",)
 SIGN_IN = "/api/v1/admin/session"
-SECRET_KEYS = ("password", "code", "totp", "secret", "token")
+SECRET_KEYS = ("password", "code", "totp", "secret", "token", "csrf")
 MAX_KEPT = 8_192  # bytes of a request body kept in the trail
 
 # Where the role gate and the routes leave what the trail records (the request's ASGI scope).
@@ -135,7 +137,8 @@ class TrailMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "") if scope["type"] == "http" else ""
         method: str = scope.get("method", "")
-        if not path.startswith(ADMIN_PREFIX) or (method in ("GET", "HEAD", "OPTIONS") and path not in RECORDED_READS):
+        ours = path.startswith(ADMIN_PREFIX) or path.startswith(CONSOLE_PREFIX + "/")
+        if not ours or (method in ("GET", "HEAD", "OPTIONS") and path not in RECORDED_READS):
             await self.app(scope, receive, send)
             return
         body = bytearray()
@@ -162,11 +165,11 @@ class TrailMiddleware:
         await self.app(scope, kept_receive, recording_send)
 
     def _write(self, scope: Scope, method: str, path: str, body: bytes, status: int, answer: bytes) -> None:
-        # The route's template within its router; every admin router is included under ADMIN_PREFIX.
+        # The route's template within its router: the admin routers are included under ADMIN_PREFIX, the
+        # console's under CONSOLE_PREFIX.
         template = getattr(scope.get("route"), "path", None)
-        template = (
-            path if template is None else template if template.startswith(ADMIN_PREFIX) else ADMIN_PREFIX + template
-        )
+        prefix = ADMIN_PREFIX if path.startswith(ADMIN_PREFIX) else CONSOLE_PREFIX
+        template = path if template is None else template if template.startswith(prefix) else prefix + template
         params = scope.get("path_params") or {}
         outcome = "ok" if status < 400 else _error_code(answer)
         note = scope.get(NOTE_KEY)
@@ -175,7 +178,7 @@ class TrailMiddleware:
         change = scope.get(CHANGE_KEY)
         if change is not None:
             before, after = change
-        elif path == SIGN_IN:
+        elif path in (SIGN_IN, CONSOLE_PREFIX + "/sign-in"):
             before, after = None, None  # a sign-in refused before its route: what was typed is not kept
         else:
             before, after = None, _json_or_text(body)
@@ -213,4 +216,9 @@ def _json_or_text(body: bytes) -> Any:
     try:
         return json.loads(body)
     except ValueError:
+        pass
+    try:
+        form = parse_qs(body.decode("ascii"), keep_blank_values=True, strict_parsing=True)
+    except (UnicodeDecodeError, ValueError):
         return {"bytes": len(body)}  # a statement or settlement file: its size, not its lines
+    return {k: v[0] for k, v in form.items()}  # a console form

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import __version__
+from server.admin import console
 from server.admin.proposals import Proposals
 from server.admin.trail import TrailMiddleware
 from server.api.http import SecurityHeaders
@@ -170,6 +171,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(administrators.router, prefix="/api/v1/admin")
     app.include_router(proposals.router, prefix="/api/v1/admin")
     app.include_router(audit_trail.router, prefix="/api/v1/admin")
+    app.include_router(console.router, prefix="/admin")
     app.include_router(wallet.simulator, prefix="/sim/gateway")
     # Inside the body limit: the trail keeps what the routes were given.
     app.add_middleware(TrailMiddleware, engine=app.state.engine, clock=app.state.clock)

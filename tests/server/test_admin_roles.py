@@ -127,3 +127,25 @@ def test_the_token_scopes_and_people_roles_are_what_docs_backoffice_lists(tmp_pa
     gated = {f"{m} {p}": declared(r) for m, p, r in admin_routes(tmp_path)}
     assert rows == gated
     assert AUTOMATION in rows[f"POST {ADMIN}/kiosks"]
+
+
+def test_every_console_page_but_signing_in_declares_its_roles(tmp_path: Path) -> None:
+    from server.admin import console
+
+    app = create_app(
+        Settings(database_url=f"sqlite:///{tmp_path / 'routes.sqlite3'}", departments_url="http://127.0.0.1:9")
+    )
+    try:
+        pages = [
+            f"{method} {context.path_format}"
+            for top in app.router.routes
+            for context in (top.effective_route_contexts() if hasattr(top, "effective_route_contexts") else [top])
+            if context.path_format.startswith("/admin/")
+            for method in sorted(context.methods or ())
+        ]
+    finally:
+        app.state.engine.dispose()
+    open_to_all = {"GET /admin/", "GET /admin/console-style.css", "GET /admin/sign-in", "POST /admin/sign-in"}
+    assert sorted(set(pages) - open_to_all) == sorted(console.GATES)
+    assert console.GATES["POST /admin/proposals"].roles == {"finance"}
+    assert console.GATES["POST /admin/proposals/{proposal_id}/approve"].roles == {"approver"}
