@@ -107,11 +107,15 @@ class Proposals:
                 .values(status="approving", decided_by=approver_id, decided_at=self.now())
             ).rowcount
             if claimed != 1:
-                # Another approver claimed it between our read and our update (PostgreSQL waited for them).
+                # Another approval claimed it between our read and our update (PostgreSQL waited for it).
                 row = self._row(conn, proposal_id)
                 if row.status == "approved":
                     return {**self._view(conn, proposal_id), "replayed": True}
-                if not (row.status == "approving" and row.decided_by == approver_id):
+                # Only an adjustment is posted again by its own approver (a retry after a crash, a double
+                # click): the ledger answers a second posting of its operation id as a replay. A suspense
+                # assignment or a bounce has no such id, so a second attempt could only end it as failed.
+                again = row.status == "approving" and row.decided_by == approver_id and row.kind == ADJUSTMENT
+                if not again:
                     raise ProposalDecided(f"this proposal is {row.status}; nothing more is done", status_now=row.status)
         payload = json.loads(row.payload)
         try:

@@ -230,3 +230,36 @@ def test_two_approvers_at_once_on_two_server_processes_post_exactly_once(
     deciders = {finance.call("GET", f"/proposals/{i}").json()["decided_by"] for i in ids}
     assert deciders <= {"asha.approver", "vikram.approver"}
     assert one.audit() == []
+
+
+def test_an_approval_cut_short_is_finished_by_its_approver_only_when_the_ledger_can_tell_a_repeat(
+    auth_server: ServerProcess, auth_clock: ShiftedClock
+) -> None:
+    """A server stopped between claiming a proposal and posting leaves it `approving`: its approver's next
+    approval posts an adjustment (once: the ledger knows its operation id); anything else stays refused."""
+    kiosk = WalletKiosk(auth_server, "RJ-FK")
+    finance, approver, other = desks(auth_server, auth_clock)
+    statement = (
+        "Value_Date,UTR,Account_No,Amount,Remitter_Name,Mode,Type\n"
+        "25-11-2026,ICICN52026112500201,224400000000,10.00,X,NEFT,CR\n"
+    )
+    assert finance.call("POST", "/wallet/bank-statements", data=statement.encode()).status_code == 200
+    credit = finance.call(
+        "POST", "/proposals", json={"kind": "suspense_assign", "utr": "ICICN52026112500201", "kiosk_code": kiosk.code}
+    ).json()
+    money = finance.call("POST", "/proposals", json=adjustment(kiosk, 3_00)).json()
+    engine = make_engine(auth_server.database_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE admin_proposals SET status = 'approving', decided_by = "
+                "(SELECT id FROM administrators WHERE username = 'asha.approver')"
+            )
+        )
+    engine.dispose()
+    assert error(other.call("POST", f"/proposals/{money['id']}/approve")) == (409, "proposal_decided")
+    assert error(approver.call("POST", f"/proposals/{credit['id']}/approve")) == (409, "proposal_decided")
+    finished = approver.call("POST", f"/proposals/{money['id']}/approve").json()
+    assert (finished["status"], finished["replayed"]) == ("approved", False)
+    assert approver.call("POST", f"/proposals/{money['id']}/approve").json()["replayed"] is True
+    assert kiosk.wallet == 3_00 and postings(auth_server) == 1

@@ -22,6 +22,7 @@ from server.admin.errors import AdminUnauthorized, RoleRefused
 from server.admin.proposals import ADJUSTMENT, Proposals
 from server.admin.roles import APPROVER, FINANCE, PEOPLE, AdminPrincipal
 from server.admin.schemas import AdjustmentProposalIn
+from server.api.deps import client_address
 from server.auth.clock import AuthClock
 from server.auth.errors import SessionExpired
 from server.auth.passwords import Passwords
@@ -78,12 +79,20 @@ class ConsoleGate:
         state = request.app.state
         settings: Settings = state.settings
         clock: AuthClock = state.clock
+        request.scope[trail.CLIENT_KEY] = _client(request)
         with state.engine.begin() as conn:
             principal = accounts.resolve(conn, request.cookies.get(SESSION_COOKIE), clock.now(), settings)
         request.scope[trail.PRINCIPAL_KEY] = principal
         if not principal.roles & self.roles:
             raise RoleRefused("your administrator roles do not allow this", allowed=sorted(self.roles))
         return principal
+
+
+def _client(request: Request) -> str | None:
+    """The client's address by the same rules as the API's (a configured proxy's X-Forwarded-For)."""
+    settings: Settings = request.app.state.settings
+    peer = request.client.host if request.client else None
+    return client_address(peer, request.headers.get("x-forwarded-for"), settings.proxy_networks)
 
 
 def _language(request: Request) -> str:
@@ -209,7 +218,7 @@ async def sign_in(request: Request) -> Response:
     settings: Settings = state.settings
     passwords: Passwords = state.passwords
     clock: AuthClock = state.clock
-    client = request.client.host if request.client else None
+    client = _client(request)
     request.scope[trail.CLIENT_KEY] = client
 
     def work() -> Any:
