@@ -6,10 +6,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from server.core.fields import Text
+from server.auth.schemas import Password
+from server.core.fields import MAX_INT64, Text
 from server.schemas import KioskCode, Memo, Paise
 
 Username = Annotated[str, Text(64, min_length=1)]
+RowId = Annotated[int, Field(ge=1, le=MAX_INT64)]  # a BIGINT row id: larger is refused (422), never a 500
 Role = Literal["support", "finance", "approver", "auditor"]
 Note = Annotated[str, Text(200)]
 TxnId = Annotated[str, Text(40, min_length=1)]
@@ -22,8 +24,8 @@ class Strict(BaseModel):
 
 class AdminSignInIn(Strict):
     username: Username
-    password: Annotated[str, Field(min_length=1, max_length=256)]
-    code: Annotated[str, Field(max_length=8, description="the authenticator app's 6-digit TOTP code")] = ""
+    password: Password
+    code: Annotated[str, Text(8), Field(description="the authenticator app's 6-digit TOTP code")] = ""
 
 
 class AdminSessionPublic(BaseModel):
@@ -48,7 +50,7 @@ class AdminMePublic(BaseModel):
 class AdministratorIn(Strict):
     username: Username
     display_name: Annotated[str, Text(120)] = ""
-    password: Annotated[str, Field(min_length=1, max_length=256)]
+    password: Password
     roles: Annotated[list[Role], Field(min_length=1, max_length=4)]
 
 

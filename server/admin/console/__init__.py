@@ -8,10 +8,10 @@ import re
 import secrets
 from collections.abc import Callable
 from importlib import resources
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
@@ -21,7 +21,7 @@ from server.admin import accounts, trail
 from server.admin.errors import AdminUnauthorized, RoleRefused
 from server.admin.proposals import ADJUSTMENT, Proposals
 from server.admin.roles import APPROVER, FINANCE, PEOPLE, AdminPrincipal
-from server.admin.schemas import AdjustmentProposalIn
+from server.admin.schemas import AdjustmentProposalIn, RowId
 from server.api.deps import client_address
 from server.auth.clock import AuthClock
 from server.auth.errors import SessionExpired
@@ -339,7 +339,7 @@ async def propose(request: Request) -> Response:
 
 @router.post("/proposals/{proposal_id}/approve")
 @_gated("POST /admin/proposals/{proposal_id}/approve", APPROVERS)
-async def approve(proposal_id: int, request: Request) -> Response:
+async def approve(proposal_id: Annotated[RowId, Path()], request: Request) -> Response:
     def action(principal: AdminPrincipal, _fields: dict[str, str]) -> None:
         before = _proposals(request).view(proposal_id)
         after = _proposals(request).approve(proposal_id, principal)
@@ -352,7 +352,7 @@ async def approve(proposal_id: int, request: Request) -> Response:
 
 @router.post("/proposals/{proposal_id}/reject")
 @_gated("POST /admin/proposals/{proposal_id}/reject", APPROVERS)
-async def reject(proposal_id: int, request: Request) -> Response:
+async def reject(proposal_id: Annotated[RowId, Path()], request: Request) -> Response:
     def action(principal: AdminPrincipal, _fields: dict[str, str]) -> None:
         after = _proposals(request).reject(proposal_id, principal, "")
         trail.note_change(request.scope, {"status": "pending"}, {"status": after["status"]})

@@ -11,7 +11,7 @@ from server.admin.roles import AUDITOR
 from server.admin.schemas import AuditTrailPublic
 from server.api.answers import checked
 from server.api.deps import EngineDep, allow
-from server.core.fields import Text
+from server.core.fields import MAX_INT64, Text
 
 router = APIRouter(tags=["admin"])
 
@@ -20,7 +20,7 @@ router = APIRouter(tags=["admin"])
 def audit_trail(
     engine: EngineDep,
     actor: Annotated[Annotated[str, Text(64)] | None, Query()] = None,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=MAX_INT64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
     with engine.connect() as conn:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from server.admin import trail
 from server.admin.proposals import Proposals
 from server.admin.roles import APPROVER, FINANCE, PEOPLE, AdminPrincipal
-from server.admin.schemas import ProposalIn, ProposalPublic, ProposalsPublic, RejectIn
+from server.admin.schemas import ProposalIn, ProposalPublic, ProposalsPublic, RejectIn, RowId
 from server.api.answers import checked
 from server.api.deps import allow
 
@@ -45,12 +45,14 @@ def list_proposals(
 
 
 @router.get("/proposals/{proposal_id}", response_model=ProposalPublic, dependencies=[allow(*PEOPLE)])
-def get_proposal(proposal_id: int, request: Request) -> Response:
+def get_proposal(proposal_id: Annotated[RowId, Path()], request: Request) -> Response:
     return checked(ProposalPublic, _proposals(request).view(proposal_id))
 
 
 @router.post("/proposals/{proposal_id}/approve", response_model=ProposalPublic)
-def approve(proposal_id: int, request: Request, principal: Annotated[AdminPrincipal, allow(APPROVER)]) -> Response:
+def approve(
+    proposal_id: Annotated[RowId, Path()], request: Request, principal: Annotated[AdminPrincipal, allow(APPROVER)]
+) -> Response:
     """Approve and post, once: never by its proposer; again is answered `replayed`; a rival approver gets 409."""
     proposals = _proposals(request)
     before = proposals.view(proposal_id)
@@ -61,7 +63,10 @@ def approve(proposal_id: int, request: Request, principal: Annotated[AdminPrinci
 
 @router.post("/proposals/{proposal_id}/reject", response_model=ProposalPublic)
 def reject(
-    proposal_id: int, body: RejectIn, request: Request, principal: Annotated[AdminPrincipal, allow(APPROVER)]
+    proposal_id: Annotated[RowId, Path()],
+    body: RejectIn,
+    request: Request,
+    principal: Annotated[AdminPrincipal, allow(APPROVER)],
 ) -> Response:
     """Reject a pending proposal: nothing moves."""
     proposals = _proposals(request)
