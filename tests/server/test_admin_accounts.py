@@ -234,3 +234,60 @@ def test_the_static_token_is_everything_old_on_a_demo_server_and_only_automation
         assert (r.status_code, r.json()["error"]["code"]) == (403, "admin_role_refused"), (path, r.text)
     wrong = requests.get(production.url + API + "/ledger/audit", headers={"X-Admin-Token": "demo"}, timeout=10)
     assert (wrong.status_code, wrong.json()["error"]["code"]) == (401, "admin_unauthorized")
+
+
+def test_a_production_server_signs_in_no_administrator_without_a_second_factor(
+    database_url: str, start_server: Callable[..., ServerProcess]
+) -> None:
+    from server.admin.accounts import create_administrator
+    from server.auth.passwords import Passwords
+    from tests.support.server import production_env
+
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        for username, with_totp in (("no.factor", False), ("has.factor", True)):
+            made = create_administrator(
+                conn,
+                Passwords("fast"),
+                username=username,
+                display_name="",
+                password=PASSWORD,
+                roles=["auditor"],
+                now=datetime.now(UTC),
+                created_by=None,
+                with_totp=with_totp,
+            )
+            if with_totp:
+                secret = made.totp_secret
+    engine.dispose()
+    demo = start_server(database_url)
+    assert Admin(demo, "no.factor", (), "").sign_in("000000").status_code == 200  # a demo server lets it in
+    production = start_server(database_url, **production_env())
+    refused = Admin(production, "no.factor", (), "").sign_in("000000")
+    assert (refused.status_code, refused.json()["error"]["code"]) == (401, "admin_sign_in_failed")
+    assert trail_outcomes(production, "no.factor")[-1] == "admin_sign_in_failed:totp_not_enrolled"
+    assert secret is not None and Admin(production, "has.factor", (), secret).sign_in().status_code == 200
+    # The CLI refuses to make one there.
+    env = {**os.environ, **production_env(), "EMITRA_DATABASE_URL": database_url}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "server.cli",
+            "create-admin",
+            "--username",
+            "late.one",
+            "--role",
+            "auditor",
+            "--password-stdin",
+            "--no-totp",
+        ],
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2 and "only allowed on a demo server" in done.stderr
