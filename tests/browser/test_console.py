@@ -17,6 +17,14 @@ from tests.support.server import ServerProcess
 from tests.support.wallet import WalletKiosk
 
 CHROMIUM = Path("/usr/bin/chromium")
+# scripts/console_screenshots.sh sets this to docs/screenshots: the pages as the test sees them.
+SHOTS = os.environ.get("EMITRA_CONSOLE_SCREENSHOTS")
+
+
+def shot(page: Page, name: str) -> None:
+    if SHOTS:
+        page.set_viewport_size({"width": 1100, "height": 640})
+        page.screenshot(path=str(Path(SHOTS) / f"admin-{name}.png"), full_page=True)
 
 
 @pytest.fixture
@@ -60,6 +68,7 @@ def test_two_people_propose_and_approve_an_adjustment_in_the_browser(
     page.fill("#code", "000000" if ravi.fresh_code() != "000000" else "111111")
     page.click("#sign-in")
     assert "ऑथेंटिकेटर कोड गलत है" in page.inner_text("#problem")
+    shot(page, "01-sign-in-wrong-code-hi")
     csp = requests.get(f"{auth_server.url}/admin/sign-in", timeout=10).headers["content-security-policy"]
     assert "default-src 'none'" in csp and "form-action 'self'" in csp
 
@@ -71,6 +80,7 @@ def test_two_people_propose_and_approve_an_adjustment_in_the_browser(
     finance.fill("#memo", "refund of a double debit")
     finance.click("#propose-button")
     finance.wait_for_url(f"{auth_server.url}/admin/proposals")
+    shot(finance, "02-proposed-en")
     row = finance.locator("#proposals tbody tr").first
     assert "pending" in row.inner_text() and "1,250.50" in row.inner_text()
     assert kiosk.wallet == 0
@@ -79,8 +89,9 @@ def test_two_people_propose_and_approve_an_adjustment_in_the_browser(
     assert approver.locator("#propose").count() == 0  # the approver proposes nothing
     approver.locator("#proposals tbody tr").first.locator(".approve").click()
     approver.wait_for_url(f"{auth_server.url}/admin/proposals")
-    assert "approved · asha.approver" in approver.locator("#proposals tbody tr").first.inner_text()
+    assert "स्वीकृत · asha.approver" in approver.locator("#proposals tbody tr").first.inner_text()
     assert kiosk.wallet == 1_250_50
+    shot(approver, "03-approved-hi")
     assert approver.locator(".approve").count() == 0  # nothing left to approve
     finance.reload()
     assert "approved" in finance.locator("#proposals tbody tr").first.inner_text()
