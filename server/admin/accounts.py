@@ -18,9 +18,10 @@ from server.admin.errors import AdminSignInFailed, AdminUnauthorized
 from server.admin.roles import PEOPLE, AdminPrincipal, parse_roles, role_text
 from server.auth import throttle
 from server.auth.clock import aware
-from server.auth.errors import PasswordRejected, SessionExpired
+from server.auth.errors import LoginThrottled, PasswordRejected, SessionExpired, TooManyAttempts
 from server.auth.passwords import Passwords, rule_problems
 from server.auth.sessions import MAX_TOKEN_LENGTH, TOUCH_EVERY, NewSession, token_hash
+from server.auth.throttle import HOUR
 from server.core.config import Settings
 from server.core.errors import ApiError, Conflict, NotFound, Unprocessable
 from server.models import Administrator, AdminSession
@@ -110,10 +111,42 @@ def create_administrator(
 
 @dataclass(frozen=True)
 class SignInRefusal:
-    """Why a sign-in failed, for the trail only: the caller always gets AdminSignInFailed."""
+    """Why a sign-in failed, for the trail only: the caller gets AdminSignInFailed, or a throttle's 429."""
 
     reason: str
     admin_id: int | None
+    retry_after_seconds: int | None = None
+
+    def error(self) -> ApiError:
+        if self.reason == "throttled":
+            return LoginThrottled(
+                f"too many wrong tries: wait {self.retry_after_seconds} s before the next one",
+                retry_after_seconds=self.retry_after_seconds,
+            )
+        if self.reason in ("source_limit", "hourly_limit"):
+            return TooManyAttempts(
+                "too many failed sign-ins this hour; try again later", retry_after_seconds=self.retry_after_seconds
+            )
+        return AdminSignInFailed("the username, password or authenticator code is wrong, or the account is suspended")
+
+
+@dataclass(frozen=True)
+class _Tries:
+    """The throttle keys of one administrator sign-in (the kiosks' rules and settings, keys of their own)."""
+
+    in_a_row: str
+    per_hour: str
+    source: str
+
+    @classmethod
+    def of(cls, settings: Settings, typed: str, client_ip: str | None) -> _Tries:
+        subject = throttle.keyed(settings.secret_key, "admin", typed)
+        source = client_ip or "unknown"
+        return cls(
+            "admin-login:" + throttle.keyed(settings.secret_key, subject, source),
+            "admin-hour:" + subject,
+            "admin-source-login:" + source,
+        )
 
 
 def sign_in(
@@ -127,8 +160,44 @@ def sign_in(
     now: datetime,
     client_ip: str | None,
 ) -> tuple[NewSession, AdminPrincipal] | SignInRefusal:
-    """A session for a right username, password and TOTP code; else why not (which the answer never tells)."""
-    row = conn.execute(select(admins_t).where(admins_t.c.username == username.strip().lower())).first()
+    """A session for a right username, password and TOTP code; else why not (which the answer never tells).
+
+    Failed tries are throttled as the kiosks' are (docs/SECURITY.md): a delay that doubles after a few wrong
+    tries of one name from one source, and limits per name and per source an hour."""
+    typed = username.strip().lower()
+    tries = _Tries.of(settings, typed, client_ip)
+    source_wait = throttle.check(conn, tries.source, now, HOUR, settings.source_login_failures_per_hour)
+    if source_wait is not None:
+        return SignInRefusal("source_limit", None, source_wait)
+    hourly_wait = throttle.check(conn, tries.per_hour, now, HOUR, settings.login_failures_per_hour)
+    if hourly_wait is not None:
+        return SignInRefusal("hourly_limit", None, hourly_wait)
+    delay = throttle.wait(conn, tries.in_a_row, now)
+    if delay is not None:
+        return SignInRefusal("throttled", None, delay)
+    outcome = _check(conn, passwords, settings, typed, password, code, now, client_ip)
+    if isinstance(outcome, SignInRefusal):
+        throttle.hit(conn, tries.source, now, HOUR)
+        throttle.hit(conn, tries.per_hour, now, HOUR)
+        throttle.strike(conn, tries.in_a_row, now, settings.login_free_failures, settings.login_max_delay_seconds)
+    else:
+        throttle.hit(conn, tries.source, now, HOUR, -1)
+        throttle.hit(conn, tries.per_hour, now, HOUR, -1)
+        throttle.forgive(conn, tries.in_a_row, now)
+    return outcome
+
+
+def _check(
+    conn: Connection,
+    passwords: Passwords,
+    settings: Settings,
+    typed: str,
+    password: str,
+    code: str | None,
+    now: datetime,
+    client_ip: str | None,
+) -> tuple[NewSession, AdminPrincipal] | SignInRefusal:
+    row = conn.execute(select(admins_t).where(admins_t.c.username == typed)).first()
     if not passwords.verify(row.password_hash if row is not None else None, password) or row is None:
         if row is None:
             return SignInRefusal("unknown_username", None)
@@ -176,10 +245,6 @@ def sign_in(
 def typed_name_label(settings: Settings, typed: str) -> str:
     """A typed username that is no administrator's, as the trail keeps it: a keyed hash, never the text."""
     return "hash:" + throttle.keyed(settings.secret_key, "admin", typed)[:32]
-
-
-def signed_in_failure() -> AdminSignInFailed:
-    return AdminSignInFailed("the username, password or authenticator code is wrong, or the account is suspended")
 
 
 def resolve(conn: Connection, token: str | None, now: datetime, settings: Settings) -> AdminPrincipal:

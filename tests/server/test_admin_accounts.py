@@ -291,3 +291,19 @@ def test_a_production_server_signs_in_no_administrator_without_a_second_factor(
         check=False,
     )
     assert done.returncode == 2 and "only allowed on a demo server" in done.stderr
+
+
+def test_wrong_tries_slow_down_as_the_kiosks_do(auth_server: ServerProcess, auth_clock: ShiftedClock) -> None:
+    admin = make_admin(auth_server, "ramesh.support", "support", clock=auth_clock, sign_in=False)
+    guesser = Admin(auth_server, "ramesh.support", (), admin.totp_secret, auth_clock, password="Guess-Number-One-1")
+    for _ in range(4):  # login_free_failures (3) are checked at once; the 4th makes the next one wait 1 s
+        assert guesser.sign_in().status_code == 401
+    throttled = admin.sign_in()  # even the right password and code wait
+    assert (throttled.status_code, throttled.json()["error"]["code"]) == (429, "login_throttled")
+    assert throttled.json()["error"]["retry_after_seconds"] >= 1
+    auth_clock.advance(seconds=2)
+    assert admin.sign_in().status_code == 200
+    assert trail_outcomes(auth_server, "ramesh.support")[-1] == "ok"
+    # A refused try proves no name: the trail keeps it as the keyed hash of what was typed.
+    typed = typed_name_label(Settings(), "ramesh.support").removeprefix("?")
+    assert trail_outcomes(auth_server, typed) == ["login_throttled:throttled"]

@@ -251,8 +251,8 @@ async def sign_in(request: Request) -> Response:
         request.scope[trail.NOTE_KEY] = outcome.reason
         request.scope[trail.ACTOR_KEY] = actor
         trail.note_change(request.scope, None, {"username": actor})
-        failure = accounts.signed_in_failure()
-        return _page(request, "sign_in.html", problem=_problem_text(request, failure), status=401)
+        failure = outcome.error()
+        return _page(request, "sign_in.html", problem=_problem_text(request, failure), status=failure.status)
     session, principal = outcome
     request.scope[trail.PRINCIPAL_KEY] = principal
     trail.note_change(request.scope, None, {"username": principal.username, "session_id": session.session_id})

@@ -55,7 +55,7 @@ def sign_in(
         request.scope[trail.NOTE_KEY] = outcome.reason
         request.scope[trail.ACTOR_KEY] = actor
         trail.note_change(request.scope, None, {"username": actor})
-        raise accounts.signed_in_failure()
+        raise outcome.error()
     session, principal = outcome
     request.scope[trail.PRINCIPAL_KEY] = principal
     trail.note_change(request.scope, None, {"username": principal.username, "session_id": session.session_id})
