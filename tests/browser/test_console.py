@@ -109,3 +109,47 @@ def test_two_people_propose_and_approve_an_adjustment_in_the_browser(
     assert forged.status_code == 403
     session_cookie = next(c for c in approver.context.cookies() if c["name"] == "emitra_admin_session")
     assert session_cookie["httpOnly"] and session_cookie["sameSite"] == "Strict"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_finance_assigns_a_small_suspense_credit_and_a_large_one_waits_for_an_approver(
+    browser: Browser, auth_server: ServerProcess, auth_clock: ShiftedClock
+) -> None:
+    kiosk = WalletKiosk(auth_server, "RJ-WSU")
+    statement = (
+        "Value_Date,UTR,Account_No,Amount,Remitter_Name,Mode,Type\n"
+        "25-11-2026,ICICN52026112500301,224400000000,75000.00,Big Sender,RTGS,CR\n"
+        "25-11-2026,ICICN52026112500302,224400000000,100.00,Small Sender,NEFT,CR\n"
+    )
+    booked = auth_server.admin("POST", "/wallet/bank-statements", data=statement.encode())
+    assert booked.json()["counts"] == {"suspense": 2}, booked.text
+    ravi = make_admin(auth_server, "ravi.finance", "finance", clock=auth_clock, sign_in=False)
+    asha = make_admin(auth_server, "asha.approver", "approver", clock=auth_clock, sign_in=False)
+
+    finance = signed_in(browser, auth_server, ravi)
+    finance.click("#nav-suspense")
+    small = finance.locator("#credit-ICICN52026112500302")
+    small.locator(".kiosk").fill(kiosk.code)
+    small.locator(".assign").click()
+    finance.wait_for_url(f"{auth_server.url}/admin/suspense")
+    assert finance.locator("#credit-ICICN52026112500302").count() == 0
+    assert kiosk.wallet == 100_00
+    large = finance.locator("#credit-ICICN52026112500301")
+    assert large.locator(".assign").inner_text() == "Propose"  # above the ₹50,000 limit
+    large.locator(".kiosk").fill(kiosk.code)
+    large.locator(".assign").click()
+    finance.wait_for_url(f"{auth_server.url}/admin/proposals")
+    row = finance.locator("#proposals tbody tr").first
+    assert "suspense credit" in row.inner_text() and "75,000.00" in row.inner_text()
+    shot(finance, "04-suspense-proposed-en")
+    assert kiosk.wallet == 100_00
+
+    approver = signed_in(browser, auth_server, asha)
+    approver.locator("#proposals tbody tr").first.locator(".approve").click()
+    approver.wait_for_url(f"{auth_server.url}/admin/proposals")
+    assert approver.locator("#proposals tbody tr").first.locator(".status").get_attribute("data-status") == "approved"
+    assert kiosk.wallet == 75_100_00
+    approver.click("#nav-suspense")
+    assert approver.locator(".assign").count() == 0  # an approver assigns nothing
+    assert "No credits in suspense." in approver.inner_text("#suspense")
+    assert auth_server.audit() == []

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 import words
 from server.admin import accounts, trail
 from server.admin.errors import AdminUnauthorized, RoleRefused
-from server.admin.proposals import ADJUSTMENT, Proposals
+from server.admin.proposals import ADJUSTMENT, SUSPENSE_ASSIGN, Proposals
 from server.admin.roles import APPROVER, FINANCE, PEOPLE, AdminPrincipal
 from server.admin.schemas import AdjustmentProposalIn, RowId
 from server.api.deps import client_address
@@ -28,6 +28,7 @@ from server.auth.errors import SessionExpired
 from server.auth.passwords import Passwords
 from server.core.config import Settings
 from server.core.errors import ApiError
+from server.core.fields import PathName
 
 SESSION_COOKIE = "emitra_admin_session"
 CSRF_COOKIE = "emitra_admin_csrf"
@@ -57,6 +58,11 @@ WORDS = {
     "sign_in": "console.sign_in",
     "sign_out": "console.sign_out",
     "status": "console.status",
+    "suspense": "console.suspense",
+    "suspense_limit": "console.suspense_limit",
+    "remitter": "console.remitter",
+    "assign": "console.assign",
+    "no_suspense": "console.no_suspense",
     "status_pending": "console.status_pending",
     "status_approving": "console.status_approving",
     "status_approved": "console.status_approved",
@@ -302,7 +308,10 @@ def proposals_page(request: Request, problem: str | None = None, status: int = 2
 
 
 async def _act(
-    request: Request, gate: ConsoleGate, action: Callable[[AdminPrincipal, dict[str, str]], Any]
+    request: Request,
+    gate: ConsoleGate,
+    action: Callable[[AdminPrincipal, dict[str, str]], Any],
+    back: Callable[..., Response] | None = None,
 ) -> Response:
     """A form's action as `gate` allows it, then back to the proposals page (or the page with the refusal)."""
     from starlette.concurrency import run_in_threadpool
@@ -316,7 +325,8 @@ async def _act(
         await run_in_threadpool(action, principal, fields)
     except ApiError as exc:
         request.scope[trail.NOTE_KEY] = exc.code
-        return await run_in_threadpool(proposals_page, request, _problem_text(request, exc), exc.status)
+        page = back or proposals_page
+        return await run_in_threadpool(page, request, _problem_text(request, exc), exc.status)
     return RedirectResponse("/admin/proposals", status_code=303)
 
 
@@ -343,6 +353,53 @@ async def propose(request: Request) -> Response:
         trail.note_change(request.scope, None, proposal)
 
     return await _act(request, PROPOSERS, action)
+
+
+@router.get("/suspense")
+@_gated("GET /admin/suspense", ANYONE_SIGNED_IN)
+def suspense_page(request: Request, problem: str | None = None, status: int = 200) -> Response:
+    """Bank credits no kiosk's account matched; finance assigns one up to the limit, or proposes it above."""
+    principal = _signed_in(request, ANYONE_SIGNED_IN)
+    if principal is None:
+        return _to_sign_in()
+    settings: Settings = request.app.state.settings
+    return _page(
+        request,
+        "suspense.html",
+        admin=principal,
+        problem=problem,
+        status=status,
+        credits=request.app.state.wallet.bank.suspense(),
+        limit=settings.suspense_approval_limit_paise,
+        can_assign=FINANCE in principal.roles,
+    )
+
+
+@router.post("/suspense/{utr}/assign")
+@_gated("POST /admin/suspense/{utr}/assign", PROPOSERS)
+async def assign_suspense(utr: PathName, request: Request) -> Response:
+    """Up to the limit the credit is assigned at once; above it, this makes the proposal an approver decides."""
+    settings: Settings = request.app.state.settings
+    outcome: dict[str, str] = {}
+
+    def action(principal: AdminPrincipal, fields: dict[str, str]) -> None:
+        kiosk_code = fields.get("kiosk_code", "").strip().upper()[:32]
+        credits = {c["utr"]: c for c in request.app.state.wallet.bank.suspense()}
+        credit = credits.get(utr.upper())
+        if credit is not None and credit["amount_paise"] > settings.suspense_approval_limit_paise:
+            payload = {"utr": utr.upper(), "kiosk_code": kiosk_code}
+            proposal = _proposals(request).propose(principal, SUSPENSE_ASSIGN, payload, "")
+            trail.note_change(request.scope, None, proposal)
+            outcome["next"] = "/admin/proposals"
+            return
+        assigned = request.app.state.wallet.bank.assign(utr, kiosk_code)
+        trail.note_change(request.scope, {"utr": utr.upper(), "status": "suspense"}, assigned)
+        outcome["next"] = "/admin/suspense"
+
+    answer = await _act(request, PROPOSERS, action, back=suspense_page)
+    if isinstance(answer, RedirectResponse) and outcome.get("next"):
+        return RedirectResponse(outcome["next"], status_code=303)
+    return answer
 
 
 @router.post("/proposals/{proposal_id}/approve")
