@@ -142,6 +142,180 @@ class AdjustmentRefused:
 
 
 @dataclass(frozen=True)
+class AdminMePublic:
+    """AdminMePublic of the contract."""
+
+    person: bool
+    roles: tuple[str, ...]
+    username: str
+
+    @classmethod
+    def parse(cls, value: Any) -> AdminMePublic:
+        data = as_object(value, "AdminMePublic")
+        return cls(
+            person=as_bool(field_of(data, "person", "AdminMePublic")),
+            roles=tuple(as_str(x) for x in as_list(field_of(data, "roles", "AdminMePublic"))),
+            username=as_str(field_of(data, "username", "AdminMePublic")),
+        )
+
+
+@dataclass(frozen=True)
+class AdminSessionPublic:
+    """AdminSessionPublic of the contract."""
+
+    expires_at: str
+    idle_expires_at: str
+    roles: tuple[str, ...]
+    token: str
+    username: str
+
+    @classmethod
+    def parse(cls, value: Any) -> AdminSessionPublic:
+        data = as_object(value, "AdminSessionPublic")
+        return cls(
+            expires_at=as_str(field_of(data, "expires_at", "AdminSessionPublic")),
+            idle_expires_at=as_str(field_of(data, "idle_expires_at", "AdminSessionPublic")),
+            roles=tuple(as_str(x) for x in as_list(field_of(data, "roles", "AdminSessionPublic"))),
+            token=as_str(field_of(data, "token", "AdminSessionPublic")),
+            username=as_str(field_of(data, "username", "AdminSessionPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class AdminSignedOutPublic:
+    """AdminSignedOutPublic of the contract."""
+
+    status: Literal["signed_out"]
+    username: str
+
+    @classmethod
+    def parse(cls, value: Any) -> AdminSignedOutPublic:
+        data = as_object(value, "AdminSignedOutPublic")
+        return cls(
+            status=as_literal(field_of(data, "status", "AdminSignedOutPublic"), ("signed_out",)),
+            username=as_str(field_of(data, "username", "AdminSignedOutPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class AdministratorCreatedPublic:
+    """AdministratorCreatedPublic of the contract."""
+
+    roles: tuple[str, ...]
+    totp_secret: str | None
+    totp_uri: str | None
+    username: str
+
+    @classmethod
+    def parse(cls, value: Any) -> AdministratorCreatedPublic:
+        data = as_object(value, "AdministratorCreatedPublic")
+        return cls(
+            roles=tuple(as_str(x) for x in as_list(field_of(data, "roles", "AdministratorCreatedPublic"))),
+            totp_secret=as_optional(lambda x: as_str(x), field_of(data, "totp_secret", "AdministratorCreatedPublic")),
+            totp_uri=as_optional(lambda x: as_str(x), field_of(data, "totp_uri", "AdministratorCreatedPublic")),
+            username=as_str(field_of(data, "username", "AdministratorCreatedPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class AdministratorPublic:
+    """AdministratorPublic of the contract."""
+
+    created_at: str
+    display_name: str
+    roles: tuple[str, ...]
+    status: str
+    totp_enrolled: bool
+    username: str
+
+    @classmethod
+    def parse(cls, value: Any) -> AdministratorPublic:
+        data = as_object(value, "AdministratorPublic")
+        return cls(
+            created_at=as_str(field_of(data, "created_at", "AdministratorPublic")),
+            display_name=as_str(field_of(data, "display_name", "AdministratorPublic")),
+            roles=tuple(as_str(x) for x in as_list(field_of(data, "roles", "AdministratorPublic"))),
+            status=as_str(field_of(data, "status", "AdministratorPublic")),
+            totp_enrolled=as_bool(field_of(data, "totp_enrolled", "AdministratorPublic")),
+            username=as_str(field_of(data, "username", "AdministratorPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class AdministratorStatusIn:
+    """AdministratorStatusIn of the contract."""
+
+    status: Literal["active", "suspended"]
+
+    @classmethod
+    def parse(cls, value: Any) -> AdministratorStatusIn:
+        data = as_object(value, "AdministratorStatusIn")
+        return cls(
+            status=as_literal(field_of(data, "status", "AdministratorStatusIn"), ("active", "suspended")),
+        )
+
+
+@dataclass(frozen=True)
+class AdministratorsPublic:
+    """AdministratorsPublic of the contract."""
+
+    administrators: tuple[AdministratorPublic, ...]
+
+    @classmethod
+    def parse(cls, value: Any) -> AdministratorsPublic:
+        data = as_object(value, "AdministratorsPublic")
+        return cls(
+            administrators=tuple(AdministratorPublic.parse(x) for x in as_list(field_of(data, "administrators", "AdministratorsPublic"))),
+        )
+
+
+@dataclass(frozen=True)
+class AuditEventPublic:
+    """AuditEventPublic of the contract."""
+
+    action: str
+    actor: str
+    after: str | None
+    at: str
+    before: str | None
+    client_ip: str | None
+    id: int
+    outcome: str
+    status: int
+    target: str | None
+
+    @classmethod
+    def parse(cls, value: Any) -> AuditEventPublic:
+        data = as_object(value, "AuditEventPublic")
+        return cls(
+            action=as_str(field_of(data, "action", "AuditEventPublic")),
+            actor=as_str(field_of(data, "actor", "AuditEventPublic")),
+            after=as_optional(lambda x: as_str(x), field_of(data, "after", "AuditEventPublic")),
+            at=as_str(field_of(data, "at", "AuditEventPublic")),
+            before=as_optional(lambda x: as_str(x), field_of(data, "before", "AuditEventPublic")),
+            client_ip=as_optional(lambda x: as_str(x), field_of(data, "client_ip", "AuditEventPublic")),
+            id=as_int(field_of(data, "id", "AuditEventPublic")),
+            outcome=as_str(field_of(data, "outcome", "AuditEventPublic")),
+            status=as_int(field_of(data, "status", "AuditEventPublic")),
+            target=as_optional(lambda x: as_str(x), field_of(data, "target", "AuditEventPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class AuditTrailPublic:
+    """AuditTrailPublic of the contract."""
+
+    events: tuple[AuditEventPublic, ...]
+
+    @classmethod
+    def parse(cls, value: Any) -> AuditTrailPublic:
+        data = as_object(value, "AuditTrailPublic")
+        return cls(
+            events=tuple(AuditEventPublic.parse(x) for x in as_list(field_of(data, "events", "AuditTrailPublic"))),
+        )
+
+
+@dataclass(frozen=True)
 class AuthEventPublic:
     """AuthEventPublic of the contract."""
 
@@ -1480,6 +1654,58 @@ class ProfilePublic:
             pincode=as_optional(lambda x: as_str(x), field_of(data, "pincode", "ProfilePublic")),
             profile_completed=as_bool(field_of(data, "profile_completed", "ProfilePublic")),
             sso_id=as_str(field_of(data, "sso_id", "ProfilePublic")),
+        )
+
+
+@dataclass(frozen=True)
+class ProposalPublic:
+    """ProposalPublic of the contract."""
+
+    amount_paise: int | None
+    decided_at: str | None
+    decided_by: str | None
+    id: int
+    kind: Literal["adjustment", "suspense_assign", "cheque_bounce"]
+    note: str | None
+    payload: Mapping[str, Any]
+    proposed_at: str
+    proposed_by: str
+    reason: str | None
+    result: Mapping[str, Any] | None
+    status: Literal["pending", "approving", "approved", "rejected", "failed"]
+    replayed: bool | None = None
+
+    @classmethod
+    def parse(cls, value: Any) -> ProposalPublic:
+        data = as_object(value, "ProposalPublic")
+        return cls(
+            amount_paise=as_optional(lambda x: as_int(x), field_of(data, "amount_paise", "ProposalPublic")),
+            decided_at=as_optional(lambda x: as_str(x), field_of(data, "decided_at", "ProposalPublic")),
+            decided_by=as_optional(lambda x: as_str(x), field_of(data, "decided_by", "ProposalPublic")),
+            id=as_int(field_of(data, "id", "ProposalPublic")),
+            kind=as_literal(field_of(data, "kind", "ProposalPublic"), ("adjustment", "suspense_assign", "cheque_bounce")),
+            note=as_optional(lambda x: as_str(x), field_of(data, "note", "ProposalPublic")),
+            payload=dict(as_object(field_of(data, "payload", "ProposalPublic"), 'object')),
+            proposed_at=as_str(field_of(data, "proposed_at", "ProposalPublic")),
+            proposed_by=as_str(field_of(data, "proposed_by", "ProposalPublic")),
+            reason=as_optional(lambda x: as_str(x), field_of(data, "reason", "ProposalPublic")),
+            result=as_optional(lambda x: dict(as_object(x, 'object')), field_of(data, "result", "ProposalPublic")),
+            status=as_literal(field_of(data, "status", "ProposalPublic"), ("pending", "approving", "approved", "rejected", "failed")),
+            replayed=as_optional(lambda x: as_bool(x), data.get("replayed")),
+        )
+
+
+@dataclass(frozen=True)
+class ProposalsPublic:
+    """ProposalsPublic of the contract."""
+
+    proposals: tuple[ProposalPublic, ...]
+
+    @classmethod
+    def parse(cls, value: Any) -> ProposalsPublic:
+        data = as_object(value, "ProposalsPublic")
+        return cls(
+            proposals=tuple(ProposalPublic.parse(x) for x in as_list(field_of(data, "proposals", "ProposalsPublic"))),
         )
 
 

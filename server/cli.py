@@ -134,6 +134,55 @@ def issue_demo_passwords(settings: Settings) -> list[str]:
     return texts
 
 
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    """The first administrator (and any later one, from the server's own shell): password and a TOTP secret."""
+    import getpass
+
+    from server.admin.accounts import create_administrator
+    from server.auth.clock import AuthClock
+    from server.auth.passwords import Passwords
+    from server.core.db import make_engine
+    from server.core.errors import ApiError
+
+    settings = _settings()
+    if args.no_totp and settings.mode != "demo":
+        print("emitra-server: --no-totp is only allowed on a demo server", file=sys.stderr)
+        return 2
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"password for {args.username}: ")
+        if getpass.getpass("the same again: ") != password:
+            print("emitra-server: the two passwords differ", file=sys.stderr)
+            return 2
+    passwords = Passwords(settings.argon2_profile if settings.mode == "demo" else "default")
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.begin() as conn:
+            made = create_administrator(
+                conn,
+                passwords,
+                username=args.username,
+                display_name=args.display_name or "",
+                password=password,
+                roles=args.role,
+                now=AuthClock.for_settings(settings).now(),
+                created_by=None,
+                with_totp=not args.no_totp,
+            )
+    except ApiError as exc:
+        print(f"emitra-server: {exc.message} ({exc.code})", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"administrator {made.username} created with roles {', '.join(sorted(made.roles))}")
+    if made.totp_secret is not None:
+        # Shown once: the authenticator app takes the secret (or the address as a QR code).
+        print(f"TOTP secret: {made.totp_secret}")
+        print(f"TOTP address: {made.totp_uri}")
+    return 0
+
+
 def cmd_messages(args: argparse.Namespace) -> int:
     """Print the simulated gateway's messages (OTPs, passwords), newest first."""
     from sqlalchemy import select
@@ -437,6 +486,19 @@ def main(argv: list[str] | None = None) -> int:
     kiosk.add_argument("--old-emitra-id")
     kiosk.add_argument("--credit-limit-paise", type=int, default=0)
     kiosk.set_defaults(func=cmd_create_kiosk)
+    admin = sub.add_parser("create-admin", help="create a named administrator (the first one, or any, from here)")
+    admin.add_argument("--username", required=True)
+    admin.add_argument("--display-name")
+    admin.add_argument(
+        "--role",
+        action="append",
+        required=True,
+        choices=["support", "finance", "approver", "auditor"],
+        help="a role (repeat for more); finance and approver are never one person's",
+    )
+    admin.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    admin.add_argument("--no-totp", action="store_true", help="demo server only: no second factor")
+    admin.set_defaults(func=cmd_create_admin)
     sub.add_parser("demo-data", help="load the demo kiosks").set_defaults(func=cmd_demo_data)
     messages = sub.add_parser("messages", help="print the simulated SMS / e-mail gateway's messages")
     messages.add_argument("--to", help="only messages to this mobile number or e-mail address")

@@ -1,4 +1,4 @@
-"""Dependencies shared by the routes: settings, engine, admin credential, the kiosk session.
+"""Dependencies shared by the routes: settings, engine, the administrator and their roles, the kiosk session.
 
 Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency on a worker thread,
 and one hop per dependency cost more than the request's database work.  Only the session dependencies
@@ -7,14 +7,19 @@ and one hop per dependency cost more than the request's database work.  Only the
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network, ip_address
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
+from server.admin import accounts as admin_accounts
+from server.admin import roles, trail
+from server.admin.errors import AdminUnauthorized, RoleRefused
+from server.admin.roles import AdminPrincipal
 from server.auth import sessions
 from server.auth.accounts import KioskAccounts
 from server.auth.audit import RequestContext
@@ -39,14 +44,6 @@ async def get_engine(request: Request) -> Engine:
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
-
-
-async def require_admin(settings: SettingsDep, x_admin_token: Annotated[str | None, Header()] = None) -> None:
-    if x_admin_token is None or not hmac.compare_digest(x_admin_token.encode(), settings.admin_token.encode()):
-        raise ApiError("administrator credential missing or wrong", code="admin_unauthorized", status=401)
-
-
-AdminDep = Depends(require_admin)
 
 
 # -- sign-in machinery ----------------------------------------------------------------------------------
@@ -221,3 +218,84 @@ async def get_accounts(request: Request) -> KioskAccounts:
 
 
 AccountsDep = Annotated[KioskAccounts, Depends(get_accounts)]
+
+
+# -- the administrator a request acts for, and the roles each admin route declares (docs/BACKOFFICE.md) ----
+
+
+_admin_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="AdminSession",
+    description="an administrator's session token from POST /api/v1/admin/session",
+)
+
+
+def _admin_principal(
+    request: Request, ctx: RequestContext, credentials: HTTPAuthorizationCredentials | None, token: str | None
+) -> AdminPrincipal:
+    scope = request.scope
+    found: AdminPrincipal | None = scope.get(trail.PRINCIPAL_KEY)
+    if found is not None:
+        return found
+    scope[trail.CLIENT_KEY] = ctx.client_ip
+    settings: Settings = request.app.state.settings
+    if token is not None:
+        if not hmac.compare_digest(token.encode(), settings.admin_token.encode()):
+            raise AdminUnauthorized("administrator credential missing or wrong")
+        # The static token is no person: on a demo server it may do what the back office did before named
+        # administrators; on a production server only what automation needs (roles.AUTOMATION).
+        kind = roles.DEMO_TOKEN if settings.mode == "demo" else roles.AUTOMATION
+        found = AdminPrincipal(None, kind, frozenset({kind}))
+    elif credentials is not None:
+        engine: Engine = request.app.state.engine
+        with engine.begin() as conn:
+            found = admin_accounts.resolve(conn, credentials.credentials, ctx.now, settings)
+    else:
+        raise AdminUnauthorized("sign in as an administrator (POST /api/v1/admin/session) and send the session token")
+    scope[trail.PRINCIPAL_KEY] = found
+    return found
+
+
+class RoleGate:
+    """The roles an admin route declares; every admin route has one (tests/server/test_admin_roles.py).
+
+    A request whose administrator has none of them is refused with 403 `admin_role_refused`, or the
+    route's own refusal (a direct money move that a named administrator must propose instead)."""
+
+    def __init__(self, allowed: tuple[str, ...], refusal: Callable[[], ApiError] | None = None) -> None:
+        self.roles = frozenset(allowed)
+        self.refusal = refusal
+
+    def __call__(
+        self,
+        request: Request,
+        ctx: RequestContextDep,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_admin_bearer)],
+        x_admin_token: Annotated[str | None, Header(description="the static token (docs/BACKOFFICE.md)")] = None,
+    ) -> AdminPrincipal:
+        principal = _admin_principal(request, ctx, credentials, x_admin_token)
+        if not principal.roles & self.roles:
+            if self.refusal is not None and principal.is_person:
+                raise self.refusal()
+            raise RoleRefused(
+                "your administrator roles do not allow this",
+                allowed=sorted(self.roles),
+                your_roles=sorted(principal.roles),
+            )
+        return principal
+
+
+class SignInGate:
+    """The one admin route open to anyone: signing in."""
+
+    roles = frozenset({"anyone"})
+
+    async def __call__(self, request: Request, ctx: RequestContextDep) -> RequestContext:
+        request.scope[trail.CLIENT_KEY] = ctx.client_ip
+        return ctx
+
+
+def allow(*allowed: str, refusal: Callable[[], ApiError] | None = None) -> Any:
+    """`Depends` on a gate that lets these roles (roles.py) through, for a route's `dependencies=[...]` or as
+    the type of its principal parameter: `principal: Annotated[AdminPrincipal, allow(FINANCE)]`."""
+    return Depends(RoleGate(allowed, refusal))

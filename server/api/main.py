@@ -11,15 +11,21 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import __version__
+from server.admin import console
+from server.admin.proposals import Proposals
+from server.admin.trail import TrailMiddleware
 from server.api.http import SecurityHeaders
 from server.api.routes import (
     accounts,
     admin,
+    administrators,
+    audit_trail,
     auth,
     billers_admin,
     health,
     payments,
     profile,
+    proposals,
     services,
     wallet,
     wallet_admin,
@@ -143,6 +149,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settlements = Settlements(app.state.payments)
     app.state.wallet = Wallet(app.state.engine, settings, app.state.clock.now, app.state.payments, app.state.catalog)
+    app.state.proposals = Proposals(
+        app.state.engine, app.state.clock.now, app.state.payments, app.state.wallet.bank.assign
+    )
     install_error_handlers(app)
     # A request is matched against every route in this order until one fits, at a few microseconds a
     # route (twice within its own router), so the routers the day-end storm uses come first: the
@@ -159,7 +168,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts.router, prefix="/api/v1/admin")
     app.include_router(billers_admin.router, prefix="/api/v1/admin")
     app.include_router(wallet_admin.router, prefix="/api/v1/admin")
+    app.include_router(administrators.router, prefix="/api/v1/admin")
+    app.include_router(proposals.router, prefix="/api/v1/admin")
+    app.include_router(audit_trail.router, prefix="/api/v1/admin")
+    app.include_router(console.router, prefix="/admin")
     app.include_router(wallet.simulator, prefix="/sim/gateway")
+    # Inside the body limit: the trail keeps what the routes were given.
+    app.add_middleware(TrailMiddleware, engine=app.state.engine, clock=app.state.clock)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)  # outermost: a 413 gets the headers too
 

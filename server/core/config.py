@@ -63,7 +63,12 @@ class Settings(BaseSettings):
         "sqlite:///emitra-server.sqlite3",
         description="SQLAlchemy URL: a SQLite file (default) or postgresql+psycopg://…",
     )
-    admin_token: str = Field(DEFAULT_ADMIN_TOKEN, description="credential for /api/v1/admin routes")
+    admin_token: str = Field(
+        DEFAULT_ADMIN_TOKEN,
+        description="the static X-Admin-Token: on a demo server it may do everything the old back office did; on "
+        "a production server only the 'automation' scope (kiosk onboarding and reads, never money or "
+        "administrators; docs/BACKOFFICE.md). People sign in as named administrators",
+    )
     secret_key: str = Field(DEFAULT_SECRET_KEY, description="signs server-side secrets")
     gateway_secret: str = Field(DEFAULT_GATEWAY_SECRET, description="HMAC key for gateway callbacks")
     bank_secret: str = Field(
@@ -132,6 +137,20 @@ class Settings(BaseSettings):
     )
     messages_per_account_per_day: int = Field(
         20, ge=2, description="OTP messages (SMS and e-mail each count) sent to one kiosk holder per day"
+    )
+    # -- the back office: named administrators, four eyes on money (docs/BACKOFFICE.md) --------------------
+    admin_session_idle_minutes: int = Field(15, ge=1, description="an administrator's session unused this long ends")
+    admin_session_absolute_hours: int = Field(
+        8, ge=1, le=24, description="an administrator's session ends this long after sign-in"
+    )
+    admin_totp_window_steps: int = Field(
+        1, ge=0, le=2, description="TOTP codes of this many 30-second steps before or after now are accepted (skew)"
+    )
+    suspense_approval_limit_paise: int = Field(
+        50_000_00,
+        ge=0,
+        description="a suspense credit above this amount is assigned only by a proposal that a second "
+        "administrator approves (₹50,000)",
     )
     # -- departments: where bills are paid (docs/DEPARTMENTS.md) -----------------------------------------
     departments_file: Path | None = Field(

@@ -1,5 +1,6 @@
 """Database tables of the central server (SQLAlchemy 2 declarative); Alembic migrations mirror them."""
 
+from server.models.admin import AdminAuditEvent, Administrator, AdminProposal, AdminSession
 from server.models.auth import (
     AuthEvent,
     AuthSession,
@@ -25,6 +26,10 @@ from server.models.wallet import (
 __all__ = [
     "Account",
     "AccountBalance",
+    "AdminAuditEvent",
+    "AdminProposal",
+    "AdminSession",
+    "Administrator",
     "AuthEvent",
     "AuthSession",
     "AuthThrottle",

@@ -13,7 +13,7 @@ from tests.support.server import ServerProcess
 
 API = "/api/v1"
 ADMIN = API + "/admin"
-PUBLIC = {API + "/auth" + p for p in PUBLIC_PATHS} | {API + "/health"}
+PUBLIC = {API + "/auth" + p for p in PUBLIC_PATHS} | {API + "/health", API + "/admin/session"}
 A, B = "RJ-JPR-0301", "RJ-AJM-0302"
 PASSWORD = "a quiet kiosk by the fort"
 

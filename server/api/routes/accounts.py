@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
+from server.admin import trail
+from server.admin.roles import AUDITOR, AUTOMATION, DEMO_TOKEN, SUPPORT
 from server.api.answers import checked
-from server.api.deps import AccountsDep, AdminDep, EngineDep, RequestContextDep
+from server.api.deps import AccountsDep, EngineDep, RequestContextDep, allow
 from server.auth import audit, sessions
 from server.auth.accounts import holder_by_code
 from server.auth.audit import events_t
@@ -18,7 +20,10 @@ from server.auth.messages import mask, messages_t
 from server.core.fields import PathName, Text
 from server.schemas import AuthEventsPublic, KioskStatusPublic, MessagesPublic, PasswordIssuedPublic
 
-router = APIRouter(tags=["admin"], dependencies=[AdminDep])
+router = APIRouter(tags=["admin"])
+
+DESK = (SUPPORT, AUTOMATION, DEMO_TOKEN)
+DESK_READERS = (SUPPORT, AUDITOR, AUTOMATION, DEMO_TOKEN)
 
 credentials_t = sessions.credentials_t
 kiosks_t = sessions.kiosks_t
@@ -29,7 +34,7 @@ class KioskStatusIn(BaseModel):
     status: Literal["active", "suspended"]
 
 
-@router.post("/kiosks/{kiosk_code}/password")
+@router.post("/kiosks/{kiosk_code}/password", dependencies=[allow(*DESK)])
 def issue_password(
     kiosk_code: PathName, accounts: AccountsDep, engine: EngineDep, ctx: RequestContextDep
 ) -> PasswordIssuedPublic:
@@ -44,18 +49,20 @@ def issue_password(
     )
 
 
-@router.put("/kiosks/{kiosk_code}/status")
+@router.put("/kiosks/{kiosk_code}/status", dependencies=[allow(*DESK)])
 def set_kiosk_status(
-    kiosk_code: PathName, data: KioskStatusIn, engine: EngineDep, ctx: RequestContextDep
+    kiosk_code: PathName, data: KioskStatusIn, request: Request, engine: EngineDep, ctx: RequestContextDep
 ) -> KioskStatusPublic:
     with engine.begin() as conn:
         holder = holder_by_code(conn, kiosk_code)
+        before = conn.execute(select(kiosks_t.c.status).where(kiosks_t.c.id == holder.kiosk_id)).scalar_one()
+        trail.note_change(request.scope, {"status": before}, {"status": data.status})
         conn.execute(kiosks_t.update().where(kiosks_t.c.id == holder.kiosk_id).values(status=data.status))
         audit.record(conn, ctx, "kiosk_status", data.status, kiosk_id=holder.kiosk_id, sso_id=holder.sso_id)
     return KioskStatusPublic(kiosk_code=kiosk_code, status=data.status)
 
 
-@router.get("/messages", response_model=MessagesPublic)
+@router.get("/messages", response_model=MessagesPublic, dependencies=[allow(*DESK_READERS)])
 def outbound_messages(
     engine: EngineDep,
     to: Annotated[Annotated[str, Text(254)] | None, Query()] = None,
@@ -91,7 +98,7 @@ def outbound_messages(
     )
 
 
-@router.get("/auth-events", response_model=AuthEventsPublic)
+@router.get("/auth-events", response_model=AuthEventsPublic, dependencies=[allow(*DESK_READERS)])
 def auth_events(
     engine: EngineDep,
     kiosk_code: Annotated[Annotated[str, Text(32)] | None, Query()] = None,

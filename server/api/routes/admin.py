@@ -9,18 +9,18 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
+from server.admin.errors import ProposalRequired
+from server.admin.money import ADMIN_SCOPE, adjust
+from server.admin.roles import AUTOMATION, DEMO_TOKEN, READERS, SUPPORT
 from server.api.answers import checked
-from server.api.deps import AccountsDep, AdminDep, EngineDep, RequestContextDep
+from server.api.deps import AccountsDep, EngineDep, RequestContextDep, allow
 from server.auth.accounts import holder_by_id
 from server.core.errors import ApiError, NotFound
 from server.core.fields import PathName
 from server.kiosks import create_kiosk, kiosk_id_by_code
 from server.ledger import (
     LedgerTx,
-    OperationRequest,
     audit,
-    credit_kiosk,
-    debit_kiosk,
     entries_t,
     in_transaction,
     operations_t,
@@ -40,35 +40,22 @@ from server.schemas import (
     OperationPublic,
 )
 
-router = APIRouter(tags=["admin"], dependencies=[AdminDep])
+router = APIRouter(tags=["admin"])
 
-ADMIN_SCOPE = "admin"
-ADJUSTMENT_ACCOUNT = "system:adjustments"
-
-
-def _adjust(tx: LedgerTx, kiosk_code: str, item: AdjustmentIn) -> tuple[dict[str, Any], bool]:
-    body = {"kiosk_code": kiosk_code, **item.model_dump()}
-    op = OperationRequest(ADMIN_SCOPE, item.operation_id, "adjustment", body)
-
-    def apply(tx: LedgerTx, op_pk: int) -> dict[str, Any]:
-        kiosk_id_by_code(tx.conn, kiosk_code)
-        move = credit_kiosk if item.direction == "credit" else debit_kiosk
-        posted = move(
-            tx, op_pk, kiosk_code, item.amount_paise, ADJUSTMENT_ACCOUNT, f"adjustment_{item.direction}", item.memo
-        )
-        return {
-            "operation_id": item.operation_id,
-            "kiosk_code": kiosk_code,
-            "direction": item.direction,
-            "amount_paise": item.amount_paise,
-            **posted,
-        }
-
-    result = tx.run(op, apply)
-    return result.response, result.replayed
+ONBOARDING = (SUPPORT, AUTOMATION, DEMO_TOKEN)
 
 
-@router.post("/kiosks", status_code=201)
+def _propose_instead() -> ProposalRequired:
+    return ProposalRequired(
+        "a named administrator moves money only by a proposal that another approves: POST /api/v1/admin/proposals"
+    )
+
+
+# Direct adjustments are the demo token's only (the demo and its tests); people propose them.
+DIRECT_MONEY = allow(DEMO_TOKEN, refusal=_propose_instead)
+
+
+@router.post("/kiosks", status_code=201, dependencies=[allow(*ONBOARDING)])
 def add_kiosk(data: KioskIn, engine: EngineDep) -> KioskCreatedPublic:
     with engine.begin() as conn:
         kiosk_id = create_kiosk(conn, data)
@@ -81,7 +68,7 @@ class KioskBatchIn(BaseModel):
     issue_passwords: bool = False
 
 
-@router.post("/kiosks/batch", response_model=KioskBatchPublic)
+@router.post("/kiosks/batch", response_model=KioskBatchPublic, dependencies=[allow(*ONBOARDING)])
 def add_kiosks(batch: KioskBatchIn, engine: EngineDep, accounts: AccountsDep, ctx: RequestContextDep) -> Response:
     """Onboard many kiosks in one transaction (a district's list); refusals are per item.
 
@@ -105,13 +92,13 @@ def add_kiosks(batch: KioskBatchIn, engine: EngineDep, accounts: AccountsDep, ct
     return checked(KioskBatchPublic, {"results": results})
 
 
-@router.post("/kiosks/{kiosk_code}/adjustments", response_model=AdjustmentPublic)
+@router.post("/kiosks/{kiosk_code}/adjustments", response_model=AdjustmentPublic, dependencies=[DIRECT_MONEY])
 def adjust_wallet(kiosk_code: PathName, item: AdjustmentIn, engine: EngineDep) -> Response:
-    response, replayed = in_transaction(engine, lambda tx: _adjust(tx, kiosk_code, item))
+    response, replayed = in_transaction(engine, lambda tx: adjust(tx, kiosk_code, item))
     return checked(AdjustmentPublic, {**response, "replayed": replayed})
 
 
-@router.post("/adjustments/batch", response_model=AdjustmentBatchPublic)
+@router.post("/adjustments/batch", response_model=AdjustmentBatchPublic, dependencies=[DIRECT_MONEY])
 def adjust_batch(batch: AdjustmentBatchIn, engine: EngineDep) -> Response:
     """Each item is applied once (its own savepoint); refusals are per item, not for the batch."""
     # Kiosk rows are locked in one global order (by kiosk, stable within a kiosk) so that concurrent
@@ -123,7 +110,7 @@ def adjust_batch(batch: AdjustmentBatchIn, engine: EngineDep) -> Response:
         for i in order:
             item: BatchAdjustmentIn = batch.items[i]
             try:
-                response, replayed = _adjust(tx, item.kiosk_code, item)
+                response, replayed = adjust(tx, item.kiosk_code, item)
                 results[i] = {
                     "operation_id": item.operation_id,
                     "status": "replayed" if replayed else "applied",
@@ -136,7 +123,7 @@ def adjust_batch(batch: AdjustmentBatchIn, engine: EngineDep) -> Response:
     return checked(AdjustmentBatchPublic, {"results": in_transaction(engine, work, savepoints=True)})
 
 
-@router.get("/kiosks/{kiosk_code}/balance")
+@router.get("/kiosks/{kiosk_code}/balance", dependencies=[allow(*READERS)])
 def kiosk_balance(kiosk_code: PathName, engine: EngineDep) -> BalancePublic:
     with engine.connect() as conn:
         kiosk_id_by_code(conn, kiosk_code)
@@ -150,7 +137,7 @@ def kiosk_balance(kiosk_code: PathName, engine: EngineDep) -> BalancePublic:
     )
 
 
-@router.get("/operations/{operation_id}", response_model=OperationPublic)
+@router.get("/operations/{operation_id}", response_model=OperationPublic, dependencies=[allow(*READERS)])
 def admin_operation(operation_id: PathName, engine: EngineDep) -> Response:
     with engine.connect() as conn:
         row = conn.execute(
@@ -166,7 +153,7 @@ def admin_operation(operation_id: PathName, engine: EngineDep) -> Response:
     )
 
 
-@router.get("/ledger/audit")
+@router.get("/ledger/audit", dependencies=[allow(*READERS)])
 def ledger_audit(engine: EngineDep) -> LedgerAuditPublic:
     with engine.connect() as conn:
         problems = audit(conn)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from server.admin.errors import ProposalRequired
+from server.admin.roles import AUDITOR, AUTOMATION, DEMO_TOKEN, FINANCE, READERS, SUPPORT, AdminPrincipal
 from server.api.answers import checked
-from server.api.deps import AdminDep, SettingsDep
+from server.api.deps import SettingsDep, allow
 from server.api.routes.health import reachability
 from server.billers import BillerTimeout
 from server.billers.departments import SimulatedDepartmentsAdmin
@@ -25,7 +29,9 @@ from server.payments.schemas import (
 )
 from server.payments.settlement import Settlements
 
-router = APIRouter(tags=["admin"], dependencies=[AdminDep])
+router = APIRouter(tags=["admin"])
+
+BOOKS = (FINANCE, DEMO_TOKEN)
 
 
 def _simulated(settings: Settings, what: str) -> SimulatedDepartmentsAdmin:
@@ -35,7 +41,7 @@ def _simulated(settings: Settings, what: str) -> SimulatedDepartmentsAdmin:
     return SimulatedDepartmentsAdmin(settings)
 
 
-@router.get("/billers", response_model=BillersPublic)
+@router.get("/billers", response_model=BillersPublic, dependencies=[allow(SUPPORT, AUDITOR, AUTOMATION, DEMO_TOKEN)])
 def list_billers(request: Request, settings: SettingsDep) -> Response:
     """Demo and training only: the simulated departments (one biller may serve several) and the fault of each."""
     faults = _simulated(settings, "the simulated departments' faults are listed").call("GET", "/faults")["faults"]
@@ -62,7 +68,9 @@ def list_billers(request: Request, settings: SettingsDep) -> Response:
     return checked(BillersPublic, {"billers": billers})
 
 
-@router.put("/billers/{biller}/fault", response_model=FaultSwitchedPublic)
+@router.put(
+    "/billers/{biller}/fault", response_model=FaultSwitchedPublic, dependencies=[allow(SUPPORT, AUTOMATION, DEMO_TOKEN)]
+)
 def switch_fault(biller: PathName, body: FaultIn, request: Request, settings: SettingsDep) -> Response:
     """Demo and training only: make a simulated department time out, decline, answer slowly or lose answers."""
     departments = _simulated(settings, "faults can be switched")
@@ -73,13 +81,13 @@ def switch_fault(biller: PathName, body: FaultIn, request: Request, settings: Se
     return checked(FaultSwitchedPublic, {"biller": biller, **body.model_dump()})
 
 
-@router.get("/departments", response_model=DepartmentsPublic)
+@router.get("/departments", response_model=DepartmentsPublic, dependencies=[allow(*READERS)])
 def departments(request: Request) -> Response:
     """What this server process last heard from each department: when, how fast, the last problem (no key)."""
     return checked(DepartmentsPublic, {"departments": reachability(request)})
 
 
-@router.post("/billers/{biller}/settlements", response_model=SettlementPublic)
+@router.post("/billers/{biller}/settlements", response_model=SettlementPublic, dependencies=[allow(*BOOKS)])
 async def import_settlement(biller: PathName, request: Request) -> Response:
     """A department's signed settlement file (the bytes as it sent them): verified whole, then imported once."""
     data = await request.body()
@@ -87,7 +95,11 @@ async def import_settlement(biller: PathName, request: Request) -> Response:
     return await run_in_threadpool(lambda: checked(SettlementPublic, settlements.import_file(biller, data)))
 
 
-@router.post("/billers/{biller}/settlements/{business_date}/fetch", response_model=SettlementPublic)
+@router.post(
+    "/billers/{biller}/settlements/{business_date}/fetch",
+    response_model=SettlementPublic,
+    dependencies=[allow(*BOOKS)],
+)
 def fetch_settlement(biller: PathName, business_date: Day, request: Request) -> Response:
     """Ask the department for its settlement file of a business date (IST) and import it."""
     settlements: Settlements = request.app.state.settlements
@@ -99,7 +111,9 @@ def fetch_settlement(biller: PathName, business_date: Day, request: Request) -> 
         ) from exc
 
 
-@router.get("/billers/{biller}/settlements/{business_date}", response_model=SettlementPublic)
+@router.get(
+    "/billers/{biller}/settlements/{business_date}", response_model=SettlementPublic, dependencies=[allow(*READERS)]
+)
 def settlement_report(biller: PathName, business_date: Day, request: Request) -> Response:
     """What an imported settlement file came to: counts per finding, and the lines for an administrator."""
     settlements: Settlements = request.app.state.settlements
@@ -107,6 +121,13 @@ def settlement_report(biller: PathName, business_date: Day, request: Request) ->
 
 
 @router.post("/cheques/{txn_id}", response_model=PaymentPublic)
-def settle_cheque(txn_id: PathName, body: ChequeStatusIn, request: Request) -> Response:
+def settle_cheque(
+    txn_id: PathName, body: ChequeStatusIn, request: Request, principal: Annotated[AdminPrincipal, allow(*BOOKS)]
+) -> Response:
+    """Clear a cheque (finance); a bounce takes money back from the kiosk, so a person proposes it instead."""
+    if body.status == "bounced" and principal.is_person:
+        raise ProposalRequired(
+            "a cheque bounce is proposed (POST /api/v1/admin/proposals, kind cheque_bounce) and approved by another"
+        )
     payments: Payments = request.app.state.payments
     return checked(PaymentPublic, payments.set_cheque_status(txn_id, body.status))

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request, Response
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from server.admin.errors import ProposalRequired
+from server.admin.roles import DEMO_TOKEN, FINANCE, READERS, SUPPORT, AdminPrincipal
 from server.api.answers import checked
-from server.api.deps import AdminDep, EngineDep, SettingsDep
+from server.api.deps import EngineDep, SettingsDep, allow
 from server.core.errors import ApiError
 from server.core.fields import PathName
 from server.kiosks import kiosk_id_by_code
 from server.wallet import Wallet
+from server.wallet.books import bank_credits_t
 from server.wallet.schemas import (
     BankStatementPublic,
     LegacyLimitIn,
@@ -22,7 +28,9 @@ from server.wallet.schemas import (
     SuspensePublic,
 )
 
-router = APIRouter(tags=["admin"], dependencies=[AdminDep])
+router = APIRouter(tags=["admin"])
+
+BOOKS = (FINANCE, DEMO_TOKEN)
 
 
 def _wallet(request: Request) -> Wallet:
@@ -32,6 +40,7 @@ def _wallet(request: Request) -> Wallet:
 
 @router.post(
     "/wallet/bank-statements",
+    dependencies=[allow(*BOOKS)],
     openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}},
     response_model=BankStatementPublic,
 )
@@ -46,19 +55,37 @@ async def import_bank_statement(request: Request) -> Response:
     return await run_in_threadpool(lambda: checked(BankStatementPublic, bank.import_statement(text)))
 
 
-@router.get("/wallet/suspense", response_model=SuspensePublic)
+@router.get("/wallet/suspense", response_model=SuspensePublic, dependencies=[allow(*READERS)])
 def suspense_credits(request: Request) -> Response:
     """Bank credits to accounts that are no kiosk's, waiting for an administrator."""
     return checked(SuspensePublic, {"credits": _wallet(request).bank.suspense()})
 
 
 @router.post("/wallet/suspense/{utr}/assign", response_model=SuspenseAssignedPublic)
-def assign_suspense(utr: PathName, body: SuspenseAssignIn, request: Request) -> Response:
-    """Credit a suspense credit to a kiosk's wallet; a credit is assigned once (409 not_in_suspense after)."""
+def assign_suspense(
+    utr: PathName,
+    body: SuspenseAssignIn,
+    request: Request,
+    engine: EngineDep,
+    settings: SettingsDep,
+    principal: Annotated[AdminPrincipal, allow(*BOOKS)],
+) -> Response:
+    """Credit a suspense credit to a kiosk's wallet; a credit is assigned once (409 not_in_suspense after).
+    Above `suspense_approval_limit_paise` a named administrator proposes it instead (four eyes)."""
+    if principal.is_person:
+        with engine.connect() as conn:
+            amount = conn.execute(
+                select(bank_credits_t.c.amount_paise).where(bank_credits_t.c.utr == utr.upper())
+            ).scalar_one_or_none()
+        if amount is not None and amount > settings.suspense_approval_limit_paise:
+            raise ProposalRequired(
+                "this credit is above the limit for one administrator: propose it (kind suspense_assign)",
+                limit_paise=settings.suspense_approval_limit_paise,
+            )
     return checked(SuspenseAssignedPublic, _wallet(request).bank.assign(utr, body.kiosk_code))
 
 
-@router.get("/wallet/kiosks/{kiosk_code}/payout", response_model=PayoutPagePublic)
+@router.get("/wallet/kiosks/{kiosk_code}/payout", response_model=PayoutPagePublic, dependencies=[allow(*READERS)])
 def kiosk_credit(kiosk_code: PathName, request: Request, engine: EngineDep) -> Response:
     """A kiosk's outstanding, due dates and interest, and its payout orders still waiting for the bank
     (`open_orders`, newest first), as its Fund Payout page shows them."""
@@ -71,7 +98,7 @@ def kiosk_credit(kiosk_code: PathName, request: Request, engine: EngineDep) -> R
     )
 
 
-@router.put("/wallet/legacy-portal/{old_emitra_id}")
+@router.put("/wallet/legacy-portal/{old_emitra_id}", dependencies=[allow(SUPPORT, DEMO_TOKEN)])
 def set_legacy_limit(
     old_emitra_id: PathName, body: LegacyLimitIn, request: Request, engine: EngineDep, settings: SettingsDep
 ) -> LegacyLimitPublic:
@@ -84,7 +111,7 @@ def set_legacy_limit(
     return LegacyLimitPublic(old_emitra_id=old_emitra_id, limit_paise=body.limit_paise, cug_code=code)
 
 
-@router.post("/wallet/scheduler/run")
+@router.post("/wallet/scheduler/run", dependencies=[allow(SUPPORT, FINANCE, DEMO_TOKEN)])
 def run_scheduler(request: Request) -> SchedulerRunPublic:
     """Do the scheduler's due work now (credits due legacy transfers, expires abandoned orders)."""
     return SchedulerRunPublic(done=_wallet(request).scheduler.tick())

@@ -1,0 +1,425 @@
+"""The back-office web console under /admin/: server-rendered pages and plain forms (no script), in English and
+Hindi, over the same accounts, proposals and trail as the API; a session cookie, CSRF tokens, a strict CSP."""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+from collections.abc import Callable
+from importlib import resources
+from typing import Annotated, Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Path, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import ValidationError
+
+import words
+from server.admin import accounts, trail
+from server.admin.errors import AdminUnauthorized, RoleRefused
+from server.admin.proposals import ADJUSTMENT, SUSPENSE_ASSIGN, Proposals
+from server.admin.roles import APPROVER, FINANCE, PEOPLE, AdminPrincipal
+from server.admin.schemas import AdjustmentProposalIn, RowId
+from server.api.deps import client_address
+from server.auth.clock import AuthClock
+from server.auth.errors import SessionExpired
+from server.auth.passwords import Passwords
+from server.core.config import Settings
+from server.core.errors import ApiError
+from server.core.fields import PathName
+
+SESSION_COOKIE = "emitra_admin_session"
+CSRF_COOKIE = "emitra_admin_csrf"
+LANGUAGE_COOKIE = "emitra_admin_lang"
+# No script at all, styles from the server only, forms post only here, never framed.
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+# The pages' words (resources/locale: English and Hindi), by the name the templates use.
+WORDS = {
+    "amount_rupees": "console.amount_rupees",
+    "approve": "console.approve",
+    "credit": "console.credit",
+    "debit": "console.debit",
+    "direction": "console.direction",
+    "kind": "console.kind",
+    "kiosk_code": "console.kiosk_code",
+    "memo": "console.memo",
+    "no_proposals": "console.no_proposals",
+    "other_language": "console.other_language",
+    "password": "console.password",
+    "proposals": "console.proposals",
+    "propose": "console.propose",
+    "propose_adjustment": "console.propose_adjustment",
+    "proposed_by": "console.proposed_by",
+    "reject": "console.reject",
+    "sign_in": "console.sign_in",
+    "sign_out": "console.sign_out",
+    "status": "console.status",
+    "suspense": "console.suspense",
+    "suspense_limit": "console.suspense_limit",
+    "remitter": "console.remitter",
+    "assign": "console.assign",
+    "no_suspense": "console.no_suspense",
+    "status_pending": "console.status_pending",
+    "status_approving": "console.status_approving",
+    "status_approved": "console.status_approved",
+    "status_rejected": "console.status_rejected",
+    "status_failed": "console.status_failed",
+    "kind_adjustment": "console.kind_adjustment",
+    "kind_suspense_assign": "console.kind_suspense_assign",
+    "kind_cheque_bounce": "console.kind_cheque_bounce",
+    "title": "console.title",
+    "totp_code": "console.totp_code",
+    "username": "console.username",
+}
+STYLESHEET = "console-style.css"
+RUPEES = re.compile(r"^[0-9]{1,8}(\.[0-9]{1,2})?$")
+
+router = APIRouter(include_in_schema=False)
+_folder = resources.files("server.admin.console")
+_pages = Environment(loader=FileSystemLoader(str(_folder)), autoescape=select_autoescape(["html"]))
+
+
+class ConsoleGate:
+    """The roles a console page declares (as RoleGate does for the API), from the session cookie."""
+
+    def __init__(self, *allowed: str) -> None:
+        self.roles = frozenset(allowed)
+
+    def __call__(self, request: Request) -> AdminPrincipal:
+        state = request.app.state
+        settings: Settings = state.settings
+        clock: AuthClock = state.clock
+        request.scope[trail.CLIENT_KEY] = _client(request)
+        with state.engine.begin() as conn:
+            principal = accounts.resolve(conn, request.cookies.get(SESSION_COOKIE), clock.now(), settings)
+        request.scope[trail.PRINCIPAL_KEY] = principal
+        if not principal.roles & self.roles:
+            raise RoleRefused("your administrator roles do not allow this", allowed=sorted(self.roles))
+        return principal
+
+
+def _client(request: Request) -> str | None:
+    """The client's address by the same rules as the API's (a configured proxy's X-Forwarded-For)."""
+    settings: Settings = request.app.state.settings
+    peer = request.client.host if request.client else None
+    return client_address(peer, request.headers.get("x-forwarded-for"), settings.proxy_networks)
+
+
+def _language(request: Request) -> str:
+    chosen = request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE) or "en"
+    return chosen if chosen in ("en", "hi") else "en"
+
+
+def _rupees(paise: int | None) -> str:
+    if paise is None:
+        return ""
+    return f"{paise // 100:,}.{paise % 100:02d}"
+
+
+def _page(
+    request: Request,
+    template: str,
+    *,
+    admin: AdminPrincipal | None = None,
+    problem: str | None = None,
+    status: int = 200,
+    **values: Any,
+) -> HTMLResponse:
+    lang = _language(request)
+    csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+
+    body = _pages.get_template(template).render(
+        lang=lang,
+        other_lang="hi" if lang == "en" else "en",
+        w={name: words.text(key, lang) for name, key in WORDS.items()},
+        admin=admin,
+        csrf=csrf,
+        problem=problem,
+        rupees=_rupees,
+        **values,
+    )
+    response = HTMLResponse(body, status_code=status)
+    response.headers["content-security-policy"] = CSP
+    response.headers["referrer-policy"] = "no-referrer"
+    secure = _secure(request)
+    response.set_cookie(CSRF_COOKIE, csrf, httponly=True, secure=secure, samesite="strict", path="/admin")
+    response.set_cookie(LANGUAGE_COOKIE, lang, httponly=True, secure=secure, samesite="strict", path="/admin")
+    return response
+
+
+def _secure(request: Request) -> bool:
+    """Cookies go over https only, always on a production server (behind its TLS proxy) and on any https."""
+    settings: Settings = request.app.state.settings
+    return settings.mode == "production" or request.url.scheme == "https"
+
+
+def _problem_text(request: Request, exc: ApiError) -> str:
+    key = f"error.{exc.code}"
+    try:
+        return words.text(key, _language(request))
+    except KeyError:
+        return exc.message
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """A plain form's fields, after its CSRF token matched the cookie's (double submit, SameSite=Strict)."""
+    raw = await request.body()
+    fields = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True).items()}
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not cookie or not hmac.compare_digest(cookie.encode(), fields.get("csrf", "").encode()):
+        raise ApiError("the form is stale or came from elsewhere: open the page again", code="csrf_refused", status=403)
+    return fields
+
+
+def _to_sign_in() -> RedirectResponse:
+    return RedirectResponse("/admin/sign-in", status_code=303)
+
+
+def _signed_in(request: Request, gate: ConsoleGate) -> AdminPrincipal | None:
+    try:
+        return gate(request)
+    except (AdminUnauthorized, SessionExpired):
+        return None
+
+
+def _proposals(request: Request) -> Proposals:
+    proposals: Proposals = request.app.state.proposals
+    return proposals
+
+
+# Each page's gate, declared once: tests/server/test_admin_roles.py reads them with the API's.
+ANYONE_SIGNED_IN = ConsoleGate(*PEOPLE)
+PROPOSERS = ConsoleGate(FINANCE)
+APPROVERS = ConsoleGate(APPROVER)
+GATES: dict[str, ConsoleGate] = {}
+
+
+def _gated(path: str, gate: ConsoleGate) -> Callable[[Any], Any]:
+    def mark(endpoint: Any) -> Any:
+        GATES[path] = gate
+        return endpoint
+
+    return mark
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return RedirectResponse("/admin/proposals", status_code=303)
+
+
+@router.get("/" + STYLESHEET)
+def stylesheet() -> Response:
+    css = _folder.joinpath(STYLESHEET).read_text(encoding="utf-8")
+    return Response(css, media_type="text/css", headers={"cache-control": "max-age=3600"})
+
+
+@router.get("/sign-in")
+def sign_in_page(request: Request) -> HTMLResponse:
+    return _page(request, "sign_in.html")
+
+
+@router.post("/sign-in")
+async def sign_in(request: Request) -> Response:
+    try:
+        fields = await _form(request)
+    except ApiError as exc:
+        return _page(request, "sign_in.html", problem=_problem_text(request, exc), status=exc.status)
+    state = request.app.state
+    settings: Settings = state.settings
+    passwords: Passwords = state.passwords
+    clock: AuthClock = state.clock
+    client = _client(request)
+    request.scope[trail.CLIENT_KEY] = client
+
+    def work() -> Any:
+        with state.engine.begin() as conn:
+            return accounts.sign_in(
+                conn,
+                passwords,
+                settings,
+                username=fields.get("username", "")[:64],
+                password=fields.get("password", "")[:256],
+                code=fields.get("code", "")[:8],
+                now=clock.now(),
+                client_ip=client,
+            )
+
+    from starlette.concurrency import run_in_threadpool
+
+    outcome = await run_in_threadpool(work)
+    if isinstance(outcome, accounts.SignInRefusal):
+        typed = fields.get("username", "").strip().lower()[:64]
+        actor = "?" + typed if outcome.admin_id is not None else accounts.typed_name_label(settings, typed)
+        request.scope[trail.NOTE_KEY] = outcome.reason
+        request.scope[trail.ACTOR_KEY] = actor
+        trail.note_change(request.scope, None, {"username": actor})
+        failure = outcome.error()
+        return _page(request, "sign_in.html", problem=_problem_text(request, failure), status=failure.status)
+    session, principal = outcome
+    request.scope[trail.PRINCIPAL_KEY] = principal
+    trail.note_change(request.scope, None, {"username": principal.username, "session_id": session.session_id})
+    response = RedirectResponse("/admin/proposals", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        session.token,
+        httponly=True,
+        secure=_secure(request),
+        samesite="strict",
+        path="/admin",
+        max_age=settings.admin_session_absolute_hours * 3600,
+    )
+    return response
+
+
+@router.post("/sign-out")
+@_gated("POST /admin/sign-out", ANYONE_SIGNED_IN)
+async def sign_out(request: Request) -> Response:
+    principal = _signed_in(request, ANYONE_SIGNED_IN)
+    await _form(request)
+    if principal is not None and principal.session_id is not None:
+        clock: AuthClock = request.app.state.clock
+        with request.app.state.engine.begin() as conn:
+            accounts.sign_out(conn, principal.session_id, clock.now())
+    response = _to_sign_in()
+    response.delete_cookie(SESSION_COOKIE, path="/admin")
+    return response
+
+
+@router.get("/proposals")
+@_gated("GET /admin/proposals", ANYONE_SIGNED_IN)
+def proposals_page(request: Request, problem: str | None = None, status: int = 200) -> Response:
+    principal = _signed_in(request, ANYONE_SIGNED_IN)
+    if principal is None:
+        return _to_sign_in()
+    return _page(
+        request,
+        "proposals.html",
+        admin=principal,
+        problem=problem,
+        status=status,
+        proposals=_proposals(request).listing(None, 50),
+        can_propose=FINANCE in principal.roles,
+        can_approve=APPROVER in principal.roles,
+    )
+
+
+async def _act(
+    request: Request,
+    gate: ConsoleGate,
+    action: Callable[[AdminPrincipal, dict[str, str]], Any],
+    back: Callable[..., Response] | None = None,
+) -> Response:
+    """A form's action as `gate` allows it, then back to the proposals page (or the page with the refusal)."""
+    from starlette.concurrency import run_in_threadpool
+
+    principal = await run_in_threadpool(_signed_in, request, ANYONE_SIGNED_IN)
+    if principal is None:
+        return _to_sign_in()
+    try:
+        fields = await _form(request)
+        await run_in_threadpool(gate, request)
+        await run_in_threadpool(action, principal, fields)
+    except ApiError as exc:
+        request.scope[trail.NOTE_KEY] = exc.code
+        page = back or proposals_page
+        return await run_in_threadpool(page, request, _problem_text(request, exc), exc.status)
+    return RedirectResponse("/admin/proposals", status_code=303)
+
+
+@router.post("/proposals")
+@_gated("POST /admin/proposals", PROPOSERS)
+async def propose(request: Request) -> Response:
+    def action(principal: AdminPrincipal, fields: dict[str, str]) -> None:
+        amount = fields.get("amount", "").replace(",", "").strip()
+        if not RUPEES.match(amount):
+            raise ApiError("the amount is rupees, up to 2 decimals", code="invalid_amount", status=422)
+        rupees, _, paise = amount.partition(".")
+        try:
+            body = AdjustmentProposalIn(
+                kind=ADJUSTMENT,
+                kiosk_code=fields.get("kiosk_code", "").strip().upper(),
+                direction=fields.get("direction", ""),
+                amount_paise=int(rupees) * 100 + int(paise.ljust(2, "0")),
+                memo=fields.get("memo", ""),
+            )
+        except ValidationError as exc:
+            raise ApiError("check the form", code="invalid_request", status=422) from exc
+        payload = body.model_dump(exclude={"kind", "note"})
+        proposal = _proposals(request).propose(principal, ADJUSTMENT, payload, "")
+        trail.note_change(request.scope, None, proposal)
+
+    return await _act(request, PROPOSERS, action)
+
+
+@router.get("/suspense")
+@_gated("GET /admin/suspense", ANYONE_SIGNED_IN)
+def suspense_page(request: Request, problem: str | None = None, status: int = 200) -> Response:
+    """Bank credits no kiosk's account matched; finance assigns one up to the limit, or proposes it above."""
+    principal = _signed_in(request, ANYONE_SIGNED_IN)
+    if principal is None:
+        return _to_sign_in()
+    settings: Settings = request.app.state.settings
+    return _page(
+        request,
+        "suspense.html",
+        admin=principal,
+        problem=problem,
+        status=status,
+        credits=request.app.state.wallet.bank.suspense(),
+        limit=settings.suspense_approval_limit_paise,
+        can_assign=FINANCE in principal.roles,
+    )
+
+
+@router.post("/suspense/{utr}/assign")
+@_gated("POST /admin/suspense/{utr}/assign", PROPOSERS)
+async def assign_suspense(utr: PathName, request: Request) -> Response:
+    """Up to the limit the credit is assigned at once; above it, this makes the proposal an approver decides."""
+    settings: Settings = request.app.state.settings
+    outcome: dict[str, str] = {}
+
+    def action(principal: AdminPrincipal, fields: dict[str, str]) -> None:
+        kiosk_code = fields.get("kiosk_code", "").strip().upper()[:32]
+        credits = {c["utr"]: c for c in request.app.state.wallet.bank.suspense()}
+        credit = credits.get(utr.upper())
+        if credit is not None and credit["amount_paise"] > settings.suspense_approval_limit_paise:
+            payload = {"utr": utr.upper(), "kiosk_code": kiosk_code}
+            proposal = _proposals(request).propose(principal, SUSPENSE_ASSIGN, payload, "")
+            trail.note_change(request.scope, None, proposal)
+            outcome["next"] = "/admin/proposals"
+            return
+        assigned = request.app.state.wallet.bank.assign(utr, kiosk_code)
+        trail.note_change(request.scope, {"utr": utr.upper(), "status": "suspense"}, assigned)
+        outcome["next"] = "/admin/suspense"
+
+    answer = await _act(request, PROPOSERS, action, back=suspense_page)
+    if isinstance(answer, RedirectResponse) and outcome.get("next"):
+        return RedirectResponse(outcome["next"], status_code=303)
+    return answer
+
+
+@router.post("/proposals/{proposal_id}/approve")
+@_gated("POST /admin/proposals/{proposal_id}/approve", APPROVERS)
+async def approve(proposal_id: Annotated[RowId, Path()], request: Request) -> Response:
+    def action(principal: AdminPrincipal, _fields: dict[str, str]) -> None:
+        before = _proposals(request).view(proposal_id)
+        after = _proposals(request).approve(proposal_id, principal)
+        trail.note_change(
+            request.scope, {"status": before["status"]}, {"status": after["status"], "result": after["result"]}
+        )
+
+    return await _act(request, APPROVERS, action)
+
+
+@router.post("/proposals/{proposal_id}/reject")
+@_gated("POST /admin/proposals/{proposal_id}/reject", APPROVERS)
+async def reject(proposal_id: Annotated[RowId, Path()], request: Request) -> Response:
+    def action(principal: AdminPrincipal, _fields: dict[str, str]) -> None:
+        after = _proposals(request).reject(proposal_id, principal, "")
+        trail.note_change(request.scope, {"status": "pending"}, {"status": after["status"]})
+
+    return await _act(request, APPROVERS, action)

@@ -1,0 +1,155 @@
+"""The back-office console in a real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright):
+two people sign in with TOTP; one proposes an adjustment, the other approves it; the money moves once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.support.admins import Admin, make_admin
+from tests.support.auth import ShiftedClock
+from tests.support.server import ServerProcess
+from tests.support.wallet import WalletKiosk
+
+CHROMIUM = Path("/usr/bin/chromium")
+# scripts/console_screenshots.sh sets this to docs/screenshots: the pages as the test sees them.
+SHOTS = os.environ.get("EMITRA_CONSOLE_SCREENSHOTS")
+
+
+def shot(page: Page, name: str) -> None:
+    if SHOTS:
+        page.set_viewport_size({"width": 1100, "height": 640})
+        page.screenshot(path=str(Path(SHOTS) / f"admin-{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is missing; .ci/run must install it")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+def signed_in(browser: Browser, server: ServerProcess, admin: Admin, lang: str = "en") -> Page:
+    page = browser.new_context().new_page()
+    page.goto(f"{server.url}/admin/sign-in?lang={lang}")
+    page.fill("#username", admin.username)
+    page.fill("#password", admin.password)
+    page.fill("#code", admin.fresh_code())
+    page.click("#sign-in")
+    page.wait_for_url(f"{server.url}/admin/proposals")
+    assert admin.username in page.inner_text("#who")
+    return page
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_two_people_propose_and_approve_an_adjustment_in_the_browser(
+    browser: Browser, auth_server: ServerProcess, auth_clock: ShiftedClock
+) -> None:
+    kiosk = WalletKiosk(auth_server, "RJ-WEB")
+    ravi = make_admin(auth_server, "ravi.finance", "finance", clock=auth_clock, sign_in=False)
+    asha = make_admin(auth_server, "asha.approver", "approver", clock=auth_clock, sign_in=False)
+
+    # A wrong code: the page says so in the chosen language, and nothing is signed in.
+    page = browser.new_context().new_page()
+    page.goto(f"{auth_server.url}/admin/sign-in?lang=hi")
+    assert page.inner_text("h1") == "साइन इन करें"
+    page.fill("#username", ravi.username)
+    page.fill("#password", ravi.password)
+    page.fill("#code", "000000" if ravi.fresh_code() != "000000" else "111111")
+    page.click("#sign-in")
+    assert "ऑथेंटिकेटर कोड गलत है" in page.inner_text("#problem")
+    shot(page, "01-sign-in-wrong-code-hi")
+    csp = requests.get(f"{auth_server.url}/admin/sign-in", timeout=10).headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "form-action 'self'" in csp
+
+    finance = signed_in(browser, auth_server, ravi)
+    assert finance.locator(".approve").count() == 0  # finance proposes, never approves
+    finance.fill("#kiosk_code", kiosk.code)
+    finance.select_option("#direction", "credit")
+    finance.fill("#amount", "1,250.50")
+    finance.fill("#memo", "refund of a double debit")
+    finance.click("#propose-button")
+    finance.wait_for_url(f"{auth_server.url}/admin/proposals")
+    shot(finance, "02-proposed-en")
+    row = finance.locator("#proposals tbody tr").first
+    assert "pending" in row.inner_text() and "1,250.50" in row.inner_text()
+    assert kiosk.wallet == 0
+
+    approver = signed_in(browser, auth_server, asha, lang="hi")
+    assert approver.locator("#propose").count() == 0  # the approver proposes nothing
+    approver.locator("#proposals tbody tr").first.locator(".approve").click()
+    approver.wait_for_url(f"{auth_server.url}/admin/proposals")
+    assert "स्वीकृत · asha.approver" in approver.locator("#proposals tbody tr").first.inner_text()
+    assert kiosk.wallet == 1_250_50
+    shot(approver, "03-approved-hi")
+    assert approver.locator(".approve").count() == 0  # nothing left to approve
+    finance.reload()
+    assert "approved" in finance.locator("#proposals tbody tr").first.inner_text()
+    assert auth_server.audit() == []
+
+    # A form posted from elsewhere (no CSRF token of this browser's) is refused and moves nothing.
+    cookies = {c["name"]: c["value"] for c in approver.context.cookies()}
+    forged = requests.post(
+        f"{auth_server.url}/admin/proposals/1/approve",
+        data={"csrf": "forged"},
+        cookies={"emitra_admin_session": cookies["emitra_admin_session"], "emitra_admin_csrf": "other"},
+        timeout=10,
+        allow_redirects=False,
+    )
+    assert forged.status_code == 403
+    session_cookie = next(c for c in approver.context.cookies() if c["name"] == "emitra_admin_session")
+    assert session_cookie["httpOnly"] and session_cookie["sameSite"] == "Strict"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_finance_assigns_a_small_suspense_credit_and_a_large_one_waits_for_an_approver(
+    browser: Browser, auth_server: ServerProcess, auth_clock: ShiftedClock
+) -> None:
+    kiosk = WalletKiosk(auth_server, "RJ-WSU")
+    statement = (
+        "Value_Date,UTR,Account_No,Amount,Remitter_Name,Mode,Type\n"
+        "25-11-2026,ICICN52026112500301,224400000000,75000.00,Big Sender,RTGS,CR\n"
+        "25-11-2026,ICICN52026112500302,224400000000,100.00,Small Sender,NEFT,CR\n"
+    )
+    booked = auth_server.admin("POST", "/wallet/bank-statements", data=statement.encode())
+    assert booked.json()["counts"] == {"suspense": 2}, booked.text
+    ravi = make_admin(auth_server, "ravi.finance", "finance", clock=auth_clock, sign_in=False)
+    asha = make_admin(auth_server, "asha.approver", "approver", clock=auth_clock, sign_in=False)
+
+    finance = signed_in(browser, auth_server, ravi)
+    finance.click("#nav-suspense")
+    small = finance.locator("#credit-ICICN52026112500302")
+    small.locator(".kiosk").fill(kiosk.code)
+    small.locator(".assign").click()
+    finance.wait_for_url(f"{auth_server.url}/admin/suspense")
+    assert finance.locator("#credit-ICICN52026112500302").count() == 0
+    assert kiosk.wallet == 100_00
+    large = finance.locator("#credit-ICICN52026112500301")
+    assert large.locator(".assign").inner_text() == "Propose"  # above the ₹50,000 limit
+    large.locator(".kiosk").fill(kiosk.code)
+    large.locator(".assign").click()
+    finance.wait_for_url(f"{auth_server.url}/admin/proposals")
+    row = finance.locator("#proposals tbody tr").first
+    assert "suspense credit" in row.inner_text() and "75,000.00" in row.inner_text()
+    shot(finance, "04-suspense-proposed-en")
+    assert kiosk.wallet == 100_00
+
+    approver = signed_in(browser, auth_server, asha)
+    approver.locator("#proposals tbody tr").first.locator(".approve").click()
+    approver.wait_for_url(f"{auth_server.url}/admin/proposals")
+    assert approver.locator("#proposals tbody tr").first.locator(".status").get_attribute("data-status") == "approved"
+    assert kiosk.wallet == 75_100_00
+    approver.click("#nav-suspense")
+    assert approver.locator(".assign").count() == 0  # an approver assigns nothing
+    assert "No credits in suspense." in approver.inner_text("#suspense")
+    assert auth_server.audit() == []
