@@ -449,7 +449,7 @@ class AvailServicePage(FeaturePage):
         shortcut(self, "F6", self.on_add_bill_clicked)
         shortcut(self, "F8", self.on_pay_clicked)
         shortcut(self, "Ctrl+N", self.on_new_customer_clicked)
-        shortcut(self, "Ctrl+F", self.search.line_edit.setFocus)
+        shortcut(self, "Ctrl+F", self.search.line_edit.setFocus, what="keys.search")
         tr_.dynamic(self.refresh)
         self.show_service(None)
 

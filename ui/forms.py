@@ -196,9 +196,15 @@ def shortcut(
     keys: str | QKeySequence.StandardKey,
     action: Callable[[], None],
     context: Qt.ShortcutContext = Qt.ShortcutContext.WidgetWithChildrenShortcut,
+    *,
+    what: str | None = None,
 ) -> QShortcut:
+    """A key on `owner`. F1 lists a screen's keys (ui/keys_help.py) by the button whose label names the key, or
+    by `what` (a catalogue key) for a key no button shows."""
     sequence = QKeySequence(keys)
     sc = QShortcut(sequence, owner)
     sc.setContext(context)
     sc.activated.connect(action)
+    if what is not None:
+        sc.setProperty("what", what)
     return sc

@@ -126,7 +126,6 @@ class FundPayoutPage(OrderPage):
         self.setTabOrder(self.method.editor, self.pay)
         self.setTabOrder(self.pay, self.open_page)
         self.setTabOrder(self.open_page, self.open_table)
-        shortcut(self, "F5", self.load)
         self._shown_before = False
         self.tr_.dynamic(self.refresh)
         self.load()
@@ -151,6 +150,9 @@ class FundPayoutPage(OrderPage):
         if self._shown_before and not self.poll.isActive():
             self.load()  # back from Refill or a payment: the figures may have changed
         self._shown_before = True
+
+    def on_refresh(self) -> None:
+        self.load()
 
     def on_opened(self) -> None:
         self.amount.line_edit.selectAll()

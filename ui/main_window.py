@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMenu, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk_app import __version__
 from kiosk_app.auth import Profile, SignedIn
@@ -66,6 +66,9 @@ class FeaturePage(QWidget):
 
     def on_opened(self) -> None:
         """The operator asked for this page (its menu key, again too): put the focus where work starts."""
+
+    def on_refresh(self) -> None:
+        """F5 on this page: load what it shows anew (the window has already asked for the money)."""
 
 
 def menu_text(key: str) -> str:
@@ -294,6 +297,7 @@ class MainWindow(QMainWindow):
         self.status = StatusBarView(self, self.tr_)
         self.feature_pages: dict[Feature, QWidget] = {}
         self.training: QWidget | None = None  # demo mode: the Training switches window, made when first asked for
+        self.keys_dialog: QDialog | None = None  # F1, while open
         self.actions_: dict[str, QAction] = {}
         self._build_menus()
         self.feed = StatusFeed()
@@ -334,7 +338,7 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         kiosk = self._menu(None, "menu.kiosk")
-        self._action(kiosk, "menu.refresh", self.refresh_balance, "F5")
+        self._action(kiosk, "menu.refresh", self.on_refresh_triggered, "F5")
         kiosk.addSeparator()
         self._action(kiosk, "menu.lock", self.lock_requested.emit, "Ctrl+L")
         self._action(kiosk, "menu.logout", self.logout_requested.emit, "Ctrl+Shift+Q")
@@ -353,7 +357,8 @@ class MainWindow(QMainWindow):
         self._action(settings, "menu.language", lambda: self.settings_requested.emit("language"))
         self._action(settings, "menu.server", lambda: self.settings_requested.emit("server"))
         help_menu = self._menu(None, "menu.help")
-        self._action(help_menu, "menu.help_desk", self.on_help_desk_triggered, "F1")
+        self._action(help_menu, "menu.keys", self.on_keys_triggered, "F1")
+        self._action(help_menu, "menu.help_desk", self.on_help_desk_triggered)
         self._action(help_menu, "menu.about", self.on_about_triggered)
         if self.core.demo:
             help_menu.addSeparator()
@@ -403,6 +408,13 @@ class MainWindow(QMainWindow):
         self.on_money_changed(opened.money)
         opened.kiosk.connectivity.start()
         self.refresh_balance()
+
+    def on_refresh_triggered(self) -> None:
+        """F5: the money again, and the screen in front of the operator loads what it shows anew."""
+        self.refresh_balance()
+        page = self.stack.currentWidget()
+        if isinstance(page, FeaturePage):
+            page.on_refresh()
 
     def refresh_balance(self) -> None:
         """F5, a page shown, a page's own change: the server's word on the wallet, to every screen."""
@@ -457,6 +469,17 @@ class MainWindow(QMainWindow):
         messages().inform(
             self, t("common.help_desk"), t("common.help_desk_lines", phones=", ".join(desk.phones), email=desk.email)
         )
+
+    def on_keys_triggered(self) -> None:
+        """F1: the keys of the screen in front of the operator and of the window, and the help desk."""
+        from ui.keys_help import KeysDialog
+
+        desk = self.core.help_desk
+        page = self.stack.currentWidget()
+        lines = t("common.help_desk_lines", phones=", ".join(desk.phones), email=desk.email)
+        self.keys_dialog = KeysDialog(page, self, lines)
+        self.keys_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.keys_dialog.open()
 
     def on_about_triggered(self) -> None:
         messages().inform(self, t("app.title"), t("about.text", version=__version__))

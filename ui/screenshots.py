@@ -564,6 +564,13 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
         plan.setCurrentIndex(2)
         return main
 
+    def keys_help() -> QWidget:
+        main = avail_service()
+        assert isinstance(main, MainWindow)
+        main.on_keys_triggered()
+        assert main.keys_dialog is not None
+        return main.keys_dialog
+
     def avail_offline() -> QWidget:
         main = _main(core)
         main.status.set_online(False)
@@ -729,6 +736,7 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
         "14-receipt": receipt,
         "15-avail-service": avail_service,
         "24-avail-recharge": avail_recharge,
+        "25-keys-help": keys_help,
         "16-avail-service-offline": avail_offline,
         "17-day-end": day_end,
         "18-refill": refill,

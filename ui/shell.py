@@ -98,7 +98,7 @@ class Shell(QObject):
         language_switch().set_language(Language(core.preferences.language))
 
     def _f12(self, window: QWidget) -> None:
-        shortcut(window, "F12", self.on_language_toggled, Qt.ShortcutContext.WindowShortcut)
+        shortcut(window, "F12", self.on_language_toggled, Qt.ShortcutContext.WindowShortcut, what="keys.language")
 
     @property
     def idle_interval_ms(self) -> int:

@@ -256,7 +256,7 @@ def test_offline_payment_gives_a_provisional_receipt_and_day_end_sync_confirms_i
     # The customer holds the PROVISIONAL receipt: Ctrl+R makes the corrected one (no printer here: it is kept in
     # the spool and the banner says why it did not print).
     assert day_end.result.settled == (window.receipt.txn_id,)
-    assert day_end.corrected.isVisible() and day_end.corrected.text() == "Print corrected receipts (1) (Ctrl+&R)"
+    assert day_end.corrected.isVisible() and day_end.corrected.text() == "Print c&orrected receipts (1) (Ctrl+R)"
     press(qtbot, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(day_end.tr_.banner.isVisible, timeout=TIMEOUT)
     kiosk = shell.core.kiosk()

@@ -25,8 +25,18 @@ from ui.shell import Shell
 from ui.strings import CATALOGUE, Language, check_catalogue, language_switch
 
 TIMEOUT = 15_000
-ENGLISH_ONLY = {en.replace("&", "") for en, hi in CATALOGUE.values() if en != hi and "{" not in en}
-HINDI_ONLY = {hi.replace("&", "") for en, hi in CATALOGUE.values() if en != hi and "{" not in hi}
+
+
+def _devanagari(text: str) -> bool:
+    return any("\u0900" <= ch <= "\u097f" for ch in text)
+
+
+# A language's own name is the one word each side writes in the other's script (the switch to "हिन्दी" in
+# English, to "English" in Hindi): it is no stray text of the other language.
+ENGLISH_ONLY = {
+    en.replace("&", "") for en, hi in CATALOGUE.values() if en != hi and "{" not in en and not _devanagari(en)
+}
+HINDI_ONLY = {hi.replace("&", "") for en, hi in CATALOGUE.values() if en != hi and "{" not in hi and _devanagari(hi)}
 
 
 def visible_texts(window: QWidget) -> set[str]:

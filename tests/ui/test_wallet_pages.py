@@ -470,10 +470,10 @@ def test_fund_payout_after_a_restart_lists_the_waiting_order_then_shows_how_the_
         assert breakdown["to_wallet_paise"] == 0
         shown = _shown(page.result)
         assert f"Paid {format_rupees(made.amount_paise)} by net banking (order {made.order_id})" in shown
-        assert f"interest {format_rupees(interest)}, outstanding {format_rupees(10_000_00)}" in shown
+        assert f"{format_rupees(interest)} for interest and {format_rupees(10_000_00)} off the outstanding" in shown
         assert "added to the wallet" not in shown
         language_switch().set_language(Language.HINDI)
-        assert f"ब्याज {format_rupees(interest)}, बकाया {format_rupees(10_000_00)}" in page.result.text()
+        assert f"{format_rupees(interest)} ब्याज में और {format_rupees(10_000_00)} बकाया क्रेडिट में से घटे" in page.result.text()
         language_switch().set_language(Language.ENGLISH)
         assert not page.open_table.isVisible() and not page.open_page.isVisible()
         qtbot.waitUntil(lambda: page.info is not None and page.info.nothing_due, timeout=TIMEOUT)
