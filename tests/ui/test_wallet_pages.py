@@ -473,7 +473,8 @@ def test_fund_payout_after_a_restart_lists_the_waiting_order_then_shows_how_the_
         assert f"{format_rupees(interest)} for interest and {format_rupees(10_000_00)} off the outstanding" in shown
         assert "added to the wallet" not in shown
         language_switch().set_language(Language.HINDI)
-        assert f"{format_rupees(interest)} ब्याज में और {format_rupees(10_000_00)} बकाया क्रेडिट में से घटे" in page.result.text()
+        hindi = f"{format_rupees(interest)} ब्याज में और {format_rupees(10_000_00)} बकाया क्रेडिट में से घटे"
+        assert hindi in page.result.text()
         language_switch().set_language(Language.ENGLISH)
         assert not page.open_table.isVisible() and not page.open_page.isVisible()
         qtbot.waitUntil(lambda: page.info is not None and page.info.nothing_due, timeout=TIMEOUT)
