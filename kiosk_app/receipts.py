@@ -78,6 +78,7 @@ def from_payment(view: PaymentPublic, label: Bilingual, help_desk: HelpDesk) -> 
         ),
         status=receipt_status(view.status),
         help_desk=help_desk,
+        contact_mobile=view.contact.mobile or "",
     )
 
 
@@ -100,6 +101,7 @@ def provisional(
     method: str,
     cheque: dict[str, Any] | None,
     help_desk: HelpDesk,
+    contact_mobile: str = "",
 ) -> Receipt:
     """A PROVISIONAL receipt for a payment taken offline; its QR and number carry the operation id."""
     return Receipt(
@@ -120,4 +122,5 @@ def provisional(
         status=ReceiptStatus.PENDING,
         help_desk=help_desk,
         provisional=Provisional(operation_id),
+        contact_mobile=contact_mobile,
     )

@@ -561,6 +561,7 @@ class BillPayment:
             method=order.method.type,
             cheque=cheque,
             help_desk=self.help_desk,
+            contact_mobile=order.contact.mobile or "",
         )
         spool_id = self.worker.call(self.store.spool.add, op_id, receipt.to_json())
         self.money.publish()

@@ -358,11 +358,12 @@ def receipt_pdf(receipt: Receipt, *, hindi_as_images: bool | None = None) -> byt
         (Labels.RECEIPT_NO, receipt.receipt_no),
         (Labels.TRANSACTION_ID, receipt.txn_id),
         (Labels.BILLER_REFERENCE, receipt.biller_reference),
-        (Labels.DATE_TIME, receipt.paid_at_ist.strftime("%d-%m-%Y %H:%M IST")),
+        (Labels.DATE_TIME, receipt.paid_at_text),
         (Labels.SERVICE, receipt.service.joined()),
         (Labels.DEPARTMENT, receipt.department.joined()),
         (Labels.CONSUMER_NAME, receipt.consumer_name),
         (receipt.consumer_no_label, receipt.consumer_no),
+        *([(Labels.MOBILE, receipt.masked_mobile)] if receipt.masked_mobile else []),
     ]
     story.append(w.field_table(rows))
     story.append(Spacer(1, 4 * mm))
@@ -402,6 +403,7 @@ def receipt_pdf(receipt: Receipt, *, hindi_as_images: bool | None = None) -> byt
     story.append(Spacer(1, 4 * mm))
     desk = receipt.help_desk
     story.append(w.text(f"{Labels.HELP_DESK.joined()}: {', '.join(desk.phones)}  {desk.email}", w.styles.small))
+    story.append(w.text(Labels.COMPUTER_MADE.joined(), w.styles.small))
     watermark = (
         "PROVISIONAL"
         if receipt.provisional

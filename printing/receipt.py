@@ -45,6 +45,8 @@ class Labels:
     CASH_OUT_TITLE = Bilingual.of("printed.title_cash_out")  # a micro-ATM withdrawal: cash paid, not a payment
     CASH_PAID = Bilingual.of("printed.cash_paid")
     IN_WORDS = Bilingual.of("printed.in_words")
+    MOBILE = Bilingual.of("printed.mobile")
+    COMPUTER_MADE = Bilingual.of("printed.computer_made")
     RECEIPT_NO = Bilingual.of("printed.receipt_no")
     TRANSACTION_ID = Bilingual.of("printed.transaction_id")
     BILLER_REFERENCE = Bilingual.of("printed.biller_reference")
@@ -187,6 +189,7 @@ class Receipt:
     provisional: Provisional | None = None
     duplicate: Duplicate | None = None
     corrected: Corrected | None = None
+    contact_mobile: str = ""  # the customer's, as given; printed masked
 
     def __post_init__(self) -> None:
         if self.paid_at.tzinfo is None:
@@ -199,6 +202,17 @@ class Receipt:
     @property
     def total_paise(self) -> int:
         return sum(bill.amount_paise for bill in self.bills)
+
+    @property
+    def masked_mobile(self) -> str:
+        """The customer's mobile with all but its first two and last two digits hidden: 98XXXXXX10."""
+        digits = "".join(ch for ch in self.contact_mobile if ch.isdigit())[-10:]
+        return f"{digits[:2]}{'X' * (len(digits) - 4)}{digits[-2:]}" if len(digits) >= 6 else ""
+
+    @property
+    def paid_at_text(self) -> str:
+        """The time as the receipt prints it, to the second, in IST."""
+        return self.paid_at_ist.strftime("%d-%m-%Y %H:%M:%S IST")
 
     @property
     def cash_out(self) -> bool:
@@ -345,6 +359,7 @@ def _receipt_to_dict(r: Receipt) -> dict[str, Any]:
         "provisional": {"operation_id": r.provisional.operation_id} if r.provisional else None,
         "duplicate": {"copy_number": r.duplicate.copy_number} if r.duplicate else None,
         "corrected": {"replaces": r.corrected.replaces.value} if r.corrected else None,
+        "contact_mobile": r.contact_mobile,
     }
 
 
@@ -390,4 +405,5 @@ def _receipt_from_dict(d: dict[str, Any]) -> Receipt:
         provisional=Provisional(**d["provisional"]) if d["provisional"] else None,
         duplicate=Duplicate(**d["duplicate"]) if d["duplicate"] else None,
         corrected=Corrected(ReceiptStatus(d["corrected"]["replaces"])) if d.get("corrected") else None,
+        contact_mobile=d.get("contact_mobile", ""),
     )

@@ -48,6 +48,7 @@ def sample_receipt() -> Receipt:
         payment=Payment(PaymentMethod.WALLET),
         status=ReceiptStatus.SUCCESS,
         help_desk=SAMPLE_HELP_DESK,
+        contact_mobile="9829012345",
     )
 
 

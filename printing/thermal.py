@@ -268,7 +268,7 @@ def write_receipt(printer: Escpos, receipt: Receipt, paper: Paper) -> None:
     w.pair(Labels.RECEIPT_NO.en, receipt.receipt_no)
     w.pair(Labels.TRANSACTION_ID.en, receipt.txn_id)
     w.pair(Labels.BILLER_REFERENCE.en, receipt.biller_reference)
-    w.pair(Labels.DATE_TIME.en, receipt.paid_at_ist.strftime("%d-%m-%Y %H:%M IST"))
+    w.pair(Labels.DATE_TIME.en, receipt.paid_at_text)
     w.rule()
     w.text(f"{Labels.SERVICE.en}: {receipt.service.en}")
     w.raster(f"{Labels.SERVICE.hi}: {receipt.service.hi}", TextStyle(ThermalWriter.HINDI_SIZE))
@@ -276,6 +276,8 @@ def write_receipt(printer: Escpos, receipt: Receipt, paper: Paper) -> None:
     w.raster(f"{Labels.DEPARTMENT.hi}: {receipt.department.hi}", TextStyle(ThermalWriter.HINDI_SIZE))
     w.pair(Labels.CONSUMER_NAME.en, receipt.consumer_name)
     w.pair(receipt.consumer_no_label.en, receipt.consumer_no)
+    if receipt.masked_mobile:
+        w.pair(Labels.MOBILE.en, receipt.masked_mobile)
     w.rule()
     for bill in receipt.bills:
         w.pair(Labels.BILL_NO.en, bill.bill_no)
@@ -307,6 +309,8 @@ def write_receipt(printer: Escpos, receipt: Receipt, paper: Paper) -> None:
         w.text(phone, align=Align.CENTER)
     w.text(receipt.help_desk.email, align=Align.CENTER)
     w.raster(Labels.THANKS.joined(), TextStyle(ThermalWriter.HINDI_SIZE, False, Align.CENTER))
+    w.text(Labels.COMPUTER_MADE.en, align=Align.CENTER)
+    w.raster(Labels.COMPUTER_MADE.hi, TextStyle(ThermalWriter.HINDI_SIZE, False, Align.CENTER))
     w.cut()
 
 

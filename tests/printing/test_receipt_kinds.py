@@ -65,3 +65,18 @@ def test_a_corrected_receipt_says_what_it_replaces_and_survives_the_spool(tmp_pa
     assert "Replaces the receipt given earlier marked PENDING" in " ".join(lines)  # wrapped at the columns
     text = " ".join(pdf_text(receipt_pdf(receipt), tmp_path).split())
     assert "संशोधित रसीद — पहले दी गई लंबित रसीद के स्थान पर" in text
+
+
+def test_the_receipt_carries_the_masked_mobile_the_time_to_the_second_and_says_it_needs_no_signature(
+    tmp_path: Path,
+) -> None:
+    receipt = sample_receipt()
+    assert receipt.masked_mobile == "98XXXXXX45" and replace(receipt, contact_mobile="").masked_mobile == ""
+    assert replace(receipt, contact_mobile="+91 98290 12345").masked_mobile == "98XXXXXX45"
+    lines = text_lines(decode(receipt_bytes(receipt, PAPER_58MM)))
+    printed = " ".join(lines)
+    assert "98XXXXXX45" in printed and "9829012345" not in printed
+    assert "25-11-2025 14:32:41 IST" in printed
+    assert "Computer-generated receipt: needs no signature." in printed
+    text = " ".join(pdf_text(receipt_pdf(receipt), tmp_path).split())
+    assert "98XXXXXX45" in text and "कंप्यूटर द्वारा बनी रसीद" in text
