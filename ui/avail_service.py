@@ -12,6 +12,7 @@ from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QButtonGroup,
     QComboBox,
     QDateEdit,
@@ -420,10 +421,15 @@ class AvailServicePage(FeaturePage):
         right.addLayout(buttons)
         right.addWidget(self.outcome)
         right.addStretch()
-        scroll = QScrollArea()
+        scroll = self.scroll = QScrollArea()
         scroll.setWidget(self.flow)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # On a small screen the form scrolls: the field or button the keys are on, and a payment's result, are
+        # always brought into view.
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        app.focusChanged.connect(self.on_focus_changed)
 
         columns = QHBoxLayout()
         columns.addLayout(left, 2)
@@ -1223,6 +1229,17 @@ class AvailServicePage(FeaturePage):
         self._outcome = message
         self.outcome.setText(message() if message else "")
         self.outcome.setStyleSheet("color: #b00020;" if error else "color: #1e4620; font-weight: bold;")
+        if message is not None:
+            QTimer.singleShot(0, self.show_outcome_in_view)
+
+    def show_outcome_in_view(self) -> None:
+        """The result of Pay, with Pay above it, in the visible part of the form (its layout settled first)."""
+        self.scroll.ensureWidgetVisible(self.pay, 0, 0)
+        self.scroll.ensureWidgetVisible(self.outcome, 0, 8)
+
+    def on_focus_changed(self, _old: QWidget | None, now: QWidget | None) -> None:
+        if now is not None and self.flow.isAncestorOf(now):
+            self.scroll.ensureWidgetVisible(now, 0, 24)
 
     def forget_customer(self) -> None:
         """Nothing of one customer reaches the next: bills, contact, cheque and its bank, consumer numbers,

@@ -15,14 +15,17 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
 import words
@@ -350,9 +353,20 @@ class DayEndPage(FeaturePage):
         self.report_note = QLabel()
         self.report_note.setObjectName("report_note")
         self.report_note.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.addWidget(title)
-        layout.addWidget(self.tr_.banner)
+        # Title and banner stay put; the rest scrolls on a small screen (a long report after a sync would push the
+        # window past a 768-pixel screen otherwise).
+        outer = QVBoxLayout(self)
+        outer.addWidget(title)
+        outer.addWidget(self.tr_.banner)
+        body = QWidget()
+        scroll = QScrollArea()
+        scroll.setWidget(body)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer.addWidget(scroll, 1)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.intro)
         layout.addLayout(buttons)
         layout.addWidget(self.bar)
