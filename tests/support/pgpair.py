@@ -99,13 +99,21 @@ class PgPair:
         return env
 
     def failover(self) -> float:
-        """The primary's postmaster killed (-9), the standby promoted, the old primary fenced (standby.signal:
-        see PgCluster.fence); seconds from the kill until the new primary takes writes."""
+        """The primary's postmaster killed (-9); the old primary fenced — its PgBouncer stopped, a standby.signal
+        in its data directory (PgCluster.fence) — and the standby promoted; seconds from the kill until the new
+        primary takes writes.
+
+        The old node's PgBouncer must go with it: PgBouncer answers a login from the server parameters it
+        cached (in_hot_standby=off, default_transaction_read_only=off), so libpq's target_session_attrs would
+        keep choosing a pooler whose PostgreSQL is dead, and no server would look further down its URL.
+        """
         old, new = self.primary, self.standby
         if new is None:
             raise RuntimeError("no standby to promote")
         started = time.perf_counter()
         old.kill9()
+        if self.bouncers:
+            self.bouncers[self.nodes.index(old)].stop()
         old.fence()
         self.fenced.append(old)
         new.promote()
