@@ -16,7 +16,7 @@ import requests
 
 from bench import bench_storm
 from bench.bench_storm import Rig, StormConfig
-from tests.support.pgbouncer import find_pgbouncer
+from tests.support.pgbouncer import database_of, find_pgbouncer
 from tests.support.pgcluster import find_pg_bin
 from tests.support.pgpair import TRANSACTION_TIMEOUT_S
 
@@ -49,6 +49,11 @@ def test_the_primary_killed_mid_storm_and_the_standby_promoted_loses_and_doubles
     assert ha_rig.pair is not None
     old, standby = ha_rig.pair.primary, ha_rig.pair.standby
     assert standby is not None and standby.in_recovery()
+    # A client of the standby's PgBouncer (a report reading the standby) makes it cache the standby's
+    # parameters (in_hot_standby=on): after the promotion it must not go on reporting them.
+    standby_bouncer = ha_rig.pair.bouncers[ha_rig.pair.nodes.index(standby)]
+    with psycopg.connect(standby_bouncer.dsn(database_of(ha_rig.url)), prepare_threshold=None) as reader:
+        assert reader.execute("SELECT pg_is_in_recovery()").fetchone() == (True,)
     config = StormConfig(**{**QUICK.__dict__, "drills": ("failover",)})
     storm = bench_storm.storm(ha_rig, config, print)
     f = storm.figures
@@ -71,14 +76,14 @@ def test_the_primary_killed_mid_storm_and_the_standby_promoted_loses_and_doubles
     try:
         assert old.in_recovery()
         with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
-            old.sql("CREATE TABLE second_writer (x int)", database=ha_rig.url.rsplit("/", 1)[1])
+            old.sql("CREATE TABLE second_writer (x int)", database=database_of(ha_rig.url))
         server = ha_rig.servers[0]
         code = storm.kiosks[0].code
         before = server.balance(code)["wallet_balance_paise"]
         r = server.adjust(code, f"after-fence-{code}", "credit", 777)
         assert r.status_code == 200, r.text
         assert server.balance(code)["wallet_balance_paise"] == before + 777
-        assert old.sql("SELECT 1", database=ha_rig.url.rsplit("/", 1)[1]) == [(1,)]  # reachable, yet not written
+        assert old.sql("SELECT 1", database=database_of(ha_rig.url)) == [(1,)]  # reachable, yet not written
     finally:
         old.halt()
 

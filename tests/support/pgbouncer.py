@@ -124,6 +124,13 @@ class PgBouncer:
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
+    def reconnect(self) -> None:
+        """RECONNECT: every server connection is closed once released, and the parameters PgBouncer reports to
+        a new client (in_hot_standby …) are taken afresh from the next one. Needed after its PostgreSQL was
+        promoted: until then it keeps telling clients the session is read-only."""
+        with psycopg.connect(self.dsn("pgbouncer"), autocommit=True, prepare_threshold=None) as conn:
+            conn.execute("RECONNECT")
+
     def show(self, what: str) -> list[dict[str, object]]:
         """An admin console listing (SHOW POOLS, SHOW STATS …), rows as dicts."""
         with psycopg.connect(self.dsn("pgbouncer"), autocommit=True, prepare_threshold=None) as conn:

@@ -103,9 +103,11 @@ class PgPair:
         in its data directory (PgCluster.fence) — and the standby promoted; seconds from the kill until the new
         primary takes writes.
 
-        The old node's PgBouncer must go with it: PgBouncer answers a login from the server parameters it
-        cached (in_hot_standby=off, default_transaction_read_only=off), so libpq's target_session_attrs would
-        keep choosing a pooler whose PostgreSQL is dead, and no server would look further down its URL.
+        PgBouncer answers a client's login from the server parameters it cached (in_hot_standby,
+        default_transaction_read_only), and libpq's target_session_attrs judges by them. So the old node's
+        PgBouncer must go with it (else it keeps claiming read-write for a dead PostgreSQL, and no server looks
+        further down its URL), and the new primary's PgBouncer is told to RECONNECT once it is promoted (else
+        it keeps claiming "read-only" for a PostgreSQL that now takes writes).
         """
         old, new = self.primary, self.standby
         if new is None:
@@ -117,6 +119,8 @@ class PgPair:
         old.fence()
         self.fenced.append(old)
         new.promote()
+        if self.bouncers:
+            self.bouncers[self.nodes.index(new)].reconnect()
         self.failover_seconds = time.perf_counter() - started
         return self.failover_seconds
 
