@@ -82,6 +82,9 @@ DRAIN_TARGET_S = 60.0
 P99_TARGET_S = 2.0
 PASSWORD = "a quiet kiosk by the fort"
 REFILL_PAISE = 1_000_00
+# Refusals for a passing reason (nothing recorded: "send again later"), which the same item may be paid for
+# when sent again: no money, the department's answer late (a loaded machine, a failover's burst of resends).
+TRANSIENT_REFUSALS = ("insufficient_balance", "biller_timeout")
 FAULT_BILLER = "phed"  # the water department: faults there leave electricity's bulk path alone
 SERVER_ENV = {
     "EMITRA_ARGON2_PROFILE": "fast",  # demo mode only: sign-in of a thousand kiosks in seconds
@@ -711,15 +714,16 @@ class Storm:
                 elif op.state == "refused" and item["result"] == "done":
                     # The first answer stands for one the kiosk never got, so this one is what it holds. A
                     # refusal is not recorded on the server: an item refused for funds is paid when the
-                    # wallet has them now (a declined bill's reversal came back between the two sends).
-                    if op.error != "insufficient_balance":
+                    # wallet has them now (a declined bill's reversal came back between the two sends), one
+                    # whose department did not answer in time when it answers now.
+                    if op.error not in TRANSIENT_REFUSALS:
                         self._count_error("whole-batch replay: a refused operation applied")
                         continue
                     with self.lock:
-                        self.figures.refused[op.error] -= 1
+                        self.figures.refused[str(op.error)] -= 1
                     self._done(op, item["payment"], replay=False)
+                    self._event(f"whole-batch replay: refused ({op.error}), paid this time")
                     op.error = None
-                    self._event("whole-batch replay: refused for funds, paid this time")
                 elif item["result"] == "done" and item["payment"]["payment_id"] != op.payment_id:
                     self._count_error("whole-batch replay: another payment")
             return
