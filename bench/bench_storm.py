@@ -20,6 +20,13 @@ Drills (each optional; during one storm they run one after another as the storm 
     netcut     cut the line between the kiosks and both servers for a few seconds (fault proxies)
     biller     the water department loses answers (it records the payment, the answer never comes), then
                declines payments (each must be reversed exactly once), then answers late
+    failover   kill -9 the primary's postmaster, fence it, promote the synchronous standby (pg_ctl promote);
+               the servers find the new primary through their multi-host URL (implies --standby)
+
+The database (tests/support/pgpair.py): one PostgreSQL by default; --pooler puts a PgBouncer (transaction
+pooling) in front of each node, --standby adds a synchronous standby (synchronous_commit=on) and gives the
+servers a multi-host URL with target_session_attrs=read-write. --compare runs the same storm without drills
+first, on the same database, so a drill's cost is read beside it.
 
 After each drill and at the end, the books are checked straight in PostgreSQL (see `check_books`).
 Baseline: `pgbench -b tpcb-like` on the same cluster in the same run. Targets: 1,000 kiosks × 20 operations
@@ -44,7 +51,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,15 +70,21 @@ from server.core.config import DEFAULT_GATEWAY_SECRET, Settings  # noqa: E402
 from server.migrate import migrate  # noqa: E402
 from server.wallet.signatures import sign  # noqa: E402
 from tests.support.kiosk_client import printed_amount  # noqa: E402
+from tests.support.pgbouncer import pgbouncer_version  # noqa: E402
 from tests.support.pgcluster import PgCluster, find_pg_bin  # noqa: E402
+from tests.support.pgpair import PgPair  # noqa: E402
 from tests.support.proxy_process import ProxyProcess  # noqa: E402
 from tests.support.server import ServerProcess  # noqa: E402
 
-DRILLS = ("kill9", "pgrestart", "netcut", "biller")
+DRILLS = ("kill9", "pgrestart", "netcut", "biller")  # each runs on the plain rig
+ALL_DRILLS = (*DRILLS, "failover")  # the failover drill needs a standby
 DRAIN_TARGET_S = 60.0
 P99_TARGET_S = 2.0
 PASSWORD = "a quiet kiosk by the fort"
 REFILL_PAISE = 1_000_00
+# Refusals for a passing reason (nothing recorded: "send again later"), which the same item may be paid for
+# when sent again: no money, the department's answer late (a loaded machine, a failover's burst of resends).
+TRANSIENT_REFUSALS = ("insufficient_balance", "biller_timeout")
 FAULT_BILLER = "phed"  # the water department: faults there leave electricity's bulk path alone
 SERVER_ENV = {
     "EMITRA_ARGON2_PROFILE": "fast",  # demo mode only: sign-in of a thousand kiosks in seconds
@@ -97,11 +110,15 @@ class StormConfig:
     netcut_seconds: float = 3.0
     seed: int = 1
     statements: bool = False  # pg_stat_statements: the statements PostgreSQL spent its time on
+    pooler: bool = False  # PgBouncer in transaction pooling in front of each PostgreSQL node
+    standby: bool = False  # a synchronous standby beside the primary
 
     def __post_init__(self) -> None:
-        unknown = set(self.drills) - set(DRILLS)
+        unknown = set(self.drills) - set(ALL_DRILLS)
         if unknown:
-            raise ValueError(f"unknown drill {sorted(unknown)[0]}; choose from {', '.join(DRILLS)}")
+            raise ValueError(f"unknown drill {sorted(unknown)[0]}; choose from {', '.join(ALL_DRILLS)}")
+        if "failover" in self.drills and not self.standby:
+            raise ValueError("the failover drill needs a standby (--standby)")
         if not 1 <= self.kiosks <= 9999 or not 1 <= self.ops_per_kiosk <= 999:
             raise ValueError("kiosks must be 1..9999 and operations per kiosk 1..999")
         if not 1 <= self.batch_size <= 100:
@@ -206,34 +223,56 @@ def make_kiosks(config: StormConfig, series: int) -> list[Kiosk]:
 
 
 class Rig:
-    """PostgreSQL, one database, two server processes; optionally a fault proxy in front of each."""
+    """PostgreSQL (a primary, optionally a synchronous standby and a PgBouncer in front of each), one database,
+    two server processes; optionally a fault proxy in front of each server."""
 
     def __init__(
-        self, work: Path, *, proxies: bool, cluster: PgCluster | None = None, statements: bool = False
+        self,
+        work: Path,
+        *,
+        proxies: bool,
+        cluster: PgCluster | None = None,
+        statements: bool = False,
+        pooler: bool = False,
+        standby: bool = False,
     ) -> None:
         self.work = work
         self.with_proxies = proxies
         self.statements = statements
         self.own_cluster = cluster is None
-        self.cluster = cluster
-        self.servers: list[ServerProcess] = []
-        self.proxies: list[ProxyProcess] = []
-        self.url = ""
-
-    def start(self) -> Rig:
-        if self.cluster is None:
+        self.given = cluster
+        self.pair: PgPair | None = None
+        if cluster is None:
             bin_dir = find_pg_bin()
             if bin_dir is None:
                 raise RuntimeError("PostgreSQL server binaries not found")
-            options = "-c shared_preload_libraries=pg_stat_statements" if self.statements else ""
-            self.cluster = PgCluster(bin_dir, options=options).start()
+            options = "-c shared_preload_libraries=pg_stat_statements" if statements else ""
+            self.pair = PgPair(bin_dir, standby=standby, pooler=pooler, options=options, pool_size=20)
+        elif pooler or standby:
+            raise ValueError("a pooler or a standby is made with the rig's own cluster")
+        self.servers: list[ServerProcess] = []
+        self.proxies: list[ProxyProcess] = []
+        self.url = ""  # the database, direct on the (first) primary
+        self.server_url = ""  # what the server processes are given
+
+    @property
+    def cluster(self) -> PgCluster | None:
+        """The PostgreSQL that takes writes now (after a failover drill: the promoted standby)."""
+        return self.pair.primary if self.pair is not None and self.pair.nodes else self.given
+
+    def start(self) -> Rig:
+        if self.pair is not None:
+            self.pair.start()
+        assert self.cluster is not None
         self.url = self.cluster.create_database("storm")
         migrate(Settings(database_url=self.url))
+        self.server_url = self.pair.server_url(self.url) if self.pair is not None else self.url
         if self.statements:
             with psycopg.connect(self.dsn, autocommit=True) as conn:
                 conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        env = {**SERVER_ENV, **(self.pair.server_env if self.pair is not None else {})}
         self.servers = [
-            ServerProcess(self.url, log_path=self.work / f"server-{i}.log", env=SERVER_ENV) for i in range(2)
+            ServerProcess(self.server_url, log_path=self.work / f"server-{i}.log", env=env) for i in range(2)
         ]
         for s in self.servers:
             s.start()
@@ -247,7 +286,20 @@ class Rig:
 
     @property
     def dsn(self) -> str:
+        """libpq DSN of the storm database on the current primary, not through a pooler."""
+        if self.pair is not None:
+            return self.pair.direct_dsn(self.url)
         return self.url.replace("postgresql+psycopg://", "postgresql://")
+
+    def describe(self) -> str:
+        if self.pair is None:
+            return "one PostgreSQL"
+        parts = ["a PostgreSQL primary"]
+        if self.pair.with_standby:
+            parts.append("a synchronous standby (synchronous_commit=on)")
+        if self.pair.with_pooler:
+            parts.append(f"PgBouncer {pgbouncer_version()} in transaction pooling before each")
+        return ", ".join(parts)
 
     def department_payments(self) -> list[dict[str, Any]]:
         """What the simulated departments recorded (their own process and database), declines too."""
@@ -258,8 +310,8 @@ class Rig:
             p.stop()
         for s in self.servers:
             s.stop()
-        if self.own_cluster and self.cluster is not None:
-            self.cluster.stop()
+        if self.pair is not None:
+            self.pair.stop()
 
 
 # -- provisioning: the real admin and sign-in API ------------------------------------------------------------
@@ -409,6 +461,7 @@ class Figures:
     pg_tables: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)  # per table: scans, rows read
     pgbench_tps: float | None = None
     provision_seconds: float = 0.0
+    failover_seconds: float | None = None  # from kill -9 of the primary until the standby took writes
 
     @property
     def ops_per_s(self) -> float:
@@ -661,15 +714,16 @@ class Storm:
                 elif op.state == "refused" and item["result"] == "done":
                     # The first answer stands for one the kiosk never got, so this one is what it holds. A
                     # refusal is not recorded on the server: an item refused for funds is paid when the
-                    # wallet has them now (a declined bill's reversal came back between the two sends).
-                    if op.error != "insufficient_balance":
+                    # wallet has them now (a declined bill's reversal came back between the two sends), one
+                    # whose department did not answer in time when it answers now.
+                    if op.error not in TRANSIENT_REFUSALS:
                         self._count_error("whole-batch replay: a refused operation applied")
                         continue
                     with self.lock:
-                        self.figures.refused[op.error] -= 1
+                        self.figures.refused[str(op.error)] -= 1
                     self._done(op, item["payment"], replay=False)
+                    self._event(f"whole-batch replay: refused ({op.error}), paid this time")
                     op.error = None
-                    self._event("whole-batch replay: refused for funds, paid this time")
                 elif item["result"] == "done" and item["payment"]["payment_id"] != op.payment_id:
                     self._count_error("whole-batch replay: another payment")
             return
@@ -808,7 +862,7 @@ class Storm:
         work0, tables0 = _pg_work(self.rig.dsn), _pg_tables(self.rig.dsn)
         if self.config.statements:
             _pg_statements_reset(self.rig.dsn)
-        sampler = WaitSampler(self.rig.dsn).start()
+        sampler = WaitSampler(lambda: self.rig.dsn).start()
         drills = threading.Thread(target=drill_runner, args=(self,), name="drills") if drill_runner else None
         start = time.perf_counter()
         pool = [threading.Thread(target=worker, name=f"kiosks-{i}") for i in range(self.config.concurrency)]
@@ -826,11 +880,12 @@ class Storm:
         servers1, pg1 = _server_cpu(self.rig), _pg_cpu(self.rig)
         if servers0 is not None and servers1 is not None and "kill9" not in self.config.drills:
             self.figures.server_cpu_s = servers1 - servers0
-        if pg0 is not None and pg1 is not None and "pgrestart" not in self.config.drills:
+        restarted = {"pgrestart", "failover"} & set(self.config.drills)  # PostgreSQL's figures start again
+        if pg0 is not None and pg1 is not None and not restarted:
             self.figures.pg_cpu_s = pg1 - pg0
         self.figures.pg_waits = sampler.stop()
         work1, tables1 = _pg_work(self.rig.dsn), _pg_tables(self.rig.dsn)
-        if "pgrestart" not in self.config.drills:  # the statistics start again with the server
+        if not restarted:  # the statistics start again with the server
             self.figures.pg_work = {k: work1[k] - work0.get(k, 0) for k in work1}
             zero = (0, 0, 0, 0)
             self.figures.pg_tables = {
@@ -915,6 +970,14 @@ def run_drill(storm: Storm, name: str) -> str:
         for server in rig.servers:
             _healthy(server)
         return "PostgreSQL restarted (fast shutdown)"
+    if name == "failover":
+        assert rig.pair is not None
+        took = rig.pair.failover()
+        storm.figures.failover_seconds = took
+        return (
+            f"primary killed (SIGKILL) and fenced (its PgBouncer stopped, standby.signal), standby promoted: it "
+            f"took writes {took:.1f} s after the kill"
+        )
     if name == "netcut":
         if not rig.proxies:
             raise RuntimeError("the netcut drill needs the rig's fault proxies")
@@ -1164,8 +1227,8 @@ def book_summary(dsn: str, kiosks: list[Kiosk]) -> Counter[str]:
 class WaitSampler:
     """pg_stat_activity every 100 ms: what the storm database's backends are doing."""
 
-    def __init__(self, dsn: str) -> None:
-        self.dsn = dsn
+    def __init__(self, dsn: Callable[[], str]) -> None:
+        self.dsn = dsn  # asked again at each reconnection: after a failover it names the new primary
         self.counts: Counter[str] = Counter()
         self.lock_waits: Counter[str] = Counter()  # the statements that wait for a row lock
         self._stop = threading.Event()
@@ -1180,7 +1243,7 @@ class WaitSampler:
         while not self._stop.is_set():
             try:
                 if conn is None:
-                    conn = psycopg.connect(self.dsn, autocommit=True, connect_timeout=2)
+                    conn = psycopg.connect(self.dsn(), autocommit=True, connect_timeout=2)
                 rows = conn.execute(
                     "SELECT state, wait_event_type, wait_event, left(query, 90) FROM pg_stat_activity WHERE "
                     "datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
@@ -1300,7 +1363,13 @@ def pgbench_baseline(cluster: PgCluster, quick: bool) -> float:
 @contextmanager
 def rig_for(config: StormConfig, work: Path | None = None) -> Iterator[Rig]:
     work = work or Path(tempfile.mkdtemp(prefix="emitra-storm-"))
-    rig = Rig(work, proxies="netcut" in config.drills, statements=config.statements).start()
+    rig = Rig(
+        work,
+        proxies="netcut" in config.drills,
+        statements=config.statements,
+        pooler=config.pooler,
+        standby=config.standby,
+    ).start()
     try:
         yield rig
     finally:
@@ -1329,7 +1398,7 @@ def storm(rig: Rig, config: StormConfig, log: Callable[[str], None] = say, *, ch
     return s
 
 
-def report(f: Figures, config: StormConfig) -> str:
+def report(f: Figures, config: StormConfig, rig: Rig | None = None) -> str:
     b50, b99 = f.quantile(f.batch_latencies, 0.5), f.quantile(f.batch_latencies, 0.99)
     r50, r99 = f.quantile(f.refill_latencies, 0.5), f.quantile(f.refill_latencies, 0.99)
     lines = [
@@ -1338,6 +1407,7 @@ def report(f: Figures, config: StormConfig) -> str:
         f"storm: {f.kiosks:,} kiosks × {config.ops_per_kiosk} operations = {f.operations:,} operations "
         f"(batches of ≤ {config.batch_size}, {config.concurrency} kiosks at once, drills: "
         f"{', '.join(config.drills) or 'none'})",
+        *([f"  database: {rig.describe()}"] if rig is not None else []),
         f"  provisioning (bulk create + sign-in + funding): {f.provision_seconds:.1f} s",
         f"  drained in {f.seconds:.1f} s → {f.ops_per_s:,.0f} operations/s   (target < {DRAIN_TARGET_S:g} s"
         + (f"; 20,000 at this rate: {20_000 / f.ops_per_s:.0f} s)" if f.ops_per_s else ")"),
@@ -1421,14 +1491,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-replays", type=float, default=0.05, help="share of batches sent again whole")
     parser.add_argument("--refills", type=float, default=0.1, help="share of operations that are refills")
     parser.add_argument("--concurrency", type=int, help="kiosks syncing at the same moment")
-    parser.add_argument("--drills", default="", help=f"comma list of {', '.join(DRILLS)}, or all")
+    parser.add_argument("--drills", default="", help=f"comma list of {', '.join(ALL_DRILLS)}, or all")
+    parser.add_argument("--pooler", action="store_true", help="PgBouncer (transaction pooling) before PostgreSQL")
+    parser.add_argument("--standby", action="store_true", help="a synchronous standby (implied by failover)")
+    parser.add_argument(
+        "--compare", action="store_true", help="first the same storm without drills, on the same database"
+    )
     parser.add_argument("--in-doubt", default="mixed", choices=("status", "resend", "mixed"))
     parser.add_argument("--no-baseline", action="store_true", help="skip pgbench")
     parser.add_argument(
         "--statements", action="store_true", help="load pg_stat_statements and print where PostgreSQL spent its time"
     )
     args = parser.parse_args(argv)
-    drills = DRILLS if args.drills == "all" else tuple(d for d in args.drills.split(",") if d)
+    drills = ALL_DRILLS if args.drills == "all" else tuple(d for d in args.drills.split(",") if d)
     try:
         config = StormConfig(
             kiosks=args.kiosks if args.kiosks is not None else (20 if args.quick else 1000),
@@ -1441,6 +1516,8 @@ def main(argv: list[str] | None = None) -> int:
             concurrency=args.concurrency if args.concurrency is not None else (8 if args.quick else 48),
             in_doubt=args.in_doubt,
             statements=args.statements,
+            pooler=args.pooler,
+            standby=args.standby or "failover" in drills,
         )
     except ValueError as exc:
         parser.error(str(exc))
@@ -1450,11 +1527,36 @@ def main(argv: list[str] | None = None) -> int:
             assert rig.cluster is not None
             say("pgbench tpcb-like baseline …")
             baseline = pgbench_baseline(rig.cluster, args.quick)
+        plain: Storm | None = None
+        if args.compare and config.drills:
+            calm = replace(config, drills=())
+            plain = storm(rig, calm)
+            plain.figures.pgbench_tps = baseline
+            print()
+            print(report(plain.figures, calm, rig))
+            print()
         s = storm(rig, config)
         s.figures.pgbench_tps = baseline
         print()
-        print(report(s.figures, config))
-        return 1 if s.figures.all_problems else 0
+        print(report(s.figures, config, rig))
+        if plain is not None:
+            print(compare(plain.figures, s.figures))
+        failed = s.figures.all_problems or (plain is not None and plain.figures.all_problems)
+        return 1 if failed else 0
+
+
+def compare(plain: Figures, drilled: Figures) -> str:
+    """What the drills cost: the drained time beside the same storm without them."""
+    extra = drilled.seconds - plain.seconds
+    line = (
+        f"the drills added {extra:.1f} s to the drain ({plain.seconds:.1f} s without them, "
+        f"{drilled.seconds:.1f} s with them)"
+    )
+    promotion = drilled.failover_seconds
+    if promotion is not None:
+        verdict = "within" if extra <= promotion + 10 else "beyond"
+        line += f"; the failover took {promotion:.1f} s: {verdict} the target of promotion + 10 s"
+    return line
 
 
 if __name__ == "__main__":

@@ -138,7 +138,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         },
     )
     app.state.settings = settings
-    app.state.engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    app.state.engine = make_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        prepared_statements=settings.db_prepared_statements,
+        transaction_timeout_s=settings.db_transaction_timeout_s,
+    )
     app.state.clock = AuthClock.for_settings(settings)
     app.state.passwords = Passwords(settings.argon2_profile if settings.mode == "demo" else "default")
     app.state.gateway = SimulatedGateway(demo=settings.mode == "demo")

@@ -95,6 +95,18 @@ class Settings(BaseSettings):
         16, description="balance rows per shared account (billers, clearing) to avoid one hot row"
     )
     db_pool_size: int = Field(10, description="connections per server process (PostgreSQL)")
+    db_prepared_statements: bool = Field(
+        True,
+        description="PostgreSQL: let psycopg prepare a statement run often on a connection; false behind a pooler "
+        "in transaction mode that does not track them (PgBouncer before 1.21)",
+    )
+    db_transaction_timeout_s: float = Field(
+        0,
+        ge=0,
+        description="PostgreSQL: a transaction (its statements, and its commit waiting for the synchronous standby) "
+        "still running after this many seconds is cancelled and the request answered 503 database_unavailable; "
+        "0: wait as long as PostgreSQL does (a lost synchronous standby holds every commit)",
+    )
     worker_threads: int = Field(
         8, ge=1, le=400, description="threads per server process running requests' database work at once"
     )
