@@ -421,7 +421,7 @@ class AvailServicePage(FeaturePage):
         right.addLayout(buttons)
         right.addWidget(self.outcome)
         right.addStretch()
-        scroll = self.scroll = QScrollArea()
+        scroll = self.flow_scroll = QScrollArea()
         scroll.setWidget(self.flow)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -1234,12 +1234,12 @@ class AvailServicePage(FeaturePage):
 
     def show_outcome_in_view(self) -> None:
         """The result of Pay, with Pay above it, in the visible part of the form (its layout settled first)."""
-        self.scroll.ensureWidgetVisible(self.pay, 0, 0)
-        self.scroll.ensureWidgetVisible(self.outcome, 0, 8)
+        self.flow_scroll.ensureWidgetVisible(self.pay, 0, 0)
+        self.flow_scroll.ensureWidgetVisible(self.outcome, 0, 8)
 
     def on_focus_changed(self, _old: QWidget | None, now: QWidget | None) -> None:
         if now is not None and self.flow.isAncestorOf(now):
-            self.scroll.ensureWidgetVisible(now, 0, 24)
+            self.flow_scroll.ensureWidgetVisible(now, 0, 24)
 
     def forget_customer(self) -> None:
         """Nothing of one customer reaches the next: bills, contact, cheque and its bank, consumer numbers,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from collections.abc import MutableMapping
 from datetime import datetime
 from typing import Any
@@ -17,8 +18,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.admin.roles import AdminPrincipal
 from server.auth.clock import AuthClock, aware
+from server.core.errors import database_unavailable_response, database_unreachable
 from server.models import AdminAuditEvent
 from server.models.base import table_of
+
+log = logging.getLogger("emitra.admin")
 
 trail_t = table_of(AdminAuditEvent)
 
@@ -144,6 +148,7 @@ class TrailMiddleware:
         body = bytearray()
         answer = bytearray()
         status = 0
+        held: list[Message] = []  # the answer, held until its trail row is written
 
         async def kept_receive() -> Message:
             message = await receive()
@@ -159,10 +164,38 @@ class TrailMiddleware:
                 if status >= 400 and len(answer) < MAX_KEPT:
                     answer.extend(message.get("body", b"")[: MAX_KEPT - len(answer)])
                 if not message.get("more_body", False):
-                    await to_thread.run_sync(self._write, scope, method, path, bytes(body), status, bytes(answer))
-            await send(message)
+                    held.append(message)
+                    await self._answer(scope, send, held, method, path, bytes(body), status, bytes(answer))
+                    return
+            held.append(message)
 
         await self.app(scope, kept_receive, recording_send)
+
+    async def _answer(
+        self,
+        scope: Scope,
+        send: Send,
+        held: list[Message],
+        method: str,
+        path: str,
+        body: bytes,
+        status: int,
+        answer: bytes,
+    ) -> None:
+        """No administrator action is answered unless its trail row is written: a database that cannot take the
+        row (lost, or its synchronous standby gone) turns the answer into 503 database_unavailable — the action
+        may have been applied, and the same request again is answered once the row can be written."""
+        try:
+            await to_thread.run_sync(self._write, scope, method, path, body, status, answer)
+        except Exception as exc:
+            if not database_unreachable(exc):
+                raise
+            log.warning("admin trail row not written for %s %s: %s", method, path, exc)
+            refusal = database_unavailable_response()
+            await refusal(scope, _no_body, send)
+            return
+        for message in held:
+            await send(message)
 
     def _write(self, scope: Scope, method: str, path: str, body: bytes, status: int, answer: bytes) -> None:
         # The route's template within its router: the admin routers are included under ADMIN_PREFIX, the
@@ -222,3 +255,7 @@ def _json_or_text(body: bytes) -> Any:
     except (UnicodeDecodeError, ValueError):
         return {"bytes": len(body)}  # a statement or settlement file: its size, not its lines
     return {k: v[0] for k, v in form.items()}  # a console form
+
+
+async def _no_body() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}

@@ -101,14 +101,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:
-        if _database_unreachable(exc):
+        if database_unreachable(exc):
             log.warning("database unreachable on %s %s: %s", request.method, request.url.path, exc)
-            return error_response(
-                503,
-                "database_unavailable",
-                "The database could not be reached; whether the operation was applied is not known. Send the "
-                "same request again with the same operation id (it is applied once), or ask its status.",
-            )
+            return database_unavailable_response()
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(
             500,
@@ -118,7 +113,17 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
 
-def _database_unreachable(exc: BaseException) -> bool:
+def database_unavailable_response() -> JSONResponse:
+    """503 database_unavailable: the operation may or may not have been applied (the same request again tells)."""
+    return error_response(
+        503,
+        "database_unavailable",
+        "The database could not be reached; whether the operation was applied is not known. Send the "
+        "same request again with the same operation id (it is applied once), or ask its status.",
+    )
+
+
+def database_unreachable(exc: BaseException) -> bool:
     """A lost or refused database connection (a restart, a failover), as opposed to a bug."""
     import sqlite3
 

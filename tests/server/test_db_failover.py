@@ -110,15 +110,21 @@ def test_the_standby_lost_writes_are_answered_503_in_bounded_time_and_resolve_wh
     started = time.perf_counter()
     balance = server.balance(code)
     assert time.perf_counter() - started < 2
-    # PostgreSQL cannot take back a commit it has made locally: the debit stands on the primary, and the
-    # kiosk's rule for a 503 (the same operation id again) finds it applied, once.
+    # PostgreSQL cannot take back a commit it has made locally: the debit stands on the primary. An
+    # administrator's action is answered only once its trail row is written, which waits for the standby too:
+    # the same request again is a 503 as well (a clean one), and nothing more moves.
     assert balance["wallet_balance_paise"] == 100_000 - 1_000
     again = server.adjust(code, "debit-standby-0002", "debit", 1_000)
-    assert again.status_code == 200 and again.json()["replayed"] is True, again.text
+    assert (again.status_code, again.json()["error"]["code"]) == (503, "database_unavailable"), again.text
+    server.http.close()
+    assert server.balance(code)["wallet_balance_paise"] == 100_000 - 1_000
 
-    # The standby back: it catches up, and writes are answered at once again.
+    # The standby back: it catches up, the kiosk's rule for a 503 (the same operation id again) finds the
+    # debit applied, once, and writes are answered at once again.
     standby.resume()
     ha_rig.pair.primary.wait_synchronous(standby.name)
+    again = server.adjust(code, "debit-standby-0002", "debit", 1_000)
+    assert again.status_code == 200 and again.json()["replayed"] is True, again.text
     started = time.perf_counter()
     ok = server.adjust(code, "debit-standby-0003", "debit", 1_000)
     assert ok.status_code == 200, ok.text
