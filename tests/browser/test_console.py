@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -152,4 +154,86 @@ def test_finance_assigns_a_small_suspense_credit_and_a_large_one_waits_for_an_ap
     approver.click("#nav-suspense")
     assert approver.locator(".assign").count() == 0  # an approver assigns nothing
     assert "No credits in suspense." in approver.inner_text("#suspense")
+    assert auth_server.audit() == []
+
+
+def pay_by_cheque(kiosk: WalletKiosk, operation_id: str, k_no: str, cheque_no: str) -> dict[str, Any]:
+    """A departmental cheque payment of the kiosk's bill: it moves no wallet money and awaits clearing."""
+    fields = {"k_no": k_no}
+    fetched = kiosk.ok("POST", "/bills/fetch", json={"service_code": "ELEC-AVVNL", "fields": fields})
+    paid: dict[str, Any] = kiosk.ok(
+        "POST",
+        "/payments",
+        json={
+            "operation_id": operation_id,
+            "bills": [{"service_code": "ELEC-AVVNL", "fields": fields, "amount_paise": fetched["payable_now_paise"]}],
+            "contact": {"mobile": "9876543210"},
+            "method": {
+                "type": "cheque",
+                "cheque_no": cheque_no,
+                "bank": "State Bank of India",
+                "date": datetime.now(UTC).date().isoformat(),
+            },
+        },
+    )
+    assert paid["cheque"]["status"] == "received", paid
+    return paid
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_finance_clears_a_cheque_and_a_bounce_waits_for_an_approver(
+    browser: Browser, auth_server: ServerProcess, auth_clock: ShiftedClock
+) -> None:
+    kiosk = WalletKiosk(auth_server, "RJ-WCQ")
+    good = pay_by_cheque(kiosk, "console-cheque-0001", "310411114444", "004601")
+    bad = pay_by_cheque(kiosk, "console-cheque-0002", "310411115555", "004602")
+    ravi = make_admin(auth_server, "ravi.finance", "finance", clock=auth_clock, sign_in=False)
+    asha = make_admin(auth_server, "asha.approver", "approver", clock=auth_clock, sign_in=False)
+
+    def cheque_status(paid: dict[str, Any]) -> str:
+        status: str = kiosk.ok("GET", f"/payments/{paid['operation_id']}")["cheque"]["status"]
+        return status
+
+    finance = signed_in(browser, auth_server, ravi)
+    finance.click("#nav-cheques")
+    finance.wait_for_url(f"{auth_server.url}/admin/cheques")
+    row = finance.locator(f"#cheque-{good['txn_id']}")
+    assert "004601" in row.inner_text() and kiosk.code in row.inner_text()
+    shot(finance, "05-cheques-en")
+    row.locator(".clear").click()
+    finance.wait_for_url(f"{auth_server.url}/admin/cheques")
+    assert finance.locator(f"#cheque-{good['txn_id']}").count() == 0  # no longer awaiting clearing
+    assert cheque_status(good) == "cleared"
+
+    # A bounce is a proposal: nothing changes until a second person approves it.
+    finance.locator(f"#cheque-{bad['txn_id']}").locator(".bounce").click()
+    finance.wait_for_url(f"{auth_server.url}/admin/proposals")
+    proposal = finance.locator("#proposals tbody tr").first
+    assert "cheque bounce" in proposal.inner_text() and bad["txn_id"] in proposal.inner_text()
+    assert cheque_status(bad) == "received"
+
+    # The approver sees the cheques but settles none there; the bounce is decided on the proposals page.
+    approver = signed_in(browser, auth_server, asha, lang="hi")
+    approver.click("#nav-cheques")
+    assert approver.locator(".clear").count() == 0 and approver.locator(".bounce").count() == 0
+    approver.click("#nav-proposals")
+    approver.locator("#proposals tbody tr").first.locator(".approve").click()
+    approver.wait_for_url(f"{auth_server.url}/admin/proposals")
+    assert approver.locator("#proposals tbody tr").first.locator(".status").get_attribute("data-status") == "approved"
+    assert cheque_status(bad) == "bounced"
+
+    # Settled cheques leave the list; clearing a settled one (a stale page) is refused in the page's words.
+    finance.goto(f"{auth_server.url}/admin/cheques")
+    assert "No cheques awaiting clearing." in finance.inner_text("#cheques")
+    csrf = next(c["value"] for c in finance.context.cookies() if c["name"] == "emitra_admin_csrf")
+    session = next(c["value"] for c in finance.context.cookies() if c["name"] == "emitra_admin_session")
+    stale = requests.post(
+        f"{auth_server.url}/admin/cheques/{bad['txn_id']}/clear",
+        data={"csrf": csrf},
+        cookies={"emitra_admin_session": session, "emitra_admin_csrf": csrf},
+        timeout=10,
+        allow_redirects=False,
+    )
+    assert stale.status_code == 409 and 'id="problem"' in stale.text
+    assert cheque_status(bad) == "bounced"
     assert auth_server.audit() == []

@@ -19,9 +19,9 @@ from pydantic import ValidationError
 import words
 from server.admin import accounts, trail
 from server.admin.errors import AdminUnauthorized, RoleRefused
-from server.admin.proposals import ADJUSTMENT, SUSPENSE_ASSIGN, Proposals
+from server.admin.proposals import ADJUSTMENT, CHEQUE_BOUNCE, SUSPENSE_ASSIGN, Proposals
 from server.admin.roles import APPROVER, FINANCE, PEOPLE, AdminPrincipal
-from server.admin.schemas import AdjustmentProposalIn, RowId
+from server.admin.schemas import AdjustmentProposalIn, ChequeBounceProposalIn, RowId
 from server.api.deps import client_address
 from server.auth.clock import AuthClock
 from server.auth.errors import SessionExpired
@@ -29,6 +29,7 @@ from server.auth.passwords import Passwords
 from server.core.config import Settings
 from server.core.errors import ApiError
 from server.core.fields import PathName
+from server.payments import Payments
 
 SESSION_COOKIE = "emitra_admin_session"
 CSRF_COOKIE = "emitra_admin_csrf"
@@ -71,6 +72,15 @@ WORDS = {
     "kind_adjustment": "console.kind_adjustment",
     "kind_suspense_assign": "console.kind_suspense_assign",
     "kind_cheque_bounce": "console.kind_cheque_bounce",
+    "cheques": "console.cheques",
+    "no_cheques": "console.no_cheques",
+    "cheque_no": "console.cheque_no",
+    "cheque_bank": "console.cheque_bank",
+    "cheque_date": "console.cheque_date",
+    "txn_id": "console.txn_id",
+    "clear": "console.clear",
+    "propose_bounce": "console.propose_bounce",
+    "cheques_note": "console.cheques_note",
     "title": "console.title",
     "totp_code": "console.totp_code",
     "username": "console.username",
@@ -312,8 +322,9 @@ async def _act(
     gate: ConsoleGate,
     action: Callable[[AdminPrincipal, dict[str, str]], Any],
     back: Callable[..., Response] | None = None,
+    done: str = "/admin/proposals",
 ) -> Response:
-    """A form's action as `gate` allows it, then back to the proposals page (or the page with the refusal)."""
+    """A form's action as `gate` allows it, then on to `done` (or back to the page with the refusal)."""
     from starlette.concurrency import run_in_threadpool
 
     principal = await run_in_threadpool(_signed_in, request, ANYONE_SIGNED_IN)
@@ -327,7 +338,7 @@ async def _act(
         request.scope[trail.NOTE_KEY] = exc.code
         page = back or proposals_page
         return await run_in_threadpool(page, request, _problem_text(request, exc), exc.status)
-    return RedirectResponse("/admin/proposals", status_code=303)
+    return RedirectResponse(done, status_code=303)
 
 
 @router.post("/proposals")
@@ -423,3 +434,55 @@ async def reject(proposal_id: Annotated[RowId, Path()], request: Request) -> Res
         trail.note_change(request.scope, {"status": "pending"}, {"status": after["status"]})
 
     return await _act(request, APPROVERS, action)
+
+
+def _payments(request: Request) -> Payments:
+    payments: Payments = request.app.state.payments
+    return payments
+
+
+@router.get("/cheques")
+@_gated("GET /admin/cheques", ANYONE_SIGNED_IN)
+def cheques_page(request: Request, problem: str | None = None, status: int = 200) -> Response:
+    """Departmental cheques awaiting clearing; finance clears one at once, or proposes its bounce."""
+    principal = _signed_in(request, ANYONE_SIGNED_IN)
+    if principal is None:
+        return _to_sign_in()
+    return _page(
+        request,
+        "cheques.html",
+        admin=principal,
+        problem=problem,
+        status=status,
+        cheques=_payments(request).cheques_received(),
+        can_settle=FINANCE in principal.roles,
+    )
+
+
+@router.post("/cheques/{txn_id}/clear")
+@_gated("POST /admin/cheques/{txn_id}/clear", PROPOSERS)
+async def clear_cheque(txn_id: PathName, request: Request) -> Response:
+    """Clearing moves no money back, so one finance administrator does it (as POST /cheques/{txn_id})."""
+
+    def action(_principal: AdminPrincipal, _fields: dict[str, str]) -> None:
+        payment = _payments(request).set_cheque_status(txn_id, "cleared")
+        trail.note_change(request.scope, {"txn_id": txn_id, "cheque": "received"}, payment["cheque"])
+
+    return await _act(request, PROPOSERS, action, back=cheques_page, done="/admin/cheques")
+
+
+@router.post("/cheques/{txn_id}/bounce")
+@_gated("POST /admin/cheques/{txn_id}/bounce", PROPOSERS)
+async def propose_bounce(txn_id: PathName, request: Request) -> Response:
+    """A bounce takes the payment's money back from the kiosk: a proposal an approver decides."""
+
+    def action(principal: AdminPrincipal, _fields: dict[str, str]) -> None:
+        try:
+            body = ChequeBounceProposalIn(kind=CHEQUE_BOUNCE, txn_id=txn_id)
+        except ValidationError as exc:
+            raise ApiError("check the form", code="invalid_request", status=422) from exc
+        payload = body.model_dump(exclude={"kind", "note"})
+        proposal = _proposals(request).propose(principal, CHEQUE_BOUNCE, payload, "")
+        trail.note_change(request.scope, None, proposal)
+
+    return await _act(request, PROPOSERS, action, back=cheques_page)
