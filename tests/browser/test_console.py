@@ -3,6 +3,7 @@ two people sign in with TOTP; one proposes an adjustment, the other approves it;
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -237,3 +238,79 @@ def test_finance_clears_a_cheque_and_a_bounce_waits_for_an_approver(
     assert stale.status_code == 409 and 'id="problem"' in stale.text
     assert cheque_status(bad) == "bounced"
     assert auth_server.audit() == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_finance_imports_a_statement_after_its_preview(
+    browser: Browser, auth_server: ServerProcess, auth_clock: ShiftedClock
+) -> None:
+    kiosk = WalletKiosk(auth_server, "RJ-WST")
+    account = kiosk.ok("GET", "/wallet/refill")["virtual_account"]["account_no"]
+    # One credit the bank notified already: in the statement it is a duplicate and moves nothing.
+    early = "Value_Date,UTR,Account_No,Amount\n25-11-2026,ICICN52026112500400," + account + ",10.00\n"
+    assert auth_server.admin("POST", "/wallet/bank-statements", data=early.encode()).json()["counts"] == {
+        "credited": 1
+    }
+    assert kiosk.wallet == 10_00
+    statement = (
+        "Value_Date,UTR,Account_No,Amount,Remitter_Name,Mode,Type\n"
+        f"25-11-2026,ICICN52026112500401,{account},2500.00,Kiosk Holder,NEFT,CR\n"
+        "25-11-2026,ICICN52026112500402,224400000000,300.00,Unknown Sender,NEFT,CR\n"
+        f"25-11-2026,ICICN52026112500400,{account},10.00,Kiosk Holder,NEFT,CR\n"
+        "25-11-2026,ICICN52026112500403,224400000000,99.00,Bank Charges,NEFT,DR\n"
+    )
+    ravi = make_admin(auth_server, "ravi.finance", "finance", clock=auth_clock, sign_in=False)
+    finance = signed_in(browser, auth_server, ravi)
+    finance.click("#nav-statements")
+    finance.wait_for_url(f"{auth_server.url}/admin/statements")
+
+    # A bad line refuses the whole file, numbered, and books nothing.
+    finance.fill("#statement", statement + "25-11-2026,SHORT,224400000000,abc,X,NEFT,CR\n")
+    finance.click("#preview-button")
+    assert "not valid" in finance.inner_text("#problem")
+    assert "6" in finance.inner_text("#faults")
+
+    finance.fill("#statement", statement)
+    finance.click("#preview-button")
+    results = {
+        n: finance.locator(f"#preview #line-{n}").get_attribute("data-result") for n in (2, 3, 4, 5)
+    }
+    assert results == {2: "credited", 3: "suspense", 4: "duplicate", 5: "skipped"}
+    assert kiosk.code in finance.inner_text("#preview #line-2")
+    shot(finance, "06-statement-preview-en")
+    # The preview booked nothing: the wallet and suspense are as they were.
+    assert kiosk.wallet == 10_00
+    assert auth_server.admin("GET", "/wallet/suspense").json()["credits"] == []
+
+    finance.click("#book-button")
+    finance.wait_for_selector("#booked")
+    booked = {n: finance.locator(f"#booked-lines #line-{n}").get_attribute("data-result") for n in (2, 3, 4, 5)}
+    assert booked == results  # the booking did what the preview said
+    assert kiosk.wallet == 10_00 + 2_500_00
+    suspense = auth_server.admin("GET", "/wallet/suspense").json()["credits"]
+    assert [(c["utr"], c["amount_paise"]) for c in suspense] == [("ICICN52026112500402", 300_00)]
+
+    # Booking the same statement again (a reload, a second click) moves nothing: each UTR lands once.
+    finance.fill("#statement", statement)
+    finance.click("#preview-button")
+    again = {n: finance.locator(f"#preview #line-{n}").get_attribute("data-result") for n in (2, 3, 4)}
+    assert again == {2: "duplicate", 3: "duplicate", 4: "duplicate"}
+    finance.click("#book-button")
+    finance.wait_for_selector("#booked")
+    assert kiosk.wallet == 10_00 + 2_500_00
+
+    # The admin audit trail has each step by the file's size and outcome, never its lines.
+    auditor = make_admin(auth_server, "uma.auditor", "auditor", clock=auth_clock)
+    rows = auditor.call("GET", "/audit-trail", params={"actor": ravi.username}).json()["events"]
+    books = [r for r in rows if r["action"] == "POST /admin/statements/book"]
+    assert [json.loads(r["after"])["counts"] for r in books] == [{"duplicate": 3, "skipped": 1}, booked_counts(results)]
+    assert all("ICICN" not in str(r) for r in rows if "statements" in r["action"])
+    assert auth_server.audit() == []
+
+
+def booked_counts(results: dict[int, str | None]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for result in results.values():
+        assert result is not None
+        counts[result] = counts.get(result, 0) + 1
+    return counts

@@ -30,6 +30,7 @@ from server.core.config import Settings
 from server.core.errors import ApiError
 from server.core.fields import PathName
 from server.payments import Payments
+from server.wallet.neft import BankCredits
 
 SESSION_COOKIE = "emitra_admin_session"
 CSRF_COOKIE = "emitra_admin_csrf"
@@ -81,6 +82,23 @@ WORDS = {
     "clear": "console.clear",
     "propose_bounce": "console.propose_bounce",
     "cheques_note": "console.cheques_note",
+    "statements": "console.statements",
+    "statement_paste": "console.statement_paste",
+    "statement_columns": "console.statement_columns",
+    "preview": "console.preview",
+    "book": "console.book",
+    "line": "console.line",
+    "account_no": "console.account_no",
+    "goes_to": "console.goes_to",
+    "result_credited": "console.result_credited",
+    "result_suspense": "console.result_suspense",
+    "result_duplicate": "console.result_duplicate",
+    "result_conflict": "console.result_conflict",
+    "result_skipped": "console.result_skipped",
+    "statement_preview_note": "console.statement_preview_note",
+    "statement_booked": "console.statement_booked",
+    "statement_errors": "console.statement_errors",
+    "finance_imports": "console.finance_imports",
     "title": "console.title",
     "totp_code": "console.totp_code",
     "username": "console.username",
@@ -486,3 +504,79 @@ async def propose_bounce(txn_id: PathName, request: Request) -> Response:
         trail.note_change(request.scope, None, proposal)
 
     return await _act(request, PROPOSERS, action, back=cheques_page)
+
+
+def _bank(request: Request) -> BankCredits:
+    bank: BankCredits = request.app.state.wallet.bank
+    return bank
+
+
+@router.get("/statements")
+@_gated("GET /admin/statements", ANYONE_SIGNED_IN)
+def statements_page(request: Request) -> Response:
+    return _statements(request)
+
+
+def _statements(
+    request: Request,
+    problem: str | None = None,
+    status: int = 200,
+    statement: str = "",
+    preview: dict[str, Any] | None = None,
+    booked: dict[str, Any] | None = None,
+    faults: list[dict[str, Any]] | None = None,
+) -> Response:
+    """A bank statement pasted by finance: first its preview (each line's kiosk or suspense), then booked."""
+    principal = _signed_in(request, ANYONE_SIGNED_IN)
+    if principal is None:
+        return _to_sign_in()
+    return _page(
+        request,
+        "statements.html",
+        admin=principal,
+        problem=problem,
+        status=status,
+        can_import=FINANCE in principal.roles,
+        statement=statement,
+        preview=preview,
+        booked=booked,
+        faults=faults or [],
+    )
+
+
+async def _statement_step(request: Request, step: Callable[[BankCredits, str], dict[str, Any]], shown: str) -> Response:
+    """Preview or book the pasted statement (finance), and show the outcome of each line on the same page."""
+    from starlette.concurrency import run_in_threadpool
+
+    principal = await run_in_threadpool(_signed_in, request, ANYONE_SIGNED_IN)
+    if principal is None:
+        return _to_sign_in()
+    statement = ""
+    try:
+        fields = await _form(request)
+        statement = fields.get("statement", "")
+        # The trail keeps the file's size and what became of it, never its lines.
+        trail.note_change(request.scope, None, {"bytes": len(statement.encode())})
+        await run_in_threadpool(PROPOSERS, request)
+        outcome = await run_in_threadpool(step, _bank(request), statement)
+    except ApiError as exc:
+        request.scope[trail.NOTE_KEY] = exc.code
+        faults = exc.details.get("errors", [])
+        return await run_in_threadpool(
+            lambda: _statements(request, _problem_text(request, exc), exc.status, statement=statement, faults=faults)
+        )
+    trail.note_change(request.scope, None, {"bytes": len(statement.encode()), "counts": outcome["counts"]})
+    return await run_in_threadpool(lambda: _statements(request, statement=statement, **{shown: outcome}))
+
+
+@router.post("/statements/preview")
+@_gated("POST /admin/statements/preview", PROPOSERS)
+async def preview_statement(request: Request) -> Response:
+    return await _statement_step(request, BankCredits.preview_statement, "preview")
+
+
+@router.post("/statements/book")
+@_gated("POST /admin/statements/book", PROPOSERS)
+async def book_statement(request: Request) -> Response:
+    """The same booking as POST /api/v1/admin/wallet/bank-statements: each UTR lands once."""
+    return await _statement_step(request, BankCredits.import_statement, "booked")
