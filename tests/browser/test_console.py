@@ -248,9 +248,7 @@ def test_finance_imports_a_statement_after_its_preview(
     account = kiosk.ok("GET", "/wallet/refill")["virtual_account"]["account_no"]
     # One credit the bank notified already: in the statement it is a duplicate and moves nothing.
     early = "Value_Date,UTR,Account_No,Amount\n25-11-2026,ICICN52026112500400," + account + ",10.00\n"
-    assert auth_server.admin("POST", "/wallet/bank-statements", data=early.encode()).json()["counts"] == {
-        "credited": 1
-    }
+    assert auth_server.admin("POST", "/wallet/bank-statements", data=early.encode()).json()["counts"] == {"credited": 1}
     assert kiosk.wallet == 10_00
     statement = (
         "Value_Date,UTR,Account_No,Amount,Remitter_Name,Mode,Type\n"
@@ -272,9 +270,7 @@ def test_finance_imports_a_statement_after_its_preview(
 
     finance.fill("#statement", statement)
     finance.click("#preview-button")
-    results = {
-        n: finance.locator(f"#preview #line-{n}").get_attribute("data-result") for n in (2, 3, 4, 5)
-    }
+    results = {n: finance.locator(f"#preview #line-{n}").get_attribute("data-result") for n in (2, 3, 4, 5)}
     assert results == {2: "credited", 3: "suspense", 4: "duplicate", 5: "skipped"}
     assert kiosk.code in finance.inner_text("#preview #line-2")
     shot(finance, "06-statement-preview-en")

@@ -561,9 +561,9 @@ async def _statement_step(request: Request, step: Callable[[BankCredits, str], d
         outcome = await run_in_threadpool(step, _bank(request), statement)
     except ApiError as exc:
         request.scope[trail.NOTE_KEY] = exc.code
-        faults = exc.details.get("errors", [])
+        problem, status, faults = _problem_text(request, exc), exc.status, exc.details.get("errors", [])
         return await run_in_threadpool(
-            lambda: _statements(request, _problem_text(request, exc), exc.status, statement=statement, faults=faults)
+            lambda: _statements(request, problem, status, statement=statement, faults=faults)
         )
     trail.note_change(request.scope, None, {"bytes": len(statement.encode()), "counts": outcome["counts"]})
     return await run_in_threadpool(lambda: _statements(request, statement=statement, **{shown: outcome}))
