@@ -310,3 +310,40 @@ def booked_counts(results: dict[int, str | None]) -> dict[str, int]:
         assert result is not None
         counts[result] = counts.get(result, 0) + 1
     return counts
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_auditor_reads_the_trail_and_downloads_it_and_the_download_is_recorded(
+    browser: Browser, auth_server: ServerProcess, auth_clock: ShiftedClock
+) -> None:
+    kiosk = WalletKiosk(auth_server, "RJ-WAU")
+    ravi = make_admin(auth_server, "ravi.finance", "finance", clock=auth_clock, sign_in=False)
+    uma = make_admin(auth_server, "uma.auditor", "auditor", clock=auth_clock, sign_in=False)
+    finance = signed_in(browser, auth_server, ravi)
+    finance.fill("#kiosk_code", kiosk.code)
+    finance.fill("#amount", "5")
+    finance.click("#propose-button")
+    finance.wait_for_url(f"{auth_server.url}/admin/proposals")
+    assert finance.locator("#nav-audit-trail").count() == 0
+    finance.goto(f"{auth_server.url}/admin/audit-trail")
+    assert finance.locator("#trail").count() == 0 and finance.locator("#problem").count() == 1
+
+    auditor = signed_in(browser, auth_server, uma)
+    auditor.click("#nav-audit-trail")
+    auditor.wait_for_url(f"{auth_server.url}/admin/audit-trail")
+    auditor.fill("#actor", ravi.username)
+    auditor.click("#filter-button")
+    actions = auditor.locator("#trail .action").all_inner_texts()
+    assert actions[:2] == ["POST /admin/proposals", "POST /admin/sign-in"], actions
+    change = auditor.inner_text("#trail tbody tr:first-child .change")
+    assert '"kind": "adjustment"' in change and '"amount_paise": 500' in change, change
+    shot(auditor, "07-audit-trail-en")
+    with auditor.expect_download() as download:
+        auditor.click("#download-csv")
+    csv_text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert csv_text.startswith("id,at,actor,client_ip,action,target,status,outcome,before,after")
+    assert "POST /admin/proposals" in csv_text and ravi.username in csv_text
+    # Taking the trail away is itself in the trail, by whom.
+    auditor.goto(f"{auth_server.url}/admin/audit-trail?actor={uma.username}")
+    assert auditor.locator("#trail .action").first.inner_text() == "GET /admin/audit-trail.csv"
+    assert auth_server.audit() == []

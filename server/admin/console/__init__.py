@@ -11,7 +11,7 @@ from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
@@ -20,7 +20,7 @@ import words
 from server.admin import accounts, trail
 from server.admin.errors import AdminUnauthorized, RoleRefused
 from server.admin.proposals import ADJUSTMENT, CHEQUE_BOUNCE, SUSPENSE_ASSIGN, Proposals
-from server.admin.roles import APPROVER, FINANCE, PEOPLE, AdminPrincipal
+from server.admin.roles import APPROVER, AUDITOR, FINANCE, PEOPLE, AdminPrincipal
 from server.admin.schemas import AdjustmentProposalIn, ChequeBounceProposalIn, RowId
 from server.api.deps import client_address
 from server.auth.clock import AuthClock
@@ -28,7 +28,7 @@ from server.auth.errors import SessionExpired
 from server.auth.passwords import Passwords
 from server.core.config import Settings
 from server.core.errors import ApiError
-from server.core.fields import PathName
+from server.core.fields import MAX_INT64, PathName, Text
 from server.payments import Payments
 from server.wallet.neft import BankCredits
 
@@ -99,6 +99,17 @@ WORDS = {
     "statement_booked": "console.statement_booked",
     "statement_errors": "console.statement_errors",
     "finance_imports": "console.finance_imports",
+    "audit_trail": "console.audit_trail",
+    "download_csv": "console.download_csv",
+    "trail_at": "console.trail_at",
+    "trail_actor": "console.trail_actor",
+    "trail_from": "console.trail_from",
+    "trail_action": "console.trail_action",
+    "trail_outcome": "console.trail_outcome",
+    "trail_change": "console.trail_change",
+    "trail_older": "console.trail_older",
+    "trail_show": "console.trail_show",
+    "no_events": "console.no_events",
     "title": "console.title",
     "totp_code": "console.totp_code",
     "username": "console.username",
@@ -223,6 +234,7 @@ def _proposals(request: Request) -> Proposals:
 ANYONE_SIGNED_IN = ConsoleGate(*PEOPLE)
 PROPOSERS = ConsoleGate(FINANCE)
 APPROVERS = ConsoleGate(APPROVER)
+AUDITORS = ConsoleGate(AUDITOR)
 GATES: dict[str, ConsoleGate] = {}
 
 
@@ -580,3 +592,51 @@ async def preview_statement(request: Request) -> Response:
 async def book_statement(request: Request) -> Response:
     """The same booking as POST /api/v1/admin/wallet/bank-statements: each UTR lands once."""
     return await _statement_step(request, BankCredits.import_statement, "booked")
+
+
+TRAIL_PAGE = 100
+
+
+@router.get("/audit-trail")
+@_gated("GET /admin/audit-trail", AUDITORS)
+def audit_trail_page(
+    request: Request,
+    actor: Annotated[Annotated[str, Text(64)] | None, Query()] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=MAX_INT64)] = None,
+) -> Response:
+    """The admin audit trail for auditors, newest first (as GET /api/v1/admin/audit-trail), read-only."""
+    principal = _signed_in(request, ANYONE_SIGNED_IN)
+    if principal is None:
+        return _to_sign_in()
+    try:
+        AUDITORS(request)
+    except RoleRefused as exc:
+        return _page(request, "base.html", admin=principal, problem=_problem_text(request, exc), status=exc.status)
+    with request.app.state.engine.connect() as conn:
+        rows = trail.events(conn, limit=TRAIL_PAGE, before_id=before_id, actor=actor or None)
+    events = [trail.public(r) for r in rows]
+    return _page(
+        request,
+        "audit_trail.html",
+        admin=principal,
+        events=events,
+        actor=actor or "",
+        older=events[-1]["id"] if len(events) == TRAIL_PAGE else None,
+    )
+
+
+@router.get("/audit-trail.csv")
+@_gated("GET /admin/audit-trail.csv", AUDITORS)
+def audit_trail_csv(request: Request) -> Response:
+    """The trail as CSV, oldest first (as GET /api/v1/admin/audit-trail.csv); the export is itself recorded."""
+    principal = _signed_in(request, ANYONE_SIGNED_IN)
+    if principal is None:
+        return _to_sign_in()
+    AUDITORS(request)
+    with request.app.state.engine.connect() as conn:
+        rows = trail.events(conn, limit=10_000)
+    return Response(
+        trail.csv_text(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="admin-audit-trail.csv"'},
+    )
