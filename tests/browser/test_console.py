@@ -347,3 +347,60 @@ def test_an_auditor_reads_the_trail_and_downloads_it_and_the_download_is_recorde
     auditor.goto(f"{auth_server.url}/admin/audit-trail?actor={uma.username}")
     assert auditor.locator("#trail .action").first.inner_text() == "GET /admin/audit-trail.csv"
     assert auth_server.audit() == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_support_finds_a_kiosk_reads_its_money_suspends_it_and_resets_its_password(
+    browser: Browser, auth_server: ServerProcess, auth_clock: ShiftedClock
+) -> None:
+    kiosk = WalletKiosk(auth_server, "RJ-WKD", credit_limit=5_000_00)
+    kiosk.fund(1_234_50)
+    meena = make_admin(auth_server, "meena.support", "support", clock=auth_clock, sign_in=False)
+    ravi = make_admin(auth_server, "ravi.finance", "finance", clock=auth_clock, sign_in=False)
+
+    desk = signed_in(browser, auth_server, meena)
+    desk.click("#nav-kiosks")
+    desk.fill("#q", kiosk.code.lower()[:-2])
+    desk.click("#search-button")
+    desk.locator(f"#kiosk-{kiosk.code} .open").click()
+    desk.wait_for_url(f"{auth_server.url}/admin/kiosks/{kiosk.code}")
+    assert desk.inner_text("#wallet") == "1,234.50"
+    assert "5,000.00" in desk.inner_text("#money")
+    assert "Adjustment (credit)" in desk.inner_text("#operations")
+    shot(desk, "08-kiosk-en")
+
+    desk.click("#suspend")
+    desk.wait_for_url(f"{auth_server.url}/admin/kiosks/{kiosk.code}")
+    assert desk.locator("#kiosk-status").get_attribute("data-status") == "suspended"
+    refused = kiosk.call("GET", "/wallet/balance")
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "kiosk_suspended")
+    desk.click("#reactivate")
+    desk.wait_for_url(f"{auth_server.url}/admin/kiosks/{kiosk.code}")
+    assert desk.locator("#kiosk-status").get_attribute("data-status") == "active"
+    assert kiosk.wallet == 1_234_50
+
+    sent_before = len(auth_server.admin("GET", "/messages", params={"kiosk_code": kiosk.code}).json()["messages"])
+    desk.click("#reset-password")
+    assert "sent by SMS and e-mail" in desk.inner_text("#password-sent")
+    messages = auth_server.admin("GET", "/messages", params={"kiosk_code": kiosk.code}).json()["messages"]
+    assert len(messages) == sent_before + 2  # one SMS, one e-mail
+    gone = kiosk.call("GET", "/wallet/balance")  # a new password ends the kiosk's sessions
+    assert (gone.status_code, gone.json()["error"]["code"]) == (401, "session_expired")
+
+    # Finance reads the kiosk's money but neither suspends it nor resets its password.
+    finance = signed_in(browser, auth_server, ravi)
+    finance.goto(f"{auth_server.url}/admin/kiosks/{kiosk.code}")
+    assert finance.inner_text("#wallet") == "1,234.50"
+    assert finance.locator("#suspend").count() == 0 and finance.locator("#reset-password").count() == 0
+    cookies = {c["name"]: c["value"] for c in finance.context.cookies()}
+    posted = requests.post(
+        f"{auth_server.url}/admin/kiosks/{kiosk.code}/status",
+        data={"csrf": cookies["emitra_admin_csrf"], "status": "suspended"},
+        cookies=cookies,
+        timeout=10,
+        allow_redirects=False,
+    )
+    assert posted.status_code == 403  # refused by role: the kiosk is still active
+    finance.reload()
+    assert finance.locator("#kiosk-status").get_attribute("data-status") == "active"
+    assert auth_server.audit() == []

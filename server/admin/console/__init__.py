@@ -7,6 +7,7 @@ import hmac
 import re
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import parse_qs
@@ -15,22 +16,28 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
+from sqlalchemy import select
 
 import words
 from server.admin import accounts, trail
 from server.admin.errors import AdminUnauthorized, RoleRefused
 from server.admin.proposals import ADJUSTMENT, CHEQUE_BOUNCE, SUSPENSE_ASSIGN, Proposals
-from server.admin.roles import APPROVER, AUDITOR, FINANCE, PEOPLE, AdminPrincipal
+from server.admin.roles import APPROVER, AUDITOR, FINANCE, PEOPLE, SUPPORT, AdminPrincipal
 from server.admin.schemas import AdjustmentProposalIn, ChequeBounceProposalIn, RowId
 from server.api.deps import client_address
+from server.auth.accounts import KioskAccounts, change_kiosk_status, issue_kiosk_password
+from server.auth.audit import RequestContext
 from server.auth.clock import AuthClock
 from server.auth.errors import SessionExpired
+from server.auth.messages import mask
 from server.auth.passwords import Passwords
 from server.core.config import Settings
 from server.core.errors import ApiError
 from server.core.fields import MAX_INT64, PathName, Text
+from server.kiosks import find_kiosks, kiosk_id_by_code, kiosks_t
 from server.payments import Payments
 from server.wallet.neft import BankCredits
+from server.wallet.statement import statement
 
 SESSION_COOKIE = "emitra_admin_session"
 CSRF_COOKIE = "emitra_admin_csrf"
@@ -110,6 +117,34 @@ WORDS = {
     "trail_older": "console.trail_older",
     "trail_show": "console.trail_show",
     "no_events": "console.no_events",
+    "kiosks": "console.kiosks",
+    "kiosk_search": "console.kiosk_search",
+    "search": "console.search",
+    "no_kiosks": "console.no_kiosks",
+    "kiosk_name": "console.kiosk_name",
+    "holder": "console.holder",
+    "district": "console.district",
+    "wallet_balance": "console.wallet_balance",
+    "credit_limit": "console.credit_limit",
+    "credit_used": "console.credit_used",
+    "outstanding": "console.outstanding",
+    "overdue": "console.overdue",
+    "next_due": "console.next_due",
+    "interest_due": "console.interest_due",
+    "recent_operations": "console.recent_operations",
+    "no_operations": "console.no_operations",
+    "suspend": "console.suspend",
+    "reactivate": "console.reactivate",
+    "reset_password": "console.reset_password",
+    "password_sent": "console.password_sent",
+    "kiosk_active": "console.kiosk_active",
+    "kiosk_suspended": "console.kiosk_suspended",
+    "col_time": "statement.col_time",
+    "col_account": "statement.col_account",
+    "col_description": "statement.col_description",
+    "col_reference": "statement.col_reference",
+    "account_wallet": "statement.account_wallet",
+    "account_credit": "statement.account_credit",
     "title": "console.title",
     "totp_code": "console.totp_code",
     "username": "console.username",
@@ -235,6 +270,7 @@ ANYONE_SIGNED_IN = ConsoleGate(*PEOPLE)
 PROPOSERS = ConsoleGate(FINANCE)
 APPROVERS = ConsoleGate(APPROVER)
 AUDITORS = ConsoleGate(AUDITOR)
+DESK = ConsoleGate(SUPPORT)
 GATES: dict[str, ConsoleGate] = {}
 
 
@@ -640,3 +676,100 @@ def audit_trail_csv(request: Request) -> Response:
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="admin-audit-trail.csv"'},
     )
+
+
+RECENT_DAYS = 30
+RECENT_LINES = 20
+
+
+@router.get("/kiosks")
+@_gated("GET /admin/kiosks", ANYONE_SIGNED_IN)
+def kiosks_page(request: Request, q: Annotated[Annotated[str, Text(64)] | None, Query()] = None) -> Response:
+    """Kiosks by code, name, holder or district."""
+    principal = _signed_in(request, ANYONE_SIGNED_IN)
+    if principal is None:
+        return _to_sign_in()
+    found: list[dict[str, Any]] = []
+    if q and q.strip():
+        with request.app.state.engine.connect() as conn:
+            found = find_kiosks(conn, q)
+    return _page(request, "kiosks.html", admin=principal, q=q or "", kiosks=found, searched=bool(q and q.strip()))
+
+
+@router.get("/kiosks/{kiosk_code}")
+@_gated("GET /admin/kiosks/{kiosk_code}", ANYONE_SIGNED_IN)
+def kiosk_page(kiosk_code: PathName, request: Request) -> Response:
+    return _kiosk(request, kiosk_code)
+
+
+def _kiosk(
+    request: Request, kiosk_code: str, problem: str | None = None, status: int = 200, sent_to: str | None = None
+) -> Response:
+    """One kiosk: its status, wallet, credit and dues (as its Fund Payout page), and its latest operations."""
+    principal = _signed_in(request, ANYONE_SIGNED_IN)
+    if principal is None:
+        return _to_sign_in()
+    engine = request.app.state.engine
+    clock: AuthClock = request.app.state.clock
+    kiosk_code = kiosk_code.upper()
+    with engine.connect() as conn:
+        kiosk_id = kiosk_id_by_code(conn, kiosk_code)
+        kiosk = conn.execute(select(kiosks_t).where(kiosks_t.c.id == kiosk_id)).one()._mapping
+    today = clock.now().date()
+    lines = statement(engine, kiosk_code, today - timedelta(days=RECENT_DAYS - 1), today)["lines"]
+    return _page(
+        request,
+        "kiosk.html",
+        admin=principal,
+        problem=problem,
+        status=status,
+        kiosk=kiosk,
+        credit=request.app.state.wallet.credit.view(kiosk_id, kiosk_code),
+        lines=list(reversed(lines))[:RECENT_LINES],
+        can_manage=SUPPORT in principal.roles,
+        sent_to=sent_to,
+    )
+
+
+def _context(request: Request) -> RequestContext:
+    clock: AuthClock = request.app.state.clock
+    return RequestContext(machine_id=None, client_ip=_client(request), now=clock.now())
+
+
+@router.post("/kiosks/{kiosk_code}/status")
+@_gated("POST /admin/kiosks/{kiosk_code}/status", DESK)
+async def kiosk_status(kiosk_code: PathName, request: Request) -> Response:
+    """Suspend a kiosk or make it active again (support), as PUT /api/v1/admin/kiosks/{kiosk_code}/status."""
+    code = kiosk_code.upper()
+
+    def action(_principal: AdminPrincipal, fields: dict[str, str]) -> None:
+        wanted = fields.get("status", "")
+        if wanted not in ("active", "suspended"):
+            raise ApiError("the status is active or suspended", code="invalid_request", status=422)
+        with request.app.state.engine.begin() as conn:
+            before = change_kiosk_status(conn, _context(request), code, wanted)
+        trail.note_change(request.scope, {"status": before}, {"status": wanted})
+
+    return await _act(request, DESK, action, back=lambda r, p, s: _kiosk(r, code, p, s), done=f"/admin/kiosks/{code}")
+
+
+@router.post("/kiosks/{kiosk_code}/password")
+@_gated("POST /admin/kiosks/{kiosk_code}/password", DESK)
+async def kiosk_password(kiosk_code: PathName, request: Request) -> Response:
+    """A reset (or first) password by SMS and e-mail (support), as POST /api/v1/admin/kiosks/{code}/password."""
+    from starlette.concurrency import run_in_threadpool
+
+    code = kiosk_code.upper()
+    sent: dict[str, str] = {}
+
+    def action(_principal: AdminPrincipal, _fields: dict[str, str]) -> None:
+        accounts: KioskAccounts = request.app.state.accounts
+        with request.app.state.engine.begin() as conn:
+            holder, reason = issue_kiosk_password(conn, accounts, _context(request), code)
+        sent["to"] = ", ".join((mask(holder.mobile), mask(holder.email)))
+        trail.note_change(request.scope, None, {"kind": reason})
+
+    answer = await _act(request, DESK, action, back=lambda r, p, s: _kiosk(r, code, p, s))
+    if sent:
+        return await run_in_threadpool(lambda: _kiosk(request, code, sent_to=sent["to"]))
+    return answer
