@@ -592,7 +592,9 @@ def _statements(
     )
 
 
-async def _statement_step(request: Request, step: Callable[[BankCredits, str], dict[str, Any]], shown: str) -> Response:
+async def _statement_step(
+    request: Request, step: Callable[[BankCredits, str], dict[str, Any]], booking: bool
+) -> Response:
     """Preview or book the pasted statement (finance), and show the outcome of each line on the same page."""
     from starlette.concurrency import run_in_threadpool
 
@@ -614,20 +616,22 @@ async def _statement_step(request: Request, step: Callable[[BankCredits, str], d
             lambda: _statements(request, problem, status, statement=statement, faults=faults)
         )
     trail.note_change(request.scope, None, {"bytes": len(statement.encode()), "counts": outcome["counts"]})
-    return await run_in_threadpool(lambda: _statements(request, statement=statement, **{shown: outcome}))
+    if booking:
+        return await run_in_threadpool(lambda: _statements(request, statement=statement, booked=outcome))
+    return await run_in_threadpool(lambda: _statements(request, statement=statement, preview=outcome))
 
 
 @router.post("/statements/preview")
 @_gated("POST /admin/statements/preview", PROPOSERS)
 async def preview_statement(request: Request) -> Response:
-    return await _statement_step(request, BankCredits.preview_statement, "preview")
+    return await _statement_step(request, BankCredits.preview_statement, booking=False)
 
 
 @router.post("/statements/book")
 @_gated("POST /admin/statements/book", PROPOSERS)
 async def book_statement(request: Request) -> Response:
     """The same booking as POST /api/v1/admin/wallet/bank-statements: each UTR lands once."""
-    return await _statement_step(request, BankCredits.import_statement, "booked")
+    return await _statement_step(request, BankCredits.import_statement, booking=True)
 
 
 TRAIL_PAGE = 100
