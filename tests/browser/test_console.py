@@ -224,7 +224,9 @@ def test_finance_clears_a_cheque_and_a_bounce_waits_for_an_approver(
     assert cheque_status(bad) == "bounced"
 
     # Settled cheques leave the list; clearing a settled one (a stale page) is refused in the page's words.
-    finance.goto(f"{auth_server.url}/admin/cheques")
+    # A page's alert says only what the server refused, never what a link put into its address.
+    finance.goto(f"{auth_server.url}/admin/cheques?problem=Call+this+number&status=500")
+    assert finance.locator("#problem").count() == 0
     assert "No cheques awaiting clearing." in finance.inner_text("#cheques")
     csrf = next(c["value"] for c in finance.context.cookies() if c["name"] == "emitra_admin_csrf")
     session = next(c["value"] for c in finance.context.cookies() if c["name"] == "emitra_admin_session")

@@ -367,7 +367,11 @@ async def sign_out(request: Request) -> Response:
 
 @router.get("/proposals")
 @_gated("GET /admin/proposals", ANYONE_SIGNED_IN)
-def proposals_page(request: Request, problem: str | None = None, status: int = 200) -> Response:
+def proposals_page(request: Request) -> Response:
+    return _proposals_view(request)
+
+
+def _proposals_view(request: Request, problem: str | None = None, status: int = 200) -> Response:
     principal = _signed_in(request, ANYONE_SIGNED_IN)
     if principal is None:
         return _to_sign_in()
@@ -402,7 +406,7 @@ async def _act(
         await run_in_threadpool(action, principal, fields)
     except ApiError as exc:
         request.scope[trail.NOTE_KEY] = exc.code
-        page = back or proposals_page
+        page = back or _proposals_view
         return await run_in_threadpool(page, request, _problem_text(request, exc), exc.status)
     return RedirectResponse(done, status_code=303)
 
@@ -434,7 +438,11 @@ async def propose(request: Request) -> Response:
 
 @router.get("/suspense")
 @_gated("GET /admin/suspense", ANYONE_SIGNED_IN)
-def suspense_page(request: Request, problem: str | None = None, status: int = 200) -> Response:
+def suspense_page(request: Request) -> Response:
+    return _suspense(request)
+
+
+def _suspense(request: Request, problem: str | None = None, status: int = 200) -> Response:
     """Bank credits no kiosk's account matched; finance assigns one up to the limit, or proposes it above."""
     principal = _signed_in(request, ANYONE_SIGNED_IN)
     if principal is None:
@@ -473,7 +481,7 @@ async def assign_suspense(utr: PathName, request: Request) -> Response:
         trail.note_change(request.scope, {"utr": utr.upper(), "status": "suspense"}, assigned)
         outcome["next"] = "/admin/suspense"
 
-    answer = await _act(request, PROPOSERS, action, back=suspense_page)
+    answer = await _act(request, PROPOSERS, action, back=_suspense)
     if isinstance(answer, RedirectResponse) and outcome.get("next"):
         return RedirectResponse(outcome["next"], status_code=303)
     return answer
@@ -509,7 +517,11 @@ def _payments(request: Request) -> Payments:
 
 @router.get("/cheques")
 @_gated("GET /admin/cheques", ANYONE_SIGNED_IN)
-def cheques_page(request: Request, problem: str | None = None, status: int = 200) -> Response:
+def cheques_page(request: Request) -> Response:
+    return _cheques(request)
+
+
+def _cheques(request: Request, problem: str | None = None, status: int = 200) -> Response:
     """Departmental cheques awaiting clearing; finance clears one at once, or proposes its bounce."""
     principal = _signed_in(request, ANYONE_SIGNED_IN)
     if principal is None:
@@ -534,7 +546,7 @@ async def clear_cheque(txn_id: PathName, request: Request) -> Response:
         payment = _payments(request).set_cheque_status(txn_id, "cleared")
         trail.note_change(request.scope, {"txn_id": txn_id, "cheque": "received"}, payment["cheque"])
 
-    return await _act(request, PROPOSERS, action, back=cheques_page, done="/admin/cheques")
+    return await _act(request, PROPOSERS, action, back=_cheques, done="/admin/cheques")
 
 
 @router.post("/cheques/{txn_id}/bounce")
@@ -551,7 +563,7 @@ async def propose_bounce(txn_id: PathName, request: Request) -> Response:
         proposal = _proposals(request).propose(principal, CHEQUE_BOUNCE, payload, "")
         trail.note_change(request.scope, None, proposal)
 
-    return await _act(request, PROPOSERS, action, back=cheques_page)
+    return await _act(request, PROPOSERS, action, back=_cheques)
 
 
 def _bank(request: Request) -> BankCredits:
