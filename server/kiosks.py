@@ -1,8 +1,10 @@
-"""Creating kiosks and finding them by code."""
+"""Creating kiosks, finding one by code and searching them."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, insert, select
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from server.core.errors import Conflict, NotFound
@@ -47,3 +49,16 @@ def kiosk_id_by_code(conn: Connection, code: str) -> int:
     if kiosk_id is None:
         raise NotFound(f"no kiosk with code {code}", code="unknown_kiosk", kiosk_code=code)
     return int(kiosk_id)
+
+
+def find_kiosks(conn: Connection, text: str, limit: int = 50) -> list[dict[str, Any]]:
+    """Kiosks whose code, name, holder or district contains `text` (any case), by code: the desks' search."""
+    pattern = "%" + text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    columns = (kiosks_t.c.code, kiosks_t.c.name, kiosks_t.c.holder_name, kiosks_t.c.district)
+    query = (
+        select(kiosks_t.c.id, *columns, kiosks_t.c.status)
+        .where(or_(*(func.lower(c).like(pattern, escape="\\") for c in columns)))
+        .order_by(kiosks_t.c.code)
+        .limit(limit)
+    )
+    return [dict(r._mapping) for r in conn.execute(query)]

@@ -29,7 +29,7 @@ trail_t = table_of(AdminAuditEvent)
 ADMIN_PREFIX = "/api/v1/admin"
 CONSOLE_PREFIX = "/admin"  # the web console's forms (server/admin/console)
 # Read requests are no actions, except taking the trail away.
-RECORDED_READS = ("/api/v1/admin/audit-trail.csv",)
+RECORDED_READS = ("/api/v1/admin/audit-trail.csv", "/admin/audit-trail.csv")  # the API's and the console's
 SIGN_IN = "/api/v1/admin/session"
 SECRET_KEYS = ("password", "code", "totp", "secret", "token", "csrf")
 MAX_KEPT = 8_192  # bytes of a request body kept in the trail

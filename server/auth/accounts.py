@@ -651,3 +651,23 @@ class KioskAccounts:
             return issued.challenge
 
         return run(self.engine, work)
+
+
+def issue_kiosk_password(
+    conn: Connection, accounts: KioskAccounts, ctx: RequestContext, kiosk_code: str
+) -> tuple[Holder, str]:
+    """A kiosk's first password, or a reset one, sent by SMS and e-mail (the support desk's, API or console)."""
+    holder = holder_by_code(conn, kiosk_code)
+    had = conn.execute(select(credentials_t.c.kiosk_id).where(credentials_t.c.kiosk_id == holder.kiosk_id)).first()
+    reason = "reset_password" if had else "first_password"
+    accounts.issue(conn, ctx, holder, reason=reason)
+    return holder, reason
+
+
+def change_kiosk_status(conn: Connection, ctx: RequestContext, kiosk_code: str, status: str) -> str:
+    """Suspend a kiosk or make it active again, in the auth log; answers the status it had before."""
+    holder = holder_by_code(conn, kiosk_code)
+    before = str(conn.execute(select(kiosks_t.c.status).where(kiosks_t.c.id == holder.kiosk_id)).scalar_one())
+    conn.execute(kiosks_t.update().where(kiosks_t.c.id == holder.kiosk_id).values(status=status))
+    audit.record(conn, ctx, "kiosk_status", status, kiosk_id=holder.kiosk_id, sso_id=holder.sso_id)
+    return before

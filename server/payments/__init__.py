@@ -26,7 +26,7 @@ from server.ledger import OperationIdReused, OperationRequest
 from server.models import Kiosk
 from server.models.base import table_of
 from server.payments.answers import Answers
-from server.payments.cheques import set_cheque_status
+from server.payments.cheques import cheques_received, set_cheque_status
 from server.payments.post import MICRO_ATM, Item, Posted, live_key, post_payments
 from server.payments.reversal import LastSent
 from server.payments.status import bills_t, payments_t
@@ -191,6 +191,9 @@ class Payments:
 
     def set_cheque_status(self, txn_id: str, status: str) -> dict[str, Any]:
         return self.view(set_cheque_status(self.engine, txn_id, status))
+
+    def cheques_received(self) -> list[dict[str, Any]]:
+        return cheques_received(self.engine)
 
 
 def _refused(exc: ApiError) -> dict[str, Any]:

@@ -238,10 +238,57 @@ class BankCredits:
                 results.append({"line": number, "result": "skipped", "reason": "debit line"})
             else:
                 results.append({"line": number, **self.receive(notice, "statement")})
-        counts: dict[str, int] = {}
-        for r in results:
-            counts[r["result"]] = counts.get(r["result"], 0) + 1
-        return {"lines": len(results), "counts": counts, "results": results}
+        return _counted(results)
+
+    def preview_statement(self, text: str) -> dict[str, Any]:
+        """What `import_statement` would do with each line, booking nothing: the same reading of the file (and
+        the same refusal of a bad one), each credit's kiosk by its virtual account or suspense, and a UTR
+        already received (or earlier in the file) a duplicate — or a conflict when its account or amount differ."""
+        lines = read_statement(text)
+        results: list[dict[str, Any]] = []
+        earlier: dict[str, BankCreditNotice] = {}
+        with self.engine.connect() as conn:
+            for number, notice in lines:
+                if notice is None:
+                    results.append({"line": number, "result": "skipped", "reason": "debit line"})
+                    continue
+                line = {
+                    "line": number,
+                    "utr": notice.utr,
+                    "account_no": notice.account_no,
+                    "amount_paise": notice.amount_paise,
+                    "remitter_name": notice.remitter_name,
+                    "kiosk_code": None,
+                }
+                seen = earlier.get(notice.utr)
+                row = conn.execute(
+                    select(bank_credits_t.c.account_no, bank_credits_t.c.amount_paise).where(
+                        bank_credits_t.c.utr == notice.utr
+                    )
+                ).first()
+                if row is not None:
+                    line["result"] = _repeat(row.account_no, row.amount_paise, notice)
+                elif seen is not None:
+                    line["result"] = _repeat(seen.account_no, seen.amount_paise, notice)
+                else:
+                    target = kiosk_of_account(conn, self.settings, notice.account_no)
+                    line["result"] = "credited" if target else "suspense"
+                    line["kiosk_code"] = target[1] if target else None
+                    earlier[notice.utr] = notice
+                results.append(line)
+        return _counted(results)
+
+
+def _counted(results: list[dict[str, Any]]) -> dict[str, Any]:
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r["result"]] = counts.get(r["result"], 0) + 1
+    return {"lines": len(results), "counts": counts, "results": results}
+
+
+def _repeat(account_no: str, amount_paise: int, notice: BankCreditNotice) -> str:
+    """A UTR seen before: the same credit again is a duplicate; another account or amount is a conflict."""
+    return "duplicate" if (account_no, amount_paise) == (notice.account_no, notice.amount_paise) else "conflict"
 
 
 def read_statement(text: str) -> list[tuple[int, BankCreditNotice | None]]:
@@ -325,10 +372,10 @@ def _known(conn: Connection, notice: BankCreditNotice) -> dict[str, Any] | None:
     row = conn.execute(select(bank_credits_t).where(bank_credits_t.c.utr == notice.utr)).first()
     if row is None:
         return None
-    same = (row.account_no, row.amount_paise) == (notice.account_no, notice.amount_paise)
-    if not same:
+    result = _repeat(row.account_no, row.amount_paise, notice)
+    if result == "conflict":
         log.warning("UTR %s arrived again with another account or amount; left for a person", notice.utr)
-    return {"utr": notice.utr, "result": "duplicate" if same else "conflict", "amount_paise": row.amount_paise}
+    return {"utr": notice.utr, "result": result, "amount_paise": row.amount_paise}
 
 
 def _paise(text: str) -> int:

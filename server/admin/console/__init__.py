@@ -7,28 +7,37 @@ import hmac
 import re
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
+from sqlalchemy import select
 
 import words
 from server.admin import accounts, trail
 from server.admin.errors import AdminUnauthorized, RoleRefused
-from server.admin.proposals import ADJUSTMENT, SUSPENSE_ASSIGN, Proposals
-from server.admin.roles import APPROVER, FINANCE, PEOPLE, AdminPrincipal
-from server.admin.schemas import AdjustmentProposalIn, RowId
+from server.admin.proposals import ADJUSTMENT, CHEQUE_BOUNCE, SUSPENSE_ASSIGN, Proposals
+from server.admin.roles import APPROVER, AUDITOR, FINANCE, PEOPLE, SUPPORT, AdminPrincipal
+from server.admin.schemas import AdjustmentProposalIn, ChequeBounceProposalIn, RowId
 from server.api.deps import client_address
+from server.auth.accounts import KioskAccounts, change_kiosk_status, issue_kiosk_password
+from server.auth.audit import RequestContext
 from server.auth.clock import AuthClock
 from server.auth.errors import SessionExpired
+from server.auth.messages import mask
 from server.auth.passwords import Passwords
 from server.core.config import Settings
 from server.core.errors import ApiError
-from server.core.fields import PathName
+from server.core.fields import MAX_INT64, PathName, Text
+from server.kiosks import find_kiosks, kiosk_id_by_code, kiosks_t
+from server.payments import Payments
+from server.wallet.neft import BankCredits
+from server.wallet.statement import statement
 
 SESSION_COOKIE = "emitra_admin_session"
 CSRF_COOKIE = "emitra_admin_csrf"
@@ -71,6 +80,71 @@ WORDS = {
     "kind_adjustment": "console.kind_adjustment",
     "kind_suspense_assign": "console.kind_suspense_assign",
     "kind_cheque_bounce": "console.kind_cheque_bounce",
+    "cheques": "console.cheques",
+    "no_cheques": "console.no_cheques",
+    "cheque_no": "console.cheque_no",
+    "cheque_bank": "console.cheque_bank",
+    "cheque_date": "console.cheque_date",
+    "txn_id": "console.txn_id",
+    "clear": "console.clear",
+    "propose_bounce": "console.propose_bounce",
+    "cheques_note": "console.cheques_note",
+    "statements": "console.statements",
+    "statement_paste": "console.statement_paste",
+    "statement_columns": "console.statement_columns",
+    "preview": "console.preview",
+    "book": "console.book",
+    "line": "console.line",
+    "account_no": "console.account_no",
+    "goes_to": "console.goes_to",
+    "result_credited": "console.result_credited",
+    "result_suspense": "console.result_suspense",
+    "result_duplicate": "console.result_duplicate",
+    "result_conflict": "console.result_conflict",
+    "result_skipped": "console.result_skipped",
+    "statement_preview_note": "console.statement_preview_note",
+    "statement_booked": "console.statement_booked",
+    "statement_errors": "console.statement_errors",
+    "finance_imports": "console.finance_imports",
+    "audit_trail": "console.audit_trail",
+    "download_csv": "console.download_csv",
+    "trail_at": "console.trail_at",
+    "trail_actor": "console.trail_actor",
+    "trail_from": "console.trail_from",
+    "trail_action": "console.trail_action",
+    "trail_outcome": "console.trail_outcome",
+    "trail_change": "console.trail_change",
+    "trail_older": "console.trail_older",
+    "trail_show": "console.trail_show",
+    "no_events": "console.no_events",
+    "kiosks": "console.kiosks",
+    "kiosk_search": "console.kiosk_search",
+    "search": "console.search",
+    "no_kiosks": "console.no_kiosks",
+    "kiosk_name": "console.kiosk_name",
+    "holder": "console.holder",
+    "district": "console.district",
+    "wallet_balance": "console.wallet_balance",
+    "credit_limit": "console.credit_limit",
+    "credit_used": "console.credit_used",
+    "outstanding": "console.outstanding",
+    "overdue": "console.overdue",
+    "next_due": "console.next_due",
+    "interest_due": "console.interest_due",
+    "recent_operations": "console.recent_operations",
+    "no_operations": "console.no_operations",
+    "suspend": "console.suspend",
+    "reactivate": "console.reactivate",
+    "reset_password": "console.reset_password",
+    "password_sent": "console.password_sent",
+    "kiosk_active": "console.kiosk_active",
+    "kiosk_suspended": "console.kiosk_suspended",
+    "col_time": "statement.col_time",
+    "col_account": "statement.col_account",
+    "col_description": "statement.col_description",
+    "col_reference": "statement.col_reference",
+    "account_wallet": "statement.account_wallet",
+    "account_credit": "statement.account_credit",
     "title": "console.title",
     "totp_code": "console.totp_code",
     "username": "console.username",
@@ -195,6 +269,8 @@ def _proposals(request: Request) -> Proposals:
 ANYONE_SIGNED_IN = ConsoleGate(*PEOPLE)
 PROPOSERS = ConsoleGate(FINANCE)
 APPROVERS = ConsoleGate(APPROVER)
+AUDITORS = ConsoleGate(AUDITOR)
+DESK = ConsoleGate(SUPPORT)
 GATES: dict[str, ConsoleGate] = {}
 
 
@@ -291,7 +367,11 @@ async def sign_out(request: Request) -> Response:
 
 @router.get("/proposals")
 @_gated("GET /admin/proposals", ANYONE_SIGNED_IN)
-def proposals_page(request: Request, problem: str | None = None, status: int = 200) -> Response:
+def proposals_page(request: Request) -> Response:
+    return _proposals_view(request)
+
+
+def _proposals_view(request: Request, problem: str | None = None, status: int = 200) -> Response:
     principal = _signed_in(request, ANYONE_SIGNED_IN)
     if principal is None:
         return _to_sign_in()
@@ -312,8 +392,9 @@ async def _act(
     gate: ConsoleGate,
     action: Callable[[AdminPrincipal, dict[str, str]], Any],
     back: Callable[..., Response] | None = None,
+    done: str = "/admin/proposals",
 ) -> Response:
-    """A form's action as `gate` allows it, then back to the proposals page (or the page with the refusal)."""
+    """A form's action as `gate` allows it, then on to `done` (or back to the page with the refusal)."""
     from starlette.concurrency import run_in_threadpool
 
     principal = await run_in_threadpool(_signed_in, request, ANYONE_SIGNED_IN)
@@ -325,9 +406,9 @@ async def _act(
         await run_in_threadpool(action, principal, fields)
     except ApiError as exc:
         request.scope[trail.NOTE_KEY] = exc.code
-        page = back or proposals_page
+        page = back or _proposals_view
         return await run_in_threadpool(page, request, _problem_text(request, exc), exc.status)
-    return RedirectResponse("/admin/proposals", status_code=303)
+    return RedirectResponse(done, status_code=303)
 
 
 @router.post("/proposals")
@@ -357,7 +438,11 @@ async def propose(request: Request) -> Response:
 
 @router.get("/suspense")
 @_gated("GET /admin/suspense", ANYONE_SIGNED_IN)
-def suspense_page(request: Request, problem: str | None = None, status: int = 200) -> Response:
+def suspense_page(request: Request) -> Response:
+    return _suspense(request)
+
+
+def _suspense(request: Request, problem: str | None = None, status: int = 200) -> Response:
     """Bank credits no kiosk's account matched; finance assigns one up to the limit, or proposes it above."""
     principal = _signed_in(request, ANYONE_SIGNED_IN)
     if principal is None:
@@ -396,7 +481,7 @@ async def assign_suspense(utr: PathName, request: Request) -> Response:
         trail.note_change(request.scope, {"utr": utr.upper(), "status": "suspense"}, assigned)
         outcome["next"] = "/admin/suspense"
 
-    answer = await _act(request, PROPOSERS, action, back=suspense_page)
+    answer = await _act(request, PROPOSERS, action, back=_suspense)
     if isinstance(answer, RedirectResponse) and outcome.get("next"):
         return RedirectResponse(outcome["next"], status_code=303)
     return answer
@@ -423,3 +508,284 @@ async def reject(proposal_id: Annotated[RowId, Path()], request: Request) -> Res
         trail.note_change(request.scope, {"status": "pending"}, {"status": after["status"]})
 
     return await _act(request, APPROVERS, action)
+
+
+def _payments(request: Request) -> Payments:
+    payments: Payments = request.app.state.payments
+    return payments
+
+
+@router.get("/cheques")
+@_gated("GET /admin/cheques", ANYONE_SIGNED_IN)
+def cheques_page(request: Request) -> Response:
+    return _cheques(request)
+
+
+def _cheques(request: Request, problem: str | None = None, status: int = 200) -> Response:
+    """Departmental cheques awaiting clearing; finance clears one at once, or proposes its bounce."""
+    principal = _signed_in(request, ANYONE_SIGNED_IN)
+    if principal is None:
+        return _to_sign_in()
+    return _page(
+        request,
+        "cheques.html",
+        admin=principal,
+        problem=problem,
+        status=status,
+        cheques=_payments(request).cheques_received(),
+        can_settle=FINANCE in principal.roles,
+    )
+
+
+@router.post("/cheques/{txn_id}/clear")
+@_gated("POST /admin/cheques/{txn_id}/clear", PROPOSERS)
+async def clear_cheque(txn_id: PathName, request: Request) -> Response:
+    """Clearing moves no money back, so one finance administrator does it (as POST /cheques/{txn_id})."""
+
+    def action(_principal: AdminPrincipal, _fields: dict[str, str]) -> None:
+        payment = _payments(request).set_cheque_status(txn_id, "cleared")
+        trail.note_change(request.scope, {"txn_id": txn_id, "cheque": "received"}, payment["cheque"])
+
+    return await _act(request, PROPOSERS, action, back=_cheques, done="/admin/cheques")
+
+
+@router.post("/cheques/{txn_id}/bounce")
+@_gated("POST /admin/cheques/{txn_id}/bounce", PROPOSERS)
+async def propose_bounce(txn_id: PathName, request: Request) -> Response:
+    """A bounce takes the payment's money back from the kiosk: a proposal an approver decides."""
+
+    def action(principal: AdminPrincipal, _fields: dict[str, str]) -> None:
+        try:
+            body = ChequeBounceProposalIn(kind=CHEQUE_BOUNCE, txn_id=txn_id)
+        except ValidationError as exc:
+            raise ApiError("check the form", code="invalid_request", status=422) from exc
+        payload = body.model_dump(exclude={"kind", "note"})
+        proposal = _proposals(request).propose(principal, CHEQUE_BOUNCE, payload, "")
+        trail.note_change(request.scope, None, proposal)
+
+    return await _act(request, PROPOSERS, action, back=_cheques)
+
+
+def _bank(request: Request) -> BankCredits:
+    bank: BankCredits = request.app.state.wallet.bank
+    return bank
+
+
+@router.get("/statements")
+@_gated("GET /admin/statements", ANYONE_SIGNED_IN)
+def statements_page(request: Request) -> Response:
+    return _statements(request)
+
+
+def _statements(
+    request: Request,
+    problem: str | None = None,
+    status: int = 200,
+    statement: str = "",
+    preview: dict[str, Any] | None = None,
+    booked: dict[str, Any] | None = None,
+    faults: list[dict[str, Any]] | None = None,
+) -> Response:
+    """A bank statement pasted by finance: first its preview (each line's kiosk or suspense), then booked."""
+    principal = _signed_in(request, ANYONE_SIGNED_IN)
+    if principal is None:
+        return _to_sign_in()
+    return _page(
+        request,
+        "statements.html",
+        admin=principal,
+        problem=problem,
+        status=status,
+        can_import=FINANCE in principal.roles,
+        statement=statement,
+        preview=preview,
+        booked=booked,
+        faults=faults or [],
+    )
+
+
+async def _statement_step(
+    request: Request, step: Callable[[BankCredits, str], dict[str, Any]], booking: bool
+) -> Response:
+    """Preview or book the pasted statement (finance), and show the outcome of each line on the same page."""
+    from starlette.concurrency import run_in_threadpool
+
+    principal = await run_in_threadpool(_signed_in, request, ANYONE_SIGNED_IN)
+    if principal is None:
+        return _to_sign_in()
+    statement = ""
+    try:
+        fields = await _form(request)
+        statement = fields.get("statement", "")
+        # The trail keeps the file's size and what became of it, never its lines.
+        trail.note_change(request.scope, None, {"bytes": len(statement.encode())})
+        await run_in_threadpool(PROPOSERS, request)
+        outcome = await run_in_threadpool(step, _bank(request), statement)
+    except ApiError as exc:
+        request.scope[trail.NOTE_KEY] = exc.code
+        problem, status, faults = _problem_text(request, exc), exc.status, exc.details.get("errors", [])
+        return await run_in_threadpool(
+            lambda: _statements(request, problem, status, statement=statement, faults=faults)
+        )
+    trail.note_change(request.scope, None, {"bytes": len(statement.encode()), "counts": outcome["counts"]})
+    if booking:
+        return await run_in_threadpool(lambda: _statements(request, statement=statement, booked=outcome))
+    return await run_in_threadpool(lambda: _statements(request, statement=statement, preview=outcome))
+
+
+@router.post("/statements/preview")
+@_gated("POST /admin/statements/preview", PROPOSERS)
+async def preview_statement(request: Request) -> Response:
+    return await _statement_step(request, BankCredits.preview_statement, booking=False)
+
+
+@router.post("/statements/book")
+@_gated("POST /admin/statements/book", PROPOSERS)
+async def book_statement(request: Request) -> Response:
+    """The same booking as POST /api/v1/admin/wallet/bank-statements: each UTR lands once."""
+    return await _statement_step(request, BankCredits.import_statement, booking=True)
+
+
+TRAIL_PAGE = 100
+
+
+@router.get("/audit-trail")
+@_gated("GET /admin/audit-trail", AUDITORS)
+def audit_trail_page(
+    request: Request,
+    actor: Annotated[Annotated[str, Text(64)] | None, Query()] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=MAX_INT64)] = None,
+) -> Response:
+    """The admin audit trail for auditors, newest first (as GET /api/v1/admin/audit-trail), read-only."""
+    principal = _signed_in(request, ANYONE_SIGNED_IN)
+    if principal is None:
+        return _to_sign_in()
+    try:
+        AUDITORS(request)
+    except RoleRefused as exc:
+        return _page(request, "base.html", admin=principal, problem=_problem_text(request, exc), status=exc.status)
+    with request.app.state.engine.connect() as conn:
+        rows = trail.events(conn, limit=TRAIL_PAGE, before_id=before_id, actor=actor or None)
+    events = [trail.public(r) for r in rows]
+    return _page(
+        request,
+        "audit_trail.html",
+        admin=principal,
+        events=events,
+        actor=actor or "",
+        older=events[-1]["id"] if len(events) == TRAIL_PAGE else None,
+    )
+
+
+@router.get("/audit-trail.csv")
+@_gated("GET /admin/audit-trail.csv", AUDITORS)
+def audit_trail_csv(request: Request) -> Response:
+    """The trail as CSV, oldest first (as GET /api/v1/admin/audit-trail.csv); the export is itself recorded."""
+    principal = _signed_in(request, ANYONE_SIGNED_IN)
+    if principal is None:
+        return _to_sign_in()
+    AUDITORS(request)
+    with request.app.state.engine.connect() as conn:
+        rows = trail.events(conn, limit=10_000)
+    return Response(
+        trail.csv_text(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="admin-audit-trail.csv"'},
+    )
+
+
+RECENT_DAYS = 30
+RECENT_LINES = 20
+
+
+@router.get("/kiosks")
+@_gated("GET /admin/kiosks", ANYONE_SIGNED_IN)
+def kiosks_page(request: Request, q: Annotated[Annotated[str, Text(64)] | None, Query()] = None) -> Response:
+    """Kiosks by code, name, holder or district."""
+    principal = _signed_in(request, ANYONE_SIGNED_IN)
+    if principal is None:
+        return _to_sign_in()
+    found: list[dict[str, Any]] = []
+    if q and q.strip():
+        with request.app.state.engine.connect() as conn:
+            found = find_kiosks(conn, q)
+    return _page(request, "kiosks.html", admin=principal, q=q or "", kiosks=found, searched=bool(q and q.strip()))
+
+
+@router.get("/kiosks/{kiosk_code}")
+@_gated("GET /admin/kiosks/{kiosk_code}", ANYONE_SIGNED_IN)
+def kiosk_page(kiosk_code: PathName, request: Request) -> Response:
+    return _kiosk(request, kiosk_code)
+
+
+def _kiosk(
+    request: Request, kiosk_code: str, problem: str | None = None, status: int = 200, sent_to: str | None = None
+) -> Response:
+    """One kiosk: its status, wallet, credit and dues (as its Fund Payout page), and its latest operations."""
+    principal = _signed_in(request, ANYONE_SIGNED_IN)
+    if principal is None:
+        return _to_sign_in()
+    engine = request.app.state.engine
+    clock: AuthClock = request.app.state.clock
+    kiosk_code = kiosk_code.upper()
+    with engine.connect() as conn:
+        kiosk_id = kiosk_id_by_code(conn, kiosk_code)
+        kiosk = conn.execute(select(kiosks_t).where(kiosks_t.c.id == kiosk_id)).one()._mapping
+    today = clock.now().date()
+    lines = statement(engine, kiosk_code, today - timedelta(days=RECENT_DAYS - 1), today)["lines"]
+    return _page(
+        request,
+        "kiosk.html",
+        admin=principal,
+        problem=problem,
+        status=status,
+        kiosk=kiosk,
+        credit=request.app.state.wallet.credit.view(kiosk_id, kiosk_code),
+        lines=list(reversed(lines))[:RECENT_LINES],
+        can_manage=SUPPORT in principal.roles,
+        sent_to=sent_to,
+    )
+
+
+def _context(request: Request) -> RequestContext:
+    clock: AuthClock = request.app.state.clock
+    return RequestContext(machine_id=None, client_ip=_client(request), now=clock.now())
+
+
+@router.post("/kiosks/{kiosk_code}/status")
+@_gated("POST /admin/kiosks/{kiosk_code}/status", DESK)
+async def kiosk_status(kiosk_code: PathName, request: Request) -> Response:
+    """Suspend a kiosk or make it active again (support), as PUT /api/v1/admin/kiosks/{kiosk_code}/status."""
+    code = kiosk_code.upper()
+
+    def action(_principal: AdminPrincipal, fields: dict[str, str]) -> None:
+        wanted = fields.get("status", "")
+        if wanted not in ("active", "suspended"):
+            raise ApiError("the status is active or suspended", code="invalid_request", status=422)
+        with request.app.state.engine.begin() as conn:
+            before = change_kiosk_status(conn, _context(request), code, wanted)
+        trail.note_change(request.scope, {"status": before}, {"status": wanted})
+
+    return await _act(request, DESK, action, back=lambda r, p, s: _kiosk(r, code, p, s), done=f"/admin/kiosks/{code}")
+
+
+@router.post("/kiosks/{kiosk_code}/password")
+@_gated("POST /admin/kiosks/{kiosk_code}/password", DESK)
+async def kiosk_password(kiosk_code: PathName, request: Request) -> Response:
+    """A reset (or first) password by SMS and e-mail (support), as POST /api/v1/admin/kiosks/{code}/password."""
+    from starlette.concurrency import run_in_threadpool
+
+    code = kiosk_code.upper()
+    sent: dict[str, str] = {}
+
+    def action(_principal: AdminPrincipal, _fields: dict[str, str]) -> None:
+        accounts: KioskAccounts = request.app.state.accounts
+        with request.app.state.engine.begin() as conn:
+            holder, reason = issue_kiosk_password(conn, accounts, _context(request), code)
+        sent["to"] = ", ".join((mask(holder.mobile), mask(holder.email)))
+        trail.note_change(request.scope, None, {"kind": reason})
+
+    answer = await _act(request, DESK, action, back=lambda r, p, s: _kiosk(r, code, p, s))
+    if sent:
+        return await run_in_threadpool(lambda: _kiosk(request, code, sent_to=sent["to"]))
+    return answer

@@ -12,8 +12,8 @@ from server.admin import trail
 from server.admin.roles import AUDITOR, AUTOMATION, DEMO_TOKEN, SUPPORT
 from server.api.answers import checked
 from server.api.deps import AccountsDep, EngineDep, RequestContextDep, allow
-from server.auth import audit, sessions
-from server.auth.accounts import holder_by_code
+from server.auth import sessions
+from server.auth.accounts import change_kiosk_status, holder_by_code, issue_kiosk_password
 from server.auth.audit import events_t
 from server.auth.clock import aware
 from server.auth.messages import mask, messages_t
@@ -40,10 +40,7 @@ def issue_password(
 ) -> PasswordIssuedPublic:
     """Send a first (or reset) password by SMS and e-mail; it only allows setting a new one."""
     with engine.begin() as conn:
-        holder = holder_by_code(conn, kiosk_code)
-        had = conn.execute(select(credentials_t.c.kiosk_id).where(credentials_t.c.kiosk_id == holder.kiosk_id)).first()
-        reason = "reset_password" if had else "first_password"
-        accounts.issue(conn, ctx, holder, reason=reason)
+        holder, reason = issue_kiosk_password(conn, accounts, ctx, kiosk_code)
     return PasswordIssuedPublic(
         kiosk_code=kiosk_code, status="issued", kind=reason, sent_to=[mask(holder.mobile), mask(holder.email)]
     )
@@ -54,11 +51,8 @@ def set_kiosk_status(
     kiosk_code: PathName, data: KioskStatusIn, request: Request, engine: EngineDep, ctx: RequestContextDep
 ) -> KioskStatusPublic:
     with engine.begin() as conn:
-        holder = holder_by_code(conn, kiosk_code)
-        before = conn.execute(select(kiosks_t.c.status).where(kiosks_t.c.id == holder.kiosk_id)).scalar_one()
-        trail.note_change(request.scope, {"status": before}, {"status": data.status})
-        conn.execute(kiosks_t.update().where(kiosks_t.c.id == holder.kiosk_id).values(status=data.status))
-        audit.record(conn, ctx, "kiosk_status", data.status, kiosk_id=holder.kiosk_id, sso_id=holder.sso_id)
+        before = change_kiosk_status(conn, ctx, kiosk_code, data.status)
+    trail.note_change(request.scope, {"status": before}, {"status": data.status})
     return KioskStatusPublic(kiosk_code=kiosk_code, status=data.status)
 
 
