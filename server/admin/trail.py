@@ -31,7 +31,14 @@ CONSOLE_PREFIX = "/admin"  # the web console's forms (server/admin/console)
 # Read requests are no actions, except taking the trail away.
 RECORDED_READS = ("/api/v1/admin/audit-trail.csv", "/admin/audit-trail.csv")  # the API's and the console's
 SIGN_IN = "/api/v1/admin/session"
-SECRET_KEYS = ("password", "code", "totp", "secret", "token", "csrf")
+# A field is kept hidden when its name has one of these in it, or is "code" itself (a TOTP code); an identifier
+# that only ends in "code" (kiosk_code, service_code) is what an auditor must read.
+SECRET_KEYS = ("password", "totp", "otp", "secret", "token", "csrf", "cug")
+
+
+def is_secret_field(name: str) -> bool:
+    key = name.lower()
+    return key == "code" or any(s in key for s in SECRET_KEYS)
 MAX_KEPT = 8_192  # bytes of a request body kept in the trail
 
 # Where the role gate and the routes leave what the trail records (the request's ASGI scope).
@@ -51,7 +58,7 @@ def note_change(scope: MutableMapping[str, Any], before: Any, after: Any) -> Non
 
 def redacted(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: "[hidden]" if any(s in k.lower() for s in SECRET_KEYS) else redacted(v) for k, v in value.items()}
+        return {k: "[hidden]" if is_secret_field(k) else redacted(v) for k, v in value.items()}
     if isinstance(value, list):
         return [redacted(v) for v in value]
     return value

@@ -139,3 +139,11 @@ def test_the_database_refuses_to_change_or_remove_the_trail(
             assert conn.execute(text("SELECT actor FROM admin_audit")).scalars().all() == ["kavita.audit"]
     finally:
         engine.dispose()
+
+
+def test_the_trail_hides_secrets_but_shows_identifiers_that_end_in_code() -> None:
+    from server.admin.trail import is_secret_field, redacted
+
+    assert [is_secret_field(k) for k in ("code", "totp", "new_password", "cug_code", "csrf_token")] == [True] * 5
+    assert [is_secret_field(k) for k in ("kiosk_code", "service_code", "amount_paise")] == [False] * 3
+    assert redacted({"kiosk_code": "RJ-1", "code": "123456"}) == {"kiosk_code": "RJ-1", "code": "[hidden]"}
