@@ -1455,6 +1455,7 @@ class PaymentPublic:
     total_paise: int
     txn_id: str
     wallet: PaymentWalletPublic
+    verify_path: str | None = None
 
     @classmethod
     def parse(cls, value: Any) -> PaymentPublic:
@@ -1480,6 +1481,7 @@ class PaymentPublic:
             total_paise=as_int(field_of(data, "total_paise", "PaymentPublic")),
             txn_id=as_str(field_of(data, "txn_id", "PaymentPublic")),
             wallet=PaymentWalletPublic.parse(field_of(data, "wallet", "PaymentPublic")),
+            verify_path=as_optional(lambda x: as_str(x), data.get("verify_path")),
         )
 
 
@@ -1755,6 +1757,7 @@ class ReconcilePaymentPublic:
     txn_id: str
     verify_needed: bool
     wallet: PaymentWalletPublic
+    verify_path: str | None = None
 
     @classmethod
     def parse(cls, value: Any) -> ReconcilePaymentPublic:
@@ -1782,6 +1785,7 @@ class ReconcilePaymentPublic:
             txn_id=as_str(field_of(data, "txn_id", "ReconcilePaymentPublic")),
             verify_needed=as_bool(field_of(data, "verify_needed", "ReconcilePaymentPublic")),
             wallet=PaymentWalletPublic.parse(field_of(data, "wallet", "ReconcilePaymentPublic")),
+            verify_path=as_optional(lambda x: as_str(x), data.get("verify_path")),
         )
 
 

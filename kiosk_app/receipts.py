@@ -55,8 +55,9 @@ def _payment(method: str, cheque: Cheque | None) -> Payment:
     return Payment(PaymentMethod.WALLET)
 
 
-def from_payment(view: PaymentPublic, label: Bilingual, help_desk: HelpDesk) -> Receipt:
-    """The receipt of a payment as the server describes it (GET /payments/{id} or the pay answer)."""
+def from_payment(view: PaymentPublic, label: Bilingual, help_desk: HelpDesk, server: str = "") -> Receipt:
+    """The receipt of a payment as the server describes it (GET /payments/{id} or the pay answer); `server` is
+    the server's address, which with the answer's signed path makes the verification URL its QR holds."""
     first = view.bills[0]
     return Receipt(
         receipt_no=view.receipt_no or view.txn_id,
@@ -79,6 +80,7 @@ def from_payment(view: PaymentPublic, label: Bilingual, help_desk: HelpDesk) -> 
         status=receipt_status(view.status),
         help_desk=help_desk,
         contact_mobile=view.contact.mobile or "",
+        verify_url=f"{server}{view.verify_path}" if view.verify_path and server else "",
     )
 
 

@@ -618,7 +618,7 @@ class BillPayment:
                 break
             payment = PaymentPublic.parse(view)
             self.worker.call(self._record_view, op_id, view, payment)
-        receipt = from_payment(payment, services[0].fields[0].label, self.help_desk)
+        receipt = from_payment(payment, services[0].fields[0].label, self.help_desk, self.api.base_url)
         spool_id = self.worker.call(self.store.spool.add, op_id, receipt.to_json())
         self.money.publish()
         return PaymentOutcome(op_id, outcome_status(payment.status), receipt, spool_id, view)
@@ -639,7 +639,8 @@ class BillPayment:
             self.catalog.refresh()
             service = self.catalog.service(code)
         receipt = replace(
-            from_payment(payment, service.fields[0].label, self.help_desk), corrected=Corrected(ReceiptStatus.PENDING)
+            from_payment(payment, service.fields[0].label, self.help_desk, self.api.base_url),
+            corrected=Corrected(ReceiptStatus.PENDING),
         )
         key = f"{operation_id}:corrected:{payment.status.value}"
         spool_id = self.worker.call(self.store.spool.add, key, receipt.to_json())

@@ -395,7 +395,7 @@ def receipt_pdf(receipt: Receipt, *, hindi_as_images: bool | None = None) -> byt
     story.append(w.field_table(pay_rows, bold_last=True))
     story.append(Spacer(1, 5 * mm))
     qr = Table(
-        [[_qr_drawing(receipt.txn_id), [w.text(Labels.SCAN.joined(), w.styles.small), w.text(receipt.txn_id)]]],
+        [[_qr_drawing(receipt.qr_data), [w.text(Labels.SCAN.joined(), w.styles.small), w.text(receipt.txn_id)]]],
         colWidths=[36 * mm, None],
     )
     qr.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))

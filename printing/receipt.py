@@ -190,6 +190,7 @@ class Receipt:
     duplicate: Duplicate | None = None
     corrected: Corrected | None = None
     contact_mobile: str = ""  # the customer's, as given; printed masked
+    verify_url: str = ""  # the server's signed verification page for this receipt; its QR (else the txn id)
 
     def __post_init__(self) -> None:
         if self.paid_at.tzinfo is None:
@@ -202,6 +203,11 @@ class Receipt:
     @property
     def total_paise(self) -> int:
         return sum(bill.amount_paise for bill in self.bills)
+
+    @property
+    def qr_data(self) -> str:
+        """What the QR holds: the signed verification address where the server gave one, else the txn id."""
+        return self.verify_url or self.txn_id
 
     @property
     def masked_mobile(self) -> str:
@@ -360,6 +366,7 @@ def _receipt_to_dict(r: Receipt) -> dict[str, Any]:
         "duplicate": {"copy_number": r.duplicate.copy_number} if r.duplicate else None,
         "corrected": {"replaces": r.corrected.replaces.value} if r.corrected else None,
         "contact_mobile": r.contact_mobile,
+        "verify_url": r.verify_url,
     }
 
 
@@ -406,4 +413,5 @@ def _receipt_from_dict(d: dict[str, Any]) -> Receipt:
         duplicate=Duplicate(**d["duplicate"]) if d["duplicate"] else None,
         corrected=Corrected(ReceiptStatus(d["corrected"]["replaces"])) if d.get("corrected") else None,
         contact_mobile=d.get("contact_mobile", ""),
+        verify_url=d.get("verify_url", ""),
     )

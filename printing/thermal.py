@@ -301,7 +301,7 @@ def write_receipt(printer: Escpos, receipt: Receipt, paper: Paper) -> None:
     w.pair(Labels.STATUS.en, receipt.status.label.en, bold=True)
     w.raster(f"{Labels.STATUS.hi}: {receipt.status.label.hi}", TextStyle(ThermalWriter.HINDI_SIZE, True))
     w.feed()
-    w.qr(receipt.txn_id)
+    w.qr(receipt.qr_data)
     w.text(receipt.txn_id, align=Align.CENTER)
     w.rule()
     w.raster(f"{Labels.HELP_DESK.hi} / {Labels.HELP_DESK.en}", TextStyle(ThermalWriter.HINDI_SIZE, False, Align.CENTER))

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 
 import server.api.routes
+import server.receipt_page
 from kiosk_app import contract
 from server.cli import OPENAPI_FILE, openapi_document
 from server.payments.schemas import PaymentStatus
@@ -74,6 +75,8 @@ def test_every_route_declares_the_shape_of_its_answer() -> None:
         ("/orders/{order_id}/{key}", ["GET"]),
         ("/orders/{order_id}/{key}", ["POST"]),
     ]
+    receipt_page = [r for r in server.receipt_page.router.routes if isinstance(r, APIRoute)]
+    assert [(r.path, r.response_class) for r in receipt_page] == [("/v/{receipt_no}", HTMLResponse)]
     answers = {f"{sorted(r.methods or ())} {r.path}": r.response_model for r in routes if r not in pages}
     untyped = [route for route, model in answers.items() if model is None or model is Any or get_origin(model) is dict]
     assert untyped == []

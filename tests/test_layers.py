@@ -16,7 +16,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "printing": ("offline_cache", "rules", "words"),
     "kiosk_app": ("offline_cache", "printing", "rules", "words"),
     "ui": ("kiosk_app", "offline_cache", "printing", "rules", "words"),
-    "server": ("rules", "words"),  # words: the back-office console's pages
+    "server": ("rules", "words"),  # words: the back-office console's pages and the receipt verification page
     # the departments are another party: they share only the wire protocol and the catalog's service codes
     "departments": ("server.billers.protocol", "server.catalog", "rules"),
 }

@@ -39,6 +39,8 @@ SECRET_KEYS = ("password", "totp", "otp", "secret", "token", "csrf", "cug")
 def is_secret_field(name: str) -> bool:
     key = name.lower()
     return key == "code" or any(s in key for s in SECRET_KEYS)
+
+
 MAX_KEPT = 8_192  # bytes of a request body kept in the trail
 
 # Where the role gate and the routes leave what the trail records (the request's ASGI scope).

@@ -10,7 +10,7 @@ from anyio import to_thread
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server import __version__
+from server import __version__, receipt_page
 from server.admin import console
 from server.admin.proposals import Proposals
 from server.admin.trail import TrailMiddleware
@@ -41,6 +41,7 @@ from server.core.db import make_engine
 from server.core.errors import error_response, install_error_handlers
 from server.payments import Payments
 from server.payments.settlement import Settlements
+from server.payments.verification import ReceiptKeys
 from server.schemas import ErrorPublic
 from server.wallet import Wallet
 
@@ -150,7 +151,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.accounts = KioskAccounts(app.state.engine, settings, app.state.passwords, app.state.gateway)
     app.state.catalog = load_catalog()
     app.state.payments = Payments(
-        app.state.engine, app.state.catalog, app.state.clock.now, build_departments(settings, app.state.catalog)
+        app.state.engine,
+        app.state.catalog,
+        app.state.clock.now,
+        build_departments(settings, app.state.catalog),
+        ReceiptKeys.from_secret(settings.secret_key),
     )
     app.state.settlements = Settlements(app.state.payments)
     app.state.wallet = Wallet(app.state.engine, settings, app.state.clock.now, app.state.payments, app.state.catalog)
@@ -163,6 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # payments batch, the wallet's refill orders and the gateway's notifications.  No two routers share
     # a path, so the order changes which route answers nothing (tests/server/test_request_cost_routes.py).
     app.include_router(health.router, prefix="/api/v1")
+    app.include_router(receipt_page.router)  # the receipts' public verification page, /v/{receipt_no}
     app.include_router(payments.router, prefix="/api/v1/payments")
     app.include_router(wallet.router, prefix="/api/v1/wallet")
     app.include_router(wallet.callbacks, prefix="/api/v1/callbacks")

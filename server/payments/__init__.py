@@ -37,6 +37,7 @@ from server.payments.validate import (
     PayRequest,
     PricedBill,
 )
+from server.payments.verification import ReceiptKeys
 from server.payments.views import Views
 
 __all__ = [
@@ -59,7 +60,12 @@ class Payments:
     """The payments of the kiosks: what the routes, Reconcile and the settlement files call."""
 
     def __init__(
-        self, engine: Engine, catalog: Catalog, now: Callable[[], datetime], billers: dict[str, Biller]
+        self,
+        engine: Engine,
+        catalog: Catalog,
+        now: Callable[[], datetime],
+        billers: dict[str, Biller],
+        receipt_keys: ReceiptKeys | None = None,
     ) -> None:
         self.engine = engine
         self.reads = reader(engine)  # reads without a transaction of their own (PostgreSQL)
@@ -68,7 +74,7 @@ class Payments:
         self.billers = billers  # the departments (server.billers.departments): the only way to reach one
         self.checks = Checks(catalog, billers, now)
         self.answers = Answers(engine, self.reads, catalog, billers)
-        self.viewer = Views(self.reads, catalog, now)
+        self.viewer = Views(self.reads, catalog, now, receipt_keys)
 
     # -- Get Bill Details -------------------------------------------------------------------------------
     def fetch(self, service_code: str, values: dict[str, str]) -> tuple[Service, str, dict[str, str], Bill]:
@@ -76,6 +82,9 @@ class Payments:
 
     def bill_public(self, service: Service, bill: Bill) -> dict[str, Any]:
         return self.viewer.bill_public(service, bill)
+
+    def by_receipt_no(self, receipt_no: str) -> dict[str, Any] | None:
+        return self.viewer.by_receipt_no(receipt_no)
 
     # -- Pay --------------------------------------------------------------------------------------------
     def pay(self, kiosk_id: int, kiosk_code: str, request: PayRequest) -> dict[str, Any]:

@@ -119,6 +119,8 @@ class PaymentPublic(Public):
     method: Literal["wallet", "cheque", "micro_atm"]
     total_paise: int
     receipt_no: str | None
+    # the public verification page's path for this receipt, signed by the server (its QR: the address + this)
+    verify_path: str | None = None
     txn_id: str
     created_at: str
     created_at_ist: str

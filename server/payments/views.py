@@ -19,15 +19,17 @@ from server.core.sql import chunks, one_of
 from server.ledger import KioskBalances, operations_t, read_kiosk_balances
 from server.payments.post import kiosks_t
 from server.payments.status import bills_t, payments_t
+from server.payments.verification import ReceiptKeys
 
 
 class Views:
     """Payments as the HTTP layer answers them (the dict shapes are the API's contract)."""
 
-    def __init__(self, reads: Engine, catalog: Catalog, now: Any) -> None:
+    def __init__(self, reads: Engine, catalog: Catalog, now: Any, receipt_keys: ReceiptKeys | None = None) -> None:
         self.reads = reads
         self.catalog = catalog
         self.now = now
+        self.receipt_keys = receipt_keys  # signs the verification path a receipt's QR holds
 
     def bill_public(self, service: Service, bill: Bill) -> dict[str, Any]:
         dept = self.catalog.departments[service.department]
@@ -71,6 +73,12 @@ class Views:
         """Everything a receipt needs, in one answer."""
         return self.views([payment_id])[0]
 
+    def by_receipt_no(self, receipt_no: str) -> dict[str, Any] | None:
+        """The payment a receipt number names (any kiosk's), or None."""
+        with self.reads.connect() as conn:
+            found = conn.execute(_statements(conn).by_receipt_no, {"receipt_no": receipt_no}).scalar()
+        return None if found is None else self.view(int(found))
+
     def views(self, payment_ids: list[int]) -> list[dict[str, Any]]:
         """`view` of many payments (of any kiosks) with a few queries for all of them, in the order asked."""
         payments: dict[int, Any] = {}
@@ -99,6 +107,9 @@ class Views:
             "method": p.method,
             "total_paise": p.total_paise,
             "receipt_no": p.receipt_no,
+            "verify_path": self.receipt_keys.path(p.receipt_no, p.total_paise)
+            if self.receipt_keys is not None and p.receipt_no
+            else None,
             "txn_id": p.txn_id,
             "created_at": created.isoformat(),
             "created_at_ist": created.astimezone(IST).strftime("%d-%m-%Y %H:%M:%S"),
@@ -156,6 +167,7 @@ class _Statements:
     built per call costs its construction and its key on every call."""
 
     payment_ids: Select[Any]
+    by_receipt_no: Select[Any]
     payments: Select[Any]
     bills: Select[Any]
     kiosks: Select[Any]
@@ -170,6 +182,7 @@ class _Statements:
             payment_ids=select(payments_t.c.operation_id, payments_t.c.id, operations_t.c.request_hash)
             .join(operations_t, operations_t.c.id == payments_t.c.operation_pk)
             .where(payments_t.c.kiosk_id == bindparam("kiosk_id"), ids(payments_t.c.operation_id, "operation_ids")),
+            by_receipt_no=select(payments_t.c.id).where(payments_t.c.receipt_no == bindparam("receipt_no")),
             payments=select(payments_t).where(ids(payments_t.c.id)),
             bills=select(bills_t).where(ids(bills_t.c.payment_id)).order_by(bills_t.c.position),
             kiosks=select(kiosks_t.c.id, kiosks_t.c.code, kiosks_t.c.name).where(ids(kiosks_t.c.id)),
