@@ -23,7 +23,7 @@ from printing.connections import (
     UsbPrinterAddress,
     VirtualPrinterAddress,
 )
-from printing.thermal import PAPERS, Paper
+from printing.profiles import Paper, profile, profiles
 
 log = logging.getLogger("emitra.ui")
 
@@ -58,7 +58,12 @@ class Preferences:
     printer_virtual_folder: str = field(
         default="", metadata=_doc("folder where the virtual printer keeps each receipt's ESC/POS bytes (.bin files)")
     )
-    paper: str = field(default="80mm", metadata=_doc("receipt roll width: 58mm or 80mm"))
+    paper: str = field(
+        default="80mm",
+        metadata=_doc(
+            "receipt printer model or roll (a printing.profiles name: 58mm, 58mm-360, 80mm, 80mm-512, TM-T88V, …)"
+        ),
+    )
     auto_print: bool = field(default=True, metadata=_doc("print each receipt as soon as the payment is done"))
 
     def __post_init__(self) -> None:
@@ -68,14 +73,14 @@ class Preferences:
             raise ValueError("idle lock must be 1 to 120 minutes")
         if self.printer_kind not in PRINTER_KINDS:
             raise ValueError(f"unknown printer kind {self.printer_kind!r}")
-        if self.paper not in PAPERS:
-            raise ValueError(f"unknown paper {self.paper!r}")
+        if self.paper not in profiles():
+            raise ValueError(f"unknown printer model or paper {self.paper!r}")
         if not 1 <= self.printer_port <= 65535:
             raise ValueError("the printer port must be 1 to 65535")
 
     @property
     def paper_roll(self) -> Paper:
-        return PAPERS[self.paper]
+        return profile(self.paper)
 
     @property
     def printer_address(self) -> PrinterAddress | None:

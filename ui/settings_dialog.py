@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -35,7 +34,7 @@ from printing.connections import (
     PrinterAddress,
     VirtualPrinterAddress,
 )
-from printing.thermal import PAPERS
+from printing.profiles import profile, profile_for_usb, profiles
 from ui.core import Core, check_server_url, find_usb_printers, print_check_page
 from ui.forms import ERROR_STYLE, Field, Translated, explain, print_result_text, say, shortcut
 from ui.ops import Op
@@ -139,21 +138,18 @@ class SettingsDialog(QDialog):
         virtual_form.addWidget(self.virtual_note)
         self.kind_pages.addWidget(virtual_page)
         form.addRow("", self.kind_pages)
-        paper_row = QHBoxLayout()
-        self.paper_group = QButtonGroup(self)
-        self.paper_buttons: dict[str, QRadioButton] = {}
-        for name in PAPERS:
-            button = QRadioButton(name.replace("mm", " mm"))
-            button.setObjectName(f"paper_{name}")
-            self.paper_group.addButton(button)
-            self.paper_buttons[name] = button
-            paper_row.addWidget(button)
-        paper_row.addStretch()
-        self.paper_buttons[prefs.paper].setChecked(True)
+        # The printer's model (python-escpos' capability database) or a generic roll: it gives the dots, the
+        # columns, the code pages and whether the printer draws QR codes itself. A USB printer whose id names a
+        # model is set to it when found; the test page's ruler shows which width is right.
+        self.paper_combo = QComboBox()
+        self.paper_combo.setObjectName("paper_model")
+        for name, paper in profiles().items():
+            self.paper_combo.addItem(f"{paper.label or name} — {paper.dots} dots, {paper.columns} columns", name)
+        self.paper_combo.setCurrentIndex(max(0, self.paper_combo.findData(prefs.paper)))
         paper_label = QLabel()
         self.tr_.text(paper_label.setText, "settings.paper")
-        paper_label.setBuddy(self.paper_buttons[prefs.paper])
-        form.addRow(paper_label, paper_row)
+        paper_label.setBuddy(self.paper_combo)
+        form.addRow(paper_label, self.paper_combo)
         self.auto_print = QCheckBox()
         self.auto_print.setObjectName("auto_print")
         self.auto_print.setChecked(prefs.auto_print)
@@ -238,6 +234,7 @@ class SettingsDialog(QDialog):
         configured = parse_usb(prefs.printer_usb)
         if configured is not None:
             self.usb_combo.addItem(prefs.printer_usb, prefs.printer_usb)
+        self.usb_combo.activated.connect(self.on_usb_printer_chosen)
         self.resize(640, 460)
 
     def _tab_namer(self, index: int) -> Callable[[str], None]:
@@ -264,10 +261,14 @@ class SettingsDialog(QDialog):
 
     @property
     def paper(self) -> str:
-        for name, button in self.paper_buttons.items():
-            if button.isChecked():
-                return name
-        return "80mm"
+        return str(self.paper_combo.currentData() or "80mm")
+
+    def on_usb_printer_chosen(self, _index: int) -> None:
+        """A USB printer whose id names a model: the model is chosen for it."""
+        address = parse_usb(str(self.usb_combo.currentData() or ""))
+        known = profile_for_usb(address.vendor_id, address.product_id) if address is not None else None
+        if known is not None:
+            self.paper_combo.setCurrentIndex(max(0, self.paper_combo.findData(known.name)))
 
     def chosen_address(self) -> PrinterAddress | None:
         """The printer as the form now describes it; puts an error next to the field when incomplete."""
@@ -317,6 +318,8 @@ class SettingsDialog(QDialog):
             self.usb_combo.addItem(printer.describe(), usb_text(printer.address))
         index = self.usb_combo.findData(current)
         self.usb_combo.setCurrentIndex(max(0, index))
+        if index < 0 and found:
+            self.on_usb_printer_chosen(0)
         self.found_count = len(found)
         self.show_printer_notes()
         self.usb_combo.setFocus()
@@ -342,7 +345,7 @@ class SettingsDialog(QDialog):
         address = self.chosen_address()
         if address is None:
             return
-        paper, backend = PAPERS[self.paper], self.core.usb_backend
+        paper, backend = profile(self.paper), self.core.usb_backend
         (
             Op(self, lambda: print_check_page(address, paper, backend))
             .busy(self.test)

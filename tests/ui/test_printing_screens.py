@@ -77,7 +77,8 @@ def test_settings_find_the_usb_printer_test_print_and_save(
     qtbot.waitUntil(lambda: dialog.usb_combo.count() == 1, timeout=TIMEOUT)
     assert dialog.usb_combo.currentText() == "Xprinter / POS-58 (Winbond) (0416:5011)"  # the keyboard is left out
     assert dialog.found_note.text() == "1 USB printer(s) found."
-    dialog.paper_buttons["58mm"].setChecked(True)
+    assert dialog.paper == "POS-5890"  # its USB id names the model: chosen for it (no QR of its own, 384 dots)
+    dialog.paper_combo.setCurrentIndex(dialog.paper_combo.findData("58mm"))  # the operator may choose another
     press(qtbot, Qt.Key.Key_F6)
     qtbot.waitUntil(lambda: dialog.last_result is not None, timeout=TIMEOUT)
     assert dialog.last_result is not None and dialog.last_result.outcome is PrintOutcome.PRINTED
