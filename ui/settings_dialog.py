@@ -143,8 +143,9 @@ class SettingsDialog(QDialog):
         # model is set to it when found; the test page's ruler shows which width is right.
         self.paper_combo = QComboBox()
         self.paper_combo.setObjectName("paper_model")
-        for name, paper in profiles().items():
-            self.paper_combo.addItem(f"{paper.label or name} — {paper.dots} dots, {paper.columns} columns", name)
+        for name in profiles():
+            self.paper_combo.addItem("", name)
+        self.tr_.dynamic(self._name_papers)
         self.paper_combo.setCurrentIndex(max(0, self.paper_combo.findData(prefs.paper)))
         paper_label = QLabel()
         self.tr_.text(paper_label.setText, "settings.paper")
@@ -258,6 +259,11 @@ class SettingsDialog(QDialog):
     def on_kind_changed(self, index: int) -> None:
         self.kind_pages.setCurrentIndex(index)
         self.kind_pages.setVisible(index != 0)
+
+    def _name_papers(self) -> None:
+        for index, paper in enumerate(profiles().values()):
+            item = t("settings.paper_item", label=paper.label or paper.name, dots=paper.dots, columns=paper.columns)
+            self.paper_combo.setItemText(index, item)
 
     @property
     def paper(self) -> str:
