@@ -40,6 +40,7 @@ def _paid(kiosk: WalletKiosk) -> dict[str, object]:
 def test_a_real_receipt_verifies_and_anything_else_is_not_valid(
     browser: Browser,  # noqa: F811 - the fixture
     auth_server: ServerProcess,
+    qapp: object,  # the receipt's Hindi lines are drawn with Qt: the application pytest-qt makes, made first
 ) -> None:
     kiosk = WalletKiosk(auth_server, "RJ-VER")
     kiosk.fund(50_000_00)
