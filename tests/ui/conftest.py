@@ -138,3 +138,18 @@ def type_paper_bill(qtbot: QtBot, page: AvailServicePage, bill: PaperBill) -> No
     if bill.after_due_paise is not None:
         type_text(qtbot, f"{bill.after_due_paise / 100:.2f}")
     press(qtbot, Qt.Key.Key_Return)  # Add Bill For Payment
+
+
+@pytest.fixture
+def screens(tmp_path: Path) -> Iterator[tuple[Core, Shell]]:
+    """A core and shell for ui.screenshots' screens (no server, no keyring), ops run inline, English after."""
+    from ui.screenshots import _NoKeyring
+
+    previous = ops.use_runner(ops.InlineRunner())
+    core = Core.open(config_dir=tmp_path, keyring_backend=_NoKeyring())  # type: ignore[no-untyped-call]
+    shell = Shell(core)
+    yield core, shell
+    shell.close()
+    core.close()
+    ops.use_runner(previous)
+    language_switch().set_language(Language.ENGLISH)

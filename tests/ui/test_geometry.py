@@ -3,35 +3,19 @@ Avail Service the key the operator is on, Pay and a payment's result stay in vie
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QWidget
 from pytestqt.qtbot import QtBot
 
-from ui import ops
 from ui.avail_service import AvailServicePage
 from ui.core import Core
 from ui.forms import say
-from ui.screenshots import _NoKeyring, shots
+from ui.screenshots import shots
 from ui.shell import Shell
 from ui.strings import Language, language_switch
 
 TASKBAR = 40
 SCREENS = [(1024, 768), (1366, 768)]
-
-
-@pytest.fixture
-def screens(tmp_path: Path) -> Iterator[tuple[Core, Shell]]:
-    previous = ops.use_runner(ops.InlineRunner())
-    core = Core.open(config_dir=tmp_path, keyring_backend=_NoKeyring())  # type: ignore[no-untyped-call]
-    shell = Shell(core)
-    yield core, shell
-    shell.close()
-    core.close()
-    ops.use_runner(previous)
-    language_switch().set_language(Language.ENGLISH)
 
 
 def _visible_in(widget: QWidget) -> bool:

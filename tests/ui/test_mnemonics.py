@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
 from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QMainWindow, QWidget
 
-from ui import ops
 from ui.avail_service import AvailServicePage
 from ui.core import Core
-from ui.screenshots import _NoKeyring, shots
+from ui.screenshots import shots
 from ui.shell import Shell
 from ui.strings import Language, language_switch
 from words import po_path
@@ -46,18 +43,6 @@ def clashes(window: QWidget) -> dict[str, list[str]]:
             for letter in letters(action.text()):
                 seen[letter].append(f"menu {action.text()}")
     return {letter: texts for letter, texts in seen.items() if len(texts) > 1}
-
-
-@pytest.fixture
-def screens(tmp_path: Path) -> Iterator[tuple[Core, Shell]]:
-    previous = ops.use_runner(ops.InlineRunner())
-    core = Core.open(config_dir=tmp_path, keyring_backend=_NoKeyring())  # type: ignore[no-untyped-call]
-    shell = Shell(core)
-    yield core, shell
-    shell.close()
-    core.close()
-    ops.use_runner(previous)
-    language_switch().set_language(Language.ENGLISH)
 
 
 @pytest.mark.parametrize("language", [Language.ENGLISH, Language.HINDI])
