@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--json", action="store_true", help="print the summary as JSON")
     status = commands.add_parser("status", help="queue length, last sync, whether the server is reachable")
     status.add_argument("--json", action="store_true", help="print as JSON")
+    update = commands.add_parser("update", help="look for a signed update now; download, verify and stage it")
+    update.add_argument("--url", help="the update repository (default: the setting, else the server's /updates)")
+    update.add_argument("--json", action="store_true", help="print the outcome as JSON")
     return parser
 
 
@@ -131,7 +134,31 @@ def _status(core: KioskCore, as_json: bool) -> int:
     return EXIT_OK
 
 
-COMMANDS = frozenset({"sync", "status"})
+def _update(config: KioskConfig, url: str | None, as_json: bool) -> int:
+    """Check now (the desktop client does it after the login window is shown and daily); applied at the next start."""
+    from kiosk_app.update import Outcome, UpdatePlaces, UpdateState, check_and_stage, running_version
+
+    places = UpdatePlaces.default(config.update_dir)
+
+    def progress(done: int, expected: int) -> None:
+        if not as_json and expected:
+            print(f"\rdownloading: {done * 100 // expected} % of {expected / 1e6:.1f} MB", end="", flush=True)
+
+    result = check_and_stage(places, repo_url=url or config.update_repository, progress=progress)
+    state = UpdateState.load(places)
+    if as_json:
+        print(json.dumps({**asdict(result), "running": running_version(), "state": asdict(state)}, indent=1))
+    else:
+        print()
+        print(f"running {running_version()}: {result.outcome}", *(x for x in (result.version, result.kind) if x))
+        if result.detail:
+            print(result.detail)
+        if state.last_event:
+            print(f"last update event: {state.last_event}")
+    return EXIT_OK if result.outcome in (Outcome.UP_TO_DATE, Outcome.STAGED) else EXIT_INCOMPLETE
+
+
+COMMANDS = frozenset({"sync", "status", "update"})
 
 
 def _desktop(_argv: list[str]) -> int:
@@ -162,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"emitra-kiosk: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.command == "update":
+        return _update(config, args.url, args.json)
     try:
         # One thread does everything in a headless command, so the database work runs inline.
         core = KioskCore(config, worker=InlineWorker())

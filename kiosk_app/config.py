@@ -30,6 +30,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("database", "EMITRA_KIOSK_DATABASE", "", "an explicit database file (overrides profile and data_dir)"),
     Setting("batch_size", "EMITRA_KIOSK_SYNC_BATCH", "100", "operations per day-end sync request (1–100)"),
     Setting(
+        "update_url",
+        "EMITRA_KIOSK_UPDATE_URL",
+        "",
+        "the signed update repository (empty: the central server's /updates/)",
+    ),
+    Setting("update_dir", "EMITRA_KIOSK_UPDATE_DIR", "", "where updates are kept (empty: the user data dir)"),
+    Setting(
         "pay_wait_seconds",
         "EMITRA_KIOSK_PAY_WAIT",
         f"{PAY_WAIT_S:g}",
@@ -49,6 +56,12 @@ class KioskConfig:
     database: Path | None = None
     batch_size: int = MAX_BATCH
     pay_wait_seconds: float = PAY_WAIT_S
+    update_url: str = ""
+    update_dir: Path | None = None
+
+    @property
+    def update_repository(self) -> str:
+        return self.update_url or self.server_url.rstrip("/") + "/updates"
 
     def __post_init__(self) -> None:
         if not 1 <= self.batch_size <= MAX_BATCH:
@@ -73,4 +86,6 @@ class KioskConfig:
             database=Path(values["database"]) if values["database"] else None,
             batch_size=int(values["batch_size"]),
             pay_wait_seconds=float(values["pay_wait_seconds"]),
+            update_url=values["update_url"],
+            update_dir=Path(values["update_dir"]) if values["update_dir"] else None,
         )

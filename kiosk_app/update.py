@@ -82,10 +82,10 @@ class UpdatePlaces:
     root: Path
 
     @classmethod
-    def default(cls) -> UpdatePlaces:
-        configured = os.environ.get("EMITRA_KIOSK_UPDATE_DIR")
-        if configured:
-            return cls(Path(configured))
+    def default(cls, configured: Path | None = None) -> UpdatePlaces:
+        """The configured folder (setting update_dir), else the user's data folder."""
+        if configured is not None:
+            return cls(configured)
         return cls(platformdirs.user_data_path(APP_NAME, appauthor=False) / "updates")
 
     @property

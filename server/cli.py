@@ -464,6 +464,31 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_updates(args: argparse.Namespace) -> int:
+    """The kiosk bundle's update repository (server/updates, docs/UPDATES.md)."""
+    from server import updates
+
+    ws = updates.Workspace(Path(args.workspace), Path(args.offline_keys) if args.offline_keys else None)
+    try:
+        if args.action == "init":
+            root = updates.init(ws)
+            print(f"repository ready in {ws.repository}; build this root into the bundle: {root}")
+            print(f"the root key is in {ws.offline_keys}: keep it offline, away from this machine")
+        elif args.action == "add":
+            updates.add(ws, Path(args.bundle), args.version, required=args.required)
+            print(f"released {args.version}: {', '.join(updates.releases(ws))} in {ws.repository}")
+        elif args.action == "timestamp":
+            updates.refresh_timestamp(ws, days=args.days)
+            print("timestamp re-signed")
+        else:
+            updates.rotate(ws, args.role)
+            print(f"{args.role} key replaced; root metadata re-signed")
+    except ValueError as exc:
+        print(f"emitra-server updates: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -529,6 +554,20 @@ def main(argv: list[str] | None = None) -> int:
         "repository's openapi.json, which kiosk_app/contract.py is generated from)",
     )
     openapi.set_defaults(func=cmd_openapi)
+    release = sub.add_parser("updates", help="the kiosk bundle's signed update repository (TUF)")
+    release.add_argument("--workspace", required=True, help="release folder: repository/ (served) and keys/")
+    release.add_argument("--offline-keys", help="the root key's folder (removable media): for init and rotate")
+    actions = release.add_subparsers(dest="action", required=True)
+    actions.add_parser("init", help="new keys and the first root metadata")
+    added = actions.add_parser("add", help="release a built bundle folder (archive + patch from the last one)")
+    added.add_argument("bundle", help="the bundle folder, e.g. dist/emitra-kiosk")
+    added.add_argument("version", help="its version (PEP 440), newer than the last release")
+    added.add_argument("--required", action="store_true", help="kiosks install it before any newer one")
+    stamp = actions.add_parser("timestamp", help="re-sign the timestamp (daily: kiosks refuse an expired one)")
+    stamp.add_argument("--days", type=float, help="valid for this many days (default 1)")
+    rotated = actions.add_parser("rotate", help="replace a role's key (needs the offline root key)")
+    rotated.add_argument("role", choices=("root", "targets", "snapshot", "timestamp"))
+    release.set_defaults(func=cmd_updates)
     for name, func, helptext in (
         ("serve", cmd_serve, "serve the API"),
         ("demo", cmd_demo, "fresh demo database + demo data + serve"),

@@ -9,8 +9,29 @@ from pathlib import Path
 SELF_CHECK_TEMPORARY = Path()  # `--self-check` without a folder: the database goes to a temporary folder
 
 
+def launch_active_version(argv: list[str]) -> int | None:
+    """The installed bundle is the launcher: a newer version staged or active in the update folder runs instead
+    (a staged one only after its own --self-check passed). None: go on with this program."""
+    from kiosk_app.config import KioskConfig
+    from kiosk_app.update import UpdatePlaces, choose_at_start, exec_launch, running_version
+
+    try:
+        places = UpdatePlaces.default(KioskConfig.from_env().update_dir)
+        launch = choose_at_start(places, running_version())
+    except (OSError, ValueError) as exc:  # an unreadable update folder never stops the kiosk from starting
+        print(f"emitra-kiosk: update folder not usable ({exc}); starting the installed version", file=sys.stderr)
+        return None
+    return None if launch is None else exec_launch(launch, argv)
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    from kiosk_app.update import running_version, strip_child_flag
+
+    argv, launched = strip_child_flag(list(sys.argv[1:] if argv is None else argv))
+    if getattr(sys, "frozen", False) and not launched and "--self-check" not in argv:
+        code = launch_active_version(argv)
+        if code is not None:
+            return code
     from kiosk_app.__main__ import COMMANDS
 
     if COMMANDS & set(argv):
@@ -24,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         description="eMitra kiosk desktop client",
         epilog="Headless commands (day-end sync): 'sync' and 'status', see 'sync --help'.",
     )
+    parser.add_argument("--version", action="version", version=f"emitra-kiosk {running_version()}")
     parser.add_argument(
         "--server", help="the central server's address (default: the saved setting, http://127.0.0.1:8765 on a new PC)"
     )

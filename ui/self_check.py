@@ -20,8 +20,8 @@ from typing import TextIO
 
 import platformdirs
 
-from kiosk_app import __version__
 from kiosk_app.session import APP_NAME
+from kiosk_app.update import running_version
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -215,6 +215,19 @@ def check_keyring() -> str:
     return f"{name} (priority {backend.priority})"
 
 
+def check_updates() -> str:
+    """The updater's parts load (python-tuf verifies with them) and the bundle says where its trust starts."""
+    import tufup.client  # noqa: F401 - importing is the check: a bundle missing tuf cannot update itself
+    from securesystemslib.signer import SSlibKey  # noqa: F401
+
+    from kiosk_app.update import bundled_root, running_version
+
+    root = bundled_root()
+    if root is None:
+        raise Note(f"release {running_version()}: no update repository root built in (updates off)")
+    return f"release {running_version()}, update repository root {root.name} ({root.stat().st_size} bytes)"
+
+
 @contextmanager
 def database_folder(given: Path | None) -> Iterator[Path]:
     if given is not None:
@@ -233,6 +246,7 @@ def run_checks(folder: Path) -> Iterator[Finding]:
         ("receipt", check_receipt),
         ("usb", check_usb_printers),
         ("keyring", check_keyring),
+        ("updates", check_updates),
     ]
     for name, check in checks:
         try:
@@ -259,7 +273,7 @@ def self_check(data_dir: Path | None = None, out: TextIO | None = None) -> int:
     def say(line: str) -> None:
         print(line, file=out, flush=True)
 
-    say(f"eMitra kiosk {__version__} self-check: {installation()}")
+    say(f"eMitra kiosk {running_version()} self-check: {installation()}")
     say(
         f"  Python {platform.python_version()} on {platform.platform()}"
         + ("; no display, Qt runs offscreen" if offscreen else "")

@@ -8,6 +8,7 @@ from typing import Any
 
 from anyio import to_thread
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import __version__, receipt_page
@@ -169,6 +170,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # a path, so the order changes which route answers nothing (tests/server/test_request_cost_routes.py).
     app.include_router(health.router, prefix="/api/v1")
     app.include_router(receipt_page.router)  # the receipts' public verification page, /v/{receipt_no}
+    if settings.update_repository is not None:
+        # Signed metadata and archives: their signatures, not this server, make them trustworthy (docs/UPDATES.md).
+        app.mount("/updates", StaticFiles(directory=settings.update_repository, check_dir=False), name="updates")
     app.include_router(payments.router, prefix="/api/v1/payments")
     app.include_router(wallet.router, prefix="/api/v1/wallet")
     app.include_router(wallet.callbacks, prefix="/api/v1/callbacks")

@@ -114,6 +114,11 @@ class Settings(BaseSettings):
     argon2_profile: Literal["default", "fast"] = Field(
         "default", description="argon2id cost: the library's defaults, or cheap parameters (demo mode only)"
     )
+    update_repository: Path | None = Field(
+        None,
+        description="the kiosk bundle's update repository (metadata/ and targets/ of `emitra-server updates`), "
+        "served read-only under /updates/; empty: not served here",
+    )
     clock_offset_file: Path | None = Field(
         None, description="demo mode only: a file holding seconds to add to the auth clock (tests of expiry)"
     )

@@ -184,3 +184,30 @@ def test_an_unreachable_repository_is_said_so_and_changes_nothing(kiosk: Kiosk) 
     )
     assert result.outcome is Outcome.UNREACHABLE, result
     assert UpdateState.load(kiosk.places) == UpdateState()
+
+
+def test_the_central_server_serves_the_repository_read_only(kiosk: Kiosk, repo: Repo, tmp_path: Path) -> None:
+    import requests
+
+    from server.core.config import Settings
+    from server.migrate import migrate
+    from tests.support.server import ServerProcess
+
+    url = f"sqlite:///{tmp_path / 'server.sqlite3'}"
+    migrate(Settings(database_url=url))
+    env = {"EMITRA_UPDATE_REPOSITORY": str(repo.ws.repository), "EMITRA_ARGON2_PROFILE": "fast"}
+    server = ServerProcess(url, log_path=tmp_path / "server.log", env=env).start()
+    try:
+        repo.release("1.0.1")
+        result = check_and_stage(
+            kiosk.places, repo_url=server.url + "/updates", current_version="1.0.0", trusted_root=kiosk.trusted_root
+        )
+        assert (result.outcome, result.version) == (Outcome.STAGED, "1.0.1"), result
+        assert requests.put(server.url + "/updates/metadata/root.json", data=b"{}", timeout=10).status_code == 405
+        outside = requests.get(server.url + "/updates/../../keys/timestamp", timeout=10)
+        assert outside.status_code == 404
+        assert (
+            requests.get(server.url + "/updates/metadata/%2e%2e/%2e%2e/keys/timestamp", timeout=10).status_code == 404
+        )
+    finally:
+        server.stop()
