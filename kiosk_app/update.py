@@ -119,6 +119,7 @@ class UpdateState:
     previous: str | None = None
     staged: str | None = None
     failed: tuple[str, ...] = ()
+    rolled_back: str | None = None  # a version undone at this start, until the operator has been told
     last_event: str = ""  # the last thing that happened, in English, for the log and the help desk
 
     @classmethod
@@ -135,6 +136,7 @@ class UpdateState:
             previous=data.get("previous"),
             staged=data.get("staged"),
             failed=tuple(data.get("failed", ())),
+            rolled_back=data.get("rolled_back"),
             last_event=str(data.get("last_event", "")),
         )
 
@@ -223,6 +225,7 @@ def choose_at_start(
                     state,
                     staged=None,
                     failed=(*state.failed, staged),
+                    rolled_back=staged,
                     last_event=f"update to {staged} rolled back: its self-check failed ({detail}); "
                     f"staying on {current}",
                 )

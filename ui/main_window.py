@@ -96,6 +96,10 @@ class StatusBarView:
         self.queue_label.setObjectName("status_queue")
         self.printer_label = QLabel()
         self.printer_label.setObjectName("status_printer")
+        self.update_label = QLabel()  # the updater's line (ui/updates.py), already in the screen's language
+        self.update_label.setObjectName("status_update")
+        self.update_label.hide()
+        bar.addWidget(self.update_label)
         for label in (self.online_label, self.balance_label, self.queue_label, self.printer_label):
             bar.addPermanentWidget(label)
         self.online: bool | None = None
@@ -119,6 +123,10 @@ class StatusBarView:
     def set_printer(self, state: PrinterState, description: str = "") -> None:
         self.printer = (state, description)
         self.refresh()
+
+    def set_update(self, text: str) -> None:
+        self.update_label.setText(text)
+        self.update_label.setVisible(bool(text))
 
     def refresh(self) -> None:
         if self.online is None:

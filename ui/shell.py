@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from kiosk_app.auth import SignedIn
 from kiosk_app.errors import ConfigurationError
+from kiosk_app.update import UpdatePlaces
 from ui import features
 from ui.core import Core
 from ui.dialogs import messages
@@ -21,6 +22,7 @@ from ui.settings import Preferences
 from ui.settings_dialog import SettingsDialog
 from ui.sign_in import SignInWindow
 from ui.strings import Language, current_language, language_switch, t
+from ui.updates import FIRST_CHECK_MS, UpdateAgent
 
 if TYPE_CHECKING:
     from printing.spool_runner import PrintResult
@@ -95,6 +97,7 @@ class Shell(QObject):
         self.lock_window: LockWindow | None = None
         self.settings: SettingsDialog | None = None
         self.printer_state: tuple[PrinterState, str] | None = None
+        self.updates: UpdateAgent | None = None
         language_switch().set_language(Language(core.preferences.language))
 
     def _f12(self, window: QWidget) -> None:
@@ -112,6 +115,8 @@ class Shell(QObject):
         self.sign_in.show_login()
         self.sign_in.show()
         self.sign_in.activateWindow()
+        if self.updates is None:
+            QTimer.singleShot(FIRST_CHECK_MS, self.start_updates)  # the login window first, then the check
         if resume:
             account = self.core.account
             (
@@ -138,6 +143,8 @@ class Shell(QObject):
         self._f12(main)
         if self.printer_state is not None:
             main.status.set_printer(*self.printer_state)
+        if self.updates is not None:
+            main.status.set_update(self.updates.text)
         self.main = main
         main.showMaximized()  # the whole screen: Pay and its result stay in view (1024×768 counters too)
         main.activateWindow()
@@ -146,6 +153,24 @@ class Shell(QObject):
         self.idle.arm(self.idle_interval_ms)
         self.main_opened.emit(main)
         QTimer.singleShot(0, features.preload)  # the pages' code, so the first menu entry opens at once
+
+    def start_updates(self, first_check_ms: int = 0) -> None:
+        """An installed bundle with an update repository checks now and daily (ui/updates.py)."""
+        from kiosk_app.config import KioskConfig
+
+        def config() -> KioskConfig:
+            return KioskConfig.from_env(server_url=self.core.server_url)
+
+        self.updates = UpdateAgent.for_installation(
+            UpdatePlaces.default(config().update_dir), lambda: config().update_repository
+        )
+        if self.updates is not None:
+            self.updates.notice.connect(self.on_update_notice)
+            self.updates.start(first_check_ms)
+
+    def on_update_notice(self, text: str) -> None:
+        if self.main is not None:
+            self.main.status.set_update(text)
 
     def lock_screen(self) -> None:
         """Ctrl+L: the main window goes behind the locked screen as it is (session, form, queue kept)."""
