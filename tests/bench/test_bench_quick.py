@@ -23,3 +23,12 @@ def test_catalog_benchmark_runs_and_reports_search_and_payments() -> None:
     figures = bench_catalog.run(quick=True)
     assert figures["search"]["services"] == 500 and figures["search"]["keystrokes"] > 0
     assert figures["payments"]["payments_per_s"] > 0 and figures["payments"]["ledger_postings_per_s"] > 0
+
+
+def test_update_benchmark_runs_and_reports_check_cost_and_patch_size() -> None:
+    from bench import bench_update
+
+    figures = bench_update.run(quick=True, rounds=3)
+    assert figures.check_ms > 0 and figures.bare_get_ms > 0 and figures.start_decision_ms > 0
+    assert 0 < figures.patch_bytes < figures.full_bytes
+    assert "patch" in bench_update.table(figures)
