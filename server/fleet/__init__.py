@@ -52,7 +52,8 @@ def _upsert(conn: Connection, row: dict[str, Any], window_start: datetime) -> bo
         set_={c: stmt.excluded[c] for c in ("received_at", *FACTS)},
         where=latest_t.c.received_at <= window_start,
     )
-    return bool(conn.execute(stmt).rowcount)
+    # RETURNING names only a row written: rowcount of an upsert whose WHERE held it back differs by driver.
+    return conn.execute(stmt.returning(latest_t.c.kiosk_id)).first() is not None
 
 
 class ReportTooSoon(ApiError):
