@@ -37,6 +37,25 @@ class PaymentStatus(StrEnum):
     PARTIAL = "partial"
 
 
+class PrinterStatus(StrEnum):
+    """PrinterStatus of the contract."""
+
+    OK = "ok"
+    UNKNOWN = "unknown"
+    FAILING = "failing"
+    NONE = "none"
+
+
+class Problem(StrEnum):
+    """Problem of the contract."""
+
+    OLD_VERSION = "old_version"
+    PRINTER_FAILING = "printer_failing"
+    QUEUE_STALE = "queue_stale"
+    CLOCK_OFF = "clock_off"
+    SILENT = "silent"
+
+
 @dataclass(frozen=True)
 class AccountTotalsPublic:
     """AccountTotalsPublic of the contract."""
@@ -942,6 +961,100 @@ class FaultSwitchedPublic:
 
 
 @dataclass(frozen=True)
+class FleetCounts:
+    """FleetCounts of the contract."""
+
+    clock_off: int
+    old_version: int
+    printer_failing: int
+    queue_stale: int
+    silent: int
+
+    @classmethod
+    def parse(cls, value: Any) -> FleetCounts:
+        data = as_object(value, "FleetCounts")
+        return cls(
+            clock_off=as_int(field_of(data, "clock_off", "FleetCounts")),
+            old_version=as_int(field_of(data, "old_version", "FleetCounts")),
+            printer_failing=as_int(field_of(data, "printer_failing", "FleetCounts")),
+            queue_stale=as_int(field_of(data, "queue_stale", "FleetCounts")),
+            silent=as_int(field_of(data, "silent", "FleetCounts")),
+        )
+
+
+@dataclass(frozen=True)
+class FleetKioskPublic:
+    """FleetKioskPublic of the contract."""
+
+    clock_offset_ms: int | None
+    free_disk_bytes: int | None
+    kiosk_code: str
+    last_sync_at: str | None
+    oldest_queued_seconds: int | None
+    os: str | None
+    print_failures: int | None
+    printer_profile: str | None
+    printer_status: PrinterStatus | None
+    problems: tuple[Problem, ...]
+    queue_length: int | None
+    received_at: str | None
+    refused_operations: int | None
+    sync_failures: int | None
+    version: str | None
+
+    @classmethod
+    def parse(cls, value: Any) -> FleetKioskPublic:
+        data = as_object(value, "FleetKioskPublic")
+        return cls(
+            clock_offset_ms=as_optional(lambda x: as_int(x), field_of(data, "clock_offset_ms", "FleetKioskPublic")),
+            free_disk_bytes=as_optional(lambda x: as_int(x), field_of(data, "free_disk_bytes", "FleetKioskPublic")),
+            kiosk_code=as_str(field_of(data, "kiosk_code", "FleetKioskPublic")),
+            last_sync_at=as_optional(lambda x: as_str(x), field_of(data, "last_sync_at", "FleetKioskPublic")),
+            oldest_queued_seconds=as_optional(lambda x: as_int(x), field_of(data, "oldest_queued_seconds", "FleetKioskPublic")),
+            os=as_optional(lambda x: as_str(x), field_of(data, "os", "FleetKioskPublic")),
+            print_failures=as_optional(lambda x: as_int(x), field_of(data, "print_failures", "FleetKioskPublic")),
+            printer_profile=as_optional(lambda x: as_str(x), field_of(data, "printer_profile", "FleetKioskPublic")),
+            printer_status=as_optional(lambda x: as_enum(PrinterStatus, x), field_of(data, "printer_status", "FleetKioskPublic")),
+            problems=tuple(as_enum(Problem, x) for x in as_list(field_of(data, "problems", "FleetKioskPublic"))),
+            queue_length=as_optional(lambda x: as_int(x), field_of(data, "queue_length", "FleetKioskPublic")),
+            received_at=as_optional(lambda x: as_str(x), field_of(data, "received_at", "FleetKioskPublic")),
+            refused_operations=as_optional(lambda x: as_int(x), field_of(data, "refused_operations", "FleetKioskPublic")),
+            sync_failures=as_optional(lambda x: as_int(x), field_of(data, "sync_failures", "FleetKioskPublic")),
+            version=as_optional(lambda x: as_str(x), field_of(data, "version", "FleetKioskPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class FleetPublic:
+    """FleetPublic of the contract."""
+
+    counts: FleetCounts
+    history_reports: int
+    kiosks: tuple[FleetKioskPublic, ...]
+    kiosks_active: int
+    kiosks_reporting: int
+    more: int
+    newest_version: str | None
+    required_version: str
+    server_time: str
+
+    @classmethod
+    def parse(cls, value: Any) -> FleetPublic:
+        data = as_object(value, "FleetPublic")
+        return cls(
+            counts=FleetCounts.parse(field_of(data, "counts", "FleetPublic")),
+            history_reports=as_int(field_of(data, "history_reports", "FleetPublic")),
+            kiosks=tuple(FleetKioskPublic.parse(x) for x in as_list(field_of(data, "kiosks", "FleetPublic"))),
+            kiosks_active=as_int(field_of(data, "kiosks_active", "FleetPublic")),
+            kiosks_reporting=as_int(field_of(data, "kiosks_reporting", "FleetPublic")),
+            more=as_int(field_of(data, "more", "FleetPublic")),
+            newest_version=as_optional(lambda x: as_str(x), field_of(data, "newest_version", "FleetPublic")),
+            required_version=as_str(field_of(data, "required_version", "FleetPublic")),
+            server_time=as_str(field_of(data, "server_time", "FleetPublic")),
+        )
+
+
+@dataclass(frozen=True)
 class FundTransferPublic:
     """A "Fund Receive Request from Existing Emitra": accepted now, credited after the configured delay."""
 
@@ -1024,6 +1137,24 @@ class HealthPublic:
             departments=as_optional(lambda x: tuple(ReachabilityPublic.parse(x) for x in as_list(x)), data.get("departments")),
             mode=as_optional(lambda x: as_literal(x, ("demo", "production")), data.get("mode")),
             version=as_optional(lambda x: as_str(x), data.get("version")),
+        )
+
+
+@dataclass(frozen=True)
+class HealthReportPublic:
+    """HealthReportPublic of the contract."""
+
+    clock_offset_ms: int
+    next_report_after_seconds: int
+    server_time: str
+
+    @classmethod
+    def parse(cls, value: Any) -> HealthReportPublic:
+        data = as_object(value, "HealthReportPublic")
+        return cls(
+            clock_offset_ms=as_int(field_of(data, "clock_offset_ms", "HealthReportPublic")),
+            next_report_after_seconds=as_int(field_of(data, "next_report_after_seconds", "HealthReportPublic")),
+            server_time=as_str(field_of(data, "server_time", "HealthReportPublic")),
         )
 
 

@@ -11,6 +11,7 @@ from kiosk_app.api import ApiClient
 from kiosk_app.config import DEFAULT_HELP_DESK, KioskConfig
 from kiosk_app.connectivity import Connectivity
 from kiosk_app.events import KioskEvents
+from kiosk_app.health import KioskHealth
 from kiosk_app.money import MoneyState, read_money
 from kiosk_app.services import BillPayment, InFlight, ServiceCatalog
 from kiosk_app.session import LocalSettings, TokenStore
@@ -87,6 +88,7 @@ class KioskCore:
             in_flight=in_flight,
         )
         self.wallet = Wallet(api, self.connectivity, self.money)
+        self.health = KioskHealth(api, self.store, self.worker, self.connectivity, config.database_path.parent)
         self._flusher: threading.Thread | None = None
         if auto_flush:
             self.events.online_changed.connect(self._on_online_changed)

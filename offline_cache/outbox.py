@@ -283,6 +283,11 @@ class Outbox:
         """Operations the server has not confirmed yet (queued or in doubt)."""
         return int(self.db.execute("SELECT count(*) FROM outbox WHERE state IN ('queued', 'sending')").fetchone()[0])
 
+    def oldest_unconfirmed_at(self) -> str | None:
+        """When the oldest operation the server has not confirmed was written (UTC ISO), or None."""
+        row = self.db.execute("SELECT min(created_at) FROM outbox WHERE state IN ('queued', 'sending')").fetchone()
+        return None if row is None or row[0] is None else str(row[0])
+
     def unconfirmed_wallet_paise(self) -> int:
         """Wallet money promised by operations the server has not confirmed (the offline limit subtracts it)."""
         row = self.db.execute(

@@ -23,6 +23,7 @@ from server.api.routes import (
     audit_trail,
     auth,
     billers_admin,
+    fleet,
     health,
     payments,
     profile,
@@ -186,6 +187,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(administrators.router, prefix="/api/v1/admin")
     app.include_router(proposals.router, prefix="/api/v1/admin")
     app.include_router(audit_trail.router, prefix="/api/v1/admin")
+    app.include_router(fleet.router, prefix="/api/v1/kiosk")
+    app.include_router(fleet.admin_router, prefix="/api/v1/admin")
     app.include_router(console.router, prefix="/admin")
     app.include_router(wallet.simulator, prefix="/sim/gateway")
     # Inside the body limit: the trail keeps what the routes were given.

@@ -110,6 +110,19 @@ class Settings(BaseSettings):
     worker_threads: int = Field(
         8, ge=1, le=400, description="threads per server process running requests' database work at once"
     )
+    # -- the fleet: kiosk health reports (docs/OPERATIONS.md, "The fleet") -----------------------------------
+    fleet_report_interval_seconds: int = Field(
+        600, ge=1, le=86_400, description="a kiosk's health reports at most once in this many seconds (429 sooner)"
+    )
+    fleet_minimum_version: str = Field(
+        "0", description="kiosks reporting an older client version than this are listed as old_version"
+    )
+    fleet_silent_hours: int = Field(
+        26, ge=1, le=24 * 30, description="a kiosk whose last health report is older than this is listed as silent"
+    )
+    fleet_clock_tolerance_seconds: int = Field(
+        120, ge=1, le=86_400, description="a kiosk clock further off the server's than this is listed as clock_off"
+    )
     # -- accounts, passwords, sessions, OTP (docs/SECURITY.md states the rules) --------------------------
     argon2_profile: Literal["default", "fast"] = Field(
         "default", description="argon2id cost: the library's defaults, or cheap parameters (demo mode only)"

@@ -11,6 +11,7 @@ from server.models.auth import (
     OutboundMessage,
 )
 from server.models.base import Base
+from server.models.fleet import KioskHealth, KioskHealthReport
 from server.models.kiosk import DatabaseMark, Kiosk
 from server.models.ledger import Account, AccountBalance, JournalEntry, JournalLine, Operation
 from server.models.payments import DepartmentSettlement, Payment, PaymentBill, SettlementFinding
@@ -42,6 +43,8 @@ __all__ = [
     "JournalLine",
     "Kiosk",
     "KioskCredential",
+    "KioskHealth",
+    "KioskHealthReport",
     "KioskProfile",
     "LegacyTransfer",
     "Operation",
