@@ -1,4 +1,5 @@
-"""The fleet's health: each kiosk's report stored (latest + short history, pruned on write) and kiosks listed by problem."""
+"""The fleet's health: each kiosk's report stored (latest + a short history, pruned on write), kiosks
+listed by problem."""
 
 from __future__ import annotations
 
@@ -39,7 +40,6 @@ FACTS = (
     "refused_operations",
     "sync_failures",
 )
-
 
 
 def _upsert(conn: Connection, row: dict[str, Any], window_start: datetime) -> bool:

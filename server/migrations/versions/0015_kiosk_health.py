@@ -48,14 +48,10 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("kiosk_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         *_facts(),
-        sa.ForeignKeyConstraint(
-            ["kiosk_id"], ["kiosks.id"], name=op.f("fk_kiosk_health_reports_kiosk_id_kiosks")
-        ),
+        sa.ForeignKeyConstraint(["kiosk_id"], ["kiosks.id"], name=op.f("fk_kiosk_health_reports_kiosk_id_kiosks")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_kiosk_health_reports")),
     )
-    op.create_index(
-        "ix_kiosk_health_reports_kiosk_id_received_at", "kiosk_health_reports", ["kiosk_id", "received_at"]
-    )
+    op.create_index("ix_kiosk_health_reports_kiosk_id_received_at", "kiosk_health_reports", ["kiosk_id", "received_at"])
 
 
 def downgrade() -> None:
