@@ -6,6 +6,7 @@ them is plugged in through `FEATURE_PAGES` (see `Feature`), without touching thi
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -15,6 +16,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMenu, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
+import words
 from kiosk_app import __version__
 from kiosk_app.auth import Profile, SignedIn
 from kiosk_app.errors import EnvironmentFault, NotSignedIn, SessionExpired
@@ -27,9 +29,13 @@ from ui.strings import ist_time, rupees_or_dash, t
 
 if TYPE_CHECKING:
     from kiosk_app.core import KioskCore  # loaded on first use (ui.core.Core.kiosk), not before the login window
+    from kiosk_app.health import HealthOutcome
     from kiosk_app.money import Money  # loaded on first use (ui.core.Core.kiosk), not before the login window
 
+log = logging.getLogger("emitra.ui")
+
 HEALTH_INTERVAL_MS = 30_000
+REPORT_INTERVAL_MS = 3_600_000  # the kiosk's health to the centre (kiosk_app/health.py)
 
 
 class Feature(StrEnum):
@@ -277,6 +283,13 @@ def open_kiosk(core: Core) -> KioskOpened:
     return KioskOpened(kiosk, online, kiosk.money.current())
 
 
+def report_health(core: Core) -> HealthOutcome:
+    """On a worker: the kiosk's health to the centre (skipped offline); its answer says how far off the clock is."""
+    prefs = core.preferences
+    profile = "" if prefs.printer_address is None else f"{prefs.paper}, {prefs.printer_address.describe()}"
+    return core.kiosk().health.report(profile)
+
+
 def refresh_money(core: Core) -> Money:
     """On a worker: the server's word on the wallet, published to every screen (kiosk_app.money)."""
     return core.kiosk().money.refresh()
@@ -301,7 +314,18 @@ class MainWindow(QMainWindow):
         self.coming.home_requested.connect(self.show_home)
         self.stack.addWidget(self.home)
         self.stack.addWidget(self.coming)
-        self.setCentralWidget(self.stack)
+        # Both languages at once: an off clock is for whoever sits at the PC (kiosk_app/health.py measures it).
+        self.clock_banner = QLabel()
+        self.clock_banner.setObjectName("clock_banner")
+        self.clock_banner.setWordWrap(True)
+        self.clock_banner.setStyleSheet("background: #fff3cd; color: #6b4e00; padding: 6px; font-weight: bold;")
+        self.clock_banner.hide()
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.clock_banner)
+        column.addWidget(self.stack)
+        self.setCentralWidget(central)
         self.status = StatusBarView(self, self.tr_)
         self.feature_pages: dict[Feature, QWidget] = {}
         self.training: QWidget | None = None  # demo mode: the Training switches window, made when first asked for
@@ -316,6 +340,9 @@ class MainWindow(QMainWindow):
         self.health_timer = QTimer(self)
         self.health_timer.setInterval(HEALTH_INTERVAL_MS)
         self.health_timer.timeout.connect(self.on_health_timer_timeout)
+        self.report_timer = QTimer(self)
+        self.report_timer.setInterval(REPORT_INTERVAL_MS)
+        self.report_timer.timeout.connect(self.on_report_timer_timeout)
         self.show_printer_setting()
         self.resize(1000, 680)
 
@@ -416,6 +443,24 @@ class MainWindow(QMainWindow):
         self.on_money_changed(opened.money)
         opened.kiosk.connectivity.start()
         self.refresh_balance()
+        self.on_report_timer_timeout()
+        self.report_timer.start()
+
+    def on_report_timer_timeout(self) -> None:
+        core = self.core
+        Op(self, lambda: report_health(core)).success(self.on_health_reported).failure(self.on_report_failed).run()
+
+    def on_health_reported(self, outcome: HealthOutcome) -> None:
+        if outcome.clock_offset_s is None:
+            return  # not heard from the server: the banner keeps what it last knew
+        if outcome.clock_off:
+            english, hindi = words.pair("main.clock_off", minutes=round(abs(outcome.clock_offset_s) / 60))
+            self.clock_banner.setText(f"{english}\n{hindi}")
+        self.clock_banner.setVisible(outcome.clock_off)
+
+    def on_report_failed(self, exc: Exception) -> None:
+        # The report is the centre's, not the operator's: a failure waits for the next one, and says nothing.
+        log.info("health report failed: %s", exc)
 
     def on_refresh_triggered(self) -> None:
         """F5: the money again, and the screen in front of the operator loads what it shows anew."""
@@ -505,5 +550,6 @@ class MainWindow(QMainWindow):
         if self.training is not None:
             self.training.close()
         self.health_timer.stop()
+        self.report_timer.stop()
         self.feed.detach()
         super().closeEvent(event)
