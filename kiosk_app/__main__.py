@@ -138,7 +138,7 @@ def _update(config: KioskConfig, url: str | None, as_json: bool) -> int:
     """Check now (the desktop client does it after the login window is shown and daily); applied at the next start."""
     from kiosk_app.update import Outcome, UpdatePlaces, UpdateState, check_and_stage, running_version
 
-    places = UpdatePlaces.default(config.update_dir)
+    places = UpdatePlaces.default()
 
     def progress(done: int, expected: int) -> None:
         if not as_json and expected:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk_app.update import UPDATE_DIR_ENV
 from offline_cache.database import default_path
 from printing.receipt import HelpDesk
 
@@ -35,7 +36,8 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "the signed update repository (empty: the central server's /updates/)",
     ),
-    Setting("update_dir", "EMITRA_KIOSK_UPDATE_DIR", "", "where updates are kept (empty: the user data dir)"),
+    # Read by kiosk_app.update itself (the launcher decides before this module loads); listed here with the rest.
+    Setting("update_dir", UPDATE_DIR_ENV, "", "where updates are kept (empty: the user data dir)"),
     Setting(
         "pay_wait_seconds",
         "EMITRA_KIOSK_PAY_WAIT",
@@ -57,7 +59,6 @@ class KioskConfig:
     batch_size: int = MAX_BATCH
     pay_wait_seconds: float = PAY_WAIT_S
     update_url: str = ""
-    update_dir: Path | None = None
 
     @property
     def update_repository(self) -> str:
@@ -87,5 +88,4 @@ class KioskConfig:
             batch_size=int(values["batch_size"]),
             pay_wait_seconds=float(values["pay_wait_seconds"]),
             update_url=values["update_url"],
-            update_dir=Path(values["update_dir"]) if values["update_dir"] else None,
         )

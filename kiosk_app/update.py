@@ -32,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,7 @@ APP_NAME = "emitra-kiosk"
 STATE_FILE = "state.json"
 TRUSTED_ROOT = "root.json"  # the bundle's first trusted root metadata: resources/update/root.json
 BUILD_VERSION_FILE = "build_version.txt"  # written into a bundle by build_installer.spec
+UPDATE_DIR_ENV = "EMITRA_KIOSK_UPDATE_DIR"  # declared with the other settings in kiosk_app/config.py
 CHILD_FLAG = "--launched-version"  # the launcher passes it to the version it starts: that one does not relaunch
 SELF_CHECK_SECONDS = 180.0
 
@@ -82,10 +83,12 @@ class UpdatePlaces:
     root: Path
 
     @classmethod
-    def default(cls, configured: Path | None = None) -> UpdatePlaces:
-        """The configured folder (setting update_dir), else the user's data folder."""
-        if configured is not None:
-            return cls(configured)
+    def default(cls) -> UpdatePlaces:
+        """The folder the setting names (EMITRA_KIOSK_UPDATE_DIR), else the user's data folder. Read here, not
+        through KioskConfig: the launcher decides before the program's heavier modules load."""
+        configured = os.environ.get(UPDATE_DIR_ENV)
+        if configured:
+            return cls(Path(configured))
         return cls(platformdirs.user_data_path(APP_NAME, appauthor=False) / "updates")
 
     @property
@@ -219,6 +222,7 @@ def choose_at_start(
                     last_event=f"updated {current} → {staged} (self-check passed)",
                 )
                 log.info("update: %s is now the active version", staged)
+                remove_unused_versions(places, keep={state.active, state.previous})
             else:
                 shutil.rmtree(places.version_dir(staged), ignore_errors=True)
                 state = replace(
@@ -273,15 +277,13 @@ class CheckResult:
     detail: str = ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Progress:
-    """Called from the downloading thread with bytes so far and bytes expected."""
+    """tufup's progress hook (keyword arguments), called from the downloading thread."""
 
     hook: Callable[[int, int], None] | None = None
-    seen: list[int] = field(default_factory=list)
 
     def __call__(self, bytes_downloaded: int, bytes_expected: int) -> None:
-        self.seen.append(bytes_downloaded)
         if self.hook is not None:
             self.hook(bytes_downloaded, bytes_expected)
 
@@ -424,11 +426,9 @@ def _forget_old_archives(places: UpdatePlaces, keep: str) -> None:
             path.unlink(missing_ok=True)
 
 
-def remove_unused_versions(places: UpdatePlaces) -> None:
-    """Versions that are neither active, previous nor staged take disk space for nothing."""
-    state = UpdateState.load(places)
-    wanted = {state.active, state.previous, state.staged}
+def remove_unused_versions(places: UpdatePlaces, keep: set[str | None]) -> None:
+    """A version older than the previous one takes disk space for nothing (two are kept: one to go back to)."""
     if places.versions.is_dir():
         for folder in places.versions.iterdir():
-            if folder.name not in wanted:
+            if folder.name not in keep:
                 shutil.rmtree(folder, ignore_errors=True)

@@ -12,12 +12,10 @@ SELF_CHECK_TEMPORARY = Path()  # `--self-check` without a folder: the database g
 def launch_active_version(argv: list[str]) -> int | None:
     """The installed bundle is the launcher: a newer version staged or active in the update folder runs instead
     (a staged one only after its own --self-check passed). None: go on with this program."""
-    from kiosk_app.config import KioskConfig
     from kiosk_app.update import UpdatePlaces, choose_at_start, exec_launch, running_version
 
     try:
-        places = UpdatePlaces.default(KioskConfig.from_env().update_dir)
-        launch = choose_at_start(places, running_version())
+        launch = choose_at_start(UpdatePlaces.default(), running_version())
     except (OSError, ValueError) as exc:  # an unreadable update folder never stops the kiosk from starting
         print(f"emitra-kiosk: update folder not usable ({exc}); starting the installed version", file=sys.stderr)
         return None

@@ -158,11 +158,10 @@ class Shell(QObject):
         """An installed bundle with an update repository checks now and daily (ui/updates.py)."""
         from kiosk_app.config import KioskConfig
 
-        def config() -> KioskConfig:
-            return KioskConfig.from_env(server_url=self.core.server_url)
-
+        if self.updates is not None:  # a start after a sign-out: the agent of the first start goes on
+            return
         self.updates = UpdateAgent.for_installation(
-            UpdatePlaces.default(config().update_dir), lambda: config().update_repository
+            UpdatePlaces.default(), lambda: KioskConfig.from_env(server_url=self.core.server_url).update_repository
         )
         if self.updates is not None:
             self.updates.notice.connect(self.on_update_notice)

@@ -62,6 +62,12 @@ def test_an_update_is_found_downloaded_verified_and_applied_at_the_next_start(ki
     assert start(kiosk) == "1.0.2"
     state = UpdateState.load(kiosk.places)
     assert (state.active, state.previous) == ("1.0.2", "1.0.1")
+    assert sorted(p.name for p in kiosk.places.versions.iterdir()) == ["1.0.1", "1.0.2"]
+    # A third: the oldest folder goes, the one to go back to stays.
+    repo.release("1.0.3", payload=b"another line")
+    assert check(kiosk, repo).version == "1.0.3"
+    assert start(kiosk) == "1.0.3"
+    assert sorted(p.name for p in kiosk.places.versions.iterdir()) == ["1.0.2", "1.0.3"]
 
 
 def test_a_tampered_archive_is_refused_and_nothing_is_staged(kiosk: Kiosk, repo: Repo) -> None:
