@@ -13,11 +13,9 @@ from __future__ import annotations
 import argparse
 import logging
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +25,7 @@ import requests
 
 from kiosk_app.update import Outcome, UpdatePlaces, check_and_stage, choose_at_start, program_name
 from server import updates
+from tests.support.static_host import static_host
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,15 +83,7 @@ def run(quick: bool = False, rounds: int = 20) -> Figures:
         targets = ws.repository / "targets"
         full = (targets / "emitra-kiosk-1.0.1.tar.gz").stat().st_size
         patch = (targets / "emitra-kiosk-1.0.1.patch").stat().st_size
-        port = _port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(ws.repository)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait(url)
+        with static_host(ws.repository) as url:
             places = UpdatePlaces(tmp / "kiosk")
             checks, gets, starts = [], [], []
             session = requests.Session()
@@ -107,9 +98,6 @@ def run(quick: bool = False, rounds: int = 20) -> Figures:
                 began = time.perf_counter()
                 choose_at_start(places, "1.0.1")
                 starts.append(time.perf_counter() - began)
-        finally:
-            server.terminate()
-            server.wait(10)
     return Figures(
         check_ms=statistics.median(checks) * 1000,
         bare_get_ms=statistics.median(gets) * 1000,
@@ -118,24 +106,6 @@ def run(quick: bool = False, rounds: int = 20) -> Figures:
         patch_bytes=patch,
         bundle=bundle,
     )
-
-
-def _port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait(url: str) -> None:
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(url + "/metadata/root.json", timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("the repository's file server did not start")
 
 
 def table(f: Figures) -> str:

@@ -32,3 +32,13 @@ def test_update_benchmark_runs_and_reports_check_cost_and_patch_size() -> None:
     assert figures.check_ms > 0 and figures.bare_get_ms > 0 and figures.start_decision_ms > 0
     assert 0 < figures.patch_bytes < figures.full_bytes
     assert "patch" in bench_update.table(figures)
+
+
+def test_fleet_benchmark_lists_every_kiosk_under_its_problem() -> None:
+    from bench import bench_fleet
+
+    figures = bench_fleet.run(quick=True)
+    assert figures.counts == figures.expected
+    assert figures.refused_again == figures.kiosks
+    assert figures.reports_per_s > 0 and figures.bare_per_s > 0 and figures.list_ms > 0
+    assert "reports/s" in bench_fleet.table(figures)

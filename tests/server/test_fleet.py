@@ -129,3 +129,34 @@ def test_a_report_is_rate_limited_scoped_and_bounded(auth_server: ServerProcess,
     auth_clock.advance(minutes=11)
     assert report(auth_server, a, facts(printer_status="failing")).status_code == 200
     assert fleet(auth_server)["history_reports"] == 3
+
+
+def test_the_servers_clock_dates_a_payment_never_the_kiosks(auth_server: ServerProcess) -> None:
+    """A kiosk whose clock is 7 minutes fast is listed clock_off, and its payment is dated by the server: the
+    payment request has no field for a time, and one sent anyway is refused."""
+    token = ready_token(auth_server, "FLTC001")
+    headers = {"Authorization": f"Bearer {token}"}
+    fast = datetime.now(UTC) + timedelta(minutes=7)
+    assert report(auth_server, token, facts(client_time=fast.isoformat())).status_code == 200
+    assert "FLTC001" in {k["kiosk_code"] for k in fleet(auth_server, problem="clock_off")["kiosks"]}
+    assert auth_server.adjust("FLTC001", "fund-FLTC001", "credit", 10_000_00).status_code == 200
+    api = auth_server.url + API
+    fields = {"k_no": "210987654321"}
+    bill = requests.post(
+        api + "/bills/fetch", json={"service_code": "ELEC-JVVNL", "fields": fields}, headers=headers, timeout=30
+    )
+    assert bill.status_code == 200, bill.text
+    body: dict[str, Any] = {
+        "operation_id": "clock-check-0001",
+        "bills": [{"service_code": "ELEC-JVVNL", "fields": fields, "amount_paise": bill.json()["payable_now_paise"]}],
+        "contact": {"mobile": "9876543210"},
+        "method": {"type": "wallet"},
+    }
+    for name in ("created_at", "client_time", "paid_at"):
+        dated = requests.post(api + "/payments", json=body | {name: fast.isoformat()}, headers=headers, timeout=30)
+        assert dated.status_code == 422, (name, dated.text)
+    before = datetime.now(UTC)
+    paid = requests.post(api + "/payments", json=body, headers=headers, timeout=60)
+    assert paid.status_code == 200, paid.text
+    created = datetime.fromisoformat(paid.json()["created_at"])
+    assert before - timedelta(seconds=5) <= created <= datetime.now(UTC) + timedelta(seconds=5), created

@@ -7,9 +7,7 @@ The bundles are small folders whose `emitra-kiosk` program is a Python script pr
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +16,7 @@ import pytest
 
 from kiosk_app.update import UpdatePlaces, program_name
 from server import updates
-from tests.support.pgcluster import free_port
-from tests.support.wallet import wait_for
+from tests.support.static_host import static_host
 
 PROGRAM = """#!{python}
 import sys
@@ -65,29 +62,10 @@ class Repo:
 def repo(tmp_path: Path) -> Iterator[Repo]:
     ws = updates.Workspace(tmp_path / "release", offline_keys=tmp_path / "usb-stick")
     updates.init(ws)
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(ws.repository)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-
-    def answers() -> bool:
-        try:
-            urllib.request.urlopen(f"{url}/metadata/root.json", timeout=1).close()
-        except OSError:
-            return False
-        return True
-
-    try:
-        assert wait_for(answers, timeout=20), "the static file server did not start"
+    with static_host(ws.repository) as url:
         built = tmp_path / "built"
         built.mkdir()
         yield Repo(ws, url, built)
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 @dataclass
