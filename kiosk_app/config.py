@@ -44,6 +44,12 @@ SETTINGS: tuple[Setting, ...] = (
         f"{PAY_WAIT_S:g}",
         "the longest an operator waits for a payment's answer (3–120 s); after it the payment shows as in doubt",
     ),
+    Setting(
+        "customer_memory_months",
+        "EMITRA_KIOSK_CUSTOMER_MONTHS",
+        "24",
+        "customers and their payments are forgotten by this PC after this many months without a payment (1–120)",
+    ),
 )
 
 DEFAULT_HELP_DESK = HelpDesk(phones=("0141-2220000", "1800-180-6127"), email="helpdesk.emitra@rajasthan.gov.in")
@@ -59,6 +65,7 @@ class KioskConfig:
     batch_size: int = MAX_BATCH
     pay_wait_seconds: float = PAY_WAIT_S
     update_url: str = ""
+    customer_memory_months: int = 24
 
     @property
     def update_repository(self) -> str:
@@ -69,6 +76,8 @@ class KioskConfig:
             raise ValueError(f"batch size must be 1 to {MAX_BATCH}")
         if not 3 <= self.pay_wait_seconds <= 120:
             raise ValueError("the payment wait must be 3 to 120 seconds")
+        if not 1 <= self.customer_memory_months <= 120:
+            raise ValueError("the customer memory must be 1 to 120 months")
 
     @property
     def database_path(self) -> Path:
@@ -88,4 +97,5 @@ class KioskConfig:
             batch_size=int(values["batch_size"]),
             pay_wait_seconds=float(values["pay_wait_seconds"]),
             update_url=values["update_url"],
+            customer_memory_months=int(values["customer_memory_months"]),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kiosk_app.api import ApiClient
@@ -56,6 +57,9 @@ class KioskCore:
         self.config = config
         self.worker: Worker = worker if worker is not None else DbWorker()
         self.store = self.worker.call(LocalStore.open, config.database_path)
+        # What the operator's settings no longer allow to be remembered is dropped at every start.
+        forget = datetime.now(UTC) - timedelta(days=round(config.customer_memory_months * 30.44))
+        self.worker.call(self.store.customers.forget_before, forget.isoformat())
         self.events = KioskEvents()
         if api is None:
             machine_id = (settings or LocalSettings()).machine_id

@@ -46,6 +46,7 @@ from kiosk_app.events import KioskEvents
 from kiosk_app.money import MoneyState, read_money, save_wallet, wallet_snapshot
 from kiosk_app.receipts import from_payment, is_final, provisional
 from kiosk_app.worker import Worker
+from offline_cache.customers import Customer, PaidBill, PastPayment
 from offline_cache.outbox import NewOperation, OutboxState, Outcome
 from offline_cache.store import LocalStore
 from printing.receipt import Bilingual, Corrected, HelpDesk, Kiosk, Receipt, ReceiptStatus
@@ -217,6 +218,16 @@ class ServiceCatalog:
             )
         return ServiceInfo.from_data(data, self._departments().get(data["department"]))
 
+    def known(self, codes: set[str]) -> list[ServiceInfo]:
+        """Those of `codes` still in the catalog kept on this PC (a past customer's service may have left it)."""
+        found = []
+        for code in sorted(codes):
+            try:
+                found.append(self.service(code))
+            except UnknownService:
+                continue
+        return found
+
     def categories(self) -> list[dict[str, Any]]:
         return self.worker.call(self.store.catalog.groups, "category")
 
@@ -303,6 +314,7 @@ class PaymentOrder:
     bills: tuple[BillLine, ...]
     contact: Contact
     method: PayMethod = field(default_factory=PayMethod)
+    remember_mobile: bool = False  # the customer agreed that this kiosk keeps the mobile for next time
 
 
 class OutcomeStatus(StrEnum):
@@ -405,6 +417,14 @@ class BillPayment:
         self.status_wait = status_wait
         self.wait_s = wait_s  # the longest the operator waits for a payment's answer (then: in doubt)
         self.clock = clock
+
+    # -- Customer memory (this kiosk only) -------------------------------------------------------------
+    def find_customers(self, text: str, limit: int = 5) -> list[Customer]:
+        """Customers who paid here whose consumer number, name or remembered mobile contains `text`."""
+        return self.worker.call(self.store.customers.search, text, limit)
+
+    def past_payments(self, customer: Customer) -> list[PastPayment]:
+        return self.worker.call(self.store.customers.history, customer.service_code, customer.consumer_no)
 
     # -- Get Bill Details -----------------------------------------------------------------------------
     def get_bill(self, service_code: str, fields: Mapping[str, str]) -> BillDetails:
@@ -564,8 +584,32 @@ class BillPayment:
             contact_mobile=order.contact.mobile or "",
         )
         spool_id = self.worker.call(self.store.spool.add, op_id, receipt.to_json())
+        paid = [
+            PaidBill(s.code, sent["fields"], sent["fields"][s.fields[0].name], b.amount_paise, b.consumer_name)
+            for s, sent, b in zip(services, payload["bills"], order.bills, strict=True)
+        ]
+        self._remember(order, op_id, paid, status.value, self.clock().isoformat(), None)
         self.money.publish()
         return PaymentOutcome(op_id, status, receipt, spool_id)
+
+    def _remember(
+        self, order: PaymentOrder, op_id: str, paid: list[PaidBill], status: str, at: str, receipt_no: str | None
+    ) -> None:
+        """The customer memory of this kiosk (offline_cache/customers.py); a failure there never fails a payment."""
+        try:
+            self.worker.call(
+                lambda: self.store.customers.record(
+                    op_id,
+                    paid,
+                    status=status,
+                    paid_at=at,
+                    mobile=mobile_or_none(order.contact.mobile),
+                    consent=order.remember_mobile,
+                    receipt_no=receipt_no,
+                )
+            )
+        except Exception:  # the payment is recorded in the outbox either way
+            log.exception("payment %s: the customer memory could not keep it", op_id)
 
     def _resolve_lost(
         self, order: PaymentOrder, services: list[ServiceInfo], payload: dict[str, Any], reason: str, deadline: float
@@ -620,8 +664,14 @@ class BillPayment:
             self.worker.call(self._record_view, op_id, view, payment)
         receipt = from_payment(payment, services[0].fields[0].label, self.help_desk, self.api.base_url)
         spool_id = self.worker.call(self.store.spool.add, op_id, receipt.to_json())
+        status = outcome_status(payment.status)
+        paid = [
+            PaidBill(b.service_code, sent.fields, b.consumer_no, b.amount_paise, b.consumer_name)
+            for b, sent in zip(payment.bills, order.bills, strict=True)
+        ]
+        self._remember(order, op_id, paid, status.value, payment.created_at, payment.receipt_no)
         self.money.publish()
-        return PaymentOutcome(op_id, outcome_status(payment.status), receipt, spool_id, view)
+        return PaymentOutcome(op_id, status, receipt, spool_id, view)
 
     # -- Corrected receipt ---------------------------------------------------------------------------------
     def corrected_receipt(self, operation_id: str) -> tuple[Receipt, int] | None:

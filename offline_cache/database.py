@@ -9,7 +9,7 @@ from pathlib import Path
 import platformdirs
 from sqlite_utils import Database
 
-from offline_cache import receipt_spool
+from offline_cache import customers, receipt_spool
 
 APP_NAME = "emitra-kiosk"
 FILE_NAME = "kiosk.sqlite3"
@@ -92,8 +92,14 @@ def _v1(db: Database) -> None:
     receipt_spool.create_table(db)
 
 
+def _v2(db: Database) -> None:
+    """Customer memory (offline_cache/customers.py), filled from the payments this kiosk already made."""
+    customers.create_tables(db)
+    customers.remember_past_payments(db)
+
+
 # Each migration runs once, in order, in its own transaction; PRAGMA user_version records how far a file got.
-MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1,)
+MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

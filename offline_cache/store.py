@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from offline_cache.catalog_cache import CatalogCache
+from offline_cache.customers import CustomerMemory
 from offline_cache.database import open_database
 from offline_cache.outbox import Outbox
 from offline_cache.receipt_spool import ReceiptSpool
@@ -23,6 +24,7 @@ class LocalStore:
         self.catalog = CatalogCache(db)
         self.spool = ReceiptSpool(db)
         self.state = KioskState(db)
+        self.customers = CustomerMemory(db)
 
     @classmethod
     def open(cls, path: Path | str) -> LocalStore:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QFormLayout,
@@ -48,6 +49,7 @@ from kiosk_app.services import (
     PayMethod,
     ServiceInfo,
 )
+from offline_cache.customers import SHORTEST_QUERY, Customer, PastPayment
 from printing.money import format_rupees
 from rules.amount import AmountRefusal, PaperBill, paper_bill_payable
 from rules.cheque import cheque_refusals
@@ -60,11 +62,12 @@ from ui.forms import Field, Message, Translated, error_text, explain, say, short
 from ui.main_window import FeaturePage, StatusFeed
 from ui.ops import Op
 from ui.receipt_window import open_receipt
-from ui.strings import both, rupees_or_dash, t
+from ui.strings import both, ist_time, rupees_or_dash, t
 from words import Language
 from words.amount import amount_in_words
 
 SERVICE_CODE = Qt.ItemDataRole.UserRole
+CUSTOMER = Qt.ItemDataRole.UserRole + 1  # a past customer of this kiosk: Enter pays again
 
 # Each kind of service has its own words where a bill's would mislead: a recharge has no bill, a fee no bill
 # to match, and a micro-ATM entry is cash paid *to* the customer, credited to the wallet by the bank.
@@ -289,11 +292,18 @@ class AvailServicePage(FeaturePage):
         self.mode.setWordWrap(True)
         self.mode.setVisible(False)
         self.fields_box = QWidget()
+        self.history = QLabel()
+        self.history.setObjectName("customer_history")
+        self.history.setWordWrap(True)
+        self.history.setStyleSheet("color: #1d4e89;")
+        self.history.setVisible(False)
         self.fields_form = QFormLayout(self.fields_box)
         self.spec_fields: list[SpecField] = []
         self._service_names: dict[str, tuple[str, str]] = {}
         self._service_kinds: dict[str, str] = {}
         self._found: tuple[str, list[ServiceInfo]] = ("", [])
+        self._customers: list[Customer] = []
+        self._history: tuple[Customer, list[PastPayment]] | None = None
         self._wait_left = 0
         self._wait_timer = QTimer(self)
         self._wait_timer.setInterval(1000)
@@ -355,6 +365,9 @@ class AvailServicePage(FeaturePage):
         self.total.setStyleSheet("font-weight: bold;")
         self.mobile = tr_.field("mobile", "avail.mobile", QLineEdit())
         self.email = tr_.field("email", "avail.email", QLineEdit())
+        self.remember_mobile = QCheckBox()
+        self.remember_mobile.setObjectName("remember_mobile")
+        tr_.text(self.remember_mobile.setText, "avail.remember_mobile")
         method_box = self.method_box = QGroupBox()
         tr_.text(method_box.setTitle, "avail.method")
         self.wallet = QRadioButton()
@@ -398,6 +411,7 @@ class AvailServicePage(FeaturePage):
         self._outcome: Message | None = None
         contact_form = QFormLayout()
         self._row(contact_form, self.mobile)
+        contact_form.addRow("", self.remember_mobile)
         self._row(contact_form, self.email)
 
         self.flow = QWidget()
@@ -405,6 +419,7 @@ class AvailServicePage(FeaturePage):
         right.addWidget(self.selected)
         right.addWidget(self.mode)
         right.addWidget(self.fields_box)
+        right.addWidget(self.history)
         right.addWidget(self.get_bill, alignment=Qt.AlignmentFlag.AlignLeft)
         right.addWidget(self.bill_view)
         right.addLayout(self.bill_form)
@@ -516,23 +531,54 @@ class AvailServicePage(FeaturePage):
         core = self.core
         if self.kiosk is None:
             return
+
+        def search() -> tuple[list[Customer], list[ServiceInfo], list[ServiceInfo]]:
+            kiosk = core.kiosk()
+            customers = kiosk.payments.find_customers(text)
+            return (
+                customers,
+                kiosk.catalog.search(text, limit=20),
+                kiosk.catalog.known({c.service_code for c in customers}),
+            )
+
         (
-            Op(self, lambda: core.kiosk().catalog.search(text, limit=20))
-            .success(lambda found: self.on_search_found(generation, text, found))
+            Op(self, search)
+            .success(lambda found: self.on_search_found(generation, text, found[1], found[0], found[2]))
             .failure(self.on_op_failed)
             .run()
         )
 
-    def on_search_found(self, generation: int, text: str, found: list[ServiceInfo]) -> None:
+    def on_search_found(
+        self,
+        generation: int,
+        text: str,
+        found: list[ServiceInfo],
+        customers: list[Customer] | None = None,
+        their_services: list[ServiceInfo] | None = None,
+    ) -> None:
+        """The services found, and this kiosk's past customers the text names (a consumer number, a mobile, a
+        name): first when the text is mostly digits, after the services otherwise."""
         if generation != self._search_generation:
             return
+        for service in their_services or []:
+            self._service_names[service.code] = (service.name_en, service.name_hi)
         self.results.clear()
         self._found = (text.strip(), found)
+        self._customers = customers or []
+        digits = sum(c.isdigit() for c in text)
+        customers_first = digits * 2 > len(text.strip())
         for service in found:
             item = QListWidgetItem()
             item.setData(SERVICE_CODE, service.code)
             self.results.addItem(item)
-        if found:
+        for position, customer in enumerate(self._customers):
+            item = QListWidgetItem()
+            item.setData(CUSTOMER, customer)
+            if customers_first:
+                self.results.insertItem(position, item)
+            else:
+                self.results.addItem(item)
+        if found or self._customers:
             self.results.setCurrentRow(0)
         elif text.strip():
             item = QListWidgetItem()
@@ -543,15 +589,34 @@ class AvailServicePage(FeaturePage):
     def _name_results(self) -> None:
         """The found services' names in the current language (again after F12)."""
         text, found = self._found
-        for row, service in enumerate(found):
+        names = {s.code: s for s in found}
+        for row in range(self.results.count()):
             item = self.results.item(row)
-            if item is not None:
+            code, customer = item.data(SERVICE_CODE), item.data(CUSTOMER)
+            if code and code in names:
+                service = names[code]
                 item.setText(
                     f"{both(service.name_en, service.name_hi)} — "
                     f"{both(service.department_name_en, service.department_name_hi)}"
                 )
-        if not found and text and self.results.count() == 1:
-            self.results.item(0).setText(t("avail.no_match", text=text))
+            elif isinstance(customer, Customer):
+                item.setText(self._customer_words(customer))
+        if not found and not self._customers and text and self.results.count() == 1:
+            self.results.item(0).setText(
+                t("avail.no_match", text=text) if len(text) >= SHORTEST_QUERY else t("avail.type_more", text=text)
+            )
+
+    def _customer_words(self, customer: Customer) -> str:
+        names = self._service_names.get(customer.service_code)
+        return t(
+            "avail.customer_row",
+            consumer=customer.consumer_no,
+            name=customer.consumer_name or "—",
+            service=both(*names) if names else customer.service_code,
+            amount=format_rupees(customer.last_amount_paise),
+            date=ist_time(customer.last_paid_at)[:10],
+            count=customer.payments,
+        )
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override
         if (
@@ -567,13 +632,69 @@ class AvailServicePage(FeaturePage):
 
     def on_search_return_pressed(self) -> None:
         item = self.results.currentItem()
-        if item is not None and item.data(SERVICE_CODE):
+        if item is not None and (item.data(SERVICE_CODE) or item.data(CUSTOMER)):
             self.on_results_item_activated(item)
 
     def on_results_item_activated(self, item: QListWidgetItem) -> None:
-        code = item.data(SERVICE_CODE)
-        if code:
+        code, customer = item.data(SERVICE_CODE), item.data(CUSTOMER)
+        if isinstance(customer, Customer):
+            self.pay_again(customer)
+        elif code:
             self.choose(str(code))
+
+    # -- pay again: a past customer of this kiosk ----------------------------------------------------------
+    def pay_again(self, customer: Customer) -> None:
+        """The customer's service opened with their consumer fields (and remembered mobile) filled in, their
+        payments here shown, and the new bill asked for at once."""
+        core = self.core
+
+        def read() -> tuple[ServiceInfo, list[PastPayment]]:
+            kiosk = core.kiosk()
+            return kiosk.catalog.service(customer.service_code), kiosk.payments.past_payments(customer)
+
+        Op(self, read).success(lambda found: self._paying_again(customer, *found)).failure(self.on_op_failed).run()
+
+    def _paying_again(self, customer: Customer, service: ServiceInfo, history: list[PastPayment]) -> None:
+        self.forget_customer()
+        self.show_service(service)
+        for f in self.spec_fields:
+            value = customer.fields.get(f.spec.name)
+            if value is not None:
+                if f.combo is not None:
+                    index = f.combo.findData(value)
+                    if index >= 0:
+                        f.combo.setCurrentIndex(index)
+                elif isinstance(f.editor, QLineEdit):
+                    f.editor.setText(value)
+        if customer.mobile:
+            self.mobile.line_edit.setText(customer.mobile)
+            self.remember_mobile.setChecked(True)
+        self._history = (customer, history)
+        self._name_history()
+        if self.offline:
+            self._type_paper_bill()
+        elif self.spec_fields:
+            self.on_spec_entered(self.spec_fields[-1])
+
+    def _name_history(self) -> None:
+        shown = self._history is not None and self.service is not None
+        self.history.setVisible(shown)
+        if self._history is None:
+            self.history.clear()
+            return
+        customer, history = self._history
+        lines = [
+            t(
+                "avail.paid_here",
+                date=ist_time(p.paid_at),
+                amount=format_rupees(p.amount_paise),
+                receipt=p.receipt_no or "—",
+            )
+            for p in history
+        ]
+        self.history.setText(
+            t("avail.customer_history", name=customer.consumer_name or customer.consumer_no) + "\n" + "\n".join(lines)
+        )
 
     # -- Advance Search ----------------------------------------------------------------------------------
     def on_advance_key(self) -> None:
@@ -681,6 +802,8 @@ class AvailServicePage(FeaturePage):
 
     def show_service(self, service: ServiceInfo | None) -> None:
         self.service = service
+        self._history = None
+        self.history.setVisible(False)
         if service is not None:  # the names and kinds of the bills' services, for the confirmation and words
             self._service_names[service.code] = (service.name_en, service.name_hi)
             self._service_kinds[service.code] = service.kind
@@ -714,6 +837,7 @@ class AvailServicePage(FeaturePage):
         chosen = service is not None
         self._name_choices()
         self._name_results()
+        self._name_history()
         for spec_field in self.spec_fields:
             spec_field.retranslate()
         self.flow.setEnabled(chosen or bool(self.bills))
@@ -866,7 +990,7 @@ class AvailServicePage(FeaturePage):
             empty.editor.setFocus()
             return
         if self.offline:
-            self.consumer_name.line_edit.setFocus()
+            self._type_paper_bill()
         else:
             self.on_get_bill_clicked()
 
@@ -938,9 +1062,17 @@ class AvailServicePage(FeaturePage):
             self.tr_.banner.show_message(explain(exc), "error")
             self.refresh()
             if self.service is not None and self.service.offline_capable:
-                self.consumer_name.line_edit.setFocus()
+                self._type_paper_bill()
             return
         self.on_op_failed(exc)
+
+    def _type_paper_bill(self) -> None:
+        """Offline: the paper bill is typed — a customer paying again has their name filled in already."""
+        if self._history is not None and self._history[0].consumer_name and not self.consumer_name.text():
+            self.consumer_name.line_edit.setText(self._history[0].consumer_name)
+            self.bill_no.line_edit.setFocus()
+        else:
+            self.consumer_name.line_edit.setFocus()
 
     # -- Add Bill For Payment ------------------------------------------------------------------------------
     def on_add_bill_clicked(self) -> None:
@@ -1103,7 +1235,12 @@ class AvailServicePage(FeaturePage):
             field.editor.setFocus()
         if wrong:
             return None
-        return PaymentOrder(tuple(self.bills), Contact(self.mobile.text().strip() or None, email), method)
+        return PaymentOrder(
+            tuple(self.bills),
+            Contact(self.mobile.text().strip() or None, email),
+            method,
+            remember_mobile=self.remember_mobile.isChecked() and mobile is not None,
+        )
 
     def on_pay_clicked(self) -> None:
         if not self.pay.isEnabled():
@@ -1262,6 +1399,8 @@ class AvailServicePage(FeaturePage):
         date_edit.setDate(QDate.currentDate())
         self.cheque_date.set_error(None)
         self.wallet.setChecked(True)
+        self.remember_mobile.setChecked(False)
+        self._history = None
         self.details = None
         self.tr_.banner.show_message(None)
         self.refresh()
