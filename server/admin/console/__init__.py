@@ -7,7 +7,7 @@ import hmac
 import re
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import parse_qs
@@ -19,6 +19,8 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 import words
+from rules.day import IST
+from server import fleet
 from server.admin import accounts, trail
 from server.admin.errors import AdminUnauthorized, RoleRefused
 from server.admin.proposals import ADJUSTMENT, CHEQUE_BOUNCE, SUSPENSE_ASSIGN, Proposals
@@ -34,8 +36,10 @@ from server.auth.passwords import Passwords
 from server.core.config import Settings
 from server.core.errors import ApiError
 from server.core.fields import MAX_INT64, PathName, Text
-from server.kiosks import find_kiosks, kiosk_id_by_code, kiosks_t
+from server.fleet.schemas import Problem
+from server.kiosks import create_kiosk, find_kiosks, kiosk_id_by_code, kiosks_t
 from server.payments import Payments
+from server.schemas import KioskIn
 from server.wallet.neft import BankCredits
 from server.wallet.statement import statement
 
@@ -145,6 +149,57 @@ WORDS = {
     "col_reference": "statement.col_reference",
     "account_wallet": "statement.account_wallet",
     "account_credit": "statement.account_credit",
+    "fleet": "console.fleet",
+    "kiosks_active": "console.kiosks_active",
+    "kiosks_reporting": "console.kiosks_reporting",
+    "required_version": "console.required_version",
+    "all_problems": "console.all_problems",
+    "problem_old_version": "console.problem_old_version",
+    "problem_printer_failing": "console.problem_printer_failing",
+    "problem_queue_stale": "console.problem_queue_stale",
+    "problem_clock_off": "console.problem_clock_off",
+    "problem_silent": "console.problem_silent",
+    "version": "console.version",
+    "printer": "console.printer",
+    "queue": "console.queue",
+    "last_sync": "console.last_sync",
+    "clock_offset": "console.clock_offset",
+    "free_disk": "console.free_disk",
+    "reported": "console.reported",
+    "never": "console.never",
+    "no_kiosks_here": "console.no_kiosks_here",
+    "more_kiosks": "console.more_kiosks",
+    "printer_ok": "console.printer_ok",
+    "printer_unknown": "console.printer_unknown",
+    "printer_failing": "console.printer_failing",
+    "age_days": "console.age_days",
+    "age_hours": "console.age_hours",
+    "age_minutes": "console.age_minutes",
+    "age_seconds": "console.age_seconds",
+    "new_kiosk": "console.new_kiosk",
+    "create_kiosk": "console.create_kiosk",
+    "kiosk_created": "console.kiosk_created",
+    "first_password_note": "console.first_password_note",
+    "kiosk_field_code": "console.kiosk_field_code",
+    "kiosk_field_name": "console.kiosk_field_name",
+    "kiosk_field_holder_name": "console.kiosk_field_holder_name",
+    "kiosk_field_district": "console.kiosk_field_district",
+    "kiosk_field_sso_id": "console.kiosk_field_sso_id",
+    "kiosk_field_mobile": "console.kiosk_field_mobile",
+    "kiosk_field_email": "console.kiosk_field_email",
+    "kiosk_field_old_emitra_id": "console.kiosk_field_old_emitra_id",
+    "kiosk_field_micro_atm_terminal_id": "console.kiosk_field_micro_atm_terminal_id",
+    "kiosk_field_credit_limit": "console.kiosk_field_credit_limit",
+    "kiosk_invalid_code": "console.kiosk_invalid_code",
+    "kiosk_invalid_name": "console.kiosk_invalid_name",
+    "kiosk_invalid_holder_name": "console.kiosk_invalid_holder_name",
+    "kiosk_invalid_district": "console.kiosk_invalid_district",
+    "kiosk_invalid_sso_id": "console.kiosk_invalid_sso_id",
+    "kiosk_invalid_mobile": "console.kiosk_invalid_mobile",
+    "kiosk_invalid_email": "console.kiosk_invalid_email",
+    "kiosk_invalid_old_emitra_id": "console.kiosk_invalid_old_emitra_id",
+    "kiosk_invalid_micro_atm_terminal_id": "console.kiosk_invalid_micro_atm_terminal_id",
+    "kiosk_invalid_credit_limit_paise": "console.kiosk_invalid_credit_limit_paise",
     "title": "console.title",
     "totp_code": "console.totp_code",
     "username": "console.username",
@@ -415,16 +470,13 @@ async def _act(
 @_gated("POST /admin/proposals", PROPOSERS)
 async def propose(request: Request) -> Response:
     def action(principal: AdminPrincipal, fields: dict[str, str]) -> None:
-        amount = fields.get("amount", "").replace(",", "").strip()
-        if not RUPEES.match(amount):
-            raise ApiError("the amount is rupees, up to 2 decimals", code="invalid_amount", status=422)
-        rupees, _, paise = amount.partition(".")
+        amount_paise = _paise(fields.get("amount", ""))
         try:
             body = AdjustmentProposalIn(
                 kind=ADJUSTMENT,
                 kiosk_code=fields.get("kiosk_code", "").strip().upper(),
                 direction=fields.get("direction", ""),
-                amount_paise=int(rupees) * 100 + int(paise.ljust(2, "0")),
+                amount_paise=amount_paise,
                 memo=fields.get("memo", ""),
             )
         except ValidationError as exc:
@@ -701,15 +753,8 @@ RECENT_LINES = 20
 @router.get("/kiosks")
 @_gated("GET /admin/kiosks", ANYONE_SIGNED_IN)
 def kiosks_page(request: Request, q: Annotated[Annotated[str, Text(64)] | None, Query()] = None) -> Response:
-    """Kiosks by code, name, holder or district."""
-    principal = _signed_in(request, ANYONE_SIGNED_IN)
-    if principal is None:
-        return _to_sign_in()
-    found: list[dict[str, Any]] = []
-    if q and q.strip():
-        with request.app.state.engine.connect() as conn:
-            found = find_kiosks(conn, q)
-    return _page(request, "kiosks.html", admin=principal, q=q or "", kiosks=found, searched=bool(q and q.strip()))
+    """Kiosks by code, name, holder or district; support also makes a new one here."""
+    return _kiosks(request, q=q or "")
 
 
 @router.get("/kiosks/{kiosk_code}")
@@ -719,7 +764,12 @@ def kiosk_page(kiosk_code: PathName, request: Request) -> Response:
 
 
 def _kiosk(
-    request: Request, kiosk_code: str, problem: str | None = None, status: int = 200, sent_to: str | None = None
+    request: Request,
+    kiosk_code: str,
+    problem: str | None = None,
+    status: int = 200,
+    sent_to: str | None = None,
+    created: bool = False,
 ) -> Response:
     """One kiosk: its status, wallet, credit and dues (as its Fund Payout page), and its latest operations."""
     principal = _signed_in(request, ANYONE_SIGNED_IN)
@@ -744,6 +794,7 @@ def _kiosk(
         lines=list(reversed(lines))[:RECENT_LINES],
         can_manage=SUPPORT in principal.roles,
         sent_to=sent_to,
+        created=created,
     )
 
 
@@ -788,4 +839,193 @@ async def kiosk_password(kiosk_code: PathName, request: Request) -> Response:
     answer = await _act(request, DESK, action, back=lambda r, p, s: _kiosk(r, code, p, s))
     if sent:
         return await run_in_threadpool(lambda: _kiosk(request, code, sent_to=sent["to"]))
+    return answer
+
+
+def _desk(request: Request, gate: ConsoleGate) -> AdminPrincipal | Response:
+    """The signed-in administrator if `gate` allows the page; else the sign-in, or the refusal in the page's words."""
+    principal = _signed_in(request, ANYONE_SIGNED_IN)
+    if principal is None:
+        return _to_sign_in()
+    try:
+        gate(request)
+    except RoleRefused as exc:
+        return _page(request, "base.html", admin=principal, problem=_problem_text(request, exc), status=exc.status)
+    return principal
+
+
+def _ago(seconds: float | None, lang: str) -> str:
+    """An age in the largest whole unit (days, hours, minutes, seconds), in the page's language."""
+    if seconds is None:
+        return ""
+    whole = int(seconds)
+    for unit, size in (("days", 86_400), ("hours", 3600), ("minutes", 60)):
+        if whole >= size:
+            return words.text(f"console.age_{unit}", lang).format(n=whole // size)
+    return words.text("console.age_seconds", lang).format(n=whole)
+
+
+def _disk(free_bytes: int | None) -> str:
+    return "" if free_bytes is None else f"{free_bytes / 1_000_000_000:,.1f} GB"
+
+
+def _ist(moment: datetime | None) -> str:
+    return "" if moment is None else moment.astimezone(IST).strftime("%d-%m-%Y %H:%M")
+
+
+@router.get("/fleet")
+@_gated("GET /admin/fleet", ANYONE_SIGNED_IN)
+def fleet_page(request: Request, problem: Annotated[Problem | None, Query()] = None) -> Response:
+    """Active kiosks by problem with each one's last report: the same listing as GET /api/v1/admin/fleet."""
+    principal = _desk(request, ANYONE_SIGNED_IN)
+    if isinstance(principal, Response):
+        return principal
+    clock: AuthClock = request.app.state.clock
+    settings: Settings = request.app.state.settings
+    now = clock.now()
+    with request.app.state.engine.connect() as conn:
+        listing = fleet.fleet(conn, now, settings, problem=None if problem is None else problem.value)
+    shown = [p for p in fleet.PROBLEMS if problem is None or p == problem.value]
+    lang = _language(request)
+    return _page(
+        request,
+        "fleet.html",
+        admin=principal,
+        listing=listing,
+        problems=fleet.PROBLEMS,
+        shown=shown,
+        chosen=None if problem is None else problem.value,
+        by_problem={p: [k for k in listing["kiosks"] if p in k["problems"]] for p in shown},
+        ago=lambda seconds: _ago(seconds, lang),
+        since=lambda moment: "" if moment is None else _ago((now - moment).total_seconds(), lang),
+        disk=_disk,
+        ist=_ist,
+    )
+
+
+def _paise(text: str, field: str = "amount") -> int:
+    """Rupees as typed in a form (commas allowed, up to two decimals) in paise."""
+    amount = text.replace(",", "").strip()
+    if not RUPEES.match(amount):
+        raise ApiError("the amount is rupees, up to 2 decimals", code="invalid_amount", status=422, field=field)
+    rupees, _, paise = amount.partition(".")
+    return int(rupees) * 100 + int(paise.ljust(2, "0"))
+
+
+def _field_problems(request: Request, exc: ValidationError, form: str) -> dict[str, str]:
+    """Each refused field's own message, in the page's language, to show next to it (`console.<form>_<field>`)."""
+    lang = _language(request)
+    found: dict[str, str] = {}
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else ""
+        key = f"console.{form}_{name}"
+        try:
+            found[name] = words.text(key, lang)
+        except KeyError:
+            found[name] = words.text("error.invalid_request", lang)
+    return found
+
+
+class FormRefused(ApiError):
+    """A form's fields refused; `fields` holds each one's message for the page."""
+
+    status = 422
+    code = "invalid_request"
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__("check the marked fields", fields=sorted(fields))
+        self.fields = fields
+
+
+KIOSK_FIELDS = (
+    "code",
+    "name",
+    "holder_name",
+    "district",
+    "sso_id",
+    "mobile",
+    "email",
+    "old_emitra_id",
+    "micro_atm_terminal_id",
+    "credit_limit",
+)
+
+
+def _kiosks(
+    request: Request,
+    problem: str | None = None,
+    status: int = 200,
+    *,
+    q: str = "",
+    typed: dict[str, str] | None = None,
+    field_problems: dict[str, str] | None = None,
+) -> Response:
+    principal = _signed_in(request, ANYONE_SIGNED_IN)
+    if principal is None:
+        return _to_sign_in()
+    found: list[dict[str, Any]] = []
+    if q.strip():
+        with request.app.state.engine.connect() as conn:
+            found = find_kiosks(conn, q)
+    return _page(
+        request,
+        "kiosks.html",
+        admin=principal,
+        problem=problem,
+        status=status,
+        q=q,
+        kiosks=found,
+        searched=bool(q.strip()),
+        can_create=SUPPORT in principal.roles,
+        typed=typed or {},
+        field_problems=field_problems or {},
+    )
+
+
+@router.post("/kiosks")
+@_gated("POST /admin/kiosks", DESK)
+async def create_kiosk_form(request: Request) -> Response:
+    """A new kiosk (support), as POST /api/v1/admin/kiosks, and its first password by SMS and e-mail, as
+    POST /api/v1/admin/kiosks/{code}/password sends it: the holder receives it, nobody at the desk sees it."""
+    from starlette.concurrency import run_in_threadpool
+
+    typed: dict[str, str] = {}
+    sent: dict[str, str] = {}
+    refused: dict[str, str] = {}
+
+    def action(_principal: AdminPrincipal, fields: dict[str, str]) -> None:
+        typed.update({f: fields.get(f, "").strip()[:254] for f in KIOSK_FIELDS})
+        values: dict[str, Any] = {f: typed[f] for f in KIOSK_FIELDS if f != "credit_limit"}
+        values["code"] = values["code"].upper()
+        values["micro_atm_terminal_id"] = values["micro_atm_terminal_id"].upper()
+        for optional in ("old_emitra_id", "micro_atm_terminal_id"):
+            if not values[optional]:
+                values.pop(optional)
+        problems: dict[str, str] = {}
+        try:
+            values["credit_limit_paise"] = _paise(typed["credit_limit"] or "0", "credit_limit")
+        except ApiError as exc:
+            problems["credit_limit"] = _problem_text(request, exc)
+        try:
+            data = KioskIn.model_validate(values)
+        except ValidationError as exc:
+            problems |= _field_problems(request, exc, "kiosk_invalid")
+            if "credit_limit_paise" in problems:
+                problems["credit_limit"] = problems.pop("credit_limit_paise")
+        if problems:
+            refused.update(problems)
+            raise FormRefused(problems)
+        accounts: KioskAccounts = request.app.state.accounts
+        with request.app.state.engine.begin() as conn:
+            create_kiosk(conn, data)
+            holder, _reason = issue_kiosk_password(conn, accounts, _context(request), data.code)
+        sent.update(code=data.code, to=", ".join((mask(holder.mobile), mask(holder.email))))
+        trail.note_change(request.scope, None, {"code": data.code, "first_password": "sent"})
+
+    def back(r: Request, problem: str, status: int) -> Response:
+        return _kiosks(r, problem, status, typed=typed, field_problems=refused)
+
+    answer = await _act(request, DESK, action, back=back)
+    if sent:
+        return await run_in_threadpool(lambda: _kiosk(request, sent["code"], sent_to=sent["to"], created=True))
     return answer

@@ -1,0 +1,170 @@
+"""The back office's desks in a real headless Chromium: the fleet's health by problem, a new kiosk, reconcile
+and settlements, the demo's fault switches, the ledger audit, the administrators, a statement file uploaded.
+Each test drives the page and checks the server's own state through its HTTP API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import requests
+from playwright.sync_api import Browser
+
+from tests.browser.test_console import browser, shot, signed_in  # noqa: F401 - the fixture
+from tests.support.admins import make_admin
+from tests.support.auth import ShiftedClock, new_kiosk, ready_token
+from tests.support.server import ServerProcess
+
+
+def health(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "client_time": datetime.now(UTC).isoformat(),
+        "version": "0.2.0",
+        "os": "Windows-10-10.0.19045",
+        "printer_profile": "TM-T82III, 80 mm",
+        "printer_status": "ok",
+        "queue_length": 0,
+        "oldest_queued_seconds": None,
+        "last_sync_at": datetime.now(UTC).isoformat(),
+        "free_disk_bytes": 40_000_000_000,
+        "print_failures": 0,
+        "refused_operations": 0,
+        "sync_failures": 0,
+    }
+    return body | overrides
+
+
+def report(server: ServerProcess, token: str, body: dict[str, Any]) -> None:
+    r = requests.post(
+        server.url + "/api/v1/kiosk/health", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+    assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_fleet_desk_lists_each_kiosk_under_its_problem_with_its_last_report(
+    browser: Browser,  # noqa: F811 - the fixture
+    auth_server: ServerProcess,
+    auth_clock: ShiftedClock,
+) -> None:
+    reports = {
+        "FLW-OK": health(),
+        "FLW-OLD": health(version="0.1.9"),
+        "FLW-PRN": health(printer_status="failing", print_failures=3),
+        "FLW-QUE": health(queue_length=7, oldest_queued_seconds=2 * 86_400 + 60),
+        "FLW-CLK": health(client_time=(datetime.now(UTC) + timedelta(minutes=7)).isoformat()),
+    }
+    for code, body in reports.items():
+        report(auth_server, ready_token(auth_server, code), body)
+    new_kiosk(auth_server, "FLW-SIL")  # onboarded, never reported
+    api = auth_server.admin("GET", "/fleet").json()
+    sheela = make_admin(auth_server, "sheela.support", "support", clock=auth_clock, sign_in=False)
+
+    desk = signed_in(browser, auth_server, sheela)
+    desk.click("#nav-fleet")
+    desk.wait_for_url(f"{auth_server.url}/admin/fleet")
+
+    def listed(problem: str) -> list[str]:
+        ids = desk.locator(f"#problem-{problem} tbody tr").evaluate_all("rows => rows.map(r => r.id)")
+        return sorted(i.removeprefix(problem + "-") for i in ids)
+
+    assert listed("old_version") == ["FLW-OLD"]
+    assert listed("printer_failing") == ["FLW-PRN"]
+    assert listed("queue_stale") == ["FLW-QUE"]
+    assert listed("clock_off") == ["FLW-CLK"]
+    assert listed("silent") == ["FLW-SIL"]
+    assert desk.locator("#problem-old_version tr#old_version-FLW-OK").count() == 0
+    # The page is the API's listing: the same kiosks under the same problems.
+    by_api = {p: sorted(k["kiosk_code"] for k in api["kiosks"] if p in k["problems"]) for p in api["counts"]}
+    assert {p: listed(p) for p in by_api} == by_api
+    # Each kiosk's last report.
+    assert desk.inner_text("#old_version-FLW-OLD .version") == "0.1.9"
+    assert desk.inner_text("#printer_failing-FLW-PRN .printer") == "Failing · 3×"
+    assert desk.inner_text("#queue_stale-FLW-QUE .queue") == "7 · 2 d"
+    assert desk.inner_text("#clock_off-FLW-CLK .clock").startswith("+4")  # 7 minutes ahead: +420 s
+    assert "40.0 GB" in desk.inner_text("#clock_off-FLW-CLK")
+    assert desk.inner_text("#silent-FLW-SIL .reported") == "never"
+    shot(desk, "09-fleet-en", tablet=True)
+
+    # One problem only, in Hindi.
+    desk.goto(f"{auth_server.url}/admin/fleet?problem=printer_failing&lang=hi")
+    assert desk.locator("section").count() == 1 and listed("printer_failing") == ["FLW-PRN"]
+    assert "प्रिंटर विफल" in desk.inner_text("h2")
+    # Nothing heard for longer than the server's limit: every kiosk is silent (a new session: 27 h passed).
+    auth_clock.advance(hours=27)
+    desk = signed_in(browser, auth_server, sheela)
+    desk.goto(f"{auth_server.url}/admin/fleet?problem=silent")
+    assert len(listed("silent")) == 6
+    assert auth_server.audit() == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_support_creates_a_kiosk_the_form_says_what_is_wrong_and_the_holder_gets_the_first_password(
+    browser: Browser,  # noqa: F811 - the fixture
+    auth_server: ServerProcess,
+    auth_clock: ShiftedClock,
+) -> None:
+    meena = make_admin(auth_server, "meena.support", "support", clock=auth_clock, sign_in=False)
+    ravi = make_admin(auth_server, "ravi.finance", "finance", clock=auth_clock, sign_in=False)
+    desk = signed_in(browser, auth_server, meena, lang="hi")
+    desk.click("#nav-kiosks")
+    good = {
+        "code": "rj-new-0001",
+        "name": "Sanganer e-Mitra",
+        "holder_name": "Kavita Meena",
+        "district": "Jaipur",
+        "sso_id": "kavita.meena",
+        "mobile": "9812345670",
+        "email": "kavita@example.in",
+        "credit_limit": "25,000",
+    }
+    for field, value in good.items():
+        desk.fill(f"#new-{field}", value)
+    # Wrong values: each is marked beside its field, in the page's language, and nothing is created.
+    desk.fill("#new-mobile", "12345")
+    desk.fill("#new-email", "not an address")
+    desk.click("#create-kiosk")
+    assert desk.inner_text("#problem-mobile") == "6, 7, 8 या 9 से शुरू होने वाले 10 अंक।"
+    assert "ई-मेल पता" in desk.inner_text("#problem-email")
+    assert desk.locator(".field-problem").count() == 2
+    assert desk.input_value("#new-name") == "Sanganer e-Mitra"  # what was typed stays
+    shot(desk, "10-new-kiosk-refused-hi", tablet=True)
+    assert auth_server.admin("GET", "/kiosks/RJ-NEW-0001/balance").status_code == 404
+    desk.goto(f"{auth_server.url}/admin/kiosks?lang=en")
+    for field, value in good.items():
+        desk.fill(f"#new-{field}", value)
+    desk.fill("#new-credit_limit", "25,000.5x")
+    desk.click("#create-kiosk")
+    assert "rupees" in desk.inner_text("#problem-credit_limit")
+
+    desk.fill("#new-credit_limit", "25,000")
+    desk.click("#create-kiosk")
+    assert "The kiosk was created." in desk.inner_text("#kiosk-created")
+    assert "sent by SMS and e-mail" in desk.inner_text("#password-sent")
+    assert "9812345670" not in desk.inner_text("main")  # masked
+    shot(desk, "11-kiosk-created-en")
+    balance = auth_server.admin("GET", "/kiosks/RJ-NEW-0001/balance").json()
+    assert (balance["credit_limit_paise"], balance["wallet_balance_paise"]) == (25_000_00, 0)
+    messages = auth_server.admin("GET", "/messages", params={"kiosk_code": "RJ-NEW-0001"}).json()["messages"]
+    assert len(messages) == 2  # the first password: one SMS, one e-mail
+    # The same code again is refused; finance sees no form and cannot post one.
+    desk.goto(f"{auth_server.url}/admin/kiosks")
+    for field, value in good.items():
+        desk.fill(f"#new-{field}", value)
+    desk.click("#create-kiosk")
+    assert "already exists" in desk.inner_text("#problem")
+    finance = signed_in(browser, auth_server, ravi)
+    finance.goto(f"{auth_server.url}/admin/kiosks")
+    assert finance.locator("#new-kiosk").count() == 0
+    cookies = {c["name"]: c["value"] for c in finance.context.cookies()}
+    posted = requests.post(
+        f"{auth_server.url}/admin/kiosks",
+        data={"csrf": cookies["emitra_admin_csrf"], **good, "code": "RJ-NEW-0002", "sso_id": "other.one"},
+        cookies=cookies,
+        timeout=10,
+        allow_redirects=False,
+    )
+    assert posted.status_code == 403
+    assert auth_server.admin("GET", "/kiosks/RJ-NEW-0002/balance").status_code == 404
+    assert auth_server.audit() == []
