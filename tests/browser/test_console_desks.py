@@ -11,10 +11,13 @@ import pytest
 import requests
 from playwright.sync_api import Browser
 
+from rules.day import IST
 from tests.browser.test_console import browser, shot, signed_in  # noqa: F401 - the fixture
+from tests.server.test_settlement import fault, pay
 from tests.support.admins import make_admin
 from tests.support.auth import ShiftedClock, new_kiosk, ready_token
 from tests.support.server import ServerProcess
+from tests.support.wallet import WalletKiosk
 
 
 def health(**overrides: Any) -> dict[str, Any]:
@@ -167,4 +170,127 @@ def test_support_creates_a_kiosk_the_form_says_what_is_wrong_and_the_holder_gets
     )
     assert posted.status_code == 403
     assert auth_server.admin("GET", "/kiosks/RJ-NEW-0002/balance").status_code == 404
+    assert auth_server.audit() == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_reconcile_lists_payments_in_doubt_and_a_departments_settlement_read_only(
+    browser: Browser,  # noqa: F811 - the fixture
+    auth_server: ServerProcess,
+    auth_clock: ShiftedClock,
+) -> None:
+    kiosk = WalletKiosk(auth_server, "RJ-WRC")
+    kiosk.fund(10_000_00)
+    paid = pay(kiosk, "210455501235")
+    fault(auth_server, "timeout")  # never reaches the department: in doubt here, in no file
+    doubtful = pay(kiosk, "210455503235")
+    assert (paid["status"], doubtful["status"]) == ("success", "pending")
+    uma = make_admin(auth_server, "uma.auditor", "auditor", clock=auth_clock, sign_in=False)
+
+    auditor = signed_in(browser, auth_server, uma)
+    auditor.click("#nav-reconcile")
+    auditor.wait_for_url(f"{auth_server.url}/admin/reconcile")
+    rows = auditor.locator("#in-doubt tbody tr")
+    assert rows.count() == 1
+    assert kiosk.code in rows.first.inner_text() and doubtful["txn_id"] in rows.first.inner_text()
+    assert auditor.locator(f"#doubt-{paid['operation_id']}").count() == 0  # answered: not in doubt
+    # No file yet for that date: said in the page's words.
+    day = datetime.now(IST).date()
+    auditor.goto(f"{auth_server.url}/admin/reconcile?biller=discom&date={day}")
+    assert "no such settlement file" in auditor.inner_text("#problem")
+    assert auditor.locator("button, input[type=submit]").all_inner_texts() == ["Sign out", "Show"]  # read-only
+
+    # The next day the department's file settles both: the one in doubt is reversed, no longer in doubt.
+    auth_clock.advance(hours=24 + 8)
+    fetched = auth_server.admin("POST", f"/billers/discom/settlements/{day}/fetch")
+    assert fetched.status_code == 200, fetched.text
+    api = auth_server.admin("GET", f"/billers/discom/settlements/{day}").json()
+    auditor = signed_in(browser, auth_server, uma, lang="hi")
+    auditor.click("#nav-reconcile")
+    auditor.select_option("#biller", "discom")
+    auditor.fill("#date", day.isoformat())
+    auditor.click("#show-settlement")
+    auditor.wait_for_selector("#settlement")
+    shown = {f: int(auditor.inner_text(f"#finding-{f} td")) for f in api["counts"]}
+    assert shown == api["counts"] == {"matched": 1, "missing_reversed": 1}
+    assert auditor.inner_text("#settlement-lines") == str(api["lines"])
+    assert "कोई भुगतान संदिग्ध नहीं है।" in auditor.inner_text("#in-doubt")
+    shot(auditor, "12-reconcile-hi", tablet=True)
+    balance = auth_server.admin("GET", f"/kiosks/{kiosk.code}/balance").json()["wallet_balance_paise"]
+    assert balance == 10_000_00 - paid["total_paise"]  # the one in doubt was given back, once
+    assert auth_server.audit() == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_support_switches_a_departments_fault_and_the_department_answers_differently(
+    browser: Browser,  # noqa: F811 - the fixture
+    auth_server: ServerProcess,
+    auth_clock: ShiftedClock,
+) -> None:
+    kiosk = WalletKiosk(auth_server, "RJ-WFL")
+    kiosk.fund(10_000_00)
+    meena = make_admin(auth_server, "meena.support", "support", clock=auth_clock, sign_in=False)
+    uma = make_admin(auth_server, "uma.auditor", "auditor", clock=auth_clock, sign_in=False)
+    ravi = make_admin(auth_server, "ravi.finance", "finance", clock=auth_clock, sign_in=False)
+
+    desk = signed_in(browser, auth_server, meena)
+    desk.click("#nav-faults")
+    desk.wait_for_url(f"{auth_server.url}/admin/faults")
+    row = desk.locator("#biller-discom")
+    assert row.get_attribute("data-fault") == "none"
+    row.locator(".choose-fault").select_option("decline")
+    row.locator(".choose-applies").select_option("pay")
+    row.locator(".switch").click()
+    desk.wait_for_url(f"{auth_server.url}/admin/faults")
+    assert desk.locator("#biller-discom").get_attribute("data-active") == "yes"
+    assert "Declines · Payments" in desk.inner_text("#biller-discom .fault")
+    shot(desk, "13-faults-en", tablet=True)
+    declined = pay(kiosk, "210455501235")
+    assert declined["status"] == "failed", declined
+
+    desk.locator("#biller-discom .choose-fault").select_option("none")
+    desk.locator("#biller-discom .switch").click()
+    desk.wait_for_url(f"{auth_server.url}/admin/faults")
+    assert desk.locator("#biller-discom").get_attribute("data-active") == "no"
+    assert pay(kiosk, "210455502235")["status"] == "success"
+    billers = {b["biller"]: b for b in auth_server.admin("GET", "/billers").json()["billers"]}
+    assert billers["discom"]["active"] is False
+
+    # The auditor reads the switches but has none; finance may not open the page.
+    auditor = signed_in(browser, auth_server, uma)
+    auditor.click("#nav-faults")
+    assert auditor.locator("#biller-discom").count() == 1 and auditor.locator(".switch").count() == 0
+    finance = signed_in(browser, auth_server, ravi)
+    assert finance.locator("#nav-faults").count() == 0
+    refused = finance.goto(f"{auth_server.url}/admin/faults")
+    assert refused is not None and refused.status == 403
+    assert finance.locator("#faults").count() == 0
+    # The switches are in the admin audit trail, by whom.
+    trail = make_admin(auth_server, "una.auditor", "auditor", clock=auth_clock)
+    events = trail.call("GET", "/audit-trail", params={"actor": meena.username}).json()["events"]
+    assert [e["action"] for e in events if "faults" in e["action"]] == ["POST /admin/faults/{biller}"] * 2
+    assert auth_server.audit() == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_ledger_audit_page_is_the_apis_check(
+    browser: Browser,  # noqa: F811 - the fixture
+    auth_server: ServerProcess,
+    auth_clock: ShiftedClock,
+) -> None:
+    kiosk = WalletKiosk(auth_server, "RJ-WLA")
+    kiosk.fund(2_500_00)
+    pay(kiosk, "210455501235")
+    api = auth_server.admin("GET", "/ledger/audit").json()
+    assert api["balanced"] and api["entries"] >= 2
+    asha = make_admin(auth_server, "asha.approver", "approver", clock=auth_clock, sign_in=False)
+    approver = signed_in(browser, auth_server, asha, lang="hi")
+    approver.click("#nav-ledger-audit")
+    approver.wait_for_url(f"{auth_server.url}/admin/ledger-audit")
+    assert approver.locator("#balanced").get_attribute("data-balanced") == "yes"
+    assert "खाता-बही संतुलित है" in approver.inner_text("#balanced")
+    assert int(approver.inner_text("#entries")) == api["entries"]
+    assert int(approver.inner_text("#operations")) == api["operations"]
+    assert approver.locator("#ledger-problems").count() == 0
+    shot(approver, "14-ledger-audit-hi")
     assert auth_server.audit() == []

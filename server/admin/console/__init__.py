@@ -4,12 +4,13 @@ Hindi, over the same accounts, proposals and trail as the API; a session cookie,
 from __future__ import annotations
 
 import hmac
+import json
 import re
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from importlib import resources
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -19,7 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 import words
-from rules.day import IST
+from rules.day import IST, business_day
 from server import fleet
 from server.admin import accounts, trail
 from server.admin.errors import AdminUnauthorized, RoleRefused
@@ -27,6 +28,8 @@ from server.admin.proposals import ADJUSTMENT, CHEQUE_BOUNCE, SUSPENSE_ASSIGN, P
 from server.admin.roles import APPROVER, AUDITOR, FINANCE, PEOPLE, SUPPORT, AdminPrincipal
 from server.admin.schemas import AdjustmentProposalIn, ChequeBounceProposalIn, RowId
 from server.api.deps import client_address
+from server.api.routes.admin import ledger_audit
+from server.api.routes.billers_admin import list_billers, switch_fault
 from server.auth.accounts import KioskAccounts, change_kiosk_status, issue_kiosk_password
 from server.auth.audit import RequestContext
 from server.auth.clock import AuthClock
@@ -35,10 +38,13 @@ from server.auth.messages import mask
 from server.auth.passwords import Passwords
 from server.core.config import Settings
 from server.core.errors import ApiError
-from server.core.fields import MAX_INT64, PathName, Text
+from server.core.fields import MAX_INT64, Day, PathName, Text
 from server.fleet.schemas import Problem
 from server.kiosks import create_kiosk, find_kiosks, kiosk_id_by_code, kiosks_t
 from server.payments import Payments
+from server.payments.in_doubt import payments_in_doubt
+from server.payments.schemas import FaultIn
+from server.payments.settlement import Settlements
 from server.schemas import KioskIn
 from server.wallet.neft import BankCredits
 from server.wallet.statement import statement
@@ -200,6 +206,50 @@ WORDS = {
     "kiosk_invalid_old_emitra_id": "console.kiosk_invalid_old_emitra_id",
     "kiosk_invalid_micro_atm_terminal_id": "console.kiosk_invalid_micro_atm_terminal_id",
     "kiosk_invalid_credit_limit_paise": "console.kiosk_invalid_credit_limit_paise",
+    "reconcile": "console.reconcile",
+    "in_doubt": "console.in_doubt",
+    "in_doubt_note": "console.in_doubt_note",
+    "no_in_doubt": "console.no_in_doubt",
+    "made_at": "console.made_at",
+    "status_initiated": "console.status_initiated",
+    "settlement": "console.settlement",
+    "department": "console.department",
+    "business_date": "console.business_date",
+    "settlement_lines": "console.settlement_lines",
+    "settlement_total": "console.settlement_total",
+    "for_administrators": "console.for_administrators",
+    "nothing_for_administrators": "console.nothing_for_administrators",
+    "reference": "console.reference",
+    "finding": "console.finding",
+    "finding_matched": "console.finding_matched",
+    "finding_confirmed": "console.finding_confirmed",
+    "finding_amount_differs": "console.finding_amount_differs",
+    "finding_paid_after_reversal": "console.finding_paid_after_reversal",
+    "finding_unknown_to_us": "console.finding_unknown_to_us",
+    "finding_missing_reversed": "console.finding_missing_reversed",
+    "finding_missing_but_paid_here": "console.finding_missing_but_paid_here",
+    "faults": "console.faults",
+    "faults_note": "console.faults_note",
+    "fault": "console.fault",
+    "fault_none": "console.fault_none",
+    "fault_timeout": "console.fault_timeout",
+    "fault_decline": "console.fault_decline",
+    "fault_slow": "console.fault_slow",
+    "fault_lost_answer": "console.fault_lost_answer",
+    "applies_to": "console.applies_to",
+    "applies_pay": "console.applies_pay",
+    "applies_fetch": "console.applies_fetch",
+    "applies_both": "console.applies_both",
+    "fault_times": "console.fault_times",
+    "switch": "console.switch",
+    "ledger_audit": "console.ledger_audit",
+    "ledger_balanced": "console.ledger_balanced",
+    "ledger_unbalanced": "console.ledger_unbalanced",
+    "ledger_entries": "console.ledger_entries",
+    "ledger_operations": "console.ledger_operations",
+    "ledger_problems": "console.ledger_problems",
+    "ledger_audit_note": "console.ledger_audit_note",
+    "administrators": "console.administrators",
     "title": "console.title",
     "totp_code": "console.totp_code",
     "username": "console.username",
@@ -326,6 +376,7 @@ PROPOSERS = ConsoleGate(FINANCE)
 APPROVERS = ConsoleGate(APPROVER)
 AUDITORS = ConsoleGate(AUDITOR)
 DESK = ConsoleGate(SUPPORT)
+FAULT_READERS = ConsoleGate(SUPPORT, AUDITOR)  # as GET /api/v1/admin/billers
 GATES: dict[str, ConsoleGate] = {}
 
 
@@ -1029,3 +1080,115 @@ async def create_kiosk_form(request: Request) -> Response:
     if sent:
         return await run_in_threadpool(lambda: _kiosk(request, sent["code"], sent_to=sent["to"], created=True))
     return answer
+
+
+@router.get("/reconcile")
+@_gated("GET /admin/reconcile", ANYONE_SIGNED_IN)
+def reconcile_page(
+    request: Request,
+    biller: Annotated[Annotated[str, Text(32)] | None, Query()] = None,
+    business_date: Annotated[Day | None, Query(alias="date")] = None,
+) -> Response:
+    """Payments in doubt at every kiosk, and what a department's settlement file came to (read-only): the same
+    report as GET /api/v1/admin/billers/{biller}/settlements/{business_date}."""
+    principal = _desk(request, ANYONE_SIGNED_IN)
+    if isinstance(principal, Response):
+        return principal
+    payments = _payments(request)
+    doubtful = payments.views(payments_in_doubt(request.app.state.engine))
+    clock: AuthClock = request.app.state.clock
+    day = business_date or business_day(clock.now()) - timedelta(days=1)
+    report: dict[str, Any] | None = None
+    problem, status = None, 200
+    if biller:
+        settlements: Settlements = request.app.state.settlements
+        try:
+            report = settlements.report(biller, day)
+        except ApiError as exc:
+            problem, status = _problem_text(request, exc), exc.status
+    return _page(
+        request,
+        "reconcile.html",
+        admin=principal,
+        problem=problem,
+        status=status,
+        doubtful=doubtful,
+        billers=sorted(payments.billers),
+        biller=biller or "",
+        day=day.isoformat(),
+        report=report,
+    )
+
+
+def _departments(request: Request) -> list[dict[str, Any]]:
+    """The simulated departments and the fault of each, as GET /api/v1/admin/billers answers them."""
+    settings: Settings = request.app.state.settings
+    answer: dict[str, Any] = json.loads(bytes(list_billers(request, settings).body))
+    return list(answer["billers"])
+
+
+@router.get("/faults")
+@_gated("GET /admin/faults", FAULT_READERS)
+def faults_page(request: Request) -> Response:
+    return _faults(request)
+
+
+def _faults(request: Request, problem: str | None = None, status: int = 200) -> Response:
+    """Demo and training only: each simulated department's fault, and support's switch for it."""
+    principal = _desk(request, FAULT_READERS)
+    if isinstance(principal, Response):
+        return principal
+    try:
+        billers = _departments(request)
+    except ApiError as exc:
+        return _page(request, "base.html", admin=principal, problem=_problem_text(request, exc), status=exc.status)
+    return _page(
+        request,
+        "faults.html",
+        admin=principal,
+        problem=problem,
+        status=status,
+        billers=billers,
+        faults=FAULTS,
+        applies=APPLIES_TO,
+        can_switch=SUPPORT in principal.roles,
+    )
+
+
+FAULTS = get_args(FaultIn.model_fields["fault"].annotation)
+APPLIES_TO = get_args(FaultIn.model_fields["applies_to"].annotation)
+
+
+@router.post("/faults/{biller}")
+@_gated("POST /admin/faults/{biller}", DESK)
+async def switch_fault_form(biller: PathName, request: Request) -> Response:
+    """A department's fault switched (support, demo only), as PUT /api/v1/admin/billers/{biller}/fault."""
+
+    def action(_principal: AdminPrincipal, fields: dict[str, str]) -> None:
+        try:
+            body = FaultIn(
+                fault=fields.get("fault", ""),
+                times=int(fields.get("times", "-1") or "-1"),
+                delay_ms=int(fields.get("delay_ms", "0") or "0"),
+                applies_to=fields.get("applies_to", "pay"),
+            )
+        except (ValidationError, ValueError) as exc:
+            raise ApiError("check the form", code="invalid_request", status=422) from exc
+        settings: Settings = request.app.state.settings
+        before = {b["biller"]: b["fault"] for b in _departments(request)}.get(biller)
+        switch_fault(biller, body, request, settings)
+        trail.note_change(request.scope, {"fault": before}, body.model_dump())
+
+    return await _act(request, DESK, action, back=_faults, done="/admin/faults")
+
+
+@router.get("/ledger-audit")
+@_gated("GET /admin/ledger-audit", ANYONE_SIGNED_IN)
+def ledger_audit_page(request: Request) -> Response:
+    """Whether the ledger balances, and each problem found: the same check as GET /api/v1/admin/ledger/audit."""
+    principal = _desk(request, ANYONE_SIGNED_IN)
+    if isinstance(principal, Response):
+        return principal
+    return _page(
+        request, "ledger_audit.html", admin=principal, audit=ledger_audit(request.app.state.engine).model_dump()
+    )
