@@ -14,7 +14,7 @@ from playwright.sync_api import Browser
 from rules.day import IST
 from tests.browser.test_console import browser, shot, signed_in  # noqa: F401 - the fixture
 from tests.server.test_settlement import fault, pay
-from tests.support.admins import make_admin
+from tests.support.admins import Admin, make_admin
 from tests.support.auth import ShiftedClock, new_kiosk, ready_token
 from tests.support.server import ServerProcess
 from tests.support.wallet import WalletKiosk
@@ -294,3 +294,83 @@ def test_the_ledger_audit_page_is_the_apis_check(
     assert approver.locator("#ledger-problems").count() == 0
     shot(approver, "14-ledger-audit-hi")
     assert auth_server.audit() == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_support_makes_an_administrator_sees_the_totp_secret_once_and_suspends_them(
+    browser: Browser,  # noqa: F811 - the fixture
+    auth_server: ServerProcess,
+    auth_clock: ShiftedClock,
+) -> None:
+    meena = make_admin(auth_server, "meena.support", "support", clock=auth_clock, sign_in=False)
+    uma = make_admin(auth_server, "uma.auditor", "auditor", clock=auth_clock, sign_in=False)
+    ravi = make_admin(auth_server, "ravi.finance", "finance", clock=auth_clock, sign_in=False)
+    desk = signed_in(browser, auth_server, meena)
+    desk.click("#nav-administrators")
+    desk.wait_for_url(f"{auth_server.url}/admin/administrators")
+    assert desk.locator("#administrators tbody tr").count() == 3
+
+    # Finance with approver, and a common password: each refused beside its field; nobody is made.
+    desk.fill("#admin-username-field", "neha.finance")
+    desk.fill("#admin-display_name-field", "Neha Jain")
+    desk.fill("#admin-password-field", "password")
+    desk.check("#role-finance")
+    desk.check("#role-approver")
+    desk.click("#create-admin")
+    assert "never together" in desk.inner_text("#problem-roles")
+    assert desk.locator("#problem-password").count() == 0  # the roles are checked first
+    assert desk.input_value("#admin-username-field") == "neha.finance" and desk.is_checked("#role-finance")
+    assert desk.input_value("#admin-password-field") == ""  # a password is never sent back
+    desk.uncheck("#role-approver")
+    desk.fill("#admin-password-field", "password")
+    desk.click("#create-admin")
+    assert "too common" in desk.inner_text("#problem-password")
+    shot(desk, "15-new-administrator-refused-en", tablet=True)
+    listed = {
+        a["username"]
+        for a in make_admin(auth_server, "ila.auditor", "auditor")
+        .call("GET", "/administrators")
+        .json()["administrators"]
+    }
+    assert "neha.finance" not in listed
+
+    desk.fill("#admin-password-field", "Neha-Jain-Ajmer-2026")
+    desk.click("#create-admin")
+    secret = desk.inner_text("#totp-secret")
+    assert len(secret) >= 16 and desk.inner_text("#totp-uri").startswith("otpauth://totp/")
+    assert "neha.finance" in desk.inner_text("#made")
+    shot(desk, "16-administrator-made-en")
+    neha = Admin(auth_server, "neha.finance", ("finance",), secret, auth_clock, password="Neha-Jain-Ajmer-2026")
+    assert neha.sign_in().status_code == 200  # the secret shown is the account's
+    assert neha.call("GET", "/me").json()["roles"] == ["finance"]
+    desk.goto(f"{auth_server.url}/admin/administrators")
+    assert desk.locator("#totp-secret").count() == 0  # shown once
+    assert desk.locator("#admin-neha\\.finance").get_attribute("data-status") == "active"
+
+    # Suspended: their session ends at once.
+    desk.locator("#admin-neha\\.finance .suspend").click()
+    desk.wait_for_url(f"{auth_server.url}/admin/administrators")
+    assert desk.locator("#admin-neha\\.finance").get_attribute("data-status") == "suspended"
+    assert neha.call("GET", "/me").status_code == 401
+    assert neha.sign_in().status_code == 401
+
+    # The auditor reads the list and changes nothing; finance may not open it.
+    auditor = signed_in(browser, auth_server, uma, lang="hi")
+    auditor.click("#nav-administrators")
+    assert auditor.locator("#admin-neha\\.finance .status").inner_text() == "निलंबित"
+    assert auditor.locator("#new-admin").count() == 0 and auditor.locator(".suspend").count() == 0
+    finance = signed_in(browser, auth_server, ravi)
+    assert finance.locator("#nav-administrators").count() == 0
+    refused = finance.goto(f"{auth_server.url}/admin/administrators")
+    assert refused is not None and refused.status == 403
+    events = uma_trail(auth_server, auth_clock, meena.username)
+    made = [e for e in events if e["action"] == "POST /admin/administrators" and e["outcome"] == "ok"]
+    assert [e["target"] for e in events if "status" in e["action"]] == ['{"username": "neha.finance"}']
+    assert len(made) == 1 and secret not in str(events) and "Neha-Jain" not in str(events)
+    assert auth_server.audit() == []
+
+
+def uma_trail(server: ServerProcess, clock: ShiftedClock, actor: str) -> list[dict[str, Any]]:
+    reader = make_admin(server, "tara.auditor", "auditor", clock=clock)
+    events: list[dict[str, Any]] = reader.call("GET", "/audit-trail", params={"actor": actor}).json()["events"]
+    return events
