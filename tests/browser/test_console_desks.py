@@ -5,6 +5,7 @@ Each test drives the page and checks the server's own state through its HTTP API
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -374,3 +375,71 @@ def uma_trail(server: ServerProcess, clock: ShiftedClock, actor: str) -> list[di
     reader = make_admin(server, "tara.auditor", "auditor", clock=clock)
     events: list[dict[str, Any]] = reader.call("GET", "/audit-trail", params={"actor": actor}).json()["events"]
     return events
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_finance_uploads_a_statement_file_previews_it_and_books_it_once(
+    browser: Browser,  # noqa: F811 - the fixture
+    auth_server: ServerProcess,
+    auth_clock: ShiftedClock,
+    tmp_path: Path,
+) -> None:
+    kiosk = WalletKiosk(auth_server, "RJ-WUP")
+    account = kiosk.ok("GET", "/wallet/refill")["virtual_account"]["account_no"]
+    lines = [
+        "Value_Date,UTR,Account_No,Amount,Remitter_Name,Mode,Type",
+        f"25-11-2026,ICICN52026112500501,{account},1500.00,Kiosk Holder,NEFT,CR",
+        "25-11-2026,ICICN52026112500502,224400000000,42.00,Unknown Sender,NEFT,CR",
+    ]
+    # As a bank's export is: Windows line ends and a byte-order mark.
+    statement = tmp_path / "statement.csv"
+    statement.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode() + b"\r\n")
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("\n".join(lines).replace("Unknown Sender", "Jos\xe9").encode("latin-1"))
+    ravi = make_admin(auth_server, "ravi.finance", "finance", clock=auth_clock, sign_in=False)
+    asha = make_admin(auth_server, "asha.approver", "approver", clock=auth_clock, sign_in=False)
+
+    finance = signed_in(browser, auth_server, ravi)
+    finance.click("#nav-statements")
+    finance.set_input_files("#statement-file", str(latin))
+    finance.click("#upload-button")
+    assert finance.inner_text("#problem") == "The bank statement is not a text (CSV) file."
+    finance.set_input_files("#statement-file", str(statement))
+    finance.click("#upload-button")
+    finance.wait_for_selector("#preview")
+    results = {n: finance.locator(f"#preview #line-{n}").get_attribute("data-result") for n in (2, 3)}
+    assert results == {2: "credited", 3: "suspense"}
+    shot(finance, "17-statement-uploaded-en", tablet=True)
+    assert kiosk.wallet == 0  # the preview booked nothing
+    finance.click("#book-button")
+    finance.wait_for_selector("#booked")
+    assert kiosk.wallet == 1_500_00
+    suspense = auth_server.admin("GET", "/wallet/suspense").json()["credits"]
+    assert [(c["utr"], c["amount_paise"]) for c in suspense] == [("ICICN52026112500502", 42_00)]
+    # The same file again: each UTR lands once.
+    finance.set_input_files("#statement-file", str(statement))
+    finance.click("#upload-button")
+    finance.wait_for_selector("#preview")
+    assert finance.locator("#preview #line-2").get_attribute("data-result") == "duplicate"
+    finance.click("#book-button")
+    finance.wait_for_selector("#booked")
+    assert kiosk.wallet == 1_500_00
+
+    # Only finance uploads; a forged upload (no CSRF token of this browser's) is refused.
+    approver = signed_in(browser, auth_server, asha)
+    approver.click("#nav-statements")
+    assert approver.locator("#upload").count() == 0
+    cookies = {c["name"]: c["value"] for c in finance.context.cookies()}
+    forged = requests.post(
+        f"{auth_server.url}/admin/statements/upload",
+        files={"statement_file": ("s.csv", statement.read_bytes(), "text/csv")},
+        data={"csrf": "forged"},
+        cookies=cookies,
+        timeout=10,
+        allow_redirects=False,
+    )
+    assert forged.status_code == 403
+    events = uma_trail(auth_server, auth_clock, ravi.username)
+    uploads = [e for e in events if e["action"] == "POST /admin/statements/upload"]
+    assert len(uploads) == 4 and all("ICICN" not in str(e) for e in uploads)
+    assert auth_server.audit() == []

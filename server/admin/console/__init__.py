@@ -7,8 +7,11 @@ import hmac
 import json
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import HTTP
 from importlib import resources
 from typing import Annotated, Any, get_args
 from urllib.parse import parse_qs
@@ -277,6 +280,7 @@ WORDS = {
     "admin_invalid_display_name": "console.admin_invalid_display_name",
     "admin_invalid_password": "console.admin_invalid_password",
     "admin_invalid_roles": "console.admin_invalid_roles",
+    "statement_file": "console.statement_file",
     "title": "console.title",
     "totp_code": "console.totp_code",
     "username": "console.username",
@@ -375,10 +379,33 @@ async def _form(request: Request) -> dict[str, str]:
     """A plain form's fields, after its CSRF token matched the cookie's (double submit, SameSite=Strict)."""
     raw = await request.body()
     fields = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True).items()}
-    cookie = request.cookies.get(CSRF_COOKIE, "")
-    if not cookie or not hmac.compare_digest(cookie.encode(), fields.get("csrf", "").encode()):
-        raise ApiError("the form is stale or came from elsewhere: open the page again", code="csrf_refused", status=403)
+    _csrf_matches(request, fields.get("csrf", ""))
     return fields
+
+
+def _csrf_matches(request: Request, token: str) -> None:
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not cookie or not hmac.compare_digest(cookie.encode(), token.encode()):
+        raise ApiError("the form is stale or came from elsewhere: open the page again", code="csrf_refused", status=403)
+
+
+async def _uploaded(request: Request) -> dict[str, bytes]:
+    """A multipart/form-data form's parts by name (the file as its bytes), after its CSRF token matched.
+    The standard library's MIME parser reads it; the body is already within the server's size limit."""
+    kind = request.headers.get("content-type", "")
+    if not kind.startswith("multipart/form-data"):
+        raise ApiError("send the form with its file", code="invalid_request", status=422)
+    raw = await request.body()
+    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + kind.encode("latin-1") + b"\r\n\r\n" + raw)
+    parts: dict[str, bytes] = {}
+    if isinstance(message, EmailMessage) and message.is_multipart():
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            payload = part.get_payload(decode=True)
+            if isinstance(name, str) and isinstance(payload, bytes):
+                parts.setdefault(name, payload)
+    _csrf_matches(request, parts.get("csrf", b"").decode("utf-8", "replace"))
+    return parts
 
 
 def _to_sign_in() -> RedirectResponse:
@@ -735,10 +762,26 @@ def _statements(
     )
 
 
+async def _pasted(request: Request) -> str:
+    return (await _form(request)).get("statement", "")
+
+
+async def _statement_file(request: Request) -> str:
+    """The statement file uploaded: UTF-8 text, as POST /api/v1/admin/wallet/bank-statements takes it."""
+    data = (await _uploaded(request)).get("statement_file", b"")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ApiError("the statement must be UTF-8 text", code="statement_not_text", status=422) from exc
+
+
 async def _statement_step(
-    request: Request, step: Callable[[BankCredits, str], dict[str, Any]], booking: bool
+    request: Request,
+    step: Callable[[BankCredits, str], dict[str, Any]],
+    booking: bool,
+    read: Callable[[Request], Awaitable[str]] = _pasted,
 ) -> Response:
-    """Preview or book the pasted statement (finance), and show the outcome of each line on the same page."""
+    """Preview or book the statement pasted or uploaded (finance), and show each line's outcome on the page."""
     from starlette.concurrency import run_in_threadpool
 
     principal = await run_in_threadpool(_signed_in, request, ANYONE_SIGNED_IN)
@@ -746,8 +789,7 @@ async def _statement_step(
         return _to_sign_in()
     statement = ""
     try:
-        fields = await _form(request)
-        statement = fields.get("statement", "")
+        statement = await read(request)
         # The trail keeps the file's size and what became of it, never its lines.
         trail.note_change(request.scope, None, {"bytes": len(statement.encode())})
         await run_in_threadpool(PROPOSERS, request)
@@ -768,6 +810,13 @@ async def _statement_step(
 @_gated("POST /admin/statements/preview", PROPOSERS)
 async def preview_statement(request: Request) -> Response:
     return await _statement_step(request, BankCredits.preview_statement, booking=False)
+
+
+@router.post("/statements/upload")
+@_gated("POST /admin/statements/upload", PROPOSERS)
+async def upload_statement(request: Request) -> Response:
+    """A statement file uploaded: previewed exactly as a pasted one, then booked with the same Book button."""
+    return await _statement_step(request, BankCredits.preview_statement, booking=False, read=_statement_file)
 
 
 @router.post("/statements/book")
