@@ -281,6 +281,7 @@ WORDS = {
     "admin_invalid_password": "console.admin_invalid_password",
     "admin_invalid_roles": "console.admin_invalid_roles",
     "statement_file": "console.statement_file",
+    "ago": "console.ago",
     "title": "console.title",
     "totp_code": "console.totp_code",
     "username": "console.username",
@@ -1025,7 +1026,7 @@ def fleet_page(request: Request, problem: Annotated[Problem | None, Query()] = N
         chosen=None if problem is None else problem.value,
         by_problem={p: [k for k in listing["kiosks"] if p in k["problems"]] for p in shown},
         ago=lambda seconds: _ago(seconds, lang),
-        since=lambda moment: "" if moment is None else _ago((now - moment).total_seconds(), lang),
+        since=lambda moment: words.text("console.ago", lang).format(age=_ago((now - moment).total_seconds(), lang)),
         disk=_disk,
         ist=_ist,
     )
@@ -1185,7 +1186,7 @@ def reconcile_page(
             problem, status = _problem_text(request, exc), exc.status
     return _page(
         request,
-        "reconcile.html",
+        "reconcile_desk.html",
         admin=principal,
         problem=problem,
         status=status,
