@@ -4,6 +4,7 @@ Each test drives the page and checks the server's own state through its HTTP API
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from tests.browser.test_console import browser, shot, signed_in  # noqa: F401 - 
 from tests.server.test_settlement import fault, pay
 from tests.support.admins import Admin, make_admin
 from tests.support.auth import ShiftedClock, new_kiosk, ready_token
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, production_env
 from tests.support.wallet import WalletKiosk
 
 
@@ -443,3 +444,19 @@ def test_finance_uploads_a_statement_file_previews_it_and_books_it_once(
     uploads = [e for e in events if e["action"] == "POST /admin/statements/upload"]
     assert len(uploads) == 4 and all("ICICN" not in str(e) for e in uploads)
     assert auth_server.audit() == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_production_server_has_no_fault_switches(
+    browser: Browser,  # noqa: F811 - the fixture
+    database_url: str,
+    start_server: Callable[..., ServerProcess],
+) -> None:
+    production = start_server(database_url, **production_env())
+    meena = make_admin(production, "meena.support", "support", sign_in=False)
+    desk = signed_in(browser, production, meena)
+    assert desk.locator("#nav-fleet").count() == 1 and desk.locator("#nav-faults").count() == 0
+    refused = desk.goto(f"{production.url}/admin/faults")
+    assert refused is not None and refused.status == 403
+    assert desk.inner_text("#problem") == "This works only on a demo server."
+    assert desk.locator("#faults").count() == 0
