@@ -211,7 +211,7 @@ class TrailMiddleware:
         # console's under CONSOLE_PREFIX.
         template = getattr(scope.get("route"), "path", None)
         prefix = ADMIN_PREFIX if path.startswith(ADMIN_PREFIX) else CONSOLE_PREFIX
-        template = path if template is None else template if template.startswith(prefix) else prefix + template
+        template = path if template is None else template if template.startswith(prefix + "/") else prefix + template
         params = scope.get("path_params") or {}
         outcome = "ok" if status < 400 else _error_code(answer)
         note = scope.get(NOTE_KEY)

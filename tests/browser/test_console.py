@@ -24,10 +24,15 @@ CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = os.environ.get("EMITRA_CONSOLE_SCREENSHOTS")
 
 
-def shot(page: Page, name: str) -> None:
+def shot(page: Page, name: str, *, tablet: bool = False) -> None:
+    """The page at a laptop's 1024 px (and, with `tablet`, also at a portrait tablet's 768 px)."""
     if SHOTS:
-        page.set_viewport_size({"width": 1100, "height": 640})
+        page.set_viewport_size({"width": 1024, "height": 640})
         page.screenshot(path=str(Path(SHOTS) / f"admin-{name}.png"), full_page=True)
+        if tablet:
+            page.set_viewport_size({"width": 768, "height": 1024})
+            page.screenshot(path=str(Path(SHOTS) / f"admin-{name}-tablet.png"), full_page=True)
+            page.set_viewport_size({"width": 1024, "height": 640})
 
 
 @pytest.fixture

@@ -4,12 +4,16 @@ Hindi, over the same accounts, proposals and trail as the API; a session cookie,
 from __future__ import annotations
 
 import hmac
+import json
 import re
 import secrets
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import HTTP
 from importlib import resources
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -19,12 +23,22 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 import words
+from rules.day import IST, business_day
+from server import fleet
 from server.admin import accounts, trail
 from server.admin.errors import AdminUnauthorized, RoleRefused
 from server.admin.proposals import ADJUSTMENT, CHEQUE_BOUNCE, SUSPENSE_ASSIGN, Proposals
 from server.admin.roles import APPROVER, AUDITOR, FINANCE, PEOPLE, SUPPORT, AdminPrincipal
-from server.admin.schemas import AdjustmentProposalIn, ChequeBounceProposalIn, RowId
+from server.admin.schemas import (
+    AdjustmentProposalIn,
+    AdministratorIn,
+    AdministratorStatusIn,
+    ChequeBounceProposalIn,
+    RowId,
+)
 from server.api.deps import client_address
+from server.api.routes.admin import ledger_audit
+from server.api.routes.billers_admin import list_billers, switch_fault
 from server.auth.accounts import KioskAccounts, change_kiosk_status, issue_kiosk_password
 from server.auth.audit import RequestContext
 from server.auth.clock import AuthClock
@@ -33,9 +47,14 @@ from server.auth.messages import mask
 from server.auth.passwords import Passwords
 from server.core.config import Settings
 from server.core.errors import ApiError
-from server.core.fields import MAX_INT64, PathName, Text
-from server.kiosks import find_kiosks, kiosk_id_by_code, kiosks_t
+from server.core.fields import MAX_INT64, Day, PathName, Text
+from server.fleet.schemas import Problem
+from server.kiosks import create_kiosk, find_kiosks, kiosk_id_by_code, kiosks_t
 from server.payments import Payments
+from server.payments.in_doubt import payments_in_doubt
+from server.payments.schemas import FaultIn
+from server.payments.settlement import Settlements
+from server.schemas import KioskIn
 from server.wallet.neft import BankCredits
 from server.wallet.statement import statement
 
@@ -145,6 +164,105 @@ WORDS = {
     "col_reference": "statement.col_reference",
     "account_wallet": "statement.account_wallet",
     "account_credit": "statement.account_credit",
+    "fleet": "console.fleet",
+    "kiosks_active": "console.kiosks_active",
+    "kiosks_reporting": "console.kiosks_reporting",
+    "required_version": "console.required_version",
+    "all_problems": "console.all_problems",
+    "problem_old_version": "console.problem_old_version",
+    "problem_printer_failing": "console.problem_printer_failing",
+    "problem_queue_stale": "console.problem_queue_stale",
+    "problem_clock_off": "console.problem_clock_off",
+    "problem_silent": "console.problem_silent",
+    "version": "console.version",
+    "printer": "console.printer",
+    "queue": "console.queue",
+    "last_sync": "console.last_sync",
+    "clock_offset": "console.clock_offset",
+    "free_disk": "console.free_disk",
+    "reported": "console.reported",
+    "never": "console.never",
+    "no_kiosks_here": "console.no_kiosks_here",
+    "more_kiosks": "console.more_kiosks",
+    "printer_ok": "console.printer_ok",
+    "printer_unknown": "console.printer_unknown",
+    "printer_failing": "console.printer_failing",
+    "new_kiosk": "console.new_kiosk",
+    "create_kiosk": "console.create_kiosk",
+    "kiosk_created": "console.kiosk_created",
+    "first_password_note": "console.first_password_note",
+    "kiosk_field_code": "console.kiosk_field_code",
+    "kiosk_field_name": "console.kiosk_field_name",
+    "kiosk_field_holder_name": "console.kiosk_field_holder_name",
+    "kiosk_field_district": "console.kiosk_field_district",
+    "kiosk_field_sso_id": "console.kiosk_field_sso_id",
+    "kiosk_field_mobile": "console.kiosk_field_mobile",
+    "kiosk_field_email": "console.kiosk_field_email",
+    "kiosk_field_old_emitra_id": "console.kiosk_field_old_emitra_id",
+    "kiosk_field_micro_atm_terminal_id": "console.kiosk_field_micro_atm_terminal_id",
+    "kiosk_field_credit_limit": "console.kiosk_field_credit_limit",
+    "reconcile": "console.reconcile",
+    "in_doubt": "console.in_doubt",
+    "in_doubt_note": "console.in_doubt_note",
+    "no_in_doubt": "console.no_in_doubt",
+    "made_at": "console.made_at",
+    "status_initiated": "console.status_initiated",
+    "settlement": "console.settlement",
+    "department": "console.department",
+    "business_date": "console.business_date",
+    "settlement_lines": "console.settlement_lines",
+    "settlement_total": "console.settlement_total",
+    "for_administrators": "console.for_administrators",
+    "nothing_for_administrators": "console.nothing_for_administrators",
+    "reference": "console.reference",
+    "finding": "console.finding",
+    "finding_matched": "console.finding_matched",
+    "finding_confirmed": "console.finding_confirmed",
+    "finding_amount_differs": "console.finding_amount_differs",
+    "finding_paid_after_reversal": "console.finding_paid_after_reversal",
+    "finding_unknown_to_us": "console.finding_unknown_to_us",
+    "finding_missing_reversed": "console.finding_missing_reversed",
+    "finding_missing_but_paid_here": "console.finding_missing_but_paid_here",
+    "faults": "console.faults",
+    "faults_note": "console.faults_note",
+    "fault": "console.fault",
+    "fault_none": "console.fault_none",
+    "fault_timeout": "console.fault_timeout",
+    "fault_decline": "console.fault_decline",
+    "fault_slow": "console.fault_slow",
+    "fault_lost_answer": "console.fault_lost_answer",
+    "applies_to": "console.applies_to",
+    "applies_pay": "console.applies_pay",
+    "applies_fetch": "console.applies_fetch",
+    "applies_both": "console.applies_both",
+    "fault_times": "console.fault_times",
+    "switch": "console.switch",
+    "ledger_audit": "console.ledger_audit",
+    "ledger_balanced": "console.ledger_balanced",
+    "ledger_unbalanced": "console.ledger_unbalanced",
+    "ledger_entries": "console.ledger_entries",
+    "ledger_operations": "console.ledger_operations",
+    "ledger_problems": "console.ledger_problems",
+    "ledger_audit_note": "console.ledger_audit_note",
+    "administrators": "console.administrators",
+    "admin_created": "console.admin_created",
+    "totp_once": "console.totp_once",
+    "totp_secret": "console.totp_secret",
+    "totp_address": "console.totp_address",
+    "display_name": "console.display_name",
+    "roles": "console.roles",
+    "totp_enrolled": "console.totp_enrolled",
+    "yes": "console.yes",
+    "no": "console.no",
+    "admin_active": "console.admin_active",
+    "admin_suspended": "console.admin_suspended",
+    "new_administrator": "console.new_administrator",
+    "create_administrator": "console.create_administrator",
+    "role_support": "console.role_support",
+    "role_finance": "console.role_finance",
+    "role_approver": "console.role_approver",
+    "role_auditor": "console.role_auditor",
+    "statement_file": "console.statement_file",
     "title": "console.title",
     "totp_code": "console.totp_code",
     "username": "console.username",
@@ -214,6 +332,7 @@ def _page(
         csrf=csrf,
         problem=problem,
         rupees=_rupees,
+        demo=request.app.state.settings.mode == "demo",
         **values,
     )
     response = HTMLResponse(body, status_code=status)
@@ -243,10 +362,33 @@ async def _form(request: Request) -> dict[str, str]:
     """A plain form's fields, after its CSRF token matched the cookie's (double submit, SameSite=Strict)."""
     raw = await request.body()
     fields = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True).items()}
-    cookie = request.cookies.get(CSRF_COOKIE, "")
-    if not cookie or not hmac.compare_digest(cookie.encode(), fields.get("csrf", "").encode()):
-        raise ApiError("the form is stale or came from elsewhere: open the page again", code="csrf_refused", status=403)
+    _csrf_matches(request, fields.get("csrf", ""))
     return fields
+
+
+def _csrf_matches(request: Request, token: str) -> None:
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not cookie or not hmac.compare_digest(cookie.encode(), token.encode()):
+        raise ApiError("the form is stale or came from elsewhere: open the page again", code="csrf_refused", status=403)
+
+
+async def _uploaded(request: Request) -> dict[str, bytes]:
+    """A multipart/form-data form's parts by name (the file as its bytes), after its CSRF token matched.
+    The standard library's MIME parser reads it; the body is already within the server's size limit."""
+    kind = request.headers.get("content-type", "")
+    if not kind.startswith("multipart/form-data"):
+        raise ApiError("send the form with its file", code="invalid_request", status=422)
+    raw = await request.body()
+    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + kind.encode("latin-1") + b"\r\n\r\n" + raw)
+    parts: dict[str, bytes] = {}
+    if isinstance(message, EmailMessage) and message.is_multipart():
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            payload = part.get_payload(decode=True)
+            if isinstance(name, str) and isinstance(payload, bytes):
+                parts.setdefault(name, payload)
+    _csrf_matches(request, parts.get("csrf", b"").decode("utf-8", "replace"))
+    return parts
 
 
 def _to_sign_in() -> RedirectResponse:
@@ -271,6 +413,8 @@ PROPOSERS = ConsoleGate(FINANCE)
 APPROVERS = ConsoleGate(APPROVER)
 AUDITORS = ConsoleGate(AUDITOR)
 DESK = ConsoleGate(SUPPORT)
+FAULT_READERS = ConsoleGate(SUPPORT, AUDITOR)  # as GET /api/v1/admin/billers
+ADMIN_READERS = ConsoleGate(SUPPORT, AUDITOR)  # as GET /api/v1/admin/administrators
 GATES: dict[str, ConsoleGate] = {}
 
 
@@ -415,16 +559,13 @@ async def _act(
 @_gated("POST /admin/proposals", PROPOSERS)
 async def propose(request: Request) -> Response:
     def action(principal: AdminPrincipal, fields: dict[str, str]) -> None:
-        amount = fields.get("amount", "").replace(",", "").strip()
-        if not RUPEES.match(amount):
-            raise ApiError("the amount is rupees, up to 2 decimals", code="invalid_amount", status=422)
-        rupees, _, paise = amount.partition(".")
+        amount_paise = _paise(fields.get("amount", ""))
         try:
             body = AdjustmentProposalIn(
                 kind=ADJUSTMENT,
                 kiosk_code=fields.get("kiosk_code", "").strip().upper(),
                 direction=fields.get("direction", ""),
-                amount_paise=int(rupees) * 100 + int(paise.ljust(2, "0")),
+                amount_paise=amount_paise,
                 memo=fields.get("memo", ""),
             )
         except ValidationError as exc:
@@ -604,10 +745,26 @@ def _statements(
     )
 
 
+async def _pasted(request: Request) -> str:
+    return (await _form(request)).get("statement", "")
+
+
+async def _statement_file(request: Request) -> str:
+    """The statement file uploaded: UTF-8 text, as POST /api/v1/admin/wallet/bank-statements takes it."""
+    data = (await _uploaded(request)).get("statement_file", b"")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ApiError("the statement must be UTF-8 text", code="statement_not_text", status=422) from exc
+
+
 async def _statement_step(
-    request: Request, step: Callable[[BankCredits, str], dict[str, Any]], booking: bool
+    request: Request,
+    step: Callable[[BankCredits, str], dict[str, Any]],
+    booking: bool,
+    read: Callable[[Request], Awaitable[str]] = _pasted,
 ) -> Response:
-    """Preview or book the pasted statement (finance), and show the outcome of each line on the same page."""
+    """Preview or book the statement pasted or uploaded (finance), and show each line's outcome on the page."""
     from starlette.concurrency import run_in_threadpool
 
     principal = await run_in_threadpool(_signed_in, request, ANYONE_SIGNED_IN)
@@ -615,8 +772,7 @@ async def _statement_step(
         return _to_sign_in()
     statement = ""
     try:
-        fields = await _form(request)
-        statement = fields.get("statement", "")
+        statement = await read(request)
         # The trail keeps the file's size and what became of it, never its lines.
         trail.note_change(request.scope, None, {"bytes": len(statement.encode())})
         await run_in_threadpool(PROPOSERS, request)
@@ -637,6 +793,13 @@ async def _statement_step(
 @_gated("POST /admin/statements/preview", PROPOSERS)
 async def preview_statement(request: Request) -> Response:
     return await _statement_step(request, BankCredits.preview_statement, booking=False)
+
+
+@router.post("/statements/upload")
+@_gated("POST /admin/statements/upload", PROPOSERS)
+async def upload_statement(request: Request) -> Response:
+    """A statement file uploaded: previewed exactly as a pasted one, then booked with the same Book button."""
+    return await _statement_step(request, BankCredits.preview_statement, booking=False, read=_statement_file)
 
 
 @router.post("/statements/book")
@@ -701,15 +864,8 @@ RECENT_LINES = 20
 @router.get("/kiosks")
 @_gated("GET /admin/kiosks", ANYONE_SIGNED_IN)
 def kiosks_page(request: Request, q: Annotated[Annotated[str, Text(64)] | None, Query()] = None) -> Response:
-    """Kiosks by code, name, holder or district."""
-    principal = _signed_in(request, ANYONE_SIGNED_IN)
-    if principal is None:
-        return _to_sign_in()
-    found: list[dict[str, Any]] = []
-    if q and q.strip():
-        with request.app.state.engine.connect() as conn:
-            found = find_kiosks(conn, q)
-    return _page(request, "kiosks.html", admin=principal, q=q or "", kiosks=found, searched=bool(q and q.strip()))
+    """Kiosks by code, name, holder or district; support also makes a new one here."""
+    return _kiosks(request, q=q or "")
 
 
 @router.get("/kiosks/{kiosk_code}")
@@ -719,7 +875,12 @@ def kiosk_page(kiosk_code: PathName, request: Request) -> Response:
 
 
 def _kiosk(
-    request: Request, kiosk_code: str, problem: str | None = None, status: int = 200, sent_to: str | None = None
+    request: Request,
+    kiosk_code: str,
+    problem: str | None = None,
+    status: int = 200,
+    sent_to: str | None = None,
+    created: bool = False,
 ) -> Response:
     """One kiosk: its status, wallet, credit and dues (as its Fund Payout page), and its latest operations."""
     principal = _signed_in(request, ANYONE_SIGNED_IN)
@@ -744,6 +905,7 @@ def _kiosk(
         lines=list(reversed(lines))[:RECENT_LINES],
         can_manage=SUPPORT in principal.roles,
         sent_to=sent_to,
+        created=created,
     )
 
 
@@ -789,3 +951,430 @@ async def kiosk_password(kiosk_code: PathName, request: Request) -> Response:
     if sent:
         return await run_in_threadpool(lambda: _kiosk(request, code, sent_to=sent["to"]))
     return answer
+
+
+def _desk(request: Request, gate: ConsoleGate) -> AdminPrincipal | Response:
+    """The signed-in administrator if `gate` allows the page; else the sign-in, or the refusal in the page's words."""
+    principal = _signed_in(request, ANYONE_SIGNED_IN)
+    if principal is None:
+        return _to_sign_in()
+    try:
+        gate(request)
+    except RoleRefused as exc:
+        return _page(request, "base.html", admin=principal, problem=_problem_text(request, exc), status=exc.status)
+    return principal
+
+
+def _ago(seconds: float | None, lang: str) -> str:
+    """An age in the largest whole unit (days, hours, minutes, seconds), in the page's language."""
+    if seconds is None:
+        return ""
+    whole = int(seconds)
+    for unit, size in (("days", 86_400), ("hours", 3600), ("minutes", 60)):
+        if whole >= size:
+            return words.text(f"console.age_{unit}", lang).format(n=whole // size)
+    return words.text("console.age_seconds", lang).format(n=whole)
+
+
+def _disk(free_bytes: int | None) -> str:
+    return "" if free_bytes is None else f"{free_bytes / 1_000_000_000:,.1f} GB"
+
+
+def _ist(moment: datetime | None) -> str:
+    return "" if moment is None else moment.astimezone(IST).strftime("%d-%m-%Y %H:%M")
+
+
+@router.get("/fleet")
+@_gated("GET /admin/fleet", ANYONE_SIGNED_IN)
+def fleet_page(request: Request, problem: Annotated[Problem | None, Query()] = None) -> Response:
+    """Active kiosks by problem with each one's last report: the same listing as GET /api/v1/admin/fleet."""
+    principal = _desk(request, ANYONE_SIGNED_IN)
+    if isinstance(principal, Response):
+        return principal
+    clock: AuthClock = request.app.state.clock
+    settings: Settings = request.app.state.settings
+    now = clock.now()
+    with request.app.state.engine.connect() as conn:
+        listing = fleet.fleet(conn, now, settings, problem=None if problem is None else problem.value)
+    shown = [p for p in fleet.PROBLEMS if problem is None or p == problem.value]
+    lang = _language(request)
+    return _page(
+        request,
+        "fleet.html",
+        admin=principal,
+        listing=listing,
+        problems=fleet.PROBLEMS,
+        shown=shown,
+        chosen=None if problem is None else problem.value,
+        by_problem={p: [k for k in listing["kiosks"] if p in k["problems"]] for p in shown},
+        ago=lambda seconds: _ago(seconds, lang),
+        since=lambda moment: words.text("console.ago", lang).format(age=_ago((now - moment).total_seconds(), lang)),
+        disk=_disk,
+        ist=_ist,
+    )
+
+
+def _paise(text: str, field: str = "amount") -> int:
+    """Rupees as typed in a form (commas allowed, up to two decimals) in paise."""
+    amount = text.replace(",", "").strip()
+    if not RUPEES.match(amount):
+        raise ApiError("the amount is rupees, up to 2 decimals", code="invalid_amount", status=422, field=field)
+    rupees, _, paise = amount.partition(".")
+    return int(rupees) * 100 + int(paise.ljust(2, "0"))
+
+
+def _field_problems(request: Request, exc: ValidationError, form: str) -> dict[str, str]:
+    """Each refused field's own message, in the page's language, to show next to it (`console.<form>_<field>`)."""
+    lang = _language(request)
+    found: dict[str, str] = {}
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else ""
+        key = f"console.{form}_{name}"
+        try:
+            found[name] = words.text(key, lang)
+        except KeyError:
+            found[name] = words.text("error.invalid_request", lang)
+    return found
+
+
+class FormRefused(ApiError):
+    """A form's fields refused; `fields` holds each one's message for the page."""
+
+    status = 422
+    code = "invalid_request"
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__("check the marked fields", fields=sorted(fields))
+        self.fields = fields
+
+
+KIOSK_FIELDS = (
+    "code",
+    "name",
+    "holder_name",
+    "district",
+    "sso_id",
+    "mobile",
+    "email",
+    "old_emitra_id",
+    "micro_atm_terminal_id",
+    "credit_limit",
+)
+
+
+def _kiosks(
+    request: Request,
+    problem: str | None = None,
+    status: int = 200,
+    *,
+    q: str = "",
+    typed: dict[str, str] | None = None,
+    field_problems: dict[str, str] | None = None,
+) -> Response:
+    principal = _signed_in(request, ANYONE_SIGNED_IN)
+    if principal is None:
+        return _to_sign_in()
+    found: list[dict[str, Any]] = []
+    if q.strip():
+        with request.app.state.engine.connect() as conn:
+            found = find_kiosks(conn, q)
+    return _page(
+        request,
+        "kiosks.html",
+        admin=principal,
+        problem=problem,
+        status=status,
+        q=q,
+        kiosks=found,
+        searched=bool(q.strip()),
+        can_create=SUPPORT in principal.roles,
+        typed=typed or {},
+        field_problems=field_problems or {},
+    )
+
+
+@router.post("/kiosks")
+@_gated("POST /admin/kiosks", DESK)
+async def create_kiosk_form(request: Request) -> Response:
+    """A new kiosk (support), as POST /api/v1/admin/kiosks, and its first password by SMS and e-mail, as
+    POST /api/v1/admin/kiosks/{code}/password sends it: the holder receives it, nobody at the desk sees it."""
+    from starlette.concurrency import run_in_threadpool
+
+    typed: dict[str, str] = {}
+    sent: dict[str, str] = {}
+    refused: dict[str, str] = {}
+
+    def action(_principal: AdminPrincipal, fields: dict[str, str]) -> None:
+        typed.update({f: fields.get(f, "").strip()[:254] for f in KIOSK_FIELDS})
+        values: dict[str, Any] = {f: typed[f] for f in KIOSK_FIELDS if f != "credit_limit"}
+        values["code"] = values["code"].upper()
+        values["micro_atm_terminal_id"] = values["micro_atm_terminal_id"].upper()
+        for optional in ("old_emitra_id", "micro_atm_terminal_id"):
+            if not values[optional]:
+                values.pop(optional)
+        problems: dict[str, str] = {}
+        try:
+            values["credit_limit_paise"] = _paise(typed["credit_limit"] or "0", "credit_limit")
+        except ApiError as exc:
+            problems["credit_limit"] = _problem_text(request, exc)
+        try:
+            data = KioskIn.model_validate(values)
+        except ValidationError as exc:
+            problems |= _field_problems(request, exc, "kiosk_invalid")
+            if "credit_limit_paise" in problems:
+                problems["credit_limit"] = problems.pop("credit_limit_paise")
+        if problems:
+            refused.update(problems)
+            raise FormRefused(problems)
+        accounts: KioskAccounts = request.app.state.accounts
+        with request.app.state.engine.begin() as conn:
+            create_kiosk(conn, data)
+            holder, _reason = issue_kiosk_password(conn, accounts, _context(request), data.code)
+        sent.update(code=data.code, to=", ".join((mask(holder.mobile), mask(holder.email))))
+        trail.note_change(request.scope, None, {"code": data.code, "first_password": "sent"})
+
+    def back(r: Request, problem: str, status: int) -> Response:
+        return _kiosks(r, problem, status, typed=typed, field_problems=refused)
+
+    answer = await _act(request, DESK, action, back=back)
+    if sent:
+        return await run_in_threadpool(lambda: _kiosk(request, sent["code"], sent_to=sent["to"], created=True))
+    return answer
+
+
+@router.get("/reconcile")
+@_gated("GET /admin/reconcile", ANYONE_SIGNED_IN)
+def reconcile_page(
+    request: Request,
+    biller: Annotated[Annotated[str, Text(32)] | None, Query()] = None,
+    business_date: Annotated[Day | None, Query(alias="date")] = None,
+) -> Response:
+    """Payments in doubt at every kiosk, and what a department's settlement file came to (read-only): the same
+    report as GET /api/v1/admin/billers/{biller}/settlements/{business_date}."""
+    principal = _desk(request, ANYONE_SIGNED_IN)
+    if isinstance(principal, Response):
+        return principal
+    payments = _payments(request)
+    doubtful = payments.views(payments_in_doubt(request.app.state.engine))
+    clock: AuthClock = request.app.state.clock
+    day = business_date or business_day(clock.now()) - timedelta(days=1)
+    report: dict[str, Any] | None = None
+    problem, status = None, 200
+    if biller:
+        settlements: Settlements = request.app.state.settlements
+        try:
+            report = settlements.report(biller, day)
+        except ApiError as exc:
+            problem, status = _problem_text(request, exc), exc.status
+    return _page(
+        request,
+        "reconcile_desk.html",
+        admin=principal,
+        problem=problem,
+        status=status,
+        doubtful=doubtful,
+        billers=sorted(payments.billers),
+        biller=biller or "",
+        day=day.isoformat(),
+        report=report,
+    )
+
+
+def _departments(request: Request) -> list[dict[str, Any]]:
+    """The simulated departments and the fault of each, as GET /api/v1/admin/billers answers them."""
+    settings: Settings = request.app.state.settings
+    answer: dict[str, Any] = json.loads(bytes(list_billers(request, settings).body))
+    return list(answer["billers"])
+
+
+@router.get("/faults")
+@_gated("GET /admin/faults", FAULT_READERS)
+def faults_page(request: Request) -> Response:
+    return _faults(request)
+
+
+def _faults(request: Request, problem: str | None = None, status: int = 200) -> Response:
+    """Demo and training only: each simulated department's fault, and support's switch for it."""
+    principal = _desk(request, FAULT_READERS)
+    if isinstance(principal, Response):
+        return principal
+    try:
+        billers = _departments(request)
+    except ApiError as exc:
+        return _page(request, "base.html", admin=principal, problem=_problem_text(request, exc), status=exc.status)
+    return _page(
+        request,
+        "faults.html",
+        admin=principal,
+        problem=problem,
+        status=status,
+        billers=billers,
+        faults=FAULTS,
+        applies=APPLIES_TO,
+        can_switch=SUPPORT in principal.roles,
+    )
+
+
+FAULTS = get_args(FaultIn.model_fields["fault"].annotation)
+APPLIES_TO = get_args(FaultIn.model_fields["applies_to"].annotation)
+
+
+@router.post("/faults/{biller}")
+@_gated("POST /admin/faults/{biller}", DESK)
+async def switch_fault_form(biller: PathName, request: Request) -> Response:
+    """A department's fault switched (support, demo only), as PUT /api/v1/admin/billers/{biller}/fault."""
+
+    def action(_principal: AdminPrincipal, fields: dict[str, str]) -> None:
+        try:
+            body = FaultIn(
+                fault=fields.get("fault", ""),
+                times=int(fields.get("times", "-1") or "-1"),
+                delay_ms=int(fields.get("delay_ms", "0") or "0"),
+                applies_to=fields.get("applies_to", "pay"),
+            )
+        except (ValidationError, ValueError) as exc:
+            raise ApiError("check the form", code="invalid_request", status=422) from exc
+        settings: Settings = request.app.state.settings
+        before = {b["biller"]: b["fault"] for b in _departments(request)}.get(biller)
+        switch_fault(biller, body, request, settings)
+        trail.note_change(request.scope, {"fault": before}, body.model_dump())
+
+    return await _act(request, DESK, action, back=_faults, done="/admin/faults")
+
+
+@router.get("/ledger-audit")
+@_gated("GET /admin/ledger-audit", ANYONE_SIGNED_IN)
+def ledger_audit_page(request: Request) -> Response:
+    """Whether the ledger balances, and each problem found: the same check as GET /api/v1/admin/ledger/audit."""
+    principal = _desk(request, ANYONE_SIGNED_IN)
+    if isinstance(principal, Response):
+        return principal
+    return _page(
+        request, "ledger_audit.html", admin=principal, audit=ledger_audit(request.app.state.engine).model_dump()
+    )
+
+
+def _administrators(
+    request: Request,
+    problem: str | None = None,
+    status: int = 200,
+    *,
+    typed: dict[str, Any] | None = None,
+    field_problems: dict[str, str] | None = None,
+    made: accounts.NewAdministrator | None = None,
+) -> Response:
+    """The back office's accounts (support, auditor), support's form for a new one and its suspend button."""
+    principal = _desk(request, ADMIN_READERS)
+    if isinstance(principal, Response):
+        return principal
+    with request.app.state.engine.connect() as conn:
+        listed = accounts.list_administrators(conn)
+    response = _page(
+        request,
+        "administrators.html",
+        admin=principal,
+        problem=problem,
+        status=status,
+        administrators=listed,
+        roles=PEOPLE,
+        can_manage=SUPPORT in principal.roles,
+        typed=typed or {"roles": []},
+        field_problems=field_problems or {},
+        made=made,
+    )
+    if made is not None:
+        response.headers["cache-control"] = "no-store"  # the TOTP secret is shown this once
+    return response
+
+
+@router.get("/administrators")
+@_gated("GET /admin/administrators", ADMIN_READERS)
+def administrators_page(request: Request) -> Response:
+    return _administrators(request)
+
+
+def _password_problem(request: Request, exc: ApiError) -> str:
+    """A refused password's reasons in the page's language (error.password_rejected.<rule>)."""
+    lang = _language(request)
+    reasons = []
+    for refusal in exc.details.get("problems", []):
+        try:
+            reasons.append(words.text(f"error.password_rejected.{refusal['rule']}", lang))
+        except KeyError:
+            reasons.append(str(refusal["message"]))
+    return " ".join(reasons) or _problem_text(request, exc)
+
+
+@router.post("/administrators")
+@_gated("POST /admin/administrators", DESK)
+async def create_administrator_form(request: Request) -> Response:
+    """A new administrator (support), as POST /api/v1/admin/administrators; its TOTP secret is shown once."""
+    from starlette.concurrency import run_in_threadpool
+
+    typed: dict[str, Any] = {"roles": []}
+    refused: dict[str, str] = {}
+    made: list[accounts.NewAdministrator] = []
+
+    def action(principal: AdminPrincipal, fields: dict[str, str]) -> None:
+        roles = [r for r in PEOPLE if fields.get(f"role_{r}") == "on"]
+        typed.update(
+            username=fields.get("username", "").strip()[:64], display_name=fields.get("display_name", "")[:120]
+        )
+        typed["roles"] = roles
+        try:
+            body = AdministratorIn(
+                username=typed["username"],
+                display_name=typed["display_name"],
+                password=fields.get("password", "")[:256],
+                roles=roles,
+            )
+        except ValidationError as exc:
+            refused.update(_field_problems(request, exc, "admin_invalid"))
+            raise FormRefused(refused) from exc
+        clock: AuthClock = request.app.state.clock
+        try:
+            with request.app.state.engine.begin() as conn:
+                new = accounts.create_administrator(
+                    conn,
+                    request.app.state.passwords,
+                    username=body.username,
+                    display_name=body.display_name,
+                    password=body.password,
+                    roles=body.roles,
+                    now=clock.now(),
+                    created_by=principal.admin_id,
+                )
+        except ApiError as exc:
+            field = "password" if exc.code == "password_rejected" else exc.details.get("field")
+            if field:
+                text = _password_problem(request, exc) if field == "password" else _problem_text(request, exc)
+                refused[str(field)] = text
+            raise
+        made.append(new)
+        trail.note_change(request.scope, None, {"username": new.username, "roles": sorted(new.roles)})
+
+    def back(r: Request, problem: str, status: int) -> Response:
+        return _administrators(r, problem, status, typed=typed, field_problems=refused)
+
+    answer = await _act(request, DESK, action, back=back)
+    if made:
+        return await run_in_threadpool(lambda: _administrators(request, made=made[0]))
+    return answer
+
+
+@router.post("/administrators/{username}/status")
+@_gated("POST /admin/administrators/{username}/status", DESK)
+async def administrator_status(username: PathName, request: Request) -> Response:
+    """Suspend an administrator (their sessions end at once) or make them active again (support)."""
+
+    def action(_principal: AdminPrincipal, fields: dict[str, str]) -> None:
+        try:
+            body = AdministratorStatusIn(status=fields.get("status", ""))
+        except ValidationError as exc:
+            raise ApiError("the status is active or suspended", code="invalid_request", status=422) from exc
+        clock: AuthClock = request.app.state.clock
+        with request.app.state.engine.begin() as conn:
+            before, after = accounts.set_status(conn, username, body.status, clock.now())
+        trail.note_change(request.scope, before, after)
+
+    return await _act(request, DESK, action, back=_administrators, done="/admin/administrators")
