@@ -165,7 +165,7 @@ def fill_customers(store: Any, payments: int) -> None:
         store.customers.record(
             f"bench-{n}",
             [bill],
-            status="paid",
+            status="success",
             paid_at=f"2026-{1 + n // customers % 12:02d}-15T10:00:00+00:00",
             mobile=f"98{c:08d}" if c % 3 == 0 else None,
             consent=c % 3 == 0,
@@ -489,7 +489,7 @@ def counter_child(settings: dict[str, Any]) -> dict[str, Any]:
     kiosk.worker.call(
         lambda: kiosk.store.customers.record(
             "last-month", [PaidBill("ELEC-JVVNL", {"k_no": k_no}, k_no, 1_000_00, "Sita Devi")],
-            status="paid", paid_at=last_month, mobile="9812300000", consent=True,
+            status="success", paid_at=last_month, mobile="9812300000", consent=True,
         )
     )  # fmt: skip
     keys = 0

@@ -588,7 +588,7 @@ class BillPayment:
             PaidBill(s.code, sent["fields"], sent["fields"][s.fields[0].name], b.amount_paise, b.consumer_name)
             for s, sent, b in zip(services, payload["bills"], order.bills, strict=True)
         ]
-        self._remember(order, op_id, paid, status.value, self.clock().isoformat(), None)
+        self._remember(order, op_id, paid, OutboxState.QUEUED.value, self.clock().isoformat(), None)
         self.money.publish()
         return PaymentOutcome(op_id, status, receipt, spool_id)
 
@@ -669,7 +669,7 @@ class BillPayment:
             PaidBill(b.service_code, sent.fields, b.consumer_no, b.amount_paise, b.consumer_name)
             for b, sent in zip(payment.bills, order.bills, strict=True)
         ]
-        self._remember(order, op_id, paid, status.value, payment.created_at, payment.receipt_no)
+        self._remember(order, op_id, paid, payment.status.value, payment.created_at, payment.receipt_no)
         self.money.publish()
         return PaymentOutcome(op_id, status, receipt, spool_id, view)
 

@@ -305,6 +305,7 @@ class DayEndSync:
             self.store.outbox.record(outcomes)
             if payments:
                 save_wallet(self.store, wallet_snapshot(payments[-1].wallet, "day-end sync"))
+                self.store.customers.settle([(p.operation_id, p.status.value, p.receipt_no) for p in payments])
 
         self.worker.call(write)
         self._settled += [p.operation_id for p in payments if is_final(p.status)]

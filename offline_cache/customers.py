@@ -28,7 +28,7 @@ CREATE TABLE customer_payments (
     consumer_no TEXT NOT NULL,
     consumer_name TEXT NOT NULL DEFAULT '',
     amount_paise INTEGER NOT NULL CHECK (amount_paise > 0),
-    status TEXT NOT NULL,
+    status TEXT NOT NULL,  -- the server's payment status, or 'queued' while only this PC has the payment
     receipt_no TEXT,
     paid_at TEXT NOT NULL,
     UNIQUE (operation_id, line)
@@ -178,6 +178,15 @@ class CustomerMemory:
             "INSERT INTO customer_search (rowid, text) VALUES (?, ?)",
             [customer_id, _search_text(bill.consumer_no, name, mobile)],
         )
+
+    def settle(self, answered: Sequence[tuple[str, str, str | None]]) -> None:
+        """(operation id, the server's status, receipt number) of payments the day-end sync heard of: the lines
+        remembered for them take the final word (a payment never remembered here is not added)."""
+        for operation_id, status, receipt_no in answered:
+            self.db.execute(
+                "UPDATE customer_payments SET status = ?, receipt_no = coalesce(?, receipt_no) WHERE operation_id = ?",
+                [status, receipt_no, operation_id],
+            )
 
     def search(self, query: str, limit: int = 5) -> list[Customer]:
         """Customers whose consumer number, name or remembered mobile contains `query`, the latest first."""

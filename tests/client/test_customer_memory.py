@@ -23,9 +23,9 @@ def paid(k_no: str, name: str, amount: int = 500_00) -> PaidBill:
 
 def test_found_by_part_of_the_number_the_name_in_either_script_and_a_consented_mobile(tmp_path: Path) -> None:
     m = memory(tmp_path)
-    m.record("a", [paid("210400000017", "रमेश कुमार")], status="paid", paid_at="2026-11-01T10:00:00+00:00",
+    m.record("a", [paid("210400000017", "रमेश कुमार")], status="success", paid_at="2026-11-01T10:00:00+00:00",
              mobile="9812345678", consent=True)  # fmt: skip
-    m.record("b", [paid("210400000025", "Sita DEVI")], status="paid", paid_at="2026-11-02T10:00:00+00:00",
+    m.record("b", [paid("210400000025", "Sita DEVI")], status="success", paid_at="2026-11-02T10:00:00+00:00",
              mobile="9898989898", consent=False)  # fmt: skip
     assert [c.consumer_no for c in m.search("0000")] == ["210400000025", "210400000017"]  # the latest first
     assert [c.consumer_name for c in m.search("मेश")] == ["रमेश कुमार"]
@@ -43,12 +43,12 @@ def test_a_payment_without_consent_forgets_the_mobile_and_a_replay_counts_once(t
     bill = paid("210400000033", "Mohan Lal")
     m.record("first", [bill], status="pending", paid_at="2026-10-05T10:00:00+00:00", mobile="9812300000",
              consent=True)  # fmt: skip
-    m.record("first", [bill], status="paid", paid_at="2026-10-05T10:00:00+00:00", mobile="9812300000",
+    m.record("first", [bill], status="success", paid_at="2026-10-05T10:00:00+00:00", mobile="9812300000",
              consent=True, receipt_no="RJ1")  # fmt: skip
     [c] = m.search("Mohan")
     assert c.payments == 1 and c.mobile == "9812300000"
-    assert [(p.status, p.receipt_no) for p in m.history("ELEC-JVVNL", "210400000033")] == [("paid", "RJ1")]
-    m.record("second", [bill], status="paid", paid_at="2026-11-05T10:00:00+00:00", mobile="9812300000",
+    assert [(p.status, p.receipt_no) for p in m.history("ELEC-JVVNL", "210400000033")] == [("success", "RJ1")]
+    m.record("second", [bill], status="success", paid_at="2026-11-05T10:00:00+00:00", mobile="9812300000",
              consent=False)  # fmt: skip
     [c] = m.search("Mohan")
     assert c.payments == 2 and c.mobile is None and c.last_paid_at.startswith("2026-11-05")
@@ -82,3 +82,14 @@ def test_schema_two_remembers_what_an_older_client_paid(tmp_path: Path) -> None:
     [c] = m.search("geeta")
     assert (c.consumer_no, c.last_amount_paise, c.mobile) == ("210499999999", 777_00, None)  # no consent was asked
     assert [p.receipt_no for p in m.history("ELEC-JVVNL", "210499999999")] == ["RJ26110100000001"]
+
+
+def test_the_day_end_sync_gives_a_queued_payment_its_final_word(tmp_path: Path) -> None:
+    m = memory(tmp_path)
+    m.record("offline-op", [paid("210400000041", "Geeta Bai")], status="queued",
+             paid_at="2026-12-01T10:00:00+00:00", mobile=None, consent=False)  # fmt: skip
+    m.settle([("offline-op", "success", "RJ26120100000007"), ("never-remembered", "failed", None)])
+    assert [(p.status, p.receipt_no) for p in m.history("ELEC-JVVNL", "210400000041")] == [
+        ("success", "RJ26120100000007")
+    ]
+    assert m.count() == 1

@@ -104,7 +104,7 @@ def test_a_returning_customer_pays_again_in_half_the_keys(
         lambda: kiosk.store.customers.record(
             "last-month-op",
             [paid],
-            status="paid",
+            status="success",
             paid_at=last_month,
             mobile="9812300000",
             consent=True,
@@ -208,9 +208,9 @@ def test_the_memory_forgets_what_is_older_than_its_months(make_core: Callable[..
     now = datetime.now(UTC)
     old, recent = (now - timedelta(days=400)).isoformat(), (now - timedelta(days=3)).isoformat()
     bill = PaidBill("ELEC-JVVNL", {"k_no": "210000000017"}, "210000000017", 100_00, "Old Customer")
-    store.customers.record("old-op", [bill], status="paid", paid_at=old, mobile="9800000001", consent=True)
+    store.customers.record("old-op", [bill], status="success", paid_at=old, mobile="9800000001", consent=True)
     fresh = PaidBill("ELEC-JVVNL", {"k_no": "210000000025"}, "210000000025", 100_00, "New Customer")
-    store.customers.record("new-op", [fresh], status="paid", paid_at=recent, mobile=None, consent=False)
+    store.customers.record("new-op", [fresh], status="success", paid_at=recent, mobile=None, consent=False)
     assert store.customers.forget_before((now - timedelta(days=365)).isoformat()) == 1
     assert [c.consumer_no for c in store.customers.search("customer")] == ["210000000025"]
     assert store.customers.search("98000") == []
