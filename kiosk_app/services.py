@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any, Literal, assert_never
+from typing import TYPE_CHECKING, Any, Literal, assert_never
 
 import words
 from kiosk_app.api import ApiClient
@@ -44,7 +44,7 @@ from kiosk_app.errors import (
 )
 from kiosk_app.events import KioskEvents
 from kiosk_app.money import MoneyState, read_money, save_wallet, wallet_snapshot
-from kiosk_app.receipts import from_payment, is_final, provisional
+from kiosk_app.receipts import from_payment, is_final, issuer, provisional
 from kiosk_app.worker import Worker
 from offline_cache.outbox import NewOperation, OutboxState, Outcome
 from offline_cache.store import LocalStore
@@ -52,6 +52,9 @@ from printing.receipt import Bilingual, Corrected, HelpDesk, Kiosk, Receipt, Rec
 from rules.contact import contact_refusals, mobile_or_none
 from rules.fields import CheckDigit, field_problem
 from rules.ids import new_operation_id
+
+if TYPE_CHECKING:
+    from kiosk_app.session import SignedInOperator
 
 log = logging.getLogger("emitra.pay")
 
@@ -391,8 +394,10 @@ class BillPayment:
         in_flight: InFlight | None = None,
         wait_s: float = PAY_WAIT_S,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        operator: SignedInOperator | None = None,
     ) -> None:
         self.api = api
+        self.operator = operator  # who is signed in: printed on every receipt
         self.in_flight = in_flight if in_flight is not None else InFlight()
         self.store = store
         self.worker = worker
@@ -618,7 +623,7 @@ class BillPayment:
                 break
             payment = PaymentPublic.parse(view)
             self.worker.call(self._record_view, op_id, view, payment)
-        receipt = from_payment(payment, services[0].fields[0].label, self.help_desk, self.api.base_url)
+        receipt = from_payment(payment, services[0].fields[0].label, self.help_desk, self.api.base_url, self.operator)
         spool_id = self.worker.call(self.store.spool.add, op_id, receipt.to_json())
         self.money.publish()
         return PaymentOutcome(op_id, outcome_status(payment.status), receipt, spool_id, view)
@@ -639,7 +644,7 @@ class BillPayment:
             self.catalog.refresh()
             service = self.catalog.service(code)
         receipt = replace(
-            from_payment(payment, service.fields[0].label, self.help_desk, self.api.base_url),
+            from_payment(payment, service.fields[0].label, self.help_desk, self.api.base_url, self.operator),
             corrected=Corrected(ReceiptStatus.PENDING),
         )
         key = f"{operation_id}:corrected:{payment.status.value}"
@@ -647,9 +652,10 @@ class BillPayment:
         return receipt, spool_id
 
     def kiosk_identity(self) -> Kiosk:
-        """This kiosk's code and name as the server last gave them (printed on what the kiosk prints offline)."""
+        """This kiosk's code and name as the server last gave them, and who is signed in (printed on what the
+        kiosk prints offline)."""
         kiosk = self.worker.call(self.store.state.get, "kiosk", None) or {}
-        return Kiosk(kiosk.get("code", ""), kiosk.get("name", ""))
+        return issuer(kiosk.get("code", ""), kiosk.get("name", ""), self.operator)
 
     def _record_view(self, op_id: str, view: dict[str, Any], payment: PaymentPublic) -> None:
         self.store.outbox.record([Outcome(op_id, True, result=view)])

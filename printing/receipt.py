@@ -52,6 +52,8 @@ class Labels:
     BILLER_REFERENCE = Bilingual.of("printed.biller_reference")
     DATE_TIME = Bilingual.of("printed.date_time")
     KIOSK = Bilingual.of("printed.kiosk")
+    OPERATOR = Bilingual.of("printed.operator")  # the SSO ID signed in when the slip was made
+    APPROVAL_NO = Bilingual.of("printed.approval_no")  # the department's approval number, beside its reference
     SERVICE = Bilingual.of("printed.service")
     DEPARTMENT = Bilingual.of("printed.department")
     CONSUMER_NAME = Bilingual.of("printed.consumer_name")
@@ -103,9 +105,12 @@ class ReceiptStatus(StrEnum):
 
 @dataclass(frozen=True)
 class Kiosk:
+    """Who issued the slip: the kiosk, and the operator (their SSO ID) signed in when it was made."""
+
     code: str
     name: str
     district: str = ""
+    operator: str = ""
 
 
 @dataclass(frozen=True)
@@ -339,7 +344,12 @@ def _receipt_to_dict(r: Receipt) -> dict[str, Any]:
         "txn_id": r.txn_id,
         "biller_reference": r.biller_reference,
         "paid_at": r.paid_at.astimezone(UTC).isoformat(),
-        "kiosk": {"code": r.kiosk.code, "name": r.kiosk.name, "district": r.kiosk.district},
+        "kiosk": {
+            "code": r.kiosk.code,
+            "name": r.kiosk.name,
+            "district": r.kiosk.district,
+            "operator": r.kiosk.operator,
+        },
         "service": _bi(r.service),
         "department": _bi(r.department),
         "consumer_name": r.consumer_name,

@@ -25,7 +25,7 @@ from printing.receipt import (
     ReportTable,
 )
 
-SAMPLE_KIOSK = Kiosk(code="K-JPR-0142", name="Sharma eMitra Kendra", district="Jaipur")
+SAMPLE_KIOSK = Kiosk(code="K-JPR-0142", name="Sharma eMitra Kendra", district="Jaipur", operator="SSO.RJJPR0142")
 SAMPLE_HELP_DESK = HelpDesk(phones=("0141-2220000", "1800-180-6127"), email="helpdesk.emitra@rajasthan.gov.in")
 
 
