@@ -1537,6 +1537,7 @@ class PaymentBillPublic:
     service_name_en: str
     service_name_hi: str
     status: PaymentStatus
+    approval_no: str | None = None
 
     @classmethod
     def parse(cls, value: Any) -> PaymentBillPublic:
@@ -1559,6 +1560,7 @@ class PaymentBillPublic:
             service_name_en=as_str(field_of(data, "service_name_en", "PaymentBillPublic")),
             service_name_hi=as_str(field_of(data, "service_name_hi", "PaymentBillPublic")),
             status=as_enum(PaymentStatus, field_of(data, "status", "PaymentBillPublic")),
+            approval_no=as_optional(lambda x: as_str(x), data.get("approval_no")),
         )
 
 

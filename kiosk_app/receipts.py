@@ -78,6 +78,7 @@ def from_payment(
         receipt_no=view.receipt_no or view.txn_id,
         txn_id=view.txn_id,
         biller_reference=first.biller_ref or PENDING_REFERENCE,
+        approval_no=first.approval_no or "",
         paid_at=datetime.fromisoformat(view.created_at),
         kiosk=issuer(view.kiosk_code, view.kiosk_name, operator),
         service=Bilingual(first.service_name_en, first.service_name_hi),

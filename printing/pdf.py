@@ -360,6 +360,7 @@ def receipt_pdf(receipt: Receipt, *, hindi_as_images: bool | None = None) -> byt
         (Labels.RECEIPT_NO, receipt.receipt_no),
         (Labels.TRANSACTION_ID, receipt.txn_id),
         (Labels.BILLER_REFERENCE, receipt.biller_reference),
+        *([(Labels.APPROVAL_NO, receipt.approval_no)] if receipt.approval_no else []),
         (Labels.DATE_TIME, receipt.paid_at_text),
         (Labels.SERVICE, receipt.service.joined()),
         (Labels.DEPARTMENT, receipt.department.joined()),

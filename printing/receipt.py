@@ -196,6 +196,7 @@ class Receipt:
     corrected: Corrected | None = None
     contact_mobile: str = ""  # the customer's, as given; printed masked
     verify_url: str = ""  # the server's signed verification page for this receipt; its QR (else the txn id)
+    approval_no: str = ""  # the department's approval number, printed beside its reference where it gave one
 
     def __post_init__(self) -> None:
         if self.paid_at.tzinfo is None:
@@ -377,6 +378,7 @@ def _receipt_to_dict(r: Receipt) -> dict[str, Any]:
         "corrected": {"replaces": r.corrected.replaces.value} if r.corrected else None,
         "contact_mobile": r.contact_mobile,
         "verify_url": r.verify_url,
+        "approval_no": r.approval_no,
     }
 
 
@@ -424,4 +426,5 @@ def _receipt_from_dict(d: dict[str, Any]) -> Receipt:
         corrected=Corrected(ReceiptStatus(d["corrected"]["replaces"])) if d.get("corrected") else None,
         contact_mobile=d.get("contact_mobile", ""),
         verify_url=d.get("verify_url", ""),
+        approval_no=d.get("approval_no", ""),
     )

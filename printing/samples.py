@@ -34,6 +34,7 @@ def sample_receipt() -> Receipt:
         receipt_no="RCPT-20251125-000731",
         txn_id="TXN2511250142000731",
         biller_reference="JVVNL/BP/99231877",
+        approval_no="APJVV40318872",
         paid_at=datetime(2025, 11, 25, 9, 2, 41, tzinfo=UTC),
         kiosk=SAMPLE_KIOSK,
         service=Bilingual("Electricity Bill Payment", "विद्युत बिल भुगतान"),

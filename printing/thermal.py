@@ -276,6 +276,8 @@ def write_receipt(printer: Escpos, receipt: Receipt, paper: Paper) -> None:
     w.pair(Labels.RECEIPT_NO.en, receipt.receipt_no)
     w.pair(Labels.TRANSACTION_ID.en, receipt.txn_id)
     w.pair(Labels.BILLER_REFERENCE.en, receipt.biller_reference)
+    if receipt.approval_no:
+        w.pair(Labels.APPROVAL_NO.en, receipt.approval_no)
     w.pair(Labels.DATE_TIME.en, receipt.paid_at_text)
     w.rule()
     w.text(f"{Labels.SERVICE.en}: {receipt.service.en}")

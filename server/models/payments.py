@@ -67,6 +67,7 @@ class PaymentBill(Base):
     fields_json: Mapped[str] = mapped_column(Text, default="{}")
     reference: Mapped[str] = mapped_column(String(40), unique=True)  # ours, sent to the biller
     biller_ref: Mapped[str | None] = mapped_column(String(64))
+    approval_no: Mapped[str | None] = mapped_column(String(64))  # the department's, with its success (if given)
     status: Mapped[str] = mapped_column(String(16))  # initiated | pending | success | failed
     reversal_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
     failure_reason: Mapped[str | None] = mapped_column(String(300))

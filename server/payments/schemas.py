@@ -106,6 +106,7 @@ class PaymentBillPublic(ConsumerBillPublic):
     amount_paise: int
     reference: str
     biller_ref: str | None
+    approval_no: str | None = None  # the department's approval number of a paid bill, where it gave one
     status: PaymentStatus
     failure_reason: str | None
 

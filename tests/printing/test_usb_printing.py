@@ -83,7 +83,9 @@ def test_receipt_prints_over_usb_and_decodes(
         assert expected in lines
     assert not any(ord(ch) > 0x7E for line in lines for ch in line), "Hindi or ₹ leaked into printer text"
     images = rasters(elements)
-    assert len(images) == 13  # 4 headings/names, the operator, 2 bill amounts, total + its words, status, desk, thanks, no-sign line
+    assert (
+        len(images) == 13
+    )  # 4 headings/names, the operator, 2 bill amounts, total + its words, status, desk, thanks, no-sign line
     for (text, style), raster in zip(HINDI_LINES, images, strict=False):
         assert raster.width == PAPER_58MM.dots
         assert raster.to_image().tobytes() == render_line(text, PAPER_58MM.dots, style).tobytes(), text
