@@ -19,6 +19,7 @@ from kiosk_app.contract import (
     SyncKeyPublic,
 )
 from kiosk_app.errors import InvalidCredentials, InvalidInput, KioskError, NotSignedIn, SessionExpired
+from kiosk_app.receipt_key import ReceiptKey
 from kiosk_app.session import LocalSettings, SignedInOperator, TokenStore
 
 log = logging.getLogger("emitra.auth")
@@ -159,6 +160,7 @@ class KioskAccount:
         self.settings = settings
         self.lock_key = LockKey()
         self.operator = SignedInOperator()  # printed on every receipt and report
+        self.receipt_key = ReceiptKey(tokens.server_url, tokens.backend)  # signs PROVISIONAL receipts' QR
         api.on_session_lost = self._forget_token
 
     def _forget_token(self) -> None:
@@ -199,6 +201,7 @@ class KioskAccount:
         self.operator.signed_in(signed_in.sso_id)
         if signed_in.next_step == "ready":
             self.renew_sync_key()
+            self.receipt_key.register(self.api)
         return signed_in
 
     def login(self, sso_id: str, password: str, *, remember_sso_id: bool = True) -> SignedIn:
@@ -216,6 +219,7 @@ class KioskAccount:
         signed_in = SignedIn.from_answer(login)
         if signed_in.next_step == "ready":
             self.renew_sync_key()
+            self.receipt_key.register(self.api)
         return signed_in
 
     def renew_sync_key(self) -> bool:
@@ -287,4 +291,5 @@ class KioskAccount:
         profile = Profile.from_body(self.api.put("/profile", body))
         if profile.profile_completed:
             self.renew_sync_key()
+            self.receipt_key.register(self.api)
         return profile

@@ -1865,6 +1865,24 @@ class ReachabilityPublic:
 
 
 @dataclass(frozen=True)
+class ReceiptKeyPublic:
+    """The key the server now checks this kiosk's PROVISIONAL receipts with."""
+
+    kiosk_code: str
+    public_key: str
+    replaced: bool
+
+    @classmethod
+    def parse(cls, value: Any) -> ReceiptKeyPublic:
+        data = as_object(value, "ReceiptKeyPublic")
+        return cls(
+            kiosk_code=as_str(field_of(data, "kiosk_code", "ReceiptKeyPublic")),
+            public_key=as_str(field_of(data, "public_key", "ReceiptKeyPublic")),
+            replaced=as_bool(field_of(data, "replaced", "ReceiptKeyPublic")),
+        )
+
+
+@dataclass(frozen=True)
 class ReconcilePaymentPublic:
     """A payment as Reconcile lists it: its view, and whether it needs the operator's Verify."""
 

@@ -13,6 +13,7 @@ from kiosk_app.connectivity import Connectivity
 from kiosk_app.events import KioskEvents
 from kiosk_app.health import KioskHealth
 from kiosk_app.money import MoneyState, read_money
+from kiosk_app.receipt_key import ReceiptKey
 from kiosk_app.services import BillPayment, InFlight, ServiceCatalog
 from kiosk_app.session import LocalSettings, SignedInOperator, TokenStore
 from kiosk_app.sync import DayEndSync
@@ -53,6 +54,7 @@ class KioskCore:
         settings: LocalSettings | None = None,
         auto_flush: bool = False,
         operator: SignedInOperator | None = None,
+        receipt_key: ReceiptKey | None = None,
     ) -> None:
         self.config = config
         self.worker: Worker = worker if worker is not None else DbWorker()
@@ -78,6 +80,7 @@ class KioskCore:
             in_flight=in_flight,
             wait_s=config.pay_wait_seconds,
             operator=operator,
+            receipt_key=receipt_key,
         )
         self.sync = DayEndSync(
             api,

@@ -120,8 +120,10 @@ def provisional(
     cheque: dict[str, Any] | None,
     help_desk: HelpDesk,
     contact_mobile: str = "",
+    verify_url: str = "",
 ) -> Receipt:
-    """A PROVISIONAL receipt for a payment taken offline; its QR and number carry the operation id."""
+    """A PROVISIONAL receipt for a payment taken offline; its number carries the operation id, its QR the
+    kiosk-signed verification URL (`verify_url`, kiosk_app.receipt_key) where there is one, else the id."""
     return Receipt(
         receipt_no=provisional_number(operation_id),
         txn_id=operation_id,
@@ -141,4 +143,5 @@ def provisional(
         help_desk=help_desk,
         provisional=Provisional(operation_id),
         contact_mobile=contact_mobile,
+        verify_url=verify_url,
     )

@@ -54,6 +54,7 @@ from rules.fields import CheckDigit, field_problem
 from rules.ids import new_operation_id
 
 if TYPE_CHECKING:
+    from kiosk_app.receipt_key import ReceiptKey
     from kiosk_app.session import SignedInOperator
 
 log = logging.getLogger("emitra.pay")
@@ -395,8 +396,10 @@ class BillPayment:
         wait_s: float = PAY_WAIT_S,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         operator: SignedInOperator | None = None,
+        receipt_key: ReceiptKey | None = None,
     ) -> None:
         self.api = api
+        self.receipt_key = receipt_key  # signs the QR of a PROVISIONAL receipt
         self.operator = operator  # who is signed in: printed on every receipt
         self.in_flight = in_flight if in_flight is not None else InFlight()
         self.store = store
@@ -553,6 +556,8 @@ class BillPayment:
         op_id = str(payload["operation_id"])
         first, line = services[0], order.bills[0]
         cheque = payload["method"] if order.method.type == "cheque" else None
+        total = sum(b.amount_paise for b in order.bills)
+        signed = self.receipt_key.signed_path(op_id, total) if self.receipt_key is not None else ""
         receipt = provisional(
             operation_id=op_id,
             taken_at=self.clock(),
@@ -567,6 +572,7 @@ class BillPayment:
             cheque=cheque,
             help_desk=self.help_desk,
             contact_mobile=order.contact.mobile or "",
+            verify_url=f"{self.api.base_url}{signed}" if signed else "",
         )
         spool_id = self.worker.call(self.store.spool.add, op_id, receipt.to_json())
         self.money.publish()

@@ -194,6 +194,7 @@ class Core:
                     help_desk=self.help_desk,
                     settings=self.local,
                     operator=self.account.operator,
+                    receipt_key=self.account.receipt_key,
                 )
             return self._kiosk
 
