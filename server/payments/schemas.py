@@ -315,7 +315,7 @@ class SettlementPublic(Public):
 class ReceiptKeyIn(Strict):
     """The kiosk PC's Ed25519 public key: 32 bytes, URL-safe base64 without padding (43 characters)."""
 
-    public_key: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$")]
+    public_key: Annotated[str, Field(min_length=43, max_length=43, pattern=r"^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$")]
 
 
 class ReceiptKeyPublic(Public):
