@@ -52,6 +52,11 @@ def department_ref(department: str, reference: str) -> str:
     return f"{department.upper()}-{digest(reference) % 10**10:010d}"
 
 
+def approval_no(department: str, reference: str) -> str:
+    """The department's approval number of the payment it made for our reference (the same every time asked)."""
+    return f"AP{department[:3].upper()}{digest('approval', department, reference) % 10**8:08d}"
+
+
 def is_known(consumer_no: str) -> bool:
     return not consumer_no.endswith("0000")
 

@@ -465,6 +465,7 @@ class Store:
                         result=row["result"],
                         reason=row["reason"],
                         department_ref=row["department_ref"],
+                        approval_no=_approval(row),
                         amount_paise=row["amount_paise"],
                     )
                 )
@@ -511,11 +512,18 @@ class Store:
             return conn.execute(select(1)).scalar() == 1
 
 
+def _approval(row: Any) -> str | None:
+    """A success's approval number: derived from the department and our reference, so every answer for the
+    reference (a resend, a status enquiry, after a restart) gives the same one."""
+    return consumers.approval_no(row["department"], row["reference"]) if row["result"] == "success" else None
+
+
 def _result(row: dict[str, Any]) -> PayResult:
     return PayResult(
         reference=row["reference"],
         result=row["result"],
         reason=row["reason"],
         department_ref=row["department_ref"],
+        approval_no=_approval(row),
         message=row["message"],
     )

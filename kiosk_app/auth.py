@@ -19,7 +19,8 @@ from kiosk_app.contract import (
     SyncKeyPublic,
 )
 from kiosk_app.errors import InvalidCredentials, InvalidInput, KioskError, NotSignedIn, SessionExpired
-from kiosk_app.session import LocalSettings, TokenStore
+from kiosk_app.receipt_key import ReceiptKey
+from kiosk_app.session import LocalSettings, SignedInOperator, TokenStore
 
 log = logging.getLogger("emitra.auth")
 
@@ -158,12 +159,15 @@ class KioskAccount:
         self.tokens = tokens
         self.settings = settings
         self.lock_key = LockKey()
+        self.operator = SignedInOperator()  # printed on every receipt and report
+        self.receipt_key = ReceiptKey(tokens.server_url, tokens.backend)  # signs PROVISIONAL receipts' QR
         api.on_session_lost = self._forget_token
 
     def _forget_token(self) -> None:
         self.api.token = None
         self.tokens.clear()
         self.lock_key.forget()
+        self.operator.signed_out()
 
     def unlock(self, password: str) -> bool:
         """The locked screen's password: checked on this PC (offline too) against the one typed at sign-in; a
@@ -194,8 +198,10 @@ class KioskAccount:
             signed_in = SignedIn.from_answer(SessionPublic.parse(self.api.get("/auth/session")))
         except (NotSignedIn, SessionExpired):
             return None
+        self.operator.signed_in(signed_in.sso_id)
         if signed_in.next_step == "ready":
             self.renew_sync_key()
+            self.receipt_key.register(self.api)
         return signed_in
 
     def login(self, sso_id: str, password: str, *, remember_sso_id: bool = True) -> SignedIn:
@@ -207,11 +213,13 @@ class KioskAccount:
         self.api.token = login.token
         self.tokens.save(login.token)
         self.lock_key.remember(login.sso_id, password)
+        self.operator.signed_in(login.sso_id)
         if remember_sso_id:
             self.settings.remember_sso_id(login.sso_id)
         signed_in = SignedIn.from_answer(login)
         if signed_in.next_step == "ready":
             self.renew_sync_key()
+            self.receipt_key.register(self.api)
         return signed_in
 
     def renew_sync_key(self) -> bool:
@@ -283,4 +291,5 @@ class KioskAccount:
         profile = Profile.from_body(self.api.put("/profile", body))
         if profile.profile_completed:
             self.renew_sync_key()
+            self.receipt_key.register(self.api)
         return profile

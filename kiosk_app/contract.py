@@ -1537,6 +1537,7 @@ class PaymentBillPublic:
     service_name_en: str
     service_name_hi: str
     status: PaymentStatus
+    approval_no: str | None = None
 
     @classmethod
     def parse(cls, value: Any) -> PaymentBillPublic:
@@ -1559,6 +1560,7 @@ class PaymentBillPublic:
             service_name_en=as_str(field_of(data, "service_name_en", "PaymentBillPublic")),
             service_name_hi=as_str(field_of(data, "service_name_hi", "PaymentBillPublic")),
             status=as_enum(PaymentStatus, field_of(data, "status", "PaymentBillPublic")),
+            approval_no=as_optional(lambda x: as_str(x), data.get("approval_no")),
         )
 
 
@@ -1859,6 +1861,24 @@ class ReachabilityPublic:
             last_answer_at=as_optional(lambda x: as_float(x), field_of(data, "last_answer_at", "ReachabilityPublic")),
             last_latency_ms=as_optional(lambda x: as_float(x), field_of(data, "last_latency_ms", "ReachabilityPublic")),
             last_problem=as_optional(lambda x: as_str(x), field_of(data, "last_problem", "ReachabilityPublic")),
+        )
+
+
+@dataclass(frozen=True)
+class ReceiptKeyPublic:
+    """The key the server now checks this kiosk's PROVISIONAL receipts with."""
+
+    kiosk_code: str
+    public_key: str
+    replaced: bool
+
+    @classmethod
+    def parse(cls, value: Any) -> ReceiptKeyPublic:
+        data = as_object(value, "ReceiptKeyPublic")
+        return cls(
+            kiosk_code=as_str(field_of(data, "kiosk_code", "ReceiptKeyPublic")),
+            public_key=as_str(field_of(data, "public_key", "ReceiptKeyPublic")),
+            replaced=as_bool(field_of(data, "replaced", "ReceiptKeyPublic")),
         )
 
 

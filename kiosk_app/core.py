@@ -14,8 +14,9 @@ from kiosk_app.connectivity import Connectivity
 from kiosk_app.events import KioskEvents
 from kiosk_app.health import KioskHealth
 from kiosk_app.money import MoneyState, read_money
+from kiosk_app.receipt_key import ReceiptKey
 from kiosk_app.services import BillPayment, InFlight, ServiceCatalog
-from kiosk_app.session import LocalSettings, TokenStore
+from kiosk_app.session import LocalSettings, SignedInOperator, TokenStore
 from kiosk_app.sync import DayEndSync
 from kiosk_app.wallet import Wallet
 from kiosk_app.worker import DbWorker, Worker
@@ -53,6 +54,8 @@ class KioskCore:
         help_desk: HelpDesk = DEFAULT_HELP_DESK,
         settings: LocalSettings | None = None,
         auto_flush: bool = False,
+        operator: SignedInOperator | None = None,
+        receipt_key: ReceiptKey | None = None,
     ) -> None:
         self.config = config
         self.worker: Worker = worker if worker is not None else DbWorker()
@@ -80,6 +83,8 @@ class KioskCore:
             help_desk=help_desk,
             in_flight=in_flight,
             wait_s=config.pay_wait_seconds,
+            operator=operator,
+            receipt_key=receipt_key,
         )
         self.sync = DayEndSync(
             api,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any, assert_never
+from typing import TYPE_CHECKING, Any, assert_never
 
 from kiosk_app.contract import PaymentPublic, PaymentStatus
 from printing.receipt import (
@@ -19,6 +19,9 @@ from printing.receipt import (
     Receipt,
     ReceiptStatus,
 )
+
+if TYPE_CHECKING:
+    from kiosk_app.session import SignedInOperator
 
 PENDING_REFERENCE = "PENDING"
 
@@ -55,16 +58,29 @@ def _payment(method: str, cheque: Cheque | None) -> Payment:
     return Payment(PaymentMethod.WALLET)
 
 
-def from_payment(view: PaymentPublic, label: Bilingual, help_desk: HelpDesk, server: str = "") -> Receipt:
+def issuer(code: str, name: str, operator: SignedInOperator | None) -> Kiosk:
+    """Who issues a slip, as every receipt and report prints it: the kiosk, and the SSO ID signed in now."""
+    return Kiosk(code, name, operator=operator.sso_id if operator is not None else "")
+
+
+def from_payment(
+    view: PaymentPublic,
+    label: Bilingual,
+    help_desk: HelpDesk,
+    server: str = "",
+    operator: SignedInOperator | None = None,
+) -> Receipt:
     """The receipt of a payment as the server describes it (GET /payments/{id} or the pay answer); `server` is
-    the server's address, which with the answer's signed path makes the verification URL its QR holds."""
+    the server's address, which with the answer's signed path makes the verification URL its QR holds;
+    `operator` is who is signed in (their SSO ID is printed)."""
     first = view.bills[0]
     return Receipt(
         receipt_no=view.receipt_no or view.txn_id,
         txn_id=view.txn_id,
         biller_reference=first.biller_ref or PENDING_REFERENCE,
+        approval_no=first.approval_no or "",
         paid_at=datetime.fromisoformat(view.created_at),
-        kiosk=Kiosk(view.kiosk_code, view.kiosk_name),
+        kiosk=issuer(view.kiosk_code, view.kiosk_name, operator),
         service=Bilingual(first.service_name_en, first.service_name_hi),
         department=Bilingual(first.department_name_en, first.department_name_hi),
         consumer_name=first.consumer_name,
@@ -104,8 +120,10 @@ def provisional(
     cheque: dict[str, Any] | None,
     help_desk: HelpDesk,
     contact_mobile: str = "",
+    verify_url: str = "",
 ) -> Receipt:
-    """A PROVISIONAL receipt for a payment taken offline; its QR and number carry the operation id."""
+    """A PROVISIONAL receipt for a payment taken offline; its number carries the operation id, its QR the
+    kiosk-signed verification URL (`verify_url`, kiosk_app.receipt_key) where there is one, else the id."""
     return Receipt(
         receipt_no=provisional_number(operation_id),
         txn_id=operation_id,
@@ -125,4 +143,5 @@ def provisional(
         help_desk=help_desk,
         provisional=Provisional(operation_id),
         contact_mobile=contact_mobile,
+        verify_url=verify_url,
     )

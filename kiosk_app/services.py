@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any, Literal, assert_never
+from typing import TYPE_CHECKING, Any, Literal, assert_never
 
 import words
 from kiosk_app.api import ApiClient
@@ -44,7 +44,7 @@ from kiosk_app.errors import (
 )
 from kiosk_app.events import KioskEvents
 from kiosk_app.money import MoneyState, read_money, save_wallet, wallet_snapshot
-from kiosk_app.receipts import from_payment, is_final, provisional
+from kiosk_app.receipts import from_payment, is_final, issuer, provisional
 from kiosk_app.worker import Worker
 from offline_cache.customers import Customer, PaidBill, PastPayment
 from offline_cache.outbox import NewOperation, OutboxState, Outcome
@@ -53,6 +53,10 @@ from printing.receipt import Bilingual, Corrected, HelpDesk, Kiosk, Receipt, Rec
 from rules.contact import contact_refusals, mobile_or_none
 from rules.fields import CheckDigit, field_problem
 from rules.ids import new_operation_id
+
+if TYPE_CHECKING:
+    from kiosk_app.receipt_key import ReceiptKey
+    from kiosk_app.session import SignedInOperator
 
 log = logging.getLogger("emitra.pay")
 
@@ -403,8 +407,12 @@ class BillPayment:
         in_flight: InFlight | None = None,
         wait_s: float = PAY_WAIT_S,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        operator: SignedInOperator | None = None,
+        receipt_key: ReceiptKey | None = None,
     ) -> None:
         self.api = api
+        self.receipt_key = receipt_key  # signs the QR of a PROVISIONAL receipt
+        self.operator = operator  # who is signed in: printed on every receipt
         self.in_flight = in_flight if in_flight is not None else InFlight()
         self.store = store
         self.worker = worker
@@ -568,6 +576,8 @@ class BillPayment:
         op_id = str(payload["operation_id"])
         first, line = services[0], order.bills[0]
         cheque = payload["method"] if order.method.type == "cheque" else None
+        total = sum(b.amount_paise for b in order.bills)
+        signed = self.receipt_key.signed_path(op_id, total) if self.receipt_key is not None else ""
         receipt = provisional(
             operation_id=op_id,
             taken_at=self.clock(),
@@ -582,6 +592,7 @@ class BillPayment:
             cheque=cheque,
             help_desk=self.help_desk,
             contact_mobile=order.contact.mobile or "",
+            verify_url=f"{self.api.base_url}{signed}" if signed else "",
         )
         spool_id = self.worker.call(self.store.spool.add, op_id, receipt.to_json())
         paid = [
@@ -662,7 +673,7 @@ class BillPayment:
                 break
             payment = PaymentPublic.parse(view)
             self.worker.call(self._record_view, op_id, view, payment)
-        receipt = from_payment(payment, services[0].fields[0].label, self.help_desk, self.api.base_url)
+        receipt = from_payment(payment, services[0].fields[0].label, self.help_desk, self.api.base_url, self.operator)
         spool_id = self.worker.call(self.store.spool.add, op_id, receipt.to_json())
         status = outcome_status(payment.status)
         paid = [
@@ -689,7 +700,7 @@ class BillPayment:
             self.catalog.refresh()
             service = self.catalog.service(code)
         receipt = replace(
-            from_payment(payment, service.fields[0].label, self.help_desk, self.api.base_url),
+            from_payment(payment, service.fields[0].label, self.help_desk, self.api.base_url, self.operator),
             corrected=Corrected(ReceiptStatus.PENDING),
         )
         key = f"{operation_id}:corrected:{payment.status.value}"
@@ -697,9 +708,10 @@ class BillPayment:
         return receipt, spool_id
 
     def kiosk_identity(self) -> Kiosk:
-        """This kiosk's code and name as the server last gave them (printed on what the kiosk prints offline)."""
+        """This kiosk's code and name as the server last gave them, and who is signed in (printed on what the
+        kiosk prints offline)."""
         kiosk = self.worker.call(self.store.state.get, "kiosk", None) or {}
-        return Kiosk(kiosk.get("code", ""), kiosk.get("name", ""))
+        return issuer(kiosk.get("code", ""), kiosk.get("name", ""), self.operator)
 
     def _record_view(self, op_id: str, view: dict[str, Any], payment: PaymentPublic) -> None:
         self.store.outbox.record([Outcome(op_id, True, result=view)])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,29 @@ class TokenStore:
             pass  # nothing stored
         except keyring.errors.KeyringError as exc:
             raise KeyringUnavailable(f"the keyring {self.backend_name} could not forget the token: {exc}") from exc
+
+
+class SignedInOperator:
+    """Who is signed in at this PC now (their SSO ID): every receipt and report printed says so. Set at sign-in
+    and when a kept session resumes, forgotten with the session; held in memory only."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sso_id = ""
+
+    @property
+    def sso_id(self) -> str:
+        """The SSO ID signed in, "" when nobody is."""
+        with self._lock:
+            return self._sso_id
+
+    def signed_in(self, sso_id: str) -> None:
+        with self._lock:
+            self._sso_id = sso_id.strip()
+
+    def signed_out(self) -> None:
+        with self._lock:
+            self._sso_id = ""
 
 
 class LocalSettings:

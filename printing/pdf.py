@@ -24,7 +24,7 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 
 from printing.fonts import DEVANAGARI_BOLD, DEVANAGARI_REGULAR, LATIN_BOLD, LATIN_REGULAR, font_path
 from printing.money import format_rupees
-from printing.receipt import IST, Bilingual, Labels, PaymentMethod, Receipt, Report
+from printing.receipt import IST, Bilingual, Kiosk, Labels, PaymentMethod, Receipt, Report
 
 HINDI = "ReceiptHindi"
 LATIN = "ReceiptLatin"
@@ -322,10 +322,13 @@ def _build(flowables: list[Flowable], title: str, watermark: str | None) -> byte
     return buffer.getvalue()
 
 
-def _header(w: PdfWriter, kiosk_line: str) -> list[Flowable]:
+def _header(w: PdfWriter, kiosk: Kiosk) -> list[Flowable]:
+    """The issuer, the kiosk line and the operator signed in: the same on every receipt and report."""
+    operator = [w.text(f"{Labels.OPERATOR.joined()}: {kiosk.operator}", w.styles.center)] if kiosk.operator else []
     return [
         w.text(Labels.ISSUER.joined(), w.styles.heading, bold=True),
-        w.text(kiosk_line, w.styles.center),
+        w.text(f"{kiosk.code}  {kiosk.name}  {kiosk.district}".strip(), w.styles.center),
+        *operator,
         Spacer(1, 4 * mm),
     ]
 
@@ -333,8 +336,7 @@ def _header(w: PdfWriter, kiosk_line: str) -> list[Flowable]:
 def receipt_pdf(receipt: Receipt, *, hindi_as_images: bool | None = None) -> bytes:
     """An A4 PDF of the receipt, for the customer's e-mail or an office printer."""
     w = PdfWriter(hindi_as_images=hindi_as_images)
-    kiosk = receipt.kiosk
-    story: list[Flowable] = _header(w, f"{kiosk.code}  {kiosk.name}  {kiosk.district}".strip())
+    story: list[Flowable] = _header(w, receipt.kiosk)
     if receipt.provisional is not None:
         story.append(
             w.text(f"{Labels.PROVISIONAL.joined()} — {Labels.PROVISIONAL_NOTE.joined()}", w.styles.mark, bold=True)
@@ -358,6 +360,7 @@ def receipt_pdf(receipt: Receipt, *, hindi_as_images: bool | None = None) -> byt
         (Labels.RECEIPT_NO, receipt.receipt_no),
         (Labels.TRANSACTION_ID, receipt.txn_id),
         (Labels.BILLER_REFERENCE, receipt.biller_reference),
+        *([(Labels.APPROVAL_NO, receipt.approval_no)] if receipt.approval_no else []),
         (Labels.DATE_TIME, receipt.paid_at_text),
         (Labels.SERVICE, receipt.service.joined()),
         (Labels.DEPARTMENT, receipt.department.joined()),
@@ -419,7 +422,7 @@ def receipt_pdf(receipt: Receipt, *, hindi_as_images: bool | None = None) -> byt
 def report_pdf(report: Report, *, hindi_as_images: bool | None = None) -> bytes:
     """An A4 PDF of a day-end, statement or reconcile report."""
     w = PdfWriter(hindi_as_images=hindi_as_images)
-    story: list[Flowable] = _header(w, f"{report.kiosk.code}  {report.kiosk.name}")
+    story: list[Flowable] = _header(w, report.kiosk)
     story.append(w.text(report.title.joined(), w.styles.title, bold=True))
     generated = report.generated_at.astimezone(IST)
     when = generated.strftime("%d-%m-%Y %H:%M IST")

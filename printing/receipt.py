@@ -52,6 +52,8 @@ class Labels:
     BILLER_REFERENCE = Bilingual.of("printed.biller_reference")
     DATE_TIME = Bilingual.of("printed.date_time")
     KIOSK = Bilingual.of("printed.kiosk")
+    OPERATOR = Bilingual.of("printed.operator")  # the SSO ID signed in when the slip was made
+    APPROVAL_NO = Bilingual.of("printed.approval_no")  # the department's approval number, beside its reference
     SERVICE = Bilingual.of("printed.service")
     DEPARTMENT = Bilingual.of("printed.department")
     CONSUMER_NAME = Bilingual.of("printed.consumer_name")
@@ -103,9 +105,12 @@ class ReceiptStatus(StrEnum):
 
 @dataclass(frozen=True)
 class Kiosk:
+    """Who issued the slip: the kiosk, and the operator (their SSO ID) signed in when it was made."""
+
     code: str
     name: str
     district: str = ""
+    operator: str = ""
 
 
 @dataclass(frozen=True)
@@ -191,6 +196,7 @@ class Receipt:
     corrected: Corrected | None = None
     contact_mobile: str = ""  # the customer's, as given; printed masked
     verify_url: str = ""  # the server's signed verification page for this receipt; its QR (else the txn id)
+    approval_no: str = ""  # the department's approval number, printed beside its reference where it gave one
 
     def __post_init__(self) -> None:
         if self.paid_at.tzinfo is None:
@@ -339,7 +345,12 @@ def _receipt_to_dict(r: Receipt) -> dict[str, Any]:
         "txn_id": r.txn_id,
         "biller_reference": r.biller_reference,
         "paid_at": r.paid_at.astimezone(UTC).isoformat(),
-        "kiosk": {"code": r.kiosk.code, "name": r.kiosk.name, "district": r.kiosk.district},
+        "kiosk": {
+            "code": r.kiosk.code,
+            "name": r.kiosk.name,
+            "district": r.kiosk.district,
+            "operator": r.kiosk.operator,
+        },
         "service": _bi(r.service),
         "department": _bi(r.department),
         "consumer_name": r.consumer_name,
@@ -367,6 +378,7 @@ def _receipt_to_dict(r: Receipt) -> dict[str, Any]:
         "corrected": {"replaces": r.corrected.replaces.value} if r.corrected else None,
         "contact_mobile": r.contact_mobile,
         "verify_url": r.verify_url,
+        "approval_no": r.approval_no,
     }
 
 
@@ -414,4 +426,5 @@ def _receipt_from_dict(d: dict[str, Any]) -> Receipt:
         corrected=Corrected(ReceiptStatus(d["corrected"]["replaces"])) if d.get("corrected") else None,
         contact_mobile=d.get("contact_mobile", ""),
         verify_url=d.get("verify_url", ""),
+        approval_no=d.get("approval_no", ""),
     )

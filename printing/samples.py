@@ -25,7 +25,7 @@ from printing.receipt import (
     ReportTable,
 )
 
-SAMPLE_KIOSK = Kiosk(code="K-JPR-0142", name="Sharma eMitra Kendra", district="Jaipur")
+SAMPLE_KIOSK = Kiosk(code="K-JPR-0142", name="Sharma eMitra Kendra", district="Jaipur", operator="SSO.RJJPR0142")
 SAMPLE_HELP_DESK = HelpDesk(phones=("0141-2220000", "1800-180-6127"), email="helpdesk.emitra@rajasthan.gov.in")
 
 
@@ -34,6 +34,7 @@ def sample_receipt() -> Receipt:
         receipt_no="RCPT-20251125-000731",
         txn_id="TXN2511250142000731",
         biller_reference="JVVNL/BP/99231877",
+        approval_no="APJVV40318872",
         paid_at=datetime(2025, 11, 25, 9, 2, 41, tzinfo=UTC),
         kiosk=SAMPLE_KIOSK,
         service=Bilingual("Electricity Bill Payment", "विद्युत बिल भुगतान"),
@@ -52,9 +53,25 @@ def sample_receipt() -> Receipt:
     )
 
 
+SAMPLE_SERVER = "https://emitra.rajasthan.gov.in"
+
+
+def _sample_provisional_url(kiosk_code: str, operation_id: str, amount_paise: int) -> str:
+    """A PROVISIONAL receipt's QR as a kiosk signs it (kiosk_app.receipt_key), with a fixed key for the samples."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from rules import provisional_qr
+
+    key = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    signature = key.sign(provisional_qr.message(kiosk_code, operation_id, amount_paise))
+    return SAMPLE_SERVER + provisional_qr.path(kiosk_code, operation_id, amount_paise, signature)
+
+
 def sample_provisional_cheque_receipt() -> Receipt:
-    """An offline payment by departmental cheque: exercises the PROVISIONAL mark and cheque fields."""
+    """An offline payment by departmental cheque: exercises the PROVISIONAL mark, the kiosk-signed QR and cheque
+    fields."""
     base = sample_receipt()
+    operation_id = "7f3c9a2e-0b1d-4c55-9e1a-3d2f6b8c0019"
     return Receipt(
         receipt_no="PRV-K-JPR-0142-0019",
         txn_id="OFF-7f3c9a2e-19",
@@ -70,7 +87,8 @@ def sample_provisional_cheque_receipt() -> Receipt:
         payment=Payment(PaymentMethod.DEPARTMENTAL_CHEQUE, Cheque("004512", "State Bank of India", date(2025, 11, 24))),
         status=ReceiptStatus.PENDING,
         help_desk=base.help_desk,
-        provisional=Provisional("7f3c9a2e-0b1d-4c55-9e1a-3d2f6b8c0019"),
+        provisional=Provisional(operation_id),
+        verify_url=_sample_provisional_url(base.kiosk.code, operation_id, 845_00),
     )
 
 

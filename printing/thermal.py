@@ -18,7 +18,7 @@ from printing.money import format_rupees
 from printing.profiles import CHAR_WIDTH as CHAR_WIDTH
 from printing.profiles import RULER_WIDTHS, Paper
 from printing.raster import Align, TextStyle, cut_to_width, render_line
-from printing.receipt import IST, Bilingual, Labels, PaymentMethod, Receipt, Report, ReportTable
+from printing.receipt import IST, Bilingual, Kiosk, Labels, PaymentMethod, Receipt, Report, ReportTable
 
 if TYPE_CHECKING:
     from escpos.escpos import Escpos
@@ -227,15 +227,23 @@ def _pad_to(image: Image.Image, width: int, height: int) -> Image.Image:
     return padded
 
 
+def _issuer(w: ThermalWriter, kiosk: Kiosk) -> None:
+    """The kiosk line, its district, and the operator signed in: the same on every receipt and report."""
+    w.one_line(f"{kiosk.code}  {kiosk.name}")
+    if kiosk.district:
+        w.text(kiosk.district, align=Align.CENTER)
+    if kiosk.operator:
+        w.pair(Labels.OPERATOR.en, kiosk.operator)
+        w.raster(f"{Labels.OPERATOR.hi}: {kiosk.operator}", TextStyle(ThermalWriter.HINDI_SIZE))
+
+
 def write_receipt(printer: Escpos, receipt: Receipt, paper: Paper) -> None:
     """Send one receipt to a python-escpos printer object (Usb, File, Network, Win32Raw or Dummy)."""
     w = ThermalWriter(printer, paper)
     w.begin()
     w.text("eMitra", align=Align.CENTER, bold=True, double=True)
     w.text(Labels.ISSUER.hi, align=Align.CENTER, bold=True)
-    w.one_line(f"{receipt.kiosk.code}  {receipt.kiosk.name}")
-    if receipt.kiosk.district:
-        w.text(receipt.kiosk.district, align=Align.CENTER)
+    _issuer(w, receipt.kiosk)
     w.rule("=")
     if receipt.provisional is not None:
         w.text(f"*** {Labels.PROVISIONAL.en} ***", align=Align.CENTER, bold=True, double=paper.columns >= 48)
@@ -268,6 +276,8 @@ def write_receipt(printer: Escpos, receipt: Receipt, paper: Paper) -> None:
     w.pair(Labels.RECEIPT_NO.en, receipt.receipt_no)
     w.pair(Labels.TRANSACTION_ID.en, receipt.txn_id)
     w.pair(Labels.BILLER_REFERENCE.en, receipt.biller_reference)
+    if receipt.approval_no:
+        w.pair(Labels.APPROVAL_NO.en, receipt.approval_no)
     w.pair(Labels.DATE_TIME.en, receipt.paid_at_text)
     w.rule()
     w.text(f"{Labels.SERVICE.en}: {receipt.service.en}")
@@ -334,7 +344,7 @@ def write_report(printer: Escpos, report: Report, paper: Paper) -> None:
     w.begin()
     w.text(report.title.en, align=Align.CENTER, bold=True)
     w.raster(report.title.hi, TextStyle(ThermalWriter.HINDI_HEADING_SIZE, True, Align.CENTER))
-    w.one_line(f"{report.kiosk.code}  {report.kiosk.name}")
+    _issuer(w, report.kiosk)
     if report.subtitle:
         w.text(report.subtitle, align=Align.CENTER)
     w.text(report.generated_at.astimezone(IST).strftime("%d-%m-%Y %H:%M IST"), align=Align.CENTER)

@@ -188,7 +188,14 @@ class Core:
         with self._kiosk_lock:
             if self._kiosk is None:
                 config = KioskConfig.from_env(server_url=self.server_url, database=str(self.database_path))
-                self._kiosk = KioskCore(config, api=self.account.api, help_desk=self.help_desk, settings=self.local)
+                self._kiosk = KioskCore(
+                    config,
+                    api=self.account.api,
+                    help_desk=self.help_desk,
+                    settings=self.local,
+                    operator=self.account.operator,
+                    receipt_key=self.account.receipt_key,
+                )
             return self._kiosk
 
     @property

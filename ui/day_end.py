@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 
 import words
 from kiosk_app.errors import FileNotSaved, KioskError
-from kiosk_app.receipts import provisional_number
+from kiosk_app.receipts import issuer, provisional_number
+from kiosk_app.session import SignedInOperator
 from kiosk_app.sync import ReconcileItem, SyncSummary
 from kiosk_app.wallet import DayEndReport
 from printing.connections import connect
@@ -138,8 +139,9 @@ def _generated_at(data: DayEndReport) -> datetime:
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
-def build_report(data: DayEndReport, money: Money = format_rupees) -> Report:
-    """The printable day-end report (printing.receipt.Report): collections by service in the table.
+def build_report(data: DayEndReport, money: Money = format_rupees, operator: SignedInOperator | None = None) -> Report:
+    """The printable day-end report (printing.receipt.Report): collections by service in the table; it names
+    the operator signed in.
 
     The thermal printer gets `format_rupees_plain` ("Rs."), so amounts go out as text: ₹ is in no code page."""
     table = ReportTable(
@@ -149,7 +151,7 @@ def build_report(data: DayEndReport, money: Money = format_rupees) -> Report:
     )
     return Report(
         title=_bi("dayend.report_title"),
-        kiosk=Kiosk(data.kiosk_code, data.kiosk_name),
+        kiosk=issuer(data.kiosk_code, data.kiosk_name, operator),
         generated_at=_generated_at(data),
         subtitle=words.english("dayend.report_for", day=data.day.strftime("%d-%m-%Y")),
         rows=report_rows(data, money),
@@ -177,7 +179,7 @@ class ReportPrinting(ReceiptPrinting):
 
 def print_day_end_report(core: Core, data: DayEndReport) -> PrintResult:
     """On a worker: print the report on the configured receipt printer."""
-    return print_report(core, build_report(data, format_rupees_plain))
+    return print_report(core, build_report(data, format_rupees_plain, core.account.operator))
 
 
 def refusal_slip(item: ReconcileItem, service: Bilingual | None, kiosk: Kiosk, money: Money = format_rupees) -> Report:
@@ -208,7 +210,7 @@ def print_refusal_slip(core: Core, item: ReconcileItem, service: Bilingual | Non
     if not kiosk.code:  # no payment answered on this PC yet: the profile names the kiosk
         with contextlib.suppress(KioskError):
             profile = core.account.profile()
-            kiosk = Kiosk(profile.kiosk_code, profile.kiosk_name)
+            kiosk = issuer(profile.kiosk_code, profile.kiosk_name, core.account.operator)
     return print_report(core, refusal_slip(item, service, kiosk, format_rupees_plain))
 
 
@@ -246,11 +248,11 @@ def print_corrected_receipts(core: Core, operation_ids: tuple[str, ...]) -> Corr
     return CorrectedPrinted(printed, None)
 
 
-def save_report_pdf(data: DayEndReport, path: str | Path) -> int:
+def save_report_pdf(data: DayEndReport, path: str | Path, operator: SignedInOperator | None = None) -> int:
     """Write the report as an A4 PDF; the number of bytes written (FileNotSaved when the file cannot be written)."""
     from printing.pdf import report_pdf  # reportlab: loaded when a PDF is first asked for, not at start-up
 
-    pdf = report_pdf(build_report(data))
+    pdf = report_pdf(build_report(data, operator=operator))
     try:
         with open(path, "wb") as f:
             f.write(pdf)
@@ -594,7 +596,7 @@ class DayEndPage(FeaturePage):
         if not path:
             return
         (
-            Op(self, lambda: save_report_pdf(data, path))
+            Op(self, lambda: save_report_pdf(data, path, self.core.account.operator))
             .busy(self.save_button)
             .success(lambda _size: self._note(say("dayend.saved", path=path)))
             .failure(lambda exc: self._note(lambda: error_text(exc), error=True))

@@ -28,6 +28,7 @@ from server.api.routes import (
     payments,
     profile,
     proposals,
+    receipt_keys,
     services,
     wallet,
     wallet_admin,
@@ -188,6 +189,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(proposals.router, prefix="/api/v1/admin")
     app.include_router(audit_trail.router, prefix="/api/v1/admin")
     app.include_router(fleet.router, prefix="/api/v1/kiosk")
+    app.include_router(receipt_keys.router, prefix="/api/v1/kiosk")
     app.include_router(fleet.admin_router, prefix="/api/v1/admin")
     app.include_router(console.router, prefix="/admin")
     app.include_router(wallet.simulator, prefix="/sim/gateway")

@@ -80,6 +80,7 @@ class BillerPayment:
     reference: str
     biller_ref: str
     status: str  # success | failed
+    approval_no: str = ""  # the department's approval number of a success, where it gives one
 
 
 PayLine = tuple[Service, str, str, str | None, int]  # service, reference, consumer_no, bill_no, amount_paise

@@ -322,7 +322,7 @@ class HttpDepartment:
 
     def _payment(self, result: PayResult) -> BillerPayment | BillerError:
         if result.result == "success" and result.department_ref is not None:
-            return BillerPayment(result.reference, result.department_ref, "success")
+            return BillerPayment(result.reference, result.department_ref, "success", result.approval_no or "")
         return _refusal(self.code, result.reason, result.message)
 
     # -- status enquiry -----------------------------------------------------------------------------------
@@ -390,5 +390,5 @@ def _status(result: StatusResult) -> BillerPayment | None:
     if result.result == "not_found":
         return None
     if result.result == "success" and result.department_ref is not None:
-        return BillerPayment(result.reference, result.department_ref, "success")
+        return BillerPayment(result.reference, result.department_ref, "success", result.approval_no or "")
     return BillerPayment(result.reference, "", "failed")

@@ -150,6 +150,9 @@ class PayRequest(_Body):
     items: Annotated[list[PayItem], Field(min_length=1, max_length=MAX_ITEMS)]
 
 
+# A department's approval number for a payment it made (printed on the receipt beside its reference).
+ApprovalNo = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9./-]+$")]
+
 PayRefusal = Literal["declined", "bill_already_paid", "consumer_not_found"]
 
 
@@ -160,11 +163,12 @@ class PayResult(_Body):
     result: Literal["success", "declined"]
     reason: PayRefusal | None = None  # when declined
     department_ref: Annotated[str, Field(min_length=1, max_length=64)] | None = None  # success: the department's id
+    approval_no: ApprovalNo | None = None  # success: the department's approval number, where it gives one
     message: str = ""
 
     @model_validator(mode="after")
     def _complete(self) -> PayResult:
-        _check_outcome(self.result, self.reason, self.department_ref)
+        _check_outcome(self.result, self.reason, self.department_ref, self.approval_no)
         return self
 
 
@@ -181,19 +185,24 @@ class StatusResult(_Body):
     result: Literal["success", "declined", "not_found"]
     reason: PayRefusal | None = None
     department_ref: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    approval_no: ApprovalNo | None = None
     amount_paise: int | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> StatusResult:
         if self.result != "not_found":
-            _check_outcome(self.result, self.reason, self.department_ref)
+            _check_outcome(self.result, self.reason, self.department_ref, self.approval_no)
+        elif self.approval_no is not None:
+            raise ValueError("only a success has an approval number")
         return self
 
 
-def _check_outcome(result: str, reason: str | None, department_ref: str | None) -> None:
-    """A success has the department's id and no reason; a decline has a reason and no id."""
+def _check_outcome(result: str, reason: str | None, department_ref: str | None, approval_no: str | None = None) -> None:
+    """A success has the department's id and no reason; a decline has a reason, no id and no approval."""
     if (result == "success") != (department_ref is not None) or (result == "declined") != (reason is not None):
         raise ValueError("a success comes with department_ref, a decline with its reason, and not the other")
+    if result != "success" and approval_no is not None:
+        raise ValueError("only a success has an approval number")
 
 
 class StatusAnswer(_Body):

@@ -14,7 +14,7 @@ from server.models.base import Base
 from server.models.fleet import KioskHealth, KioskHealthReport
 from server.models.kiosk import DatabaseMark, Kiosk
 from server.models.ledger import Account, AccountBalance, JournalEntry, JournalLine, Operation
-from server.models.payments import DepartmentSettlement, Payment, PaymentBill, SettlementFinding
+from server.models.payments import DepartmentSettlement, KioskReceiptKey, Payment, PaymentBill, SettlementFinding
 from server.models.wallet import (
     BankCredit,
     CreditPayout,
@@ -46,6 +46,7 @@ __all__ = [
     "KioskHealth",
     "KioskHealthReport",
     "KioskProfile",
+    "KioskReceiptKey",
     "LegacyTransfer",
     "Operation",
     "OtpChallenge",

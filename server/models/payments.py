@@ -67,6 +67,7 @@ class PaymentBill(Base):
     fields_json: Mapped[str] = mapped_column(Text, default="{}")
     reference: Mapped[str] = mapped_column(String(40), unique=True)  # ours, sent to the biller
     biller_ref: Mapped[str | None] = mapped_column(String(64))
+    approval_no: Mapped[str | None] = mapped_column(String(64))  # the department's, with its success (if given)
     status: Mapped[str] = mapped_column(String(16))  # initiated | pending | success | failed
     reversal_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
     failure_reason: Mapped[str | None] = mapped_column(String(300))
@@ -111,3 +112,15 @@ class SettlementFinding(Base):
     # matched | confirmed | unknown_to_us | paid_after_reversal | amount_differs | missing_reversed |
     # missing_but_paid_here (server.payments.settlement.FINDINGS)
     finding: Mapped[str] = mapped_column(String(32))
+
+
+class KioskReceiptKey(Base):
+    """A kiosk's Ed25519 public key (32 bytes, URL-safe base64), which checks the QR of its PROVISIONAL receipts
+    (server.payments.receipt_keys); the private key never leaves the kiosk PC. One per kiosk: a new one registered
+    with an operator's session replaces it."""
+
+    __tablename__ = "kiosk_receipt_keys"
+
+    kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id"), primary_key=True)
+    public_key: Mapped[str] = mapped_column(String(64))
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -178,8 +178,8 @@ class Payments:
         """Drive awaiting bills to an end: the department is asked again (it is idempotent on our reference)."""
         self.answers.resolve(payment_id)
 
-    def confirm_bill(self, payment_id: int, bill_id: int, biller_ref: str) -> None:
-        self.answers.confirm_bill(payment_id, bill_id, biller_ref)
+    def confirm_bill(self, payment_id: int, bill_id: int, biller_ref: str, approval_no: str = "") -> None:
+        self.answers.confirm_bill(payment_id, bill_id, biller_ref, approval_no)
 
     def fail_bill(self, payment_id: int, bill_id: int, reason: str, *, not_sent_since: LastSent | None = None) -> None:
         self.answers.fail_bill(payment_id, bill_id, reason, not_sent_since=not_sent_since)

@@ -83,7 +83,7 @@ class Answers:
         if successes:
 
             def work(tx: LedgerTx) -> None:
-                _succeeded(tx, [(bill.id, answer.biller_ref) for bill, answer in successes])
+                _succeeded(tx, [(bill.id, answer.biller_ref, answer.approval_no) for bill, answer in successes])
                 refresh_statuses(tx.conn, sorted({bill.payment_id for bill, _ in successes}))
 
             in_transaction(self.engine, work)
@@ -111,12 +111,13 @@ class Answers:
         if isinstance(answer, BillerError):  # declined, or a refusal: the department's definite "no"
             self.fail_bill(bill.payment_id, bill.id, answer.message)
         elif answer.status == "success":
-            self.confirm_bill(bill.payment_id, bill.id, answer.biller_ref)
+            self.confirm_bill(bill.payment_id, bill.id, answer.biller_ref, answer.approval_no)
         else:
             self.fail_bill(bill.payment_id, bill.id, "the department reports the payment failed")
 
-    def confirm_bill(self, payment_id: int, bill_id: int, biller_ref: str) -> None:
-        """The department paid this bill (its answer, or its settlement file): success, once.
+    def confirm_bill(self, payment_id: int, bill_id: int, biller_ref: str, approval_no: str = "") -> None:
+        """The department paid this bill (its answer, or its settlement file): success, once, with its reference
+        and (where its answer gave one) its approval number.
 
         A micro-ATM claim confirmed by the acquirer is credited to the kiosk's wallet in the same transaction
         (operation id `microatm-<reference>`): the cash the kiosk paid out comes back exactly once.
@@ -124,7 +125,7 @@ class Answers:
 
         def work(tx: LedgerTx) -> int:
             conn = tx.conn
-            changed = _succeeded(tx, [(bill_id, biller_ref)])
+            changed = _succeeded(tx, [(bill_id, biller_ref, approval_no)])
             refresh_statuses(conn, [payment_id])
             payment = conn.execute(
                 select(payments_t.c.method, payments_t.c.kiosk_id).where(payments_t.c.id == payment_id)
@@ -164,13 +165,21 @@ class Answers:
             return str(conn.execute(select(bills_t.c.status).where(bills_t.c.id == bill_id)).scalar_one())
 
 
-# The one way a bill succeeds: only from awaiting, with the department's reference.
-_SUCCEEDED = BulkUpdate(bills_t, ("status", "biller_ref"), where=f"payment_bills.status IN {AWAITING_ANSWER_SQL}")
+# The one way a bill succeeds: only from awaiting, with the department's reference and approval number.
+_SUCCEEDED = BulkUpdate(
+    bills_t, ("status", "biller_ref", "approval_no"), where=f"payment_bills.status IN {AWAITING_ANSWER_SQL}"
+)
 
 
-def _succeeded(tx: LedgerTx, bills: Sequence[tuple[int, str]]) -> int:
-    """Bills the department paid (id, its reference); how many of them changed."""
-    return _SUCCEEDED.run(tx, [{"id": i, "status": PaymentStatus.SUCCESS.value, "biller_ref": ref} for i, ref in bills])
+def _succeeded(tx: LedgerTx, bills: Sequence[tuple[int, str, str]]) -> int:
+    """Bills the department paid (id, its reference, its approval number or ""); how many of them changed."""
+    return _SUCCEEDED.run(
+        tx,
+        [
+            {"id": i, "status": PaymentStatus.SUCCESS.value, "biller_ref": ref, "approval_no": approval or None}
+            for i, ref, approval in bills
+        ],
+    )
 
 
 _AWAITING: dict[bool, Any] = {}

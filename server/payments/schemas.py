@@ -106,6 +106,7 @@ class PaymentBillPublic(ConsumerBillPublic):
     amount_paise: int
     reference: str
     biller_ref: str | None
+    approval_no: str | None = None  # the department's approval number of a paid bill, where it gave one
     status: PaymentStatus
     failure_reason: str | None
 
@@ -309,3 +310,17 @@ class SettlementPublic(Public):
     counts: dict[str, int]
     for_administrators: list[SettlementFindingPublic]
     duplicate: bool | None = None  # on the answer to an import: the same file again
+
+
+class ReceiptKeyIn(Strict):
+    """The kiosk PC's Ed25519 public key: 32 bytes, URL-safe base64 without padding (43 characters)."""
+
+    public_key: Annotated[str, Field(min_length=43, max_length=43, pattern=r"^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$")]
+
+
+class ReceiptKeyPublic(Public):
+    """The key the server now checks this kiosk's PROVISIONAL receipts with."""
+
+    kiosk_code: str
+    public_key: str
+    replaced: bool  # a key of another PC (or an older one) was replaced; false when it was this one already

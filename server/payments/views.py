@@ -152,6 +152,7 @@ class Views:
             "amount_paise": b.amount_paise,
             "reference": b.reference,
             "biller_ref": b.biller_ref,
+            "approval_no": b.approval_no,
             "status": b.status,
             "failure_reason": b.failure_reason,
         }

@@ -5,14 +5,14 @@ confirms; anything it cannot confirm is "not valid"."""
 from __future__ import annotations
 
 from html import escape
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 import words
 from rules.money import format_rupees
-from server.payments import Payments
+from server.payments import Payments, receipt_keys
 from server.payments.verification import masked
 
 router = APIRouter(tags=["verify"], include_in_schema=False)
@@ -61,18 +61,63 @@ def verify_receipt(
     view = payments.by_receipt_no(receipt_no)
     if view is None or view["total_paise"] != a:
         return not_valid()
+    return _payment_page(view, "verify.valid")
+
+
+@router.get("/v/p/{kiosk_code}/{operation_id}", response_class=HTMLResponse)
+def verify_provisional(
+    kiosk_code: str,
+    operation_id: str,
+    request: Request,
+    a: Annotated[int | None, Query(ge=0, le=10**13)] = None,
+    s: Annotated[str | None, Query(max_length=200)] = None,
+) -> HTMLResponse:
+    """A PROVISIONAL receipt's QR (rules.provisional_qr): signed by its kiosk's own key, checked with the key that
+    kiosk registered. Not at the server yet: "provisional — not yet received"; once synced: the payment's final
+    state; a bad signature, an altered amount or an unknown kiosk: "not valid"."""
+    payments: Payments = request.app.state.payments
+    if a is None or s is None or len(kiosk_code) > 32 or len(operation_id) > 64:
+        return not_valid()
+    with payments.reads.connect() as conn:
+        key = receipt_keys.key_of(conn, kiosk_code)
+    if key is None or not receipt_keys.holds(key, kiosk_code, operation_id, a, s):
+        return not_valid()
+    found = payments.viewer.payment_ids(key.kiosk_id, [operation_id]).get(operation_id)
+    if found is None:
+        rows = [
+            ("verify.kiosk", escape(kiosk_code)),
+            ("verify.operation_id", escape(operation_id)),
+            ("verify.amount", escape(format_rupees(a))),
+        ]
+        return _page(f'<p id="result" class="ok">{_both("verify.provisional")}</p>{_facts(rows)}', 200)
+    view = payments.view(found[0])
+    if view["total_paise"] != a:
+        return not_valid()
+    return _payment_page(view, "verify.provisional_received")
+
+
+def _facts(rows: list[tuple[str, str]]) -> str:
+    return (
+        "<dl>"
+        + "".join(f'<dt>{_both(key)}</dt><dd id="{key.split(".")[1]}">{value}</dd>' for key, value in rows)
+        + "</dl>"
+    )
+
+
+def _payment_page(view: dict[str, Any], result_key: str) -> HTMLResponse:
+    """What the server holds of a payment: service, the consumer number's last four, amount, status, time."""
+    receipt_no = str(view["receipt_no"] or view["txn_id"])
     first = view["bills"][0]
-    status_en, status_hi = words.pair(f"printed.status.{_receipt_status(view['status'])}")
+    status_en, status_hi = words.pair(f"printed.status.{_receipt_status(str(view['status']))}")
     rows = [
         ("verify.receipt_no", escape(receipt_no)),
         ("verify.service", f"{escape(first['service_name_hi'])} / {escape(first['service_name_en'])}"),
         ("verify.consumer", escape(masked(first["consumer_no"]))),
         ("verify.amount", escape(format_rupees(view["total_paise"]))),
         ("verify.status", f"{escape(status_hi)} / {escape(status_en)}"),
-        ("verify.date", escape(view["created_at_ist"] + " IST")),
+        ("verify.date", escape(f"{view['created_at_ist']} IST")),
     ]
-    facts = "".join(f'<dt>{_both(key)}</dt><dd id="{key.split(".")[1]}">{value}</dd>' for key, value in rows)
-    return _page(f'<p id="result" class="ok">{_both("verify.valid")}</p><dl>{facts}</dl>', 200)
+    return _page(f'<p id="result" class="ok">{_both(result_key)}</p>{_facts(rows)}', 200)
 
 
 def _receipt_status(status: str) -> str:

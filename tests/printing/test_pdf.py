@@ -72,7 +72,7 @@ def report_with_hard_title() -> Report:
 @pytest.mark.parametrize("as_images", [False, True], ids=["reportlab-shaping", "image-fallback"])
 def test_report_title_shaped_correctly(tmp_path: Path, as_images: bool) -> None:
     page = page_png(report_pdf(report_with_hard_title(), hindi_as_images=as_images), tmp_path, "report")
-    title_band = bands(page)[2]  # header, kiosk line, title
+    title_band = bands(page)[3]  # header, kiosk line, operator line, title
     good = pillow_render(HARD, pixel_size(13), bold=True)
     bad = pillow_render(HARD, pixel_size(13), bold=True, basic=True)
     region = hindi_part(page, title_band, good)

@@ -39,7 +39,7 @@ def test_every_line_fits_the_profile(name: str) -> None:
         for raster in rasters(elements):
             assert raster.width <= paper.dots, f"{name} {job}: raster {raster.width} dots"
     # The amounts are right-aligned to the profile's edge: their last digit ends within a few dots of it.
-    amounts = rasters(decode(receipt_bytes(sample_receipt(), paper)))[4:7]
+    amounts = rasters(decode(receipt_bytes(sample_receipt(), paper)))[5:8]
     assert all(paper.dots - 12 <= _ink_right_edge(a) <= paper.dots for a in amounts), name
 
 
