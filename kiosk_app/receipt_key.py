@@ -34,7 +34,7 @@ class ReceiptKey:
         self.backend = backend
         self._lock = threading.Lock()
         self._private: Ed25519PrivateKey | None = None
-        self.registered_for = ""  # the kiosk code the server registered this key for (this run)
+        self.registered_for = ""  # the kiosk code the server registered this key for (kept in the keyring too)
 
     def _load_or_make(self) -> Ed25519PrivateKey:
         with self._lock:
@@ -72,11 +72,28 @@ class ReceiptKey:
             log.warning("the receipt key was not registered this time: %s", exc)
             return False
         self.registered_for = answer.kiosk_code
+        try:  # kept, so that a run signed in offline (the server out of reach) still signs what it prints
+            self.backend.set_password(KEYRING_RECEIPT_SERVICE, self._kiosk_entry, answer.kiosk_code)
+        except keyring.errors.KeyringError as exc:
+            log.warning("the receipt key's kiosk was not kept: %s", exc)
         return True
 
+    @property
+    def _kiosk_entry(self) -> str:
+        return self.server_url + "#kiosk"
+
+    def _registered_kiosk(self) -> str:
+        if not self.registered_for:
+            try:
+                self.registered_for = self.backend.get_password(KEYRING_RECEIPT_SERVICE, self._kiosk_entry) or ""
+            except keyring.errors.KeyringError:
+                return ""
+        return self.registered_for
+
     def signed_path(self, operation_id: str, amount_paise: int) -> str:
-        """The verification path of a PROVISIONAL receipt, signed; "" when the server has not taken the key."""
-        kiosk_code = self.registered_for
+        """The verification path of a PROVISIONAL receipt, signed; "" when the server has not taken the key
+        (in this run or an earlier one)."""
+        kiosk_code = self._registered_kiosk()
         if not kiosk_code:
             return ""
         signature = self._load_or_make().sign(provisional_qr.message(kiosk_code, operation_id, amount_paise))

@@ -71,6 +71,8 @@ def test_a_provisional_receipt_verifies_before_and_after_the_sync_and_anything_e
     assert account.receipt_key.registered_for == CODE
     kept = backend.get_password(KEYRING_RECEIPT_SERVICE, proxy.url)
     assert kept and ReceiptKey(proxy.url, backend).public_key == account.receipt_key.public_key  # the same key
+    # The next start signed in offline (no registration possible): the kiosk the server took the key for is kept.
+    assert ReceiptKey(proxy.url, backend).signed_path("op-next-run", 100).startswith(f"/v/p/{CODE}/op-next-run?")
     assert not any(kept in p.read_text(errors="replace") for p in (tmp_path / "config").glob("**/*") if p.is_file())
     core = KioskCore(
         KioskConfig(server_url=proxy.url, database=tmp_path / "kiosk.sqlite3"),
