@@ -36,6 +36,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.bench_storm import Kiosk, Rig, StormConfig, _parallel, make_kiosks, provision, rig_for  # noqa: E402
+from tests.support.fleet import health_facts  # noqa: E402
 
 PATTERN = ("ok", "old_version", "printer_failing", "queue_stale", "clock_off", "newest")
 LATEST_JOIN = (
@@ -46,20 +47,7 @@ LATEST_JOIN = (
 
 def report_body(kind: str, now: datetime) -> dict[str, Any]:
     """What a kiosk of one of the six kinds reports: one problem each, or none."""
-    body: dict[str, Any] = {
-        "client_time": now.isoformat(),
-        "version": "0.1.0",
-        "os": "Windows-10-10.0.19045",
-        "printer_profile": "TM-T82III, 80 mm",
-        "printer_status": "ok",
-        "queue_length": 0,
-        "oldest_queued_seconds": None,
-        "last_sync_at": None,
-        "free_disk_bytes": 40_000_000_000,
-        "print_failures": 0,
-        "refused_operations": 0,
-        "sync_failures": 0,
-    }
+    body = health_facts(client_time=now.isoformat())
     if kind == "old_version":
         body["version"] = "0.0.9"
     elif kind == "printer_failing":

@@ -10,28 +10,11 @@ from typing import Any
 import requests
 
 from tests.support.auth import ShiftedClock, ready_token
+from tests.support.fleet import health_facts as facts
 from tests.support.server import ServerProcess
 
 API = "/api/v1"
 KIOSKS = 24
-
-
-def facts(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "client_time": datetime.now(UTC).isoformat(),
-        "version": "0.1.0",
-        "os": "Windows-10-10.0.19045",
-        "printer_profile": "TM-T82III, 80 mm",
-        "printer_status": "ok",
-        "queue_length": 0,
-        "oldest_queued_seconds": None,
-        "last_sync_at": None,
-        "free_disk_bytes": 40_000_000_000,
-        "print_failures": 0,
-        "refused_operations": 0,
-        "sync_failures": 0,
-    }
-    return body | overrides
 
 
 def report(server: ServerProcess, token: str, body: dict[str, Any]) -> requests.Response:
