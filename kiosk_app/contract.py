@@ -1863,6 +1863,20 @@ class ReachabilityPublic:
 
 
 @dataclass(frozen=True)
+class ReceiptSearchPublic:
+    """The kiosk's own receipts that match, newest first (at most 20)."""
+
+    receipts: tuple[PaymentPublic, ...]
+
+    @classmethod
+    def parse(cls, value: Any) -> ReceiptSearchPublic:
+        data = as_object(value, "ReceiptSearchPublic")
+        return cls(
+            receipts=tuple(PaymentPublic.parse(x) for x in as_list(field_of(data, "receipts", "ReceiptSearchPublic"))),
+        )
+
+
+@dataclass(frozen=True)
 class ReconcilePaymentPublic:
     """A payment as Reconcile lists it: its view, and whether it needs the operator's Verify."""
 
