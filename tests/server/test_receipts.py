@@ -65,3 +65,9 @@ def test_a_receipt_message_is_sent_once_per_operation_id(auth_server: ServerProc
     r = kiosk.call("POST", "/receipts/messages", json={**body, "to": "9876500098"})
     assert r.status_code == 409 and r.json()["error"]["code"] == "operation_id_reused"
     assert messages(auth_server, "9876500098", "receipt") == []
+    # By e-mail: the address as typed, in lower case; the subject names the receipt.
+    mail = {"operation_id": new_operation_id(), "receipt_no": paid["receipt_no"], "to": " Customer@Example.IN "}
+    r = kiosk.call("POST", "/receipts/messages", json=mail)
+    assert r.status_code == 200 and r.json()["channel"] == "email" and r.json()["to"] == "c*******@example.in"
+    (sent_mail,) = messages(auth_server, "customer@example.in", "receipt")
+    assert sent_mail["subject"] == f"ई-मित्र रसीद {paid['receipt_no']} / eMitra receipt {paid['receipt_no']}"
