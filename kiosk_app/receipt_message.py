@@ -8,6 +8,7 @@ operation id and waits until that payment is in (the day-end sync): the server k
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from dataclasses import dataclass
 from enum import StrEnum
@@ -167,6 +168,9 @@ class ReceiptMessages:
     def _flush_logged(self) -> None:
         try:
             sent = self.flush()
+        except (sqlite3.ProgrammingError, RuntimeError) as exc:  # the kiosk closed (sign-out) meanwhile
+            log.info("the kept receipt messages wait for the next start: %s", exc)
+            return
         except Exception:
             log.exception("sending the kept receipt messages failed")
             return
