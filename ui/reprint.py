@@ -56,7 +56,6 @@ class ReprintPage(MoneyPage):
         self.found: list[FoundReceipt] = []
         self.receipt_window: ReceiptWindow | None = None
         self._note: Message | None = None
-        self._note_error = False
         self.last_print: PrintResult | None = None
         # -- the receipt search
         self.by = QComboBox()
@@ -255,7 +254,7 @@ class ReprintPage(MoneyPage):
         self.receipt_window.finished.connect(lambda _result: self.table.setFocus())
 
     def show_note(self, message: Message | None, *, error: bool = False) -> None:
-        self._note, self._note_error = message, error
+        self._note = message
         self.note.setText(message() if message else "")
         self.note.setStyleSheet(ERROR_STYLE if error else "")
 
