@@ -1883,6 +1883,46 @@ class ReceiptKeyPublic:
 
 
 @dataclass(frozen=True)
+class ReceiptMessagePublic:
+    """ReceiptMessagePublic of the contract."""
+
+    channel: Literal["sms", "email"]
+    language: Literal["en", "hi", "both"]
+    operation_id: str
+    receipt_no: str
+    replayed: bool
+    sent_at: str
+    to: str
+
+    @classmethod
+    def parse(cls, value: Any) -> ReceiptMessagePublic:
+        data = as_object(value, "ReceiptMessagePublic")
+        return cls(
+            channel=as_literal(field_of(data, "channel", "ReceiptMessagePublic"), ("sms", "email")),
+            language=as_literal(field_of(data, "language", "ReceiptMessagePublic"), ("en", "hi", "both")),
+            operation_id=as_str(field_of(data, "operation_id", "ReceiptMessagePublic")),
+            receipt_no=as_str(field_of(data, "receipt_no", "ReceiptMessagePublic")),
+            replayed=as_bool(field_of(data, "replayed", "ReceiptMessagePublic")),
+            sent_at=as_str(field_of(data, "sent_at", "ReceiptMessagePublic")),
+            to=as_str(field_of(data, "to", "ReceiptMessagePublic")),
+        )
+
+
+@dataclass(frozen=True)
+class ReceiptSearchPublic:
+    """The kiosk's own receipts that match, newest first (at most 20)."""
+
+    receipts: tuple[PaymentPublic, ...]
+
+    @classmethod
+    def parse(cls, value: Any) -> ReceiptSearchPublic:
+        data = as_object(value, "ReceiptSearchPublic")
+        return cls(
+            receipts=tuple(PaymentPublic.parse(x) for x in as_list(field_of(data, "receipts", "ReceiptSearchPublic"))),
+        )
+
+
+@dataclass(frozen=True)
 class ReconcilePaymentPublic:
     """A payment as Reconcile lists it: its view, and whether it needs the operator's Verify."""
 

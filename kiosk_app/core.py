@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kiosk_app.api import ApiClient
+from kiosk_app.background import Background
 from kiosk_app.config import DEFAULT_HELP_DESK, KioskConfig
 from kiosk_app.connectivity import Connectivity
 from kiosk_app.events import KioskEvents
 from kiosk_app.health import KioskHealth
 from kiosk_app.money import MoneyState, read_money
 from kiosk_app.receipt_key import ReceiptKey
+from kiosk_app.receipt_message import ReceiptMessages
 from kiosk_app.services import BillPayment, InFlight, ServiceCatalog
 from kiosk_app.session import LocalSettings, SignedInOperator, TokenStore
 from kiosk_app.sync import DayEndSync
@@ -43,7 +44,8 @@ class KioskStatus:
 
 
 class KioskCore:
-    """Owns the parts; the UI gets `catalog`, `payments`, `sync`, `wallet`, `connectivity` and `events` from it."""
+    """Owns the parts; the UI gets `catalog`, `payments`, `sync`, `wallet`, `receipt_messages`, `connectivity` and
+    `events` from it."""
 
     def __init__(
         self,
@@ -97,8 +99,9 @@ class KioskCore:
             in_flight=in_flight,
         )
         self.wallet = Wallet(api, self.connectivity, self.money)
+        self.receipt_messages = ReceiptMessages(api, self.store, self.worker, self.connectivity, self.events)
         self.health = KioskHealth(api, self.store, self.worker, self.connectivity, config.database_path.parent)
-        self._flusher: threading.Thread | None = None
+        self._flusher = Background(self._flush, "kiosk-flush")
         if auto_flush:
             self.events.online_changed.connect(self._on_online_changed)
 
@@ -110,19 +113,12 @@ class KioskCore:
 
     def _on_online_changed(self, online: bool) -> None:
         # The outbox flushes when the server is back, on its own thread (never the GUI's, never the worker).
-        if not online:
-            return
-        if self._flusher is not None and self._flusher.is_alive():
-            return
-        self._flusher = threading.Thread(target=self._flush, name="kiosk-flush", daemon=True)
-        self._flusher.start()
+        if online:
+            self._flusher.start()
 
     def flush_finished(self, timeout: float) -> bool:
         """Wait for a running outbox flush to end; True when none is running (tests, and a clean shutdown)."""
-        flusher = self._flusher
-        if flusher is not None:
-            flusher.join(timeout)
-        return flusher is None or not flusher.is_alive()
+        return self._flusher.finished(timeout)
 
     def _flush(self) -> None:
         try:

@@ -1,4 +1,7 @@
-"""The outbox: every money-moving operation, written before it is sent, with its fate once the server tells it."""
+"""The outbox: every money-moving operation, written before it is sent, with its fate once the server tells it.
+
+Two kinds share it: payments (the day-end sync pushes them; every count and list below is of payments unless
+told otherwise) and receipt messages to customers (kiosk_app.receipt_message sends them once back online)."""
 
 from __future__ import annotations
 
@@ -11,6 +14,9 @@ from enum import StrEnum
 from typing import Any
 
 from sqlite_utils import Database
+
+PAYMENT = "payment"
+RECEIPT_MESSAGE = "receipt_message"  # a receipt's SMS or e-mail to the customer: moves no money
 
 
 class OutboxState(StrEnum):
@@ -42,7 +48,7 @@ class NewOperation:
     """What the outbox needs to know of an operation before it is sent."""
 
     operation_id: str
-    kind: str  # "payment"
+    kind: str  # PAYMENT or RECEIPT_MESSAGE
     payload: dict[str, Any]  # the request body, exactly as it will be sent (every time)
     amount_paise: int  # money the operation moves
     wallet_paise: int  # of which out of the wallet (counts against the offline limit while queued)
@@ -188,11 +194,11 @@ class Outbox:
                 [(now, op_id) for op_id in operation_ids],
             )
 
-    def claim(self, limit: int) -> list[OutboxEntry]:
-        """The oldest queued operations, marked as being sent, in one transaction."""
+    def claim(self, limit: int, kind: str = PAYMENT) -> list[OutboxEntry]:
+        """The oldest queued operations of `kind`, marked as being sent, in one transaction."""
         with transaction(self.db):
             rows = self.db.execute(
-                f"SELECT {_COLUMNS} FROM outbox WHERE state = 'queued' ORDER BY id LIMIT ?", [limit]
+                f"SELECT {_COLUMNS} FROM outbox WHERE state = 'queued' AND kind = ? ORDER BY id LIMIT ?", [kind, limit]
             ).fetchall()
             now = now_utc()
             self.db.conn.executemany(
@@ -269,23 +275,39 @@ class Outbox:
         row = self.db.execute(f"SELECT {_COLUMNS} FROM outbox WHERE operation_id = ?", [operation_id]).fetchone()
         return None if row is None else _entry(row)
 
-    def in_state(self, state: OutboxState, *, limit: int = 1_000_000) -> list[OutboxEntry]:
+    def in_state(self, state: OutboxState, *, limit: int = 1_000_000, kind: str = PAYMENT) -> list[OutboxEntry]:
         rows = self.db.execute(
-            f"SELECT {_COLUMNS} FROM outbox WHERE state = ? ORDER BY id LIMIT ?", [state.value, limit]
+            f"SELECT {_COLUMNS} FROM outbox WHERE state = ? AND kind = ? ORDER BY id LIMIT ?",
+            [state.value, kind, limit],
+        ).fetchall()
+        return [_entry(r) for r in rows]
+
+    def unsent(self, kind: str) -> list[OutboxEntry]:
+        """Operations of `kind` the server has not confirmed (queued, or sent without an answer), oldest first."""
+        rows = self.db.execute(
+            f"SELECT {_COLUMNS} FROM outbox WHERE state IN ('queued', 'sending') AND kind = ? ORDER BY id", [kind]
         ).fetchall()
         return [_entry(r) for r in rows]
 
     def counts(self) -> dict[OutboxState, int]:
-        found = dict(self.db.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
+        found = dict(
+            self.db.execute("SELECT state, count(*) FROM outbox WHERE kind = ? GROUP BY state", [PAYMENT]).fetchall()
+        )
         return {s: int(found.get(s.value, 0)) for s in OutboxState}
 
     def queue_length(self) -> int:
-        """Operations the server has not confirmed yet (queued or in doubt)."""
-        return int(self.db.execute("SELECT count(*) FROM outbox WHERE state IN ('queued', 'sending')").fetchone()[0])
+        """Payments the server has not confirmed yet (queued or in doubt)."""
+        return int(
+            self.db.execute(
+                "SELECT count(*) FROM outbox WHERE state IN ('queued', 'sending') AND kind = ?", [PAYMENT]
+            ).fetchone()[0]
+        )
 
     def oldest_unconfirmed_at(self) -> str | None:
-        """When the oldest operation the server has not confirmed was written (UTC ISO), or None."""
-        row = self.db.execute("SELECT min(created_at) FROM outbox WHERE state IN ('queued', 'sending')").fetchone()
+        """When the oldest payment the server has not confirmed was written (UTC ISO), or None."""
+        row = self.db.execute(
+            "SELECT min(created_at) FROM outbox WHERE state IN ('queued', 'sending') AND kind = ?", [PAYMENT]
+        ).fetchone()
         return None if row is None or row[0] is None else str(row[0])
 
     def unconfirmed_wallet_paise(self) -> int:
@@ -298,8 +320,9 @@ class Outbox:
     def for_reconcile(self) -> list[OutboxEntry]:
         """What needs the operator: refusals nobody saw at the counter, and payments the department failed."""
         rows = self.db.execute(
-            f"SELECT {_COLUMNS} FROM outbox WHERE (state = 'refused' AND operator_informed = 0) "
-            "OR (state = 'done' AND payment_status IN ('failed', 'partial')) ORDER BY id"
+            f"SELECT {_COLUMNS} FROM outbox WHERE kind = ? AND ((state = 'refused' AND operator_informed = 0) "
+            "OR (state = 'done' AND payment_status IN ('failed', 'partial'))) ORDER BY id",
+            [PAYMENT],
         ).fetchall()
         return [_entry(r) for r in rows]
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlite_utils import Database
 
 TABLE = "receipt_spool"
+SEARCHABLE = frozenset({"receipt_no", "consumer_no", "contact_mobile"})  # a reprint finds receipts by these
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,38 @@ class ReceiptSpool:
         """Receipts not yet printed, oldest first (the order the customers were served)."""
         rows = self.db.execute(f"select * from {TABLE} where printed = 0 order by id").fetchall()
         return [self._from_row(r) for r in rows]
+
+    def matching(self, field: str, value: str, *, limit: int = 50) -> list[SpooledReceipt]:
+        """Receipts whose `field` (receipt_no, consumer_no, contact_mobile) is `value`, newest first (a reprint)."""
+        if field not in SEARCHABLE:
+            raise ValueError(f"receipts are not searched by {field}")
+        rows = self.db.execute(
+            f"select * from {TABLE} where json_extract(receipt, '$.{field}') = ? order by id desc limit ?",
+            [value, limit],
+        ).fetchall()
+        return [self._from_row(r) for r in rows]
+
+    def spooled_between(self, start: str, end: str, *, limit: int = 200) -> list[SpooledReceipt]:
+        """Receipts spooled from `start` up to `end` (UTC ISO times), newest first (a reprint by date)."""
+        rows = self.db.execute(
+            f"select * from {TABLE} where created_at >= ? and created_at < ? order by id desc limit ?",
+            [start, end, limit],
+        ).fetchall()
+        return [self._from_row(r) for r in rows]
+
+    def add_reprinted(self, key: str, receipt_json: str) -> int:
+        """Keep a receipt fetched again from the server (its original was printed, on this PC or another, and
+        is no longer in the spool): spooled as printed once, so the next print of it is a DUPLICATE."""
+        with self.db.conn:
+            existing = self.db.execute(f"select id from {TABLE} where operation_id = ?", [key]).fetchone()
+            if existing is not None:
+                return int(existing[0])
+            cursor = self.db.execute(
+                f"insert into {TABLE} (operation_id, receipt, created_at, printed, printed_at, attempts, "
+                "copies_printed) values (?, ?, ?, 1, ?, 0, 1)",
+                [key, receipt_json, _now(), _now()],
+            )
+            return int(cursor.lastrowid or 0)
 
     def recent(self, limit: int = 50) -> list[SpooledReceipt]:
         rows = self.db.execute(f"select * from {TABLE} order by id desc limit ?", [limit]).fetchall()

@@ -21,6 +21,7 @@ PAGES: dict[Feature, tuple[str, str]] = {
     Feature.FUND_PAYOUT: ("ui.fund_payout", "FundPayoutPage"),
     Feature.STATEMENT: ("ui.statement", "StatementPage"),
     Feature.RECONCILE: ("ui.reconcile", "ReconcilePage"),
+    Feature.REPRINT: ("ui.reprint", "ReprintPage"),
 }
 
 

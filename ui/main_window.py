@@ -47,6 +47,7 @@ class Feature(StrEnum):
     STATEMENT = "statement"
     RECONCILE = "reconcile"
     DAY_END = "day_end"
+    REPRINT = "reprint"
 
     @property
     def label_key(self) -> str:
@@ -387,6 +388,7 @@ class MainWindow(QMainWindow):
         self._action(financial, "menu.reconcile", self._feature_slot(Feature.RECONCILE))
         reports = self._menu(None, "menu.reports")
         self._action(reports, "menu.day_end", self._feature_slot(Feature.DAY_END))
+        self._action(reports, "menu.reprint", self._feature_slot(Feature.REPRINT), "F2")
         settings = self._menu(None, "menu.settings")
         self._action(settings, "menu.printer", lambda: self.settings_requested.emit("printer"), "F9")
         self._action(settings, "menu.language", lambda: self.settings_requested.emit("language"))

@@ -25,6 +25,7 @@ from kiosk_app.contract import ChoicePublic, PlanPublic
 from kiosk_app.demo_network import DemoRelay
 from kiosk_app.errors import ServerUnreachable, refusal
 from kiosk_app.money import Money
+from kiosk_app.reprint import FoundReceipt, Source
 from kiosk_app.services import BillDetails, FieldSpec, ServiceInfo
 from kiosk_app.sync import ReconcileItem, SyncSummary
 from kiosk_app.training import Department, DepartmentFault
@@ -62,6 +63,7 @@ from ui.main_window import Feature, MainWindow, PrinterState
 from ui.receipt_window import ReceiptWindow
 from ui.reconcile import ReconcilePage
 from ui.refill import RefillPage
+from ui.reprint import ReprintPage
 from ui.settings_dialog import SettingsDialog
 from ui.shell import Shell
 from ui.statement import StatementPage
@@ -693,6 +695,19 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
         page.table.selectRow(1)
         return main
 
+    def reprint() -> QWidget:
+        main = _main(core)
+        main.open_feature(Feature.REPRINT)
+        page = main.feature_pages[Feature.REPRINT]
+        assert isinstance(page, ReprintPage)
+        page.value.line_edit.setText("210412345678")
+        page.by.setCurrentIndex(1)
+        first = sample_receipt()
+        second = replace(first, receipt_no="RCPT-2026-000124", paid_at=first.paid_at - timedelta(days=31))
+        page.on_found([FoundReceipt(first, 1, Source.SPOOL, 1), FoundReceipt(second, 2, Source.SPOOL, 2)])
+        page.on_reprinted(PrintResult(PrintOutcome.PRINTED, 1))
+        return main
+
     def lock() -> QWidget:
         window = LockWindow(core, SIGNED.sso_id, SIGNED.kiosk_code)
         window.password.set_error(say("lock.wrong", left=4))
@@ -745,6 +760,7 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
         "21-reconcile": reconcile,
         "22-training": training,
         "23-lock": lock,
+        "26-reprint": reprint,
     }
 
 

@@ -29,6 +29,7 @@ from server.api.routes import (
     profile,
     proposals,
     receipt_keys,
+    receipts,
     services,
     wallet,
     wallet_admin,
@@ -177,6 +178,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.mount("/updates", StaticFiles(directory=settings.update_repository, check_dir=False), name="updates")
     app.include_router(payments.router, prefix="/api/v1/payments")
     app.include_router(wallet.router, prefix="/api/v1/wallet")
+    app.include_router(receipts.router, prefix="/api/v1/receipts")
     app.include_router(wallet.callbacks, prefix="/api/v1/callbacks")
     app.include_router(services.router, prefix="/api/v1")
     app.include_router(auth.router, prefix="/api/v1/auth")

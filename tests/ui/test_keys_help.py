@@ -22,7 +22,15 @@ from ui.screenshots import _NoKeyring, shots
 from ui.shell import Shell
 from ui.strings import Language, language_switch
 
-SCREENS = ["15-avail-service", "17-day-end", "18-refill", "19-fund-payout", "20-statement", "21-reconcile"]
+SCREENS = [
+    "15-avail-service",
+    "17-day-end",
+    "18-refill",
+    "19-fund-payout",
+    "20-statement",
+    "21-reconcile",
+    "26-reprint",
+]
 
 
 @pytest.fixture

@@ -16,7 +16,16 @@ from words.compiler import compiled, problems, read
 
 ROOT = Path(__file__).resolve().parents[2]
 # Where the operator's words are asked for (the server has its own English for logs and other clients).
-CLIENT = ("ui", "kiosk_app", "printing", "offline_cache", "words", "server/admin/console", "server/receipt_page")
+CLIENT = (
+    "ui",
+    "kiosk_app",
+    "printing",
+    "offline_cache",
+    "words",
+    "server/admin/console",
+    "server/receipt_page",
+    "server/receipts",
+)
 KEY = re.compile(r"[a-z][a-z_]*(\.[a-z0-9_]+)+")
 
 
