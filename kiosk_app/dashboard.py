@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from kiosk_app.connectivity import Connectivity
@@ -31,7 +31,7 @@ log = logging.getLogger("emitra.money")
 
 DUES_KEY = "dashboard_dues"  # the last Fund Payout figures the server gave, in the kiosk's settings table
 QUICK_SERVICES = 5
-QUICK_DAYS = 30  # the most used services of this many days
+QUICK_OPERATIONS = 1_000  # the most used services of this many of the latest operations (a busy week)
 MICRO_ATM = "micro_atm"  # a payment method: cash paid out to a customer, not a collection
 CONFIRMED = "success"
 AWAITING = frozenset({"initiated", "pending"})  # the department's answer still decides
@@ -184,9 +184,8 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
-def _server_day(entry: OutboxEntry) -> date:
+def _server_day(entry: OutboxEntry, result: dict[str, Any] | None) -> date:
     """The business day the server counts a payment on: its own record's time when it has answered."""
-    result = entry.result
     when = (result or {}).get("created_at") or entry.created_at
     try:
         return business_day(datetime.fromisoformat(str(when)))
@@ -194,9 +193,8 @@ def _server_day(entry: OutboxEntry) -> date:
         return business_day(datetime.fromisoformat(entry.created_at))
 
 
-def _bills(entry: OutboxEntry) -> tuple[str, list[tuple[str, int, str | None]]]:
+def _bills(entry: OutboxEntry, result: dict[str, Any] | None) -> tuple[str, list[tuple[str, int, str | None]]]:
     """(method, [(service code, amount, bill status or None when the server has not answered)])."""
-    result = entry.result
     bills: list[tuple[str, int, str | None]]
     if entry.state is OutboxState.DONE and result is not None:
         bills = [(str(b["service_code"]), int(b["amount_paise"]), str(b.get("status"))) for b in result["bills"]]
@@ -234,9 +232,12 @@ def read_dashboard(
         return rates[code]
 
     for entry in store.outbox.touched_since(_iso(day_start(today))):
-        if entry.state is OutboxState.REFUSED or _server_day(entry) != today:
+        if entry.state is OutboxState.REFUSED:
             continue
-        method, bills = _bills(entry)
+        result = entry.result
+        if _server_day(entry, result) != today:
+            continue
+        method, bills = _bills(entry, result)
         if method == MICRO_ATM:
             continue
         for code, amount, status in bills:
@@ -252,9 +253,8 @@ def read_dashboard(
                 awaiting[1] += amount
     counts = store.outbox.counts()
     refused = len(store.outbox.for_reconcile())
-    since = _iso(day_start(today - timedelta(days=QUICK_DAYS - 1)))
     quick = []
-    for code, uses in store.outbox.service_uses(since, QUICK_SERVICES * 2):
+    for code, uses in store.outbox.service_uses(QUICK_OPERATIONS, QUICK_SERVICES * 2):
         if store.catalog.service(code) is None:
             continue  # no longer offered: no key for it
         service(code)

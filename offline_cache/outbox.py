@@ -309,14 +309,14 @@ class Outbox:
         rows = self.db.execute(f"SELECT {_COLUMNS} FROM outbox WHERE updated_at >= ? ORDER BY id", [since]).fetchall()
         return [_entry(r) for r in rows]
 
-    def service_uses(self, since: str, limit: int) -> list[tuple[str, int]]:
-        """The services most paid for since `since` (UTC ISO), refusals left out: (service code, bills), most first,
-        the most recently used first among equals."""
+    def service_uses(self, last: int, limit: int) -> list[tuple[str, int]]:
+        """The services most paid for in the last `last` operations, refusals left out: (service code, bills), most
+        first, the most recently used first among equals. (By id, the primary key: no scan of older days.)"""
         rows = self.db.execute(
             "SELECT json_extract(b.value, '$.service_code') AS code, count(*), max(o.id) FROM outbox o, "
-            "json_each(o.payload, '$.bills') b WHERE o.created_at >= ? AND o.state != 'refused' "
-            "GROUP BY code ORDER BY count(*) DESC, max(o.id) DESC LIMIT ?",
-            [since, limit],
+            "json_each(o.payload, '$.bills') b WHERE o.id > (SELECT coalesce(max(id), 0) FROM outbox) - ? "
+            "AND o.state != 'refused' GROUP BY code ORDER BY count(*) DESC, max(o.id) DESC LIMIT ?",
+            [last, limit],
         ).fetchall()
         return [(str(code), int(n)) for code, n, _last in rows if code]
 

@@ -11,8 +11,8 @@ from datetime import date, datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -24,10 +24,11 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
 from kiosk_app.auth import Profile
-from kiosk_app.dashboard import QUICK_DAYS
+from kiosk_app.dashboard import QUICK_OPERATIONS
 from printing.money import format_rupees
 from rules.day import IST
 from ui.core import Core
@@ -48,6 +49,7 @@ PAYOUT_KEY = "F2"
 CAPTION_STYLE = "font-weight: bold; color: #333;"
 WARNING_STYLE = "background: #fdecea; color: #8a1c1c; border: 1px solid #f5c2c0; padding: 6px; font-weight: bold;"
 COLUMNS = ("service", "count", "amount", "commission")
+HOME_KEY = QKeySequence("Ctrl+Home")
 
 
 def load_home(core: Core, *, ask_server: bool) -> Dashboard:
@@ -125,7 +127,7 @@ class HomePage(FeaturePage):
         for kind, key in WAITING_KEYS:
             button = QPushButton()
             button.setObjectName(f"home_{kind}")
-            button.setStyleSheet("text-align: left; padding: 3px 8px;")
+            button.setStyleSheet("text-align: left; padding: 3px 8px;")  # once: a style sheet set again is slow
             button.clicked.connect(partial(self.feature_requested.emit, Feature.DAY_END))
             shortcut(self, key, button.click)
             self.waiting[kind] = button
@@ -165,7 +167,9 @@ class HomePage(FeaturePage):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setMaximumHeight(150)  # about five services; more scroll (Tab to the table, then the arrows)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.totals = QLabel()
         self.totals.setObjectName("home_totals")
         self.totals.setWordWrap(True)
@@ -182,7 +186,7 @@ class HomePage(FeaturePage):
         self.quick_services: list[QuickService | None] = [None] * len(QUICK_KEYS)
         self.quick_caption = QLabel()
         self.quick_caption.setStyleSheet(CAPTION_STYLE)
-        self.tr_.text(self.quick_caption.setText, "home.quick_caption", days=QUICK_DAYS)
+        self.tr_.text(self.quick_caption.setText, "home.quick_caption", payments=f"{QUICK_OPERATIONS:,}")
         row = QGridLayout()  # three a row: five long Hindi names side by side would not fit 1024 pixels
         for n, key in enumerate(QUICK_KEYS):
             button = QPushButton()
@@ -199,12 +203,12 @@ class HomePage(FeaturePage):
         self.tr_.text(self.quick_none.setText, "home.quick_none")
         row.addWidget(self.quick_none, 2, 0, 1, 3)
 
-        header = QHBoxLayout()
-        header.addWidget(self.welcome)
-        header.addStretch()
-        header.addWidget(self.kiosk)
+        heading = QHBoxLayout()
+        heading.addWidget(self.welcome)
+        heading.addStretch()
+        heading.addWidget(self.kiosk)
         layout = QVBoxLayout(self)
-        layout.addLayout(header)
+        layout.addLayout(heading)
         layout.addWidget(self.tr_.banner)
         layout.addWidget(self.low_balance)
         layout.addLayout(top)
@@ -223,7 +227,7 @@ class HomePage(FeaturePage):
     def show_money(self, money: Money) -> None:
         """After every payment, sync and balance answer: this PC's records again (the server is not asked)."""
         self.balance = money
-        self.refresh()
+        self._refresh_money()
         self.reload(ask_server=False)
 
     def on_opened(self) -> None:
@@ -256,7 +260,8 @@ class HomePage(FeaturePage):
     def show_figures(self, figures: Dashboard) -> None:
         self.figures = figures
         self.balance = figures.money
-        self.tr_.banner.show_message(None)
+        if self.tr_.banner.isVisible():  # a read that failed before: it worked now
+            self.tr_.banner.show_message(None)
         self.refresh()
 
     def on_load_failed(self, exc: Exception) -> None:
@@ -286,7 +291,6 @@ class HomePage(FeaturePage):
                 if c:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, c, item)
-        self.table.resizeColumnsToContents()
         self._refresh_totals()
         self._refresh_waiting()
         self._refresh_dues()
@@ -348,8 +352,9 @@ class HomePage(FeaturePage):
             count = "…" if f is None else getattr(f.waiting, kind)
             button = self.waiting[kind]
             button.setText(t(f"home.{kind}", count=count, keys=key))
-            busy = f is not None and getattr(f.waiting, kind) > 0
-            button.setStyleSheet("text-align: left; padding: 3px 8px;" + (" font-weight: bold;" if busy else ""))
+            font = button.font()
+            font.setBold(f is not None and getattr(f.waiting, kind) > 0)  # something waits: it stands out
+            button.setFont(font)
         last = f.last_sync if f else None
         if f is None:
             self.last_sync.setText("")
@@ -407,3 +412,22 @@ class HomePage(FeaturePage):
             button.setVisible(service is not None)
             sc.setEnabled(service is not None)
         self.quick_none.setVisible(not found)
+
+
+class HomeKeyFirst(QObject):
+    """Ctrl+Home is the window's on every screen, also in a text field: a QLineEdit claims the key for itself (to
+    its first character, QKeySequence.MoveToStartOfDocument) through ShortcutOverride before the window's shortcut
+    is looked at. Installed on the application, this holds that claim back for the widgets of one window."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self.window_ = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override
+        return (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and QKeySequence(event.keyCombination()) == HOME_KEY
+            and isinstance(watched, QWidget)
+            and watched.window() is self.window_
+        )

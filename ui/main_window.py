@@ -14,7 +14,17 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMenu, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 import words
 from kiosk_app import __version__
@@ -262,9 +272,11 @@ class MainWindow(QMainWindow):
         self.tr_ = Translated(self)
         self.tr_.dynamic(self.refresh_title)
         self.stack = QStackedWidget()
-        from ui.home import HomePage  # it builds on FeaturePage, above
+        from ui.home import HomeKeyFirst, HomePage  # it builds on FeaturePage, above
 
         self.home = HomePage(core)
+        self.home_key = HomeKeyFirst(self)
+        QApplication.instance().installEventFilter(self.home_key)
         self.home.feature_requested.connect(self.open_feature)
         self.home.service_requested.connect(self.open_service)
         self.home.wallet_changed.connect(self.refresh_balance)
@@ -518,4 +530,5 @@ class MainWindow(QMainWindow):
         self.health_timer.stop()
         self.report_timer.stop()
         self.feed.detach()
+        QApplication.instance().removeEventFilter(self.home_key)
         super().closeEvent(event)
