@@ -167,12 +167,15 @@ class Dashboard:
 
     @property
     def low_balance(self) -> bool:
-        """What may still be spent (the last known spendable less what waits to be sent) is under the setting."""
-        known = self.money.spendable_paise is not None
-        return known and self.money.offline_limit_paise < self.low_balance_paise
+        return is_low(self.money, self.low_balance_paise)
 
     def method(self, name: str) -> MethodDay:
         return next((m for m in self.methods if m.method == name), MethodDay(name, 0, 0))
+
+
+def is_low(money: Money, threshold_paise: int) -> bool:
+    """What may still be spent (the last known spendable less what waits to be sent) is under the threshold."""
+    return money.spendable_paise is not None and money.offline_limit_paise < threshold_paise
 
 
 def day_start(day: date) -> datetime:

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk_app.auth import Profile
-from kiosk_app.dashboard import QUICK_OPERATIONS
+from kiosk_app.dashboard import QUICK_OPERATIONS, HomeDashboard, is_low
 from printing.money import format_rupees
 from rules.day import IST
 from ui.core import Core
@@ -54,8 +54,6 @@ HOME_KEY = QKeySequence("Ctrl+Home")
 
 def load_home(core: Core, *, ask_server: bool) -> Dashboard:
     """On a worker: the home page's figures from this PC (the dues asked from the server first when told)."""
-    from kiosk_app.dashboard import HomeDashboard
-
     kiosk = core.kiosk()
     home = HomeDashboard(kiosk.store, kiosk.worker, kiosk.connectivity, kiosk.wallet)
     return home.load(core.preferences.low_balance_paise, ask_server=ask_server)
@@ -165,7 +163,7 @@ class HomePage(FeaturePage):
         self.table.setObjectName("home_services")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.setMaximumHeight(150)  # about five services; more scroll (Tab to the table, then the arrows)
+        self.table.setMaximumHeight(170)  # about five services; more scroll (Tab to the table, then the arrows)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -259,7 +257,6 @@ class HomePage(FeaturePage):
 
     def show_figures(self, figures: Dashboard) -> None:
         self.figures = figures
-        self.balance = figures.money
         if self.tr_.banner.isVisible():  # a read that failed before: it worked now
             self.tr_.banner.show_message(None)
         self.refresh()
@@ -296,7 +293,7 @@ class HomePage(FeaturePage):
         self._refresh_dues()
         self._refresh_quick()
         if f is not None:
-            state = "home.as_of_online" if f.online else "home.as_of_offline"
+            state = {True: "home.as_of_online", False: "home.as_of_offline", None: "home.as_of_checking"}[f.online]
             self.as_of.setText(t(state, time=clock(f.read_at)))
         else:
             self.as_of.setText(t("home.as_of_loading"))
@@ -316,17 +313,12 @@ class HomePage(FeaturePage):
             if b
             else ""
         )
-        f = self.figures
-        low = f is not None and f.low_balance
+        threshold = self.core.preferences.low_balance_paise
+        low = b is not None and is_low(b, threshold)
         self.low_balance.setVisible(low)
-        if f is not None and low:
-            self.low_balance.setText(
-                t(
-                    "home.low_balance",
-                    amount=format_rupees(f.money.offline_limit_paise),
-                    threshold=format_rupees(f.low_balance_paise),
-                )
-            )
+        if b is not None and low:
+            amount = format_rupees(b.offline_limit_paise)
+            self.low_balance.setText(t("home.low_balance", amount=amount, threshold=format_rupees(threshold)))
 
     def _refresh_totals(self) -> None:
         f = self.figures

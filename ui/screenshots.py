@@ -550,6 +550,7 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
     def home() -> QWidget:
         main = _main(core)
         main.on_money_changed(HOME.money)
+        main.core.preferences = replace(main.core.preferences, low_balance_paise=HOME.low_balance_paise)
         main.home.show_figures(HOME)
         return main
 
