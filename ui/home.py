@@ -15,6 +15,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -414,6 +415,14 @@ class HomeKeyFirst(QObject):
     def __init__(self, window: QWidget) -> None:
         super().__init__(window)
         self.window_ = window
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+
+    def detach(self) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override
         return (

@@ -14,17 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (
-    QApplication,
-    QDialog,
-    QLabel,
-    QMainWindow,
-    QMenu,
-    QPushButton,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMenu, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 import words
 from kiosk_app import __version__
@@ -276,7 +266,6 @@ class MainWindow(QMainWindow):
 
         self.home = HomePage(core)
         self.home_key = HomeKeyFirst(self)
-        QApplication.instance().installEventFilter(self.home_key)
         self.home.feature_requested.connect(self.open_feature)
         self.home.service_requested.connect(self.open_service)
         self.home.wallet_changed.connect(self.refresh_balance)
@@ -421,8 +410,10 @@ class MainWindow(QMainWindow):
         self.status.set_online(opened.online)
         self.on_money_changed(opened.money)
         opened.kiosk.connectivity.start()
-        self.refresh_balance()
-        self.home.on_refresh()  # the dues, now that the kiosk's records are open
+        if self.stack.currentWidget() is self.home:
+            self.home.on_opened()  # the focus where work starts, the dues and the balance, now the records are open
+        else:
+            self.refresh_balance()
         self.on_report_timer_timeout()
         self.report_timer.start()
 
@@ -530,5 +521,5 @@ class MainWindow(QMainWindow):
         self.health_timer.stop()
         self.report_timer.stop()
         self.feed.detach()
-        QApplication.instance().removeEventFilter(self.home_key)
+        self.home_key.detach()
         super().closeEvent(event)

@@ -157,19 +157,18 @@ def test_after_a_payment_home_refreshes_by_itself_and_equals_the_servers_day_end
 
 
 @pytest.fixture
-def proxy(auth_server: ServerProcess) -> Iterator[FaultProxy]:
-    p = FaultProxy(auth_server.port).start()
-    yield p
-    p.stop()
+def network(auth_server: ServerProcess) -> Iterator[FaultProxy]:
+    """The kiosk PC's network to the server: cut it with set_offline."""
+    between = FaultProxy(auth_server.port).start()
+    yield between
+    between.stop()
 
 
 def test_offline_home_shows_the_local_journal_and_says_from_when(
-    qtbot: QtBot,
-    auth_server: ServerProcess,
-    proxy: FaultProxy,
-    make_core: Callable[..., Core],
-    make_shell: Callable[..., Shell],
-) -> None:
+    qtbot: QtBot, auth_server: ServerProcess, network: FaultProxy, make_core: Callable[..., Core],
+    make_shell: Callable[..., Shell]
+) -> None:  # fmt: skip
+    proxy = network
     code = "RJ-JPR-0902"
     ready_token(auth_server, code)
     assert auth_server.adjust(code, uuid.uuid4().hex, "credit", 100_000_00).status_code == 200
@@ -210,8 +209,8 @@ def test_offline_home_shows_the_local_journal_and_says_from_when(
     assert "ऑफ़लाइन" in home.as_of.text() and home.waiting["queued"].text() == "कतार में, नहीं भेजे गए: 2 (F6)"
     language_switch().set_language(Language.ENGLISH)
 
-    # F6 opens Day End, where the queued payments are sent.
-    home.on_opened()
+    # F6 opens Day End, where the queued payments are sent (the keys work from sign-in on: home has the focus).
+    assert home.isAncestorOf(focused())
     qtbot.keyClick(focused(), Qt.Key.Key_F6)
     day_end = main.feature_pages[Feature.DAY_END]
     assert isinstance(day_end, DayEndPage) and main.stack.currentWidget() is day_end
