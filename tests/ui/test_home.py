@@ -216,6 +216,21 @@ def test_offline_home_shows_the_local_journal_and_says_from_when(
     assert isinstance(day_end, DayEndPage) and main.stack.currentWidget() is day_end
     qtbot.waitUntil(lambda: "Waiting now: 2" in day_end.intro.text(), timeout=TIMEOUT)
 
+    # Back online, the sync confirms them: home reads its figures again by itself, and they are the server's.
+    proxy.set_offline(False)
+    day_end.sync.setFocus()
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: day_end.result is not None and day_end.result.complete, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: _figures(main).waiting.queued == 0 and _figures(main).count == 3, timeout=TIMEOUT)
+    report = kiosk.wallet.day_end_report(business_day())
+    assert [(s.service_code, s.count, s.amount_paise) for s in _figures(main).services] == [
+        (s.service_code, s.count, s.amount_paise) for s in report.by_service
+    ]
+    assert _figures(main).waiting.awaiting_count == 0 and _figures(main).last_sync is not None
+    qtbot.keyClick(focused(), Qt.Key.Key_Home, CTRL)
+    assert main.stack.currentWidget() is home and home.last_sync.text().startswith("Last day-end sync: ")
+    assert "complete: 2 confirmed, 0 refused, 0 waiting." in home.last_sync.text()
+
 
 # -- F1 on home ------------------------------------------------------------------------------------------------
 
