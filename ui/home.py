@@ -246,15 +246,18 @@ class HomePage(FeaturePage):
         core = self.core
         (
             Op(self, lambda: load_home(core, ask_server=ask_server))
-            .success(lambda figures: self.on_figures_loaded(generation, figures))
+            .success(lambda figures: self.on_figures_loaded(generation, figures, asked=ask_server))
             .failure(self.on_load_failed)
             .run()
         )
 
-    def on_figures_loaded(self, generation: int, figures: Dashboard) -> None:
-        if generation != self._generation:
-            return  # a later read is on its way
-        self.show_figures(figures)
+    def on_figures_loaded(self, generation: int, figures: Dashboard, *, asked: bool = False) -> None:
+        if generation == self._generation:
+            self.show_figures(figures)
+        elif asked:
+            # A later read is on its way, but it may have read the dues before this one kept the server's
+            # answer: one more read of this PC's records, which has them.
+            self.reload(ask_server=False)
 
     def show_figures(self, figures: Dashboard) -> None:
         self.figures = figures
