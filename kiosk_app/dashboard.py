@@ -63,8 +63,8 @@ class Waiting:
     queued: int  # written here, not sent yet
     in_doubt: int  # sent without an answer: the next sync asks the server first
     refused: int  # refused by the server or failed at the department, for Reconcile
-    awaiting_count: int  # of today's bills, those the server has not confirmed yet (all three kinds above, and
-    awaiting_paise: int  # those the department has not answered)
+    awaiting_count: int  # bills the server has not confirmed yet: those queued or in doubt (of any day), and
+    awaiting_paise: int  # today's whose department has not answered
 
 
 @dataclass(frozen=True)
@@ -234,11 +234,13 @@ def read_dashboard(
                 rates[code] = CommissionRate()
         return rates[code]
 
-    for entry in store.outbox.touched_since(_iso(day_start(today))):
-        if entry.state is OutboxState.REFUSED:
-            continue
-        result = entry.result
-        if _server_day(entry, result) != today:
+    # Today's answered payments, and every one not answered yet (of any day: the server counts it on the day it
+    # gets it).
+    answered = [e for e in store.outbox.touched_since(_iso(day_start(today))) if e.state is OutboxState.DONE]
+    unanswered = store.outbox.in_state(OutboxState.QUEUED) + store.outbox.in_state(OutboxState.SENDING)
+    for entry in answered + unanswered:
+        result = entry.result if entry.state is OutboxState.DONE else None
+        if result is not None and _server_day(entry, result) != today:
             continue
         method, bills = _bills(entry, result)
         if method == MICRO_ATM:

@@ -142,6 +142,11 @@ def test_offline_the_figures_are_the_local_journals_and_say_from_when(
     low = core.worker.call(lambda: read_dashboard(core.store, low_balance_paise=left + 1))
     assert low.low_balance and low.low_balance_paise == left + 1
     assert [q.uses for q in figures.quick] == [3]
+    # Tomorrow, today's confirmed bill is yesterday's; the ones still queued wait still (the server counts them
+    # on the day it gets them).
+    tomorrow = day_start(figures.day + timedelta(days=1))
+    later = core.worker.call(lambda: read_dashboard(core.store, low_balance_paise=LOW, now=tomorrow))
+    assert later.services == () and (later.waiting.awaiting_count, later.waiting.queued) == (2, 2)
     pc.close()
 
 
