@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -33,6 +34,7 @@ from ui.home import HomePage
 from ui.keys_help import KeysDialog, screen_keys, unnamed_keys, window_keys
 from ui.main_window import Feature, MainWindow
 from ui.screenshots import HOME, shots
+from ui.settings import Preferences, PreferencesFile, describe
 from ui.shell import Shell
 from ui.strings import Language, language_switch
 
@@ -326,3 +328,15 @@ def test_f1_on_home_in_hindi(screens: tuple[Core, Shell]) -> None:
     what = dict(_listed(main))
     assert what["Alt+1"] == "जेवीवीएनएल बिजली बिल" and what["F6"] == "कतार में, नहीं भेजे गए: 2"
     assert what["F2"] == "फंड पेआउट खोलें (Fund Payout)" and what["Ctrl+Home"] == "होम (Home)"
+
+
+def test_the_low_balance_threshold_is_a_setting_of_the_screens_file(tmp_path: Path) -> None:
+    assert Preferences().low_balance_paise == 2_000_00
+    assert any(name == "low_balance_paise" and "paise" in doc for name, _type, _default, doc in describe())
+    settings = PreferencesFile(tmp_path)
+    settings.save(replace(Preferences(), low_balance_paise=5_000_00))
+    assert settings.load().low_balance_paise == 5_000_00
+    settings.path.write_text('{"version": 1, "low_balance_paise": -1}', encoding="utf-8")
+    assert settings.load().low_balance_paise == 2_000_00  # refused: the default
+    settings.path.write_text('{"version": 1, "low_balance_paise": 20.5}', encoding="utf-8")
+    assert settings.load().low_balance_paise == 2_000_00  # paise are whole
