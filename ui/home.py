@@ -413,25 +413,32 @@ class HomePage(FeaturePage):
 class HomeKeyFirst(QObject):
     """Ctrl+Home is the window's on every screen, also in a text field: a QLineEdit claims the key for itself (to
     its first character, QKeySequence.MoveToStartOfDocument) through ShortcutOverride before the window's shortcut
-    is looked at. Installed on the application, this holds that claim back for the widgets of one window."""
+    is looked at. This holds that claim back for each widget of one window that takes the focus (a filter on
+    those widgets only, not on every event of the application)."""
 
     def __init__(self, window: QWidget) -> None:
         super().__init__(window)
         self.window_ = window
+        self.attached = False
         app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self.on_app_focus_changed)
+            self.attached = True
+
+    def on_app_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if new is not None and new.window() is self.window_:
+            new.installEventFilter(self)  # once: installing the same filter again changes nothing
 
     def detach(self) -> None:
+        """The window closes (perhaps more than once): the application's focus is no longer followed."""
         app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
+        if self.attached and isinstance(app, QApplication):
+            app.focusChanged.disconnect(self.on_app_focus_changed)
+        self.attached = False
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override
         return (
             event.type() == QEvent.Type.ShortcutOverride
             and isinstance(event, QKeyEvent)
             and QKeySequence(event.keyCombination()) == HOME_KEY
-            and isinstance(watched, QWidget)
-            and watched.window() is self.window_
         )

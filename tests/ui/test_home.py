@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from kiosk_app.dashboard import Dashboard
@@ -113,6 +113,8 @@ def test_after_a_payment_home_refreshes_by_itself_and_equals_the_servers_day_end
     # The payment's money event refreshed the home page while Avail Service was in front.
     qtbot.waitUntil(lambda: home.figures is not None and home.figures.count == 1, timeout=TIMEOUT)
     assert main.stack.currentWidget() is avail
+    avail.spec_fields[0].editor.setFocus()
+    assert isinstance(focused(), QLineEdit)  # a text field would take Ctrl+Home for itself
     qtbot.keyClick(focused(), Qt.Key.Key_Home, CTRL)  # from the K No. field of the next customer
     assert main.stack.currentWidget() is home
 
