@@ -3,6 +3,7 @@ the client's memory after a session of 200 payments.
 
     python -m bench.bench_ui            # 5 cold starts of each kind, 5,000 cached services, 200 payments
     python -m bench.bench_ui --quick    # 2 cold starts, 1,000 cached services, 10 payments (for the test suite)
+    python -m bench.bench_ui --dashboard [--quick]   # (d) alone
 
 (a) Cold start: a fresh Python process makes the QApplication, loads the shipped fonts (ui.app.make_application),
     opens the core (ui.core.Core.open: settings, keyring, API client) and shows the login window
@@ -19,6 +20,12 @@ the client's memory after a session of 200 payments.
     printer (a .bin file per job) and the window is closed. The resident set size (VmRSS, /proc/self/status) is read
     after the last payment; baselines from the same process: at the login window, and after the first payment (the
     printing, preview and payment code loaded). Target ≤ 200 MB after 200 payments.
+(d) Home dashboard refresh: the home page itself (offscreen) over a local journal of 90 days × 150 payments (quick:
+    30 days × 60), all answered by the server; the clock runs from `show_money` (what the window calls after
+    each payment and sync) to the page showing the new figures (op on the thread pool → kiosk_app's database
+    worker → the page redrawn on the GUI thread). Baselines in the same process: a bare PySide6 round trip (a
+    QRunnable on the thread pool posting to a QLabel on the GUI thread), and kiosk_app/dashboard.py's read alone.
+    Target ≤ 50 ms.
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ if str(ROOT) not in sys.path:
 COLD_START_TARGET_S = 1.5
 KEYSTROKE_TARGET_MS = 16.0
 MEMORY_TARGET_MB = 200.0
+DASHBOARD_TARGET_MS = 50.0
 ORDINARY_KEYS_TARGET = 34  # what the first version took for the same payment
 SILENT_WAIT_TARGET_S = 15.0
 BENCH_PASSWORD = "a quiet kiosk by the fort"  # tests.support.auth.ready_token's
@@ -271,6 +279,169 @@ def keystrokes(services: int, work: Path, repeats: int, payments: int = 0) -> di
         "raw_customers": _percentiles(raw_customers) if raw_customers else None,
         "results_shown": max(counts),
     }
+
+
+def _journal(store: Any, days: int, per_day: int) -> None:
+    """`days` of payments in the outbox, each answered by the server as it answers (earlier days synced long ago)."""
+    from datetime import UTC, datetime, timedelta
+
+    from offline_cache.outbox import NewOperation, Outcome, transaction
+
+    codes = ["ELEC-JVVNL", "ELEC-AVVNL", "WATER-PHED", "MOBILE-PREPAID", "TEL-BSNL-LANDLINE", "BHAMASHAH-SEED"]
+    now = datetime.now(UTC)
+    ops: list[Any] = []
+    outcomes: list[Any] = []
+    when: list[tuple[str, str]] = []
+    for day in range(days):
+        for n in range(per_day):
+            op_id = uuid.uuid4().hex
+            code = codes[(n * 7 + day) % len(codes)]
+            amount = 100_00 + (n * 37 % 400) * 10_00
+            method = "cheque" if n % 9 == 0 else "wallet"
+            bills = [{"service_code": code, "fields": {"k_no": f"{n:012d}"}, "amount_paise": amount}]
+            body = {"operation_id": op_id, "bills": bills, "method": {"type": method}, "offline": False}
+            ops.append(NewOperation(op_id, "payment", body, amount, amount if method == "wallet" else 0, False))
+            at = (now - timedelta(days=days - 1 - day, minutes=n)).isoformat(timespec="milliseconds")
+            when.append((at, op_id))
+            view = {
+                "operation_id": op_id,
+                "status": "success",
+                "method": method,
+                "created_at": at,
+                "bills": [{**b, "status": "success"} for b in bills],
+            }
+            outcomes.append(Outcome(op_id, True, result=view))
+    store.outbox.add_many(ops)
+    store.outbox.record(outcomes)
+    with transaction(store.db):
+        store.db.conn.executemany("UPDATE outbox SET created_at = ?1, updated_at = ?1 WHERE operation_id = ?2", when)
+
+
+def dashboard_refresh(days: int, per_day: int, work: Path, repeats: int) -> dict[str, Any]:
+    """The home page's refresh after an operation, beside a bare PySide6 round trip and the read alone."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from keyrings.alt.file import PlaintextKeyring
+    from PySide6.QtCore import QEventLoop, QObject, QRunnable, QThreadPool, QTimer, Signal
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    from kiosk_app.dashboard import read_dashboard
+    from offline_cache.store import LocalStore
+    from server.catalog import load_catalog
+    from ui.app import make_application
+    from ui.core import Core
+    from ui.home import HomePage
+
+    config = work / "home-pc"
+    config.mkdir(parents=True, exist_ok=True)
+    store = LocalStore.open(config / "kiosk.sqlite3")
+    store.catalog.replace(load_catalog().public(), '"bench"')
+    _journal(store, days, per_day)
+    raw: list[float] = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        figures = read_dashboard(store, low_balance_paise=2_000_00)
+        raw.append((time.perf_counter() - t) * 1000)
+    store.close()
+    app = make_application()
+    loop = QEventLoop()
+
+    def wait(done: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + 30
+        while not done():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no {what}")
+            QTimer.singleShot(1000, loop.quit)  # never wait blind
+            loop.exec()
+
+    class Relay(QObject):
+        done = Signal(str)
+
+    relay = Relay()
+    label = QLabel()
+    label.show()
+    bare: list[float] = []
+    answered: list[str] = []
+
+    def on_done(text: str) -> None:
+        label.setText(text)
+        label.repaint()
+        answered.append(text)
+        loop.quit()
+
+    relay.done.connect(on_done)
+
+    class Job(QRunnable):
+        def __init__(self, n: int) -> None:
+            super().__init__()
+            self.n = n
+
+        def run(self) -> None:
+            relay.done.emit(str(self.n))
+
+    for n in range(repeats):
+        t = time.perf_counter()
+        QThreadPool.globalInstance().start(Job(n))
+        wait(lambda n=n: str(n) in answered, "bare round trip")  # type: ignore[misc]
+        bare.append((time.perf_counter() - t) * 1000)
+
+    keyring = PlaintextKeyring()
+    keyring.file_path = str(config / "keyring.cfg")
+    core = Core.open(config_dir=config, server_url=NO_SERVER, keyring_backend=keyring)
+    page = HomePage(core)
+    page.resize(1000, 620)
+    page.show()
+    shown: list[int] = []
+    original = page.show_figures
+
+    def show(figures: Any) -> None:
+        original(figures)
+        page.repaint()
+        shown.append(page._generation)
+        loop.quit()
+
+    page.show_figures = show  # type: ignore[method-assign]  # the op's success calls it by attribute
+    money = core.kiosk().money.current()
+    page.show_money(money)  # the first read opens the kiosk's records
+    wait(lambda: bool(shown), "first figures")
+    times: list[float] = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        page.show_money(money)
+        wait(lambda generation=page._generation: generation in shown, "figures")  # type: ignore[misc]
+        times.append((time.perf_counter() - t) * 1000)
+    count = page.figures.count if page.figures else 0
+    page.close()
+    page.deleteLater()
+    core.close()
+    label.close()
+    QApplication.processEvents()
+    del app
+    return {
+        "entries": days * per_day,
+        "days": days,
+        "today": count,
+        "services": len(figures.services),
+        "page": _percentiles(times),
+        "bare": _percentiles(bare),
+        "raw": _percentiles(raw),
+    }
+
+
+def dashboard_rows(home: dict[str, Any]) -> list[tuple[str, str, str]]:
+    page, bare, raw = home["page"], home["bare"], home["raw"]
+    return [
+        (
+            f"home dashboard refresh after an operation, {home['entries']:,} journal entries, {home['today']} today",
+            f"median {page['median_ms']:.2f} ms, p95 {page['p95_ms']:.2f} ms, max {page['max_ms']:.2f} ms",
+            f"≤ {DASHBOARD_TARGET_MS:g} ms",
+        ),
+        (
+            "  baseline: bare PySide6 thread-pool round trip to a QLabel",
+            f"median {bare['median_ms']:.2f} ms, p95 {bare['p95_ms']:.2f} ms",
+            "",
+        ),
+        ("  the figures' read alone (kiosk_app/dashboard.py)", f"median {raw['median_ms']:.2f} ms", ""),
+    ]
 
 
 def rss_mb() -> tuple[float, float]:
@@ -613,7 +784,12 @@ def run(quick: bool, log: Callable[[str], None] = print) -> dict[str, Any]:
     log(f"keystrokes: Avail Service over {services:,} cached services and {payments:,} payments of customers …")
     search = keystrokes(services, work, 1 if quick else 3, payments)
     session = memory(10 if quick else 200, work, log)
-    return {"cold_start": start, "search": search, "memory": session}
+    log("home dashboard: refresh after an operation …")
+    home = dashboard_refresh(*DASHBOARD_JOURNAL[quick], work, 10 if quick else 30)
+    return {"cold_start": start, "search": search, "memory": session, "home": home}
+
+
+DASHBOARD_JOURNAL = {False: (90, 150), True: (30, 60)}  # days × payments a day
 
 
 def table(figures: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -682,6 +858,7 @@ def table(figures: dict[str, Any]) -> list[tuple[str, str, str]]:
             f"{counter['silent_wait_s']:.1f} s (the kiosk's limit {counter['wait_limit_s']:g} s)",
             f"≤ {SILENT_WAIT_TARGET_S:g} s",
         ),
+        *dashboard_rows(figures["home"]),
     ]
 
 
@@ -695,6 +872,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a short run for the test suite")
     parser.add_argument("--memory-child", metavar="JSON", help=argparse.SUPPRESS)  # memory(): the kiosk process
     parser.add_argument("--counter-child", metavar="JSON", help=argparse.SUPPRESS)  # the keyboard-only payment
+    parser.add_argument("--dashboard", action="store_true", help="(d) alone: the home dashboard's refresh")
     args = parser.parse_args(argv)
     if args.memory_child:
         print(json.dumps(memory_child(json.loads(args.memory_child))), flush=True)
@@ -702,7 +880,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.counter_child:
         print(json.dumps(counter_child(json.loads(args.counter_child))), flush=True)
         return 0
-    rows = table(run(args.quick))
+    if args.dashboard:
+        work = Path(tempfile.mkdtemp(prefix="emitra-bench-ui-"))
+        rows = dashboard_rows(dashboard_refresh(*DASHBOARD_JOURNAL[args.quick], work, 10 if args.quick else 30))
+    else:
+        rows = table(run(args.quick))
     print(f"\n{time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     width = max(len(r[0]) for r in rows)
     print(f"{'measurement':<{width}}  {'figure':<48} target")

@@ -2113,6 +2113,8 @@ class SearchHitPublic:
     name_hi: str
     offline_capable: bool
     score: int
+    commission_bp: int | None = None
+    commission_paise: int | None = None
     plans: tuple[PlanPublic, ...] | None = None
 
     @classmethod
@@ -2132,6 +2134,8 @@ class SearchHitPublic:
             name_hi=as_str(field_of(data, "name_hi", "SearchHitPublic")),
             offline_capable=as_bool(field_of(data, "offline_capable", "SearchHitPublic")),
             score=as_int(field_of(data, "score", "SearchHitPublic")),
+            commission_bp=as_optional(lambda x: as_int(x), data.get("commission_bp")),
+            commission_paise=as_optional(lambda x: as_int(x), data.get("commission_paise")),
             plans=as_optional(lambda x: tuple(PlanPublic.parse(x) for x in as_list(x)), data.get("plans")),
         )
 
@@ -2190,6 +2194,8 @@ class ServicePublic:
     name_en: str
     name_hi: str
     offline_capable: bool
+    commission_bp: int | None = None
+    commission_paise: int | None = None
     plans: tuple[PlanPublic, ...] | None = None
 
     @classmethod
@@ -2208,6 +2214,8 @@ class ServicePublic:
             name_en=as_str(field_of(data, "name_en", "ServicePublic")),
             name_hi=as_str(field_of(data, "name_hi", "ServicePublic")),
             offline_capable=as_bool(field_of(data, "offline_capable", "ServicePublic")),
+            commission_bp=as_optional(lambda x: as_int(x), data.get("commission_bp")),
+            commission_paise=as_optional(lambda x: as_int(x), data.get("commission_paise")),
             plans=as_optional(lambda x: tuple(PlanPublic.parse(x) for x in as_list(x)), data.get("plans")),
         )
 

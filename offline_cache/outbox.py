@@ -326,6 +326,23 @@ class Outbox:
         ).fetchall()
         return [_entry(r) for r in rows]
 
+    def touched_since(self, since: str) -> list[OutboxEntry]:
+        """Operations written or answered at or after `since` (UTC ISO): a day's work, and what the day's syncs
+        settled of earlier ones."""
+        rows = self.db.execute(f"SELECT {_COLUMNS} FROM outbox WHERE updated_at >= ? ORDER BY id", [since]).fetchall()
+        return [_entry(r) for r in rows]
+
+    def service_uses(self, last: int, limit: int) -> list[tuple[str, int]]:
+        """The services most paid for in the last `last` operations, refusals left out: (service code, bills), most
+        first, the most recently used first among equals. (By id, the primary key: no scan of older days.)"""
+        rows = self.db.execute(
+            "SELECT json_extract(b.value, '$.service_code') AS code, count(*), max(o.id) FROM outbox o, "
+            "json_each(o.payload, '$.bills') b WHERE o.id > (SELECT coalesce(max(id), 0) FROM outbox) - ? "
+            "AND o.state != 'refused' GROUP BY code ORDER BY count(*) DESC, max(o.id) DESC LIMIT ?",
+            [last, limit],
+        ).fetchall()
+        return [(str(code), int(n)) for code, n, _last in rows if code]
+
     def awaiting_department(self) -> list[OutboxEntry]:
         """Done at the server, still pending at the department."""
         return [e for e in self.in_state(OutboxState.DONE) if e.payment_status == "pending"]

@@ -1,4 +1,4 @@
-"""The main window: the portal's menus, a home page with the spendable balance, and the status bar.
+"""The main window: the portal's menus, the home page (ui/home.py), and the status bar.
 
 Menu entries whose kiosk_app use-case does not exist yet open a page that says so plainly; a screen for one of
 them is plugged in through `FEATURE_PAGES` (see `Feature`), without touching this window.
@@ -25,7 +25,7 @@ from ui.core import Core, KioskObservers, server_reachable
 from ui.dialogs import messages
 from ui.forms import Translated, explain, shortcut
 from ui.ops import Op
-from ui.strings import ist_time, rupees_or_dash, t
+from ui.strings import t
 
 if TYPE_CHECKING:
     from kiosk_app.core import KioskCore  # loaded on first use (ui.core.Core.kiosk), not before the login window
@@ -160,53 +160,6 @@ class StatusBarView:
         self.printer_label.setText(t(key, printer=description) if description else t(key))
 
 
-class HomePage(QWidget):
-    def __init__(self, tr_: Translated) -> None:
-        super().__init__()
-        self.setObjectName("home")
-        self.welcome = QLabel()
-        self.welcome.setStyleSheet("font-size: 18pt; font-weight: bold;")
-        self.kiosk = QLabel()
-        caption = QLabel()
-        tr_.text(caption.setText, "home.spendable")
-        self.spendable = QLabel()
-        self.spendable.setObjectName("home_spendable")
-        self.spendable.setStyleSheet("font-size: 28pt; font-weight: bold; color: #0b5394;")
-        self.detail = QLabel()
-        self.detail.setObjectName("home_balance_detail")
-        keys = QLabel()
-        keys.setWordWrap(True)
-        keys.setStyleSheet("color: #555;")
-        tr_.text(keys.setText, "home.keys")
-        layout = QVBoxLayout(self)
-        for w in (self.welcome, self.kiosk, caption, self.spendable, self.detail):
-            layout.addWidget(w)
-        layout.addStretch()
-        layout.addWidget(keys)
-        self.profile: Profile | None = None
-        self.balance: Money | None = None
-        tr_.dynamic(self.refresh)
-
-    def refresh(self) -> None:
-        p = self.profile
-        self.welcome.setText(t("home.welcome", holder=p.holder_name) if p else "")
-        self.kiosk.setText(t("home.kiosk", code=p.kiosk_code, name=p.kiosk_name, district=p.district) if p else "")
-        b = self.balance if self.balance is not None and self.balance.known else None
-        self.spendable.setText(format_rupees(b.spendable_paise or 0) if b else t("home.not_loaded"))
-        self.detail.setText(
-            t(
-                "home.balance_detail",
-                wallet=rupees_or_dash(b.wallet_balance_paise),
-                limit=rupees_or_dash(b.credit_limit_paise),
-                used=rupees_or_dash(b.credit_used_paise),
-            )
-            + "\n"
-            + t("home.as_of", time=ist_time(b.taken_at or ""))
-            if b
-            else ""
-        )
-
-
 class ComingSoonPage(QWidget):
     """A menu entry whose use-case does not exist yet: says so, shows no data."""
 
@@ -310,7 +263,13 @@ class MainWindow(QMainWindow):
         self.tr_ = Translated(self)
         self.tr_.dynamic(self.refresh_title)
         self.stack = QStackedWidget()
-        self.home = HomePage(self.tr_)
+        from ui.home import HomeKeyFirst, HomePage  # it builds on FeaturePage, above
+
+        self.home = HomePage(core)
+        self.home_key = HomeKeyFirst(self)
+        self.home.feature_requested.connect(self.open_feature)
+        self.home.service_requested.connect(self.open_service)
+        self.home.wallet_changed.connect(self.refresh_balance)
         self.coming = ComingSoonPage(self.tr_)
         self.coming.home_requested.connect(self.show_home)
         self.stack.addWidget(self.home)
@@ -374,6 +333,7 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         kiosk = self._menu(None, "menu.kiosk")
+        self._action(kiosk, "menu.home", self.show_home, "Ctrl+Home")
         self._action(kiosk, "menu.refresh", self.on_refresh_triggered, "F5")
         kiosk.addSeparator()
         self._action(kiosk, "menu.lock", self.lock_requested.emit, "Ctrl+L")
@@ -407,6 +367,14 @@ class MainWindow(QMainWindow):
 
     def show_home(self) -> None:
         self.stack.setCurrentWidget(self.home)
+        self.home.on_opened()
+
+    def open_service(self, code: str) -> None:
+        """A quick-service key on the home page: Avail Service with that service chosen."""
+        self.open_feature(Feature.AVAIL_SERVICE)
+        choose = getattr(self.feature_pages.get(Feature.AVAIL_SERVICE), "choose", None)
+        if callable(choose):
+            choose(code)
 
     def open_feature(self, feature: Feature) -> None:
         factory = FEATURE_PAGES.get(feature)
@@ -444,7 +412,10 @@ class MainWindow(QMainWindow):
         self.status.set_online(opened.online)
         self.on_money_changed(opened.money)
         opened.kiosk.connectivity.start()
-        self.refresh_balance()
+        if self.stack.currentWidget() is self.home:
+            self.home.on_opened()  # the focus where work starts, the dues and the balance, now the records are open
+        else:
+            self.refresh_balance()
         self.on_report_timer_timeout()
         self.report_timer.start()
 
@@ -484,14 +455,12 @@ class MainWindow(QMainWindow):
         self.check_health()
 
     def on_profile_loaded(self, profile: Profile) -> None:
-        self.home.profile = profile
-        self.home.refresh()
+        self.home.show_profile(profile)
 
     def on_money_changed(self, money: Money) -> None:
         """The one place the window takes the kiosk's money in; it hands it to the status bar and every page."""
         self.money = money
-        self.home.balance = money
-        self.home.refresh()
+        self.home.show_money(money)
         self.status.set_balance(money.spendable_paise)
         self.status.set_queue(money.queued)
         for page in self.feature_pages.values():
@@ -554,4 +523,5 @@ class MainWindow(QMainWindow):
         self.health_timer.stop()
         self.report_timer.stop()
         self.feed.detach()
+        self.home_key.detach()
         super().closeEvent(event)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QComboBox, QDateEdit, QWidget
 
 from kiosk_app.auth import OtpSent, Profile, SignedIn
 from kiosk_app.contract import ChoicePublic, PlanPublic
+from kiosk_app.dashboard import Dashboard, Dues, LastSync, MethodDay, QuickService, ServiceDay, Waiting
 from kiosk_app.demo_network import DemoRelay
 from kiosk_app.errors import ServerUnreachable, refusal
 from kiosk_app.money import Money
@@ -95,6 +96,30 @@ BALANCE = Money(
     queued=2,
     taken_at="2026-11-17T08:35:00+00:00",
     source="balance",
+)
+HOME = Dashboard(
+    date(2025, 11, 25),
+    (
+        ServiceDay("ELEC-JVVNL", "JVVNL Electricity Bill", "जेवीवीएनएल बिजली बिल", 9, 18_432_00, 9 * 5_00),
+        ServiceDay("MOBILE-PREPAID", "Mobile Prepaid Recharge", "मोबाइल प्रीपेड रिचार्ज", 6, 1_794_00, 35_88),
+        ServiceDay("WATER-PHED", "PHED Water Bill", "पीएचईडी पानी बिल", 3, 2_140_00, 3 * 5_00),
+        ServiceDay("BHAMASHAH-ENROL", "Bhamashah Enrolment", "भामाशाह नामांकन", 2, 40_00, 2 * 10_00),
+    ),
+    (MethodDay("cheque", 2, 5_210_00), MethodDay("wallet", 18, 17_196_00)),
+    Waiting(queued=2, in_doubt=0, refused=1, awaiting_count=2, awaiting_paise=2_336_00),
+    replace(BALANCE, spendable_paise=1_450_00, offline_limit_paise=1_450_00, taken_at="2025-11-25T08:30:00+00:00"),
+    2_000_00,
+    Dues(25_000_00, 10_000_00, 1_479_00, 18, 26_479_00, date(2025, 11, 26), "2025-11-25T08:30:00+00:00"),
+    LastSync("2025-11-24T13:10:00+00:00", "2025-11-24T13:10:04+00:00", "complete", 13, 1, 0),
+    (
+        QuickService("ELEC-JVVNL", "JVVNL Electricity Bill", "जेवीवीएनएल बिजली बिल", 212),
+        QuickService("MOBILE-PREPAID", "Mobile Prepaid Recharge", "मोबाइल प्रीपेड रिचार्ज", 96),
+        QuickService("WATER-PHED", "PHED Water Bill", "पीएचईडी पानी बिल", 41),
+        QuickService("ELEC-AVVNL", "AVVNL Electricity Bill", "एवीवीएनएल बिजली बिल", 17),
+        QuickService("BHAMASHAH-ENROL", "Bhamashah Enrolment", "भामाशाह नामांकन", 9),
+    ),
+    False,
+    "2025-11-25T08:35:00+00:00",
 )
 K_NO = FieldSpec("k_no", "K No.", "के. नं.", r"[0-9]{12,13}", 12, 13, "210412345678")
 ELECTRICITY = tuple(
@@ -524,6 +549,13 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
         main = _main(core)
         return main
 
+    def home() -> QWidget:
+        main = _main(core)
+        main.on_money_changed(HOME.money)
+        main.core.preferences = replace(main.core.preferences, low_balance_paise=HOME.low_balance_paise)
+        main.home.show_figures(HOME)
+        return main
+
     def coming_soon() -> QWidget:
         main = _main(core)
         main.coming.show_feature(Feature.REFILL)  # what an entry without a screen shows (every entry has one now)
@@ -760,7 +792,8 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
         "21-reconcile": reconcile,
         "22-training": training,
         "23-lock": lock,
-        "26-reprint": reprint,
+        "26-home": home,
+        "27-reprint": reprint,
     }
 
 

@@ -65,6 +65,10 @@ class Preferences:
         ),
     )
     auto_print: bool = field(default=True, metadata=_doc("print each receipt as soon as the payment is done"))
+    low_balance_paise: int = field(
+        default=2_000_00,
+        metadata=_doc("the home page warns when what may still be spent is below this, in paise (₹2,000)"),
+    )
 
     def __post_init__(self) -> None:
         if self.language not in ("hi", "en"):
@@ -77,6 +81,8 @@ class Preferences:
             raise ValueError(f"unknown printer model or paper {self.paper!r}")
         if not 1 <= self.printer_port <= 65535:
             raise ValueError("the printer port must be 1 to 65535")
+        if not 0 <= self.low_balance_paise <= 10_000_000_00:
+            raise ValueError("the low-balance warning must be 0 to ₹1,00,00,000 in paise")
 
     @property
     def paper_roll(self) -> Paper:

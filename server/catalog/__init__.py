@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from rules.commission import CommissionRate
 from rules.fields import CheckDigit, field_problem
 
 CATALOG_FILE = Path(__file__).resolve().parents[1] / "data" / "catalog.json"
@@ -96,6 +97,8 @@ class Service:
     requires_field_message_en: str | None = None
     requires_field_message_hi: str | None = None
     plans: tuple[Plan, ...] = ()
+    # what a bill collected earns the kiosk (rules/commission.py)
+    commission: CommissionRate = field(default_factory=CommissionRate)
 
     def __post_init__(self) -> None:
         operators = {c.code for f in self.fields for c in f.choices}
@@ -121,6 +124,8 @@ class Service:
             "fee_paise": self.fee_paise,
             "fields": [f.public() for f in self.fields],
             "plans": [p.__dict__ for p in self.plans],
+            "commission_paise": self.commission.flat_paise,
+            "commission_bp": self.commission.basis_points,
         }
 
 
@@ -177,6 +182,7 @@ class Catalog:
                 requires_field_message_en=s.get("requires_field_message_en"),
                 requires_field_message_hi=s.get("requires_field_message_hi"),
                 plans=tuple(Plan(**p) for p in s.get("plans", ())),
+                commission=_commission(s),
             )
         canonical = json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
         return cls(categories, departments, services, hashlib.sha256(canonical).hexdigest()[:16])
@@ -188,6 +194,14 @@ class Catalog:
             "departments": [d.__dict__ for d in self.departments.values()],
             "services": [s.public() for s in self.services.values()],
         }
+
+
+def _commission(service: dict[str, Any]) -> CommissionRate:
+    """A service's commission rate; the catalog refuses one that is not whole paise / basis points in range."""
+    try:
+        return CommissionRate.of(service)
+    except ValueError as exc:
+        raise ValueError(f"{service['code']}: {exc}") from None
 
 
 @lru_cache(maxsize=4)

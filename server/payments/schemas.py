@@ -233,6 +233,9 @@ class ServicePublic(Public):
     fee_paise: int | None
     fields: list[InputFieldPublic]
     plans: list[PlanPublic] = Field(default_factory=list)
+    # what a bill collected earns the kiosk: flat paise plus basis points of the bill (rules/commission.py)
+    commission_paise: int = Field(default=0, ge=0)
+    commission_bp: int = Field(default=0, ge=0, le=10_000)
 
 
 class CatalogPublic(Public):

@@ -29,7 +29,7 @@ SCREENS = [
     "19-fund-payout",
     "20-statement",
     "21-reconcile",
-    "26-reprint",
+    "27-reprint",
 ]
 
 
