@@ -46,6 +46,7 @@ from kiosk_app.wallet import (
     VerifyResult,
     VirtualAccount,
 )
+from offline_cache.customers import Customer, PastPayment
 from printing.connections import FoundUsbPrinter
 from printing.samples import sample_receipt
 from printing.spool_runner import PrintOutcome, PrintResult
@@ -577,6 +578,30 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
         page.mobile.line_edit.setText("98765 43210")
         return main
 
+    def pay_again() -> QWidget:
+        """A returning customer found by the last digits of the K No., paying again: fields, mobile and the
+        payments here filled in from this PC's customer memory, the new bill fetched."""
+        main = _main(core)
+        main.open_feature(Feature.AVAIL_SERVICE)
+        page = main.feature_pages[Feature.AVAIL_SERVICE]
+        assert isinstance(page, AvailServicePage)
+        page.tr_.banner.show_message(None)
+        customer = Customer(
+            "ELEC-JVVNL", "210412345678", "Ramesh Chand", {"k_no": "210412345678"}, "9876543210", 1_284_00,
+            "2025-10-24T05:32:11+00:00", 3,
+        )  # fmt: skip
+        page.search.line_edit.setText("45678")
+        page.on_search_found(page._search_generation, "45678", [], [customer], [ELECTRICITY[0]])
+        page.online = True
+        history = [
+            PastPayment("op-3", 1_284_00, "success", "RJ251024000000412", "2025-10-24T05:32:11+00:00"),
+            PastPayment("op-2", 1_190_00, "success", "RJ250925000000388", "2025-09-25T06:10:40+00:00"),
+            PastPayment("op-1", 1_402_00, "success", "RJ250826000000301", "2025-08-26T04:55:02+00:00"),
+        ]
+        page._paying_again(customer, ELECTRICITY[0], history)
+        page.on_bill_loaded(BILL)
+        return main
+
     def avail_recharge() -> QWidget:
         main = _main(core)
         main.open_feature(Feature.AVAIL_SERVICE)
@@ -794,6 +819,7 @@ def shots(core: Core, shell: Shell) -> dict[str, Callable[[], QWidget]]:
         "23-lock": lock,
         "26-home": home,
         "27-reprint": reprint,
+        "28-pay-again": pay_again,
     }
 
 
