@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 import words
-from rules.contact import parse_contact
+from rules.contact import is_mobile, mobile_or_none, parse_contact
 from rules.day import IST
 from rules.money import format_rupees
 from server.auth import throttle
@@ -45,6 +45,15 @@ class SearchKeyRequired(Unprocessable):
 class MessageRateLimited(ApiError):
     status = 429
     code = "receipt_message_rate_limited"
+
+
+def searched_mobile(raw: str | None) -> str | None:
+    """The customer's mobile as a search key: the normalised ten digits, None when none was typed; anything else
+    is refused (422 invalid_mobile) rather than searched for."""
+    mobile = mobile_or_none(raw)
+    if mobile is not None and not is_mobile(mobile):
+        raise Unprocessable("the customer's mobile number is not valid", code="invalid_mobile", field="mobile")
+    return mobile
 
 
 @dataclass(frozen=True)

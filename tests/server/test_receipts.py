@@ -46,6 +46,9 @@ def test_receipts_by_each_key_only_the_kiosks_own(auth_server: ServerProcess) ->
         assert r.status_code == 404 and r.json()["error"]["code"] == "receipt_not_found", (params, r.text)
     r = mine.call("GET", "/receipts", params={"date": "yesterday"})
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request"
+    for bad in ("12345", "98765x43210", "a\x00"):  # not a mobile: refused, never searched for
+        r = mine.call("GET", "/receipts", params={"mobile": bad})
+        assert r.status_code == 422 and r.json()["error"]["code"] in ("invalid_mobile", "invalid_request"), r.text
     assert requests.get(f"{auth_server.url}/api/v1/receipts", params={"receipt_no": "X"}, timeout=30).status_code == 401
 
 

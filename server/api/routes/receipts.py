@@ -8,12 +8,18 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from rules.contact import mobile_or_none
 from server.api.answers import checked
 from server.api.deps import CurrentKiosk, EngineDep, GatewayDep, RequestContextDep
 from server.core.fields import Day, Text
 from server.payments import Payments
-from server.receipts import MessageRateLimited, MessageRequest, SearchKey, find_receipts, send_receipt
+from server.receipts import (
+    MessageRateLimited,
+    MessageRequest,
+    SearchKey,
+    find_receipts,
+    searched_mobile,
+    send_receipt,
+)
 from server.receipts.schemas import ReceiptMessageIn, ReceiptMessagePublic, ReceiptSearchPublic
 
 router = APIRouter(tags=["receipts"])
@@ -27,13 +33,13 @@ async def search_receipts(
     kiosk: CurrentKiosk,
     receipt_no: Key = None,
     consumer_no: Key = None,
-    mobile: Annotated[str | None, Query(max_length=20)] = None,
+    mobile: Annotated[str | None, Query(max_length=20), Text(20)] = None,
     day: Annotated[Day | None, Query(alias="date", description="IST business date of the payment")] = None,
 ) -> Response:
     """This kiosk's receipts by receipt number, consumer number (K No.), customer's mobile or date; another
     kiosk's receipt is never found here (404 receipt_not_found)."""
     payments: Payments = request.app.state.payments
-    key = SearchKey(receipt_no or None, consumer_no or None, mobile_or_none(mobile), day)
+    key = SearchKey(receipt_no or None, consumer_no or None, searched_mobile(mobile), day)
     return await run_in_threadpool(
         lambda: checked(ReceiptSearchPublic, {"receipts": find_receipts(payments, kiosk.kiosk_id, key)})
     )
