@@ -237,6 +237,18 @@ def database_folder(given: Path | None) -> Iterator[Path]:
         yield Path(temporary)
 
 
+def check_signing() -> str:
+    """The crypto a PROVISIONAL receipt's QR is signed with (kiosk_app/receipt_key.py) is in this installation."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from rules import provisional_qr
+
+    key = Ed25519PrivateKey.generate()  # in memory only: the kiosk's own key stays in the keyring
+    message = provisional_qr.message("SELF-CHECK", "op", 100)
+    key.public_key().verify(key.sign(message), message)  # raises InvalidSignature if it were broken
+    return "Ed25519 sign and verify (the provisional receipt's QR)"
+
+
 def run_checks(folder: Path) -> Iterator[Finding]:
     checks: list[tuple[str, Callable[[], str]]] = [
         ("qt", check_qt),
@@ -244,6 +256,7 @@ def run_checks(folder: Path) -> Iterator[Finding]:
         ("words", check_words),
         ("database", lambda: check_database(folder)),
         ("receipt", check_receipt),
+        ("signing", check_signing),
         ("usb", check_usb_printers),
         ("keyring", check_keyring),
         ("updates", check_updates),

@@ -45,9 +45,8 @@ def test_self_check_passes_headless_and_creates_the_database_in_the_given_folder
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Self-check passed." in result.stdout
     outcomes = findings(result.stdout)
-    assert {name: outcomes.get(name) for name in ("qt", "fonts", "database", "receipt")} == dict.fromkeys(
-        ("qt", "fonts", "database", "receipt"), "ok"
-    )
+    essential = ("qt", "fonts", "database", "receipt", "signing")
+    assert {name: outcomes.get(name) for name in essential} == dict.fromkeys(essential, "ok")
     # Facts about this machine, never a failure: libusb may be missing, a headless Linux has no OS keyring.
     assert outcomes["usb"] in ("ok", "note")
     assert outcomes["keyring"] in ("ok", "note")
