@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from server.core.config import Settings
 from server.migrate import migrate
+from tests.support.faultproxy import FaultProxy
 from tests.support.kiosk_client import PaperBill
 from tests.support.server import ServerProcess
 from ui import ops
@@ -62,6 +63,14 @@ def recorded() -> Iterator[RecordedMessages]:
     previous = use_messages(record)
     yield record
     use_messages(previous)
+
+
+@pytest.fixture
+def proxy(auth_server: ServerProcess) -> Iterator[FaultProxy]:
+    """The kiosk PC's network to the server: a proxy the test cuts (set_offline) and restores."""
+    p = FaultProxy(auth_server.port).start()
+    yield p
+    p.stop()
 
 
 @pytest.fixture

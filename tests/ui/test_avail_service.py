@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 
-import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QApplication, QDateEdit
 from pytestqt.qtbot import QtBot
@@ -165,13 +164,6 @@ def test_first_login_then_pay_an_electricity_bill_by_wallet_and_see_the_receipt(
     )
     press(qtbot, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=TIMEOUT)
-
-
-@pytest.fixture
-def proxy(auth_server: ServerProcess) -> Iterator[FaultProxy]:
-    p = FaultProxy(auth_server.port).start()
-    yield p
-    p.stop()
 
 
 def test_offline_payment_gives_a_provisional_receipt_and_day_end_sync_confirms_it(

@@ -5,10 +5,9 @@ new bill fetched, the past payments here shown — in far fewer keys than a new 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -29,13 +28,6 @@ from ui.strings import Language, language_switch
 FUNDS = 50_000_00
 TIMEOUT = 20_000
 NEW_CUSTOMER_KEYS = 34  # bench/bench_ui.py: a new customer's electricity payment, from the main window
-
-
-@pytest.fixture
-def proxy(auth_server: ServerProcess) -> Iterator[FaultProxy]:
-    p = FaultProxy(auth_server.port).start()
-    yield p
-    p.stop()
 
 
 def _pay_new_customer(qtbot: QtBot, page: AvailServicePage, k_no: str, mobile: str, *, remember: bool) -> str:

@@ -5,7 +5,7 @@ says from when; the quick-service keys open the service; F1 on home lists exactl
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -160,19 +160,10 @@ def test_after_a_payment_home_refreshes_by_itself_and_equals_the_servers_day_end
     qtbot.waitUntil(lambda: focused() is avail.spec_fields[0].editor, timeout=TIMEOUT)
 
 
-@pytest.fixture
-def network(auth_server: ServerProcess) -> Iterator[FaultProxy]:
-    """The kiosk PC's network to the server: cut it with set_offline."""
-    between = FaultProxy(auth_server.port).start()
-    yield between
-    between.stop()
-
-
 def test_offline_home_shows_the_local_journal_and_says_from_when(
-    qtbot: QtBot, auth_server: ServerProcess, network: FaultProxy, make_core: Callable[..., Core],
+    qtbot: QtBot, auth_server: ServerProcess, proxy: FaultProxy, make_core: Callable[..., Core],
     make_shell: Callable[..., Shell]
 ) -> None:  # fmt: skip
-    proxy = network
     code = "RJ-JPR-0902"
     ready_token(auth_server, code)
     assert auth_server.adjust(code, uuid.uuid4().hex, "credit", 100_000_00).status_code == 200

@@ -5,9 +5,8 @@ the kiosk's hourly limit answered 429 and shown in both languages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
-import pytest
 import requests
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -33,13 +32,6 @@ from ui.strings import Language, language_switch
 
 TIMEOUT = 20_000
 PAID_BY = "9876500011"  # the mobile given at payment: the field is filled with it
-
-
-@pytest.fixture
-def proxy(auth_server: ServerProcess) -> Iterator[FaultProxy]:
-    p = FaultProxy(auth_server.port).start()
-    yield p
-    p.stop()
 
 
 def send(qtbot: QtBot, window: ReceiptWindow, to: str | None = None) -> None:
