@@ -107,8 +107,10 @@ def _pick_jvvnl(qtbot: QtBot, page: AvailServicePage, typed: str) -> None:
     assert page.spec_fields[0].label.text() == "K No."
 
 
-def _receipt_window(qtbot: QtBot, page: AvailServicePage) -> ReceiptWindow:
-    qtbot.waitUntil(lambda: getattr(page, "receipt_window", None) is not None, timeout=TIMEOUT)
+def _receipt_window(qtbot: QtBot, page: AvailServicePage, before: object = None) -> ReceiptWindow:
+    """The receipt window of this payment; `before`: the last payment's (the page keeps its reference after it
+    closed and was deleted)."""
+    qtbot.waitUntil(lambda: getattr(page, "receipt_window", None) not in (None, before), timeout=TIMEOUT)
     window = page.receipt_window
     qtbot.waitUntil(lambda: window.pixmap is not None, timeout=TIMEOUT)
     return window

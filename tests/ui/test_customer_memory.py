@@ -18,10 +18,9 @@ from tests.support.faultproxy import FaultProxy
 from tests.support.kiosk_client import paper_bills
 from tests.support.server import ServerProcess
 from tests.ui.conftest import focused, press, type_text
-from tests.ui.test_avail_service import _open_avail_service, _pick_jvvnl, _sign_in
+from tests.ui.test_avail_service import _open_avail_service, _pick_jvvnl, _receipt_window, _sign_in
 from ui.avail_service import CUSTOMER, AvailServicePage
 from ui.core import Core
-from ui.receipt_window import ReceiptWindow
 from ui.shell import Shell
 from ui.strings import Language, language_switch
 
@@ -48,26 +47,14 @@ def _pay_new_customer(qtbot: QtBot, page: AvailServicePage, k_no: str, mobile: s
         assert page.remember_mobile.isChecked()
     before = getattr(page, "receipt_window", None)
     press(qtbot, Qt.Key.Key_F8)
-    window = _new_receipt_window(qtbot, page, before)
+    window = _receipt_window(qtbot, page, before)
     assert window.receipt.consumer_no == k_no
     press(qtbot, Qt.Key.Key_Escape)
     qtbot.waitUntil(
-        lambda: QApplication.activeWindow() is main_of(page) and page.search.line_edit.hasFocus(), timeout=TIMEOUT
+        lambda: QApplication.activeWindow() is page.window() and page.search.line_edit.hasFocus(), timeout=TIMEOUT
     )
     press(qtbot, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     return name
-
-
-def main_of(page: AvailServicePage) -> object:
-    return page.window()
-
-
-def _new_receipt_window(qtbot: QtBot, page: AvailServicePage, before: object) -> ReceiptWindow:
-    """The receipt window of this payment (the page keeps a reference to the last one, closed and deleted)."""
-    qtbot.waitUntil(lambda: getattr(page, "receipt_window", None) not in (None, before), timeout=TIMEOUT)
-    window = page.receipt_window
-    qtbot.waitUntil(lambda: window.pixmap is not None, timeout=TIMEOUT)
-    return window
 
 
 def _customer_rows(page: AvailServicePage) -> list[str]:
@@ -135,12 +122,12 @@ def test_a_returning_customer_pays_again_in_half_the_keys(
     before = page.receipt_window
     key(Qt.Key.Key_F8)
     keys += 1  # Enter on the confirmation (answered by the recorded dialog)
-    window = _new_receipt_window(qtbot, page, before)
+    window = _receipt_window(qtbot, page, before)
     assert window.receipt.consumer_no == monthly
     assert keys <= NEW_CUSTOMER_KEYS // 2, keys
     press(qtbot, Qt.Key.Key_Escape)
     qtbot.waitUntil(
-        lambda: QApplication.activeWindow() is main_of(page) and page.search.line_edit.hasFocus(), timeout=TIMEOUT
+        lambda: QApplication.activeWindow() is page.window() and page.search.line_edit.hasFocus(), timeout=TIMEOUT
     )
 
     # The mobile finds only the customer who agreed; the other's mobile was never kept.
