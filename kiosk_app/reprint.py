@@ -4,7 +4,7 @@ receipt spool first, on the server when the spool no longer has it — and print
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from kiosk_app.api import ApiClient
@@ -65,10 +65,10 @@ class Search:
         return typed.upper() if self.by is SearchBy.RECEIPT_NO else typed
 
 
-def _day_bounds(day: date) -> tuple[str, str]:
-    start = datetime.combine(day, time(), IST).astimezone(UTC)
-    fmt = "%Y-%m-%dT%H:%M:%S+00:00"  # the spool's own times (offline_cache.receipt_spool)
-    return start.strftime(fmt), (start + timedelta(days=1)).strftime(fmt)
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The IST business day `day` as the instants it starts and ends."""
+    start = datetime.combine(day, time(), IST)
+    return start, start + timedelta(days=1)
 
 
 class Reprints:

@@ -50,8 +50,13 @@ def create_table(db: Database) -> None:
         db.execute(statement)
 
 
+def stamp(moment: datetime) -> str:
+    """How the spool writes a time (UTC, to the second), so that stored times compare as text."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return stamp(datetime.now(UTC))
 
 
 class ReceiptSpool:
@@ -104,11 +109,11 @@ class ReceiptSpool:
         ).fetchall()
         return [self._from_row(r) for r in rows]
 
-    def spooled_between(self, start: str, end: str, *, limit: int = 200) -> list[SpooledReceipt]:
-        """Receipts spooled from `start` up to `end` (UTC ISO times), newest first (a reprint by date)."""
+    def spooled_between(self, start: datetime, end: datetime, *, limit: int = 200) -> list[SpooledReceipt]:
+        """Receipts spooled from `start` up to `end` (aware times), newest first (a reprint by date)."""
         rows = self.db.execute(
             f"select * from {TABLE} where created_at >= ? and created_at < ? order by id desc limit ?",
-            [start, end, limit],
+            [stamp(start), stamp(end), limit],
         ).fetchall()
         return [self._from_row(r) for r in rows]
 
