@@ -32,6 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import Engine  # noqa: E402
+
+from server.catalog import Service  # noqa: E402
 from server.core.config import Settings  # noqa: E402
 from server.core.db import make_engine  # noqa: E402
 from server.kiosks import create_kiosk  # noqa: E402
@@ -46,7 +49,10 @@ from server.ledger import (  # noqa: E402
     in_transaction,
 )
 from server.migrate import migrate  # noqa: E402
+from server.payments import load_kiosk_id  # noqa: E402
+from server.payments.post import Posted, post_payments  # noqa: E402
 from server.schemas import KioskIn  # noqa: E402
+from tests.support.payments import bill_item, bill_service  # noqa: E402
 from tests.support.pgcluster import PgCluster, find_pg_bin  # noqa: E402
 from tests.support.server import ServerProcess  # noqa: E402
 
@@ -114,18 +120,30 @@ def post_many_of_one(tx: LedgerTx, code: str) -> None:
 POSTINGS: dict[str, Callable[[LedgerTx, str], None]] = {"run": post_one, "many": post_many_of_one}
 
 
+def post_payment_of_one(engine: Engine, kiosk_id: int, code: str, service: Service) -> None:
+    """A payment as a kiosk's Pay press posts it: `post_payments` of one bill (the operation id, the debit,
+    the payment and its bill, the stored answer), its department not yet asked."""
+    (posted,) = post_payments(engine, kiosk_id, code, [bill_item(code, service)])
+    assert isinstance(posted, Posted), posted
+
+
 # -- in-process: N client processes calling the ledger directly ----------------------------------------
 
 
 def _ledger_client(url: str, codes: list[str], seconds: float, seed: int, out: mp.Queue[int], how: str) -> None:
     engine = make_engine(url, pool_size=1)
     rng = random.Random(seed)
-    post = POSTINGS[how]
+    with engine.connect() as conn:
+        kiosk_ids = {code: load_kiosk_id(conn, code) for code in codes}
+    service = bill_service()
     done = 0
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline:
         code = rng.choice(codes)
-        in_transaction(engine, lambda tx, code=code: post(tx, code))
+        if how == "payment":
+            post_payment_of_one(engine, kiosk_ids[code], code, service)
+        else:
+            in_transaction(engine, lambda tx, code=code, post=POSTINGS[how]: post(tx, code))
         done += 1
     engine.dispose()
     out.put(done)
@@ -334,6 +352,14 @@ def run(quick: bool, log: Callable[[str], None] = print) -> list[Figure]:
             Figure(
                 f"PostgreSQL ledger, in-process, {clients} client processes, debit_many of one",
                 ledger_in_process(pg_url, codes, clients, seconds, how="many"),
+                f"pgbench tpcb-like, {clients} clients",
+                baseline,
+            )
+        )
+        figures.append(
+            Figure(
+                f"PostgreSQL payment of one bill, in-process, {clients} client processes (one statement)",
+                ledger_in_process(pg_url, codes, clients, seconds, how="payment"),
                 f"pgbench tpcb-like, {clients} clients",
                 baseline,
                 0.6,

@@ -156,6 +156,34 @@ class _Connection(psycopg.Connection[Any]):
             self._disarm()
 
 
+def write_alone(conn: Any, statement: str, params: dict[str, Any]) -> list[Any]:
+    """One write that is a transaction by itself, on a connection of `reader(engine)` (autocommit); its rows.
+
+    It is bounded in time as a transaction of `engine` is (`transaction_timeout_s`), and the commit is the
+    statement's own: a wait for the synchronous standby cancelled raises NotReplicated, as
+    `_Connection.commit` does. Errors go through SQLAlchemy, so a lost primary is thrown away with its pool.
+    """
+    dbapi = conn.connection.dbapi_connection
+    ours = isinstance(dbapi, _Connection)
+    seconds = float(_tuning.get(conn.engine, {}).get("transaction_timeout_s", 0.0))
+    if ours:
+        dbapi._sync_cancelled = False
+        if seconds > 0:
+            dbapi.arm(seconds)
+    try:
+        rows = list(conn.exec_driver_sql(statement, params).fetchall())
+    finally:
+        if ours:
+            dbapi._disarm()
+    if ours and dbapi._sync_cancelled:
+        dbapi._sync_cancelled = False
+        raise NotReplicated(
+            "the statement waited longer than the transaction timeout for the synchronous standby and was "
+            "cancelled: it is committed on the primary, perhaps not on the standby"
+        )
+    return rows
+
+
 class _Watchdog:
     """One thread per process that runs a callback when its deadline passes, unless disarmed first."""
 
@@ -213,7 +241,8 @@ def reader(engine: Engine) -> Engine:
 
     On PostgreSQL its connections are in autocommit: each statement sees what is committed (as it would in
     a READ COMMITTED transaction), without the BEGIN and ROLLBACK round trips around it.  Use it only for
-    reads — a write through it would commit at once.  On SQLite it is `engine` itself: every transaction
+    reads — a write through it commits at once, so the only writes here are postings that are one statement
+    (a SQL function doing all of it, sent with `write_alone`).  On SQLite it is `engine` itself: every transaction
     there takes the single writer's lock, in order.
     """
     if is_sqlite(engine):

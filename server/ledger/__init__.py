@@ -36,6 +36,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from server.core.db import reader
 from server.core.errors import ApiError, Conflict, NotFound, Unavailable
 from server.core.sql import BulkInsert, BulkUpdate, Sql, SqlIn, sql_date, sql_time
 from server.models import Account, AccountBalance, JournalEntry, JournalLine, Operation
@@ -544,16 +545,11 @@ class LedgerTx:
         each answer, the kiosk's balances after it."""
         wallet = ACCOUNTS.get(self.conn, wallet_code(kiosk_code))
         credit = ACCOUNTS.get(self.conn, credit_code(kiosk_code))
-        legs: list[tuple[int, int, int]] = []
-        for n, debit in enumerate(debits, start=1):
-            counters = [(ACCOUNTS.get(self.conn, code), part) for code, part in debit.counters]
-            if any(info.kiosk_id is not None for info, _ in counters):
-                raise UnbalancedEntry("a kiosk account is not a debit's counter account")
-            if debit.counters:
-                _legs(debit.kind, [(wallet.id, -debit.amount), *((info.id, part) for info, part in counters)])
-            elif debit.amount:
-                raise UnbalancedEntry("counter amounts do not add up to the debit")
-            legs += [(n, info.id, part) for info, part in counters]
+        legs = [
+            (n, account_id, part)
+            for n, debit in enumerate(debits, start=1)
+            for account_id, part in counter_legs(self.conn, wallet.id, debit)
+        ]
         rows = self.execute(
             _DEBIT,
             {
@@ -577,16 +573,10 @@ class LedgerTx:
         answers: list[tuple[Debited | OperationResult | ApiError, KioskBalances]] = []
         for row, debit in zip(rows, debits, strict=True):
             n, outcome, pk, entry_id, from_wallet, from_credit, digest, response, spendable, w, c, floor = row
-            answer: Debited | OperationResult | ApiError
-            if outcome == "stored":
-                answer = (
-                    OperationResult(json.loads(response), replayed=True)
-                    if debit.op and digest == debit.op.request_hash()
-                    else OperationIdReused.of(debit.op.operation_id if debit.op else "")
-                )
-            elif outcome == "insufficient":
-                answer = _insufficient(int(spendable), debit.amount)
-            else:
+            answer: Debited | OperationResult | ApiError | None = not_posted(
+                debit, outcome, digest, response, spendable
+            )
+            if answer is None:
                 answer = Debited(int(pk), entry_id, int(from_wallet), int(from_credit))
                 for m, account_id, amount in legs:
                     if m == n:
@@ -688,6 +678,39 @@ class LedgerTx:
         self._hot.clear()
         self._locked.clear()
         self._shards.clear()
+
+
+def counter_legs(conn: Connection, wallet_id: int, debit: Debit) -> list[tuple[int, int]]:
+    """A debit's counter legs (account id, paise), checked: shared accounts only, balancing the debit."""
+    counters = [(ACCOUNTS.get(conn, code), part) for code, part in debit.counters]
+    if any(info.kiosk_id is not None for info, _ in counters):
+        raise UnbalancedEntry("a kiosk account is not a debit's counter account")
+    if debit.counters:
+        _legs(debit.kind, [(wallet_id, -debit.amount), *((info.id, part) for info, part in counters)])
+    elif debit.amount:
+        raise UnbalancedEntry("counter amounts do not add up to the debit")
+    return [(info.id, part) for info, part in counters]
+
+
+def shard_of(conn: Connection, account_id: int) -> int:
+    """A shard of a shared account for one transaction's postings to it."""
+    return random.randrange(ACCOUNTS.by_id(conn, account_id).shards)
+
+
+def not_posted(
+    debit: Debit, outcome: str, stored_hash: str | None, stored_response: str | None, spendable: int | None
+) -> OperationResult | ApiError | None:
+    """What `ledger_debit` (migration 0013) answered for `debit` when it did not post it: the stored answer
+    (same body), 409 (another body under the same id) or the refusal; None when it posted it."""
+    if outcome == "stored":
+        return (
+            OperationResult(json.loads(stored_response or "{}"), replayed=True)
+            if debit.op and stored_hash == debit.op.request_hash()
+            else OperationIdReused.of(debit.op.operation_id if debit.op else "")
+        )
+    if outcome == "insufficient":
+        return _insufficient(int(spendable or 0), debit.amount)
+    return None
 
 
 def _insufficient(spendable: int, requested: int) -> InsufficientBalance:
@@ -842,13 +865,33 @@ def _retryable(exc: BaseException) -> bool:
 def in_transaction(engine: Engine, work: Callable[[LedgerTx], T], *, savepoints: bool = False, attempts: int = 6) -> T:
     """Run `work` in one transaction, retrying whole on deadlock/serialization/lock timeouts."""
     is_postgres = engine.dialect.name == "postgresql"
+
+    def once() -> T:
+        with engine.begin() as conn:
+            tx = LedgerTx(conn, is_postgres, savepoints)
+            result = work(tx)
+            tx.finish()
+            return result
+
+    return _with_retries(once, attempts)
+
+
+def in_one_statement(engine: Engine, work: Callable[[Connection], T], *, attempts: int = 6) -> T:
+    """Run `work`, whose one write is a whole posting in one statement (a SQL function), on an autocommit
+    connection of PostgreSQL: the statement is its own transaction, one round trip and one commit. Retried
+    whole as `in_transaction` is; `work` sends its write with `server.core.db.write_alone`."""
+
+    def once() -> T:
+        with reader(engine).connect() as conn:
+            return work(conn)
+
+    return _with_retries(once, attempts)
+
+
+def _with_retries(once: Callable[[], T], attempts: int) -> T:
     for attempt in range(attempts):
         try:
-            with engine.begin() as conn:
-                tx = LedgerTx(conn, is_postgres, savepoints)
-                result = work(tx)
-                tx.finish()
-                return result
+            return once()
         except Exception as exc:
             if not _retryable(exc):
                 raise
