@@ -40,6 +40,10 @@ DECLARE
     it jsonb;
     leg jsonb;
     todo int[] := '{}';
+    key text;
+    taken boolean;
+    holder_kiosk bigint;
+    holder_op text;
     ids text[] := '{}'; kinds text[] := '{}'; hashes text[] := '{}'; amounts bigint[] := '{}';
     entry_kinds text[] := '{}'; memos text[] := '{}';
     leg_item int[] := '{}'; leg_account bigint[] := '{}'; leg_amount bigint[] := '{}';
@@ -53,11 +57,16 @@ DECLARE
 BEGIN
     FOR k IN 1..n LOOP
         it := p_items -> (k - 1);
-        IF EXISTS (
-            SELECT 1 FROM payment_bills b JOIN payments p ON p.id = b.payment_id
-             WHERE b.live_key IN (SELECT jsonb_array_elements_text(it -> 'live_keys'))
-               AND (p.kiosk_id, p.operation_id) IS DISTINCT FROM (p_kiosk_id, it ->> 'operation_id')
-        ) THEN
+        -- One key at a time: an equality on the unique index is looked up there whatever the table's
+        -- statistics say (`= ANY(array)` in a cached plan can become a scan of every bill).
+        taken := false;
+        FOR key IN SELECT jsonb_array_elements_text(it -> 'live_keys') LOOP
+            SELECT p.kiosk_id, p.operation_id INTO holder_kiosk, holder_op
+              FROM payment_bills b JOIN payments p ON p.id = b.payment_id WHERE b.live_key = key;
+            taken := FOUND AND (holder_kiosk, holder_op) IS DISTINCT FROM (p_kiosk_id, it ->> 'operation_id');
+            EXIT WHEN taken;
+        END LOOP;
+        IF taken THEN
             item := k; outcome := 'taken'; payment_id := NULL; stored_hash := NULL; stored_response := NULL;
             spendable := NULL;
             RETURN NEXT;
