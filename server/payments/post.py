@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 import secrets
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -161,12 +162,10 @@ def _post(tx: LedgerTx, kiosk_id: int, kiosk_code: str, items: Sequence[Item]) -
     todo = [i for i in range(len(items)) if i not in answers]
     debited: list[tuple[int, Debited]] = []
     for i, answer in zip(todo, tx.debit_many(kiosk_code, [items[i].debit(plan.txn_ids[i]) for i in todo]), strict=True):
-        if isinstance(answer, ApiError):
-            answers[i] = answer
-        elif isinstance(answer, OperationResult):
-            answers[i] = Posted(int(answer.response["payment_id"]), replayed=True)
-        else:
+        if isinstance(answer, Debited):
             debited.append((i, answer))
+        else:
+            answers[i] = _replayed(answer)
     if debited:
         payment_of = _write(tx, kiosk_id, items, plan, debited)
         tx.store_responses([(d.operation_pk, {"payment_id": payment_of[i]}) for i, d in debited])
@@ -186,7 +185,8 @@ def _post_in_database(
         return [answers[i] for i in range(len(items))]
     wallet = ACCOUNTS.get(conn, wallet_code(kiosk_code))
     credit = ACCOUNTS.get(conn, credit_code(kiosk_code))
-    today = business_day(utcnow())
+    now = utcnow()
+    today = business_day(now)
     shards: dict[int, int] = {}
     debits = {i: items[i].debit(plan.txn_ids[i]) for i in todo}
     payload = []
@@ -212,16 +212,12 @@ def _post_in_database(
         "scope": items[0].op.scope,
         "wallet": wallet.id,
         "credit": credit.id,
-        "now": utcnow(),
+        "now": now,
         "prefix": receipt_prefix(today),
         "items": json.dumps(payload),
     }
-    try:
+    with _bill_taken_meanwhile():
         rows = write_alone(conn, _PAYMENT_POST, params)
-    except Exception as exc:
-        if breaks_unique(exc, LIVE_KEY, "live_key"):  # a concurrent payment took a bill: start again
-            raise Contended("a bill of this batch was taken by a concurrent payment") from exc
-        raise
     for n, outcome, payment_id, stored_hash, stored_response, spendable in rows:
         i = todo[int(n) - 1]
         if outcome == "taken":
@@ -231,11 +227,7 @@ def _post_in_database(
         else:
             answer = not_posted(debits[i], outcome, stored_hash, stored_response, spendable)
             assert answer is not None, outcome
-            answers[i] = (
-                Posted(int(answer.response["payment_id"]), replayed=True)
-                if isinstance(answer, OperationResult)
-                else answer
-            )
+            answers[i] = _replayed(answer)
     return [answers[i] for i in range(len(items))]
 
 
@@ -312,13 +304,26 @@ def _write(
         for i, _ in debited
         for row in _bill_rows(items[i], plan, i, today, tx.sql_date)
     ]
-    try:
+    with _bill_taken_meanwhile():
         _INSERT_BILLS.run(tx, bills)
+    return payment_of
+
+
+def _replayed(answer: OperationResult | ApiError) -> Posted | ApiError:
+    """An operation the ledger did not post now: its payment (stored before) or the refusal."""
+    return Posted(int(answer.response["payment_id"]), replayed=True) if isinstance(answer, OperationResult) else answer
+
+
+@contextmanager
+def _bill_taken_meanwhile() -> Iterator[None]:
+    """A bill that a concurrent payment is writing meets the unique live key: the posting starts again
+    (`Contended`), and then sees the holder."""
+    try:
+        yield
     except Exception as exc:
-        if breaks_unique(exc, LIVE_KEY, "live_key"):  # a concurrent payment took a bill: start again
+        if breaks_unique(exc, LIVE_KEY, "live_key"):
             raise Contended("a bill of this batch was taken by a concurrent payment") from exc
         raise
-    return payment_of
 
 
 def _insert_payments(tx: LedgerTx, rows: list[dict[str, Any]], today: date) -> list[int]:
