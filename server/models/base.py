@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Table
+from sqlalchemy import BigInteger, DateTime, Dialect, Integer, MetaData, Table
+from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
 # SQLite only auto-increments INTEGER PRIMARY KEY, so ids are BIGINT on PostgreSQL and INTEGER on SQLite.
@@ -27,7 +29,21 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-UtcDateTime = DateTime(timezone=True)
+class _UtcDateTime(TypeDecorator[datetime]):
+    """A moment, kept in UTC. A value bound with another zone (the start of a business day in IST) is turned
+    to UTC first: SQLite keeps datetimes as text without their zone, so an IST bound compared with stored UTC
+    text would be 5 h 30 min off (PostgreSQL's timestamptz would compare them right either way)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value
+
+
+UtcDateTime = _UtcDateTime()
 
 
 def table_of(model: type[Base]) -> Table:

@@ -12,7 +12,12 @@ from server.billers import BillerDeclined, BillerTimeout
 from tests.departments.helpers import JVVNL, consumer, ist_today, pay_line, reference
 from tests.support.departments import DepartmentsProcess
 
-TODAY = date.fromisoformat(ist_today())
+
+def today() -> date:
+    """The departments' day, read at each use: a test that runs past midnight (IST) asks for the new day."""
+    return date.fromisoformat(ist_today())
+
+
 READ_TIMEOUT = 0.3
 SLACK = 0.7  # the adapter's own work on a loaded machine
 
@@ -78,17 +83,17 @@ def test_faults_on_bill_fetch(departments: DepartmentsProcess) -> None:
     items = [(JVVNL, consumer(), {}) for _ in range(3)]
     departments.set_fault("discom", "timeout", applies_to="fetch")
     started = time.monotonic()
-    assert all(isinstance(b, BillerTimeout) for b in discom.fetch_many(items, TODAY))
+    assert all(isinstance(b, BillerTimeout) for b in discom.fetch_many(items, today()))
     assert time.monotonic() - started < READ_TIMEOUT + SLACK
     assert discom.pay(JVVNL, reference(), consumer(), "JVV1", 10_000).status == "success"  # payments unaffected
     departments.set_fault("discom", "decline", applies_to="both", times=2)
     with pytest.raises(BillerDeclined):
-        discom.fetch(JVVNL, consumer(), {}, TODAY)
+        discom.fetch(JVVNL, consumer(), {}, today())
     with pytest.raises(BillerDeclined):
         discom.pay(JVVNL, reference(), consumer(), "JVV1", 10_000)
-    assert discom.fetch(JVVNL, consumer(), {}, TODAY).amount_due_paise  # both used up
+    assert discom.fetch(JVVNL, consumer(), {}, today()).amount_due_paise  # both used up
     departments.set_fault("discom", "slow", applies_to="fetch", delay_ms=100)
-    assert discom.fetch(JVVNL, consumer(), {}, TODAY).bill_no  # slow within the timeout: answered
+    assert discom.fetch(JVVNL, consumer(), {}, today()).bill_no  # slow within the timeout: answered
 
 
 def test_a_counted_decline_declines_that_many_payments_of_a_batch(departments: DepartmentsProcess) -> None:

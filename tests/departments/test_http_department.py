@@ -11,14 +11,17 @@ from server.billers import BillAlreadyPaid, BillerDeclined, BillerPayment, Bille
 from tests.departments.helpers import ENROL, JVVNL, PHED, RECHARGE, consumer, ist_today, pay_line, reference
 from tests.support.departments import DepartmentsProcess
 
-TODAY = date.fromisoformat(ist_today())
+
+def today() -> date:
+    """The departments' day, read at each use: a test that runs past midnight (IST) asks for the new day."""
+    return date.fromisoformat(ist_today())
 
 
 def test_bill_fetch_answers_the_demo_consumers(departments: DepartmentsProcess) -> None:
     discom = departments.adapter("discom")
     number = consumer()
-    bill = discom.fetch(JVVNL, number, {"k_no": number}, TODAY)
-    expected = consumers.bill(JVVNL, number, {}, TODAY)
+    bill = discom.fetch(JVVNL, number, {"k_no": number}, today())
+    expected = consumers.bill(JVVNL, number, {}, today())
     assert (bill.consumer_no, bill.bill_no, bill.amount_due_paise, bill.due_date) == (
         number,
         expected.bill_no,
@@ -27,21 +30,21 @@ def test_bill_fetch_answers_the_demo_consumers(departments: DepartmentsProcess) 
     )
     assert bill.bill_no is not None and bill.bill_no.startswith("JVV") and not bill.partial_allowed
     with pytest.raises(ConsumerNotFound):
-        discom.fetch(JVVNL, "210012340000", {}, TODAY)
+        discom.fetch(JVVNL, "210012340000", {}, today())
     with pytest.raises(BillAlreadyPaid):
-        discom.fetch(JVVNL, "210012349999", {}, TODAY)
-    phed = departments.adapter("phed").fetch(PHED, "1102345678", {}, TODAY)
+        discom.fetch(JVVNL, "210012349999", {}, today())
+    phed = departments.adapter("phed").fetch(PHED, "1102345678", {}, today())
     assert phed.partial_allowed and phed.min_paise == 10_000
-    recharge = departments.adapter("telecom").fetch(RECHARGE, "9876543210", {}, TODAY)
+    recharge = departments.adapter("telecom").fetch(RECHARGE, "9876543210", {}, today())
     assert recharge.amount_due_paise is None and recharge.bill_no is None
-    fee = departments.adapter("bhamashah").fetch(ENROL, "234567890124", {"resident_name": "Kamla Devi"}, TODAY)
+    fee = departments.adapter("bhamashah").fetch(ENROL, "234567890124", {"resident_name": "Kamla Devi"}, today())
     assert fee.consumer_name == "Kamla Devi" and fee.amount_due_paise == ENROL.fee_paise
 
 
 def test_a_payment_is_idempotent_on_its_reference(departments: DepartmentsProcess) -> None:
     discom = departments.adapter("discom")
     number = consumer()
-    bill = discom.fetch(JVVNL, number, {}, TODAY)
+    bill = discom.fetch(JVVNL, number, {}, today())
     ref = reference()
     first = discom.pay(JVVNL, ref, number, bill.bill_no, 12_345)
     assert first.status == "success" and first.reference == ref and first.biller_ref.startswith("DISCOM-")
@@ -49,7 +52,7 @@ def test_a_payment_is_idempotent_on_its_reference(departments: DepartmentsProces
     assert discom.status(ref) == first
     assert len(departments.payments("discom", ref)) == 1
     with pytest.raises(BillAlreadyPaid):  # the department knows the bill is paid
-        discom.fetch(JVVNL, number, {}, TODAY)
+        discom.fetch(JVVNL, number, {}, today())
 
 
 def test_a_bill_paid_under_another_reference_is_refused_and_that_refusal_stays(
@@ -57,7 +60,7 @@ def test_a_bill_paid_under_another_reference_is_refused_and_that_refusal_stays(
 ) -> None:
     discom = departments.adapter("discom")
     number = consumer()
-    bill_no = discom.fetch(JVVNL, number, {}, TODAY).bill_no
+    bill_no = discom.fetch(JVVNL, number, {}, today()).bill_no
     paid = discom.pay(JVVNL, reference(), number, bill_no, 10_000)
     again = reference()
     for _ in range(2):
@@ -78,7 +81,7 @@ def test_a_bill_paid_under_another_reference_is_refused_and_that_refusal_stays(
 def test_a_decline_is_recorded_and_answered_again(departments: DepartmentsProcess) -> None:
     discom = departments.adapter("discom")
     number = consumer()
-    bill_no = discom.fetch(JVVNL, number, {}, TODAY).bill_no
+    bill_no = discom.fetch(JVVNL, number, {}, today()).bill_no
     declined = reference()
     departments.set_fault("discom", "decline", times=1)
     try:
@@ -97,7 +100,7 @@ def test_batch_fetch_and_pay_carry_many_bills_in_one_request_each(departments: D
     discom = departments.adapter("discom")
     numbers = [consumer() for _ in range(60)]
     asked = [(JVVNL, n, {}) for n in numbers] + [(JVVNL, "210012340000", {}), (JVVNL, "210012349999", {})]
-    bills = discom.fetch_many(asked, TODAY)
+    bills = discom.fetch_many(asked, today())
     assert [type(b).__name__ for b in bills[-2:]] == ["ConsumerNotFound", "BillAlreadyPaid"]
     assert all(b.consumer_no == n for b, n in zip(bills[:60], numbers, strict=True))
     lines = [pay_line(JVVNL, n, b.bill_no) for n, b in zip(numbers, bills, strict=False)]
@@ -113,7 +116,7 @@ def test_batch_fetch_and_pay_carry_many_bills_in_one_request_each(departments: D
     assert len([r for r in departments.payments("discom") if r["reference"] in answers]) == 62
     statuses = discom.status_many([line[1] for line in lines[:3]] + [twice[1], "NEVER-SENT-1"])
     assert [s.status if s else None for s in statuses.values()] == ["success"] * 3 + ["failed", None]
-    assert discom.pay_many([]) == {} and discom.fetch_many([], TODAY) == []
+    assert discom.pay_many([]) == {} and discom.fetch_many([], today()) == []
 
 
 def test_a_department_that_is_not_there_is_no_answer(departments: DepartmentsProcess) -> None:
@@ -122,7 +125,7 @@ def test_a_department_that_is_not_there_is_no_answer(departments: DepartmentsPro
         gone.pay(JVVNL, reference(), consumer(), "JVV1", 10_000)
     with pytest.raises(BillerTimeout):
         gone.status(reference())
-    assert isinstance(gone.fetch_many([(JVVNL, consumer(), {})], TODAY)[0], BillerTimeout)
+    assert isinstance(gone.fetch_many([(JVVNL, consumer(), {})], today())[0], BillerTimeout)
     assert gone.reachability()["last_problem"].startswith("ConnectionError")
     live = departments.adapter("discom")
     assert live.ping() > 0 and live.reachability()["last_problem"] is None

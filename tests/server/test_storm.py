@@ -54,7 +54,7 @@ def test_a_storm_without_drills_leaves_every_operation_exactly_once(rig: Rig) ->
     assert f.refused["insufficient_balance"] == sum(1 for op in held if op.state == "refused") > 0
     # Where PostgreSQL spent its time (--statements): the ledger's writes (one call of its posting function,
     # server/migrations 0013) are among the dearest statements.
-    assert any(query.startswith("SELECT * FROM ledger_debit(") for query, *_ in f.pg_statements)
+    assert any(query.startswith("SELECT * FROM payment_post(") for query, *_ in f.pg_statements)
     assert "PostgreSQL time by statement" in report
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from rules.day import business_day
 from server.admin import trail
 from server.admin.console.pages import (
     ANYONE_SIGNED_IN,
@@ -73,7 +74,7 @@ def _kiosk(
     with engine.connect() as conn:
         kiosk_id = kiosk_id_by_code(conn, kiosk_code)
         kiosk = conn.execute(select(kiosks_t).where(kiosks_t.c.id == kiosk_id)).one()._mapping
-    today = clock.now().date()
+    today = business_day(clock.now())  # the kiosk's day (IST), as the statement counts days
     lines = statement(engine, kiosk_code, today - timedelta(days=RECENT_DAYS - 1), today)["lines"]
     return render(
         request,
