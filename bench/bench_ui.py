@@ -301,7 +301,8 @@ def _journal(store: Any, days: int, per_day: int) -> None:
             bills = [{"service_code": code, "fields": {"k_no": f"{n:012d}"}, "amount_paise": amount}]
             body = {"operation_id": op_id, "bills": bills, "method": {"type": method}, "offline": False}
             ops.append(NewOperation(op_id, "payment", body, amount, amount if method == "wallet" else 0, False))
-            at = (now - timedelta(days=days - 1 - day, minutes=n)).isoformat(timespec="milliseconds")
+            # A second apart: a day's operations stay on one business day whatever the hour the benchmark runs.
+            at = (now - timedelta(days=days - 1 - day, seconds=n)).isoformat(timespec="milliseconds")
             when.append((at, op_id))
             view = {
                 "operation_id": op_id,
