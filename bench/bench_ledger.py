@@ -37,22 +37,19 @@ from sqlalchemy import Engine  # noqa: E402
 from server.catalog import Service  # noqa: E402
 from server.core.config import Settings  # noqa: E402
 from server.core.db import make_engine  # noqa: E402
-from server.kiosks import create_kiosk  # noqa: E402
 from server.ledger import (  # noqa: E402
     ACCOUNTS,
     Debit,
     LedgerTx,
     OperationRequest,
     audit,
-    credit_kiosk,
     debit_kiosk,
     in_transaction,
 )
 from server.migrate import migrate  # noqa: E402
 from server.payments import load_kiosk_id  # noqa: E402
 from server.payments.post import Posted, post_payments  # noqa: E402
-from server.schemas import KioskIn  # noqa: E402
-from tests.support.payments import bill_item, bill_service  # noqa: E402
+from tests.support.payments import bill_item, bill_service, funded_kiosks  # noqa: E402
 from tests.support.pgcluster import PgCluster, find_pg_bin  # noqa: E402
 from tests.support.server import ServerProcess  # noqa: E402
 
@@ -77,28 +74,7 @@ def prepare(url: str, kiosks: int, funds: int = 10**12) -> list[str]:
     migrate(Settings(database_url=url))
     engine = make_engine(url)
     codes = [f"BK-{i:05d}" for i in range(kiosks)]
-    with engine.begin() as conn:
-        for i, code in enumerate(codes):
-            create_kiosk(
-                conn,
-                KioskIn(
-                    code=code,
-                    name=code,
-                    holder_name="Bench",
-                    district="Jaipur",
-                    sso_id=f"BENCH{i:05d}",
-                    mobile=f"9{i:09d}",
-                    email=f"b{i}@example.in",
-                ),
-            )
-    for code in codes:
-        op = OperationRequest("admin", f"fund-{code}", "adjustment", {"kiosk_code": code})
-        in_transaction(
-            engine,
-            lambda tx, code=code, op=op: tx.run(
-                op, lambda t, pk: credit_kiosk(t, pk, code, funds, "system:adjustments", "bench_funding")
-            ),
-        )
+    funded_kiosks(engine, codes, funds)
     engine.dispose()
     ACCOUNTS.clear()
     return codes

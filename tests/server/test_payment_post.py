@@ -14,13 +14,11 @@ from sqlalchemy import Engine, event, select
 from rules.day import business_day
 from server.core.db import make_engine, reader
 from server.core.errors import ApiError
-from server.kiosks import create_kiosk
-from server.ledger import ACCOUNTS, OperationRequest, audit, credit_kiosk, in_transaction, read_kiosk_balances
+from server.ledger import ACCOUNTS, audit, read_kiosk_balances
 from server.payments import load_kiosk_id
 from server.payments.post import Posted, post_payments, receipt_no
 from server.payments.status import bills_t, payments_t
-from server.schemas import KioskIn
-from tests.support.payments import bill_item, bill_service
+from tests.support.payments import bill_item, bill_service, funded_kiosks
 
 SERVICE = bill_service()
 
@@ -29,28 +27,7 @@ SERVICE = bill_service()
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url, pool_size=4)
     ACCOUNTS.clear()
-    with engine.begin() as conn:
-        for code in ("PP-1", "PP-2"):
-            create_kiosk(
-                conn,
-                KioskIn(
-                    code=code,
-                    name=code,
-                    holder_name="Test",
-                    district="Jaipur",
-                    sso_id=f"SSO{code[-1]}",
-                    mobile=f"900000000{code[-1]}",
-                    email=f"{code}@example.in",
-                ),
-            )
-    for code in ("PP-1", "PP-2"):
-        op = OperationRequest("admin", f"fund-{code}", "adjustment", {"kiosk_code": code})
-        in_transaction(
-            engine,
-            lambda tx, code=code, op=op: tx.run(
-                op, lambda t, pk: credit_kiosk(t, pk, code, 1_000, "system:adjustments", "funding")
-            ),
-        )
+    funded_kiosks(engine, ("PP-1", "PP-2"), 1_000)
     yield engine
     engine.dispose()
     ACCOUNTS.clear()

@@ -4,12 +4,43 @@ press asks for it, already checked — for the posting's tests and the ledger be
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import Engine
 
 from server.billers import Bill
 from server.catalog import Service, load_catalog
-from server.ledger import OperationRequest
+from server.kiosks import create_kiosk
+from server.ledger import OperationRequest, credit_kiosk, in_transaction
 from server.payments.post import Item
 from server.payments.validate import BillRequest, PayRequest, PricedBill
+from server.schemas import KioskIn
+
+
+def funded_kiosks(engine: Engine, codes: Sequence[str], funds_paise: int) -> None:
+    """Kiosks with these codes, each wallet funded by an adjustment of `funds_paise`."""
+    with engine.begin() as conn:
+        for i, code in enumerate(codes):
+            create_kiosk(
+                conn,
+                KioskIn(
+                    code=code,
+                    name=code,
+                    holder_name="Bench",
+                    district="Jaipur",
+                    sso_id=f"BENCH{i:05d}",
+                    mobile=f"9{i:09d}",
+                    email=f"b{i}@example.in",
+                ),
+            )
+    for code in codes:
+        op = OperationRequest("admin", f"fund-{code}", "adjustment", {"kiosk_code": code})
+        in_transaction(
+            engine,
+            lambda tx, code=code, op=op: tx.run(
+                op, lambda t, pk: credit_kiosk(t, pk, code, funds_paise, "system:adjustments", "funding")
+            ),
+        )
 
 
 def bill_service() -> Service:
